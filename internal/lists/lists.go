@@ -1,0 +1,99 @@
+// Package lists defines the lists of persons that one party hands over to
+// another, their lifecycle (draft → handed over → acknowledged), their
+// content hash, and the difference between two versions.
+//
+// A handed-over list is frozen: its content hash is recorded and the log
+// commits to it, so that "that person was never on your list" can be settled
+// by a proof. A change after hand-over is a new version of the list.
+package lists
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"parley/internal/person"
+)
+
+// State is a list's place in its lifecycle.
+type State string
+
+// List states.
+const (
+	Draft        State = "draft"
+	HandedOver   State = "handed_over"
+	Acknowledged State = "acknowledged"
+)
+
+// List is one version of a list from one party to another.
+type List struct {
+	ID             string    `json:"id"`
+	From           string    `json:"from"`
+	To             string    `json:"to"`
+	Title          string    `json:"title"`
+	Version        int       `json:"version"`
+	PrevID         string    `json:"prev_id,omitempty"` // the version this one replaces
+	RootID         string    `json:"root_id"`           // the first version's id
+	State          State     `json:"state"`
+	ContentHash    string    `json:"content_hash,omitempty"` // recorded at hand-over
+	EntryCount     int       `json:"entry_count"`
+	SourceName     string    `json:"source_name,omitempty"`
+	CreatedBy      string    `json:"created_by,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	HandedOverAt   time.Time `json:"handed_over_at,omitzero"`
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	Entries        []Entry   `json:"entries,omitempty"`
+}
+
+// Frozen reports whether the list can no longer change.
+func (l *List) Frozen() bool { return l.State != Draft }
+
+// Entry is one person on a list, with its row number (from 1, in the order
+// of the source file).
+type Entry struct {
+	Row int `json:"row"`
+	person.Person
+}
+
+// hashedList is the canonical content that a list's hash covers: who hands
+// it to whom, which list and version it is, and every entry. Any change to a
+// person, a category or the order of rows changes the hash.
+type hashedList struct {
+	Format  string  `json:"format"`
+	ID      string  `json:"id"`
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Title   string  `json:"title"`
+	Version int     `json:"version"`
+	Entries []Entry `json:"entries"`
+}
+
+// HashFormat versions the canonical encoding behind ContentHash.
+const HashFormat = "parley-list/v1"
+
+// CanonicalBytes returns the canonical encoding that ContentHash covers:
+// JSON with the field order of the Go types and map keys sorted, which
+// encoding/json guarantees.
+func CanonicalBytes(l *List) ([]byte, error) {
+	entries := l.Entries
+	if entries == nil {
+		entries = []Entry{}
+	}
+	b, err := json.Marshal(hashedList{Format: HashFormat, ID: l.ID, From: l.From, To: l.To, Title: l.Title, Version: l.Version, Entries: entries})
+	if err != nil {
+		return nil, fmt.Errorf("encode list %s: %w", l.ID, err)
+	}
+	return b, nil
+}
+
+// ContentHash returns "sha256:<hex>" of the list's canonical bytes.
+func ContentHash(l *List) (string, error) {
+	b, err := CanonicalBytes(l)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}

@@ -1,0 +1,80 @@
+package lists
+
+import (
+	"strings"
+	"testing"
+
+	"parley/internal/person"
+)
+
+func entry(row int, surname, given string, birth string, cats ...string) Entry {
+	d, _ := person.ParseISODate(birth)
+	p := person.Person{Kind: person.KindPOW, Surname: surname, GivenNames: given, BirthDate: d, Categories: cats}
+	p.Normalize()
+	return Entry{Row: row, Person: p}
+}
+
+func TestContentHashChangesWithAnyField(t *testing.T) {
+	base := &List{ID: "L1", From: "A", To: "B", Title: "first", Version: 1,
+		Entries: []Entry{entry(1, "Шевченко", "Сергій", "1990-01-02", "wounded"), entry(2, "Коваль", "Петро", "2001-03-04")}}
+	h0, err := ContentHash(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h0, "sha256:") || len(h0) != 7+64 {
+		t.Fatalf("hash %q has the wrong form", h0)
+	}
+	mutations := map[string]func(l *List){
+		"surname":  func(l *List) { l.Entries[0].Surname = "Шевченкo" },
+		"category": func(l *List) { l.Entries[1].Categories = []string{"youth"} },
+		"order":    func(l *List) { l.Entries[0], l.Entries[1] = l.Entries[1], l.Entries[0] },
+		"title":    func(l *List) { l.Title = "second" },
+		"to":       func(l *List) { l.To = "C" },
+		"removed":  func(l *List) { l.Entries = l.Entries[:1] },
+	}
+	for name, mutate := range mutations {
+		l := *base
+		l.Entries = append([]Entry(nil), base.Entries...)
+		mutate(&l)
+		h, _ := ContentHash(&l)
+		if h == h0 {
+			t.Errorf("changing %s did not change the hash", name)
+		}
+	}
+	again, _ := ContentHash(base)
+	if again != h0 {
+		t.Error("hash is not deterministic")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	a := &List{ID: "v1", Entries: []Entry{
+		entry(1, "Шевченко", "Сергій", "1990-01-02", "wounded"),
+		entry(2, "Коваль", "Петро", "2001-03-04"),
+		entry(3, "Бондар", "Іван", "1985-05-06"),
+	}}
+	b := &List{ID: "v2", Entries: []Entry{
+		entry(1, "Шевченко", "Сергій", "1990-01-02", "seriously_ill", "wounded"),
+		entry(2, "Коваль", "Петро", "2001-04-03"), // corrected date: a change, not remove+add
+		entry(3, "Мельник", "Олег", "1999-09-09"),
+	}}
+	d := Compare(a, b)
+	if len(d.Added) != 1 || d.Added[0].Surname != "Мельник" {
+		t.Errorf("added = %+v, want Мельник", d.Added)
+	}
+	if len(d.Removed) != 1 || d.Removed[0].Surname != "Бондар" {
+		t.Errorf("removed = %+v, want Бондар", d.Removed)
+	}
+	if len(d.Changed) != 2 {
+		t.Fatalf("changed = %+v, want 2", d.Changed)
+	}
+	if f := d.Changed[0].Fields; len(f) != 1 || f[0].Field != "categories" || f[0].Old != "wounded" || f[0].New != "seriously_ill; wounded" {
+		t.Errorf("category change = %+v", f)
+	}
+	if f := d.Changed[1].Fields; len(f) != 1 || f[0].Field != "birth_date" || f[0].New != "2001-04-03" {
+		t.Errorf("date change = %+v", f)
+	}
+	if !Compare(a, a).Empty() {
+		t.Error("a list compared with itself must have no differences")
+	}
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Party is one side of an exchange.
+type Party struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Languages []string `json:"languages,omitempty"`
+	// Translit names the romanization system of the party's country, used
+	// for the Latin names of its persons (see package translit).
+	Translit string `json:"translit,omitempty"`
+}
+
+// CreateParty adds a party.
+func (tx *Tx) CreateParty(ctx context.Context, p Party) error {
+	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, languages, translit, created_at) VALUES (?, ?, ?, ?, ?)`,
+		p.ID, p.Name, strings.Join(p.Languages, ","), p.Translit, timeText(now()))
+	if err != nil {
+		return fmt.Errorf("create party %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Parties returns every party, ordered by id.
+func (tx *Tx) Parties(ctx context.Context) ([]Party, error) {
+	rows, err := tx.Query(ctx, `SELECT id, name, languages, translit FROM parties ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list parties: %w", err)
+	}
+	defer rows.Close()
+	var out []Party
+	for rows.Next() {
+		var p Party
+		var langs string
+		if err := rows.Scan(&p.ID, &p.Name, &langs, &p.Translit); err != nil {
+			return nil, err
+		}
+		if langs != "" {
+			p.Languages = strings.Split(langs, ",")
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Party returns one party.
+func (tx *Tx) Party(ctx context.Context, id string) (Party, error) {
+	var p Party
+	var langs string
+	err := tx.QueryRow(ctx, `SELECT id, name, languages, translit FROM parties WHERE id = ?`, id).Scan(&p.ID, &p.Name, &langs, &p.Translit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Party{}, fmt.Errorf("party %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Party{}, fmt.Errorf("read party %s: %w", id, err)
+	}
+	if langs != "" {
+		p.Languages = strings.Split(langs, ",")
+	}
+	return p, nil
+}
+
+// Setting returns a stored setting, or "" when unset.
+func (tx *Tx) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores a setting.
+func (tx *Tx) SetSetting(ctx context.Context, key, value string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("write setting %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,269 @@
+// Package store is the storage adapter of Parley: one schema on embedded
+// SQLite (the default, pure Go, no cgo) or on PostgreSQL (pgx), with versioned
+// migrations for both. Every state change runs in one transaction (see Tx),
+// so that a crash or an error leaves the previous state intact.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Dialect is the SQL dialect of the database behind a DB.
+type Dialect int
+
+// Dialects.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+//go:embed migrations
+var migrations embed.FS
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is an open Parley database.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+	dataDir string
+}
+
+// IsPostgresURL reports whether url names a PostgreSQL database.
+func IsPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open opens the database: PostgreSQL when url is a postgres:// URL,
+// otherwise SQLite in dataDir/parley.db. It applies pending migrations.
+func Open(ctx context.Context, dataDir, url string) (*DB, error) {
+	db := &DB{dataDir: dataDir}
+	var err error
+	if IsPostgresURL(url) {
+		db.dialect = Postgres
+		db.sql, err = sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.sql.SetMaxOpenConns(20)
+	} else {
+		if url != "" {
+			return nil, fmt.Errorf("unsupported database URL (want postgres://...; leave empty for SQLite in the data directory)")
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		path := filepath.Join(dataDir, "parley.db")
+		// WAL lets readers go on while one writer commits; immediate
+		// transactions take the write lock at BEGIN so that two writers
+		// queue instead of failing half-way; the busy timeout makes them wait.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db.sql, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		db.sql.SetMaxOpenConns(4)
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+db.dialect.String())
+	if err != nil {
+		return err
+	}
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Two server processes starting at once must not both migrate.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.sql, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Dialect returns the database's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// DataDir returns the data directory (keys and other files live there).
+func (db *DB) DataDir() string { return db.dataDir }
+
+// SQL returns the underlying handle, for tests and benchmarks that must
+// reach behind the store's back (for example to tamper with data).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Tx is one database transaction. Queries use "?" placeholders in both
+// dialects; they are rewritten to $n for PostgreSQL.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+	// afterCommit runs once the transaction has committed (e.g. to wake a
+	// notifier); never on rollback.
+	afterCommit []func()
+}
+
+// Dialect returns the transaction's dialect.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// AfterCommit registers fn to run after a successful commit.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
+
+// Exec runs a statement.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, rebind(tx.dialect, query), args...)
+}
+
+// Query runs a query.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, rebind(tx.dialect, query), args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, rebind(tx.dialect, query), args...)
+}
+
+// Update runs fn in a read-write transaction and commits it when fn returns
+// nil; any error or panic rolls everything back.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	return db.run(ctx, false, fn)
+}
+
+// View runs fn in a read-only transaction, for a consistent snapshot.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, readOnly bool, fn func(tx *Tx) error) (err error) {
+	opts := &sql.TxOptions{}
+	if db.dialect == Postgres {
+		opts.ReadOnly = readOnly
+	}
+	var stx *sql.Tx
+	for attempt := 0; ; attempt++ {
+		stx, err = db.sql.BeginTx(ctx, opts)
+		if err == nil {
+			break
+		}
+		// SQLite reports a busy database at BEGIN IMMEDIATE when the busy
+		// timeout ran out; one more try is cheap and clears most bursts.
+		if attempt >= 3 || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+	}
+	tx := &Tx{tx: stx, dialect: db.dialect}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// rebind rewrites "?" placeholders to "$1", "$2", ... for PostgreSQL. It
+// skips question marks inside single-quoted string literals.
+func rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	inStr := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// now is the store's clock, in UTC with microsecond precision so that the
+// text form is equal in both dialects.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// timeText formats a time for storage; the zero time is stored as "".
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// parseTime reads a stored time; "" is the zero time.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
