@@ -3,18 +3,53 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
+	"parley/internal/service"
 	"parley/internal/store"
 )
 
-// openStore opens the database of an initialised data directory.
-func (a *App) openStore(ctx context.Context) (*store.DB, error) {
+// initialised reports whether the data directory (or the PostgreSQL
+// database) holds an initialised Parley installation.
+func (a *App) checkInitialised() error {
 	if !store.IsPostgresURL(a.DBURL) {
 		if _, err := os.Stat(filepath.Join(a.DataDir, "parley.db")); err != nil {
-			return nil, fmt.Errorf("no Parley data in %s (run parley init first, or pass --data)", a.DataDir)
+			return fmt.Errorf("no Parley data in %s (run parley init first, or pass --data)", a.DataDir)
 		}
 	}
+	return nil
+}
+
+// openStore opens the database of an initialised data directory.
+func (a *App) openStore(ctx context.Context) (*store.DB, error) {
+	if err := a.checkInitialised(); err != nil {
+		return nil, err
+	}
 	return store.Open(ctx, a.DataDir, a.DBURL)
+}
+
+// openService opens the data directory with its signed log attached.
+func (a *App) openService(ctx context.Context) (*service.Service, error) {
+	db, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := service.New(ctx, db, a.logger())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := attachLog(s, a.DataDir); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// logger returns the command line's logger: warnings and errors only, on
+// stderr, so that command output stays clean.
+func (a *App) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

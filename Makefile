@@ -1,0 +1,27 @@
+# Parley — build, run and test.
+#   make demo   the server with demo data on embedded SQLite
+#   make test   the whole test suite; prepares PostgreSQL and Chromium first
+#   make bench  the benchmarks (long; not part of the test suite)
+
+GO ?= go
+
+.PHONY: demo test vet bench build fuzz
+
+build:
+	$(GO) build -o bin/parley ./cmd/parley
+
+demo:
+	$(GO) run ./cmd/parley demo
+
+vet:
+	@test -z "$$(gofmt -l cmd internal bench)" || { echo "gofmt needed:"; gofmt -l cmd internal bench; exit 1; }
+	$(GO) vet ./...
+
+test: vet
+	eval "$$(scripts/test-deps.sh)" && $(GO) test -race -timeout 15m ./...
+
+bench:
+	scripts/bench.sh
+
+fuzz:
+	scripts/fuzz.sh

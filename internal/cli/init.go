@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"parley/internal/service"
+	"parley/internal/store"
+	"parley/internal/translit"
+)
+
+func init() {
+	register("init", "create a data directory with its parties and keys", runInit)
+}
+
+func runInit(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("init")
+	var parties, translits multiFlag
+	fs.Var(&parties, "party", "a party as ID=NAME (repeat, at least two)")
+	fs.Var(&translits, "translit", "romanization system of a party's country as ID=SYSTEM (ua2010, icao, gost-b, bgn); default ua2010")
+	origin := fs.String("origin", "", "origin line of the log's checkpoints (default parley/<random>)")
+	fs.Usage = func() {
+		fmt.Fprintln(a.Stderr, "usage: parley init --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--origin TEXT]")
+		fs.PrintDefaults()
+	}
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	ps, err := parseParties(parties, translits)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	return initData(ctx, a, ps, *origin)
+}
+
+func parseParties(parties, translits []string) ([]store.Party, error) {
+	var out []store.Party
+	for _, p := range parties {
+		id, name, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("--party %q: want ID=NAME", p)
+		}
+		out = append(out, store.Party{ID: strings.TrimSpace(id), Name: strings.TrimSpace(name), Translit: string(translit.UA2010)})
+	}
+	if len(out) < 2 {
+		return nil, errors.New("give at least two parties: --party A=NAME --party B=NAME")
+	}
+	for _, t := range translits {
+		id, sys, ok := strings.Cut(t, "=")
+		if !ok {
+			return nil, fmt.Errorf("--translit %q: want ID=SYSTEM", t)
+		}
+		s, err := translit.ParseSystem(sys)
+		if err != nil {
+			return nil, fmt.Errorf("--translit %q: %w", t, err)
+		}
+		found := false
+		for i := range out {
+			if out[i].ID == id {
+				out[i].Translit, found = string(s), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("--translit %q: no party %q", t, id)
+		}
+	}
+	return out, nil
+}
+
+// initData creates the data directory, the schema, the parties and the keys.
+func initData(ctx context.Context, a *App, parties []store.Party, origin string) error {
+	if !store.IsPostgresURL(a.DBURL) {
+		if _, err := os.Stat(filepath.Join(a.DataDir, "parley.db")); err == nil {
+			return fmt.Errorf("%s already holds Parley data", a.DataDir)
+		}
+	}
+	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", a.DataDir, err)
+	}
+	db, err := store.Open(ctx, a.DataDir, a.DBURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := service.New(ctx, db, a.logger())
+	if err != nil {
+		return err
+	}
+	if err := s.CreateParties(ctx, parties); err != nil {
+		return err
+	}
+	ids := make([]string, len(parties))
+	for i, p := range parties {
+		ids[i] = p.ID
+	}
+	if err := initLog(ctx, a.DataDir, origin, ids); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "initialised %s with parties %s\n", a.DataDir, strings.Join(ids, ", "))
+	return nil
+}

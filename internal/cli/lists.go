@@ -1,0 +1,344 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/lists"
+	"parley/internal/listfile"
+	"parley/internal/person"
+	"parley/internal/service"
+)
+
+func init() {
+	register("list import", "import a list from CSV, XLSX or JSON (prints the new list id)", runListImport)
+	register("list ls", "show the lists and their state", runListLs)
+	register("list show", "print one list", runListShow)
+	register("list handover", "hand a draft list over to the other party (freezes it)", runListHandover)
+	register("list ack", "acknowledge receipt of a handed-over list", runListAck)
+	register("list diff", "show what changed between two lists", runListDiff)
+	register("list export", "write a list as CSV, XLSX or JSON", runListExport)
+}
+
+// parseMaps turns repeated COL=FIELD flags into a map.
+func parseMaps(maps []string) (map[string]string, error) {
+	if len(maps) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, v := range maps {
+		col, field, ok := strings.Cut(v, "=")
+		if !ok || col == "" || field == "" {
+			return nil, fmt.Errorf("--map %q: want COLUMN=FIELD", v)
+		}
+		m[col] = field
+	}
+	return m, nil
+}
+
+// formatFor picks the format from the flag or from the file name.
+func formatFor(flagValue, name string) (listfile.Format, error) {
+	if flagValue != "" {
+		switch f := listfile.Format(strings.ToLower(flagValue)); f {
+		case "csv", "xlsx", "json":
+			return f, nil
+		}
+		return "", fmt.Errorf("--format %q: want csv, xlsx or json", flagValue)
+	}
+	return listfile.FormatFromName(name)
+}
+
+// progressPrinter reports rows read on stderr when the import is long.
+func progressPrinter(w io.Writer, what string) (func(int), func()) {
+	start := time.Now()
+	printed := false
+	return func(rows int) {
+			if time.Since(start) > time.Second {
+				fmt.Fprintf(w, "\r%s: %d rows read", what, rows)
+				printed = true
+			}
+		}, func() {
+			if printed {
+				fmt.Fprintln(w)
+			}
+		}
+}
+
+func printProblems(w io.Writer, res *listfile.Result) {
+	if res == nil {
+		return
+	}
+	for _, warn := range res.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintln(w, p.String())
+	}
+}
+
+func runListImport(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("list import")
+	from := fs.String("from", "", "sending party id")
+	to := fs.String("to", "", "receiving party id")
+	title := fs.String("title", "", "title of the list")
+	format := fs.String("format", "", "csv, xlsx or json (default: from the file name)")
+	var maps multiFlag
+	fs.Var(&maps, "map", "column override COLUMN=FIELD (repeat)")
+	skip := fs.Bool("skip-invalid", false, "import the valid rows and report the others")
+	dry := fs.Bool("dry-run", false, "check the file, store nothing")
+	versionOf := fs.String("version-of", "", "make the import a new version of this list")
+	youthRef := fs.String("youth-ref", "", "derive the youth category from dates of birth on this date (YYYY-MM-DD)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 || *from == "" || *to == "" {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley list import FILE --from A --to B --title TEXT [--format csv|xlsx|json] [--map COL=FIELD ...] [--skip-invalid] [--dry-run]")}
+	}
+	m, err := parseMaps(maps)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	f, err := formatFor(*format, pos[0])
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	ref, err := person.ParseISODate(*youthRef)
+	if err != nil || (*youthRef != "" && !ref.Complete()) {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--youth-ref %q: want YYYY-MM-DD", *youthRef)}
+	}
+	file, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
+	res, err := s.ImportList(ctx, access.System, service.ImportRequest{
+		From: *from, To: *to, Title: *title, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry,
+		VersionOf: *versionOf, YouthRef: ref, SourceName: filepath.Base(pos[0]), Progress: progress,
+	}, file)
+	done()
+	if res != nil {
+		printProblems(a.Stderr, res.Read)
+	}
+	var ie *service.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
+		return &ExitError{Code: 1, Silent: true}
+	}
+	if err != nil {
+		return err
+	}
+	if *dry {
+		fmt.Fprintf(a.Stderr, "dry run: %d valid rows, %d problem(s); nothing stored\n", res.Imported, len(res.Read.Problems))
+		if len(res.Read.Problems) > 0 {
+			return &ExitError{Code: 1, Silent: true}
+		}
+		return nil
+	}
+	if n := len(res.Read.Problems); n > 0 {
+		fmt.Fprintf(a.Stderr, "imported %d rows; skipped %d problem(s) listed above\n", res.Imported, n)
+	}
+	fmt.Fprintln(a.Stdout, res.List.ID)
+	return nil
+}
+
+func runListLs(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("list ls")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ls, err := s.ListLists(ctx, access.System)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if ls == nil {
+			ls = []*lists.List{}
+		}
+		return writeJSON(a.Stdout, ls)
+	}
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tFROM\tTO\tVERSION\tSTATE\tENTRIES\tTITLE")
+	for _, l := range ls {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", l.ID, l.From, l.To, l.Version, l.State, l.EntryCount, l.Title)
+	}
+	return tw.Flush()
+}
+
+
+func runListShow(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("list show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley list show ID [--json]")}
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	l, err := s.GetList(ctx, access.System, pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if l.Entries == nil {
+			l.Entries = []lists.Entry{}
+		}
+		return writeJSON(a.Stdout, l)
+	}
+	fmt.Fprintf(a.Stdout, "%s  %s → %s  version %d  %s  %q\n", l.ID, l.From, l.To, l.Version, l.State, l.Title)
+	if l.ContentHash != "" {
+		fmt.Fprintf(a.Stdout, "content hash %s\n", l.ContentHash)
+	}
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROW\tKIND\tNAME\tLATIN\tBORN\tRANK\tCATEGORIES")
+	for _, e := range l.Entries {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Row, e.Kind, e.FullName(), e.FullNameLatin(), e.BirthDate, e.Rank, strings.Join(e.Categories, ", "))
+	}
+	return tw.Flush()
+}
+
+func runListHandover(ctx context.Context, a *App, args []string) error {
+	return listTransition(ctx, a, "list handover", args, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
+		return s.HandOver(ctx, access.System, id)
+	})
+}
+
+func runListAck(ctx context.Context, a *App, args []string) error {
+	return listTransition(ctx, a, "list ack", args, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
+		return s.Acknowledge(ctx, access.System, id)
+	})
+}
+
+func listTransition(ctx context.Context, a *App, name string, args []string, do func(context.Context, *service.Service, string) (*lists.List, error)) error {
+	fs := a.newFlagSet(name)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("usage: parley %s ID", name)}
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	l, err := do(ctx, s, pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "%s %s %s\n", l.ID, l.State, l.ContentHash)
+	return nil
+}
+
+func runListDiff(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("list diff")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 2 {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley list diff ID1 ID2 [--json]")}
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	d, err := s.DiffLists(ctx, access.System, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.Stdout, d)
+	}
+	fmt.Fprintf(a.Stdout, "%s → %s: %d added, %d removed, %d changed\n", d.From, d.To, len(d.Added), len(d.Removed), len(d.Changed))
+	for _, e := range d.Added {
+		fmt.Fprintf(a.Stdout, "+ row %d: %s %s\n", e.Row, e.FullName(), e.BirthDate)
+	}
+	for _, e := range d.Removed {
+		fmt.Fprintf(a.Stdout, "- row %d: %s %s\n", e.Row, e.FullName(), e.BirthDate)
+	}
+	for _, c := range d.Changed {
+		fmt.Fprintf(a.Stdout, "~ row %d → %d: %s\n", c.OldRow, c.NewRow, c.Name)
+		for _, f := range c.Fields {
+			fmt.Fprintf(a.Stdout, "    %s: %q → %q\n", f.Field, f.Old, f.New)
+		}
+	}
+	return nil
+}
+
+func runListExport(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("list export")
+	format := fs.String("format", "", "csv, xlsx or json (default: from the output name)")
+	out := fs.String("o", "", "output file (- for stdout)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 || *out == "" {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley list export ID --format csv|xlsx|json -o FILE")}
+	}
+	f, err := formatFor(*format, *out)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *out == "-" {
+		return s.ExportList(ctx, access.System, pos[0], f, a.Stdout)
+	}
+	// Write to a temporary file and rename, so that a failed export never
+	// leaves a truncated file under the requested name.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".parley-export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := s.ExportList(ctx, access.System, pos[0], f, tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), *out)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

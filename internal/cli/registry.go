@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"parley/internal/access"
+	"parley/internal/service"
+)
+
+func init() {
+	register("registry import", "replace a party's registry of missing people from a file", runRegistryImport)
+	register("registry show", "print a party's registry", runRegistryShow)
+}
+
+func runRegistryImport(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("registry import")
+	party := fs.String("party", "", "party id")
+	format := fs.String("format", "", "csv, xlsx or json (default: from the file name)")
+	var maps multiFlag
+	fs.Var(&maps, "map", "column override COLUMN=FIELD (repeat)")
+	skip := fs.Bool("skip-invalid", false, "import the valid rows and report the others")
+	dry := fs.Bool("dry-run", false, "check the file, store nothing")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 || *party == "" {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley registry import FILE --party ID [--format F] [--map COL=FIELD] [--skip-invalid] [--dry-run]")}
+	}
+	m, err := parseMaps(maps)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	f, err := formatFor(*format, pos[0])
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	file, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
+	res, err := s.ImportRegistry(ctx, access.System, service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, Progress: progress}, file)
+	done()
+	if res != nil {
+		printProblems(a.Stderr, res.Read)
+	}
+	var ie *service.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
+		return &ExitError{Code: 1, Silent: true}
+	}
+	if err != nil {
+		return err
+	}
+	if *dry {
+		fmt.Fprintf(a.Stderr, "dry run: %d valid rows; nothing stored\n", res.Imported)
+		return nil
+	}
+	fmt.Fprintf(a.Stdout, "imported %d registry records for %s\n", res.Imported, *party)
+	return nil
+}
+
+func runRegistryShow(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("registry show")
+	party := fs.String("party", "", "party id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if *party == "" {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley registry show --party ID [--json]")}
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	entries, err := s.Registry(ctx, access.System, *party)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.Stdout, map[string]any{"party": *party, "entries": entries})
+	}
+	for _, e := range entries {
+		fmt.Fprintf(a.Stdout, "%d\t%s\t%s\t%s\t%s\n", e.Row, e.FullName(), e.BirthDate, e.ServiceNumber, e.Status)
+	}
+	return nil
+}

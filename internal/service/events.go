@@ -1,0 +1,135 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/lists"
+	"parley/internal/store"
+)
+
+// Event is one state change as the signed log records it: non-personal
+// attributes in clear, personal data only as items the log commits to by
+// salted hash.
+type Event struct {
+	Type     string
+	Subject  string
+	Attrs    map[string]string
+	Personal []EventItem
+}
+
+// EventItem is one piece of personal data the log commits to.
+type EventItem struct {
+	ID   string
+	Data []byte
+}
+
+// EventLog appends events inside the caller's transaction.
+type EventLog interface {
+	Append(ctx context.Context, tx *store.Tx, actor string, at time.Time, ev Event) (int64, error)
+}
+
+// recordEvent appends ev to the signed log in the same transaction as the
+// change it describes: both commit, or neither does.
+func (s *Service) recordEvent(ctx context.Context, tx *store.Tx, actor access.Actor, ev Event) error {
+	if s.Log == nil {
+		return nil
+	}
+	if _, err := s.Log.Append(ctx, tx, actor.String(), s.Now().UTC(), ev); err != nil {
+		return fmt.Errorf("append %s to the log: %w", ev.Type, err)
+	}
+	return nil
+}
+
+func listAttrs(l *lists.List) map[string]string {
+	return map[string]string{
+		"list_id": l.ID, "root_id": l.RootID, "from": l.From, "to": l.To, "title": l.Title,
+		"version": strconv.Itoa(l.Version), "prev_id": l.PrevID,
+		"content_hash": l.ContentHash, "entry_count": strconv.Itoa(len(l.Entries)),
+	}
+}
+
+// listHandedOverEvent commits to the whole list by its content hash and to
+// each entry separately, so that the sender can later prove one person's
+// presence on the list without disclosing anyone else.
+func listHandedOverEvent(l *lists.List) Event {
+	ev := Event{Type: "list.handed_over", Subject: l.ID, Attrs: listAttrs(l)}
+	for _, e := range l.Entries {
+		b, _ := json.Marshal(e)
+		ev.Personal = append(ev.Personal, EventItem{ID: "row/" + strconv.Itoa(e.Row), Data: b})
+	}
+	return ev
+}
+
+func listAcknowledgedEvent(l *lists.List) Event {
+	return Event{Type: "list.acknowledged", Subject: l.ID, Attrs: map[string]string{"list_id": l.ID, "from": l.From, "to": l.To, "content_hash": l.ContentHash}}
+}
+
+// recordAccess writes one line of the access log for personal data.
+func (s *Service) recordAccess(ctx context.Context, actor access.Actor, action, subject string, persons int) error {
+	if actor.System {
+		return nil
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO access_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
+			s.Now().UTC().Format(time.RFC3339Nano), actor.String(), action, subject, strconv.Itoa(persons)+" persons")
+		if err != nil {
+			return fmt.Errorf("access log: %w", err)
+		}
+		return nil
+	})
+}
+
+// AccessRecord is one line of the access log.
+type AccessRecord struct {
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Subject string    `json:"subject"`
+	Detail  string    `json:"detail"`
+}
+
+// AccessLog returns the newest lines of the access log.
+func (s *Service) AccessLog(ctx context.Context, actor access.Actor, limit int) ([]AccessRecord, error) {
+	if !actor.CanReviewAccessLog() {
+		return nil, access.Deny("only administrators and the mediator review the access log")
+	}
+	if limit <= 0 || limit > 10000 {
+		limit = 500
+	}
+	var out []AccessRecord
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT at, actor, action, subject, detail FROM access_log ORDER BY at DESC LIMIT ?`, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r AccessRecord
+			var at string
+			if err := rows.Scan(&at, &r.Actor, &r.Action, &r.Subject, &r.Detail); err != nil {
+				return err
+			}
+			r.At, _ = time.Parse(time.RFC3339Nano, at)
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// OnListHandedOver registers a function that runs after a list has been
+// handed over and committed (for example to link family inquiries).
+func (s *Service) OnListHandedOver(fn func(ctx context.Context, l *lists.List)) {
+	s.handOverHooks = append(s.handOverHooks, fn)
+}
+
+func (s *Service) afterListHandedOver(ctx context.Context, l *lists.List) {
+	for _, fn := range s.handOverHooks {
+		fn(ctx, l)
+	}
+}

@@ -1,0 +1,327 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"parley/internal/access"
+	"parley/internal/lists"
+	"parley/internal/listfile"
+	"parley/internal/person"
+	"parley/internal/store"
+	"parley/internal/translit"
+)
+
+// ImportRequest asks to import a list from a file.
+type ImportRequest struct {
+	From, To, Title string
+	Format          listfile.Format
+	Map             map[string]string
+	// SkipInvalid imports the valid rows and still reports the others;
+	// without it a single problem refuses the whole file.
+	SkipInvalid bool
+	// DryRun checks the file and reports, but stores nothing.
+	DryRun bool
+	// VersionOf, when set, makes the import a new version of that list
+	// (which must be from the same party to the same party).
+	VersionOf string
+	// YouthRef, when set, derives the youth category from dates of birth.
+	YouthRef   person.Date
+	SourceName string
+	Progress   func(rows int)
+}
+
+// ImportResult is what an import did.
+type ImportResult struct {
+	List     *lists.List // nil on a dry run or when refused
+	Read     *listfile.Result
+	Imported int
+}
+
+// ImportError refuses a file and carries every problem found in it.
+type ImportError struct {
+	Problems []listfile.Problem
+}
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("%d problem(s) in the file; nothing was imported", len(e.Problems))
+}
+
+func (e *ImportError) Unwrap() error { return ErrInvalid }
+
+// ImportList reads a file and stores it as a new draft list. The import is
+// all or nothing: on any problem (unless SkipInvalid) nothing is stored.
+func (s *Service) ImportList(ctx context.Context, actor access.Actor, req ImportRequest, r io.Reader) (*ImportResult, error) {
+	if !actor.CanWriteList(req.From) {
+		return nil, access.Deny("only officers of party %s may create its lists", req.From)
+	}
+	if req.From == req.To {
+		return nil, invalidf("a list goes from one party to another; --from and --to are both %q", req.From)
+	}
+	if strings.TrimSpace(req.Title) == "" && req.VersionOf == "" {
+		return nil, invalidf("a list needs a title")
+	}
+	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.catalogue, YouthRef: req.YouthRef, Progress: req.Progress})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	out := &ImportResult{Read: res}
+	if len(res.Problems) > 0 && !req.SkipInvalid {
+		return out, &ImportError{Problems: res.Problems}
+	}
+	if len(res.Rows) == 0 {
+		return out, invalidf("the file holds no valid rows")
+	}
+	var parties []store.Party
+	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Party(ctx, req.From); err != nil {
+			return invalidf("unknown party %q (--from)", req.From)
+		}
+		if _, err := tx.Party(ctx, req.To); err != nil {
+			return invalidf("unknown party %q (--to)", req.To)
+		}
+		var err error
+		parties, err = tx.Parties(ctx)
+		return err
+	}); err != nil {
+		return out, err
+	}
+	entries := make([]lists.Entry, len(res.Rows))
+	for i, row := range res.Rows {
+		p := row.Person
+		// A list names the other side's people as a rule: romanize with the
+		// system of the Power the person depends on when the file says, else
+		// with the receiving party's.
+		fillLatin(&p, translitFor(parties, p.Power, req.To))
+		entries[i] = lists.Entry{Row: row.Line, Person: p}
+	}
+	out.Imported = len(entries)
+	if req.DryRun {
+		return out, nil
+	}
+	l := &lists.List{
+		ID: newID("L"), From: req.From, To: req.To, Title: strings.TrimSpace(req.Title), Version: 1,
+		State: lists.Draft, Entries: entries, SourceName: req.SourceName, CreatedBy: actor.String(),
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		if req.VersionOf != "" {
+			prev, err := tx.List(ctx, req.VersionOf)
+			if err != nil || !actor.CanReadList(listView(prev)) {
+				return fmt.Errorf("list %q: %w", req.VersionOf, ErrNotFound)
+			}
+			if prev.From != req.From || prev.To != req.To {
+				return invalidf("a new version of %s must go from %s to %s", prev.ID, prev.From, prev.To)
+			}
+			latest, err := tx.LatestVersion(ctx, prev.RootID)
+			if err != nil {
+				return err
+			}
+			l.RootID, l.PrevID, l.Version = prev.RootID, prev.ID, latest+1
+			if l.Title == "" {
+				l.Title = prev.Title
+			}
+		} else {
+			l.RootID = l.ID
+		}
+		return tx.InsertList(ctx, l)
+	})
+	if err != nil {
+		return out, err
+	}
+	out.List = l
+	s.Logger.Info("list imported", "list", l.ID, "from", l.From, "to", l.To, "entries", len(entries), "skipped", len(res.Problems))
+	return out, nil
+}
+
+// translitFor returns the romanization system of the party named by power
+// (by id or name), or else of the fallback party.
+func translitFor(parties []store.Party, power, fallback string) string {
+	for _, p := range parties {
+		if power != "" && (strings.EqualFold(p.ID, power) || strings.EqualFold(p.Name, power)) {
+			return p.Translit
+		}
+	}
+	for _, p := range parties {
+		if p.ID == fallback {
+			return p.Translit
+		}
+	}
+	return ""
+}
+
+// fillLatin adds the Latin form of names that the source gave only in
+// Cyrillic, with the official romanization of the party's country.
+func fillLatin(p *person.Person, system string) {
+	sys, err := translit.ParseSystem(system)
+	if err != nil {
+		sys = translit.UA2010
+		if system != "" {
+			return
+		}
+	}
+	if p.SurnameLatin == "" {
+		p.SurnameLatin = translit.Romanize(sys, p.Surname)
+	}
+	if p.GivenNamesLatin == "" {
+		p.GivenNamesLatin = translit.Romanize(sys, p.GivenNames)
+	}
+	if p.PatronymicLatin == "" {
+		p.PatronymicLatin = translit.Romanize(sys, p.Patronymic)
+	}
+}
+
+func listView(l *lists.List) access.ListView {
+	return access.ListView{From: l.From, To: l.To, Draft: l.State == lists.Draft}
+}
+
+// GetList returns a list with its entries, if the actor may read it. A list
+// the actor may not see is reported as not found.
+func (s *Service) GetList(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
+	var l *lists.List
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		h, err := tx.List(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanReadList(listView(h)) {
+			return fmt.Errorf("list %q: %w", id, ErrNotFound)
+		}
+		l, err = tx.ListWithEntries(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "list.view", l.ID, len(l.Entries)); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// ListLists returns the headers of the lists the actor may see.
+func (s *Service) ListLists(ctx context.Context, actor access.Actor) ([]*lists.List, error) {
+	f := store.ListFilter{}
+	switch {
+	case actor.System:
+	case actor.Has(access.Officer):
+		f.Party = actor.Party
+	case actor.Has(access.Mediator), actor.Has(access.Observer):
+		f.HandedOverOnly = true
+	default:
+		return nil, access.Deny("this role sees no lists")
+	}
+	var out []*lists.List
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		out, err = tx.Lists(ctx, f)
+		return err
+	})
+	return out, err
+}
+
+// HandOver freezes a draft list and records its content hash; from now on
+// a change is a new version.
+func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
+	var l *lists.List
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		l, err = tx.ListWithEntries(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanReadList(listView(l)) {
+			return fmt.Errorf("list %q: %w", id, ErrNotFound)
+		}
+		if !actor.CanWriteList(l.From) {
+			return access.Deny("only officers of party %s may hand over its lists", l.From)
+		}
+		if l.State != lists.Draft {
+			return fmt.Errorf("%w: list %s was already handed over", ErrConflict, id)
+		}
+		hash, err := lists.ContentHash(l)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetListState(ctx, id, lists.Draft, lists.HandedOver, hash); err != nil {
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+		l.State, l.ContentHash = lists.HandedOver, hash
+		return s.recordEvent(ctx, tx, actor, listHandedOverEvent(l))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Logger.Info("list handed over", "list", id, "hash", l.ContentHash)
+	s.afterListHandedOver(ctx, l)
+	return s.header(ctx, id)
+}
+
+// Acknowledge records that the receiving party has received the list.
+func (s *Service) Acknowledge(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		l, err := tx.List(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanReadList(listView(l)) {
+			return fmt.Errorf("list %q: %w", id, ErrNotFound)
+		}
+		if !actor.CanAcknowledge(listView(l)) {
+			return access.Deny("only officers of party %s acknowledge this list", l.To)
+		}
+		if l.State != lists.HandedOver {
+			return fmt.Errorf("%w: list %s is %s, not handed over", ErrConflict, id, l.State)
+		}
+		if err := tx.SetListState(ctx, id, lists.HandedOver, lists.Acknowledged, ""); err != nil {
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+		return s.recordEvent(ctx, tx, actor, listAcknowledgedEvent(l))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.header(ctx, id)
+}
+
+func (s *Service) header(ctx context.Context, id string) (*lists.List, error) {
+	var l *lists.List
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		l, err = tx.List(ctx, id)
+		return err
+	})
+	return l, err
+}
+
+// DiffLists compares two lists the actor may read.
+func (s *Service) DiffLists(ctx context.Context, actor access.Actor, a, b string) (*lists.Diff, error) {
+	la, err := s.GetList(ctx, actor, a)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := s.GetList(ctx, actor, b)
+	if err != nil {
+		return nil, err
+	}
+	return lists.Compare(la, lb), nil
+}
+
+// ExportList writes a list in a file format.
+func (s *Service) ExportList(ctx context.Context, actor access.Actor, id string, f listfile.Format, w io.Writer) error {
+	l, err := s.GetList(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	persons := make([]person.Person, len(l.Entries))
+	for i, e := range l.Entries {
+		persons[i] = e.Person
+	}
+	if err := s.recordAccess(ctx, actor, "list.export", l.ID, len(persons)); err != nil {
+		return err
+	}
+	return listfile.Write(w, f, listfile.Meta{Title: l.Title, From: l.From, To: l.To, Version: l.Version}, persons)
+}
+
+// IsNotFound reports whether err means "no such record (that you may see)".
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,134 @@
+// Package service is the one layer that the web pages, the JSON API and the
+// command line all call. Every method takes the acting user, checks the
+// rules of package access before it reads or changes anything, and runs each
+// state change in one database transaction together with its entry in the
+// signed log.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"parley/internal/category"
+	"parley/internal/lists"
+	"parley/internal/store"
+)
+
+// Service is Parley's application service.
+type Service struct {
+	DB     *store.DB
+	Logger *slog.Logger
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+
+	// Log is the signed event log; every state change appends to it in the
+	// same transaction.
+	Log EventLog
+
+	catalogue     *category.Catalogue
+	handOverHooks []func(ctx context.Context, l *lists.List)
+}
+
+// New wraps an open store.
+func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Service{DB: db, Logger: logger, Now: time.Now}
+	if err := s.reloadCatalogue(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Open opens the data directory's database and wraps it.
+func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger) (*Service, error) {
+	db, err := store.Open(ctx, dataDir, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(ctx, db, logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Service) Close() error { return s.DB.Close() }
+
+// Catalogue returns the categories in force: built-in plus operator-added.
+func (s *Service) Catalogue() *category.Catalogue { return s.catalogue }
+
+func (s *Service) reloadCatalogue(ctx context.Context) error {
+	var extra []category.Category
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT code, labels, synonyms, medical FROM categories ORDER BY code`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c category.Category
+			var labels, syn string
+			var medical int
+			if err := rows.Scan(&c.Code, &labels, &syn, &medical); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(labels), &c.Labels); err != nil {
+				return fmt.Errorf("category %s labels: %w", c.Code, err)
+			}
+			if err := json.Unmarshal([]byte(syn), &c.Synonyms); err != nil {
+				return fmt.Errorf("category %s synonyms: %w", c.Code, err)
+			}
+			c.Medical = medical != 0
+			extra = append(extra, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("load categories: %w", err)
+	}
+	cat, err := category.NewCatalogue(extra...)
+	if err != nil {
+		return err
+	}
+	s.catalogue = cat
+	return nil
+}
+
+// ErrNotFound is returned for records that do not exist — and for records
+// the actor may not see, so that guessing ids reveals nothing.
+var ErrNotFound = store.ErrNotFound
+
+// ErrConflict is returned when a change does not fit the record's state
+// (handing over a list twice, editing a frozen list).
+var ErrConflict = errors.New("conflict")
+
+// ErrInvalid is returned for bad input; the error text says what is wrong.
+var ErrInvalid = errors.New("invalid input")
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// newID returns a random identifier with a readable prefix. Ids are random
+// so that they cannot be guessed or enumerated.
+func newID(prefix string) string {
+	const alphabet = "abcdefghjkmnpqrstvwxyz23456789"
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	var sb strings.Builder
+	sb.WriteString(prefix)
+	for _, c := range b {
+		sb.WriteByte(alphabet[int(c)%len(alphabet)])
+	}
+	return sb.String()
+}
