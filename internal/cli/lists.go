@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"parley/internal/access"
-	"parley/internal/lists"
 	"parley/internal/listfile"
+	"parley/internal/lists"
 	"parley/internal/person"
 	"parley/internal/service"
 )
@@ -185,7 +185,6 @@ func runListLs(ctx context.Context, a *App, args []string) error {
 	}
 	return tw.Flush()
 }
-
 
 func runListShow(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("list show")

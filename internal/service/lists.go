@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"parley/internal/access"
-	"parley/internal/lists"
 	"parley/internal/listfile"
+	"parley/internal/lists"
 	"parley/internal/person"
 	"parley/internal/store"
 	"parley/internal/translit"

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"parley/internal/access"
-	"parley/internal/lists"
 	"parley/internal/listfile"
+	"parley/internal/lists"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )

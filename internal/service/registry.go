@@ -6,8 +6,8 @@ import (
 	"io"
 
 	"parley/internal/access"
-	"parley/internal/lists"
 	"parley/internal/listfile"
+	"parley/internal/lists"
 	"parley/internal/store"
 )
 
