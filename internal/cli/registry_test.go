@@ -9,7 +9,7 @@ import (
 func TestRegistryCommands(t *testing.T) {
 	g := initDir(t, "")
 	code, out, errOut := run(t, append(g, "registry", "import", "testdata/registry-B.csv", "--party", "B")...)
-	if code != 0 || !strings.Contains(out, "imported 3") {
+	if code != 0 || !strings.Contains(out, "imported 4") {
 		t.Fatalf("registry import: exit %d %q %q", code, out, errOut)
 	}
 	code, out, _ = run(t, append(g, "registry", "show", "--party", "B", "--json")...)
@@ -30,6 +30,7 @@ func TestRegistryCommands(t *testing.T) {
 		{"Шевченко", "Shevchenko", "believed_captured"},
 		{"Коваленко", "Kovalenko", "missing"},
 		{"Бондаренко", "Bondarenko", "confirmed_captured"},
+		{"Ткаченко", "Tkachenko", "believed_captured"},
 	}
 	if len(reg.Entries) != len(want) {
 		t.Fatalf("registry holds %d records", len(reg.Entries))

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 
 func newService(t *testing.T, b storetest.Backend) *Service {
 	t.Helper()
-	s, err := New(context.Background(), b.Open(t), nil)
+	s, err := New(context.Background(), b.Open(t), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
