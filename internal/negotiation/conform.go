@@ -1,0 +1,190 @@
+package negotiation
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"parley/internal/category"
+	"parley/internal/person"
+)
+
+// Criteria describe the persons an agreement covers, such as the Istanbul
+// approach of 2 June 2025: "seriously wounded, seriously sick, and soldiers
+// aged 18–25".
+//
+// A person conforms when his kind is one of Kinds (any kind when empty) and
+// he qualifies in one of two alternative ways: he holds any of Categories, or
+// his age on RefDate lies within AgeMin..AgeMax inclusive. The age bracket is
+// an alternative qualifier, not an extra condition: "wounded, sick, aged
+// 18–25" takes a wounded man of 40 and a healthy man of 20. When neither
+// categories nor a bracket are given, every person of the right kind
+// qualifies. AgeMin 0 means no lower bound, AgeMax 0 no upper bound.
+//
+// A youth label is tested against the date of birth: a person labelled youth
+// whose age on RefDate lies outside the catalogue's youth bracket does not
+// qualify through the label, because that is precisely the dispute over a
+// list that "does not correspond to the agreed approach".
+type Criteria struct {
+	Categories []string      `json:"categories,omitempty"` // any of; codes or labels
+	AgeMin     int           `json:"age_min,omitempty"`
+	AgeMax     int           `json:"age_max,omitempty"`
+	RefDate    person.Date   `json:"ref_date,omitzero"`
+	Kinds      []person.Kind `json:"kinds,omitempty"`
+}
+
+// Nonconformity is one row that does not fit the criteria, with every reason.
+type Nonconformity struct {
+	Row     int      `json:"row"`
+	Name    string   `json:"name"`
+	Reasons []string `json:"reasons"`
+}
+
+// hasBracket reports whether the criteria set an age bracket.
+func (c Criteria) hasBracket() bool { return c.AgeMin > 0 || c.AgeMax > 0 }
+
+// Validate checks the criteria themselves.
+func (c Criteria) Validate(cat *category.Catalogue) error {
+	if cat == nil {
+		cat = category.MustDefault()
+	}
+	var errs []error
+	if c.AgeMin < 0 || c.AgeMax < 0 {
+		errs = append(errs, fmt.Errorf("age bounds must not be negative (%d–%d)", c.AgeMin, c.AgeMax))
+	}
+	if c.AgeMin > 0 && c.AgeMax > 0 && c.AgeMin > c.AgeMax {
+		errs = append(errs, fmt.Errorf("age bracket %d–%d is empty", c.AgeMin, c.AgeMax))
+	}
+	if c.hasBracket() && !c.RefDate.Complete() {
+		errs = append(errs, fmt.Errorf("an age bracket needs a complete reference date, not %q", c.RefDate.String()))
+	}
+	for _, k := range c.Kinds {
+		if !k.Valid() {
+			errs = append(errs, fmt.Errorf("unknown kind %q", k))
+		}
+	}
+	for _, raw := range c.Categories {
+		if _, ok := resolveCategory(raw, cat); !ok {
+			errs = append(errs, fmt.Errorf("category %q is not in the catalogue", raw))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c Criteria) bracket() string {
+	switch {
+	case c.AgeMin > 0 && c.AgeMax > 0:
+		return fmt.Sprintf("%d–%d", c.AgeMin, c.AgeMax)
+	case c.AgeMin > 0:
+		return fmt.Sprintf("%d or older", c.AgeMin)
+	default:
+		return fmt.Sprintf("at most %d", c.AgeMax)
+	}
+}
+
+// Conform lists the rows that do not fit the criteria, in row order, each
+// with every reason, so that the dispute "your list does not correspond to
+// the agreed approach" becomes a list of rows. Rows that fit are left out of
+// the result. A nil catalogue means the built-in categories.
+func Conform(entries []Entry, c Criteria, cat *category.Catalogue) []Nonconformity {
+	if cat == nil {
+		cat = category.MustDefault()
+	}
+	var codes []string
+	for _, raw := range c.Categories {
+		if code, ok := resolveCategory(raw, cat); ok {
+			codes = append(codes, code)
+		} else {
+			codes = append(codes, raw) // an unknown code can still match a record as written
+		}
+	}
+	var out []Nonconformity
+	for _, e := range entries {
+		if reasons := nonconforming(&e.Person, c, codes, cat); len(reasons) > 0 {
+			out = append(out, Nonconformity{Row: e.Row, Name: displayName(&e.Person), Reasons: reasons})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Row < out[j].Row })
+	return out
+}
+
+func nonconforming(p *person.Person, c Criteria, codes []string, cat *category.Catalogue) []string {
+	var reasons []string
+	if k := kindOf(p); len(c.Kinds) > 0 && !containsKind(c.Kinds, k) {
+		reasons = append(reasons, fmt.Sprintf("kind %s is not among the agreed kinds %s", k, joinKinds(c.Kinds)))
+	}
+	if len(codes) == 0 && !c.hasBracket() {
+		return reasons
+	}
+	var why []string
+	if len(codes) > 0 {
+		ok, r := qualifiesByCategory(p, c, codes, cat)
+		if ok {
+			return reasons
+		}
+		why = append(why, r...)
+	}
+	if c.hasBracket() {
+		ok, r := qualifiesByAge(p, c)
+		if ok {
+			return reasons
+		}
+		why = append(why, r)
+	}
+	return append(reasons, why...)
+}
+
+func qualifiesByCategory(p *person.Person, c Criteria, codes []string, cat *category.Catalogue) (bool, []string) {
+	var notes []string
+	for _, code := range codes {
+		if !p.HasCategory(code) {
+			continue
+		}
+		if code == category.Youth {
+			if age, known := p.BirthDate.AgeOn(c.RefDate); known && (age < cat.YouthMin || age > cat.YouthMax) {
+				notes = append(notes, fmt.Sprintf("labelled %s but aged %d on %s (youth is %d–%d)", code, age, c.RefDate, cat.YouthMin, cat.YouthMax))
+				continue
+			}
+		}
+		return true, nil
+	}
+	if len(notes) == 0 {
+		notes = append(notes, fmt.Sprintf("in none of the categories %s", strings.Join(codes, ", ")))
+	}
+	return false, notes
+}
+
+func qualifiesByAge(p *person.Person, c Criteria) (bool, string) {
+	if !c.RefDate.Complete() {
+		return false, fmt.Sprintf("age bracket %s cannot be applied without a complete reference date", c.bracket())
+	}
+	age, ok := p.BirthDate.AgeOn(c.RefDate)
+	if !ok {
+		if p.BirthDate.IsZero() {
+			return false, fmt.Sprintf("date of birth unknown; age on %s cannot be checked against %s", c.RefDate, c.bracket())
+		}
+		return false, fmt.Sprintf("date of birth %s is incomplete; age on %s cannot be checked against %s", p.BirthDate, c.RefDate, c.bracket())
+	}
+	if (c.AgeMin > 0 && age < c.AgeMin) || (c.AgeMax > 0 && age > c.AgeMax) {
+		return false, fmt.Sprintf("aged %d on %s, outside %s", age, c.RefDate, c.bracket())
+	}
+	return true, ""
+}
+
+func containsKind(ks []person.Kind, k person.Kind) bool {
+	for _, v := range ks {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+func joinKinds(ks []person.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
