@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"parley/internal/access"
+	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/store"
@@ -24,6 +25,14 @@ func newService(t *testing.T, b storetest.Backend) *Service {
 	if err := s.CreateParties(context.Background(), []store.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := ledger.Init(b.DataDir, "parley.test/log", []string{"A", "B"}); err != nil {
+		t.Fatal(err)
+	}
+	lg, err := ledger.Open(b.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AttachLedger(lg)
 	return s
 }
 
@@ -105,6 +114,14 @@ func TestListLifecycle(t *testing.T) {
 		}
 		if a, err := s.Acknowledge(ctx, officerB, id); err != nil || a.State != lists.Acknowledged {
 			t.Fatalf("acknowledge: %v", err)
+		}
+		// Hand-over and acknowledgement are in the signed log; the refused
+		// attempts are not.
+		if n, err := s.DB.LogSize(ctx); err != nil || n != 2 {
+			t.Errorf("log size = %d (%v), want 2", n, err)
+		}
+		if r, err := s.Ledger.Receipt(ctx, s.DB, id); err != nil || r == nil {
+			t.Errorf("receipt for the handed-over list: %v", err)
 		}
 
 		// A change is a new version with a diff.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"parley/internal/category"
+	"parley/internal/ledger"
 	"parley/internal/lists"
 	"parley/internal/store"
 )
@@ -30,6 +31,9 @@ type Service struct {
 	// Log is the signed event log; every state change appends to it in the
 	// same transaction.
 	Log EventLog
+	// Ledger is the signed log itself, for its readers (tiles, receipts,
+	// checkpoints); nil when the service runs without one.
+	Ledger *ledger.Log
 
 	catalogue     *category.Catalogue
 	handOverHooks []func(ctx context.Context, l *lists.List)
