@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/demo"
+	"parley/internal/service"
+)
+
+func init() {
+	register("demo", "create a data directory with the demo scenario and serve it", runDemo)
+}
+
+// demoUser is one sign-in the demo creates.
+type demoUser struct {
+	username string
+	roles    []access.Role
+	party    string
+	label    string
+}
+
+var demoUsers = []demoUser{
+	{"officer-a", []access.Role{access.Officer}, "A", "Party A officer"},
+	{"officer-b", []access.Role{access.Officer}, "B", "Party B officer"},
+	{"mediator", []access.Role{access.Mediator}, "", "mediator"},
+	{"observer", []access.Role{access.Observer}, "", "observer"},
+	{"admin", []access.Role{access.Admin}, "", "administrator"},
+}
+
+func runDemo(ctx context.Context, a *App, args []string) error {
+	dataGiven := false
+	for _, arg := range args {
+		if arg == "--data" || len(arg) > 7 && arg[:7] == "--data=" {
+			dataGiven = true
+		}
+	}
+	dataGiven = dataGiven || os.Getenv("PARLEY_DATA") != ""
+	fs := a.newFlagSet("demo")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to serve on")
+	seed := fs.Uint64("seed", demo.Default().Seed, "seed of the generated data")
+	noServe := fs.Bool("no-serve", false, "create the data and exit")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if !dataGiven {
+		dir, err := os.MkdirTemp("", "parley-demo-")
+		if err != nil {
+			return err
+		}
+		a.DataDir = dir
+	} else if entries, err := os.ReadDir(a.DataDir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty; the demo needs a fresh data directory", a.DataDir)
+	}
+	start := time.Now()
+	if err := initData(ctx, a, demo.Parties, ""); err != nil {
+		return err
+	}
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sc := demo.Default()
+	sc.Seed = *seed
+	res, err := demo.Build(ctx, s, a.DataDir, sc)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	if err := buildDemoExtras(ctx, s, res, sc); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "demo data in %s (%s): first list %s (%d persons) from A to B, counter-list %s, registry of B with %d records\n",
+		a.DataDir, time.Since(start).Round(time.Millisecond), res.FirstListID, sc.FirstList, res.CounterListID, res.RegistrySize)
+	fmt.Fprintln(a.Stdout, "sign in with:")
+	for _, u := range demoUsers {
+		pw := demoPassword()
+		if err := s.CreateUser(ctx, access.System, service.NewUser{Username: u.username, Password: pw, Roles: u.roles, Party: u.party}); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.username, err)
+		}
+		fmt.Fprintf(a.Stdout, "  %-16s %-10s password %s\n", u.label, u.username, pw)
+	}
+	if err := os.WriteFile(filepath.Join(a.DataDir, "demo", "README.txt"), []byte(demoReadme), 0o600); err != nil {
+		return err
+	}
+	if *noServe {
+		return nil
+	}
+	o := serveOptions{Addr: *addr, SessionTTL: 12 * time.Hour}
+	return serveWeb(ctx, a, s, o, mountExtras(ctx, s, o, a.logger()))
+}
+
+// demoPassword returns a random password that is easy to type from a
+// terminal: four groups of four letters and digits.
+func demoPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	out := make([]byte, 0, 19)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(c)%len(alphabet)])
+	}
+	return string(out)
+}
+
+const demoReadme = `These files were generated for the Parley demo and imported from here:
+first-list-640.csv   Party A's first list (Russian headers and categories as in the report)
+counter-list-B.csv   Party B's list of detainees
+registry-B.csv       Party B's registry of missing servicemen (Ukrainian headers and statuses)
+Names: the names-translator table of Dmitry Chaplinsky (MIT).
+`

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"parley/internal/access"
+	"parley/internal/demo"
+	"parley/internal/familyweb"
+	"parley/internal/notify"
+	"parley/internal/service"
+	"parley/internal/web"
+)
+
+// mountExtras returns the function that adds to the web server what other
+// capabilities serve — the signed log in the C2SP tiles layout under /log/,
+// each party's witness endpoint, the family pages and the public figures —
+// and starts the notification dispatcher for as long as ctx lasts.
+func mountExtras(ctx context.Context, s *service.Service, o serveOptions, logger *slog.Logger) func(*web.Server) error {
+	return func(srv *web.Server) error {
+		if s.Ledger != nil {
+			if err := srv.Mount("/log/", http.StripPrefix("/log", s.Ledger.TilesHandler(s.DB))); err != nil {
+				return err
+			}
+			for _, p := range s.Ledger.Parties() {
+				h, err := s.Ledger.WitnessHandler(p, s.DB)
+				if err != nil {
+					return err
+				}
+				if err := srv.Mount("/witness/"+p+"/", http.StripPrefix("/witness/"+p, h)); err != nil {
+					return err
+				}
+			}
+		}
+		tls := o.TLSCert != "" || strings.HasPrefix(o.BaseURL, "https://")
+		var origins []string
+		if o.BaseURL != "" {
+			origins = append(origins, o.BaseURL)
+		}
+		fam, err := familyweb.NewHandler(s, familyweb.Options{
+			Actor:           func(r *http.Request) (access.Actor, bool) { return web.ActorFrom(r.Context()) },
+			InsecureCookies: !tls,
+			TrustedOrigins:  origins,
+			Logger:          logger,
+		})
+		if err != nil {
+			return err
+		}
+		for _, p := range []string{"/family/", "/public", "/api/v1/inquiries", "/api/v1/inquiries/", "/api/v1/inquiry-links", "/api/v1/inquiry-links/", "/api/v1/public/"} {
+			if err := srv.Mount(p, fam); err != nil {
+				return err
+			}
+		}
+		d, err := newDispatcher(ctx, s, o, logger)
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := d.Run(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("notification dispatcher stopped", "err", err)
+			}
+		}()
+		return nil
+	}
+}
+
+// newDispatcher configures family notifications from the environment:
+// PARLEY_SMTP_ADDR (host:port), PARLEY_SMTP_FROM, PARLEY_SMTP_USER,
+// PARLEY_SMTP_PASSWORD and PARLEY_SMTP_TLS (opportunistic, starttls, tls,
+// none). Without a mail server, e-mails wait in the outbox — delayed, never
+// lost — until one is configured.
+func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logger *slog.Logger) (*notify.Dispatcher, error) {
+	var mail *notify.SMTPSender
+	if addr := os.Getenv("PARLEY_SMTP_ADDR"); addr != "" {
+		host, portText, ok := strings.Cut(addr, ":")
+		port, err := strconv.Atoi(portText)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("PARLEY_SMTP_ADDR %q: want host:port", addr)
+		}
+		mail, err = notify.NewSMTPSender(notify.SMTPConfig{
+			Host: host, Port: port, From: os.Getenv("PARLEY_SMTP_FROM"), FromName: "Parley",
+			Username: os.Getenv("PARLEY_SMTP_USER"), Password: os.Getenv("PARLEY_SMTP_PASSWORD"), TLS: os.Getenv("PARLEY_SMTP_TLS"),
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		logger.Warn("no mail server configured (PARLEY_SMTP_ADDR); family e-mails wait in the outbox")
+	}
+	secret, err := notify.InstallationSecret(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	hook, err := notify.NewWebhookSender(notify.WebhookConfig{Secret: secret})
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimRight(o.BaseURL, "/")
+	if base == "" {
+		base = "http://" + o.Addr
+	}
+	return notify.NewDispatcher(s.DB, mail, hook, notify.Config{StatusURL: base + "/family/status"}, logger), nil
+}
+
+// buildDemoExtras adds to the demo what later capabilities bring.
+func buildDemoExtras(ctx context.Context, s *service.Service, res *demo.Result, sc demo.Scenario) error {
+	return nil
+}

@@ -1,0 +1,238 @@
+package families
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// A family comes back with two codes: a reference, which names the inquiry
+// and may be written on paper or read out over the telephone, and a secret,
+// which proves that the one asking is the one who registered. Both use the
+// Crockford base-32 alphabet (no I, L, O or U), so that they survive being
+// read aloud and typed on a phone; input is normalised the Crockford way
+// (O is read as 0, I and L as 1, case and separators do not matter).
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// ReferencePrefix starts every reference code.
+const ReferencePrefix = "PX"
+
+const (
+	referenceChars = 8  // 40 bits: enough to be unique, not a credential
+	secretChars    = 20 // 100 bits: the credential
+)
+
+// ErrBadCode is returned for a reference or secret that cannot be one.
+var ErrBadCode = errors.New("not a valid code")
+
+// randomChars returns n characters of the Crockford alphabet from the
+// system's cryptographic random source. 256 is a multiple of 32, so taking
+// the low five bits of a random byte keeps every character equally likely.
+func randomChars(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("families: no random source: " + err.Error())
+	}
+	for i := range b {
+		b[i] = crockford[b[i]&31]
+	}
+	return string(b)
+}
+
+func group(s string, size int) string {
+	var parts []string
+	for len(s) > size {
+		parts = append(parts, s[:size])
+		s = s[size:]
+	}
+	return strings.Join(append(parts, s), "-")
+}
+
+// NewReference returns a fresh reference code such as "PX-7K3M-9QF2". The
+// caller must still make sure that it is not taken.
+func NewReference() string {
+	return ReferencePrefix + "-" + group(randomChars(referenceChars), 4)
+}
+
+// NewSecret returns a fresh secret of 100 random bits, written as four
+// groups of five characters ("K7QM2-9XPAD-3JHTV-W4E8R").
+func NewSecret() string { return group(randomChars(secretChars), 5) }
+
+// normalise upper-cases s, drops separators and maps the letters that
+// Crockford base 32 reads as digits; it fails on any other character.
+func normalise(s string) (string, error) {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == '-' || r == ' ' || r == '\t' || r == '.' || r == '_' || r == '\u00a0':
+			continue
+		case r == 'O':
+			r = '0'
+		case r == 'I' || r == 'L':
+			r = '1'
+		}
+		if r > 127 || !strings.ContainsRune(crockford, r) {
+			return "", ErrBadCode
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), nil
+}
+
+// NormalizeReference returns the canonical form of a reference as a family
+// may type it ("px 7k3m 9qf2", "7K3M9QF2", "PX-7K3M-9QF2").
+func NormalizeReference(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	up := strings.ToUpper(s)
+	if strings.HasPrefix(up, ReferencePrefix) {
+		s = s[len(ReferencePrefix):]
+	}
+	n, err := normalise(s)
+	if err != nil || len(n) != referenceChars {
+		return "", fmt.Errorf("reference %q: %w", clip(s, 40), ErrBadCode)
+	}
+	return ReferencePrefix + "-" + group(n, 4), nil
+}
+
+// NormalizeSecret returns the canonical form of a secret (upper case,
+// without separators), the form that is hashed.
+func NormalizeSecret(s string) (string, error) {
+	n, err := normalise(strings.TrimSpace(s))
+	if err != nil || len(n) != secretChars {
+		return "", ErrBadCode
+	}
+	return n, nil
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// Argon2Params are the cost parameters of the secret hash. They are kept in
+// every stored hash (PHC string format), so that they can change without
+// invalidating the secrets already given out.
+type Argon2Params struct {
+	Time    uint32
+	Memory  uint32 // KiB
+	Threads uint8
+}
+
+// DefaultArgon2 is the cost of hashing a new secret: argon2id with 12 MiB,
+// three passes and one lane, one of the settings OWASP's password storage
+// guidance lists as equivalent to its minimum (m=19 MiB, t=2). It takes
+// roughly 10–30 ms on one core of a current server (see BenchmarkVerify),
+// which keeps a status look-up — one indexed query and one verification —
+// fast. The secret itself carries 100 random bits, so the hash is defence
+// in depth against a copied database, not what stops guessing; the rate
+// limits of the web front do that.
+var DefaultArgon2 = Argon2Params{Time: 3, Memory: 12 * 1024, Threads: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// verifySlots bounds concurrent hash computations, each of which takes
+// Memory KiB: a burst of look-ups queues here instead of exhausting memory.
+var verifySlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
+func argonKey(secret, salt []byte, p Argon2Params) []byte {
+	verifySlots <- struct{}{}
+	defer func() { <-verifySlots }()
+	return argon2.IDKey(secret, salt, p.Time, p.Memory, p.Threads, keyLen)
+}
+
+// HashSecret returns the PHC-format argon2id hash of a secret, with a fresh
+// random salt: "$argon2id$v=19$m=12288,t=3,p=1$<salt>$<hash>".
+func HashSecret(secret string) (string, error) {
+	n, err := NormalizeSecret(secret)
+	if err != nil {
+		return "", err
+	}
+	return hashWith(n, DefaultArgon2), nil
+}
+
+func hashWith(normalised string, p Argon2Params) string {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		panic("families: no random source: " + err.Error())
+	}
+	key := argonKey([]byte(normalised), salt, p)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, enc.EncodeToString(salt), enc.EncodeToString(key))
+}
+
+// VerifySecret reports whether secret matches a hash made by HashSecret. A
+// malformed secret or hash never matches.
+func VerifySecret(hash, secret string) bool {
+	n, err := NormalizeSecret(secret)
+	if err != nil {
+		// Spend the same time as a real verification, so that the answer
+		// time does not tell a malformed guess from a wrong one.
+		n = strings.Repeat("0", secretChars)
+		hash, _ = dummyHash()
+		verifyNormalised(hash, n)
+		return false
+	}
+	return verifyNormalised(hash, n)
+}
+
+func verifyNormalised(hash, n string) bool {
+	var p Argon2Params
+	var version int
+	var saltB64, keyB64 string
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return false
+	}
+	if p.Time == 0 || p.Threads == 0 || p.Memory < 8*uint32(p.Threads) || p.Memory > 1<<20 || p.Time > 16 {
+		return false // refuse hashes that would stall the server
+	}
+	saltB64, keyB64 = parts[4], parts[5]
+	salt, err := base64.RawStdEncoding.DecodeString(saltB64)
+	if err != nil {
+		return false
+	}
+	want, err := base64.RawStdEncoding.DecodeString(keyB64)
+	if err != nil || len(want) != keyLen {
+		return false
+	}
+	got := argonKey([]byte(n), salt, p)
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+var (
+	dummyOnce sync.Once
+	dummy     string
+)
+
+// dummyHash is a hash of a secret nobody knows. Checking a guess against it
+// costs what a real check costs, so that an unknown reference answers as
+// slowly as a known one with a wrong secret.
+func dummyHash() (string, bool) {
+	dummyOnce.Do(func() { dummy = hashWith(randomChars(secretChars), DefaultArgon2) })
+	return dummy, true
+}
+
+// SpendVerification runs one verification against a hash of a secret
+// nobody knows; callers use it when the reference does not exist.
+func SpendVerification(secret string) {
+	h, _ := dummyHash()
+	VerifySecret(h, secret)
+}

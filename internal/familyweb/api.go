@@ -1,0 +1,245 @@
+package familyweb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"parley/internal/access"
+	"parley/internal/families"
+	"parley/internal/service"
+)
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error  string                `json:"error"`
+	Fields []families.FieldError `json:"fields,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads a JSON body of bounded size. It insists on the JSON
+// content type: a cross-site HTML form cannot send it without the
+// browser's permission check, which is one more guard against forged
+// requests.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "send application/json"})
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxForm))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad JSON: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+func rateLimited(w http.ResponseWriter, hdr func(http.ResponseWriter)) {
+	if hdr != nil {
+		hdr(w)
+	}
+	writeJSON(w, http.StatusTooManyRequests, apiError{Error: "too many attempts; wait and try again"})
+}
+
+// registerResponse answers a registration: the secret only when new.
+type registerResponse struct {
+	Reference string `json:"reference"`
+	Secret    string `json:"secret,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Message   string `json:"message"`
+}
+
+func (h *Handler) apiRegister(w http.ResponseWriter, r *http.Request) {
+	ip := limitKey(h.opts.ClientIP(r))
+	if blocked, retry := h.inquiries.blocked(ip); blocked {
+		rateLimited(w, func(w http.ResponseWriter) { tooMany(w, retry) })
+		return
+	}
+	var req families.Request
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	reg, err := h.svc.RegisterInquiry(r.Context(), req, service.RegisterOptions{Source: families.SourceAPI, AllowHTTPWebhooks: h.opts.AllowHTTPWebhooks})
+	var verr *families.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "the inquiry is incomplete or wrong", Fields: verr.Fields})
+		return
+	case err != nil:
+		h.opts.Logger.Error("familyweb: register inquiry", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+		return
+	}
+	h.inquiries.add(ip)
+	if reg.Duplicate {
+		writeJSON(w, http.StatusOK, registerResponse{Reference: reg.Reference, Duplicate: true,
+			Message: "this relative is already registered with this contact; use the secret you received then, or ask for a new one to be sent to the registered contact (POST /api/v1/inquiries/new-secret)"})
+		return
+	}
+	writeJSON(w, http.StatusCreated, registerResponse{Reference: reg.Reference, Secret: reg.Secret,
+		Message: "keep the reference and the secret; the secret is shown only this once"})
+}
+
+type credentials struct {
+	Reference string `json:"reference"`
+	Secret    string `json:"secret"`
+}
+
+func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if !decodeJSON(w, r, &c) {
+		return
+	}
+	st, code, _, hdr := h.lookup(r, c.Reference, c.Secret)
+	switch {
+	case code == http.StatusTooManyRequests:
+		rateLimited(w, hdr)
+	case st == nil && code == http.StatusForbidden:
+		writeJSON(w, code, apiError{Error: service.ErrNotRecognised.Error()})
+	case st == nil:
+		writeJSON(w, code, apiError{Error: "internal error"})
+	default:
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+func (h *Handler) apiNewSecret(w http.ResponseWriter, r *http.Request) {
+	var c struct {
+		Reference string `json:"reference"`
+	}
+	if !decodeJSON(w, r, &c) {
+		return
+	}
+	if ok, retry := h.newSecrets.allow(limitKey(h.opts.ClientIP(r))); !ok {
+		rateLimited(w, func(w http.ResponseWriter) { tooMany(w, retry) })
+		return
+	}
+	if err := h.svc.RequestNewSecret(r.Context(), c.Reference); err != nil {
+		h.opts.Logger.Error("familyweb: new secret", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"message": "if the reference exists and has a contact, a new secret is on its way to it"})
+}
+
+// actor returns the signed-in user, or answers 401.
+func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (access.Actor, bool) {
+	if h.opts.Actor != nil {
+		if a, ok := h.opts.Actor(r); ok {
+			return a, true
+		}
+	}
+	writeJSON(w, http.StatusUnauthorized, apiError{Error: access.ErrUnauthenticated.Error()})
+	return access.Actor{}, false
+}
+
+// serviceError maps an error of the service to an HTTP status.
+func serviceError(err error) (int, string) {
+	switch {
+	case errors.Is(err, access.ErrForbidden):
+		return http.StatusForbidden, err.Error()
+	case errors.Is(err, service.ErrNotFound):
+		return http.StatusNotFound, "not found"
+	case errors.Is(err, service.ErrConflict):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, service.ErrInvalid):
+		return http.StatusBadRequest, err.Error()
+	}
+	return http.StatusInternalServerError, "internal error"
+}
+
+func (h *Handler) apiLinks(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.actor(w, r)
+	if !ok {
+		return
+	}
+	links, err := h.svc.PendingLinks(r.Context(), a)
+	if err != nil {
+		code, msg := serviceError(err)
+		if code == http.StatusInternalServerError {
+			h.opts.Logger.Error("familyweb: pending links", "err", err)
+		}
+		writeJSON(w, code, apiError{Error: msg})
+		return
+	}
+	if links == nil {
+		links = []service.LinkReview{}
+	}
+	writeJSON(w, http.StatusOK, links)
+}
+
+func (h *Handler) decide(r *http.Request, a access.Actor, id, decision, note string) error {
+	switch decision {
+	case "confirm":
+		return h.svc.ConfirmLink(r.Context(), a, id, note)
+	case "reject":
+		return h.svc.RejectLink(r.Context(), a, id)
+	}
+	return fmt.Errorf("%w: decision %q (want confirm or reject)", service.ErrNotFound, decision)
+}
+
+func (h *Handler) apiDecide(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.actor(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		Note string `json:"note"`
+	}
+	if r.ContentLength != 0 && !decodeJSON(w, r, &body) {
+		return
+	}
+	id, decision := r.PathValue("id"), r.PathValue("decision")
+	if err := h.decide(r, a, id, decision, body.Note); err != nil {
+		code, msg := serviceError(err)
+		if code == http.StatusInternalServerError {
+			h.opts.Logger.Error("familyweb: decide link", "err", err)
+		}
+		writeJSON(w, code, apiError{Error: msg})
+		return
+	}
+	state := families.LinkConfirmed
+	if decision == "reject" {
+		state = families.LinkRejected
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": id, "state": string(state)})
+}
+
+// figures returns the public figures, computed at most once per FiguresTTL.
+func (h *Handler) figures(r *http.Request) (*families.Figures, error) {
+	h.figMu.Lock()
+	defer h.figMu.Unlock()
+	now := h.opts.Now()
+	if h.figVal != nil && now.Sub(h.figAt) < h.opts.FiguresTTL {
+		return h.figVal, nil
+	}
+	f, err := h.svc.PublicFigures(r.Context(), h.opts.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	h.figVal, h.figAt = f, now
+	return f, nil
+}
+
+func (h *Handler) apiFigures(w http.ResponseWriter, r *http.Request) {
+	f, err := h.figures(r)
+	if err != nil {
+		h.opts.Logger.Error("familyweb: public figures", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(h.opts.FiguresTTL.Seconds())))
+	writeJSON(w, http.StatusOK, f)
+}

@@ -1,0 +1,354 @@
+// Package familyweb serves the pages and the JSON API of family
+// inquiries: the public form where a family registers an inquiry, the page
+// where it reads the status with its reference and secret, the public
+// figures, and the pages where officers confirm or reject the links the
+// matching engine proposes.
+//
+// The family pages work without JavaScript and under a strict Content
+// Security Policy (no inline script or style: the stylesheet is served from
+// /family/static/), read well on a phone, and speak English, Ukrainian and
+// Russian (?lang=, a cookie, or the browser's Accept-Language). Forms are
+// protected against cross-site request forgery twice: by Go's
+// http.CrossOriginProtection, and by a double-submit token (a random value
+// in a cookie that the form must repeat). Status look-ups and
+// registrations are rate-limited per client address, and look-ups also per
+// reference.
+//
+// A family is shown what families.PublicStatus holds and nothing else: no
+// list, no other person, no score. The handlers never read a list entry
+// for a family page.
+package familyweb
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/families"
+	"parley/internal/service"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Options configure the handler. The zero value is usable for everything
+// but the officers' pages, which need Actor.
+type Options struct {
+	// Actor returns the signed-in user of a request (the server's
+	// sessions and API tokens), false when nobody is signed in. Without it
+	// the officers' pages and API answer 401.
+	Actor func(*http.Request) (access.Actor, bool)
+	// Threshold is the smallest count the public figures show; default
+	// families.DefaultThreshold (10).
+	Threshold int
+	// FiguresTTL is how long computed public figures are reused; default
+	// one minute.
+	FiguresTTL time.Duration
+	// Limits are the rate limits; zero fields take DefaultLimits.
+	Limits Limits
+	// ClientIP returns the client address of a request; default the
+	// connection's peer. Behind a reverse proxy, read the proxy's header
+	// here (and only there: a client can set any header).
+	ClientIP func(*http.Request) string
+	// InsecureCookies drops the Secure flag of cookies, for plain-HTTP
+	// development and tests only.
+	InsecureCookies bool
+	// AllowHTTPWebhooks accepts http:// webhook URLs and private
+	// addresses (closed networks and tests).
+	AllowHTTPWebhooks bool
+	// TrustedOrigins are other origins allowed to post forms (e.g. a
+	// separate public front end), as for http.CrossOriginProtection.
+	TrustedOrigins []string
+	// Now is the clock of the rate limits; tests may replace it.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Handler serves the family pages and API.
+type Handler struct {
+	svc  *service.Service
+	opts Options
+	mux  *http.ServeMux
+	root http.Handler
+	tmpl map[string]*template.Template
+	cat  map[string]catalogue
+	css  string // path of the stylesheet with its content hash
+
+	inquiries, lookups, lookupFails, refFails, newSecrets *limiter
+
+	figMu  sync.Mutex
+	figAt  time.Time
+	figVal *families.Figures
+}
+
+// New returns the handler of the family pages and API. The server routes
+// to it: /family/, /public, /api/v1/inquiries, /api/v1/inquiries/,
+// /api/v1/inquiry-links, /api/v1/inquiry-links/ and /api/v1/public/. It
+// also makes hand-overs compare lists with inquiries at once (see
+// service.EnableFamilyLinking). It panics on an invalid trusted origin or
+// a broken embedded template or catalogue (the tests catch the latter);
+// NewHandler returns the error instead.
+func New(svc *service.Service, opts Options) http.Handler {
+	h, err := NewHandler(svc, opts)
+	if err != nil {
+		panic("familyweb: " + err.Error())
+	}
+	return h
+}
+
+// NewHandler is New with the error returned.
+func NewHandler(svc *service.Service, opts Options) (*Handler, error) {
+	if opts.Threshold <= 0 {
+		opts.Threshold = families.DefaultThreshold
+	}
+	if opts.FiguresTTL <= 0 {
+		opts.FiguresTTL = time.Minute
+	}
+	if opts.ClientIP == nil {
+		opts.ClientIP = remoteIP
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	opts.Limits.fill()
+	cat, err := loadCatalogues()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{svc: svc, opts: opts, cat: cat, mux: http.NewServeMux()}
+	if err := h.parseTemplates(); err != nil {
+		return nil, err
+	}
+	css, err := staticFiles.ReadFile("static/style.css")
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(css)
+	h.css = "/family/static/style.css?v=" + hex.EncodeToString(sum[:6])
+	l := opts.Limits
+	h.inquiries = newLimiter(l.Inquiries, opts.Now)
+	h.lookups = newLimiter(l.Lookups, opts.Now)
+	h.lookupFails = newLimiter(l.LookupFailures, opts.Now)
+	h.refFails = newLimiter(l.ReferenceFailures, opts.Now)
+	h.newSecrets = newLimiter(l.NewSecrets, opts.Now)
+	h.routes()
+	cop := http.NewCrossOriginProtection()
+	for _, o := range opts.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("trusted origin %q: %w", o, err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, http.StatusForbidden, "error.csrf")
+	}))
+	h.root = securityHeaders(cop.Handler(h.mux))
+	svc.EnableFamilyLinking()
+	return h, nil
+}
+
+// ServeHTTP serves a request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+
+func (h *Handler) routes() {
+	m := h.mux
+	static, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/family/static/", http.FileServerFS(static))
+	m.Handle("GET /family/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	}))
+	m.HandleFunc("GET /family/{$}", h.home)
+	m.HandleFunc("GET /family", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/family/", http.StatusMovedPermanently)
+	})
+	m.HandleFunc("GET /family/inquire", h.inquireForm)
+	m.HandleFunc("POST /family/inquire", h.inquireSubmit)
+	m.HandleFunc("GET /family/status", h.statusForm)
+	m.HandleFunc("POST /family/status", h.statusSubmit)
+	m.HandleFunc("GET /family/new-secret", h.newSecretForm)
+	m.HandleFunc("POST /family/new-secret", h.newSecretSubmit)
+	m.HandleFunc("GET /family/review", h.reviewPage)
+	m.HandleFunc("POST /family/review/{id}/{decision}", h.reviewDecide)
+	m.HandleFunc("GET /public", h.publicPage)
+	m.HandleFunc("GET /family/", func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, http.StatusNotFound, "error.notfound") })
+
+	m.HandleFunc("POST /api/v1/inquiries", h.apiRegister)
+	m.HandleFunc("POST /api/v1/inquiries/status", h.apiStatus)
+	m.HandleFunc("POST /api/v1/inquiries/new-secret", h.apiNewSecret)
+	m.HandleFunc("GET /api/v1/inquiry-links", h.apiLinks)
+	m.HandleFunc("POST /api/v1/inquiry-links/{id}/{decision}", h.apiDecide)
+	m.HandleFunc("GET /api/v1/public/figures", h.apiFigures)
+}
+
+// securityHeaders sets what every answer carries: a strict Content
+// Security Policy (stylesheet from this origin only, no script at all), no
+// framing, no MIME sniffing, no referrer (a status page's address must not
+// travel), and no caching of anything but static files and public figures.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template receives.
+type page struct {
+	Lang    string
+	Langs   []langLink
+	CSS     string
+	CSRF    string
+	Title   string
+	Nav     string
+	Officer bool
+	Data    any
+}
+
+type langLink struct {
+	Code, Name string
+	Current    bool
+}
+
+func (h *Handler) parseTemplates() error {
+	h.tmpl = map[string]*template.Template{}
+	pages, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		name := p[len("templates/"):]
+		if name == "layout.html" {
+			continue
+		}
+		// The translation function is bound per request (see render);
+		// here it only has to exist.
+		t, err := template.New("layout.html").Funcs(h.funcs(catalogue{})).ParseFS(templateFiles, "templates/layout.html", p)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", name, err)
+		}
+		h.tmpl[name] = t
+	}
+	return nil
+}
+
+func (h *Handler) funcs(c catalogue) template.FuncMap {
+	return template.FuncMap{
+		"T": func(key string, args ...any) string {
+			s := make([]string, len(args))
+			for i, a := range args {
+				s[i] = fmt.Sprint(a)
+			}
+			return c.translate(key, s...)
+		},
+		"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + " %" },
+		"inc": func(i int) int { return i + 1 },
+	}
+}
+
+// render writes a page in the request's language.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := h.tmpl[name]
+	if !ok {
+		h.opts.Logger.Error("familyweb: no template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if p.Lang == "" {
+		p.Lang = pickLanguage(w, r, !h.opts.InsecureCookies)
+	}
+	c := h.cat[p.Lang]
+	p.CSS = h.css
+	for _, l := range languages {
+		p.Langs = append(p.Langs, langLink{Code: l, Name: h.cat[l]["lang.name"], Current: l == p.Lang})
+	}
+	if h.opts.Actor != nil {
+		if a, ok := h.opts.Actor(r); ok && a.Has(access.Officer) {
+			p.Officer = true
+		}
+	}
+	t, err := t.Clone()
+	if err == nil {
+		t = t.Funcs(h.funcs(c))
+	}
+	var buf bytes.Buffer
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout.html", p)
+	}
+	if err != nil {
+		h.opts.Logger.Error("familyweb: render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail shows an error page with one message.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, key string) {
+	h.render(w, r, status, "error.html", &page{Title: key, Data: key})
+}
+
+// csrfCookie is the double-submit cookie. With Secure cookies it carries
+// the __Host- prefix, which browsers accept only from this very host over
+// HTTPS, so that a neighbouring subdomain cannot plant a token.
+func (h *Handler) csrfCookie() string {
+	if h.opts.InsecureCookies {
+		return "parley_family_csrf"
+	}
+	return "__Host-parley_family_csrf"
+}
+
+// csrfToken returns the request's token, setting a new cookie when it has
+// none.
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(h.csrfCookie()); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: h.csrfCookie(), Value: tok, Path: "/", HttpOnly: true, Secure: !h.opts.InsecureCookies, SameSite: http.SameSiteStrictMode})
+	return tok
+}
+
+// checkCSRF compares the form's token with the cookie's, in constant time.
+func (h *Handler) checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(h.csrfCookie())
+	if err != nil || len(c.Value) < 32 {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+}
+
+// tooMany answers 429 with Retry-After.
+func tooMany(w http.ResponseWriter, retry time.Duration) {
+	secs := int(retry.Seconds()) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+}
+
+// maxForm bounds a posted form or JSON body.
+const maxForm = 64 << 10
