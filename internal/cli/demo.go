@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, a *App, args []string) error {
 		return nil
 	}
 	o := serveOptions{Addr: *addr, SessionTTL: 12 * time.Hour}
-	return serveWeb(ctx, a, s, o, mountExtras(ctx, s, o, a.logger()))
+	return serveWeb(ctx, a, s, o, mountExtras(ctx, s, o))
 }
 
 // demoPassword returns a random password that is easy to type from a

@@ -21,8 +21,9 @@ import (
 // capabilities serve — the signed log in the C2SP tiles layout under /log/,
 // each party's witness endpoint, the family pages and the public figures —
 // and starts the notification dispatcher for as long as ctx lasts.
-func mountExtras(ctx context.Context, s *service.Service, o serveOptions, logger *slog.Logger) func(*web.Server) error {
+func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*web.Server) error {
 	return func(srv *web.Server) error {
+		logger := s.Logger
 		if s.Ledger != nil {
 			if err := srv.Mount("/log/", http.StripPrefix("/log", s.Ledger.TilesHandler(s.DB))); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"parley/internal/ledger"
+	"parley/internal/metrics"
 	"parley/internal/store"
 )
 
@@ -16,7 +17,11 @@ func (l ledgerLog) Append(ctx context.Context, tx *store.Tx, actor string, at ti
 	for i, it := range ev.Personal {
 		items[i] = ledger.Item{ID: it.ID, Data: it.Data}
 	}
-	return l.lg.Append(ctx, tx, ledger.Event{Type: ev.Type, Time: at, Actor: actor, Subject: ev.Subject, Attrs: ev.Attrs, Personal: items})
+	idx, err := l.lg.Append(ctx, tx, ledger.Event{Type: ev.Type, Time: at, Actor: actor, Subject: ev.Subject, Attrs: ev.Attrs, Personal: items})
+	if err == nil {
+		tx.AfterCommit(func() { metrics.SetLogSize(idx + 1) })
+	}
+	return idx, err
 }
 
 // AttachLedger makes every state change append to the signed log lg, in

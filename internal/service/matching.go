@@ -9,6 +9,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/lists"
 	"parley/internal/matching"
+	"parley/internal/metrics"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -70,8 +71,10 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	}
 	results, err := matching.Match(ctx, listPersons, regPersons, cfg, req.Progress)
 	if err != nil {
+		metrics.MatchingRun("error")
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	metrics.MatchingRun("ok")
 	run := &store.MatchRun{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: len(registry), CreatedBy: actor.String()}
 	rows := make([]store.MatchRow, len(results))
 	listRow := func(i int) int { return l.Entries[i].Row }

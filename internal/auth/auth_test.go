@@ -1,0 +1,195 @@
+package auth
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fast parameters keep the tests quick; the format and the verification
+// path are the same as with DefaultParams.
+var fast = Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func TestHashAndVerify(t *testing.T) {
+	h, err := HashPassword("correct horse battery", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`).MatchString(h) {
+		t.Fatalf("hash %q is not in PHC form", h)
+	}
+	h2, _ := HashPassword("correct horse battery", fast)
+	if h == h2 {
+		t.Error("two hashes of one password are equal: the salt is not random")
+	}
+	tests := []struct {
+		password string
+		want     bool
+	}{
+		{"correct horse battery", true},
+		{"correct horse batterY", false},
+		{"", false},
+		{"correct horse battery ", false},
+	}
+	for _, tt := range tests {
+		got, err := VerifyPassword(h, tt.password)
+		if err != nil || got != tt.want {
+			t.Errorf("VerifyPassword(%q) = %v, %v; want %v", tt.password, got, err, tt.want)
+		}
+	}
+}
+
+// TestVerifyReferenceHash checks against a hash made by the reference
+// implementation's command-line tool (Debian package argon2):
+// echo -n password | argon2 somesalt -id -t 2 -k 256 -p 2 -l 24 -e
+func TestVerifyReferenceHash(t *testing.T) {
+	const ref = "$argon2id$v=19$m=256,t=2,p=2$c29tZXNhbHQ$5cmjPIOJnS9cibudqE+DN3oCkFOfh2Mv"
+	ok, err := VerifyPassword(ref, "password")
+	if err != nil || !ok {
+		t.Fatalf("reference hash: %v, %v", ok, err)
+	}
+	if ok, _ := VerifyPassword(ref, "passwore"); ok {
+		t.Fatal("reference hash accepted a wrong password")
+	}
+}
+
+func TestMalformedHashes(t *testing.T) {
+	good, _ := HashPassword("x", fast)
+	parts := strings.Split(good, "$")
+	for _, enc := range []string{
+		"",
+		"plain",
+		"$argon2i$v=19$m=1024,t=1,p=1$" + parts[4] + "$" + parts[5],
+		"$argon2id$v=16$m=1024,t=1,p=1$" + parts[4] + "$" + parts[5],
+		"$argon2id$v=19$m=0,t=1,p=1$" + parts[4] + "$" + parts[5],
+		"$argon2id$v=19$m=1024,t=1$" + parts[4] + "$" + parts[5],
+		"$argon2id$v=19$m=1024,t=1,p=1,x=2$" + parts[4] + "$" + parts[5],
+		"$argon2id$v=19$m=1024,t=1,p=999$" + parts[4] + "$" + parts[5],
+		"$argon2id$v=19$m=1024,t=1,p=1$!!$" + parts[5],
+		"$argon2id$v=19$m=1024,t=1,p=1$" + parts[4] + "$c2hvcnQ",
+	} {
+		if _, err := VerifyPassword(enc, "x"); !errors.Is(err, ErrMalformedHash) {
+			t.Errorf("VerifyPassword(%q) error = %v, want ErrMalformedHash", enc, err)
+		}
+	}
+}
+
+func TestNeedsRehash(t *testing.T) {
+	h, _ := HashPassword("x", fast)
+	if !NeedsRehash(h, DefaultParams) {
+		t.Error("a weak hash should need rehashing under DefaultParams")
+	}
+	if NeedsRehash(h, fast) {
+		t.Error("a hash made with the current parameters needs no rehash")
+	}
+	if !NeedsRehash("garbage", fast) {
+		t.Error("a malformed hash needs replacing")
+	}
+}
+
+func TestCheckPasswordStrength(t *testing.T) {
+	tests := []struct {
+		pw, user string
+		ok       bool
+	}{
+		{"short", "", false},
+		{"exactly10!", "", true},
+		{"дуже довгий пароль", "", true},
+		{"olena-secret-2026", "olena", false},
+		{"OLENA-secret-2026", "olena", false},
+		{strings.Repeat("a", MaxPasswordLen+1), "", false},
+	}
+	for _, tt := range tests {
+		if got := CheckPasswordStrength(tt.pw, tt.user) == ""; got != tt.ok {
+			t.Errorf("CheckPasswordStrength(%.20q, %q) ok = %v, want %v", tt.pw, tt.user, got, tt.ok)
+		}
+	}
+}
+
+func TestGeneratePassword(t *testing.T) {
+	seen := map[string]bool{}
+	for range 50 {
+		p := GeneratePassword()
+		if len(p) != 20 || strings.ContainsAny(p, "lIO01") {
+			t.Fatalf("generated password %q: wrong length or look-alike letters", p)
+		}
+		if CheckPasswordStrength(p, "") != "" {
+			t.Fatalf("generated password %q fails the strength check", p)
+		}
+		if seen[p] {
+			t.Fatalf("generated password repeated: %q", p)
+		}
+		seen[p] = true
+	}
+}
+
+func TestTokens(t *testing.T) {
+	tok := NewToken()
+	if !LooksLikeToken(tok) {
+		t.Fatalf("new token %q does not look like a token", tok)
+	}
+	for _, bad := range []string{"", "parley_", "parley_short", "bearer " + tok, strings.TrimPrefix(tok, TokenPrefix), tok + "x", TokenPrefix + strings.Repeat("*", 43)} {
+		if LooksLikeToken(bad) {
+			t.Errorf("LooksLikeToken(%q) = true", bad)
+		}
+	}
+	if NewSecret() == NewSecret() {
+		t.Error("two secrets are equal")
+	}
+	// SHA-256("abc"), FIPS 180-2 appendix B.1.
+	if got := Digest("abc"); got != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Errorf("Digest(abc) = %s", got)
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	th := NewThrottle(3, 10*time.Minute, 15*time.Minute)
+	th.Now = func() time.Time { return now }
+
+	steps := []struct {
+		advance    time.Duration
+		op         string // fail, ok, check
+		wantLocked bool
+	}{
+		{0, "fail", false},
+		{time.Minute, "fail", false},
+		{time.Minute, "fail", true}, // third failure within the window locks
+		{time.Minute, "check", true},
+		{time.Minute, "ok", true}, // success during lockout does not unlock
+		{14 * time.Minute, "check", false},
+		{0, "fail", false},
+		{11 * time.Minute, "fail", false}, // window expired: count restarts
+		{time.Minute, "ok", false},
+		{0, "fail", false}, // success forgot the failures
+		{0, "fail", false},
+	}
+	for i, s := range steps {
+		now = now.Add(s.advance)
+		switch s.op {
+		case "fail":
+			th.Fail("user:olena")
+		case "ok":
+			th.Succeed("user:olena")
+		}
+		if got := th.Locked("user:olena") > 0; got != s.wantLocked {
+			t.Fatalf("step %d (%s): locked = %v, want %v", i, s.op, got, s.wantLocked)
+		}
+	}
+	if th.Locked("user:other") != 0 {
+		t.Error("an unrelated key is locked")
+	}
+}
+
+func TestThrottleBoundedMemory(t *testing.T) {
+	th := NewThrottle(5, time.Minute, time.Minute)
+	th.MaxKeys = 100
+	for i := range 1000 {
+		th.Fail("ip:" + string(rune('A'+i%26)) + strings.Repeat("x", i))
+	}
+	if n := len(th.keys); n > 100 {
+		t.Fatalf("throttle holds %d keys, limit 100", n)
+	}
+}

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/metrics"
+	"parley/internal/service"
+)
+
+// ContentSecurityPolicy allows nothing but our own files: no inline
+// script or style, no framing, forms only to ourselves.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+// Cookie names; with TLS they carry the __Host- prefix, which browsers
+// accept only with Secure, Path=/ and no Domain.
+const (
+	sessionCookie    = "parley_session"
+	preSessionCookie = "parley_pre"
+	langCookie       = "parley_lang"
+)
+
+func (s *Server) cookieName(base string) string {
+	if s.opts.TLS {
+		return "__Host-" + base
+	}
+	return base
+}
+
+// requestInfo collects what the request log line and the metrics need; the
+// route wrapper fills in the route pattern.
+type requestInfo struct {
+	route string
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
+
+// statusWriter remembers the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// outer wraps the whole mux: security headers, identity, cross-origin
+// protection, panics, the request log and metrics.
+func (s *Server) outer(mux http.Handler) http.Handler {
+	protected := s.cop.Handler(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{route: "unmatched"}
+		sw := &statusWriter{ResponseWriter: w}
+		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
+		var id *Identity
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic in handler", "route", info.route, "panic", fmt.Sprint(p))
+				if !sw.wrote {
+					s.fail(sw, r, isAPIPath(r.URL.Path), errors.New("internal error"))
+				}
+			}
+			status := sw.status
+			if !sw.wrote {
+				status = http.StatusOK
+			}
+			d := time.Since(start)
+			metrics.RequestDuration.WithLabelValues(info.route, r.Method, strconv.Itoa(status)).Observe(d.Seconds())
+			attrs := []any{"method", r.Method, "route", info.route, "status", status, "duration_ms", d.Milliseconds()}
+			if id != nil {
+				attrs = append(attrs, "user_id", id.Actor.UserID)
+			}
+			// Never the path or the query: they can hold ids and searched
+			// names. Never cookies or headers.
+			s.log.LogAttrs(ctx, levelFor(status), "request", argsToAttrs(attrs)...)
+		}()
+
+		s.securityHeaders(sw, r)
+		var err error
+		id, err = s.identify(ctx, r)
+		if err != nil {
+			if errors.Is(err, access.ErrUnauthenticated) {
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="parley", error="invalid_token"`)
+			} else {
+				s.log.Error("identify request", "err", err)
+			}
+			s.fail(sw, r, true, err)
+			return
+		}
+		if id != nil {
+			ctx = context.WithValue(ctx, identityKey{}, id)
+		}
+		protected.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+func argsToAttrs(args []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		out = append(out, slog.Any(args[i].(string), args[i+1]))
+	}
+	return out
+}
+
+func levelFor(status int) slog.Level {
+	if status >= 500 {
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+func (s *Server) securityHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.opts.TLS {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	if strings.HasPrefix(r.URL.Path, "/static/") {
+		h.Set("Cache-Control", "public, max-age=3600")
+	} else {
+		// Pages and API answers hold personal data: never in a cache.
+		h.Set("Cache-Control", "no-store")
+	}
+}
+
+// identify finds who is asking: an API token in the Authorization header,
+// or else a session cookie. A bad token is an error (401); a bad or
+// expired session cookie is simply no session.
+func (s *Server) identify(ctx context.Context, r *http.Request) (*Identity, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return nil, fmt.Errorf("%w: use Authorization: Bearer <token>", access.ErrUnauthenticated)
+		}
+		actor, err := s.svc.TokenActor(ctx, strings.TrimSpace(tok))
+		if errors.Is(err, service.ErrNotFound) {
+			return nil, fmt.Errorf("%w: invalid or revoked API token", access.ErrUnauthenticated)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Identity{Actor: actor, Token: true}, nil
+	}
+	c, err := r.Cookie(s.cookieName(sessionCookie))
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	actor, si, err := s.svc.SessionActor(ctx, c.Value)
+	if errors.Is(err, service.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Identity{Actor: actor, Session: si}, nil
+}
+
+func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, isAPIPath(r.URL.Path), forbidden(errors.New("cross-origin request refused")))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, isAPIPath(r.URL.Path), fmt.Errorf("%s: %w", r.URL.Path, service.ErrNotFound))
+}
+
+// errorBody is the JSON body of every API error.
+type errorBody struct {
+	Error    string         `json:"error"`
+	Problems []problemJSON  `json:"problems,omitempty"`
+	Details  map[string]any `json:"details,omitempty"`
+}
+
+type problemJSON struct {
+	Row    int    `json:"row"`
+	Column string `json:"column,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// statusOf maps an error to an HTTP status and a message safe to show.
+func statusOf(err error) (int, string) {
+	var he *httpError
+	var ie *service.ImportError
+	switch {
+	case errors.As(err, &he):
+		return he.status, he.err.Error()
+	case errors.As(err, &ie):
+		return http.StatusUnprocessableEntity, ie.Error()
+	case errors.Is(err, access.ErrUnauthenticated), errors.Is(err, service.ErrBadCredentials):
+		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, access.ErrForbidden):
+		return http.StatusForbidden, err.Error()
+	case errors.Is(err, service.ErrNotFound):
+		return http.StatusNotFound, "not found"
+	case errors.Is(err, service.ErrInvalid):
+		return http.StatusUnprocessableEntity, err.Error()
+	case errors.Is(err, service.ErrConflict):
+		return http.StatusConflict, err.Error()
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", mbe.Limit)
+	}
+	return http.StatusInternalServerError, "internal error"
+}
+
+// fail answers with the error: JSON for the API, an error page otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
+	status, msg := statusOf(err)
+	if status >= 500 {
+		s.log.Error("request failed", "route", requestInfoFrom(r.Context()).route, "err", err)
+	}
+	if api {
+		body := errorBody{Error: msg}
+		var ie *service.ImportError
+		if errors.As(err, &ie) {
+			body.Problems = problemsJSON(ie)
+		}
+		writeJSON(w, status, body)
+		return
+	}
+	s.renderError(w, r, status, msg)
+}
+
+func problemsJSON(ie *service.ImportError) []problemJSON {
+	out := make([]problemJSON, len(ie.Problems))
+	for i, p := range ie.Problems {
+		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.Reason}
+	}
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// localPath accepts a redirect target only if it stays on this site: an
+// absolute path, not "//host" or "/\host", which browsers treat as another
+// origin.
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}
+
+// clientIP is the address the connection comes from. Headers such as
+// X-Forwarded-For are not trusted: anyone can send them, and the throttle
+// keyed on them would be trivially evaded.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

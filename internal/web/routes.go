@@ -1,0 +1,162 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"parley/internal/access"
+)
+
+// Auth says who may reach a route at all; what they may then see or change
+// is the service layer's decision.
+type Auth int
+
+const (
+	// Public routes need no sign-in (the sign-in page, health checks,
+	// static files, the OpenAPI document).
+	Public Auth = iota
+	// SignedIn routes need a session or an API token. Anonymous API calls
+	// get 401; anonymous page requests are sent to the sign-in page.
+	SignedIn
+)
+
+// HandlerFunc handles a request and returns an error for the wrapper to
+// turn into the right status and body: JSON for the API, a page otherwise.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string // GET, POST, DELETE, ...
+	Pattern string // a net/http ServeMux path pattern, e.g. /api/v1/lists/{id}
+	Auth    Auth
+	// Roles, when set, admits only actors holding one of the roles; others
+	// get 403. It is a coarse gate for pages that make no sense for other
+	// roles; the service layer checks again.
+	Roles   []access.Role
+	Summary string // one line, for the OpenAPI document
+	// API documentation (routes under /api/ only).
+	Query    []Param  // query parameters
+	Body     []string // accepted request body media types
+	Response string   // response media type; default application/json
+	Handler  HandlerFunc
+}
+
+// Param is a documented query parameter.
+type Param struct {
+	Name, Description string
+	Required          bool
+}
+
+// IsAPI reports whether the route belongs to the JSON API.
+func (r Route) IsAPI() bool { return isAPIPath(r.Pattern) }
+
+func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/") }
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// wrapRoute puts the route's gates in front of its handler: sign-in,
+// roles, the form token of state-changing requests, the size of request
+// bodies, and the mapping of errors to responses.
+func (s *Server) wrapRoute(rt Route) http.Handler {
+	api := rt.IsAPI()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfoFrom(r.Context())
+		info.route = rt.Pattern
+		id := identityFrom(r.Context())
+		if rt.Auth == SignedIn && id == nil {
+			if api {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+				s.fail(w, r, api, access.ErrUnauthenticated)
+				return
+			}
+			next := r.URL.Path
+			if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+				next += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		if len(rt.Roles) > 0 && (id == nil || !slices.ContainsFunc(rt.Roles, id.Actor.Has)) {
+			s.fail(w, r, api, access.Deny("this page is for %s", joinRoles(rt.Roles)))
+			return
+		}
+		if !safeMethod(r.Method) {
+			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxUploadBytes)
+			if err := s.checkFormToken(r, id); err != nil {
+				s.fail(w, r, api, err)
+				return
+			}
+		}
+		if err := rt.Handler(w, r); err != nil {
+			s.fail(w, r, api, err)
+		}
+	})
+}
+
+func joinRoles(roles []access.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// errCSRF refuses a state-changing request without the right form token.
+var errCSRF = errors.New("the form has expired or did not come from this site; reload the page and try again")
+
+// checkFormToken is the second CSRF defence, behind the cross-origin check
+// of the outer handler: a state-changing request made with a session
+// cookie must carry the session's token, as the form field "csrf" or the
+// header X-CSRF-Token. Requests with an API token carry no cookie and need
+// none. Anonymous forms (the sign-in) carry the token of a pre-session
+// cookie instead (double submit).
+func (s *Server) checkFormToken(r *http.Request, id *Identity) error {
+	if id != nil && id.Token {
+		return nil
+	}
+	var want string
+	switch {
+	case id != nil && id.Session != nil:
+		want = id.Session.CSRFToken
+	default:
+		c, err := r.Cookie(s.cookieName(preSessionCookie))
+		if err != nil || c.Value == "" {
+			return forbidden(errCSRF)
+		}
+		want = c.Value
+	}
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if err := r.ParseMultipartForm(8 << 20); err != nil {
+				return badRequest("cannot read the form: %v", err)
+			}
+		}
+		got = r.PostFormValue("csrf")
+	}
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return forbidden(errCSRF)
+	}
+	return nil
+}
+
+// httpError carries a status of its own.
+type httpError struct {
+	status int
+	err    error
+}
+
+func (e *httpError) Error() string { return e.err.Error() }
+func (e *httpError) Unwrap() error { return e.err }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, fmt.Errorf(format, args...)}
+}
+
+func forbidden(err error) error { return &httpError{http.StatusForbidden, err} }

@@ -1,0 +1,154 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"parley/internal/access"
+	"parley/internal/auth"
+	"parley/internal/service"
+	"parley/internal/store"
+)
+
+func init() { addRoutes(adminRoutes) }
+
+func adminRoutes(s *Server) []Route {
+	admin := []access.Role{access.Admin}
+	return []Route{
+		{Method: "GET", Pattern: "/users", Auth: SignedIn, Roles: admin, Summary: "Users and API keys", Handler: s.usersPage},
+		{Method: "POST", Pattern: "/users", Auth: SignedIn, Roles: admin, Summary: "Create a user", Handler: s.usersCreate},
+		{Method: "POST", Pattern: "/users/{username}/tokens", Auth: SignedIn, Roles: admin, Summary: "Issue an API key", Handler: s.usersToken},
+		{Method: "POST", Pattern: "/users/{username}/disable", Auth: SignedIn, Roles: admin, Summary: "Disable a user", Handler: s.usersSetDisabled(true)},
+		{Method: "POST", Pattern: "/users/{username}/enable", Auth: SignedIn, Roles: admin, Summary: "Re-enable a user", Handler: s.usersSetDisabled(false)},
+		{Method: "POST", Pattern: "/tokens/{id}/revoke", Auth: SignedIn, Roles: admin, Summary: "Revoke an API key", Handler: s.tokensRevoke},
+		{Method: "GET", Pattern: "/access-log", Auth: SignedIn, Summary: "Who viewed or exported which records", Handler: s.accessLogPage},
+	}
+}
+
+type usersData struct {
+	Users   []service.User
+	Tokens  map[string][]service.APIToken // by username
+	Parties []store.Party
+	Roles   []access.Role
+	// Shown once after a creation: a generated password or a new token.
+	NewUser     string
+	NewPassword string
+	NewToken    string
+	TokenUser   string
+	Form        newUserJSON
+	Error       string
+}
+
+func (s *Server) usersData(r *http.Request) (*usersData, error) {
+	actor := actorOf(r)
+	us, err := s.svc.Users(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.svc.Tokens(r.Context(), actor, "")
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.svc.Parties(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	d := &usersData{Users: us, Tokens: map[string][]service.APIToken{}, Parties: ps, Roles: access.Roles()}
+	for _, t := range ts {
+		d.Tokens[t.Username] = append(d.Tokens[t.Username], t)
+	}
+	return d, nil
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, fill func(*usersData)) error {
+	d, err := s.usersData(r)
+	if err != nil {
+		return err
+	}
+	if fill != nil {
+		fill(d)
+	}
+	return s.render(w, r, status, "users", s.page(w, r, "users.title", "users", d))
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUsers(w, r, http.StatusOK, nil)
+}
+
+// usersCreate creates a user. A password left empty is generated and shown
+// once on the answer page (never put in a redirect URL, which ends up in
+// logs and histories).
+func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
+	form := newUserJSON{Username: strings.TrimSpace(r.PostFormValue("username")), Party: r.PostFormValue("party")}
+	for _, role := range r.PostForm["role"] {
+		form.Roles = append(form.Roles, access.Role(role))
+	}
+	if !slices.Contains(form.Roles, access.Officer) {
+		form.Party = "" // the party select matters for officers only
+	}
+	password := r.PostFormValue("password")
+	generated := password == ""
+	if generated {
+		password = auth.GeneratePassword()
+	}
+	err := s.svc.CreateUser(r.Context(), actorOf(r), service.NewUser{Username: form.Username, Password: password, Roles: form.Roles, Party: form.Party})
+	if errors.Is(err, service.ErrInvalid) || errors.Is(err, service.ErrConflict) {
+		_, msg := statusOf(err)
+		return s.renderUsers(w, r, http.StatusUnprocessableEntity, func(d *usersData) { d.Form, d.Error = form, msg })
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderUsers(w, r, http.StatusOK, func(d *usersData) {
+		d.NewUser = service.NormalizeUsername(form.Username)
+		if generated {
+			d.NewPassword = password
+		}
+	})
+}
+
+func (s *Server) usersToken(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("username")
+	tok, _, err := s.svc.CreateToken(r.Context(), actorOf(r), name, r.PostFormValue("name"))
+	if err != nil {
+		return err
+	}
+	return s.renderUsers(w, r, http.StatusOK, func(d *usersData) { d.NewToken, d.TokenUser = tok, service.NormalizeUsername(name) })
+}
+
+func (s *Server) usersSetDisabled(disabled bool) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := s.svc.SetUserDisabled(r.Context(), actorOf(r), r.PathValue("username"), disabled)
+		if errors.Is(err, service.ErrConflict) {
+			_, msg := statusOf(err)
+			return s.renderUsers(w, r, http.StatusConflict, func(d *usersData) { d.Error = msg })
+		}
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/users", http.StatusSeeOther)
+		return nil
+	}
+}
+
+func (s *Server) tokensRevoke(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.RevokeToken(r.Context(), actorOf(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+	return nil
+}
+
+type accessLogData struct {
+	Records []service.AccessRecord
+}
+
+func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request) error {
+	recs, err := s.svc.AccessLog(r.Context(), actorOf(r), 500)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "accesslog", s.page(w, r, "accesslog.title", "accesslog", &accessLogData{Records: recs}))
+}

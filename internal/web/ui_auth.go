@@ -1,0 +1,182 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"parley/internal/auth"
+	"parley/internal/metrics"
+	"parley/internal/service"
+)
+
+func init() { addRoutes(authRoutes) }
+
+func authRoutes(s *Server) []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/login", Auth: Public, Summary: "Sign-in form", Handler: s.loginForm},
+		{Method: "POST", Pattern: "/login", Auth: Public, Summary: "Sign in", Handler: s.loginPost},
+		{Method: "POST", Pattern: "/logout", Auth: SignedIn, Summary: "Sign out", Handler: s.logoutPost},
+		{Method: "GET", Pattern: "/account", Auth: SignedIn, Summary: "The user's account and password change", Handler: s.accountPage},
+		{Method: "POST", Pattern: "/account/password", Auth: SignedIn, Summary: "Change one's password", Handler: s.passwordPost},
+		{Method: "GET", Pattern: "/lang/{code}", Auth: Public, Summary: "Choose the language", Handler: s.langSwitch},
+	}
+}
+
+type loginData struct {
+	Username string
+	Next     string
+	Error    string // a message key
+	Retry    string
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if identityFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p := s.page(w, r, "login.title", "login", loginData{Next: localPath(r.URL.Query().Get("next"))})
+	return s.render(w, r, http.StatusOK, "login", p)
+}
+
+// loginPost checks the password behind two throttles: per username (an
+// account under attack locks for a while) and per client address (one
+// address guessing many accounts). While locked, no password is checked
+// at all, so a correct guess during the lockout gains nothing.
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
+	username := service.NormalizeUsername(r.PostFormValue("username"))
+	password := r.PostFormValue("password")
+	next := localPath(r.PostFormValue("next"))
+	ipKey, userKey := "ip:"+clientIP(r), "user:"+username
+	data := loginData{Username: username, Next: next}
+
+	if wait := max(s.ipTh.Locked(ipKey), s.userTh.Locked(userKey)); wait > 0 {
+		metrics.LoginFailures.WithLabelValues("locked").Inc()
+		return s.loginLocked(w, r, data, wait)
+	}
+	actor, err := s.svc.Authenticate(r.Context(), username, password)
+	if errors.Is(err, service.ErrBadCredentials) {
+		metrics.LoginFailures.WithLabelValues("credentials").Inc()
+		s.ipTh.Fail(ipKey)
+		if s.userTh.Fail(userKey) {
+			s.log.Warn("sign-in locked after repeated failures", "client", clientIP(r))
+		}
+		data.Error = "login.failed"
+		p := s.page(w, r, "login.title", "login", data)
+		return s.render(w, r, http.StatusUnauthorized, "login", p)
+	}
+	if err != nil {
+		return err
+	}
+	s.userTh.Succeed(userKey)
+	// A new session id at every sign-in: a session id planted before the
+	// sign-in (session fixation) is worthless.
+	if old := identityFrom(r.Context()); old != nil && old.Session != nil {
+		_ = s.svc.EndSession(r.Context(), old.Session.ID)
+	}
+	si, err := s.svc.StartSession(r.Context(), actor, s.opts.SessionTTL)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(sessionCookie), Value: si.ID, Path: "/",
+		HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode,
+		Expires: si.ExpiresAt,
+	})
+	s.clearCookie(w, preSessionCookie)
+	s.log.Info("signed in", "user_id", actor.UserID)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) loginLocked(w http.ResponseWriter, r *http.Request, data loginData, wait time.Duration) error {
+	mins := int(wait.Round(time.Minute) / time.Minute)
+	if mins < 1 {
+		mins = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	data.Error = "login.locked"
+	data.Retry = strconv.Itoa(mins)
+	p := s.page(w, r, "login.title", "login", data)
+	return s.render(w, r, http.StatusTooManyRequests, "login", p)
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, base string) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(base), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) error {
+	if id := identityFrom(r.Context()); id != nil && id.Session != nil {
+		if err := s.svc.EndSession(r.Context(), id.Session.ID); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(w, sessionCookie)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+type accountData struct {
+	User    *service.User
+	Error   string
+	Changed bool
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAccount(w, r, http.StatusOK, accountData{Changed: r.URL.Query().Get("changed") == "1"})
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, d accountData) error {
+	actor := actorOf(r)
+	u, err := s.svc.GetUser(r.Context(), actor, actor.Username)
+	if err != nil {
+		return err
+	}
+	d.User = u
+	return s.render(w, r, status, "account", s.page(w, r, "account.title", "account", d))
+}
+
+func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
+	id := identityFrom(r.Context())
+	cur, next, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
+	if next != again {
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: s.localizer(s.pickLanguage(r)).T("account.mismatch")})
+	}
+	l := s.localizer(s.pickLanguage(r))
+	if auth.CheckPasswordStrength(next, id.Actor.Username) != "" {
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.weak", auth.MinPasswordLen)})
+	}
+	if cur == next {
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.same")})
+	}
+	keep := ""
+	if id.Session != nil {
+		keep = id.Session.ID
+	}
+	err := s.svc.ChangePassword(r.Context(), id.Actor, cur, next, keep)
+	if errors.Is(err, service.ErrInvalid) {
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.wrong_current")})
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account?changed=1", http.StatusSeeOther)
+	return nil
+}
+
+// langSwitch sets the language cookie and goes back. A plain link works
+// without JavaScript; the choice changes no data, so a GET is right.
+func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("code")
+	ok := false
+	for _, l := range Languages {
+		ok = ok || l.Code == code
+	}
+	if !ok {
+		return badRequest("unknown language %q", code)
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+	return nil
+}

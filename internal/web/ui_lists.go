@@ -1,0 +1,244 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"parley/internal/access"
+	"parley/internal/lists"
+	"parley/internal/service"
+	"parley/internal/store"
+)
+
+func init() { addRoutes(listRoutes) }
+
+func listRoutes(s *Server) []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/lists", Auth: SignedIn, Summary: "Lists and the upload form", Handler: s.listsPage},
+		{Method: "POST", Pattern: "/lists", Auth: SignedIn, Summary: "Upload a list", Handler: s.listsUpload},
+		{Method: "GET", Pattern: "/lists/{id}", Auth: SignedIn, Summary: "One list, with search", Handler: s.listPage},
+		{Method: "POST", Pattern: "/lists/{id}/handover", Auth: SignedIn, Summary: "Hand a list over", Handler: s.listHandOver},
+		{Method: "POST", Pattern: "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge a list", Handler: s.listAck},
+		{Method: "GET", Pattern: "/lists/{id}/diff/{other}", Auth: SignedIn, Summary: "Differences between two versions", Handler: s.listDiffPage},
+		{Method: "GET", Pattern: "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list", Handler: s.export},
+		{Method: "GET", Pattern: "/registry", Auth: SignedIn, Summary: "The party's own registry of missing people", Handler: s.registryPage},
+	}
+}
+
+// uploadForm is the upload form with what the user entered and, after a
+// refused file, every problem found in it.
+type uploadForm struct {
+	To, Title, VersionOf string
+	FileName             string
+	Problems             []problemJSON
+	Warnings             []string
+	Error                string
+}
+
+type listsData struct {
+	Lists     []*lists.List
+	Parties   map[string]string
+	Targets   []store.Party // parties the caller may send a list to
+	CanUpload bool
+	Form      uploadForm
+}
+
+func (s *Server) partyNames(r *http.Request) (map[string]string, []store.Party, error) {
+	ps, err := s.svc.Parties(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	names := map[string]string{}
+	for _, p := range ps {
+		names[p.ID] = p.Name
+	}
+	return names, ps, nil
+}
+
+func (s *Server) listsData(r *http.Request) (*listsData, error) {
+	actor := actorOf(r)
+	d := &listsData{}
+	var err error
+	var ps []store.Party
+	if d.Parties, ps, err = s.partyNames(r); err != nil {
+		return nil, err
+	}
+	d.Lists, err = s.svc.ListLists(r.Context(), actor)
+	if err != nil && !errors.Is(err, access.ErrForbidden) {
+		return nil, err
+	}
+	d.CanUpload = actor.Party != "" && actor.CanWriteList(actor.Party)
+	for _, p := range ps {
+		if p.ID != actor.Party {
+			d.Targets = append(d.Targets, p)
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) listsPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.listsData(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "lists", s.page(w, r, "lists.title", "lists", d))
+}
+
+// listsUpload imports an uploaded file. A refused file comes back as the
+// form with every problem (row, column, value, reason), so that the
+// officer can fix them all at once; a good one leads to the new list.
+func (s *Server) listsUpload(w http.ResponseWriter, r *http.Request) error {
+	in, cleanup, err := s.readImport(r)
+	defer cleanup()
+	form := uploadForm{To: r.FormValue("to"), Title: r.FormValue("title"), VersionOf: r.FormValue("version_of")}
+	status := http.StatusUnprocessableEntity
+	if err == nil {
+		form.FileName = in.name
+		var res *service.ImportResult
+		res, err = s.importList(r, in)
+		if err == nil {
+			http.Redirect(w, r, "/lists/"+res.List.ID, http.StatusSeeOther)
+			return nil
+		}
+		if res != nil && res.Read != nil {
+			form.Warnings = res.Read.Warnings
+		}
+	}
+	var ie *service.ImportError
+	var he *httpError
+	switch {
+	case errors.As(err, &ie):
+		form.Problems = problemsJSON(ie)
+	case errors.As(err, &he) && he.status == http.StatusUnprocessableEntity,
+		errors.Is(err, service.ErrInvalid):
+		_, form.Error = statusOf(err)
+	case errors.Is(err, service.ErrNotFound):
+		_, form.Error = statusOf(err)
+		status = http.StatusNotFound
+	default:
+		return err
+	}
+	d, derr := s.listsData(r)
+	if derr != nil {
+		return derr
+	}
+	d.Form = form
+	return s.render(w, r, status, "lists", s.page(w, r, "lists.title", "lists", d))
+}
+
+// pageSize is the number of entries on one page of a list; a list of
+// thousands would otherwise be slow to render on a tablet.
+const pageSize = 100
+
+type listData struct {
+	List          *lists.List
+	Parties       map[string]string
+	Entries       []lists.Entry
+	Query         string
+	Matches       int
+	Page, Pages   int
+	PrevPage      int
+	NextPage      int
+	CanHandOver   bool
+	CanAck        bool
+	CanNewVersion bool
+	Versions      []*lists.List // other versions of the same list the caller may see
+}
+
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	l, err := s.svc.GetList(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	names, _, err := s.partyNames(r)
+	if err != nil {
+		return err
+	}
+	d := &listData{List: l, Parties: names, Query: r.URL.Query().Get("q")}
+	view := access.ListView{From: l.From, To: l.To, Draft: l.State == lists.Draft}
+	d.CanHandOver = l.State == lists.Draft && actor.CanWriteList(l.From)
+	d.CanAck = l.State == lists.HandedOver && actor.CanAcknowledge(view)
+	d.CanNewVersion = actor.CanWriteList(l.From)
+	if all, err := s.svc.ListLists(r.Context(), actor); err == nil {
+		for _, o := range all {
+			if o.RootID == l.RootID && o.ID != l.ID {
+				d.Versions = append(d.Versions, o)
+			}
+		}
+	}
+	found := searchEntries(l.Entries, d.Query)
+	d.Matches = len(found)
+	d.Pages = max(1, (len(found)+pageSize-1)/pageSize)
+	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	d.Page = min(max(d.Page, 1), d.Pages)
+	start := (d.Page - 1) * pageSize
+	d.Entries = found[start:min(start+pageSize, len(found))]
+	if d.Page > 1 {
+		d.PrevPage = d.Page - 1
+	}
+	if d.Page < d.Pages {
+		d.NextPage = d.Page + 1
+	}
+	p := s.page(w, r, "list.title", "lists", d)
+	p.Title = l.Title
+	return s.render(w, r, http.StatusOK, "list", p)
+}
+
+func (s *Server) listHandOver(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.svc.HandOver(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/lists/"+l.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) listAck(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.svc.Acknowledge(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/lists/"+l.ID, http.StatusSeeOther)
+	return nil
+}
+
+type diffData struct {
+	Old, New *lists.List
+	Diff     *lists.Diff
+}
+
+func (s *Server) listDiffPage(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	a, err := s.svc.GetList(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := s.svc.GetList(r.Context(), actor, r.PathValue("other"))
+	if err != nil {
+		return err
+	}
+	d := &diffData{Old: a, New: b, Diff: lists.Compare(a, b)}
+	return s.render(w, r, http.StatusOK, "diff", s.page(w, r, "diff.title", "lists", d))
+}
+
+type registryData struct {
+	Party   string
+	Entries []lists.Entry
+	Query   string
+}
+
+func (s *Server) registryPage(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	if actor.Party == "" {
+		return access.Deny("only a party's officers have a registry")
+	}
+	es, err := s.svc.Registry(r.Context(), actor, actor.Party)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query().Get("q")
+	d := &registryData{Party: actor.Party, Entries: searchEntries(es, q), Query: q}
+	return s.render(w, r, http.StatusOK, "registry", s.page(w, r, "registry.title", "registry", d))
+}
