@@ -18,6 +18,8 @@ import (
 type App struct {
 	DataDir string // --data, default ./parley-data or $PARLEY_DATA
 	DBURL   string // --db, default SQLite inside DataDir
+	// DataSet records that --data was given explicitly (or $PARLEY_DATA).
+	DataSet bool
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
@@ -62,6 +64,7 @@ func (e *ExitError) Unwrap() error { return e.Err }
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	a.DataDir = os.Getenv("PARLEY_DATA")
+	a.DataSet = a.DataDir != ""
 	if a.DataDir == "" {
 		a.DataDir = "./parley-data"
 	}
@@ -80,6 +83,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 		return 2
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "data" {
+			a.DataSet = true
+		}
+	})
 	rest := fs.Args()
 	if len(rest) == 0 {
 		usage(stderr)

@@ -34,13 +34,12 @@ var demoUsers = []demoUser{
 }
 
 func runDemo(ctx context.Context, a *App, args []string) error {
-	dataGiven := false
+	dataGiven := a.DataSet
 	for _, arg := range args {
 		if arg == "--data" || len(arg) > 7 && arg[:7] == "--data=" {
 			dataGiven = true
 		}
 	}
-	dataGiven = dataGiven || os.Getenv("PARLEY_DATA") != ""
 	fs := a.newFlagSet("demo")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to serve on")
 	seed := fs.Uint64("seed", demo.Default().Seed, "seed of the generated data")
@@ -72,11 +71,14 @@ func runDemo(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	if err := buildDemoExtras(ctx, s, res, sc); err != nil {
-		return err
+	neg, err := buildDemoExtras(ctx, s, res, sc)
+	if err != nil {
+		return fmt.Errorf("demo negotiation: %w", err)
 	}
 	fmt.Fprintf(a.Stdout, "demo data in %s (%s): first list %s (%d persons) from A to B, counter-list %s, registry of B with %d records\n",
 		a.DataDir, time.Since(start).Round(time.Millisecond), res.FirstListID, sc.FirstList, res.CounterListID, res.RegistrySize)
+	fmt.Fprintf(a.Stdout, "negotiation: round %s; stage 1 (unilateral, Art. 109) agreement %s; stage 2 (one-for-one) agreement %s\n",
+		neg.RoundID, neg.FirstStage.AgreementID, neg.SecondStage.AgreementID)
 	fmt.Fprintln(a.Stdout, "sign in with:")
 	for _, u := range demoUsers {
 		pw := demoPassword()

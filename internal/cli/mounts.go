@@ -108,7 +108,15 @@ func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logg
 	return notify.NewDispatcher(s.DB, mail, hook, notify.Config{StatusURL: base + "/family/status"}, logger), nil
 }
 
-// buildDemoExtras adds to the demo what later capabilities bring.
-func buildDemoExtras(ctx context.Context, s *service.Service, res *demo.Result, sc demo.Scenario) error {
-	return nil
+// buildDemoExtras adds the negotiation history to the demo: a round with
+// its agreed approach, a unilateral Art. 109 stage, a one-for-one stage and
+// its execution, and the reports.
+func buildDemoExtras(ctx context.Context, s *service.Service, res *demo.Result, sc demo.Scenario) (*demo.NegotiationResult, error) {
+	// Party B matches the first list against its registry, so that the
+	// review pages and the "left off the list" report have data.
+	officerB := access.Actor{Username: "demo-b", Roles: []access.Role{access.Officer}, Party: "B"}
+	if _, err := s.RunMatching(ctx, officerB, service.MatchRequest{ListID: res.FirstListID}); err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	return demo.BuildNegotiation(ctx, s, res, sc)
 }

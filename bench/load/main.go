@@ -1,0 +1,246 @@
+// Command load measures the web workbench under concurrent use on loopback:
+// requests per second and latency percentiles of the dashboard and list
+// pages with N signed-in users, and of family status look-ups with M
+// concurrent clients, on SQLite or PostgreSQL.
+//
+// It builds the demo scenario in a fresh data directory (or a fresh
+// PostgreSQL database), starts the real server on 127.0.0.1 with every
+// middleware in place, and drives it with its own bounded HTTP clients. The
+// client and server share this machine's cores, as wrk on loopback would.
+//
+//	go run ./bench/load -users 50 -duration 20s
+//	go run ./bench/load -family 200 -duration 20s -db postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"parley/internal/access"
+	"parley/internal/demo"
+	"parley/internal/families"
+	"parley/internal/familyweb"
+	"parley/internal/ledger"
+	"parley/internal/service"
+	"parley/internal/store"
+	"parley/internal/web"
+)
+
+func main() {
+	users := flag.Int("users", 50, "concurrent signed-in users for the workbench pages (0 to skip)")
+	family := flag.Int("family", 0, "concurrent clients for family status look-ups (0 to skip)")
+	duration := flag.Duration("duration", 20*time.Second, "how long each measurement runs")
+	dbURL := flag.String("db", "", "PostgreSQL server URL (a fresh database is created on it); empty for SQLite")
+	flag.Parse()
+	if *duration > 5*time.Minute {
+		log.Fatal("duration is bounded to 5 minutes")
+	}
+	ctx := context.Background()
+
+	dir, err := os.MkdirTemp("", "parley-load-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	url, cleanup := database(*dbURL)
+	defer cleanup()
+	db, err := store.Open(ctx, dir, url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := service.New(ctx, db, quiet)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := svc.CreateParties(ctx, demo.Parties); err != nil {
+		log.Fatal(err)
+	}
+	if err := ledger.Init(dir, "parley.load/log", []string{"A", "B"}); err != nil {
+		log.Fatal(err)
+	}
+	lg, err := ledger.Open(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc.AttachLedger(lg)
+	res, err := demo.Build(ctx, svc, dir, demo.Default())
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	srv, err := web.New(svc, web.Options{Logger: quiet})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Generous limits: the look-ups all come from 127.0.0.1, and the point
+	// is the cost of a look-up, not the limiter.
+	lim := familyweb.DefaultLimits()
+	lim.Lookups = familyweb.Rate{N: 1 << 30, Per: time.Minute}
+	lim.LookupFailures = familyweb.Rate{N: 1 << 30, Per: time.Minute}
+	fam, err := familyweb.NewHandler(svc, familyweb.Options{InsecureCookies: true, Limits: lim, Logger: quiet})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range []string{"/family/", "/public", "/api/v1/inquiries", "/api/v1/inquiries/", "/api/v1/public/"} {
+		if err := srv.Mount(p, fam); err != nil {
+			log.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+	backend := "SQLite"
+	if url != "" {
+		backend = "PostgreSQL"
+	}
+	fmt.Printf("demo data: %d-person first list %s, registry of %d; server %s on %s\n\n", demo.Default().FirstList, res.FirstListID, res.RegistrySize, backend, base)
+	fmt.Println("| target | clients | requests | req/s | p50 | p99 | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+
+	if *users > 0 {
+		cookies := make([]string, *users)
+		for i := range cookies {
+			party := "A"
+			if i%2 == 1 {
+				party = "B"
+			}
+			name := fmt.Sprintf("load%03d", i)
+			if err := svc.CreateUser(ctx, access.System, service.NewUser{Username: name, Password: "a long password for load tests", Roles: []access.Role{access.Officer}, Party: party}); err != nil {
+				log.Fatal(err)
+			}
+			actor, err := svc.Authenticate(ctx, name, "a long password for load tests")
+			if err != nil {
+				log.Fatal(err)
+			}
+			sess, err := svc.StartSession(ctx, actor, time.Hour)
+			if err != nil {
+				log.Fatal(err)
+			}
+			cookies[i] = "parley_session=" + sess.ID
+		}
+		for _, page := range []string{"/", "/lists", "/lists/" + res.FirstListID} {
+			run(base, page, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+		}
+	}
+	if *family > 0 {
+		creds := make([][2]string, 0, 500)
+		for i := 0; i < 500; i++ {
+			reg, err := svc.RegisterInquiry(ctx, families.Request{Surname: fmt.Sprintf("Шевченко%03d", i), GivenNames: "Сергій", BirthDate: "1999-03-12",
+				Party: "B", Relationship: "mother", Email: fmt.Sprintf("family%03d@example.org", i), Consent: true}, service.RegisterOptions{})
+			if err != nil {
+				log.Fatal(err)
+			}
+			creds = append(creds, [2]string{reg.Reference, reg.Secret})
+		}
+		run(base, "/api/v1/inquiries/status", *family, *duration, nil, func(i int) (string, io.Reader) {
+			c := creds[i%len(creds)]
+			b, _ := json.Marshal(map[string]string{"reference": c[0], "secret": c[1]})
+			return "application/json", strings.NewReader(string(b))
+		})
+	}
+}
+
+// run drives one path with n concurrent clients for d and prints a table row.
+func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) {
+	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for k := 0; time.Now().Before(deadline); k++ {
+				method, rd, ctype := http.MethodGet, io.Reader(nil), ""
+				if body != nil {
+					method = http.MethodPost
+					ctype, rd = body(i + k*n)
+				}
+				req, _ := http.NewRequest(method, base+path, rd)
+				if ctype != "" {
+					req.Header.Set("Content-Type", ctype)
+				}
+				if prepare != nil {
+					prepare(i, req)
+				}
+				start := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				mine = append(mine, time.Since(start))
+				if err != nil || resp.StatusCode != http.StatusOK {
+					bad++
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	tr.CloseIdleConnections()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	fmt.Printf("| `%s %s` | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, len(lat),
+		float64(len(lat))/d.Seconds(), pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), errs)
+}
+
+// database creates a fresh PostgreSQL database on the server at admin (and
+// drops it afterwards), or returns "" for SQLite.
+func database(admin string) (string, func()) {
+	if admin == "" {
+		return "", func() {}
+	}
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	name := fmt.Sprintf("parley_load_%d", time.Now().UnixNano())
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		log.Fatal(err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		db.Close()
+	}
+}
