@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +48,7 @@ func main() {
 	family := flag.Int("family", 0, "concurrent clients for family status look-ups (0 to skip)")
 	duration := flag.Duration("duration", 20*time.Second, "how long each measurement runs")
 	dbURL := flag.String("db", "", "PostgreSQL server URL (a fresh database is created on it); empty for SQLite")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
 	if *duration > 5*time.Minute {
 		log.Fatal("duration is bounded to 5 minutes")
@@ -119,6 +121,16 @@ func main() {
 	fmt.Println("| target | clients | requests | req/s | p50 | p99 | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *users > 0 {
 		cookies := make([]string, *users)
 		for i := range cookies {
@@ -148,7 +160,7 @@ func main() {
 		creds := make([][2]string, 0, 500)
 		for i := 0; i < 500; i++ {
 			reg, err := svc.RegisterInquiry(ctx, families.Request{Surname: fmt.Sprintf("Шевченко%03d", i), GivenNames: "Сергій", BirthDate: "1999-03-12",
-				Party: "B", Relationship: "mother", Email: fmt.Sprintf("family%03d@example.org", i), Consent: true}, service.RegisterOptions{})
+				Party: "B", Relationship: "parent", Email: fmt.Sprintf("family%03d@example.org", i), Consent: true}, service.RegisterOptions{})
 			if err != nil {
 				log.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -47,9 +48,17 @@ var ErrNotFound = errors.New("not found")
 
 // DB is an open Parley database.
 type DB struct {
-	sql     *sql.DB
+	sql *sql.DB
+	// read serves read-only transactions. On SQLite it is a second pool
+	// whose transactions start deferred, so that readers never take the
+	// write lock; on PostgreSQL it is the same pool as sql.
+	read    *sql.DB
 	dialect Dialect
 	dataDir string
+	// writeMu queues this process's SQLite writers in Go instead of in
+	// SQLite's busy handler, which polls with sleeps and makes latency
+	// jump under contention. Other processes still meet the busy timeout.
+	writeMu sync.Mutex
 }
 
 // IsPostgresURL reports whether url names a PostgreSQL database.
@@ -69,6 +78,7 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.sql.SetMaxOpenConns(20)
+		db.read = db.sql
 	} else {
 		if url != "" {
 			return nil, fmt.Errorf("unsupported database URL (want postgres://...; leave empty for SQLite in the data directory)")
@@ -80,19 +90,25 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		// WAL lets readers go on while one writer commits; immediate
 		// transactions take the write lock at BEGIN so that two writers
 		// queue instead of failing half-way; the busy timeout makes them wait.
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-		db.sql, err = sql.Open("sqlite", dsn)
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		db.sql, err = sql.Open("sqlite", dsn+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.sql.SetMaxOpenConns(4)
+		db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		if err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		db.read.SetMaxOpenConns(8)
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
-		db.sql.Close()
+		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
 	}
 	if err := db.migrate(ctx); err != nil {
-		db.sql.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -125,7 +141,15 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.read != nil && db.read != db.sql {
+		if rerr := db.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
 
 // Dialect returns the database's dialect.
 func (db *DB) Dialect() Dialect { return db.dialect }
@@ -184,9 +208,16 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(tx *Tx) error) (er
 	if db.dialect == Postgres {
 		opts.ReadOnly = readOnly
 	}
+	pool := db.sql
+	if readOnly {
+		pool = db.read
+	} else if db.dialect == SQLite {
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+	}
 	var stx *sql.Tx
 	for attempt := 0; ; attempt++ {
-		stx, err = db.sql.BeginTx(ctx, opts)
+		stx, err = pool.BeginTx(ctx, opts)
 		if err == nil {
 			break
 		}
