@@ -1,0 +1,640 @@
+package matching
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"parley/internal/names"
+	"parley/internal/person"
+)
+
+// Index holds a registry prepared for matching: the records' comparison
+// data, the frequencies of names and dates, and the blocking keys. It is
+// safe for concurrent use; the registry slice given to NewIndex must not be
+// changed while the index is in use.
+type Index struct {
+	reg      []person.Person
+	recs     []prepared
+	postings []posting // sorted by key
+
+	surCount, givenCount, patrCount map[string]int32
+	dateCount                       map[uint32]int32
+	n                               float64
+
+	statePool sync.Pool
+}
+
+type posting struct {
+	key uint64
+	id  int32
+}
+
+// Blocking key kinds, mixed into the hash so that keys of different kinds
+// never collide by construction.
+const (
+	kSurGiven      = iota + 1 // surname class, given-name class
+	kSurInitial               // surname class, an initial of the given name
+	kSurOnly                  // surname class of a record without a given name
+	kService                  // service number
+	kPrefixDate               // first three skeleton letters of the surname, date of birth
+	kDateGiven                // date of birth, given-name class
+	kPhonetic                 // Soundex-like surname code, an initial
+	kGivenYear                // given-name class, year of birth
+	kPhoneticGiven            // Soundex-like surname code, given-name class
+)
+
+// keyHash is FNV-1a over the parts, finished with a 64-bit mix so that the
+// top bits spread well for partitioning.
+type keyHash uint64
+
+func newKey(kind byte) keyHash {
+	return (keyHash(14695981039346656037) ^ keyHash(kind)) * 1099511628211
+}
+
+func (h keyHash) str(s string) keyHash {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ keyHash(s[i])) * 1099511628211
+	}
+	return (h ^ 0xff) * 1099511628211 // separator, so ("ab","c") ≠ ("a","bc")
+}
+
+func (h keyHash) num(v uint32) keyHash {
+	for i := 0; i < 4; i++ {
+		h = (h ^ keyHash(v&0xff)) * 1099511628211
+		v >>= 8
+	}
+	return h
+}
+
+func (h keyHash) sum() uint64 {
+	x := uint64(h)
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+// dateKey packs a complete date with day and month in sorted order, so that
+// a day/month swap still finds its candidates; 0 for a partial date.
+func dateKey(dob uint32) uint32 {
+	y, m, d := unpackDate(dob)
+	if y == 0 || m == 0 || d == 0 {
+		return 0
+	}
+	if d < m {
+		m, d = d, m
+	}
+	return uint32(y)<<10 | uint32(m)<<5 | uint32(d)
+}
+
+func prefix3(s string) string {
+	if len(s) > 3 {
+		return s[:3]
+	}
+	return s
+}
+
+// recordKeys appends the blocking keys of a registry record.
+func recordKeys(r *prepared, out []uint64) []uint64 {
+	if r.sur != "" {
+		if r.givenC != "" {
+			out = append(out, newKey(kSurGiven).str(r.surC).str(r.givenC).sum())
+		}
+		if r.givenInit != "" {
+			for i := 0; i < len(r.givenInit); i++ {
+				out = append(out, newKey(kSurInitial).str(r.surC).num(uint32(r.givenInit[i])).sum())
+			}
+		} else {
+			out = append(out, newKey(kSurOnly).str(r.surC).sum())
+		}
+		if ph := names.PhoneticKey(r.sur); ph != "" {
+			if r.givenInit == "" {
+				out = append(out, newKey(kPhonetic).str(ph).num(0).sum())
+			}
+			for i := 0; i < len(r.givenInit); i++ {
+				out = append(out, newKey(kPhonetic).str(ph).num(uint32(r.givenInit[i])).sum())
+			}
+			if r.givenC != "" {
+				out = append(out, newKey(kPhoneticGiven).str(ph).str(r.givenC).sum())
+			}
+		}
+	}
+	if r.svc != "" {
+		out = append(out, newKey(kService).str(r.svc).sum())
+	}
+	if dk := dateKey(r.dob); dk != 0 {
+		if r.sur != "" {
+			out = append(out, newKey(kPrefixDate).str(prefix3(r.sur)).num(dk).sum())
+		}
+		if r.givenC != "" {
+			out = append(out, newKey(kDateGiven).num(dk).str(r.givenC).sum())
+		}
+	}
+	if y, _, _ := unpackDate(r.dob); y != 0 && r.givenC != "" {
+		out = append(out, newKey(kGivenYear).str(r.givenC).num(uint32(y)).sum())
+	}
+	return out
+}
+
+// queryKeys appends the keys under which a list record (in one name order)
+// looks for candidates.
+func queryKeys(q *prepared, out []uint64) []uint64 {
+	if q.sur != "" {
+		if q.givenC != "" {
+			out = append(out, newKey(kSurGiven).str(q.surC).str(q.givenC).sum())
+		}
+		// Surname with an initial: for an initial on the list, or a given
+		// name that the table does not know (perhaps a typo).
+		if q.givenIsInit || (q.given != "" && names.ClassKeys(q.givenC) == nil) {
+			for i := 0; i < len(q.givenInit); i++ {
+				out = append(out, newKey(kSurInitial).str(q.surC).num(uint32(q.givenInit[i])).sum())
+			}
+		}
+		out = append(out, newKey(kSurOnly).str(q.surC).sum())
+		// A surname that sounds alike: with the given name's class when it
+		// is known (selective), else with its initials.
+		if ph := names.PhoneticKey(q.sur); ph != "" {
+			switch {
+			case q.givenInit == "":
+				out = append(out, newKey(kPhonetic).str(ph).num(0).sum())
+			case q.givenIsInit || names.ClassKeys(q.givenC) == nil:
+				for i := 0; i < len(q.givenInit); i++ {
+					out = append(out, newKey(kPhonetic).str(ph).num(uint32(q.givenInit[i])).sum())
+				}
+			default:
+				out = append(out, newKey(kPhoneticGiven).str(ph).str(q.givenC).sum())
+			}
+		}
+	}
+	if q.svc != "" {
+		out = append(out, newKey(kService).str(q.svc).sum())
+	}
+	if dk := dateKey(q.dob); dk != 0 {
+		if q.sur != "" {
+			out = append(out, newKey(kPrefixDate).str(prefix3(q.sur)).num(dk).sum())
+		}
+		if q.givenC != "" {
+			out = append(out, newKey(kDateGiven).num(dk).str(q.givenC).sum())
+		}
+	} else if y, _, _ := unpackDate(q.dob); y != 0 && q.givenC != "" {
+		// Only a year: the date keys cannot help, so look wider.
+		out = append(out, newKey(kGivenYear).str(q.givenC).num(uint32(y)).sum())
+	}
+	return out
+}
+
+func workers(n int) int {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return max(n, 1)
+}
+
+// NewIndex prepares a registry for matching, using all CPUs.
+func NewIndex(registry []person.Person) *Index { return newIndex(registry, 0) }
+
+func newIndex(registry []person.Person, nworkers int) *Index {
+	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1))}
+	nw := workers(nworkers)
+	type part struct {
+		postings                        []posting
+		surCount, givenCount, patrCount map[string]int32
+		dateCount                       map[uint32]int32
+	}
+	parts := make([]part, nw)
+	chunk := (len(registry) + nw - 1) / nw
+	var wg sync.WaitGroup
+	for w := 0; w < nw; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(registry))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func(p *part, lo, hi int) {
+			defer wg.Done()
+			p.surCount, p.givenCount, p.patrCount = map[string]int32{}, map[string]int32{}, map[string]int32{}
+			p.dateCount = map[uint32]int32{}
+			p.postings = make([]posting, 0, (hi-lo)*10)
+			var keys []uint64
+			pp := newPreparer()
+			for i := lo; i < hi; i++ {
+				ix.recs[i] = pp.prepare(&registry[i])
+				r := &ix.recs[i]
+				if r.surC != "" {
+					p.surCount[r.surC]++
+				}
+				if r.givenC != "" {
+					p.givenCount[r.givenC]++
+				}
+				if r.patrC != "" {
+					p.patrCount[r.patrC]++
+				}
+				if r.dob != 0 {
+					p.dateCount[r.dob]++
+				}
+				keys = recordKeys(r, keys[:0])
+				for _, k := range keys {
+					p.postings = append(p.postings, posting{key: k, id: int32(i)})
+				}
+			}
+		}(&parts[w], lo, hi)
+	}
+	wg.Wait()
+
+	ix.surCount, ix.givenCount, ix.patrCount, ix.dateCount = map[string]int32{}, map[string]int32{}, map[string]int32{}, map[uint32]int32{}
+	total := 0
+	for _, p := range parts {
+		total += len(p.postings)
+		mergeCounts(ix.surCount, p.surCount)
+		mergeCounts(ix.givenCount, p.givenCount)
+		mergeCounts(ix.patrCount, p.patrCount)
+		for k, v := range p.dateCount {
+			ix.dateCount[k] += v
+		}
+	}
+	ix.postings = sortPostings(parts2slices(parts, func(p part) []posting { return p.postings }), total, nw)
+	return ix
+}
+
+func parts2slices[T any](parts []T, get func(T) []posting) [][]posting {
+	out := make([][]posting, len(parts))
+	for i, p := range parts {
+		out[i] = get(p)
+	}
+	return out
+}
+
+func mergeCounts(dst, src map[string]int32) {
+	for k, v := range src {
+		dst[k] += v
+	}
+}
+
+// sortPostings distributes the postings into 256 buckets by the top byte of
+// the key (the keys are well mixed) and sorts the buckets in parallel.
+func sortPostings(parts [][]posting, total, nw int) []posting {
+	var counts [257]int
+	for _, p := range parts {
+		for _, x := range p {
+			counts[x.key>>56+1]++
+		}
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	out := make([]posting, total)
+	next := counts
+	for _, p := range parts {
+		for _, x := range p {
+			b := x.key >> 56
+			out[next[b]] = x
+			next[b]++
+		}
+	}
+	var wg sync.WaitGroup
+	var bucket atomic.Int32
+	bucket.Store(-1)
+	for w := 0; w < nw; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(bucket.Add(1))
+				if b >= 256 {
+					return
+				}
+				s := out[counts[b]:counts[b+1]]
+				slices.SortFunc(s, func(a, b posting) int {
+					switch {
+					case a.key < b.key:
+						return -1
+					case a.key > b.key:
+						return 1
+					}
+					return int(a.id - b.id)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// lookup returns the postings of a key.
+func (ix *Index) lookup(key uint64) []posting {
+	p := ix.postings
+	i := sort.Search(len(p), func(i int) bool { return p[i].key >= key })
+	j := i
+	for j < len(p) && p[j].key == key {
+		j++
+	}
+	return p[i:j]
+}
+
+// Len returns the number of registry records.
+func (ix *Index) Len() int { return len(ix.recs) }
+
+func (ix *Index) share(m map[string]int32, k string) float64 { return float64(m[k]) / ix.n }
+
+func (ix *Index) surnameShare(c string) float64    { return ix.share(ix.surCount, c) }
+func (ix *Index) givenShare(c string) float64      { return ix.share(ix.givenCount, c) }
+func (ix *Index) patronymicShare(c string) float64 { return ix.share(ix.patrCount, c) }
+func (ix *Index) dateShare(d uint32) float64       { return float64(ix.dateCount[d]) / ix.n }
+
+// state is the scratch space of one matching goroutine.
+type state struct {
+	pp    *preparer
+	seen  []uint32 // generation stamp per registry record
+	gen   uint32
+	cands []int32
+	keys  []uint64
+	top   []scored
+}
+
+type scored struct {
+	id  int32
+	cmp comparison
+}
+
+// putState returns scratch space to the pool; the interned strings of
+// queries are dropped now and then, so that an index serving inquiries for
+// months does not keep every name it was ever asked about.
+func (ix *Index) putState(st *state) {
+	if len(st.pp.strs) > 1<<16 {
+		st.pp = newPreparer()
+	}
+	ix.statePool.Put(st)
+}
+
+func (ix *Index) getState() *state {
+	if s, ok := ix.statePool.Get().(*state); ok {
+		return s
+	}
+	return &state{seen: make([]uint32, len(ix.recs)), pp: newPreparer()}
+}
+
+// Best returns the best registry row for one person (an inquiry), with the
+// same scoring as Match.
+func (ix *Index) Best(p person.Person, cfg Config) Result {
+	st := ix.getState()
+	defer ix.putState(st)
+	q := st.pp.prepare(&p)
+	r := ix.best(&q, &cfg, st)
+	ix.fill(&r, &p)
+	return r
+}
+
+// MatchAll matches every list row against the index; see Match.
+func (ix *Index) MatchAll(ctx context.Context, list []person.Person, cfg Config, progress func(done, total int)) ([]Result, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(list))
+	var next, done atomic.Int64
+	var mu sync.Mutex
+	report := func(force bool) {
+		if progress == nil {
+			return
+		}
+		d := done.Load()
+		if !force && d%256 != 0 {
+			return
+		}
+		mu.Lock()
+		progress(int(d), len(list))
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	nw := workers(cfg.Workers)
+	errs := make([]error, nw)
+	for w := 0; w < nw; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			st := ix.getState()
+			defer ix.putState(st)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(list) {
+					return
+				}
+				if i%64 == 0 {
+					if err := ctx.Err(); err != nil {
+						errs[w] = fmt.Errorf("matching interrupted after %d of %d rows: %w", done.Load(), len(list), err)
+						return
+					}
+				}
+				q := st.pp.prepare(&list[i])
+				r := ix.best(&q, &cfg, st)
+				r.ListIndex = i
+				ix.fill(&r, &list[i])
+				results[i] = r
+				done.Add(1)
+				report(false)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	report(true)
+	flagShared(results)
+	return results, nil
+}
+
+// flagShared records, for results that point at the same registry row,
+// which other list rows do so.
+func flagShared(results []Result) {
+	byReg := map[int][]int{}
+	for i, r := range results {
+		if r.RegistryIndex >= 0 {
+			byReg[r.RegistryIndex] = append(byReg[r.RegistryIndex], i)
+		}
+	}
+	for _, rows := range byReg {
+		if len(rows) < 2 {
+			continue
+		}
+		for _, i := range rows {
+			for _, j := range rows {
+				if j != i {
+					results[i].AlsoBestFor = append(results[i].AlsoBestFor, results[j].ListIndex)
+				}
+			}
+		}
+	}
+}
+
+// best finds and scores the candidates of one prepared list record.
+func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
+	res := Result{RegistryIndex: -1, Decision: DecisionNone}
+	st.gen++
+	if st.gen == 0 { // wrapped: clear the stamps
+		clear(st.seen)
+		st.gen = 1
+	}
+	st.cands = st.cands[:0]
+	qs, hasSwap := q.swapped()
+	st.keys = queryKeys(q, st.keys[:0])
+	if hasSwap {
+		st.keys = queryKeys(&qs, st.keys)
+	}
+	maxBlock := cfg.MaxBlock
+	if maxBlock <= 0 {
+		maxBlock = DefaultConfig().MaxBlock
+	}
+	for _, k := range st.keys {
+		ps := ix.lookup(k)
+		if len(ps) > maxBlock {
+			continue
+		}
+		for _, p := range ps {
+			if st.seen[p.id] != st.gen {
+				st.seen[p.id] = st.gen
+				st.cands = append(st.cands, p.id)
+			}
+		}
+	}
+	if len(st.cands) == 0 {
+		return res
+	}
+	w := &cfg.Weights
+	logPrior := math.Log2(cfg.PriorPresent / ix.n)
+	logNone := math.Log2(1 - cfg.PriorPresent)
+	st.top = st.top[:0]
+	// Sum of 2^(W+logPrior) over the candidates, kept relative to the best
+	// so far to stay within floating-point range.
+	var sum float64
+	ref := math.Inf(-1)
+	for _, id := range st.cands {
+		r := &ix.recs[id]
+		c := compare(q, r, w, ix)
+		if hasSwap {
+			if c2 := compare(&qs, r, w, ix); c2.total+w.NameOrderSwapped > c.total {
+				c2.total += w.NameOrderSwapped
+				c2.swapped = true
+				c = c2
+			}
+		}
+		l := c.total + logPrior
+		if l > ref {
+			sum = sum*math.Exp2(ref-l) + 1
+			ref = l
+		} else {
+			sum += math.Exp2(l - ref)
+		}
+		st.top = insertTop(st.top, scored{id: id, cmp: c}, 3)
+	}
+	// score = 2^(l-ref) / (2^(logNone-ref) + sum)
+	denom := math.Exp2(logNone-ref) + sum
+	for _, t := range st.top {
+		res.Candidates = append(res.Candidates, Candidate{RegistryIndex: int(t.id), Score: math.Exp2(t.cmp.total+logPrior-ref) / denom})
+	}
+	b := st.top[0]
+	res.Score = res.Candidates[0].Score
+	res.NameOrderSwapped = b.cmp.swapped
+	res.Fields = make([]FieldComparison, numFields)
+	for i := range res.Fields {
+		res.Fields[i] = FieldComparison{Field: fieldNames[i], Outcome: b.cmp.lv[i].outcome(), Weight: b.cmp.w[i], Detail: b.cmp.lv[i].detail()}
+	}
+	switch {
+	case res.Score >= cfg.MatchThreshold:
+		res.Decision = DecisionMatch
+	case res.Score >= cfg.ReviewThreshold:
+		res.Decision = DecisionReview
+	}
+	if res.Decision != DecisionNone {
+		res.RegistryIndex = int(b.id)
+	}
+	return res
+}
+
+// insertTop keeps the k best candidates, best first; ties keep the lower
+// registry index first so that results do not depend on scheduling.
+func insertTop(top []scored, s scored, k int) []scored {
+	better := func(a, b scored) bool {
+		if a.cmp.total != b.cmp.total {
+			return a.cmp.total > b.cmp.total
+		}
+		return a.id < b.id
+	}
+	if len(top) == k && !better(s, top[k-1]) {
+		return top
+	}
+	if len(top) < k {
+		top = append(top, s)
+	} else {
+		top[k-1] = s
+	}
+	for i := len(top) - 1; i > 0 && better(top[i], top[i-1]); i-- {
+		top[i], top[i-1] = top[i-1], top[i]
+	}
+	return top
+}
+
+// fill adds the spellings to the details of agreeing names, so that a
+// reader sees "Сергей≈Сергій" rather than a bare "agree".
+func (ix *Index) fill(r *Result, p *person.Person) {
+	if len(r.Fields) == 0 || len(r.Candidates) == 0 {
+		return
+	}
+	reg := &ix.reg[r.Candidates[0].RegistryIndex]
+	ls, lg, lp := nameParts(p)
+	rs, rg, rp := nameParts(reg)
+	if r.NameOrderSwapped {
+		ls, lg = lg, ls
+	}
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		var a, b string
+		switch f.Field {
+		case "surname":
+			a, b = ls, rs
+		case "given":
+			a, b = lg, rg
+		case "patronymic":
+			a, b = lp, rp
+		default:
+			continue
+		}
+		if a == b || (f.Outcome != OutcomeAgree && f.Outcome != OutcomePartial) {
+			continue
+		}
+		if f.Outcome == OutcomeAgree {
+			f.Detail = a + "≈" + b
+		} else {
+			f.Detail = f.Detail + ": " + a + "~" + b
+		}
+	}
+}
+
+// Compare compares a person with one registry row (an index into the
+// registry given to NewIndex), field by field, in the better of the two
+// name orders, with the weights of cfg; it explains a pair that blocking did
+// not propose or that a reviewer asks about.
+func (ix *Index) Compare(p person.Person, registryIndex int, cfg Config) []FieldComparison {
+	q := newPreparer().prepare(&p)
+	r := &ix.recs[registryIndex]
+	c := compare(&q, r, &cfg.Weights, ix)
+	if qs, ok := q.swapped(); ok {
+		if c2 := compare(&qs, r, &cfg.Weights, ix); c2.total+cfg.Weights.NameOrderSwapped > c.total {
+			c = c2
+		}
+	}
+	out := make([]FieldComparison, numFields)
+	for i := range out {
+		out[i] = FieldComparison{Field: fieldNames[i], Outcome: c.lv[i].outcome(), Weight: c.w[i], Detail: c.lv[i].detail()}
+	}
+	return out
+}
