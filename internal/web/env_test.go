@@ -19,6 +19,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/ledger"
 	"parley/internal/service"
 	"parley/internal/store"
 )
@@ -106,6 +107,9 @@ func (b *syncBuffer) String() string {
 type envOptions struct {
 	opts  Options
 	mount func(s *Server)
+	// ledger attaches a signed log (origin "parley.test/log", witnesses
+	// for A and B) before anything is recorded.
+	ledger bool
 }
 
 func newEnv(t *testing.T, eo ...envOptions) *env {
@@ -125,6 +129,16 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 	t.Cleanup(func() { svc.Close() })
 	if err := svc.CreateParties(ctx, []store.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
 		t.Fatal(err)
+	}
+	if len(eo) > 0 && eo[0].ledger {
+		if err := ledger.Init(dir, "parley.test/log", []string{"A", "B"}); err != nil {
+			t.Fatal(err)
+		}
+		lg, err := ledger.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.AttachLedger(lg)
 	}
 	users := []service.NewUser{
 		{Username: roleOfficerA, Roles: []access.Role{access.Officer}, Party: "A"},

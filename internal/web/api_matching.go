@@ -1,0 +1,163 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"parley/internal/access"
+	"parley/internal/lists"
+	"parley/internal/service"
+	"parley/internal/store"
+)
+
+func init() { addRoutes(matchingAPIRoutes) }
+
+func matchingAPIRoutes(s *Server) []Route {
+	filter := []Param{
+		{Name: "decision", Description: "only rows with this decision: match, review or none"},
+		{Name: "review", Description: "only rows in this review state: pending, confirmed or rejected"},
+	}
+	return []Route{
+		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/matches", Auth: SignedIn, Summary: "Match a received list against the receiving party's registry (its officers only); optional JSON body {\"threshold_match\":0.9,\"threshold_review\":0.5}", Body: []string{"application/json"}, Handler: s.apiMatchStart},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []Param{{Name: "list", Description: "only the runs of this list"}}, Handler: s.apiMatchRuns},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Handler: s.apiMatchRun},
+		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_row\":N}; registry_row picks another matchCandidate", Body: []string{"application/json"}, Handler: s.apiMatchReview},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}/left-off", Auth: SignedIn, Summary: "Registry persons believed or confirmed captured whom the run's list leaves off", Handler: s.apiLeftOff},
+	}
+}
+
+// matchStartJSON is the optional body of a matching request.
+type matchStartJSON struct {
+	ThresholdMatch  float64 `json:"threshold_match,omitempty"`
+	ThresholdReview float64 `json:"threshold_review,omitempty"`
+}
+
+func (s *Server) apiMatchStart(w http.ResponseWriter, r *http.Request) error {
+	req := service.MatchRequest{ListID: r.PathValue("id")}
+	if r.ContentLength != 0 {
+		var in matchStartJSON
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		req.ThresholdMatch, req.ThresholdReview = in.ThresholdMatch, in.ThresholdReview
+	}
+	run, err := s.svc.RunMatching(r.Context(), actorOf(r), req)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", APIPrefix+"/match-runs/"+url.PathEscape(run.ID))
+	writeJSON(w, http.StatusCreated, run)
+	return nil
+}
+
+func (s *Server) apiMatchRuns(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	if a.Party == "" {
+		return access.Deny("matching runs belong to a party's officers")
+	}
+	runs, err := s.svc.MatchRuns(r.Context(), a, a.Party, r.URL.Query().Get("list"))
+	if err != nil {
+		return err
+	}
+	if runs == nil {
+		runs = []*store.MatchRun{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
+	return nil
+}
+
+// matchRowJSON is a row of a run with its candidates read out.
+type matchRowJSON struct {
+	service.MatchRowDetail
+	CandidateRows []matchCandidate `json:"candidate_rows"`
+}
+
+// matchRunJSON answers GET /match-runs/{id}.
+type matchRunJSON struct {
+	Run    *store.MatchRun `json:"run"`
+	Total  int             `json:"total"` // rows in the run, before filtering
+	Review map[string]int  `json:"review_counts"`
+	Rows   []matchRowJSON  `json:"rows"`
+}
+
+func matchRowOut(r service.MatchRowDetail) matchRowJSON {
+	cs := parseCandidates(r.Candidates)
+	if cs == nil {
+		cs = []matchCandidate{}
+	}
+	return matchRowJSON{MatchRowDetail: r, CandidateRows: cs}
+}
+
+func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
+	f, err := readMatchFilter(r.URL.Query(), true)
+	if err != nil {
+		return err
+	}
+	view, err := s.svc.MatchRun(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := matchRunJSON{Run: view.Run, Total: len(view.Rows), Review: map[string]int{}, Rows: []matchRowJSON{}}
+	for _, st := range reviewStates {
+		out.Review[st] = 0
+	}
+	for _, row := range view.Rows {
+		out.Review[row.Review]++
+	}
+	for _, row := range filterRows(view.Rows, f) {
+		out.Rows = append(out.Rows, matchRowOut(row))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// reviewJSON is the body of a review.
+type reviewJSON struct {
+	Choice      string `json:"choice"`
+	RegistryRow int    `json:"registry_row,omitempty"`
+}
+
+func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
+	row, err := strconv.Atoi(r.PathValue("row"))
+	if err != nil || row <= 0 {
+		return badRequest("row %q is not a row number", r.PathValue("row"))
+	}
+	var in reviewJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.RegistryRow < 0 {
+		return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("registry_row %d is not a row number", in.RegistryRow)}
+	}
+	actor := actorOf(r)
+	runID := r.PathValue("id")
+	if err := s.svc.ReviewMatch(r.Context(), actor, runID, row, in.Choice, in.RegistryRow); err != nil {
+		return err
+	}
+	view, err := s.svc.MatchRun(r.Context(), actor, runID)
+	if err != nil {
+		return err
+	}
+	for _, d := range view.Rows {
+		if d.ListRow == row {
+			writeJSON(w, http.StatusOK, matchRowOut(d))
+			return nil
+		}
+	}
+	return fmt.Errorf("row %d of match run %s: %w", row, runID, service.ErrNotFound)
+}
+
+func (s *Server) apiLeftOff(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	es, err := s.svc.LeftOffReport(r.Context(), actorOf(r), id)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []lists.Entry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run_id": id, "count": len(es), "entries": es})
+	return nil
+}

@@ -1,0 +1,489 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"parley/internal/access"
+	"parley/internal/lists"
+	"parley/internal/service"
+	"parley/internal/store"
+)
+
+// The match-review pages: the officers of the party that received a list
+// match it against their own registry of missing people, review every
+// proposed identity, and see who in their registry, believed captured, is
+// missing from the list — the question their negotiators will ask first.
+// The registry never leaves its party, so these pages are for officers only
+// and every read goes through the service, which checks the party and
+// records the access.
+
+func init() {
+	addRoutes(matchingRoutes)
+	AddNav(NavItem{Order: 25, Key: "nav.matching", Href: "/matches", Nav: "matching", Show: matchOfficer})
+	// The family-link review is served by another handler mounted under
+	// /family/; its officers find it from the menu here.
+	AddNav(NavItem{Order: 30, Key: "nav.family_review", Href: "/family/review", Nav: "family_review", Show: matchOfficer})
+}
+
+func matchOfficer(a access.Actor) bool { return a.Has(access.Officer) && a.Party != "" }
+
+func matchingRoutes(s *Server) []Route {
+	officers := []access.Role{access.Officer}
+	return []Route{
+		{Method: "GET", Pattern: "/matches", Auth: SignedIn, Roles: officers, Summary: "Received lists and their matching runs", Handler: s.matchesPage},
+		{Method: "POST", Pattern: "/lists/{id}/matches", Auth: SignedIn, Roles: officers, Summary: "Match a received list against the party's registry", Handler: s.matchStart},
+		{Method: "GET", Pattern: "/match-runs/{id}", Auth: SignedIn, Roles: officers, Summary: "Review a matching run", Handler: s.matchRunPage},
+		{Method: "POST", Pattern: "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Roles: officers, Summary: "Confirm or reject one proposed identity", Handler: s.matchReview},
+		{Method: "GET", Pattern: "/match-runs/{id}/left-off", Auth: SignedIn, Roles: officers, Summary: "Registry persons believed captured whom the list leaves off", Handler: s.leftOffPage},
+	}
+}
+
+// Decisions and review states, in the order the pages show them.
+var (
+	matchDecisions = []string{"match", "review", "none"}
+	reviewStates   = []string{"pending", "confirmed", "rejected"}
+)
+
+// matchPageSize is the number of rows on one page of a run: enough to
+// review in one sitting, few enough for a tablet to render at once.
+const matchPageSize = 100
+
+// matchCandidate is one registry row the matcher considered for a list row.
+type matchCandidate struct {
+	Row   int     `json:"registry_row"`
+	Score float64 `json:"score"`
+}
+
+// parseCandidates reads a row's candidates, stored as "row:score" pairs
+// separated by spaces, best first. Malformed pairs are skipped: the list
+// is advice, and the proposed row is stored separately.
+func parseCandidates(s string) []matchCandidate {
+	var out []matchCandidate
+	for f := range strings.FieldsSeq(s) {
+		row, score, ok := strings.Cut(f, ":")
+		if !ok {
+			continue
+		}
+		r, err1 := strconv.Atoi(row)
+		sc, err2 := strconv.ParseFloat(score, 64)
+		if err1 != nil || err2 != nil || r <= 0 {
+			continue
+		}
+		out = append(out, matchCandidate{Row: r, Score: sc})
+	}
+	return out
+}
+
+// shownRow is the registry row a result currently stands for: the one an
+// officer confirmed, otherwise the one the matcher proposed.
+func shownRow(r *store.MatchRow) int {
+	if r.Review == "confirmed" && r.ReviewedRow > 0 {
+		return r.ReviewedRow
+	}
+	return r.RegistryRow
+}
+
+// matchFilter selects rows of a run by decision and review state; empty
+// fields select all.
+type matchFilter struct {
+	Decision, Review string
+}
+
+// readMatchFilter takes the filter from a query. strict refuses unknown
+// values (the API); otherwise they are ignored (a hand-edited address).
+func readMatchFilter(q url.Values, strict bool) (matchFilter, error) {
+	f := matchFilter{Decision: strings.TrimSpace(q.Get("decision")), Review: strings.TrimSpace(q.Get("review"))}
+	if f.Decision != "" && !slices.Contains(matchDecisions, f.Decision) {
+		if strict {
+			return f, badRequest("decision %q: want match, review or none", f.Decision)
+		}
+		f.Decision = ""
+	}
+	if f.Review != "" && !slices.Contains(reviewStates, f.Review) {
+		if strict {
+			return f, badRequest("review %q: want pending, confirmed or rejected", f.Review)
+		}
+		f.Review = ""
+	}
+	return f, nil
+}
+
+func (f matchFilter) keep(r *store.MatchRow) bool {
+	return (f.Decision == "" || r.Decision == f.Decision) && (f.Review == "" || r.Review == f.Review)
+}
+
+func filterRows(rows []service.MatchRowDetail, f matchFilter) []service.MatchRowDetail {
+	var out []service.MatchRowDetail
+	for _, r := range rows {
+		if f.keep(&r.MatchRow) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// receivedLists returns the handed-over lists addressed to the actor's
+// party, which it may match against its registry, and all list headers
+// the actor sees, by id.
+func (s *Server) receivedLists(r *http.Request) ([]*lists.List, map[string]*lists.List, error) {
+	actor := actorOf(r)
+	all, err := s.svc.ListLists(r.Context(), actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := map[string]*lists.List{}
+	var out []*lists.List
+	for _, l := range all {
+		byID[l.ID] = l
+		if l.To == actor.Party && l.State != lists.Draft {
+			out = append(out, l)
+		}
+	}
+	return out, byID, nil
+}
+
+type matchesData struct {
+	Received []*lists.List
+	Lists    map[string]*lists.List
+	Runs     []*store.MatchRun
+	RunsOf   map[string][]*store.MatchRun // by list id
+	Parties  map[string]string
+	Error    string
+}
+
+func (s *Server) matchesData(r *http.Request) (*matchesData, error) {
+	actor := actorOf(r)
+	d := &matchesData{RunsOf: map[string][]*store.MatchRun{}}
+	var err error
+	if d.Parties, _, err = s.partyNames(r); err != nil {
+		return nil, err
+	}
+	if d.Received, d.Lists, err = s.receivedLists(r); err != nil {
+		return nil, err
+	}
+	if d.Runs, err = s.svc.MatchRuns(r.Context(), actor, actor.Party, ""); err != nil {
+		return nil, err
+	}
+	for _, run := range d.Runs {
+		d.RunsOf[run.ListID] = append(d.RunsOf[run.ListID], run)
+	}
+	return d, nil
+}
+
+func (s *Server) matchesPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.matchesData(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "matches", s.page(w, r, "matches.title", "matching", d))
+}
+
+// matchStart runs the matching and leads to the new run. When the run
+// cannot start (no registry yet, a list not handed over) the officer sees
+// why on the same page.
+func (s *Server) matchStart(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.svc.RunMatching(r.Context(), actorOf(r), service.MatchRequest{ListID: r.PathValue("id")})
+	if err == nil {
+		http.Redirect(w, r, "/match-runs/"+url.PathEscape(run.ID), http.StatusSeeOther)
+		return nil
+	}
+	status := http.StatusUnprocessableEntity
+	switch {
+	case errors.Is(err, service.ErrInvalid):
+	case errors.Is(err, service.ErrConflict):
+		status = http.StatusConflict
+	default:
+		return err
+	}
+	d, derr := s.matchesData(r)
+	if derr != nil {
+		return derr
+	}
+	_, d.Error = statusOf(err)
+	return s.render(w, r, status, "matches", s.page(w, r, "matches.title", "matching", d))
+}
+
+// decisionBar is one bar of the decision chart, laid out on the server so that
+// the page needs neither script nor inline style.
+type decisionBar struct {
+	Key          string // decision
+	Label        string
+	Count        int
+	Y, Width     int
+	TextY        int
+	CountX       int
+	Fill         string
+	Href         string
+	CountLabel   string
+	AccessibleAs string
+}
+
+// decisionChart is a horizontal bar chart of the run's match, review and
+// none counts.
+type decisionChart struct {
+	Width, Height int
+	BarX          int
+	Bars          []decisionBar
+	Summary       string
+}
+
+// Bar colours: the workbench's accent green, warning amber and neutral
+// grey, each with AA contrast against white for the labels beside them.
+var decisionFill = map[string]string{"match": "#0b6e4f", "review": "#9a5b00", "none": "#6b7480"}
+
+func newDecisionChart(l *Localizer, run *store.MatchRun, link func(decision string) string) decisionChart {
+	counts := map[string]int{"match": run.Matched, "review": run.Review, "none": run.Unmatched}
+	const barH, gap, labelW, chartW, countW = 26, 12, 150, 560, 60
+	c := decisionChart{Width: chartW, BarX: labelW}
+	most := max(run.Matched, run.Review, run.Unmatched, 1)
+	var parts []string
+	for i, k := range matchDecisions {
+		n := counts[k]
+		b := decisionBar{Key: k, Label: l.Key("match.decision", k), Count: n, Fill: decisionFill[k], Href: link(k), CountLabel: l.Num(n)}
+		b.Y = gap/2 + i*(barH+gap)
+		b.TextY = b.Y + barH/2 + 5
+		b.Width = n * (chartW - labelW - countW) / most
+		if n > 0 {
+			b.Width = max(b.Width, 2)
+		}
+		b.CountX = labelW + b.Width + 8
+		b.AccessibleAs = b.Label + ": " + b.CountLabel
+		parts = append(parts, b.AccessibleAs)
+		c.Bars = append(c.Bars, b)
+	}
+	c.Height = len(matchDecisions)*(barH+gap) + gap/2
+	c.Summary = strings.Join(parts, ", ")
+	return c
+}
+
+// matchCandidateView is another registry person the officer may pick instead.
+type matchCandidateView struct {
+	Row       int
+	ScoreText string
+	Entry     *lists.Entry // nil when the registry no longer holds the row
+}
+
+// matchRowView is one row of the run page.
+type matchRowView struct {
+	service.MatchRowDetail
+	ScoreText  string
+	Shown      int // the registry row the result currently stands for
+	Others     []matchCandidateView
+	BadgeClass string
+}
+
+type matchRunData struct {
+	L           *Localizer
+	Run         *store.MatchRun
+	List        *lists.List // header; nil if the officer no longer sees it
+	Parties     map[string]string
+	Rows        []matchRowView
+	Filter      matchFilter
+	Shown       int // rows after filtering
+	Total       int
+	ReviewCount map[string]int
+	Page, Pages int
+	PrevPage    int
+	NextPage    int
+	Chart       decisionChart
+	Decisions   []string
+	States      []string
+	Done        string // message key after a review
+}
+
+// matchPersonCell is an entry with what the page shows beside the name.
+type matchPersonCell struct {
+	E       *lists.Entry
+	Details string // date of birth, service number, rank
+}
+
+// Cell prepares an entry for the "match_person" template.
+func (d *matchRunData) Cell(e *lists.Entry) matchPersonCell {
+	var parts []string
+	for _, s := range []string{d.L.PDate(e.BirthDate), e.ServiceNumber, e.Rank} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return matchPersonCell{E: e, Details: strings.Join(parts, " · ")}
+}
+
+// Link returns the address of the run page with a filter and page.
+func (d *matchRunData) Link(decision, review string, page int) string {
+	return matchRunLink(d.Run.ID, matchFilter{Decision: decision, Review: review}, page, 0)
+}
+
+func matchRunLink(runID string, f matchFilter, page, row int) string {
+	q := url.Values{}
+	if f.Decision != "" {
+		q.Set("decision", f.Decision)
+	}
+	if f.Review != "" {
+		q.Set("review", f.Review)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	u := "/match-runs/" + url.PathEscape(runID)
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	if row > 0 {
+		u += "#row-" + strconv.Itoa(row)
+	}
+	return u
+}
+
+// decisionBadge maps a decision to a badge style the style sheet has.
+var decisionBadge = map[string]string{"match": "state-acknowledged", "review": "state-handed_over", "none": "state-draft"}
+
+func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	ctx := r.Context()
+	view, err := s.svc.MatchRun(ctx, actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, "matchrun.title", "matching", nil)
+	f, _ := readMatchFilter(r.URL.Query(), false)
+	d := &matchRunData{L: p.L, Run: view.Run, Filter: f, Total: len(view.Rows), Decisions: matchDecisions, States: reviewStates, ReviewCount: map[string]int{}}
+	if r.URL.Query().Get("done") != "" {
+		d.Done = "matchrun.review_saved"
+	}
+	if d.Parties, _, err = s.partyNames(r); err != nil {
+		return err
+	}
+	if _, byID, err := s.receivedLists(r); err == nil {
+		d.List = byID[view.Run.ListID]
+	}
+	for _, row := range view.Rows {
+		d.ReviewCount[row.Review]++
+	}
+	rows := filterRows(view.Rows, f)
+	d.Shown = len(rows)
+	d.Pages = max(1, (len(rows)+matchPageSize-1)/matchPageSize)
+	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	d.Page = min(max(d.Page, 1), d.Pages)
+	start := (d.Page - 1) * matchPageSize
+	rows = rows[start:min(start+matchPageSize, len(rows))]
+	if d.Page > 1 {
+		d.PrevPage = d.Page - 1
+	}
+	if d.Page < d.Pages {
+		d.NextPage = d.Page + 1
+	}
+
+	// The other candidates are shown by name, so that an officer can pick
+	// one; the registry is read (and the read recorded) only when this
+	// page has any.
+	needRegistry := false
+	for _, row := range rows {
+		for _, c := range parseCandidates(row.Candidates) {
+			needRegistry = needRegistry || c.Row != shownRow(&row.MatchRow)
+		}
+	}
+	var registry map[int]*lists.Entry
+	if needRegistry {
+		es, err := s.svc.Registry(ctx, actor, view.Run.Party)
+		if err != nil {
+			return err
+		}
+		registry = make(map[int]*lists.Entry, len(es))
+		for i := range es {
+			registry[es[i].Row] = &es[i]
+		}
+	}
+	for _, row := range rows {
+		v := matchRowView{MatchRowDetail: row, ScoreText: p.L.MatchScore(row.Score), Shown: shownRow(&row.MatchRow), BadgeClass: decisionBadge[row.Decision]}
+		for _, c := range parseCandidates(row.Candidates) {
+			if c.Row == v.Shown {
+				continue
+			}
+			v.Others = append(v.Others, matchCandidateView{Row: c.Row, ScoreText: p.L.MatchScore(c.Score), Entry: registry[c.Row]})
+		}
+		d.Rows = append(d.Rows, v)
+	}
+	d.Chart = newDecisionChart(p.L, view.Run, func(k string) string { return d.Link(k, f.Review, 1) })
+	p.Data = d
+	if d.List != nil {
+		p.Title = p.L.T("matchrun.title_of", d.List.Title)
+	}
+	return s.render(w, r, http.StatusOK, "matchrun", p)
+}
+
+// MatchScore writes a match probability with three decimals, the decimal
+// separator of the language.
+func (l *Localizer) MatchScore(v float64) string { return l.printer.Sprintf("%.3f", v) }
+
+// matchReview records an officer's decision from the run page and returns
+// to the same place of it (filter, page and row), post/redirect/get.
+func (s *Server) matchReview(w http.ResponseWriter, r *http.Request) error {
+	runID := r.PathValue("id")
+	row, err := strconv.Atoi(r.PathValue("row"))
+	if err != nil || row <= 0 {
+		return badRequest("row %q is not a row number", r.PathValue("row"))
+	}
+	choice := r.PostFormValue("choice")
+	regRow := 0
+	if v := strings.TrimSpace(r.PostFormValue("registry_row")); v != "" {
+		if regRow, err = strconv.Atoi(v); err != nil || regRow < 0 {
+			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("registry row %q is not a row number", v)}
+		}
+	}
+	if err := s.svc.ReviewMatch(r.Context(), actorOf(r), runID, row, choice, regRow); err != nil {
+		return err
+	}
+	f, _ := readMatchFilter(r.PostForm, false)
+	page, _ := strconv.Atoi(r.PostFormValue("page"))
+	to := matchRunLink(runID, f, page, 0)
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, to+sep+"done=1#row-"+strconv.Itoa(row), http.StatusSeeOther)
+	return nil
+}
+
+type leftOffData struct {
+	Run     *store.MatchRun
+	List    *lists.List
+	Parties map[string]string
+	Entries []lists.Entry
+}
+
+func (s *Server) leftOffPage(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	ctx := r.Context()
+	id := r.PathValue("id")
+	runs, err := s.svc.MatchRuns(ctx, actor, actor.Party, "")
+	if err != nil {
+		return err
+	}
+	var run *store.MatchRun
+	for _, x := range runs {
+		if x.ID == id {
+			run = x
+		}
+	}
+	if run == nil {
+		return fmt.Errorf("match run %q: %w", id, service.ErrNotFound)
+	}
+	es, err := s.svc.LeftOffReport(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	d := &leftOffData{Run: run, Entries: es}
+	if d.Parties, _, err = s.partyNames(r); err != nil {
+		return err
+	}
+	if _, byID, err := s.receivedLists(r); err == nil {
+		d.List = byID[run.ListID]
+	}
+	return s.render(w, r, http.StatusOK, "leftoff", s.page(w, r, "leftoff.title", "matching", d))
+}
