@@ -313,5 +313,11 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "match.left_off", runID, len(out)); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
