@@ -181,7 +181,7 @@ func (s *Service) compareStage(ctx context.Context, tx *store.Tx, a *store.Agree
 		states[i] = r.State
 	}
 	stage := negotiation.Stage{Terms: a.Terms, Sides: [2]negotiation.SideRelease{{Party: a.Parties[0], Releases: sides[0]}, {Party: a.Parties[1], Releases: sides[1]}}}
-	return handover.Discrepancies(stage, states, s.catalogue), nil
+	return handover.Discrepancies(stage, states, s.Catalogue()), nil
 }
 
 // RecordInterview records the private interview before the handover: the
@@ -295,7 +295,7 @@ func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Act
 			return nil, err
 		}
 		if prop.RefDate.Complete() && p.Kind != person.KindRemains {
-			s.catalogue.DeriveYouth(&p, prop.RefDate)
+			s.Catalogue().DeriveYouth(&p, prop.RefDate)
 		}
 		sub.ListID, sub.Row, sub.Person = l.ID, e.Row, p
 	case req.Person != nil:

@@ -64,7 +64,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 	if strings.TrimSpace(req.Title) == "" && req.VersionOf == "" {
 		return nil, invalidf("a list needs a title")
 	}
-	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.catalogue, YouthRef: req.YouthRef, Progress: req.Progress})
+	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), YouthRef: req.YouthRef, Progress: req.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

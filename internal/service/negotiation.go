@@ -206,7 +206,7 @@ func (s *Service) CreateRound(ctx context.Context, actor access.Actor, req Round
 		return nil, invalidf("the round ends on %s, before it starts on %s", req.EndsOn, req.StartsOn)
 	}
 	if req.Criteria != nil {
-		if err := req.Criteria.Validate(s.catalogue); err != nil {
+		if err := req.Criteria.Validate(s.Catalogue()); err != nil {
 			return nil, fmt.Errorf("%w: criteria: %w", ErrInvalid, err)
 		}
 	}
@@ -361,7 +361,7 @@ func (s *Service) attachList(ctx context.Context, tx *store.Tx, actor access.Act
 	}
 	rl := &store.RoundList{RoundID: r.ID, ListID: l.ID, Nonconforming: -1, AttachedBy: actor.String()}
 	if r.Criteria != nil {
-		rl.Nonconforming = len(negotiation.Conform(negotiationEntries(l), *r.Criteria, s.catalogue))
+		rl.Nonconforming = len(negotiation.Conform(negotiationEntries(l), *r.Criteria, s.Catalogue()))
 	}
 	added, err := tx.AttachList(ctx, rl)
 	if err != nil {
@@ -417,7 +417,7 @@ func (s *Service) ConformanceReport(ctx context.Context, actor access.Actor, rou
 		if !slices.ContainsFunc(rls, func(rl store.RoundList) bool { return rl.ListID == listID }) {
 			return fmt.Errorf("list %s in round %s: %w", listID, roundID, ErrNotFound)
 		}
-		non := negotiation.Conform(negotiationEntries(l), *r.Criteria, s.catalogue)
+		non := negotiation.Conform(negotiationEntries(l), *r.Criteria, s.Catalogue())
 		if non == nil {
 			non = []negotiation.Nonconformity{}
 		}
@@ -503,7 +503,7 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 	if a.From == b.From || a.To != b.From || b.To != a.From {
 		return nil, nil, invalidf("the planner needs one list from each side: list %s goes from %s to %s, list %s from %s to %s", a.ID, a.From, a.To, b.ID, b.From, b.To)
 	}
-	plan, err := negotiation.Plan(in, s.catalogue)
+	plan, err := negotiation.Plan(in, s.Catalogue())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -772,8 +772,8 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 	}
 	art110 := map[string]bool{}
 	for _, raw := range req.Art110Categories {
-		code, ok := s.catalogue.Resolve(raw)
-		if _, known := s.catalogue.Get(raw); known {
+		code, ok := s.Catalogue().Resolve(raw)
+		if _, known := s.Catalogue().Get(raw); known {
 			code, ok = raw, true
 		}
 		if !ok {
@@ -818,7 +818,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 		p := e.Person
 		p.Categories = slices.Clone(e.Categories)
 		if c.refDate.Complete() && p.Kind != person.KindRemains {
-			s.catalogue.DeriveYouth(&p, c.refDate)
+			s.Catalogue().DeriveYouth(&p, c.refDate)
 		}
 		rel := negotiation.Release{Party: l.From, ListID: l.ID, Row: e.Row, Person: p}
 		if ref.LegalBasis != nil {
@@ -833,7 +833,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 		c.sides[side] = append(c.sides[side], rel)
 	}
 	stage := negotiation.Stage{Terms: c.terms, Sides: [2]negotiation.SideRelease{{Party: from, Releases: c.sides[0]}, {Party: to, Releases: c.sides[1]}}}
-	if err := negotiation.Check(stage, s.catalogue); err != nil {
+	if err := negotiation.Check(stage, s.Catalogue()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return c, nil
@@ -1118,7 +1118,7 @@ func (s *Service) totals(t negotiation.Terms, sides [2][]negotiation.Release) [2
 	for i, side := range sides {
 		out[i] = map[string]int{negotiation.TotalKey: len(side)}
 		for _, r := range side {
-			out[i][negotiation.CountingCategory(&r.Person, t.Categories, s.catalogue)]++
+			out[i][negotiation.CountingCategory(&r.Person, t.Categories, s.Catalogue())]++
 		}
 	}
 	return out

@@ -99,7 +99,7 @@ func (s *Service) extraCategories() []category.Category {
 	for _, c := range category.Builtin() {
 		builtin[c.Code] = true
 	}
-	for _, c := range s.catalogue.All() {
+	for _, c := range s.Catalogue().All() {
 		if !builtin[c.Code] {
 			out = append(out, c)
 		}

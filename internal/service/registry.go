@@ -27,7 +27,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	if !actor.CanReadRegistry(req.Party) {
 		return nil, access.Deny("only officers of party %s may import its registry", req.Party)
 	}
-	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.catalogue, Registry: true, Progress: req.Progress})
+	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), Registry: true, Progress: req.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"parley/internal/category"
@@ -35,7 +36,9 @@ type Service struct {
 	// checkpoints); nil when the service runs without one.
 	Ledger *ledger.Log
 
-	catalogue     *category.Catalogue
+	// catalogue is replaced whole when an operator adds a category, while
+	// requests read it: an atomic pointer keeps that race-free.
+	catalogue     atomic.Pointer[category.Catalogue]
 	handOverHooks []func(ctx context.Context, l *lists.List)
 }
 
@@ -69,7 +72,7 @@ func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger) (*Ser
 func (s *Service) Close() error { return s.DB.Close() }
 
 // Catalogue returns the categories in force: built-in plus operator-added.
-func (s *Service) Catalogue() *category.Catalogue { return s.catalogue }
+func (s *Service) Catalogue() *category.Catalogue { return s.catalogue.Load() }
 
 func (s *Service) reloadCatalogue(ctx context.Context) error {
 	var extra []category.Category
@@ -104,7 +107,7 @@ func (s *Service) reloadCatalogue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.catalogue = cat
+	s.catalogue.Store(cat)
 	return nil
 }
 
