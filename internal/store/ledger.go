@@ -413,18 +413,12 @@ func (tx *Tx) AppendLog(ctx context.Context, rec ledger.AppendRecord) error {
 			return fmt.Errorf("insert hashes of log entry %d: %w", idx, err)
 		}
 	}
-	const batch = 200
-	for start := 0; start < len(rec.Openings); start += batch {
-		part := rec.Openings[start:min(start+batch, len(rec.Openings))]
-		args := make([]any, 0, 5*len(part))
-		for _, o := range part {
-			args = append(args, o.Index, o.Position, o.ItemID, o.Salt, o.Commitment)
-		}
-		q := `INSERT INTO log_openings (idx, position, item_id, salt, commitment) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(part)), ", ")
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("insert openings of log entry %d: %w", idx, err)
-		}
+	err = tx.insertRows(ctx, "log_openings", []string{"idx", "position", "item_id", "salt", "commitment"}, len(rec.Openings), func(i int) ([]any, error) {
+		o := &rec.Openings[i]
+		return []any{o.Index, o.Position, o.ItemID, o.Salt, o.Commitment}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert openings of log entry %d: %w", idx, err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO log_checkpoints (size, note, created_at) VALUES (?, ?, ?)`,
 		rec.Checkpoint.Size, string(rec.Checkpoint.Note), timeText(rec.Checkpoint.Time)); err != nil {

@@ -31,28 +31,16 @@ func (tx *Tx) InsertList(ctx context.Context, l *lists.List) error {
 }
 
 func (tx *Tx) insertEntries(ctx context.Context, listID string, entries []lists.Entry) error {
-	// Multi-row inserts in batches: one statement per row is slow on
-	// PostgreSQL for lists of thousands.
-	const batch = 200
-	for start := 0; start < len(entries); start += batch {
-		end := min(start+batch, len(entries))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO list_entries (list_id, row_no, person, surname, categories) VALUES `)
-		args := make([]any, 0, (end-start)*5)
-		for i, e := range entries[start:end] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?)")
-			b, err := json.Marshal(e.Person)
-			if err != nil {
-				return fmt.Errorf("encode row %d: %w", e.Row, err)
-			}
-			args = append(args, listID, e.Row, string(b), e.Surname, strings.Join(e.Categories, ";"))
+	err := tx.insertRows(ctx, "list_entries", []string{"list_id", "row_no", "person", "surname", "categories"}, len(entries), func(i int) ([]any, error) {
+		e := &entries[i]
+		b, err := json.Marshal(e.Person)
+		if err != nil {
+			return nil, fmt.Errorf("encode row %d: %w", e.Row, err)
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("insert entries of list %s: %w", listID, err)
-		}
+		return []any{listID, e.Row, string(b), e.Surname, strings.Join(e.Categories, ";")}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert entries of list %s: %w", listID, err)
 	}
 	return nil
 }
@@ -210,30 +198,20 @@ func (tx *Tx) ReplaceRegistry(ctx context.Context, party string, entries []lists
 		return fmt.Errorf("clear registry of %s: %w", party, err)
 	}
 	ts := timeText(now())
-	const batch = 200
-	for start := 0; start < len(entries); start += batch {
-		end := min(start+batch, len(entries))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO registry_entries (party, row_no, person, status, updated_at) VALUES `)
-		args := make([]any, 0, (end-start)*5)
-		for i, e := range entries[start:end] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?)")
-			b, err := json.Marshal(e.Person)
-			if err != nil {
-				return err
-			}
-			status := e.Status
-			if status == "" {
-				status = person.StatusMissing
-			}
-			args = append(args, party, e.Row, string(b), string(status), ts)
+	err := tx.insertRows(ctx, "registry_entries", []string{"party", "row_no", "person", "status", "updated_at"}, len(entries), func(i int) ([]any, error) {
+		e := &entries[i]
+		b, err := json.Marshal(e.Person)
+		if err != nil {
+			return nil, fmt.Errorf("encode registry row %d: %w", e.Row, err)
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("insert registry of %s: %w", party, err)
+		status := e.Status
+		if status == "" {
+			status = person.StatusMissing
 		}
+		return []any{party, e.Row, string(b), string(status), ts}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert registry of %s: %w", party, err)
 	}
 	return nil
 }

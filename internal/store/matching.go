@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -47,22 +46,12 @@ func (tx *Tx) InsertMatchRun(ctx context.Context, r *MatchRun, rows []MatchRow) 
 	if err != nil {
 		return fmt.Errorf("insert match run: %w", err)
 	}
-	const batch = 200
-	for start := 0; start < len(rows); start += batch {
-		end := min(start+batch, len(rows))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO match_results (run_id, list_row, registry_row, score, decision, reason, candidates) VALUES `)
-		args := make([]any, 0, (end-start)*7)
-		for i, m := range rows[start:end] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r.ID, m.ListRow, m.RegistryRow, m.Score, m.Decision, m.Reason, m.Candidates)
-		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("insert match results: %w", err)
-		}
+	err = tx.insertRows(ctx, "match_results", []string{"run_id", "list_row", "registry_row", "score", "decision", "reason", "candidates"}, len(rows), func(i int) ([]any, error) {
+		m := &rows[i]
+		return []any{r.ID, m.ListRow, m.RegistryRow, m.Score, m.Decision, m.Reason, m.Candidates}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert match results: %w", err)
 	}
 	return nil
 }

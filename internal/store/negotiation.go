@@ -267,26 +267,16 @@ func (tx *Tx) insertReleases(ctx context.Context, table, key, id string, sides [
 			all = append(all, rel{s, i + 1, &sides[s][i]})
 		}
 	}
-	const batch = 200
-	for start := 0; start < len(all); start += batch {
-		end := min(start+batch, len(all))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO ` + table + ` (` + key + `, side, position, party, list_id, row_no, person, basis, basis_agreement) VALUES `)
-		args := make([]any, 0, (end-start)*9)
-		for i, x := range all[start:end] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			b, err := json.Marshal(x.r.Person)
-			if err != nil {
-				return fmt.Errorf("encode row %d of list %s: %w", x.r.Row, x.r.ListID, err)
-			}
-			args = append(args, id, x.side, x.pos, x.r.Party, x.r.ListID, x.r.Row, string(b), x.r.LegalBasis.Code, x.r.LegalBasis.Agreement)
+	err := tx.insertRows(ctx, table, []string{key, "side", "position", "party", "list_id", "row_no", "person", "basis", "basis_agreement"}, len(all), func(i int) ([]any, error) {
+		x := all[i]
+		b, err := json.Marshal(x.r.Person)
+		if err != nil {
+			return nil, fmt.Errorf("encode row %d of list %s: %w", x.r.Row, x.r.ListID, err)
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("insert releases of %s: %w", id, err)
-		}
+		return []any{id, x.side, x.pos, x.r.Party, x.r.ListID, x.r.Row, string(b), x.r.LegalBasis.Code, x.r.LegalBasis.Agreement}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert releases of %s: %w", id, err)
 	}
 	return nil
 }

@@ -65,11 +65,10 @@ var ua2010Official = []example{
 }
 
 // ua2010Press holds the examples of the table as first published in the
-// government's press release of February 2010 (and quoted in the brief), where
-// some examples differ from the consolidated text (Кадіївка instead of
-// Кадиївка, Крюківка instead of Корюківка). They follow the same letter rules.
-// ("Ґалаган Galagan" as quoted in the brief is a slip for the table's Ґалаґан:
-// with a plain г the rules give Galahan.)
+// government's press release of February 2010, where some examples differ
+// from the consolidated text (Кадіївка instead of Кадиївка, Крюківка instead
+// of Корюківка). They follow the same letter rules. (The table's Ґалаґан is
+// Galagan; a form with a plain г, Ґалаган, gives Galahan by the rules.)
 var ua2010Press = []example{
 	{"Дон", "Don"}, {"Іршава", "Irshava"},
 	{"Кадіївка", "Kadiivka"}, {"Крюківка", "Kriukivka"}, {"Ічня", "Ichnia"},
