@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"parley/internal/access"
 	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/translit"
@@ -98,6 +99,13 @@ func initData(ctx context.Context, a *App, parties []store.Party, origin string)
 		ids[i] = p.ID
 	}
 	if err := initLog(ctx, a.DataDir, origin, ids); err != nil {
+		return err
+	}
+	// The log's first entry publishes its keys.
+	if err := attachLog(s, a.DataDir); err != nil {
+		return err
+	}
+	if err := s.RecordKeys(ctx, access.System); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "initialised %s with parties %s\n", a.DataDir, strings.Join(ids, ", "))

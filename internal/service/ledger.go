@@ -1,7 +1,11 @@
 package service
 
 import (
+	"fmt"
+	"strings"
+
 	"context"
+	"parley/internal/access"
 	"time"
 
 	"parley/internal/ledger"
@@ -29,4 +33,27 @@ func (l ledgerLog) Append(ctx context.Context, tx *store.Tx, actor string, at ti
 func (s *Service) AttachLedger(lg *ledger.Log) {
 	s.Ledger = lg
 	s.Log = ledgerLog{lg}
+}
+
+// RecordKeys appends a "keys.published" event that commits the log to its
+// own verifier key and to each party's witness key, so that a later key
+// change cannot go unnoticed: whoever replaces a key must log the change.
+func (s *Service) RecordKeys(ctx context.Context, actor access.Actor) error {
+	if !actor.CanAdminister() && !actor.CanMediate() {
+		return access.Deny("only the mediator or an administrator publishes keys")
+	}
+	if s.Ledger == nil {
+		return fmt.Errorf("%w: no signed log is attached", ErrConflict)
+	}
+	attrs := map[string]string{"origin": s.Ledger.Origin(), "log_key": s.Ledger.VerifierKey()}
+	for _, p := range s.Ledger.Parties() {
+		k, err := s.Ledger.WitnessVerifierKey(p)
+		if err != nil {
+			return err
+		}
+		attrs["witness_key."+strings.ToLower(p)] = k
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		return s.recordEvent(ctx, tx, actor, Event{Type: "keys.published", Subject: s.Ledger.Origin(), Attrs: attrs})
+	})
 }
