@@ -163,14 +163,26 @@ func fillLatin(p *person.Person, system string) {
 		}
 	}
 	if p.SurnameLatin == "" {
-		p.SurnameLatin = translit.Romanize(sys, p.Surname)
+		p.SurnameLatin = romanize(sys, p.Surname)
 	}
 	if p.GivenNamesLatin == "" {
-		p.GivenNamesLatin = translit.Romanize(sys, p.GivenNames)
+		p.GivenNamesLatin = romanize(sys, p.GivenNames)
 	}
 	if p.PatronymicLatin == "" {
-		p.PatronymicLatin = translit.Romanize(sys, p.Patronymic)
+		p.PatronymicLatin = romanize(sys, p.Patronymic)
 	}
+}
+
+// romanize applies sys, except to a name written in Russian spelling (with
+// ы, э, ъ or ё, letters Ukrainian does not have), which the Ukrainian system
+// cannot render: such a name — common on lists one side writes of the
+// other's people — is romanized by ICAO Doc 9303 instead, so that a Latin
+// form never keeps Cyrillic letters.
+func romanize(sys translit.System, s string) string {
+	if sys == translit.UA2010 && strings.ContainsAny(strings.ToLower(s), "ыэъё") {
+		sys = translit.ICAO
+	}
+	return translit.Romanize(sys, s)
 }
 
 func listView(l *lists.List) access.ListView {

@@ -12,6 +12,7 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/person"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -197,4 +198,22 @@ func TestImportChecksParties(t *testing.T) {
 			t.Errorf("unknown party: err = %v, want invalid", err)
 		}
 	})
+}
+
+func TestFillLatinNeverKeepsCyrillic(t *testing.T) {
+	tests := []struct {
+		system, surname, given, wantSurname, wantGiven string
+	}{
+		{"ua2010", "Шевченко", "Сергій", "Shevchenko", "Serhii"},
+		{"ua2010", "Малышко", "Андрей", "Malyshko", "Andrei"}, // Russian spelling: ICAO
+		{"ua2010", "Эрдман", "Пётр", "Erdman", "Petr"},
+		{"icao", "Шевченко", "Юлия", "Shevchenko", "Iuliia"},
+	}
+	for _, tt := range tests {
+		p := person.Person{Surname: tt.surname, GivenNames: tt.given}
+		fillLatin(&p, tt.system)
+		if p.SurnameLatin != tt.wantSurname || p.GivenNamesLatin != tt.wantGiven {
+			t.Errorf("%s %s %s → %s %s, want %s %s", tt.system, tt.surname, tt.given, p.SurnameLatin, p.GivenNamesLatin, tt.wantSurname, tt.wantGiven)
+		}
+	}
 }
