@@ -195,7 +195,10 @@ func TestImportCrashSafety(t *testing.T) {
 	if killedMidway == 0 {
 		t.Error("no import was killed midway; the test proved nothing")
 	}
-	if len(ls) != completed {
-		t.Errorf("%d lists stored, want %d (one per completed import)", len(ls), completed)
+	// A kill that lands between the commit and the process's exit leaves a
+	// complete list too, so there may be more lists than completed runs —
+	// never fewer, and (checked above) never a partial one.
+	if len(ls) < completed {
+		t.Errorf("%d lists stored, want at least %d (one per completed import)", len(ls), completed)
 	}
 }
