@@ -73,6 +73,20 @@ func progressPrinter(w io.Writer, what string) (func(int), func()) {
 		}
 }
 
+// reportImport prints an import's warnings and problems on stderr and turns
+// a refused file into exit status 1.
+func reportImport(a *App, res *service.ImportResult, err error) error {
+	if res != nil {
+		printProblems(a.Stderr, res.Read)
+	}
+	var ie *service.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
+		return &ExitError{Code: 1, Silent: true}
+	}
+	return err
+}
+
 func printProblems(w io.Writer, res *listfile.Result) {
 	if res == nil {
 		return
@@ -132,15 +146,7 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 		VersionOf: *versionOf, YouthRef: ref, SourceName: filepath.Base(pos[0]), Progress: progress,
 	}, file)
 	done()
-	if res != nil {
-		printProblems(a.Stderr, res.Read)
-	}
-	var ie *service.ImportError
-	if errors.As(err, &ie) {
-		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
-		return &ExitError{Code: 1, Silent: true}
-	}
-	if err != nil {
+	if err := reportImport(a, res, err); err != nil {
 		return err
 	}
 	if *dry {

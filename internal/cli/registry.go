@@ -52,15 +52,7 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
 	res, err := s.ImportRegistry(ctx, access.System, service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, Progress: progress}, file)
 	done()
-	if res != nil {
-		printProblems(a.Stderr, res.Read)
-	}
-	var ie *service.ImportError
-	if errors.As(err, &ie) {
-		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
-		return &ExitError{Code: 1, Silent: true}
-	}
-	if err != nil {
+	if err := reportImport(a, res, err); err != nil {
 		return err
 	}
 	if *dry {
