@@ -163,17 +163,9 @@ func runLogVerifyReceipt(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 1 || *key == "" {
 		return usageErr(a, usage, errors.New("log verify-receipt needs a file and --key"))
 	}
-	vkey, err := ledger.ReadVerifierKey(*key)
+	vkey, wks, err := readVerifierKeys(*key, wkeys)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
-	}
-	var wks []string
-	for _, k := range wkeys {
-		wk, err := ledger.ReadVerifierKey(k)
-		if err != nil {
-			return &ExitError{Code: 2, Err: err}
-		}
-		wks = append(wks, wk)
 	}
 	data, err := os.ReadFile(pos[0])
 	if err != nil {
@@ -275,17 +267,9 @@ func runLogVerify(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 0 || *key == "" {
 		return usageErr(a, usage, errors.New("log verify needs --key"))
 	}
-	vkey, err := ledger.ReadVerifierKey(*key)
+	vkey, wks, err := readVerifierKeys(*key, wkeys)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
-	}
-	var wks []string
-	for _, k := range wkeys {
-		wk, err := ledger.ReadVerifierKey(k)
-		if err != nil {
-			return &ExitError{Code: 2, Err: err}
-		}
-		wks = append(wks, wk)
 	}
 	var state *ledger.State
 	if *statePath != "" {
@@ -331,4 +315,22 @@ func runLogVerify(ctx context.Context, a *App, args []string) error {
 		}
 	}
 	return nil
+}
+
+// readVerifierKeys reads the log's verifier key and the witness keys, each
+// given as key text or as a file holding it.
+func readVerifierKeys(key string, witnessKeys []string) (string, []string, error) {
+	vkey, err := ledger.ReadVerifierKey(key)
+	if err != nil {
+		return "", nil, err
+	}
+	var wks []string
+	for _, k := range witnessKeys {
+		wk, err := ledger.ReadVerifierKey(k)
+		if err != nil {
+			return "", nil, err
+		}
+		wks = append(wks, wk)
+	}
+	return vkey, wks, nil
 }
