@@ -280,7 +280,8 @@ func runLogVerify(ctx context.Context, a *App, args []string) error {
 
 	var rep *ledger.Report
 	if *server != "" {
-		src := &ledger.HTTPSource{URL: *server, Client: &http.Client{Timeout: 60 * time.Second}}
+		client := &http.Client{Timeout: 60 * time.Second}
+		src := &ledger.HTTPSource{URL: logPrefix(ctx, client, *server), Client: client}
 		rep, err = ledger.VerifyWitnessed(ctx, src, vkey, wks, state)
 	} else {
 		if len(wks) == 0 {
@@ -333,4 +334,32 @@ func readVerifierKeys(key string, witnessKeys []string) (string, []string, error
 		wks = append(wks, wk)
 	}
 	return vkey, wks, nil
+}
+
+// logPrefix accepts both the log's prefix (https://host/log) and the
+// address of a Parley server (https://host), where the log lives under
+// /log/: when URL/checkpoint is not there but URL/log/checkpoint is, the
+// latter prefix is used.
+func logPrefix(ctx context.Context, c *http.Client, server string) string {
+	base := strings.TrimSuffix(server, "/")
+	if strings.HasSuffix(base, "/log") || found(ctx, c, base+"/checkpoint") {
+		return base
+	}
+	if found(ctx, c, base+"/log/checkpoint") {
+		return base + "/log"
+	}
+	return base
+}
+
+func found(ctx context.Context, c *http.Client, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }

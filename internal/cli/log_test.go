@@ -180,3 +180,15 @@ func TestLogCommandUsage(t *testing.T) {
 		t.Errorf("log key without keys: exit %d, want 1", code)
 	}
 }
+
+func TestLogPrefix(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /log/checkpoint", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, in := range []string{srv.URL, srv.URL + "/", srv.URL + "/log", srv.URL + "/log/"} {
+		if got := logPrefix(context.Background(), srv.Client(), in); got != srv.URL+"/log" {
+			t.Errorf("logPrefix(%q) = %q, want %q", in, got, srv.URL+"/log")
+		}
+	}
+}
