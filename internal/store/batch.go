@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 )
 
@@ -39,4 +40,18 @@ func (tx *Tx) insertRows(ctx context.Context, table string, columns []string, n 
 		}
 	}
 	return nil
+}
+
+// scanStrings reads every row of a one-column query of text, closing rows.
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

@@ -310,16 +310,7 @@ func (tx *Tx) UnlinkedInquiries(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list unlinked inquiries: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanStrings(rows)
 }
 
 // MarkInquiryLinked records that an inquiry has been compared with every
@@ -339,16 +330,7 @@ func (tx *Tx) UnscannedLists(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list unscanned lists: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanStrings(rows)
 }
 
 // MarkListScanned records that a list's entries have been searched.
@@ -460,16 +442,7 @@ func (tx *Tx) DueOutbox(ctx context.Context, at time.Time, limit int) ([]string,
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanStrings(rows)
 }
 
 // LeaseOutbox claims a due notification for owner until the lease expires

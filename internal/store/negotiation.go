@@ -446,17 +446,8 @@ func (tx *Tx) EntryProposals(ctx context.Context, listID string, row int) ([]*Pr
 	if err != nil {
 		return nil, fmt.Errorf("proposals of row %d of list %s: %w", row, listID, err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := scanStrings(rows)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]*Proposal, 0, len(ids))
