@@ -2,6 +2,7 @@
 # Runs every benchmark behind BENCHMARKS.md. Long: tens of minutes. Not part
 # of the test suite. Needs PostgreSQL (started by scripts/test-deps.sh).
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
 eval "$(scripts/test-deps.sh)"
 pg="$PARLEY_TEST_PG"

@@ -2,6 +2,7 @@
 # Runs each fuzz target for a while (FUZZTIME, default 60s). Not part of the
 # test suite; the seed corpora run there as ordinary tests.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
 t=${FUZZTIME:-60s}
 for pkg in $(go list ./internal/...); do

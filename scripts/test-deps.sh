@@ -6,6 +6,7 @@
 #
 # Usage: eval "$(scripts/test-deps.sh)"
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 
 log() { echo "test-deps: $*" >&2; }
 
