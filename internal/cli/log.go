@@ -18,7 +18,7 @@ func init() {
 	register("log checkpoint", "print the latest signed checkpoint with its cosignatures", runLogCheckpoint)
 	register("log receipt", "write the receipt that proves a list's hand-over", runLogReceipt)
 	register("log verify-receipt", "check a receipt offline, without the server", runLogVerifyReceipt)
-	register("log cosign", "have the parties' witnesses check and cosign the latest checkpoint", runLogCosign)
+	register("log cosign", "push the latest checkpoint to every witness (the parties' and the registered ones) and store their cosignatures", runLogCosign)
 	register("log verify", "verify the whole log and the lists it commits to", runLogVerify)
 }
 
@@ -99,8 +99,13 @@ func runLogCheckpoint(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.Stdout.Write(cp.Note)
-	return err
+	// The note alone on standard output, so that it can be saved and
+	// checked by any signed-note verifier; the policy and whether the
+	// checkpoint is agreed on standard error.
+	if _, err = a.Stdout.Write(cp.Note); err != nil {
+		return err
+	}
+	return printLogAgreement(ctx, a.Stderr, l, db)
 }
 
 func runLogReceipt(ctx context.Context, a *App, args []string) error {
@@ -186,9 +191,9 @@ func runLogVerifyReceipt(ctx context.Context, a *App, args []string) error {
 }
 
 func runLogCosign(ctx context.Context, a *App, args []string) error {
-	const usage = "parley log cosign [--party ID] [--server URL]"
+	const usage = "parley log cosign [--party ID [--server URL]]"
 	fs := a.newFlagSet("log cosign")
-	party := fs.String("party", "", "the party whose witness cosigns (default: every party)")
+	party := fs.String("party", "", "only the witness of this party (default: every party's witness and every registered witness)")
 	server := fs.String("server", "", "the witness's add-checkpoint prefix, e.g. https://witness.example/witness/A (default: the party's witness key here)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -206,11 +211,13 @@ func runLogCosign(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	parties := l.Parties()
+	failed := false
+	var parties []string
 	if *party != "" {
 		parties = []string{*party}
+	} else if failed, err = cosignAll(ctx, a, l, db); err != nil {
+		return err
 	}
-	failed := false
 	for _, p := range parties {
 		var w ledger.WitnessClient
 		if *server != "" {
@@ -298,6 +305,16 @@ func runLogVerify(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		defer db.Close()
+		if len(wkeys) == 0 {
+			// And the registered witnesses' keys.
+			ws, err := db.LogWitnesses(ctx)
+			if err != nil {
+				return err
+			}
+			for _, w := range ws {
+				wks = append(wks, w.Key)
+			}
+		}
 		// Read outside a transaction: on SQLite a transaction would hold
 		// the write lock for the whole verification. The log is
 		// append-only, so reading below the checkpoint's size is stable.

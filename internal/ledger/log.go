@@ -214,24 +214,6 @@ func (l *Log) required() []string {
 	return l.cfg.Parties
 }
 
-func (l *Log) witnessVerifiers() []note.Verifier {
-	var vs []note.Verifier
-	for _, p := range l.Parties() {
-		vs = append(vs, l.witnesses[p].verifier)
-	}
-	return vs
-}
-
-// partyOfWitness maps a witness key name back to its party.
-func (l *Log) partyOfWitness(name string) string {
-	for p, w := range l.witnesses {
-		if w.name == name {
-			return p
-		}
-	}
-	return ""
-}
-
 // storageHashes adapts ReadStorage to tlog.HashReader. tlog's interface
 // has no context, so the adapter carries one.
 type storageHashes struct {
@@ -378,12 +360,17 @@ func (l *Log) withCosignatures(ctx context.Context, st ReadStorage, row Checkpoi
 	return cp, nil
 }
 
-// Agreed returns the latest checkpoint that carries valid cosignatures from
-// every party the policy requires (by default all parties), with the
-// parties that cosigned it, and agreed = true. When no checkpoint is agreed
-// yet it returns the latest checkpoint, whatever cosignatures it has, and
-// agreed = false.
+// Agreed returns the latest checkpoint whose cosignatures satisfy the
+// agreement policy (see Cosigners and Policy; by default every party's
+// witness), with the names of the witnesses that cosigned it (a party's own
+// witness is named by the party id), and agreed = true. When no checkpoint
+// is agreed yet it returns the latest checkpoint, whatever cosignatures it
+// has, and agreed = false.
 func (l *Log) Agreed(ctx context.Context, st ReadStorage) (*Checkpoint, []string, bool, error) {
+	cs, pol, err := l.Cosigners(ctx, st)
+	if err != nil {
+		return nil, nil, false, err
+	}
 	sizes, err := st.CosignedSizes(ctx)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("read cosigned checkpoints: %w", err)
@@ -393,35 +380,16 @@ func (l *Log) Agreed(ctx context.Context, st ReadStorage) (*Checkpoint, []string
 		if err != nil {
 			return nil, nil, false, err
 		}
-		parties := l.cosigningParties(cp.Note)
-		if l.satisfies(parties) {
-			return cp, parties, true, nil
+		who := cosignedBy(cp.Note, cs)
+		if pol.Satisfied(cs, who) {
+			return cp, who, true, nil
 		}
 	}
 	cp, err := l.Checkpoint(ctx, st)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	return cp, l.cosigningParties(cp.Note), false, nil
-}
-
-// cosigningParties returns the parties whose witnesses validly cosigned.
-func (l *Log) cosigningParties(msg []byte) []string {
-	var ps []string
-	for _, name := range cosigners(msg, l.witnessVerifiers()) {
-		ps = append(ps, l.partyOfWitness(name))
-	}
-	slices.Sort(ps)
-	return ps
-}
-
-func (l *Log) satisfies(parties []string) bool {
-	for _, r := range l.required() {
-		if !slices.Contains(parties, r) {
-			return false
-		}
-	}
-	return true
+	return cp, cosignedBy(cp.Note, cs), false, nil
 }
 
 // InclusionProof proves that entry index is in the tree of the given size.

@@ -365,11 +365,11 @@ func (h *HTTPWitness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, e
 
 // Cosign asks a party's witness to cosign the latest checkpoint, proving
 // consistency from the last checkpoint the witness cosigned, checks the
-// cosignature with the party's witness key, and stores it. It returns the
-// checkpoint with all its cosignatures.
+// cosignature with the keys of the party's witnesses (its own, and those
+// registered on its behalf), and stores it. It returns the checkpoint with
+// all its cosignatures.
 func (l *Log) Cosign(ctx context.Context, st CosignStorage, party string, w WitnessClient) (*Checkpoint, error) {
-	wk, ok := l.witnesses[party]
-	if !ok {
+	if _, ok := l.witnesses[party]; !ok {
 		return nil, fmt.Errorf("party %q has no witness key in this log", party)
 	}
 	row, err := st.LatestCheckpoint(ctx)
@@ -379,47 +379,21 @@ func (l *Log) Cosign(ctx context.Context, st CosignStorage, party string, w Witn
 	if err != nil {
 		return nil, fmt.Errorf("read latest checkpoint: %w", err)
 	}
-	size := row.Size
-	old, err := st.LastCosignedSize(ctx, wk.name)
+	cs, _, err := l.Cosigners(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	var sigs []byte
-	for attempt := 0; ; attempt++ {
-		if old > size {
-			return nil, fmt.Errorf("witness of %s has cosigned size %d, larger than the log's latest checkpoint %d: the log was truncated or forked", party, old, size)
+	accept := partyCosigners(cs, party)
+	primary := accept[0] // the party's own witness comes first
+	if hw, ok := w.(*HTTPWitness); ok {
+		for _, c := range accept {
+			if c.URL != "" && strings.TrimSuffix(c.URL, "/") == strings.TrimSuffix(hw.URL, "/") {
+				primary = c
+			}
 		}
-		proof, err := ConsistencyProof(ctx, st, size, old)
-		if err != nil {
-			return nil, err
-		}
-		req := AddCheckpointRequest{OldSize: old, Proof: proof, Checkpoint: row.Note}
-		sigs, err = w.AddCheckpoint(ctx, req.Marshal())
-		var we *WitnessError
-		if errors.As(err, &we) && we.Status == http.StatusConflict && we.Size >= 0 && we.Size != old && attempt < 2 {
-			old = we.Size // the witness knows a different size: prove from there
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cosign checkpoint %d by %s: %w", size, party, err)
-		}
-		break
 	}
-	// Keep only the lines that verify with the party's witness key.
-	full := appendSigLines(row.Note, strings.Split(strings.TrimSuffix(string(sigs), "\n"), "\n")...)
-	n, err := note.Open(full, note.VerifierList(wk.verifier))
-	if err != nil {
-		return nil, fmt.Errorf("cosignature from %s does not verify: %w", party, err)
+	if _, err := l.push(ctx, st, row, primary, accept, w); err != nil {
+		return nil, fmt.Errorf("cosignature of %s: %w", party, err)
 	}
-	var line string
-	for _, s := range n.Sigs {
-		line = fmt.Sprintf("— %s %s", s.Name, s.Base64)
-	}
-	if line == "" {
-		return nil, fmt.Errorf("witness of %s returned no cosignature", party)
-	}
-	if err := st.AddCosignature(ctx, CosignatureRow{Size: size, Witness: wk.name, Line: line, Time: time.Now().UTC()}); err != nil {
-		return nil, err
-	}
-	return l.CheckpointAt(ctx, st, size)
+	return l.CheckpointAt(ctx, st, row.Size)
 }
