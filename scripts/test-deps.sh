@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares what the test suite needs on a fresh Debian machine and prints the
 # environment to use: a PostgreSQL server (the one on 127.0.0.1:5432 when it
-# answers, otherwise a local one that this script installs or starts) and
-# Debian's Chromium for the browser tests.
+# answers, otherwise a local one that this script installs or starts),
+# Debian's Chromium for the browser tests and OpenSSH's ssh-agent for the
+# litewitness interoperability test.
 #
 # Usage: eval "$(scripts/test-deps.sh)"
 set -euo pipefail
@@ -69,6 +70,11 @@ log "PostgreSQL: $pg_url"
 if ! command -v chromium >/dev/null 2>&1; then
   log "installing Chromium for the browser tests"
   apt_install chromium || log "Chromium could not be installed; browser tests will say so"
+fi
+
+if ! command -v ssh-agent >/dev/null 2>&1 || ! command -v ssh-add >/dev/null 2>&1; then
+  log "installing OpenSSH's client tools (ssh-agent holds the key of the litewitness interoperability test)"
+  apt_install openssh-client || log "openssh-client could not be installed; the litewitness test will say so"
 fi
 
 echo "export PARLEY_TEST_PG='$pg_url'"
