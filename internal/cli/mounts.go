@@ -12,6 +12,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/familyweb"
+	"parley/internal/ledger"
 	"parley/internal/notify"
 	"parley/internal/service"
 	"parley/internal/web"
@@ -36,6 +37,9 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 				if err := srv.Mount("/witness/"+p+"/", http.StripPrefix("/witness/"+p, h)); err != nil {
 					return err
 				}
+			}
+			if o.CosignInterval > 0 {
+				go s.Ledger.RunCosigner(ctx, s.DB, o.CosignInterval, ledger.CosignOptions{Logger: logger})
 			}
 		}
 		tls := o.TLSCert != "" || strings.HasPrefix(o.BaseURL, "https://")

@@ -25,6 +25,9 @@ type serveOptions struct {
 	BaseURL          string
 	SessionTTL       time.Duration
 	ShutdownDeadline time.Duration
+	// CosignInterval is how often the server pushes a new checkpoint to
+	// the witnesses; 0 turns the pushes off.
+	CosignInterval time.Duration
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -35,8 +38,9 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&o.BaseURL, "base-url", "", "public URL of the workbench, e.g. https://parley.example (behind a TLS proxy, an https URL marks cookies Secure)")
 	fs.DurationVar(&o.SessionTTL, "session-ttl", 12*time.Hour, "how long a sign-in lasts")
+	fs.DurationVar(&o.CosignInterval, "cosign-interval", 30*time.Second, "how often to push a new checkpoint to every witness (parties' and registered); 0: never")
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL]")
+		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL] [--cosign-interval D]")
 		fs.PrintDefaults()
 	}
 	if _, err := parseInterspersed(fs, args); err != nil {

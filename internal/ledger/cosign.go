@@ -254,3 +254,50 @@ func partyCosigners(cs []Cosigner, party string) []Cosigner {
 	}
 	return out
 }
+
+// RunCosigner pushes each new checkpoint to every witness (CosignAll)
+// until ctx ends: at once, then every interval, as long as the latest
+// checkpoint is not cosigned by all of them. It runs beside the server, so
+// that agreement does not wait for someone to type a command; appends
+// never wait for it. A witness that is down or refuses is retried at the
+// next interval.
+func (l *Log) RunCosigner(ctx context.Context, st CosignAllStorage, every time.Duration, opt CosignOptions) {
+	if opt.Attempts <= 0 {
+		opt.Attempts = 1 // the next tick is the retry
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	done := int64(-1) // the size every witness has cosigned
+	for {
+		row, err := st.LatestCheckpoint(ctx)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			if opt.Logger != nil && ctx.Err() == nil {
+				opt.Logger.Warn("cosigner: read latest checkpoint", "err", err)
+			}
+		case row.Size != done:
+			outs, err := l.CosignAll(ctx, st, opt)
+			if err != nil && opt.Logger != nil && ctx.Err() == nil {
+				opt.Logger.Warn("cosigner", "err", err)
+			}
+			if err == nil && allCosigned(outs) {
+				done = row.Size
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func allCosigned(outs []CosignOutcome) bool {
+	for _, o := range outs {
+		if !o.Cosigned && !o.Already {
+			return false
+		}
+	}
+	return true
+}
