@@ -87,7 +87,7 @@ func TestWitnessRegistrationIsChecked(t *testing.T) {
 	existing := []ledger.WitnessRow{{Name: "w0", KeyName: "witness.example/w1"}}
 	tests := []struct {
 		name, wname, key, url, party, want string
-		existing                            []ledger.WitnessRow
+		existing                           []ledger.WitnessRow
 	}{
 		{"bad name", "w 1", ckey, "http://w.example", "", "witness name", nil},
 		{"a party id", "A", ckey, "http://w.example", "", "it is a party id", nil},
