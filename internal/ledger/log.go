@@ -380,7 +380,7 @@ func (l *Log) Agreed(ctx context.Context, st ReadStorage) (*Checkpoint, []string
 		if err != nil {
 			return nil, nil, false, err
 		}
-		who := cosignedBy(cp.Note, cs)
+		who := CosignedBy(cp.Note, cs)
 		if pol.Satisfied(cs, who) {
 			return cp, who, true, nil
 		}
@@ -389,7 +389,7 @@ func (l *Log) Agreed(ctx context.Context, st ReadStorage) (*Checkpoint, []string
 	if err != nil {
 		return nil, nil, false, err
 	}
-	return cp, cosignedBy(cp.Note, cs), false, nil
+	return cp, CosignedBy(cp.Note, cs), false, nil
 }
 
 // InclusionProof proves that entry index is in the tree of the given size.

@@ -307,9 +307,9 @@ func (l *Log) Cosigners(ctx context.Context, st ReadStorage) ([]Cosigner, Policy
 	return cs, pol, nil
 }
 
-// cosignedBy returns the names of the cosigners whose signature on the
+// CosignedBy returns the names of the cosigners whose signature on the
 // checkpoint note verifies, in the order of cs.
-func cosignedBy(msg []byte, cs []Cosigner) []string {
+func CosignedBy(msg []byte, cs []Cosigner) []string {
 	var out []string
 	for _, c := range cs {
 		if len(cosigners(msg, []note.Verifier{c.Verifier})) > 0 {

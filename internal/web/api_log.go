@@ -13,9 +13,6 @@ import (
 	"strconv"
 	"time"
 
-	fnote "github.com/transparency-dev/formats/note"
-	"golang.org/x/mod/sumdb/note"
-
 	"parley/internal/access"
 	"parley/internal/ledger"
 	"parley/internal/lists"
@@ -61,8 +58,30 @@ type logState struct {
 	// cosigned, 0 when there is none yet.
 	AgreedSize int64    `json:"agreed_size"`
 	Parties    []string `json:"parties"`  // parties with a witness
-	Required   []string `json:"required"` // parties whose cosignatures make a checkpoint agreed
-	Keys       logKeys  `json:"keys"`
+	Required   []string `json:"required"` // witnesses (registry names, or party ids: any witness of the party) whose cosignatures make a checkpoint agreed
+	// Independent is how many independent witnesses (on behalf of no
+	// party) must cosign besides; PolicyDefault is true when no policy was
+	// set and every party's witness is required.
+	Independent   int  `json:"independent"`
+	PolicyDefault bool `json:"policy_default"`
+	// Witnesses are every witness whose cosignature counts: the parties'
+	// own and the registered ones.
+	Witnesses []logWitnessState `json:"witnesses"`
+	Keys      logKeys           `json:"keys"`
+}
+
+// logWitnessState is one witness, for the page and the API.
+type logWitnessState struct {
+	Name     string `json:"name"`     // registry name; a party's own witness is named by the party id
+	KeyName  string `json:"key_name"` // the name in its cosignature lines
+	Key      string `json:"key"`      // cosignature/v1 verifier key
+	URL      string `json:"url,omitempty"`
+	Party    string `json:"party,omitempty"` // on whose behalf it cosigns; "" for an independent witness
+	Own      bool   `json:"own"`             // a party's own witness, its key kept with the log
+	Cosigned bool   `json:"cosigned"`        // it cosigned the latest checkpoint
+	// LastPush is the outcome of the latest push to a registered witness.
+	LastPush   string    `json:"last_push,omitempty"`
+	LastPushAt time.Time `json:"last_push_at,omitzero"`
 }
 
 // logState reads the log's latest checkpoint and its cosignatures.
@@ -83,11 +102,30 @@ func (s *Server) logState(ctx context.Context) (*logState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log size: %w", err)
 	}
+	cs, pol, err := lg.Cosigners(ctx, s.svc.DB)
+	if err != nil {
+		return nil, fmt.Errorf("log witnesses: %w", err)
+	}
+	ws, err := s.svc.Witnesses(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("log witnesses: %w", err)
+	}
 	st := &logState{
 		Origin: cp.Origin, Size: cp.Size, Entries: entries,
 		RootHash: base64.StdEncoding.EncodeToString(cp.Root[:]), Checkpoint: string(cp.Note),
-		Cosigners: []string{}, Parties: lg.Parties(), Required: requiredParties(lg),
+		Cosigners: []string{}, Parties: lg.Parties(), Required: slices.Clone(pol.Required),
+		Independent: pol.Independent, PolicyDefault: pol.Default, Witnesses: []logWitnessState{},
 		Keys: logKeys{Log: lg.VerifierKey(), Witnesses: map[string]string{}},
+	}
+	signed := ledger.CosignedBy(cp.Note, cs)
+	for _, c := range cs {
+		v := logWitnessState{Name: c.Name, KeyName: c.KeyName, Key: c.Key, URL: c.URL, Party: c.Party, Own: c.Builtin, Cosigned: slices.Contains(signed, c.Name)}
+		for _, w := range ws {
+			if w.Name == c.Name && !c.Builtin {
+				v.LastPush, v.LastPushAt = w.LastStatus, w.LastAttempt
+			}
+		}
+		st.Witnesses = append(st.Witnesses, v)
 	}
 	for _, p := range st.Parties {
 		wk, err := lg.WitnessVerifierKey(p)
@@ -95,9 +133,9 @@ func (s *Server) logState(ctx context.Context) (*logState, error) {
 			return nil, err
 		}
 		st.Keys.Witnesses[p] = wk
-		if ok, err := cosignedBy(cp.Note, wk); err != nil {
-			return nil, err
-		} else if ok {
+		// A party has cosigned when its own witness or one registered on
+		// its behalf has.
+		if slices.ContainsFunc(cs, func(c ledger.Cosigner) bool { return c.Party == p && slices.Contains(signed, c.Name) }) {
 			st.Cosigners = append(st.Cosigners, p)
 		}
 	}
@@ -106,34 +144,6 @@ func (s *Server) logState(ctx context.Context) (*logState, error) {
 		st.Agreed = agreedCp.Size == cp.Size
 	}
 	return st, nil
-}
-
-// requiredParties are the parties whose cosignatures the log's policy
-// requires: those configured, or all.
-func requiredParties(lg *ledger.Log) []string {
-	if r := lg.Config().Required; len(r) > 0 {
-		return slices.Sorted(slices.Values(r))
-	}
-	return lg.Parties()
-}
-
-// cosignedBy reports whether a signed checkpoint carries a valid
-// cosignature by the witness with the given cosignature/v1 verifier key.
-func cosignedBy(msg []byte, witnessKey string) (bool, error) {
-	v, err := fnote.NewVerifierForCosignatureV1(witnessKey)
-	if err != nil {
-		return false, fmt.Errorf("witness key: %w", err)
-	}
-	n, err := note.Open(msg, note.VerifierList(v))
-	if err != nil {
-		return false, nil // no signature by this witness verifies
-	}
-	for _, sig := range n.Sigs {
-		if sig.Name == v.Name() && sig.Hash == v.KeyHash() {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 func (s *Server) apiLog(w http.ResponseWriter, r *http.Request) error {
@@ -229,8 +239,9 @@ type receiptCheck struct {
 const maxReceiptBytes = 1 << 20
 
 // checkReceipt verifies a receipt against this log's verifier key, then
-// asks each party's witness key in turn whether its cosignature is there.
-func (s *Server) checkReceipt(data []byte) *receiptCheck {
+// asks each witness's key (the parties' own and the registered ones)
+// whether its cosignature is there.
+func (s *Server) checkReceipt(ctx context.Context, data []byte) *receiptCheck {
 	lg := s.svc.Ledger
 	out := &receiptCheck{CosignedBy: []string{}}
 	rc, err := ledger.VerifyReceipt(data, lg.VerifierKey())
@@ -246,19 +257,15 @@ func (s *Server) checkReceipt(data []byte) *receiptCheck {
 		out.Version, _ = strconv.Atoi(ev.Attrs["version"])
 		out.EntryCount, _ = strconv.Atoi(ev.Attrs["entry_count"])
 	}
-	for _, p := range lg.Parties() {
-		wk, err := lg.WitnessVerifierKey(p)
-		if err != nil {
-			continue
-		}
-		if _, err := ledger.VerifyReceipt(data, lg.VerifierKey(), wk); err == nil {
-			out.CosignedBy = append(out.CosignedBy, p)
-		}
+	// Who cosigned: the parties' own witnesses and the registered ones;
+	// agreed under the policy in effect.
+	cs, pol, err := lg.Cosigners(ctx, s.svc.DB)
+	if err != nil {
+		s.log.Warn("receipt check: read witnesses", "err", err)
+		return out
 	}
-	out.Agreed = true
-	for _, p := range requiredParties(lg) {
-		out.Agreed = out.Agreed && slices.Contains(out.CosignedBy, p)
-	}
+	out.CosignedBy = append(out.CosignedBy, ledger.CosignedBy([]byte(rc.Checkpoint), cs)...)
+	out.Agreed = pol.Satisfied(cs, out.CosignedBy)
 	return out
 }
 
@@ -290,6 +297,6 @@ func (s *Server) apiVerifyReceipt(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.checkReceipt(b))
+	writeJSON(w, http.StatusOK, s.checkReceipt(r.Context(), b))
 	return nil
 }

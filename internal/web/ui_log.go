@@ -125,6 +125,13 @@ func (d *logPageData) WitnessFlags() string {
 	for _, w := range d.Witnesses {
 		b.WriteString(" \\\n    --witness-key '" + w.Key + "'")
 	}
+	if d.State != nil {
+		for _, w := range d.State.Witnesses {
+			if !w.Own {
+				b.WriteString(" \\\n    --witness-key '" + w.Key + "'")
+			}
+		}
+	}
 	return b.String()
 }
 
@@ -158,7 +165,7 @@ func (s *Server) verifyReceiptForm(w http.ResponseWriter, r *http.Request) error
 	var he *httpError
 	switch {
 	case err == nil:
-		d.Check = s.checkReceipt(data)
+		d.Check = s.checkReceipt(r.Context(), data)
 		d.CheckCosigners = logPartyNames(d.Parties, d.Check.CosignedBy)
 	case errors.As(err, &he):
 		status = he.status
