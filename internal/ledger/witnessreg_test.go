@@ -231,3 +231,59 @@ func TestCosignAllRegisteredWitnesses(t *testing.T) {
 		cancel()
 	})
 }
+
+// TestSlowWitnessNeverBlocksAppends holds a witness's answer while the log
+// takes new entries: pushing holds no lock and no transaction.
+func TestSlowWitnessNeverBlocksAppends(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.Open(t)
+		l := newLog(t)
+		appendN(t, db, l, 0, 2)
+		_, vkey := newExternalWitness(t, l, db, "slow.example/w")
+		arrived, release := make(chan struct{}), make(chan struct{})
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(arrived)
+			<-release
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		}))
+		defer slow.Close()
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			row, err := l.NewWitnessRow(nil, "slow", vkey, slow.URL, "")
+			if err != nil {
+				return err
+			}
+			return tx.AddLogWitness(ctx, row)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan []ledger.CosignOutcome)
+		go func() {
+			outs, _ := l.CosignAll(ctx, db, ledger.CosignOptions{Attempts: 1})
+			done <- outs
+		}()
+		<-arrived
+		appended := make(chan error, 1)
+		go func() {
+			appended <- db.Update(ctx, func(tx *store.Tx) error {
+				_, err := l.Append(ctx, tx, event(2))
+				return err
+			})
+		}()
+		select {
+		case err := <-appended:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("appends waited for a witness")
+		}
+		close(release)
+		for _, o := range <-done {
+			if o.Witness == "slow" && (o.Err == nil || !strings.Contains(o.Err.Error(), "503")) {
+				t.Errorf("slow witness: %+v", o)
+			}
+		}
+	})
+}
