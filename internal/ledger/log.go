@@ -375,7 +375,14 @@ func (l *Log) Agreed(ctx context.Context, st ReadStorage) (*Checkpoint, []string
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("read cosigned checkpoints: %w", err)
 	}
+	claimed := claimedCosigners(ctx, st, cs)
 	for _, size := range sizes {
+		// Verify only where the stored lines could satisfy the policy.
+		if names, err := claimed(size); err != nil {
+			return nil, nil, false, err
+		} else if !pol.Satisfied(cs, names) {
+			continue
+		}
 		cp, err := l.CheckpointAt(ctx, st, size)
 		if err != nil {
 			return nil, nil, false, err

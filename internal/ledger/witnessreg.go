@@ -352,3 +352,56 @@ func (p Policy) Satisfied(cs []Cosigner, signed []string) bool {
 	}
 	return n >= p.Independent
 }
+
+// CosignatureIndex lists who cosigned what without reading the lines.
+// *store.DB and *store.Tx implement it.
+type CosignatureIndex interface {
+	// CosignatureWitnesses returns the witness key names of the stored
+	// cosignatures, by checkpoint size.
+	CosignatureWitnesses(ctx context.Context) (map[int64][]string, error)
+}
+
+// claimedCosigners returns, for a checkpoint size, the names of the
+// cosigners that stored cosignature lines claim, unverified: a cheap
+// filter before the signatures are checked.
+func claimedCosigners(ctx context.Context, st ReadStorage, cs []Cosigner) func(size int64) ([]string, error) {
+	byKey := map[string]string{}
+	for _, c := range cs {
+		byKey[c.KeyName] = c.Name
+	}
+	names := func(keys []string) []string {
+		var out []string
+		for _, k := range keys {
+			if n, ok := byKey[k]; ok {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	// The latest size is usually the agreed one: read its lines alone.
+	// Past it, read who cosigned every size in one query, when the
+	// storage can.
+	var all map[int64][]string
+	calls := 0
+	return func(size int64) ([]string, error) {
+		calls++
+		if ix, ok := st.(CosignatureIndex); ok && calls > 1 {
+			if all == nil {
+				var err error
+				if all, err = ix.CosignatureWitnesses(ctx); err != nil {
+					return nil, err
+				}
+			}
+			return names(all[size]), nil
+		}
+		rows, err := st.Cosignatures(ctx, size)
+		if err != nil {
+			return nil, fmt.Errorf("read cosignatures of checkpoint %d: %w", size, err)
+		}
+		keys := make([]string, len(rows))
+		for i, r := range rows {
+			keys[i] = r.Witness
+		}
+		return names(keys), nil
+	}
+}

@@ -21,7 +21,7 @@ import (
 
 // newExternalWitness makes a witness with a key of its own, as a third
 // party would run it, and serves it over HTTP.
-func newExternalWitness(t *testing.T, l *ledger.Log, st ledger.WitnessStore, name string) (url, vkey string) {
+func newExternalWitness(t testing.TB, l *ledger.Log, st ledger.WitnessStore, name string) (url, vkey string) {
 	t.Helper()
 	skey, v, err := note.GenerateKey(rand.Reader, name)
 	if err != nil {

@@ -21,7 +21,42 @@ var (
 	_ ledger.WitnessRegistry        = (*DB)(nil)
 	_ ledger.WitnessStatusStorage   = (*DB)(nil)
 	_ ledger.CosignAllStorage       = (*DB)(nil)
+	_ ledger.CosignatureIndex       = (*DB)(nil)
+	_ ledger.CosignatureIndex       = (*Tx)(nil)
 )
+
+func (l logQ) cosignatureWitnesses(ctx context.Context) (map[int64][]string, error) {
+	rows, err := l.query(ctx, `SELECT size, witness FROM log_cosignatures`)
+	if err != nil {
+		return nil, fmt.Errorf("read cosigners: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var n int64
+		var w string
+		if err := rows.Scan(&n, &w); err != nil {
+			return nil, fmt.Errorf("read cosigners: %w", err)
+		}
+		out[n] = append(out[n], w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read cosigners: %w", err)
+	}
+	return out, nil
+}
+
+// CosignatureWitnesses returns who cosigned each checkpoint (witness key
+// names), without the lines.
+func (db *DB) CosignatureWitnesses(ctx context.Context) (map[int64][]string, error) {
+	return db.lq().cosignatureWitnesses(ctx)
+}
+
+// CosignatureWitnesses returns who cosigned each checkpoint (witness key
+// names), without the lines.
+func (tx *Tx) CosignatureWitnesses(ctx context.Context) (map[int64][]string, error) {
+	return tx.lq().cosignatureWitnesses(ctx)
+}
 
 func (l logQ) logWitnesses(ctx context.Context) ([]ledger.WitnessRow, error) {
 	rows, err := l.query(ctx, `SELECT name, key_name, vkey, url, party, added_at, last_status, last_attempt_at FROM log_witnesses ORDER BY name`)
