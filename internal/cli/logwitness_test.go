@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
@@ -147,4 +149,52 @@ func logSize(t *testing.T, dir string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestServePushesCheckpoints starts the server with a short interval and
+// waits for it to have a registered witness cosign the latest checkpoint
+// on its own.
+func TestServePushesCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := run(t, "--data", dir, "init", "--party", "A=Arcadia", "--party", "B=Borduria"); code != 0 {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	l, err := ledger.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, key := externalWitness(t, l, "observer.example/witness")
+	if code, _, errs := run(t, "--data", dir, "log", "witness", "add", "--name", "observer", "--key", key, "--url", url); code != 0 {
+		t.Fatalf("log witness add: %d %s", code, errs)
+	}
+	size := logSize(t, dir)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"--data", dir, "serve", "--addr", "127.0.0.1:0", "--cosign-interval", "50ms"}, strings.NewReader(""), &out, &errb)
+	}()
+	db, err := store.Open(t.Context(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		n, err := db.LastCosignedSize(t.Context(), "observer.example/witness")
+		if err == nil && n == size {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not push checkpoint %d to the witness (at %d, %v): %s", size, n, err, errb.String())
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), `"msg":"witness cosigned"`) {
+		t.Errorf("the server log does not report the cosignature:\n%s", errb.String())
+	}
 }
