@@ -171,7 +171,7 @@ func retryable(err error) bool {
 	if errors.As(err, &we) {
 		return we.Status >= 500
 	}
-	return !errors.Is(err, ErrFork) && !errors.Is(err, context.Canceled)
+	return !errors.Is(err, ErrFork) && !errors.Is(err, ErrNoCosignature) && !errors.Is(err, context.Canceled)
 }
 
 type pushResult struct {
@@ -213,10 +213,13 @@ func (l *Log) push(ctx context.Context, st CosignStorage, row CheckpointRow, pri
 				return res, fmt.Errorf("witness %s refused checkpoint %d: 409 Conflict, it holds size %d with another root: %w", primary.Name, size, we.Size, ErrFork)
 			}
 		}
-		if errors.As(err, &we) && we.Status == http.StatusUnprocessableEntity && len(res.conflicts) > 0 {
+		if errors.As(err, &we) && we.Status == http.StatusUnprocessableEntity {
+			// The proof from the size the witness holds does not lead to
+			// this checkpoint: what it cosigned at that size is not a
+			// prefix of this log.
 			res.fork = true
-			return res, fmt.Errorf("witness %s refused checkpoint %d: after 409 Conflict (it holds size %d), the consistency proof from size %d does not verify (422): %w",
-				primary.Name, size, old, old, ErrFork)
+			return res, fmt.Errorf("witness %s refused checkpoint %d: the consistency proof from size %d, which it holds, does not verify (422): %w",
+				primary.Name, size, old, ErrFork)
 		}
 		if err != nil {
 			return res, fmt.Errorf("cosign checkpoint %d by %s: %w", size, primary.Name, err)
@@ -240,8 +243,12 @@ func (l *Log) push(ctx context.Context, st CosignStorage, row CheckpointRow, pri
 			return res, nil
 		}
 	}
-	return res, fmt.Errorf("the answer of witness %s carries no cosignature that verifies with its key %s", primary.Name, primary.KeyName)
+	return res, fmt.Errorf("the answer of witness %s: %w (key %s)", primary.Name, ErrNoCosignature, primary.KeyName)
 }
+
+// ErrNoCosignature is a witness's answer without a cosignature that
+// verifies with the key registered for it: asking again will not help.
+var ErrNoCosignature = errors.New("no cosignature that verifies with the witness's key")
 
 // partyCosigners returns a party's own witness and the witnesses
 // registered on its behalf.

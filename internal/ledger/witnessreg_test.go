@@ -160,7 +160,11 @@ func TestCosignAllRegisteredWitnesses(t *testing.T) {
 		_, dkey, _ := note.GenerateKey(rand.Reader, "down.example/w")
 		dckey, _ := fnote.VKeyToCosignatureV1(dkey)
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			for _, w := range [][3]string{{"observer", vkey, url}, {"down", dckey, down.URL}} {
+			// "liar" is registered with a key that is not the one its
+			// address signs with.
+			_, lkey, _ := note.GenerateKey(rand.Reader, "liar.example/w")
+			lckey, _ := fnote.VKeyToCosignatureV1(lkey)
+			for _, w := range [][3]string{{"observer", vkey, url}, {"down", dckey, down.URL}, {"liar", lckey, url}} {
 				row, err := l.NewWitnessRow(nil, w[0], w[1], w[2], "")
 				if err != nil {
 					return err
@@ -191,9 +195,12 @@ func TestCosignAllRegisteredWitnesses(t *testing.T) {
 		if o := got["down"]; o.Cosigned || o.Err == nil || o.Fork {
 			t.Errorf("down: %+v", o)
 		}
+		if o := got["liar"]; o.Cosigned || !errors.Is(o.Err, ledger.ErrNoCosignature) || o.Fork {
+			t.Errorf("liar: %+v", o)
+		}
 		ws, _ := db.LogWitnesses(ctx)
 		for _, w := range ws {
-			want := map[string]string{"observer": "cosigned 3", "down": "failed at 3"}[w.Name]
+			want := map[string]string{"observer": "cosigned 3", "down": "failed at 3", "liar": "failed at 3"}[w.Name]
 			if !strings.HasPrefix(w.LastStatus, want) || w.LastAttempt.IsZero() {
 				t.Errorf("status of %s: %q at %v", w.Name, w.LastStatus, w.LastAttempt)
 			}
