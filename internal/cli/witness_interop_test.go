@@ -94,7 +94,7 @@ func freePort(t *testing.T) string {
 // startLitewitness runs litewitness on loopback with a fresh Ed25519 key in
 // a dedicated ssh-agent, knowing the log (origin and verifier key) through
 // witnessctl, and returns its URL and verifier key.
-func startLitewitness(t *testing.T, origin, logKey string) (url, vkey string) {
+func startLitewitness(t *testing.T, origin, logKey string) (url, vkey string, listLogs func() string) {
 	t.Helper()
 	for _, tool := range []string{"ssh-agent", "ssh-add", "ssh-keygen"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -166,7 +166,7 @@ func startLitewitness(t *testing.T, origin, logKey string) (url, vkey string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return "http://" + addr, vkey
+	return "http://" + addr, vkey, func() string { return mustRun(t, nil, witnessctl, "list-logs", "-db", db) }
 }
 
 func TestLitewitnessCosignsTheLog(t *testing.T) {
@@ -175,7 +175,7 @@ func TestLitewitnessCosignsTheLog(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir, l := logFixture(t) // two entries
-	url, wkey := startLitewitness(t, l.Origin(), l.VerifierKey())
+	url, wkey, listLogs := startLitewitness(t, l.Origin(), l.VerifierKey())
 
 	// Register it as an independent witness, and require it.
 	if code, out, errs := run(t, "--data", dir, "log", "witness", "add", "--name", "lw", "--key", wkey, "--url", url); code != 0 || !strings.Contains(out, "witness lw registered") {
@@ -274,12 +274,18 @@ func TestLitewitnessCosignsTheLog(t *testing.T) {
 	if n, err := fdb.LastCosignedSize(ctx, "example.org/litewitness"); err != nil || n != 0 {
 		t.Errorf("the fork holds a cosignature of litewitness at size %d (%v)", n, err)
 	}
+	if logs := listLogs(); !strings.Contains(logs, `"size":5`) {
+		t.Errorf("litewitness moved past the checkpoint it cosigned: %s", logs)
+	}
 	// And a shorter fork: the witness is ahead of it.
 	short := forkLog(t, dir, l, 1)
 	run(t, "--data", short, "log", "witness", "add", "--name", "lw", "--key", wkey, "--url", url)
 	code, _, errs = run(t, "--data", short, "log", "cosign")
 	if code != 1 || !strings.Contains(errs, "lw answered 409 Conflict: it holds size 5") || !strings.Contains(errs, "larger than this log's latest checkpoint 2") {
 		t.Errorf("log cosign of a shorter fork: %d %s", code, errs)
+	}
+	if logs := listLogs(); !strings.Contains(logs, `"size":5`) {
+		t.Errorf("litewitness moved past the checkpoint it cosigned: %s", logs)
 	}
 }
 
