@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
@@ -19,9 +20,14 @@ import (
 // safe for concurrent use; the registry slice given to NewIndex must not be
 // changed while the index is in use.
 type Index struct {
-	reg      []person.Person
-	recs     []prepared
-	postings []posting // sorted by key
+	reg  []person.Person
+	recs []prepared
+	// postings are the blocking keys with their records, sorted: the high
+	// bits of each word are the key's hash, the low idBits bits the
+	// record. Eight bytes a posting, and a million-record registry has
+	// some twenty million of them.
+	postings []uint64
+	idBits   uint
 
 	surCount, givenCount, patrCount map[string]int32
 	dateCount                       map[uint32]int32
@@ -30,10 +36,10 @@ type Index struct {
 	statePool sync.Pool
 }
 
-type posting struct {
-	key uint64
-	id  int32
-}
+// idBitsFor is the number of low bits that hold a record number. The key
+// keeps the rest (40 bits or more up to sixteen million records): two keys
+// that share them only bring a few more candidates to compare.
+func idBitsFor(n int) uint { return uint(max(bits.Len(uint(n)), 1)) }
 
 // Blocking key kinds, mixed into the hash so that keys of different kinds
 // never collide by construction.
@@ -47,6 +53,7 @@ const (
 	kPhonetic                 // Soundex-like surname code, an initial
 	kGivenYear                // given-name class, year of birth
 	kPhoneticGiven            // Soundex-like surname code, given-name class
+	kSurDelGiven              // surname skeleton or it less one letter, given-name class
 )
 
 // keyHash is FNV-1a over the parts, finished with a 64-bit mix so that the
@@ -102,8 +109,48 @@ func prefix3(s string) string {
 	return s
 }
 
+// surnameVariants appends the surname skeleton and, for a skeleton of
+// four letters or more, the skeletons it gives with one letter deleted
+// (doubled letters that this makes collapsed, as skeletons do). A list and
+// a registry record share a variant when their surnames are one deletion,
+// insertion or substitution apart: the blocking key that finds a surname
+// typo when the date of birth cannot (it is missing or wrong too).
+func surnameVariants(s string, out []string, buf []byte) ([]string, []byte) {
+	if len(s) < 3 || len(s) > 24 {
+		return out, buf
+	}
+	out = append(out, s)
+	if len(s) < 4 {
+		return out, buf
+	}
+	for i := 0; i < len(s); i++ {
+		if i > 0 && s[i] == s[i-1] {
+			continue
+		}
+		buf = collapseBytes(append(append(buf[:0], s[:i]...), s[i+1:]...))
+		if len(buf) < 3 || slices.Contains(out, string(buf)) {
+			continue
+		}
+		out = append(out, string(buf))
+	}
+	return out, buf
+}
+
+func appendVariantKeys(out []uint64, sur, givenC string) []uint64 {
+	var vs [24]string
+	var buf [24]byte
+	variants, _ := surnameVariants(sur, vs[:0], buf[:0])
+	for _, v := range variants {
+		out = append(out, newKey(kSurDelGiven).str(v).str(givenC).sum())
+	}
+	return out
+}
+
 // recordKeys appends the blocking keys of a registry record.
 func recordKeys(r *prepared, out []uint64) []uint64 {
+	if r.sur != "" && r.givenC != "" {
+		out = appendVariantKeys(out, r.sur, r.givenC)
+	}
 	if r.sur != "" {
 		if r.givenC != "" {
 			out = append(out, newKey(kSurGiven).str(r.surC).str(r.givenC).sum())
@@ -147,6 +194,9 @@ func recordKeys(r *prepared, out []uint64) []uint64 {
 // queryKeys appends the keys under which a list record (in one name order)
 // looks for candidates.
 func queryKeys(q *prepared, out []uint64) []uint64 {
+	if q.sur != "" && q.givenC != "" {
+		out = appendVariantKeys(out, q.sur, q.givenC)
+	}
 	if q.sur != "" {
 		if q.givenC != "" {
 			out = append(out, newKey(kSurGiven).str(q.surC).str(q.givenC).sum())
@@ -202,10 +252,11 @@ func workers(n int) int {
 func NewIndex(registry []person.Person) *Index { return newIndex(registry, 0) }
 
 func newIndex(registry []person.Person, nworkers int) *Index {
-	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1))}
+	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1)), idBits: idBitsFor(len(registry))}
+	idMask := uint64(1)<<ix.idBits - 1
 	nw := workers(nworkers)
 	type part struct {
-		postings                        []posting
+		postings                        []uint64
 		surCount, givenCount, patrCount map[string]int32
 		dateCount                       map[uint32]int32
 	}
@@ -222,7 +273,7 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 			defer wg.Done()
 			p.surCount, p.givenCount, p.patrCount = map[string]int32{}, map[string]int32{}, map[string]int32{}
 			p.dateCount = map[uint32]int32{}
-			p.postings = make([]posting, 0, (hi-lo)*10)
+			p.postings = make([]uint64, 0, (hi-lo)*18)
 			var keys []uint64
 			pp := newPreparer()
 			for i := lo; i < hi; i++ {
@@ -242,7 +293,7 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 				}
 				keys = recordKeys(r, keys[:0])
 				for _, k := range keys {
-					p.postings = append(p.postings, posting{key: k, id: int32(i)})
+					p.postings = append(p.postings, k&^idMask|uint64(i))
 				}
 			}
 		}(&parts[w], lo, hi)
@@ -260,16 +311,12 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 			ix.dateCount[k] += v
 		}
 	}
-	ix.postings = sortPostings(parts2slices(parts, func(p part) []posting { return p.postings }), total, nw)
-	return ix
-}
-
-func parts2slices[T any](parts []T, get func(T) []posting) [][]posting {
-	out := make([][]posting, len(parts))
-	for i, p := range parts {
-		out[i] = get(p)
+	all := make([][]uint64, len(parts))
+	for i := range parts {
+		all[i] = parts[i].postings
 	}
-	return out
+	ix.postings = sortPostings(all, total, nw)
+	return ix
 }
 
 func mergeCounts(dst, src map[string]int32) {
@@ -280,24 +327,25 @@ func mergeCounts(dst, src map[string]int32) {
 
 // sortPostings distributes the postings into 256 buckets by the top byte of
 // the key (the keys are well mixed) and sorts the buckets in parallel.
-func sortPostings(parts [][]posting, total, nw int) []posting {
+func sortPostings(parts [][]uint64, total, nw int) []uint64 {
 	var counts [257]int
 	for _, p := range parts {
 		for _, x := range p {
-			counts[x.key>>56+1]++
+			counts[x>>56+1]++
 		}
 	}
 	for i := 1; i < len(counts); i++ {
 		counts[i] += counts[i-1]
 	}
-	out := make([]posting, total)
+	out := make([]uint64, total)
 	next := counts
-	for _, p := range parts {
+	for i, p := range parts {
 		for _, x := range p {
-			b := x.key >> 56
+			b := x >> 56
 			out[next[b]] = x
 			next[b]++
 		}
+		parts[i] = nil // let the part go before the sort
 	}
 	var wg sync.WaitGroup
 	var bucket atomic.Int32
@@ -311,16 +359,7 @@ func sortPostings(parts [][]posting, total, nw int) []posting {
 				if b >= 256 {
 					return
 				}
-				s := out[counts[b]:counts[b+1]]
-				slices.SortFunc(s, func(a, b posting) int {
-					switch {
-					case a.key < b.key:
-						return -1
-					case a.key > b.key:
-						return 1
-					}
-					return int(a.id - b.id)
-				})
+				slices.Sort(out[counts[b]:counts[b+1]])
 			}
 		}()
 	}
@@ -328,16 +367,21 @@ func sortPostings(parts [][]posting, total, nw int) []posting {
 	return out
 }
 
-// lookup returns the postings of a key.
-func (ix *Index) lookup(key uint64) []posting {
+// lookup returns the postings of a key; the record of a posting is
+// p&ix.idMask().
+func (ix *Index) lookup(key uint64) []uint64 {
 	p := ix.postings
-	i := sort.Search(len(p), func(i int) bool { return p[i].key >= key })
+	lo := key &^ ix.idMask()
+	hi := lo | ix.idMask()
+	i := sort.Search(len(p), func(i int) bool { return p[i] >= lo })
 	j := i
-	for j < len(p) && p[j].key == key {
+	for j < len(p) && p[j] <= hi {
 		j++
 	}
 	return p[i:j]
 }
+
+func (ix *Index) idMask() uint64 { return uint64(1)<<ix.idBits - 1 }
 
 // Len returns the number of registry records.
 func (ix *Index) Len() int { return len(ix.recs) }
@@ -387,7 +431,7 @@ func (ix *Index) Best(p person.Person, cfg Config) Result {
 	st := ix.getState()
 	defer ix.putState(st)
 	q := st.pp.prepare(&p)
-	r := ix.best(&q, &cfg, st)
+	r := ix.best(&q, &p, &cfg, st)
 	ix.fill(&r, &p)
 	return r
 }
@@ -433,7 +477,7 @@ func (ix *Index) MatchAll(ctx context.Context, list []person.Person, cfg Config,
 					}
 				}
 				q := st.pp.prepare(&list[i])
-				r := ix.best(&q, &cfg, st)
+				r := ix.best(&q, &list[i], &cfg, st)
 				r.ListIndex = i
 				ix.fill(&r, &list[i])
 				results[i] = r
@@ -477,7 +521,10 @@ func flagShared(results []Result) {
 }
 
 // best finds and scores the candidates of one prepared list record.
-func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
+//
+// lp is the list row as written (nil when unknown), for the one check that
+// needs the letters rather than the skeleton (surnameSlip).
+func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Result {
 	res := Result{RegistryIndex: -1, Decision: DecisionNone}
 	st.gen++
 	if st.gen == 0 { // wrapped: clear the stamps
@@ -499,10 +546,12 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 		if len(ps) > maxBlock {
 			continue
 		}
+		mask := ix.idMask()
 		for _, p := range ps {
-			if st.seen[p.id] != st.gen {
-				st.seen[p.id] = st.gen
-				st.cands = append(st.cands, p.id)
+			id := int32(p & mask)
+			if st.seen[id] != st.gen {
+				st.seen[id] = st.gen
+				st.cands = append(st.cands, id)
 			}
 		}
 	}
@@ -527,6 +576,12 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 				c = c2
 			}
 		}
+		if c.lv[fSurname] == lvDisagree && c.lv[fGiven] == lvAgree && c.lv[fBirthDate] != lvDisagree && lp != nil && !c.swapped {
+			if surnameSlip(lp, &ix.reg[id]) {
+				c.total += w.SurnamePartial - c.w[fSurname]
+				c.lv[fSurname], c.w[fSurname] = lvTypo, w.SurnamePartial
+			}
+		}
 		l := c.total + logPrior
 		if l > ref {
 			sum = sum*math.Exp2(ref-l) + 1
@@ -538,8 +593,14 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 	}
 	// score = 2^(l-ref) / (2^(logNone-ref) + sum)
 	denom := math.Exp2(logNone-ref) + sum
+	plausible := Rule("")
 	for _, t := range st.top {
-		res.Candidates = append(res.Candidates, Candidate{RegistryIndex: int(t.id), Score: math.Exp2(t.cmp.total+logPrior-ref) / denom})
+		rule := t.cmp.rule()
+		if plausible == "" {
+			plausible = rule
+		}
+		res.Candidates = append(res.Candidates, Candidate{RegistryIndex: int(t.id), Score: math.Exp2(t.cmp.total+logPrior-ref) / denom,
+			Reasons: t.cmp.reasons(rule), Rule: rule})
 	}
 	b := st.top[0]
 	res.Score = res.Candidates[0].Score
@@ -553,6 +614,8 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 		res.Decision = DecisionMatch
 	case res.Score >= cfg.ReviewThreshold:
 		res.Decision = DecisionReview
+	case plausible != "":
+		res.Decision, res.Rule = DecisionReview, plausible
 	}
 	if res.Decision != DecisionNone {
 		res.RegistryIndex = int(b.id)

@@ -115,7 +115,39 @@ type FieldComparison struct {
 type Candidate struct {
 	RegistryIndex int
 	Score         float64
+	// Reasons say why, as codes for the reader's language to word: one
+	// "field:outcome" per field known on both sides ("surname:typo",
+	// "birth_date:day_month_swapped", "given:agree"), "name_order_swapped"
+	// when the row fits only with given name and surname exchanged, and
+	// "rule:<Rule>" when the candidate is plausible by a review rule.
+	Reasons []string
+	// Rule is the review rule the candidate meets, or "".
+	Rule Rule
 }
+
+// Rule names a kind of agreement that makes a candidate plausible whatever
+// its score: a row with such a candidate is never left at none, because a
+// person whose record no reviewer sees is a family never told. The score
+// still decides between match and review.
+type Rule string
+
+// The review rules.
+const (
+	// RuleFullName: the surname agrees (in any script or language) and so
+	// does every other name part that both sides give, or its initial
+	// fits; or surname, given name and patronymic all agree but for one
+	// slip of the pen. The date of birth, if both give it, does not
+	// disagree. A person whose date of birth the list lacks scores low
+	// against a registry with namesakes, and only a reviewer can tell them
+	// apart.
+	RuleFullName Rule = "full_name"
+	// RuleNamesBirthDate: surname and given name each agree or are one
+	// slip apart, and the date of birth agrees, also with day and month
+	// swapped or one digit differing.
+	RuleNamesBirthDate Rule = "names_birth_date"
+	// RuleServiceNumber: the service number agrees.
+	RuleServiceNumber Rule = "service_number"
+)
 
 // Result is the outcome for one list row.
 type Result struct {
@@ -130,8 +162,12 @@ type Result struct {
 	// Fields compares the list row with its best candidate (even when the
 	// decision is none); empty when there was no candidate at all.
 	Fields []FieldComparison
-	// Candidates are the best registry rows, best first, at most three.
+	// Candidates are the best registry rows, best first, at most three,
+	// each with its reasons.
 	Candidates []Candidate
+	// Rule is set when the decision is review only because a candidate
+	// meets a review rule (its score alone would have been none).
+	Rule Rule
 	// NameOrderSwapped is set when the list row fits the best candidate with
 	// its given name and surname exchanged.
 	NameOrderSwapped bool
