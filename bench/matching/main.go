@@ -200,7 +200,8 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 	runtime.ReadMemStats(&ms)
 
 	pred := make([]int, len(results))
-	var nMatch, nReview, nNone, reviewTrue, byRule, falseMatch, surfaced, surfacedTop3, present int
+	var nMatch, nReview, nNone, reviewTrue, byRule, falseMatch, surfaced, surfacedTop3, present, reviewAbsent int
+	rules := map[matching.Rule]int{}
 	for i, r := range results {
 		pred[i] = -1
 		if data.Truth[i] >= 0 {
@@ -220,6 +221,10 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 			}
 			if r.Rule != "" {
 				byRule++
+				rules[r.Rule]++
+			}
+			if data.Truth[i] < 0 {
+				reviewAbsent++
 			}
 		default:
 			nNone++
@@ -313,6 +318,11 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 	row("peak memory", fmt.Sprintf("%s RSS of the whole process (data included), heap in use %s", mib(rss), mib(int64(ms.HeapInuse))), "server process, not measured")
 	fmt.Fprintf(out, "\nParley decisions: %d match, %d review (%d of them the right row; %d by a review rule), %d none; %d of %d list rows are in the registry. Data generation took %s and is not counted.\n",
 		nMatch, nReview, reviewTrue, byRule, nNone, pm.present, listN, dur(genTime))
+	var ruleCounts []string
+	for _, k := range []matching.Rule{matching.RuleFullName, matching.RuleNamesBirthDate, matching.RuleServiceNumber} {
+		ruleCounts = append(ruleCounts, fmt.Sprintf("%s %d", k, rules[k]))
+	}
+	fmt.Fprintf(out, "Reviews by rule: %s; reviews of persons not in the registry: %d.\n", strings.Join(ruleCounts, ", "), reviewAbsent)
 	fmt.Fprintf(out, "\n| surfacing | figure | target |\n|---|---|---|\n")
 	fmt.Fprintf(out, "| surfaced: match or review with the right best candidate, of true pairs | **%.4f** (%d of %d) | ≥ 0.99 |\n", ratio(surfaced, present), surfaced, present)
 	fmt.Fprintf(out, "| the right row among the three candidates shown, of true pairs | %.4f (%d) | — |\n", ratio(surfacedTop3, present), surfacedTop3)
@@ -355,18 +365,21 @@ func pgTrgm(ctx context.Context, url string, d *gen.Data, sample int) (m metrics
 		return m, 0, 0, 0, 0, fmt.Errorf("connecting: %w", err)
 	}
 	defer pool.Close()
+	// A table of this process's own, so that two runs on one server do not
+	// drop each other's.
+	table := fmt.Sprintf("parley_bench_registry_%d", os.Getpid())
 	t0 := time.Now()
 	for _, q := range []string{
 		"CREATE EXTENSION IF NOT EXISTS pg_trgm",
-		"DROP TABLE IF EXISTS parley_bench_registry",
-		"CREATE TABLE parley_bench_registry (id integer NOT NULL, name text NOT NULL)",
+		"DROP TABLE IF EXISTS " + table,
+		"CREATE TABLE " + table + " (id integer NOT NULL, name text NOT NULL)",
 	} {
 		if _, err := pool.Exec(ctx, q); err != nil {
 			return m, 0, 0, 0, 0, fmt.Errorf("%s: %w", q, err)
 		}
 	}
 	i := 0
-	_, err = pool.CopyFrom(ctx, pgx.Identifier{"parley_bench_registry"}, []string{"id", "name"}, pgx.CopyFromFunc(func() ([]any, error) {
+	_, err = pool.CopyFrom(ctx, pgx.Identifier{table}, []string{"id", "name"}, pgx.CopyFromFunc(func() ([]any, error) {
 		if i >= len(d.Registry) {
 			return nil, nil
 		}
@@ -378,15 +391,15 @@ func pgTrgm(ctx context.Context, url string, d *gen.Data, sample int) (m metrics
 		return m, 0, 0, 0, 0, fmt.Errorf("COPY: %w", err)
 	}
 	for _, q := range []string{
-		"CREATE INDEX parley_bench_registry_trgm ON parley_bench_registry USING gin (name gin_trgm_ops)",
-		"ANALYZE parley_bench_registry",
+		"CREATE INDEX " + table + "_trgm ON " + table + " USING gin (name gin_trgm_ops)",
+		"ANALYZE " + table,
 	} {
 		if _, err := pool.Exec(ctx, q); err != nil {
 			return m, 0, 0, 0, 0, fmt.Errorf("%s: %w", q, err)
 		}
 	}
 	load = time.Since(t0)
-	defer pool.Exec(context.Background(), "DROP TABLE IF EXISTS parley_bench_registry")
+	defer pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+table)
 
 	n := len(d.List)
 	if sample > 0 && sample < n {
@@ -414,7 +427,7 @@ func pgTrgm(ctx context.Context, url string, d *gen.Data, sample int) (m metrics
 				best[j] = -1
 				var id int32
 				var s float32
-				err := pool.QueryRow(ctx, `SELECT id, similarity(name, $1) AS s FROM parley_bench_registry
+				err := pool.QueryRow(ctx, `SELECT id, similarity(name, $1) AS s FROM `+table+`
 					WHERE name % $1 ORDER BY s DESC, id LIMIT 1`, fullName(&d.List[j])).Scan(&id, &s)
 				if err == pgx.ErrNoRows {
 					continue

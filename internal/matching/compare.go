@@ -98,12 +98,14 @@ func (c *comparison) rule() Rule {
 			slips++
 		}
 	}
+	dateNear := dob == lvAgree || dob == lvSwapDM || dob == lvOneDigit
 	switch {
-	case dob != lvDisagree && sur == lvAgree && (given == lvAgree || given == lvInitial) && patr != lvDisagree:
-		return RuleFullName // every name part known on both sides agrees (or its initial fits)
-	case dob != lvDisagree && near(sur) && near(given) && near(patr) && slips <= 1:
-		return RuleFullName // the full name, with one slip of the pen
-	case near(sur) && near(given) && (dob == lvAgree || dob == lvSwapDM || dob == lvOneDigit):
+	case dob != lvDisagree && slips <= 1 && near(sur) && (near(given) || (given == lvInitial && sur == lvAgree)) && patr != lvDisagree:
+		// Every name part known on both sides agrees, or its initial
+		// fits, but for at most one slip of the pen; nothing known of the
+		// date of birth speaks against it.
+		return RuleFullName
+	case near(sur) && (near(given) || given == lvInitial) && dateNear:
 		return RuleNamesBirthDate
 	case c.lv[fServiceNumber] == lvAgree:
 		return RuleServiceNumber

@@ -54,6 +54,7 @@ const (
 	kGivenYear                // given-name class, year of birth
 	kPhoneticGiven            // Soundex-like surname code, given-name class
 	kSurDelGiven              // surname skeleton or it less one letter, given-name class
+	kInitialDate              // first letter of the surname skeleton, date of birth
 )
 
 // keyHash is FNV-1a over the parts, finished with a 64-bit mix so that the
@@ -180,6 +181,7 @@ func recordKeys(r *prepared, out []uint64) []uint64 {
 	if dk := dateKey(r.dob); dk != 0 {
 		if r.sur != "" {
 			out = append(out, newKey(kPrefixDate).str(prefix3(r.sur)).num(dk).sum())
+			out = append(out, newKey(kInitialDate).str(r.sur[:1]).num(dk).sum())
 		}
 		if r.givenC != "" {
 			out = append(out, newKey(kDateGiven).num(dk).str(r.givenC).sum())
@@ -230,6 +232,9 @@ func queryKeys(q *prepared, out []uint64) []uint64 {
 	if dk := dateKey(q.dob); dk != 0 {
 		if q.sur != "" {
 			out = append(out, newKey(kPrefixDate).str(prefix3(q.sur)).num(dk).sum())
+			// A surname with a slip after its first letter, when the given
+			// name is only an initial and so no other key finds it.
+			out = append(out, newKey(kInitialDate).str(q.sur[:1]).num(dk).sum())
 		}
 		if q.givenC != "" {
 			out = append(out, newKey(kDateGiven).num(dk).str(q.givenC).sum())
@@ -255,8 +260,14 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1)), idBits: idBitsFor(len(registry))}
 	idMask := uint64(1)<<ix.idBits - 1
 	nw := workers(nworkers)
+	// Two passes, so that the postings are held once: the first prepares
+	// the records and counts their keys per bucket (the top byte of the
+	// key), the second computes the keys again and writes each straight
+	// into its place in the one array, which is then sorted bucket by
+	// bucket. Computing a key costs less than keeping it twice.
 	type part struct {
-		postings                        []uint64
+		lo, hi                          int
+		buckets                         [256]int // keys per bucket; then where the part writes next
 		surCount, givenCount, patrCount map[string]int32
 		dateCount                       map[uint32]int32
 	}
@@ -264,19 +275,16 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 	chunk := (len(registry) + nw - 1) / nw
 	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(registry))
-		if lo >= hi {
-			continue
-		}
+		p := &parts[w]
+		p.lo, p.hi = min(w*chunk, len(registry)), min((w+1)*chunk, len(registry))
 		wg.Add(1)
-		go func(p *part, lo, hi int) {
+		go func() {
 			defer wg.Done()
 			p.surCount, p.givenCount, p.patrCount = map[string]int32{}, map[string]int32{}, map[string]int32{}
 			p.dateCount = map[uint32]int32{}
-			p.postings = make([]uint64, 0, (hi-lo)*18)
 			var keys []uint64
 			pp := newPreparer()
-			for i := lo; i < hi; i++ {
+			for i := p.lo; i < p.hi; i++ {
 				ix.recs[i] = pp.prepare(&registry[i])
 				r := &ix.recs[i]
 				if r.surC != "" {
@@ -293,17 +301,15 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 				}
 				keys = recordKeys(r, keys[:0])
 				for _, k := range keys {
-					p.postings = append(p.postings, k&^idMask|uint64(i))
+					p.buckets[k>>56]++
 				}
 			}
-		}(&parts[w], lo, hi)
+		}()
 	}
 	wg.Wait()
 
 	ix.surCount, ix.givenCount, ix.patrCount, ix.dateCount = map[string]int32{}, map[string]int32{}, map[string]int32{}, map[uint32]int32{}
-	total := 0
 	for _, p := range parts {
-		total += len(p.postings)
 		mergeCounts(ix.surCount, p.surCount)
 		mergeCounts(ix.givenCount, p.givenCount)
 		mergeCounts(ix.patrCount, p.patrCount)
@@ -311,42 +317,42 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 			ix.dateCount[k] += v
 		}
 	}
-	all := make([][]uint64, len(parts))
-	for i := range parts {
-		all[i] = parts[i].postings
+	var starts [257]int
+	total := 0
+	for b := 0; b < 256; b++ {
+		starts[b] = total
+		for w := range parts {
+			n := parts[w].buckets[b]
+			parts[w].buckets[b] = total
+			total += n
+		}
 	}
-	ix.postings = sortPostings(all, total, nw)
+	starts[256] = total
+	ix.postings = make([]uint64, total)
+	for w := range parts {
+		p := &parts[w]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var keys []uint64
+			for i := p.lo; i < p.hi; i++ {
+				keys = recordKeys(&ix.recs[i], keys[:0])
+				for _, k := range keys {
+					b := k >> 56
+					ix.postings[p.buckets[b]] = k&^idMask | uint64(i)
+					p.buckets[b]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sortBuckets(ix.postings, &starts, nw)
 	return ix
 }
 
-func mergeCounts(dst, src map[string]int32) {
-	for k, v := range src {
-		dst[k] += v
-	}
-}
-
-// sortPostings distributes the postings into 256 buckets by the top byte of
-// the key (the keys are well mixed) and sorts the buckets in parallel.
-func sortPostings(parts [][]uint64, total, nw int) []uint64 {
-	var counts [257]int
-	for _, p := range parts {
-		for _, x := range p {
-			counts[x>>56+1]++
-		}
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	out := make([]uint64, total)
-	next := counts
-	for i, p := range parts {
-		for _, x := range p {
-			b := x >> 56
-			out[next[b]] = x
-			next[b]++
-		}
-		parts[i] = nil // let the part go before the sort
-	}
+// sortBuckets sorts each of the 256 buckets of postings (by the top byte of
+// the key; the keys are well mixed) in parallel.
+func sortBuckets(out []uint64, starts *[257]int, nw int) {
 	var wg sync.WaitGroup
 	var bucket atomic.Int32
 	bucket.Store(-1)
@@ -359,12 +365,17 @@ func sortPostings(parts [][]uint64, total, nw int) []uint64 {
 				if b >= 256 {
 					return
 				}
-				slices.Sort(out[counts[b]:counts[b+1]])
+				slices.Sort(out[starts[b]:starts[b+1]])
 			}
 		}()
 	}
 	wg.Wait()
-	return out
+}
+
+func mergeCounts(dst, src map[string]int32) {
+	for k, v := range src {
+		dst[k] += v
+	}
 }
 
 // lookup returns the postings of a key; the record of a posting is

@@ -133,17 +133,19 @@ type Rule string
 
 // The review rules.
 const (
-	// RuleFullName: the surname agrees (in any script or language) and so
-	// does every other name part that both sides give, or its initial
-	// fits; or surname, given name and patronymic all agree but for one
-	// slip of the pen. The date of birth, if both give it, does not
+	// RuleFullName: every name part that both sides give agrees (in any
+	// script or language), or is an initial that fits, but for at most one
+	// slip of the pen (a typo, a letter left out); the surname is given on
+	// both sides and the given name too, at least as an initial of an
+	// agreeing surname. The date of birth, if both give it, does not
 	// disagree. A person whose date of birth the list lacks scores low
 	// against a registry with namesakes, and only a reviewer can tell them
 	// apart.
 	RuleFullName Rule = "full_name"
 	// RuleNamesBirthDate: surname and given name each agree or are one
-	// slip apart, and the date of birth agrees, also with day and month
-	// swapped or one digit differing.
+	// slip apart (the given name may be an initial that fits), and the date
+	// of birth agrees, also with day and month swapped or one digit
+	// differing.
 	RuleNamesBirthDate Rule = "names_birth_date"
 	// RuleServiceNumber: the service number agrees.
 	RuleServiceNumber Rule = "service_number"
