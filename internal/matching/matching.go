@@ -30,6 +30,23 @@
 // fewer than one in a thousand rows scoring 0.9 or more was a wrong match.
 // A decision of review is never a match; it asks a person to look.
 //
+// # Review rules
+//
+// A score is a probability under the model, and in a registry of a million
+// with its namesakes a true pair can score low for reasons the model rightly
+// cannot resolve: the list lacks the date of birth and two records carry the
+// same full name, or a slip in the surname meets a date one digit off. Such
+// a row must still be shown to a person, because a record no reviewer sees
+// is a family never told. So a row whose candidates (the best three) include
+// one that meets a Rule — the full name agreeing as far as both sides give
+// it, with at most one slip and no disagreeing date (RuleFullName); surname
+// and given name within a slip with a date of birth that agrees, also
+// swapped or one digit off (RuleNamesBirthDate); an agreeing service number
+// (RuleServiceNumber) — goes at least to review, whatever its score. Every
+// candidate carries reason codes ("surname:typo", "birth_date:one_digit",
+// "rule:full_name") for the reader's language to word. None is left only
+// for rows with no plausible candidate.
+//
 // # Calibration
 //
 // DefaultWeights were set with data from package gen, whose noise model is
@@ -52,8 +69,9 @@
 //     units evenly, but a real unit holds hundreds of people, and the other
 //     side records rank and unit in its own terms.
 //
-// The thresholds (match ≥ 0.9, review ≥ 0.5) keep precision above 0.99 at
-// the match threshold on that data, and Config.PriorPresent is 0.5, not
+// The thresholds (match ≥ 0.9, review ≥ 0.5) keep precision above 0.999 at
+// the match threshold on that data and on the variant (gen.Variant) that the
+// weights were not calibrated on, and Config.PriorPresent is 0.5, not
 // the generator's 0.85, so as not to assume that a list is mostly known.
 // No weights are estimated from the data being matched (there is no EM
 // step): the command line uses these defaults, which keeps results
@@ -68,9 +86,13 @@
 // in either order; that date with the given-name class; a Soundex-like code
 // of the surname with the given-name class, or with an initial when only
 // that is known; the given-name class with the year of birth for partial
-// dates), each tried in both name orders, and compares only those. The
-// index is a single sorted array of 64-bit key hashes, 16 bytes per key and
-// about ten keys per record; building it and matching run on all cores.
+// dates; the surname skeleton and each skeleton one letter shorter with the
+// given-name class, which finds a surname slip when the date cannot; the
+// first letter of the surname with the date), each tried in both name
+// orders, and compares only those. The index is a single sorted array of
+// 64-bit words, the key's hash in the high bits and the record in the low
+// ones, eight bytes per key and about eighteen keys per record; building it
+// and matching run on all cores.
 package matching
 
 import (
@@ -198,6 +220,9 @@ func (r Result) Describe(rowName func(list bool, index int) string, explain bool
 	}
 	if r.Decision == DecisionNone && len(r.Candidates) > 0 {
 		parts = append(parts, fmt.Sprintf("best candidate registry row %s scores %.4f", rowName(false, r.Candidates[0].RegistryIndex), r.Candidates[0].Score))
+	}
+	if r.Rule != "" {
+		parts = append(parts, "review rule "+string(r.Rule))
 	}
 	if r.NameOrderSwapped {
 		parts = append(parts, "given name and surname swapped")

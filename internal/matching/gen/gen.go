@@ -43,6 +43,12 @@
 // (romanized by the national system). GOST 7.79 System B is not used: it is
 // a bibliographic system that personal documents do not carry.
 //
+// Variant returns a configuration the matching weights were not calibrated
+// on (VariantNoise: other rates of every kind of noise; 5% of the registry
+// namesakes of another record; 1% of it a second record of a person already
+// in it, in Latin only, without a date of birth or with a slip in the
+// surname). Data.Same tells whether two registry rows are the same person.
+//
 // No two records of the registry, and no two rows of the list, are the same
 // entry by person.IdentityKey (a clash is drawn again), because list readers
 // reject exact duplicates.
