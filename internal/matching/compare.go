@@ -369,30 +369,49 @@ func collapseBytes(w []byte) []byte {
 	return w[:j]
 }
 
-// surnameSlip reports whether two surnames as written (in the same script)
-// are one letter apart. A skeleton may turn one letter into two (я is "ia")
-// or fold a doubled one: Франк written for Франя is one letter apart but
-// two of the skeleton.
-func surnameSlip(l, r *person.Person) bool {
-	ls, _, _ := nameParts(l)
-	rs, _, _ := nameParts(r)
-	a, b := foldLetters(ls), foldLetters(rs)
-	if len(a) < 3 || len(b) < 3 {
+// nameSlip reports whether the surname (field fSurname) or the first given
+// name (fGiven) of a list row and a registry record, as written, are one
+// letter apart; swapped compares the list row with its given name and
+// surname exchanged. A skeleton may turn one letter into two (я is "ia", ц
+// is "ts") or fold a doubled one: Франк written for Франя, Валерицй for
+// Валерий are one letter apart but more of the skeleton.
+func nameSlip(l, r *person.Person, field int, swapped bool) bool {
+	ls, lg, _ := nameParts(l)
+	rs, rg, _ := nameParts(r)
+	if swapped {
+		ls, lg = lg, ls
+	}
+	a, b := ls, rs
+	if field == fGiven {
+		a, b = firstWord(lg), firstWord(rg)
+	}
+	fa, fb := foldLetters(a), foldLetters(b)
+	if len(fa) < 3 || len(fb) < 3 {
 		return false
 	}
-	return within1(a, b)
+	return within1(fa, fb)
 }
 
+func firstWord(s string) string {
+	if w := strings.Fields(s); len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
+// surnameSlip is nameSlip of the surnames.
+func surnameSlip(l, r *person.Person) bool { return nameSlip(l, r, fSurname, false) }
+
 // foldLetters lower-cases a name and folds the letters that Russian and
-// Ukrainian spell differently (е є э ё, и і ї ы), dropping apostrophes, soft
-// signs and hyphens.
+// Ukrainian spell differently (е є э ё, и і ї ы й), dropping apostrophes,
+// soft signs and hyphens.
 func foldLetters(s string) []rune {
 	out := make([]rune, 0, len(s))
 	for _, r := range strings.ToLower(s) {
 		switch r {
 		case 'ё', 'є', 'э':
 			r = 'е'
-		case 'і', 'ї', 'ы', 'i':
+		case 'і', 'ї', 'ы', 'й', 'i':
 			r = 'и'
 		case '\'', '’', 'ʼ', '`', 'ь', 'ъ', '-', ' ':
 			continue

@@ -587,10 +587,15 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 				c = c2
 			}
 		}
-		if c.lv[fSurname] == lvDisagree && c.lv[fGiven] == lvAgree && c.lv[fBirthDate] != lvDisagree && lp != nil && !c.swapped {
-			if surnameSlip(lp, &ix.reg[id]) {
+		if lp != nil && c.lv[fBirthDate] != lvDisagree {
+			near := func(l level) bool { return l == lvAgree || l == lvTypo }
+			switch {
+			case c.lv[fSurname] == lvDisagree && near(c.lv[fGiven]) && nameSlip(lp, &ix.reg[id], fSurname, c.swapped):
 				c.total += w.SurnamePartial - c.w[fSurname]
 				c.lv[fSurname], c.w[fSurname] = lvTypo, w.SurnamePartial
+			case c.lv[fGiven] == lvDisagree && near(c.lv[fSurname]) && nameSlip(lp, &ix.reg[id], fGiven, c.swapped):
+				c.total += w.GivenPartial - c.w[fGiven]
+				c.lv[fGiven], c.w[fGiven] = lvTypo, w.GivenPartial
 			}
 		}
 		l := c.total + logPrior
