@@ -72,6 +72,13 @@ func (h keyHash) str(s string) keyHash {
 	return (h ^ 0xff) * 1099511628211 // separator, so ("ab","c") ≠ ("a","bc")
 }
 
+func (h keyHash) bytes(s []byte) keyHash {
+	for _, c := range s {
+		h = (h ^ keyHash(c)) * 1099511628211
+	}
+	return (h ^ 0xff) * 1099511628211
+}
+
 func (h keyHash) num(v uint32) keyHash {
 	for i := 0; i < 4; i++ {
 		h = (h ^ keyHash(v&0xff)) * 1099511628211
@@ -110,39 +117,37 @@ func prefix3(s string) string {
 	return s
 }
 
-// surnameVariants appends the surname skeleton and, for a skeleton of
-// four letters or more, the skeletons it gives with one letter deleted
-// (doubled letters that this makes collapsed, as skeletons do). A list and
-// a registry record share a variant when their surnames are one deletion,
-// insertion or substitution apart: the blocking key that finds a surname
-// typo when the date of birth cannot (it is missing or wrong too).
-func surnameVariants(s string, out []string, buf []byte) ([]string, []byte) {
-	if len(s) < 3 || len(s) > 24 {
-		return out, buf
-	}
-	out = append(out, s)
-	if len(s) < 4 {
-		return out, buf
-	}
-	for i := 0; i < len(s); i++ {
-		if i > 0 && s[i] == s[i-1] {
-			continue
-		}
-		buf = collapseBytes(append(append(buf[:0], s[:i]...), s[i+1:]...))
-		if len(buf) < 3 || slices.Contains(out, string(buf)) {
-			continue
-		}
-		out = append(out, string(buf))
-	}
-	return out, buf
-}
-
+// appendVariantKeys appends the keys of the surname skeleton and, for a
+// skeleton of four letters or more, of the skeletons it gives with one
+// letter deleted (doubled letters that this makes collapsed, as skeletons
+// do), each with the given-name class. A list row and a registry record
+// share such a key when their surnames are one deletion, insertion or
+// substitution apart: the blocking key that finds a surname typo when the
+// date of birth cannot (it is missing or wrong too). The variants are
+// hashed from a stack buffer, not made into strings: a million records
+// have eight million of them.
 func appendVariantKeys(out []uint64, sur, givenC string) []uint64 {
-	var vs [24]string
+	if len(sur) < 3 || len(sur) > 24 {
+		return out
+	}
+	first := len(out)
+	out = append(out, newKey(kSurDelGiven).str(sur).str(givenC).sum())
+	if len(sur) < 4 {
+		return out
+	}
 	var buf [24]byte
-	variants, _ := surnameVariants(sur, vs[:0], buf[:0])
-	for _, v := range variants {
-		out = append(out, newKey(kSurDelGiven).str(v).str(givenC).sum())
+	for i := 0; i < len(sur); i++ {
+		if i > 0 && sur[i] == sur[i-1] {
+			continue
+		}
+		v := collapseBytes(append(append(buf[:0], sur[:i]...), sur[i+1:]...))
+		if len(v) < 3 {
+			continue
+		}
+		k := newKey(kSurDelGiven).bytes(v).str(givenC).sum()
+		if !slices.Contains(out[first:], k) {
+			out = append(out, k)
+		}
 	}
 	return out
 }
