@@ -12,6 +12,12 @@
 // threshold is the one that maximises its F1 on this very data, chosen after
 // the fact, which favours the baseline.
 //
+// It also reports how many true pairs are surfaced — decided match, or
+// review with the right registry row as the best candidate — how many rows
+// go to review and by which review rule, and how many are matched wrongly.
+// With -variant the data come from gen.Variant, which the weights and
+// rules were not tuned on; -seed gives a fresh draw of either.
+//
 // With -calibrate the command instead counts, for every field, how often
 // each comparison outcome occurs among true pairs (m) and among pairs of
 // different persons proposed by blocking (u): the numbers from which the
