@@ -120,7 +120,9 @@ func clip(s string, n int) string {
 	return s
 }
 
-// Argon2Params are the cost parameters of the secret hash. They are kept in
+// Argon2Params are the cost parameters of the argon2id secret hash, which
+// new secrets no longer use when the service has its key (see
+// HashSecretKeyed); hashes stored before still verify with it. They are kept in
 // every stored hash (PHC string format), so that they can change without
 // invalidating the secrets already given out.
 type Argon2Params struct {
