@@ -1,7 +1,9 @@
 package families
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -118,7 +120,9 @@ func clip(s string, n int) string {
 	return s
 }
 
-// Argon2Params are the cost parameters of the secret hash. They are kept in
+// Argon2Params are the cost parameters of the argon2id secret hash, which
+// new secrets no longer use when the service has its key (see
+// HashSecretKeyed); hashes stored before still verify with it. They are kept in
 // every stored hash (PHC string format), so that they can change without
 // invalidating the secrets already given out.
 type Argon2Params struct {
@@ -235,4 +239,111 @@ func dummyHash() (string, bool) {
 func SpendVerification(secret string) {
 	h, _ := dummyHash()
 	VerifySecret(h, secret)
+}
+
+// # Keyed check of family secrets
+//
+// A family secret is not a password: NewSecret draws it, 100 bits from the
+// system's random source, and no person chooses it. A slow password hash
+// (argon2id above) exists to make each guess of a low-entropy, human-chosen
+// password expensive, so that a stolen hash cannot be walked back through a
+// dictionary. For a uniformly random 100-bit secret there is no dictionary:
+// an attacker with the stored value must search 2^99 secrets on average, and
+// making each of them 12 ms slower changes nothing that matters, while it
+// costs every honest look-up 12 ms of CPU and caps one server at some 80
+// families a second — on the day an exchange is announced, when tens of
+// thousands check at once.
+//
+// So a secret is checked with HMAC-SHA-256 under a 256-bit server key
+// (SecretKey) that is kept in the data directory (mode 0600), not in the
+// database: a leaked database alone then gives no way to test a guess
+// offline at all, which even argon2id could not promise; a leak of both
+// still leaves the 2^99 search. Online guessing is stopped by the rate
+// limits of the web front, as before. The MAC is compared in constant time
+// (hmac.Equal). No per-row salt is needed: salts defeat precomputation
+// across many hashes of the same low-entropy inputs, and the inputs here are
+// random and the key secret.
+//
+// Hashes made before (argon2id, PHC format) still verify; CheckSecret tells
+// the caller to replace them with a keyed hash on the first successful
+// check. Passwords of people (package auth) keep argon2id.
+
+// SecretKey is the server's key for checking family secrets.
+type SecretKey []byte
+
+// SecretKeyLen is the length of a SecretKey in bytes.
+const SecretKeyLen = 32
+
+// NewSecretKey returns a fresh random key.
+func NewSecretKey() SecretKey {
+	k := make(SecretKey, SecretKeyLen)
+	if _, err := rand.Read(k); err != nil {
+		panic("families: no random source: " + err.Error())
+	}
+	return k
+}
+
+// keyedPrefix starts a keyed hash: "$hmac-sha256$v=1$<base64 MAC>".
+const keyedPrefix = "$hmac-sha256$v=1$"
+
+// macDomain separates this use of the key from any other.
+const macDomain = "parley family secret v1\x00"
+
+func secretMAC(key SecretKey, normalised string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(macDomain))
+	m.Write([]byte(normalised))
+	return m.Sum(nil)
+}
+
+// HashSecretKeyed returns the keyed hash of a secret, to be stored in
+// place of the secret.
+func HashSecretKeyed(key SecretKey, secret string) (string, error) {
+	if len(key) < SecretKeyLen {
+		return "", errors.New("families: secret key too short")
+	}
+	n, err := NormalizeSecret(secret)
+	if err != nil {
+		return "", err
+	}
+	return keyedPrefix + base64.RawStdEncoding.EncodeToString(secretMAC(key, n)), nil
+}
+
+// IsKeyedHash reports whether a stored hash is a keyed one (not a legacy
+// argon2id hash).
+func IsKeyedHash(hash string) bool { return strings.HasPrefix(hash, keyedPrefix) }
+
+// CheckSecret reports whether secret matches a stored hash: a keyed hash
+// (HashSecretKeyed) under key, or a legacy argon2id hash (HashSecret). For a
+// legacy hash that matches, upgrade is set: the caller should store
+// HashSecretKeyed in its place, so that the next check is fast. A malformed
+// secret or hash, or a keyed hash without a key, never matches.
+func CheckSecret(key SecretKey, hash, secret string) (ok, upgrade bool) {
+	if IsKeyedHash(hash) {
+		n, err := NormalizeSecret(secret)
+		if err != nil {
+			n = strings.Repeat("0", secretChars) // the same work as a wrong secret
+		}
+		want, derr := base64.RawStdEncoding.DecodeString(hash[len(keyedPrefix):])
+		if len(key) < SecretKeyLen || derr != nil || len(want) != sha256.Size {
+			return false, false
+		}
+		return hmac.Equal(secretMAC(key, n), want) && err == nil, false
+	}
+	if VerifySecret(hash, secret) {
+		return true, len(key) >= SecretKeyLen
+	}
+	return false, false
+}
+
+// SpendCheck does the work of one keyed check of secret against a value
+// nobody holds; callers use it when the reference does not exist, so that
+// the answer time does not tell an unknown reference from a wrong secret.
+func SpendCheck(key SecretKey, secret string) {
+	if len(key) < SecretKeyLen {
+		SpendVerification(secret)
+		return
+	}
+	n, _ := NormalizeSecret(secret)
+	hmac.Equal(secretMAC(key, n), make([]byte, sha256.Size))
 }

@@ -2,8 +2,11 @@ package matching
 
 import (
 	"math"
+	"slices"
+	"strings"
 
 	"parley/internal/names"
+	"parley/internal/person"
 )
 
 // The compared fields, in the order they are reported.
@@ -62,6 +65,69 @@ func (l level) detail() string {
 		return "year only"
 	}
 	return ""
+}
+
+// code is the outcome of a level as a reason code.
+func (l level) code() string {
+	switch l {
+	case lvAgree:
+		return "agree"
+	case lvTypo:
+		return "typo"
+	case lvInitial:
+		return "initial"
+	case lvSwapDM:
+		return "day_month_swapped"
+	case lvOneDigit:
+		return "one_digit"
+	case lvYear:
+		return "year_only"
+	case lvDisagree:
+		return "disagree"
+	}
+	return "missing"
+}
+
+// rule returns the review rule that a comparison meets, or "".
+func (c *comparison) rule() Rule {
+	sur, given, patr, dob := c.lv[fSurname], c.lv[fGiven], c.lv[fPatronymic], c.lv[fBirthDate]
+	near := func(l level) bool { return l == lvAgree || l == lvTypo }
+	slips := 0
+	for _, l := range [...]level{sur, given, patr} {
+		if l == lvTypo {
+			slips++
+		}
+	}
+	dateNear := dob == lvAgree || dob == lvSwapDM || dob == lvOneDigit
+	switch {
+	case dob != lvDisagree && slips <= 1 && near(sur) && (near(given) || (given == lvInitial && sur == lvAgree)) && patr != lvDisagree:
+		// Every name part known on both sides agrees, or its initial
+		// fits, but for at most one slip of the pen; nothing known of the
+		// date of birth speaks against it.
+		return RuleFullName
+	case near(sur) && (near(given) || given == lvInitial) && dateNear:
+		return RuleNamesBirthDate
+	case c.lv[fServiceNumber] == lvAgree:
+		return RuleServiceNumber
+	}
+	return ""
+}
+
+// reasons lists the reason codes of a comparison (see Candidate.Reasons).
+func (c *comparison) reasons(rule Rule) []string {
+	out := make([]string, 0, numFields+2)
+	if c.swapped {
+		out = append(out, "name_order_swapped")
+	}
+	for i, lv := range c.lv {
+		if lv != lvMissing {
+			out = append(out, fieldNames[i]+":"+lv.code())
+		}
+	}
+	if rule != "" {
+		out = append(out, "rule:"+string(rule))
+	}
+	return out
 }
 
 // comparison is the outcome of comparing a list record with one registry
@@ -257,7 +323,129 @@ func typoLike(a, b string) bool {
 	if min(len(a), len(b)) >= 6 && osaDistance(a, b) <= 2 {
 		return true
 	}
+	if deletionCollapses(a, b) || deletionCollapses(b, a) {
+		return true
+	}
 	return len(a) >= 5 && len(b) >= 5 && names.JaroWinkler(a, b) >= 0.9
+}
+
+// deletionCollapses reports whether deleting one letter of long and
+// collapsing the doubled letters that this makes gives short. A skeleton
+// collapses doubled letters, so one slip of the pen can be two edits of the
+// skeleton: Зимин written Зиин is "zimin" against "zin", Бабаев written
+// Ббаев is "babaev" against "baev".
+func deletionCollapses(long, short string) bool {
+	if d := len(long) - len(short); d < 1 || d > 2 {
+		return false
+	}
+	var buf [64]byte
+	if len(long) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(long); i++ {
+		if i > 0 && long[i] == long[i-1] {
+			continue // the same deletion as the one before
+		}
+		w := append(append(buf[:0], long[:i]...), long[i+1:]...)
+		if string(collapseBytes(w)) == short {
+			return true
+		}
+	}
+	return false
+}
+
+// collapseBytes collapses runs of a repeated letter in place.
+func collapseBytes(w []byte) []byte {
+	if len(w) < 2 {
+		return w
+	}
+	j := 1
+	for i := 1; i < len(w); i++ {
+		if w[i] != w[j-1] {
+			w[j] = w[i]
+			j++
+		}
+	}
+	return w[:j]
+}
+
+// nameSlip reports whether the surname (field fSurname) or the first given
+// name (fGiven) of a list row and a registry record, as written, are one
+// letter apart; swapped compares the list row with its given name and
+// surname exchanged. A skeleton may turn one letter into two (я is "ia", ц
+// is "ts") or fold a doubled one: Франк written for Франя, Валерицй for
+// Валерий are one letter apart but more of the skeleton.
+func nameSlip(l, r *person.Person, field int, swapped bool) bool {
+	ls, lg, _ := nameParts(l)
+	rs, rg, _ := nameParts(r)
+	if swapped {
+		ls, lg = lg, ls
+	}
+	a, b := ls, rs
+	if field == fGiven {
+		a, b = firstWord(lg), firstWord(rg)
+	}
+	fa, fb := foldLetters(a), foldLetters(b)
+	if len(fa) < 3 || len(fb) < 3 {
+		return false
+	}
+	return within1(fa, fb)
+}
+
+func firstWord(s string) string {
+	if w := strings.Fields(s); len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
+// surnameSlip is nameSlip of the surnames.
+func surnameSlip(l, r *person.Person) bool { return nameSlip(l, r, fSurname, false) }
+
+// foldLetters lower-cases a name and folds the letters that Russian and
+// Ukrainian spell differently (е є э ё, и і ї ы й), dropping apostrophes,
+// soft signs and hyphens.
+func foldLetters(s string) []rune {
+	out := make([]rune, 0, len(s))
+	for _, r := range strings.ToLower(s) {
+		switch r {
+		case 'ё', 'є', 'э':
+			r = 'е'
+		case 'і', 'ї', 'ы', 'й', 'i':
+			r = 'и'
+		case '\'', '’', 'ʼ', '`', 'ь', 'ъ', '-', ' ':
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// within1 reports whether a and b are at most one edit apart (insertion,
+// deletion, substitution or transposition of neighbours).
+func within1(a, b []rune) bool {
+	la, lb := len(a), len(b)
+	if la-lb > 1 || lb-la > 1 {
+		return false
+	}
+	i := 0
+	for i < la && i < lb && a[i] == b[i] {
+		i++
+	}
+	if i == la && i == lb {
+		return true
+	}
+	switch {
+	case la == lb:
+		if slices.Equal(a[i+1:], b[i+1:]) {
+			return true
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && slices.Equal(a[i+2:], b[i+2:])
+	case la > lb:
+		return slices.Equal(a[i+1:], b[i:])
+	default:
+		return slices.Equal(a[i:], b[i+1:])
+	}
 }
 
 // bagDistance counts the letters that one string has and the other lacks

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
@@ -19,9 +20,14 @@ import (
 // safe for concurrent use; the registry slice given to NewIndex must not be
 // changed while the index is in use.
 type Index struct {
-	reg      []person.Person
-	recs     []prepared
-	postings []posting // sorted by key
+	reg  []person.Person
+	recs []prepared
+	// postings are the blocking keys with their records, sorted: the high
+	// bits of each word are the key's hash, the low idBits bits the
+	// record. Eight bytes a posting, and a million-record registry has
+	// some twenty million of them.
+	postings []uint64
+	idBits   uint
 
 	surCount, givenCount, patrCount map[string]int32
 	dateCount                       map[uint32]int32
@@ -30,10 +36,10 @@ type Index struct {
 	statePool sync.Pool
 }
 
-type posting struct {
-	key uint64
-	id  int32
-}
+// idBitsFor is the number of low bits that hold a record number. The key
+// keeps the rest (40 bits or more up to sixteen million records): two keys
+// that share them only bring a few more candidates to compare.
+func idBitsFor(n int) uint { return uint(max(bits.Len(uint(n)), 1)) }
 
 // Blocking key kinds, mixed into the hash so that keys of different kinds
 // never collide by construction.
@@ -47,6 +53,8 @@ const (
 	kPhonetic                 // Soundex-like surname code, an initial
 	kGivenYear                // given-name class, year of birth
 	kPhoneticGiven            // Soundex-like surname code, given-name class
+	kSurDelGiven              // surname skeleton or it less one letter, given-name class
+	kInitialDate              // first letter of the surname skeleton, date of birth
 )
 
 // keyHash is FNV-1a over the parts, finished with a 64-bit mix so that the
@@ -62,6 +70,13 @@ func (h keyHash) str(s string) keyHash {
 		h = (h ^ keyHash(s[i])) * 1099511628211
 	}
 	return (h ^ 0xff) * 1099511628211 // separator, so ("ab","c") ≠ ("a","bc")
+}
+
+func (h keyHash) bytes(s []byte) keyHash {
+	for _, c := range s {
+		h = (h ^ keyHash(c)) * 1099511628211
+	}
+	return (h ^ 0xff) * 1099511628211
 }
 
 func (h keyHash) num(v uint32) keyHash {
@@ -102,8 +117,46 @@ func prefix3(s string) string {
 	return s
 }
 
+// appendVariantKeys appends the keys of the surname skeleton and, for a
+// skeleton of four letters or more, of the skeletons it gives with one
+// letter deleted (doubled letters that this makes collapsed, as skeletons
+// do), each with the given-name class. A list row and a registry record
+// share such a key when their surnames are one deletion, insertion or
+// substitution apart: the blocking key that finds a surname typo when the
+// date of birth cannot (it is missing or wrong too). The variants are
+// hashed from a stack buffer, not made into strings: a million records
+// have eight million of them.
+func appendVariantKeys(out []uint64, sur, givenC string) []uint64 {
+	if len(sur) < 3 || len(sur) > 24 {
+		return out
+	}
+	first := len(out)
+	out = append(out, newKey(kSurDelGiven).str(sur).str(givenC).sum())
+	if len(sur) < 4 {
+		return out
+	}
+	var buf [24]byte
+	for i := 0; i < len(sur); i++ {
+		if i > 0 && sur[i] == sur[i-1] {
+			continue
+		}
+		v := collapseBytes(append(append(buf[:0], sur[:i]...), sur[i+1:]...))
+		if len(v) < 3 {
+			continue
+		}
+		k := newKey(kSurDelGiven).bytes(v).str(givenC).sum()
+		if !slices.Contains(out[first:], k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // recordKeys appends the blocking keys of a registry record.
 func recordKeys(r *prepared, out []uint64) []uint64 {
+	if r.sur != "" && r.givenC != "" {
+		out = appendVariantKeys(out, r.sur, r.givenC)
+	}
 	if r.sur != "" {
 		if r.givenC != "" {
 			out = append(out, newKey(kSurGiven).str(r.surC).str(r.givenC).sum())
@@ -133,6 +186,7 @@ func recordKeys(r *prepared, out []uint64) []uint64 {
 	if dk := dateKey(r.dob); dk != 0 {
 		if r.sur != "" {
 			out = append(out, newKey(kPrefixDate).str(prefix3(r.sur)).num(dk).sum())
+			out = append(out, newKey(kInitialDate).str(r.sur[:1]).num(dk).sum())
 		}
 		if r.givenC != "" {
 			out = append(out, newKey(kDateGiven).num(dk).str(r.givenC).sum())
@@ -147,6 +201,9 @@ func recordKeys(r *prepared, out []uint64) []uint64 {
 // queryKeys appends the keys under which a list record (in one name order)
 // looks for candidates.
 func queryKeys(q *prepared, out []uint64) []uint64 {
+	if q.sur != "" && q.givenC != "" {
+		out = appendVariantKeys(out, q.sur, q.givenC)
+	}
 	if q.sur != "" {
 		if q.givenC != "" {
 			out = append(out, newKey(kSurGiven).str(q.surC).str(q.givenC).sum())
@@ -180,6 +237,9 @@ func queryKeys(q *prepared, out []uint64) []uint64 {
 	if dk := dateKey(q.dob); dk != 0 {
 		if q.sur != "" {
 			out = append(out, newKey(kPrefixDate).str(prefix3(q.sur)).num(dk).sum())
+			// A surname with a slip after its first letter, when the given
+			// name is only an initial and so no other key finds it.
+			out = append(out, newKey(kInitialDate).str(q.sur[:1]).num(dk).sum())
 		}
 		if q.givenC != "" {
 			out = append(out, newKey(kDateGiven).num(dk).str(q.givenC).sum())
@@ -202,10 +262,17 @@ func workers(n int) int {
 func NewIndex(registry []person.Person) *Index { return newIndex(registry, 0) }
 
 func newIndex(registry []person.Person, nworkers int) *Index {
-	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1))}
+	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1)), idBits: idBitsFor(len(registry))}
+	idMask := uint64(1)<<ix.idBits - 1
 	nw := workers(nworkers)
+	// Two passes, so that the postings are held once: the first prepares
+	// the records and counts their keys per bucket (the top byte of the
+	// key), the second computes the keys again and writes each straight
+	// into its place in the one array, which is then sorted bucket by
+	// bucket. Computing a key costs less than keeping it twice.
 	type part struct {
-		postings                        []posting
+		lo, hi                          int
+		buckets                         [256]int // keys per bucket; then where the part writes next
 		surCount, givenCount, patrCount map[string]int32
 		dateCount                       map[uint32]int32
 	}
@@ -213,19 +280,16 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 	chunk := (len(registry) + nw - 1) / nw
 	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(registry))
-		if lo >= hi {
-			continue
-		}
+		p := &parts[w]
+		p.lo, p.hi = min(w*chunk, len(registry)), min((w+1)*chunk, len(registry))
 		wg.Add(1)
-		go func(p *part, lo, hi int) {
+		go func() {
 			defer wg.Done()
 			p.surCount, p.givenCount, p.patrCount = map[string]int32{}, map[string]int32{}, map[string]int32{}
 			p.dateCount = map[uint32]int32{}
-			p.postings = make([]posting, 0, (hi-lo)*10)
 			var keys []uint64
 			pp := newPreparer()
-			for i := lo; i < hi; i++ {
+			for i := p.lo; i < p.hi; i++ {
 				ix.recs[i] = pp.prepare(&registry[i])
 				r := &ix.recs[i]
 				if r.surC != "" {
@@ -242,17 +306,15 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 				}
 				keys = recordKeys(r, keys[:0])
 				for _, k := range keys {
-					p.postings = append(p.postings, posting{key: k, id: int32(i)})
+					p.buckets[k>>56]++
 				}
 			}
-		}(&parts[w], lo, hi)
+		}()
 	}
 	wg.Wait()
 
 	ix.surCount, ix.givenCount, ix.patrCount, ix.dateCount = map[string]int32{}, map[string]int32{}, map[string]int32{}, map[uint32]int32{}
-	total := 0
 	for _, p := range parts {
-		total += len(p.postings)
 		mergeCounts(ix.surCount, p.surCount)
 		mergeCounts(ix.givenCount, p.givenCount)
 		mergeCounts(ix.patrCount, p.patrCount)
@@ -260,45 +322,42 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 			ix.dateCount[k] += v
 		}
 	}
-	ix.postings = sortPostings(parts2slices(parts, func(p part) []posting { return p.postings }), total, nw)
+	var starts [257]int
+	total := 0
+	for b := 0; b < 256; b++ {
+		starts[b] = total
+		for w := range parts {
+			n := parts[w].buckets[b]
+			parts[w].buckets[b] = total
+			total += n
+		}
+	}
+	starts[256] = total
+	ix.postings = make([]uint64, total)
+	for w := range parts {
+		p := &parts[w]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var keys []uint64
+			for i := p.lo; i < p.hi; i++ {
+				keys = recordKeys(&ix.recs[i], keys[:0])
+				for _, k := range keys {
+					b := k >> 56
+					ix.postings[p.buckets[b]] = k&^idMask | uint64(i)
+					p.buckets[b]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sortBuckets(ix.postings, &starts, nw)
 	return ix
 }
 
-func parts2slices[T any](parts []T, get func(T) []posting) [][]posting {
-	out := make([][]posting, len(parts))
-	for i, p := range parts {
-		out[i] = get(p)
-	}
-	return out
-}
-
-func mergeCounts(dst, src map[string]int32) {
-	for k, v := range src {
-		dst[k] += v
-	}
-}
-
-// sortPostings distributes the postings into 256 buckets by the top byte of
-// the key (the keys are well mixed) and sorts the buckets in parallel.
-func sortPostings(parts [][]posting, total, nw int) []posting {
-	var counts [257]int
-	for _, p := range parts {
-		for _, x := range p {
-			counts[x.key>>56+1]++
-		}
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	out := make([]posting, total)
-	next := counts
-	for _, p := range parts {
-		for _, x := range p {
-			b := x.key >> 56
-			out[next[b]] = x
-			next[b]++
-		}
-	}
+// sortBuckets sorts each of the 256 buckets of postings (by the top byte of
+// the key; the keys are well mixed) in parallel.
+func sortBuckets(out []uint64, starts *[257]int, nw int) {
 	var wg sync.WaitGroup
 	var bucket atomic.Int32
 	bucket.Store(-1)
@@ -311,33 +370,34 @@ func sortPostings(parts [][]posting, total, nw int) []posting {
 				if b >= 256 {
 					return
 				}
-				s := out[counts[b]:counts[b+1]]
-				slices.SortFunc(s, func(a, b posting) int {
-					switch {
-					case a.key < b.key:
-						return -1
-					case a.key > b.key:
-						return 1
-					}
-					return int(a.id - b.id)
-				})
+				slices.Sort(out[starts[b]:starts[b+1]])
 			}
 		}()
 	}
 	wg.Wait()
-	return out
 }
 
-// lookup returns the postings of a key.
-func (ix *Index) lookup(key uint64) []posting {
+func mergeCounts(dst, src map[string]int32) {
+	for k, v := range src {
+		dst[k] += v
+	}
+}
+
+// lookup returns the postings of a key; the record of a posting is
+// p&ix.idMask().
+func (ix *Index) lookup(key uint64) []uint64 {
 	p := ix.postings
-	i := sort.Search(len(p), func(i int) bool { return p[i].key >= key })
+	lo := key &^ ix.idMask()
+	hi := lo | ix.idMask()
+	i := sort.Search(len(p), func(i int) bool { return p[i] >= lo })
 	j := i
-	for j < len(p) && p[j].key == key {
+	for j < len(p) && p[j] <= hi {
 		j++
 	}
 	return p[i:j]
 }
+
+func (ix *Index) idMask() uint64 { return uint64(1)<<ix.idBits - 1 }
 
 // Len returns the number of registry records.
 func (ix *Index) Len() int { return len(ix.recs) }
@@ -387,7 +447,7 @@ func (ix *Index) Best(p person.Person, cfg Config) Result {
 	st := ix.getState()
 	defer ix.putState(st)
 	q := st.pp.prepare(&p)
-	r := ix.best(&q, &cfg, st)
+	r := ix.best(&q, &p, &cfg, st)
 	ix.fill(&r, &p)
 	return r
 }
@@ -433,7 +493,7 @@ func (ix *Index) MatchAll(ctx context.Context, list []person.Person, cfg Config,
 					}
 				}
 				q := st.pp.prepare(&list[i])
-				r := ix.best(&q, &cfg, st)
+				r := ix.best(&q, &list[i], &cfg, st)
 				r.ListIndex = i
 				ix.fill(&r, &list[i])
 				results[i] = r
@@ -477,7 +537,10 @@ func flagShared(results []Result) {
 }
 
 // best finds and scores the candidates of one prepared list record.
-func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
+//
+// lp is the list row as written (nil when unknown), for the one check that
+// needs the letters rather than the skeleton (surnameSlip).
+func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Result {
 	res := Result{RegistryIndex: -1, Decision: DecisionNone}
 	st.gen++
 	if st.gen == 0 { // wrapped: clear the stamps
@@ -499,10 +562,12 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 		if len(ps) > maxBlock {
 			continue
 		}
+		mask := ix.idMask()
 		for _, p := range ps {
-			if st.seen[p.id] != st.gen {
-				st.seen[p.id] = st.gen
-				st.cands = append(st.cands, p.id)
+			id := int32(p & mask)
+			if st.seen[id] != st.gen {
+				st.seen[id] = st.gen
+				st.cands = append(st.cands, id)
 			}
 		}
 	}
@@ -527,6 +592,17 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 				c = c2
 			}
 		}
+		if lp != nil && c.lv[fBirthDate] != lvDisagree {
+			near := func(l level) bool { return l == lvAgree || l == lvTypo }
+			switch {
+			case c.lv[fSurname] == lvDisagree && near(c.lv[fGiven]) && nameSlip(lp, &ix.reg[id], fSurname, c.swapped):
+				c.total += w.SurnamePartial - c.w[fSurname]
+				c.lv[fSurname], c.w[fSurname] = lvTypo, w.SurnamePartial
+			case c.lv[fGiven] == lvDisagree && near(c.lv[fSurname]) && nameSlip(lp, &ix.reg[id], fGiven, c.swapped):
+				c.total += w.GivenPartial - c.w[fGiven]
+				c.lv[fGiven], c.w[fGiven] = lvTypo, w.GivenPartial
+			}
+		}
 		l := c.total + logPrior
 		if l > ref {
 			sum = sum*math.Exp2(ref-l) + 1
@@ -538,8 +614,14 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 	}
 	// score = 2^(l-ref) / (2^(logNone-ref) + sum)
 	denom := math.Exp2(logNone-ref) + sum
+	plausible := Rule("")
 	for _, t := range st.top {
-		res.Candidates = append(res.Candidates, Candidate{RegistryIndex: int(t.id), Score: math.Exp2(t.cmp.total+logPrior-ref) / denom})
+		rule := t.cmp.rule()
+		if plausible == "" {
+			plausible = rule
+		}
+		res.Candidates = append(res.Candidates, Candidate{RegistryIndex: int(t.id), Score: math.Exp2(t.cmp.total+logPrior-ref) / denom,
+			Reasons: t.cmp.reasons(rule), Rule: rule})
 	}
 	b := st.top[0]
 	res.Score = res.Candidates[0].Score
@@ -553,6 +635,8 @@ func (ix *Index) best(q *prepared, cfg *Config, st *state) Result {
 		res.Decision = DecisionMatch
 	case res.Score >= cfg.ReviewThreshold:
 		res.Decision = DecisionReview
+	case plausible != "":
+		res.Decision, res.Rule = DecisionReview, plausible
 	}
 	if res.Decision != DecisionNone {
 		res.RegistryIndex = int(b.id)

@@ -30,6 +30,23 @@
 // fewer than one in a thousand rows scoring 0.9 or more was a wrong match.
 // A decision of review is never a match; it asks a person to look.
 //
+// # Review rules
+//
+// A score is a probability under the model, and in a registry of a million
+// with its namesakes a true pair can score low for reasons the model rightly
+// cannot resolve: the list lacks the date of birth and two records carry the
+// same full name, or a slip in the surname meets a date one digit off. Such
+// a row must still be shown to a person, because a record no reviewer sees
+// is a family never told. So a row whose candidates (the best three) include
+// one that meets a Rule — the full name agreeing as far as both sides give
+// it, with at most one slip and no disagreeing date (RuleFullName); surname
+// and given name within a slip with a date of birth that agrees, also
+// swapped or one digit off (RuleNamesBirthDate); an agreeing service number
+// (RuleServiceNumber) — goes at least to review, whatever its score. Every
+// candidate carries reason codes ("surname:typo", "birth_date:one_digit",
+// "rule:full_name") for the reader's language to word. None is left only
+// for rows with no plausible candidate.
+//
 // # Calibration
 //
 // DefaultWeights were set with data from package gen, whose noise model is
@@ -52,8 +69,9 @@
 //     units evenly, but a real unit holds hundreds of people, and the other
 //     side records rank and unit in its own terms.
 //
-// The thresholds (match ≥ 0.9, review ≥ 0.5) keep precision above 0.99 at
-// the match threshold on that data, and Config.PriorPresent is 0.5, not
+// The thresholds (match ≥ 0.9, review ≥ 0.5) keep precision above 0.999 at
+// the match threshold on that data and on the variant (gen.Variant) that the
+// weights were not calibrated on, and Config.PriorPresent is 0.5, not
 // the generator's 0.85, so as not to assume that a list is mostly known.
 // No weights are estimated from the data being matched (there is no EM
 // step): the command line uses these defaults, which keeps results
@@ -68,9 +86,13 @@
 // in either order; that date with the given-name class; a Soundex-like code
 // of the surname with the given-name class, or with an initial when only
 // that is known; the given-name class with the year of birth for partial
-// dates), each tried in both name orders, and compares only those. The
-// index is a single sorted array of 64-bit key hashes, 16 bytes per key and
-// about ten keys per record; building it and matching run on all cores.
+// dates; the surname skeleton and each skeleton one letter shorter with the
+// given-name class, which finds a surname slip when the date cannot; the
+// first letter of the surname with the date), each tried in both name
+// orders, and compares only those. The index is a single sorted array of
+// 64-bit words, the key's hash in the high bits and the record in the low
+// ones, eight bytes per key and about eighteen keys per record; building it
+// and matching run on all cores.
 package matching
 
 import (
@@ -115,7 +137,41 @@ type FieldComparison struct {
 type Candidate struct {
 	RegistryIndex int
 	Score         float64
+	// Reasons say why, as codes for the reader's language to word: one
+	// "field:outcome" per field known on both sides ("surname:typo",
+	// "birth_date:day_month_swapped", "given:agree"), "name_order_swapped"
+	// when the row fits only with given name and surname exchanged, and
+	// "rule:<Rule>" when the candidate is plausible by a review rule.
+	Reasons []string
+	// Rule is the review rule the candidate meets, or "".
+	Rule Rule
 }
+
+// Rule names a kind of agreement that makes a candidate plausible whatever
+// its score: a row with such a candidate is never left at none, because a
+// person whose record no reviewer sees is a family never told. The score
+// still decides between match and review.
+type Rule string
+
+// The review rules.
+const (
+	// RuleFullName: every name part that both sides give agrees (in any
+	// script or language), or is an initial that fits, but for at most one
+	// slip of the pen (a typo, a letter left out); the surname is given on
+	// both sides and the given name too, at least as an initial of an
+	// agreeing surname. The date of birth, if both give it, does not
+	// disagree. A person whose date of birth the list lacks scores low
+	// against a registry with namesakes, and only a reviewer can tell them
+	// apart.
+	RuleFullName Rule = "full_name"
+	// RuleNamesBirthDate: surname and given name each agree or are one
+	// slip apart (the given name may be an initial that fits), and the date
+	// of birth agrees, also with day and month swapped or one digit
+	// differing.
+	RuleNamesBirthDate Rule = "names_birth_date"
+	// RuleServiceNumber: the service number agrees.
+	RuleServiceNumber Rule = "service_number"
+)
 
 // Result is the outcome for one list row.
 type Result struct {
@@ -130,8 +186,12 @@ type Result struct {
 	// Fields compares the list row with its best candidate (even when the
 	// decision is none); empty when there was no candidate at all.
 	Fields []FieldComparison
-	// Candidates are the best registry rows, best first, at most three.
+	// Candidates are the best registry rows, best first, at most three,
+	// each with its reasons.
 	Candidates []Candidate
+	// Rule is set when the decision is review only because a candidate
+	// meets a review rule (its score alone would have been none).
+	Rule Rule
 	// NameOrderSwapped is set when the list row fits the best candidate with
 	// its given name and surname exchanged.
 	NameOrderSwapped bool
@@ -160,6 +220,9 @@ func (r Result) Describe(rowName func(list bool, index int) string, explain bool
 	}
 	if r.Decision == DecisionNone && len(r.Candidates) > 0 {
 		parts = append(parts, fmt.Sprintf("best candidate registry row %s scores %.4f", rowName(false, r.Candidates[0].RegistryIndex), r.Candidates[0].Score))
+	}
+	if r.Rule != "" {
+		parts = append(parts, "review rule "+string(r.Rule))
 	}
 	if r.NameOrderSwapped {
 		parts = append(parts, "given name and surname swapped")

@@ -2,12 +2,15 @@ package matching
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"parley/internal/matching/gen"
+	"parley/internal/names"
 	"parley/internal/person"
 )
 
@@ -291,6 +294,107 @@ func BenchmarkMatch10kx100k(b *testing.B) {
 	for b.Loop() {
 		if _, err := Match(context.Background(), d.List, d.Registry, DefaultConfig(), nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestHardCasesSurfaced reads testdata/hard_cases.json: rows whose record
+// scores too low for a match (a missing date of birth among namesakes, a
+// swapped or one-digit date, a one-letter slip in the surname) must go at
+// least to review, with the right registry row as the best candidate and
+// reason codes for every candidate shown.
+func TestHardCasesSurfaced(t *testing.T) {
+	b, err := os.ReadFile("testdata/hard_cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx struct {
+		Cases []struct {
+			Name     string          `json:"name"`
+			Registry []person.Person `json:"registry"`
+			List     person.Person   `json:"list"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		t.Fatal(err)
+	}
+	if len(fx.Cases) < 5 {
+		t.Fatalf("only %d cases read", len(fx.Cases))
+	}
+	for _, c := range fx.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			reg, first := registryWith(c.Registry...)
+			ix := NewIndex(reg)
+			r := ix.Best(c.List, DefaultConfig())
+			if r.Decision == DecisionNone {
+				t.Fatalf("decision none (score %.3f): %s", r.Score, r.Reason())
+			}
+			if r.RegistryIndex != first {
+				t.Fatalf("best candidate %d, want %d: %s", r.RegistryIndex, first, r.Reason())
+			}
+			if r.Decision == DecisionReview && r.Score < DefaultConfig().ReviewThreshold && r.Rule == "" {
+				t.Errorf("review below the threshold without a rule")
+			}
+			if len(r.Candidates) == 0 || len(r.Candidates) > 3 {
+				t.Fatalf("%d candidates", len(r.Candidates))
+			}
+			for _, cand := range r.Candidates {
+				if len(cand.Reasons) == 0 {
+					t.Errorf("candidate %d has no reason codes", cand.RegistryIndex)
+				}
+				for _, code := range cand.Reasons {
+					if strings.ContainsAny(code, " ;") {
+						t.Errorf("reason %q is not a code", code)
+					}
+				}
+			}
+			t.Logf("%s score %.3f rule %q reasons %v", r.Decision, r.Score, r.Rule, r.Candidates[0].Reasons)
+
+			// In a registry of a million with more namesakes the same row
+			// scores far lower; the rules must carry it on their own.
+			strict := DefaultConfig()
+			strict.MatchThreshold, strict.ReviewThreshold = 1, 1
+			if r := ix.Best(c.List, strict); r.Decision == DecisionNone || (r.Decision == DecisionReview && r.Rule == "") || r.RegistryIndex != first {
+				t.Errorf("with thresholds of 1: decision %s rule %q best %d, want review of %d by a rule", r.Decision, r.Rule, r.RegistryIndex, first)
+			}
+		})
+	}
+}
+
+// Without a plausible candidate a row stays at none: a stranger whose
+// names share nothing with the registry must not fill the review queue.
+func TestImplausibleStaysNone(t *testing.T) {
+	ix, _ := targetIndex()
+	for _, p := range []person.Person{
+		{Surname: "Квітчастий", GivenNames: "Еммануїл", Patronymic: "Ферапонтович", BirthDate: date(1950, 1, 1)},
+		{Surname: "Шевченко", GivenNames: "Сергій", Patronymic: "Миколайович", BirthDate: date(1970, 12, 28)}, // a namesake born 20 years apart
+	} {
+		if r := ix.Best(p, DefaultConfig()); r.Decision != DecisionNone {
+			t.Errorf("%s %s: decision %s (rule %q): %s", p.Surname, p.BirthDate, r.Decision, r.Rule, r.Reason())
+		}
+	}
+}
+
+func TestSurnameSlips(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"Зиин", "Зимин", true}, {"Ббаев", "Бабаєв", true}, {"Зиин", "Зімін", true}, {"Зиин", "Зуев", false}, {"Шевченко", "Шевчук", false},
+	} {
+		ka, kb := names.KeyJoined(c.a), names.KeyJoined(c.b)
+		if got := typoLike(ka, kb); got != c.want {
+			t.Errorf("typoLike(%s %s, %s %s) = %v", c.a, ka, c.b, kb, got)
+		}
+	}
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"Франк", "Франя", true}, {"Зиин", "Зімін", true}, {"Зиин", "Зуев", false}, {"ОЛЕЙНИК", "Олійник", true}, {"Коваль", "Ковальчук", false},
+	} {
+		if got := surnameSlip(&person.Person{Surname: c.a}, &person.Person{Surname: c.b}); got != c.want {
+			t.Errorf("surnameSlip(%s, %s) = %v", c.a, c.b, got)
 		}
 	}
 }

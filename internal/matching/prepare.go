@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -58,6 +59,21 @@ func nameParts(p *person.Person) (sur, given, patr string) {
 	if patr == "" {
 		patr = strings.TrimSpace(p.PatronymicLatin)
 	}
+	if given != "" && allInitials(splitWords(sur)) {
+		// Initials in the surname column and the surname among the given
+		// names ("С. Я." | "Пастушенко", "В." | "Хемінгуей К."): a surname is
+		// never an initial, so the names are put back in their columns.
+		inits, words := splitWords(sur), splitWords(given)
+		if i := slices.IndexFunc(words, func(w string) bool { return !isInitialWord(w) }); i >= 0 {
+			rest := append(slices.Clone(words[:i]), words[i+1:]...)
+			sur = words[i]
+			all := append(inits, rest...)
+			given = all[0]
+			if patr == "" && len(all) > 1 {
+				patr = all[1]
+			}
+		}
+	}
 	if given == "" && patr == "" {
 		if w := splitWords(sur); len(w) >= 2 && len(w) <= 4 {
 			sur = w[0]
@@ -74,6 +90,18 @@ func nameParts(p *person.Person) (sur, given, patr string) {
 		}
 	}
 	return sur, given, patr
+}
+
+func allInitials(words []string) bool {
+	if len(words) == 0 || len(words) > 2 {
+		return false
+	}
+	for _, w := range words {
+		if !isInitialWord(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitWords splits on spaces and after the dot of an initial ("С.М." →

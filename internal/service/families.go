@@ -79,9 +79,8 @@ func (s *Service) RegisterInquiry(ctx context.Context, req families.Request, opt
 	if dup, err := s.duplicate(ctx, q.DedupKey); err != nil || dup != nil {
 		return dup, err
 	}
-	// Hash before the transaction: it takes tens of milliseconds.
 	secret := families.NewSecret()
-	if q.SecretHash, err = families.HashSecret(secret); err != nil {
+	if q.SecretHash, err = s.hashFamilySecret(secret); err != nil {
 		return nil, err
 	}
 	// Officers compare the inquiry with lists in either script: add the
@@ -138,14 +137,16 @@ func (s *Service) duplicate(ctx context.Context, key string) (*Registration, err
 }
 
 // InquiryStatus returns what a family may see about its inquiry: one
-// indexed look-up of the reference and one argon2id verification. An
-// unknown reference costs the same verification, so that the answer time
-// does not tell it from a wrong secret. Rate limits are the caller's (the
+// indexed look-up of the reference and one keyed check of the secret
+// (families.CheckSecret; a hash still in the old argon2id form is replaced
+// by a keyed one once the right secret is given). An unknown reference
+// costs the same check, so that the answer time does not tell it from a
+// wrong secret. Rate limits are the caller's (the
 // web front limits per client address and per reference).
 func (s *Service) InquiryStatus(ctx context.Context, reference, secret string) (*families.PublicStatus, error) {
 	ref, err := families.NormalizeReference(reference)
 	if err != nil {
-		families.SpendVerification(secret)
+		families.SpendCheck(s.familyKey, secret)
 		return nil, ErrNotRecognised
 	}
 	var q *families.Inquiry
@@ -154,14 +155,18 @@ func (s *Service) InquiryStatus(ctx context.Context, reference, secret string) (
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !strings.HasPrefix(q.SecretHash, "$")) {
-		families.SpendVerification(secret)
+		families.SpendCheck(s.familyKey, secret)
 		return nil, ErrNotRecognised
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !families.VerifySecret(q.SecretHash, secret) {
-		if q.NewSecretHash == "" || !families.VerifySecret(q.NewSecretHash, secret) {
+	ok, upgrade := families.CheckSecret(s.familyKey, q.SecretHash, secret)
+	if upgrade {
+		s.upgradeSecretHash(ctx, q.ID, q.SecretHash, secret)
+	}
+	if !ok {
+		if ok, _ := families.CheckSecret(s.familyKey, q.NewSecretHash, secret); q.NewSecretHash == "" || !ok {
 			return nil, ErrNotRecognised
 		}
 		// The family used the replacement secret: from now on it is the
@@ -172,6 +177,30 @@ func (s *Service) InquiryStatus(ctx context.Context, reference, secret string) (
 	}
 	st := q.Public()
 	return &st, nil
+}
+
+// hashFamilySecret returns what is stored of a family secret: its keyed
+// hash, or an argon2id hash when the service has no key (a store without a
+// data directory).
+func (s *Service) hashFamilySecret(secret string) (string, error) {
+	if len(s.familyKey) == 0 {
+		return families.HashSecret(secret)
+	}
+	return families.HashSecretKeyed(s.familyKey, secret)
+}
+
+// upgradeSecretHash replaces an argon2id hash, just verified, by the keyed
+// hash of the same secret. It changes how the secret is stored, not what
+// the family can do, so it is not an event of the log; failing, it only
+// leaves the slower hash for the next look-up.
+func (s *Service) upgradeSecretHash(ctx context.Context, id, old, secret string) {
+	h, err := families.HashSecretKeyed(s.familyKey, secret)
+	if err == nil {
+		err = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.ReplaceInquirySecretHash(ctx, id, old, h) })
+	}
+	if err != nil {
+		s.Logger.Warn("family secret hash not upgraded", "inquiry", id, "err", err)
+	}
 }
 
 // NewSecretInterval is the least time between two replacement secrets of
@@ -204,7 +233,7 @@ func (s *Service) RequestNewSecret(ctx context.Context, reference string) error 
 		return nil
 	}
 	secret := families.NewSecret()
-	hash, err := families.HashSecret(secret)
+	hash, err := s.hashFamilySecret(secret)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"parley/internal/category"
+	"parley/internal/families"
 	"parley/internal/ledger"
 	"parley/internal/lists"
 	"parley/internal/store"
@@ -40,6 +41,10 @@ type Service struct {
 	// requests read it: an atomic pointer keeps that race-free.
 	catalogue     atomic.Pointer[category.Catalogue]
 	handOverHooks []func(ctx context.Context, l *lists.List)
+
+	// familyKey checks family secrets (families.CheckSecret); nil for a
+	// store without a data directory, which then hashes them with argon2id.
+	familyKey families.SecretKey
 }
 
 // New wraps an open store.
@@ -50,6 +55,13 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 	s := &Service{DB: db, Logger: logger, Now: time.Now}
 	if err := s.reloadCatalogue(ctx); err != nil {
 		return nil, err
+	}
+	if dir := db.DataDir(); dir != "" {
+		key, err := loadFamilyKey(dir)
+		if err != nil {
+			return nil, err
+		}
+		s.familyKey = key
 	}
 	return s, nil
 }

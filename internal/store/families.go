@@ -202,6 +202,16 @@ func (tx *Tx) PromoteInquirySecret(ctx context.Context, id, hash string) error {
 	return nil
 }
 
+// ReplaceInquirySecretHash stores another hash of the same secret (a keyed
+// hash in place of an argon2id one), unless the hash changed meanwhile.
+func (tx *Tx) ReplaceInquirySecretHash(ctx context.Context, id, old, hash string) error {
+	_, err := tx.Exec(ctx, `UPDATE inquiries SET secret_hash = ? WHERE id = ? AND secret_hash = ?`, hash, id, old)
+	if err != nil {
+		return fmt.Errorf("update inquiry %s: %w", id, err)
+	}
+	return nil
+}
+
 const linkColumns = `id, inquiry_id, list_id, row_no, party, score, decision, reason, state, created_at, decided_by, decided_at, note`
 
 func scanLink(scan func(...any) error) (*families.Link, error) {

@@ -43,6 +43,12 @@
 // (romanized by the national system). GOST 7.79 System B is not used: it is
 // a bibliographic system that personal documents do not carry.
 //
+// Variant returns a configuration the matching weights were not calibrated
+// on (VariantNoise: other rates of every kind of noise; 5% of the registry
+// namesakes of another record; 1% of it a second record of a person already
+// in it, in Latin only, without a date of birth or with a slip in the
+// surname). Data.Same tells whether two registry rows are the same person.
+//
 // No two records of the registry, and no two rows of the list, are the same
 // entry by person.IdentityKey (a clash is drawn again), because list readers
 // reject exact duplicates.
@@ -78,6 +84,32 @@ type Noise struct {
 	RegistryLookAlike, RegistryLatinOnly float64
 }
 
+// VariantNoise returns other rates, for checking matching on data that its
+// weights were not calibrated on: more Russian forms and fewer Ukrainian
+// ones, twice the typos, more missing dates of birth and patronymics, more
+// initials and swapped names, day/month swaps and wrong digits twice as
+// often, service numbers mostly dropped, and a registry with more Latin-only
+// and look-alike records.
+func VariantNoise() Noise {
+	return Noise{
+		Russian: 0.75, Latin: 0.15, Yo: 0.3,
+		Typo: 0.20, LookAlike: 0.06, Caps: 0.25,
+		MissingPatronymic: 0.20, Initials: 0.08, Swapped: 0.05,
+		MissingDOB: 0.10, YearOnly: 0.05, DaySwap: 0.06, DOBDigit: 0.05,
+		ServiceDropped: 0.85, ServiceTypo: 0.02,
+		Unit: 0.2, Rank: 0.4, Sex: 0.3,
+		RegistryLookAlike: 0.03, RegistryLatinOnly: 0.05,
+	}
+}
+
+// Variant returns the configuration of the variant data set: VariantNoise,
+// 5% of registry records namesakes of another (same surname, given name and
+// patronymic, another date of birth), and 1% of registry records a second
+// record of a person already in it.
+func Variant(registry, list int, seed uint64) Config {
+	return Config{Registry: registry, List: list, Seed: seed, Noise: VariantNoise(), Namesakes: 0.05, Duplicates: 0.01}
+}
+
 // DefaultNoise returns the rates documented in the package comment.
 func DefaultNoise() Noise {
 	return Noise{
@@ -98,6 +130,15 @@ type Config struct {
 	Present  float64 // share of list rows that are in the registry (default 0.85 when 0)
 	Seed     uint64
 	Noise    Noise
+	// Namesakes is the share of registry records drawn as a namesake of an
+	// earlier record: the same surname, given name and patronymic, another
+	// date of birth, service number and unit.
+	Namesakes float64
+	// Duplicates is the share of registry records that are a second record
+	// of a person already in the registry, written differently (in Latin
+	// only, without the date of birth, or with a slip in the surname), as
+	// registries fed from several sources hold them.
+	Duplicates float64
 }
 
 // Data is a generated registry, list and the answer.
@@ -110,6 +151,27 @@ type Data struct {
 	// Applied names the noise applied to each list row ("russian",
 	// "typo:surname", "dob:swap", …), for analysing errors.
 	Applied [][]string
+	// DuplicateOf maps a registry record that is a second record of a
+	// person to the first one (see Config.Duplicates): a list row matched
+	// to either is matched right.
+	DuplicateOf map[int]int
+}
+
+// Same reports whether registry rows a and b are the same person.
+func (d *Data) Same(a, b int) bool {
+	if a == b {
+		return true
+	}
+	if a < 0 || b < 0 {
+		return false
+	}
+	if o, ok := d.DuplicateOf[a]; ok {
+		a = o
+	}
+	if o, ok := d.DuplicateOf[b]; ok {
+		b = o
+	}
+	return a == b
 }
 
 type weighted struct {
@@ -307,6 +369,32 @@ func (g *generator) newPerson() person.Person {
 	return p
 }
 
+// duplicate writes a second registry record of a person: in Latin only,
+// without the date of birth and service number, or with a slip in the
+// surname.
+func (g *generator) duplicate(p person.Person) person.Person {
+	switch g.r.IntN(3) {
+	case 0:
+		if p.Surname != "" {
+			p.SurnameLatin = translit.Romanize(translit.UA2010, p.Surname)
+			p.GivenNamesLatin = translit.Romanize(translit.UA2010, p.GivenNames)
+			p.PatronymicLatin = translit.Romanize(translit.UA2010, p.Patronymic)
+			p.Surname, p.GivenNames, p.Patronymic = "", "", ""
+			return p
+		}
+		fallthrough
+	case 1:
+		p.BirthDate, p.ServiceNumber = person.Date{}, ""
+	default:
+		if p.Surname != "" {
+			p.Surname = g.typo(p.Surname)
+		} else {
+			p.SurnameLatin = g.typo(p.SurnameLatin)
+		}
+	}
+	return p
+}
+
 func absf(x float64) float64 {
 	if x < 0 {
 		return -x
@@ -383,12 +471,48 @@ func Generate(cfg Config) (*Data, error) {
 			}
 		}
 	}
-	d := &Data{Registry: make([]person.Person, cfg.Registry)}
+	d := &Data{Registry: make([]person.Person, cfg.Registry), DuplicateOf: map[int]int{}}
 	for i := range d.Registry {
+		x := 1.0
+		if cfg.Duplicates+cfg.Namesakes > 0 { // the default data stay as they were
+			x = g.r.Float64()
+		}
+		switch {
+		case i > 0 && x < cfg.Duplicates:
+			o := g.r.IntN(i)
+			if _, dup := d.DuplicateOf[o]; dup {
+				o = d.DuplicateOf[o]
+			}
+			p := g.duplicate(d.Registry[o])
+			if k := p.IdentityKey(); !keys[k] {
+				keys[k] = true
+				d.Registry[i], d.DuplicateOf[i] = p, o
+				continue
+			}
+		case i > 0 && x < cfg.Duplicates+cfg.Namesakes:
+			o := d.Registry[g.r.IntN(i)]
+			p := g.newPerson()
+			if o.Surname != "" && p.Surname != "" && o.Sex == p.Sex {
+				p.Surname, p.GivenNames, p.Patronymic = o.Surname, o.GivenNames, o.Patronymic
+				if k := p.IdentityKey(); !keys[k] {
+					keys[k] = true
+					d.Registry[i] = p
+					continue
+				}
+			}
+		}
 		d.Registry[i] = fresh()
 	}
 	// Present rows: distinct registry records; absent rows: new persons.
-	picked := g.r.Perm(cfg.Registry)[:present]
+	var picked []int
+	for _, i := range g.r.Perm(cfg.Registry) {
+		if len(picked) == present {
+			break
+		}
+		if _, dup := d.DuplicateOf[i]; !dup { // the list draws first records
+			picked = append(picked, i)
+		}
+	}
 	type src struct {
 		p   person.Person
 		idx int

@@ -116,3 +116,52 @@ func TestRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestVariantNamesakesAndDuplicates(t *testing.T) {
+	d, err := Generate(Variant(20000, 2000, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.DuplicateOf); n < 100 || n > 300 {
+		t.Errorf("%d duplicate records in 20,000, want about 1%%", n)
+	}
+	for dup, orig := range d.DuplicateOf {
+		if orig >= dup || orig < 0 {
+			t.Fatalf("duplicate %d points at %d", dup, orig)
+		}
+		if _, chained := d.DuplicateOf[orig]; chained {
+			t.Errorf("duplicate %d points at another duplicate %d", dup, orig)
+		}
+		if !d.Same(dup, orig) || !d.Same(orig, dup) || d.Same(dup, -1) {
+			t.Errorf("Same(%d, %d) wrong", dup, orig)
+		}
+		if a, b := d.Registry[dup], d.Registry[orig]; a.IdentityKey() == b.IdentityKey() {
+			t.Errorf("duplicate %d is an exact copy", dup)
+		}
+	}
+	for i, tr := range d.Truth {
+		if _, dup := d.DuplicateOf[tr]; dup {
+			t.Errorf("list row %d drawn from the duplicate %d", i, tr)
+		}
+	}
+	full := map[string]int{}
+	for _, p := range d.Registry {
+		if p.Surname != "" {
+			full[p.Surname+" "+p.GivenNames+" "+p.Patronymic]++
+		}
+	}
+	namesakes := 0
+	for _, n := range full {
+		if n > 1 {
+			namesakes += n
+		}
+	}
+	if namesakes < 1000 {
+		t.Errorf("%d records share a full name with another, want at least the 5%% drawn as namesakes", namesakes)
+	}
+	// The default configuration is unchanged by the variant's options.
+	a, _ := Generate(Config{Registry: 500, List: 100, Seed: 3, Noise: DefaultNoise()})
+	if len(a.DuplicateOf) != 0 {
+		t.Errorf("default data have %d duplicates", len(a.DuplicateOf))
+	}
+}
