@@ -42,7 +42,7 @@ type logQ struct {
 	d Dialect
 }
 
-func (tx *Tx) lq() logQ { return logQ{tx.tx, tx.dialect} }
+func (tx *Tx) lq() logQ { return logQ{tx.q(), tx.dialect} }
 func (db *DB) lq() logQ { return logQ{db.sql, db.dialect} }
 
 func (l logQ) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
