@@ -95,7 +95,7 @@ func runLogCheckpoint(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	cp, err := l.Checkpoint(ctx, db)
+	cp, err := l.IssueCheckpoint(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func runLogReceipt(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	r, err := l.Receipt(ctx, db, pos[0])
+	r, err := l.IssueReceipt(ctx, db, pos[0])
 	if err != nil {
 		return err
 	}
