@@ -71,6 +71,9 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 		}
 		fmt.Fprintf(a.Stderr, "parley: NOT READY, refusing state changes: %v\n", err)
 	}
+	if d, err := s.DB.Durability(ctx); err == nil {
+		logger.Info("database durability", "backend", s.DB.Dialect().String(), "setting", d.String(), "flushed", d.Flushed())
+	}
 	tls := o.TLSCert != ""
 	srv, err := web.New(s, web.Options{
 		BaseURL:    o.BaseURL,
