@@ -380,6 +380,17 @@ func (l *Log) Cosign(ctx context.Context, st CosignStorage, party string, w Witn
 		return nil, fmt.Errorf("read latest checkpoint: %w", err)
 	}
 	size := row.Size
+	// The checkpoint leaves the server here, to a witness that may be
+	// another party's: record it first, like any checkpoint served.
+	if is, ok := st.(IssueStorage); ok {
+		cp, err := ParseCheckpoint(row.Note)
+		if err != nil {
+			return nil, fmt.Errorf("stored checkpoint %d: %w", size, err)
+		}
+		if err := l.recordCheckpoint(ctx, is, cp); err != nil {
+			return nil, err
+		}
+	}
 	old, err := st.LastCosignedSize(ctx, wk.name)
 	if err != nil {
 		return nil, err
