@@ -25,6 +25,11 @@ func (s *Service) CheckLog(ctx context.Context) error {
 		return nil
 	}
 	err := s.Ledger.CheckStored(ctx, s.DB)
+	if err == nil {
+		// Checked: the smaller issued checkpoints are prefixes of the
+		// largest one and need not be checked again one by one.
+		return s.DB.PruneIssuedCheckpoints(ctx)
+	}
 	var bad *ledger.InconsistentError
 	if errors.As(err, &bad) {
 		s.halted.Store(&err)

@@ -569,3 +569,20 @@ func (db *DB) IssuedRows(ctx context.Context) ([]ledger.IssuedRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// PruneIssuedCheckpoints forgets the issued checkpoints below the largest
+// one. Call it only right after the stored log passed its consistency
+// check (ledger.Log.CheckStored): the tree then agrees with all of them,
+// so a tree that still agrees with the largest one later also agrees with
+// every smaller one (they are its prefixes), and the start-up check need
+// not recompute a root for every size ever served.
+func (db *DB) PruneIssuedCheckpoints(ctx context.Context) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM log_issued WHERE kind = 'checkpoint'
+			AND size < (SELECT MAX(size) FROM log_issued WHERE kind = 'checkpoint')`)
+		if err != nil {
+			return fmt.Errorf("prune issued checkpoints: %w", err)
+		}
+		return nil
+	})
+}
