@@ -65,7 +65,8 @@ func serveInProcess(t *testing.T, g []string) (base string, stop func() (int, st
 // stored log back below them (as a lost tail or an old backup would), and
 // checks that the server, restarted, says so: /readyz fails with the
 // reason, state changes and new checkpoints and receipts are refused, and
-// reading still works.
+// reading still works; the log commands that hand out checkpoints and
+// receipts refuse too.
 func TestServeRefusesTruncatedLog(t *testing.T) {
 	cheapHashing(t)
 	g := initDir(t, "")
@@ -152,8 +153,16 @@ func TestServeRefusesTruncatedLog(t *testing.T) {
 	if code, _ := call(base, "GET", "/api/v1/lists/"+id+"/receipt"); code != http.StatusServiceUnavailable {
 		t.Errorf("receipt after truncation: %d", code)
 	}
+	if code, _ := call(base, "GET", "/api/v1/log"); code != http.StatusServiceUnavailable {
+		t.Errorf("log state after truncation: %d", code)
+	}
 	if code, body := call(base, "GET", "/api/v1/me"); code != 200 {
 		t.Errorf("reading after truncation: %d %s", code, body)
+	}
+	for _, cmd := range [][]string{{"log", "checkpoint"}, {"log", "receipt", id}, {"log", "cosign"}} {
+		if code, _, errs := run(t, append(g, cmd...)...); code == 0 || !strings.Contains(errs, "beyond the stored tree") {
+			t.Errorf("%s after truncation: exit %d: %s", strings.Join(cmd, " "), code, errs)
+		}
 	}
 	code, logs := stop()
 	if code != 0 || !strings.Contains(logs, "NOT READY") {

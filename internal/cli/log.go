@@ -95,6 +95,9 @@ func runLogCheckpoint(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := l.CheckStored(ctx, db); err != nil {
+		return fmt.Errorf("refusing to hand out a checkpoint: %w", err)
+	}
 	cp, err := l.IssueCheckpoint(ctx, db)
 	if err != nil {
 		return err
@@ -123,6 +126,9 @@ func runLogReceipt(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := l.CheckStored(ctx, db); err != nil {
+		return fmt.Errorf("refusing to issue a receipt: %w", err)
+	}
 	r, err := l.IssueReceipt(ctx, db, pos[0])
 	if err != nil {
 		return err
@@ -209,6 +215,9 @@ func runLogCosign(ctx context.Context, a *App, args []string) error {
 	parties := l.Parties()
 	if *party != "" {
 		parties = []string{*party}
+	}
+	if err := l.CheckStored(ctx, db); err != nil {
+		return fmt.Errorf("refusing to have a checkpoint cosigned: %w", err)
 	}
 	failed := false
 	for _, p := range parties {

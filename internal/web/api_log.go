@@ -71,6 +71,10 @@ func (s *Server) logState(ctx context.Context) (*logState, error) {
 	if lg == nil {
 		return nil, errNoLog
 	}
+	// A halted log hands out no checkpoint (see service.CheckLog).
+	if err := s.svc.Halted(); err != nil {
+		return nil, err
+	}
 	cp, err := lg.IssueCheckpoint(ctx, s.svc.DB)
 	if err != nil {
 		return nil, fmt.Errorf("log checkpoint: %w", err)
