@@ -95,7 +95,10 @@ func runLogCheckpoint(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	cp, err := l.Checkpoint(ctx, db)
+	if err := l.CheckStored(ctx, db); err != nil {
+		return fmt.Errorf("refusing to hand out a checkpoint: %w", err)
+	}
+	cp, err := l.IssueCheckpoint(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,10 @@ func runLogReceipt(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	r, err := l.Receipt(ctx, db, pos[0])
+	if err := l.CheckStored(ctx, db); err != nil {
+		return fmt.Errorf("refusing to issue a receipt: %w", err)
+	}
+	r, err := l.IssueReceipt(ctx, db, pos[0])
 	if err != nil {
 		return err
 	}
@@ -211,6 +217,9 @@ func runLogCosign(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := l.CheckStored(ctx, db); err != nil {
+		return fmt.Errorf("refusing to have a checkpoint cosigned: %w", err)
+	}
 	failed := false
 	var parties []string
 	if *party != "" {

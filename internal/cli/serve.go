@@ -64,6 +64,20 @@ func runServe(ctx context.Context, a *App, args []string) error {
 func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, mount func(*web.Server) error) error {
 	logger := slog.New(slog.NewJSONHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s.Logger = logger
+	// A log that lost entries it had already signed or receipted (a crash
+	// on a disk that lied about flushing, a restore from an old backup)
+	// must not append new ones at the same indexes: the server then still
+	// starts, so that people can read what is stored, but /readyz fails
+	// with the reason and every state change is refused.
+	if err := s.CheckLog(ctx); err != nil {
+		if s.Halted() == nil {
+			return fmt.Errorf("check the stored log: %w", err)
+		}
+		fmt.Fprintf(a.Stderr, "parley: NOT READY, refusing state changes: %v\n", err)
+	}
+	if d, err := s.DB.Durability(ctx); err == nil {
+		logger.Info("database durability", "backend", s.DB.Dialect().String(), "setting", d.String(), "flushed", d.Flushed())
+	}
 	tls := o.TLSCert != ""
 	srv, err := web.New(s, web.Options{
 		BaseURL:    o.BaseURL,

@@ -185,6 +185,17 @@ type pushResult struct {
 func (l *Log) push(ctx context.Context, st CosignStorage, row CheckpointRow, primary Cosigner, accept []Cosigner, w WitnessClient) (pushResult, error) {
 	var res pushResult
 	size := row.Size
+	// The checkpoint leaves the server here, to a witness that may be
+	// another party's: record it first, like any checkpoint served.
+	if is, ok := st.(IssueStorage); ok {
+		cp, err := ParseCheckpoint(row.Note)
+		if err != nil {
+			return res, fmt.Errorf("stored checkpoint %d: %w", size, err)
+		}
+		if err := l.recordCheckpoint(ctx, is, cp); err != nil {
+			return res, err
+		}
+	}
 	old, err := st.LastCosignedSize(ctx, primary.KeyName)
 	if err != nil {
 		return res, err

@@ -126,6 +126,7 @@ type Log struct {
 	vkey      string
 	witnesses map[string]witnessKey // by party
 	dataDir   string
+	issued    issuedMax
 }
 
 type witnessKey struct {

@@ -53,35 +53,40 @@ func (r *Receipt) Marshal() ([]byte, error) {
 // the latest agreed checkpoint when that one contains it, otherwise in the
 // latest checkpoint.
 func (l *Log) Receipt(ctx context.Context, st ReadStorage, listID string) (*Receipt, error) {
+	r, _, err := l.receipt(ctx, st, listID)
+	return r, err
+}
+
+func (l *Log) receipt(ctx context.Context, st ReadStorage, listID string) (*Receipt, *Checkpoint, error) {
 	rows, err := st.FindLogEntries(ctx, EventListHandedOver, listID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("list %s: no hand-over in the log: %w", listID, ErrNotFound)
+		return nil, nil, fmt.Errorf("list %s: no hand-over in the log: %w", listID, ErrNotFound)
 	}
 	e := rows[len(rows)-1]
 	ev, err := ParseEntry(e.Data)
 	if err != nil {
-		return nil, fmt.Errorf("log entry %d: %w", e.Index, err)
+		return nil, nil, fmt.Errorf("log entry %d: %w", e.Index, err)
 	}
 	cp, _, agreed, err := l.Agreed(ctx, st)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !agreed || cp.Size <= e.Index {
 		if cp, err = l.Checkpoint(ctx, st); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	proof, err := InclusionProof(ctx, st, cp.Size, e.Index)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return &Receipt{
 		Format: ReceiptFormat, Log: l.cfg.Origin, ListID: listID, ContentHash: ev.Attrs["content_hash"],
 		Index: e.Index, Entry: string(e.Data), Checkpoint: string(cp.Note), Proof: proof,
-	}, nil
+	}, cp, nil
 }
 
 // maxReceiptSize bounds the receipts VerifyReceipt reads.

@@ -163,7 +163,13 @@ func (l *Log) TilesHandler(st ReadStorage) http.Handler {
 		}
 		ctx := r.Context()
 		if r.URL.Path == "/checkpoint" {
-			cp, err := l.Checkpoint(ctx, st)
+			var cp *Checkpoint
+			var err error
+			if is, ok := st.(IssueStorage); ok {
+				cp, err = l.IssueCheckpoint(ctx, is)
+			} else {
+				cp, err = l.Checkpoint(ctx, st)
+			}
 			if err != nil {
 				serverError(w, "read checkpoint", err)
 				return

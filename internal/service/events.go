@@ -39,6 +39,9 @@ func (s *Service) recordEvent(ctx context.Context, tx *store.Tx, actor access.Ac
 	if s.Log == nil {
 		return nil
 	}
+	if err := s.Halted(); err != nil {
+		return err
+	}
 	if _, err := s.Log.Append(ctx, tx, actor.String(), s.Now().UTC(), ev); err != nil {
 		return fmt.Errorf("append %s to the log: %w", ev.Type, err)
 	}

@@ -39,7 +39,10 @@ type Service struct {
 
 	// catalogue is replaced whole when an operator adds a category, while
 	// requests read it: an atomic pointer keeps that race-free.
-	catalogue     atomic.Pointer[category.Catalogue]
+	catalogue atomic.Pointer[category.Catalogue]
+	// halted holds why the stored log failed its consistency check, if it
+	// did (see CheckLog).
+	halted        atomic.Pointer[error]
 	handOverHooks []func(ctx context.Context, l *lists.List)
 
 	// familyKey checks family secrets (families.CheckSecret); nil for a

@@ -27,6 +27,7 @@ var (
 	_ ledger.WitnessStore  = (*DB)(nil)
 	_ ledger.ListStorage   = (*Tx)(nil)
 	_ ledger.ListStorage   = (*DB)(nil)
+	_ ledger.IssueStorage  = (*DB)(nil)
 )
 
 // queryer is what *sql.Tx and *sql.DB have in common.
@@ -42,7 +43,7 @@ type logQ struct {
 	d Dialect
 }
 
-func (tx *Tx) lq() logQ { return logQ{tx.tx, tx.dialect} }
+func (tx *Tx) lq() logQ { return logQ{tx.q(), tx.dialect} }
 func (db *DB) lq() logQ { return logQ{db.sql, db.dialect} }
 
 func (l logQ) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -533,4 +534,55 @@ func (db *DB) AuditList(ctx context.Context, id string) (*lists.List, error) {
 		return err
 	})
 	return l, err
+}
+
+// RecordIssued records, durably, a checkpoint or receipt that is about to
+// leave the server (table log_issued). Recording the same one again is a
+// no-op.
+func (db *DB) RecordIssued(ctx context.Context, r ledger.IssuedRow) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO log_issued (kind, size, idx, root, leaf, subject, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (kind, size, idx) DO NOTHING`, r.Kind, r.Size, r.Index, r.Root, r.Leaf, r.Subject, timeText(r.Time))
+		if err != nil {
+			return fmt.Errorf("record issued %s %d: %w", r.Kind, r.Size, err)
+		}
+		return nil
+	})
+}
+
+// IssuedRows returns every issued checkpoint and receipt recorded.
+func (db *DB) IssuedRows(ctx context.Context) ([]ledger.IssuedRow, error) {
+	rows, err := db.lq().query(ctx, `SELECT kind, size, idx, root, leaf, subject, issued_at FROM log_issued ORDER BY kind, size, idx`)
+	if err != nil {
+		return nil, fmt.Errorf("read issued checkpoints and receipts: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.IssuedRow
+	for rows.Next() {
+		var r ledger.IssuedRow
+		var ts string
+		if err := rows.Scan(&r.Kind, &r.Size, &r.Index, &r.Root, &r.Leaf, &r.Subject, &ts); err != nil {
+			return nil, fmt.Errorf("read issued checkpoints and receipts: %w", err)
+		}
+		r.Time = parseTime(ts)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PruneIssuedCheckpoints forgets the issued checkpoints below the largest
+// one. Call it only right after the stored log passed its consistency
+// check (ledger.Log.CheckStored): the tree then agrees with all of them,
+// so a tree that still agrees with the largest one later also agrees with
+// every smaller one (they are its prefixes), and the start-up check need
+// not recompute a root for every size ever served.
+func (db *DB) PruneIssuedCheckpoints(ctx context.Context) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM log_issued WHERE kind = 'checkpoint'
+			AND size < (SELECT MAX(size) FROM log_issued WHERE kind = 'checkpoint')`)
+		if err != nil {
+			return fmt.Errorf("prune issued checkpoints: %w", err)
+		}
+		return nil
+	})
 }

@@ -203,3 +203,41 @@ func TestLockLogSerialises(t *testing.T) {
 		}
 	})
 }
+
+// TestIssuedRecords records issued checkpoints and receipts (the same one
+// twice is one record) and prunes the checkpoints below the largest.
+func TestIssuedRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.Open(t)
+		root := bytes.Repeat([]byte{7}, 32)
+		for _, r := range []ledger.IssuedRow{
+			{Kind: ledger.IssuedCheckpoint, Size: 3, Index: -1, Root: root, Leaf: []byte{}},
+			{Kind: ledger.IssuedCheckpoint, Size: 5, Index: -1, Root: root, Leaf: []byte{}},
+			{Kind: ledger.IssuedCheckpoint, Size: 5, Index: -1, Root: root, Leaf: []byte{}},
+			{Kind: ledger.IssuedReceipt, Size: 3, Index: 2, Root: root, Leaf: root, Subject: "L1"},
+		} {
+			r.Time = time.Now()
+			if err := db.RecordIssued(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := db.IssuedRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[2].Subject != "L1" || !bytes.Equal(rows[2].Leaf, root) || rows[0].Size != 3 {
+			t.Fatalf("issued rows: %+v", rows)
+		}
+		if err := db.PruneIssuedCheckpoints(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rows, err = db.IssuedRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[0].Kind != ledger.IssuedCheckpoint || rows[0].Size != 5 || rows[1].Kind != ledger.IssuedReceipt {
+			t.Fatalf("after pruning: %+v", rows)
+		}
+	})
+}

@@ -90,7 +90,11 @@ func (s *Server) logState(ctx context.Context) (*logState, error) {
 	if lg == nil {
 		return nil, errNoLog
 	}
-	cp, err := lg.Checkpoint(ctx, s.svc.DB)
+	// A halted log hands out no checkpoint (see service.CheckLog).
+	if err := s.svc.Halted(); err != nil {
+		return nil, err
+	}
+	cp, err := lg.IssueCheckpoint(ctx, s.svc.DB)
 	if err != nil {
 		return nil, fmt.Errorf("log checkpoint: %w", err)
 	}
@@ -185,7 +189,7 @@ func (s *Server) listReceipt(ctx context.Context, actor access.Actor, id string)
 	if s.svc.Ledger == nil {
 		return nil, errNoLog
 	}
-	rc, err := s.svc.Ledger.Receipt(ctx, s.svc.DB, id)
+	rc, err := s.svc.Ledger.IssueReceipt(ctx, s.svc.DB, id)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return nil, fmt.Errorf("list %s: no hand-over in the log: %w", id, service.ErrNotFound)
 	}

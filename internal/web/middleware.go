@@ -236,6 +236,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusUnprocessableEntity, err.Error()
 	case errors.Is(err, service.ErrConflict):
 		return http.StatusConflict, err.Error()
+	case errors.Is(err, service.ErrHalted):
+		return http.StatusServiceUnavailable, err.Error()
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"parley/internal/auth"
@@ -25,7 +26,7 @@ func opsRoutes(s *Server) []Route {
 	static := s.staticHandler()
 	return []Route{
 		{Method: "GET", Pattern: "/healthz", Auth: Public, Summary: "The process is up", Handler: s.healthz},
-		{Method: "GET", Pattern: "/readyz", Auth: Public, Summary: "The database answers", Handler: s.readyz},
+		{Method: "GET", Pattern: "/readyz", Auth: Public, Summary: "The database answers and the stored log agrees with every checkpoint, receipt and cosignature it issued (else 503 with the reason)", Handler: s.readyz},
 		// Metrics carry no personal data: counts and latencies by route
 		// pattern. Keep the server on a private address, or filter
 		// /metrics at the proxy, if even that is too much.
@@ -48,7 +49,41 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// haltGate refuses, while the service is halted (the stored log
+// contradicts what it already signed or issued, see service.CheckLog),
+// every request that changes state or hands out a new promise: any
+// non-GET request except signing in and out, the log's checkpoint, the
+// witnesses and receipts. Reading what is stored stays possible, so that
+// operators and parties can look into what went wrong.
+func (s *Server) haltGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.svc.Halted(); err != nil && promises(r) {
+			s.fail(w, r, isAPIPath(r.URL.Path), err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// promises reports whether a request changes state or issues a checkpoint
+// or receipt.
+func promises(r *http.Request) bool {
+	p := r.URL.Path
+	if !safeMethod(r.Method) {
+		return p != "/login" && p != "/logout"
+	}
+	return p == "/log/checkpoint" || strings.HasPrefix(p, "/witness/") || strings.HasSuffix(p, "/receipt")
+}
+
+// readyz answers 200 when the database answers and the stored log is
+// consistent with what it issued; otherwise 503 with the reason.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.Halted(); err != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	err := s.svc.DB.View(ctx, func(tx *store.Tx) error {

@@ -215,7 +215,7 @@ func (s *Server) Handler() http.Handler {
 		}))
 	}
 	mux.Handle("/", http.HandlerFunc(s.notFound))
-	s.handler = s.outer(mux)
+	s.handler = s.outer(s.haltGate(mux))
 	return s.handler
 }
 
