@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,6 +26,8 @@ type serveOptions struct {
 	BaseURL          string
 	SessionTTL       time.Duration
 	ShutdownDeadline time.Duration
+	// Limits bound the reading of uploaded lists; see docs/limits.md.
+	Limits *limitFlags
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -35,6 +38,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&o.BaseURL, "base-url", "", "public URL of the workbench, e.g. https://parley.example (behind a TLS proxy, an https URL marks cookies Secure)")
 	fs.DurationVar(&o.SessionTTL, "session-ttl", 12*time.Hour, "how long a sign-in lasts")
+	o.Limits = addLimitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL]")
 		fs.PrintDefaults()
@@ -61,11 +65,20 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 	logger := slog.New(slog.NewJSONHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s.Logger = logger
 	tls := o.TLSCert != ""
+	if _, err := resetTempDir(a.DataDir); err != nil {
+		return fmt.Errorf("prepare the temporary folder of %s: %w", a.DataDir, err)
+	}
+	if o.Limits == nil {
+		o.Limits = addLimitFlags(flag.NewFlagSet("", flag.ContinueOnError))
+	}
+	o.Limits.apply(s, a.DataDir)
 	srv, err := web.New(s, web.Options{
 		BaseURL:    o.BaseURL,
 		TLS:        tls || strings.HasPrefix(o.BaseURL, "https://"),
 		Logger:     logger,
 		SessionTTL: o.SessionTTL,
+		// The form around the file (fields, boundaries) needs a little more.
+		MaxUploadBytes: s.Limits.FileBytes + 1<<20,
 	})
 	if err != nil {
 		return err
