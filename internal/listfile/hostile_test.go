@@ -1,0 +1,227 @@
+package listfile_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/internal/listfile"
+	"parley/internal/listfile/hostile"
+)
+
+// hostilePath returns the file of the corpus on disk: the kept copy in
+// testdata/hostile, or, for the large ones, a copy made in dir.
+func hostilePath(t testing.TB, f hostile.File, dir string) string {
+	t.Helper()
+	if !f.Large {
+		return filepath.Join("testdata", "hostile", f.Name)
+	}
+	p := filepath.Join(dir, f.Name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	out, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	if err := f.Write(bw); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// stream hides everything but Read, as an upload arrives.
+type stream struct{ io.Reader }
+
+// readHostile reads one file as an upload would be read.
+func readHostile(path, tmp string) (*listfile.Result, error) {
+	format, err := listfile.FormatFromName(path)
+	if err != nil {
+		return nil, err
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return listfile.ReadContext(context.Background(), stream{file}, listfile.Options{Format: format, Limits: listfile.Limits{TempDir: tmp}})
+}
+
+// checkHostile checks what reading a file of the corpus gave.
+func checkHostile(t testing.TB, f hostile.File, res *listfile.Result, err error) {
+	t.Helper()
+	if f.Refused {
+		r, ok := listfile.AsRefusal(err)
+		if !ok {
+			t.Fatalf("%s: err = %v, want a refusal coded %s", f.Name, err, f.Code)
+		}
+		if r.Code != f.Code || r.TooLarge != f.TooLarge {
+			t.Fatalf("%s: refusal %q (code %s, too large %v), want code %s, too large %v", f.Name, r.Problem, r.Code, r.TooLarge, f.Code, f.TooLarge)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+	for _, p := range res.Problems {
+		if p.Code == f.Code {
+			return
+		}
+	}
+	t.Fatalf("%s: problems %v, want one coded %s", f.Name, res.Problems, f.Code)
+}
+
+// TestHostileCorpus reads every hostile file: each must be refused (or its
+// row reported) with the expected problem within five seconds, and no
+// temporary file may be left behind.
+func TestHostileCorpus(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range hostile.Corpus() {
+		t.Run(f.Name, func(t *testing.T) {
+			path := hostilePath(t, f, dir)
+			tmp := t.TempDir()
+			start := time.Now()
+			res, err := readHostile(path, tmp)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v, want < 5s", d)
+			}
+			checkHostile(t, f, res, err)
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+}
+
+// TestHostileMemory reads every hostile file in a process of its own and
+// checks the process's peak resident memory (VmHWM) stays under 256 MiB.
+func TestHostileMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one process per file")
+	}
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	dir := t.TempDir()
+	for _, f := range hostile.Corpus() {
+		t.Run(f.Name, func(t *testing.T) {
+			path, _ := filepath.Abs(hostilePath(t, f, dir))
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHostileChild$", "-test.v")
+			cmd.Env = append(os.Environ(), "PARLEY_HOSTILE_FILE="+path, "PARLEY_HOSTILE_TMP="+t.TempDir())
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("child: %v\n%s", err, out)
+			}
+			peak := -1
+			for _, line := range strings.Split(string(out), "\n") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "peak-rss-kib "); ok {
+					peak, _ = strconv.Atoi(v)
+				}
+			}
+			if peak < 0 {
+				t.Fatalf("child printed no peak:\n%s", out)
+			}
+			t.Logf("peak RSS %d MiB", peak>>10)
+			if peak > 256<<10 {
+				t.Errorf("peak RSS %d MiB, want < 256 MiB", peak>>10)
+			}
+		})
+	}
+}
+
+// TestHostileChild is the child of TestHostileMemory.
+func TestHostileChild(t *testing.T) {
+	path := os.Getenv("PARLEY_HOSTILE_FILE")
+	if path == "" {
+		t.Skip("run by TestHostileMemory")
+	}
+	var want hostile.File
+	for _, f := range hostile.Corpus() {
+		if f.Name == filepath.Base(path) {
+			want = f
+		}
+	}
+	res, err := readHostile(path, os.Getenv("PARLEY_HOSTILE_TMP"))
+	checkHostile(t, want, res, err)
+	fmt.Printf("peak-rss-kib %d\n", PeakRSSKiB())
+}
+
+// PeakRSSKiB reads the process's peak resident set size.
+func PeakRSSKiB() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return -1
+}
+
+// TestHostileWithinDirectoryLimits reads the zip bombs with the zip
+// directory checks opened wide, so that the limits enforced while
+// unpacking must stop them: the length of a value, the number of rows.
+func TestHostileWithinDirectoryLimits(t *testing.T) {
+	wide := listfile.Limits{UnzippedBytes: 1 << 40, ZipRatio: 1 << 40, Rows: 1000}
+	tests := []struct{ name, code string }{
+		{"bomb_cell.xlsx", listfile.CodeCellTooLong},
+		{"bomb_shared_strings.xlsx", listfile.CodeCellTooLong},
+		{"bomb_rows.xlsx", listfile.CodeTooManyRows},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := os.Open(filepath.Join("testdata", "hostile", tt.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			start := time.Now()
+			_, err = listfile.Read(f, listfile.Options{Format: listfile.XLSX, Limits: wide})
+			if r, ok := listfile.AsRefusal(err); !ok || r.Code != tt.code {
+				t.Fatalf("err = %v, want a refusal coded %s", err, tt.code)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+	// The budget counted while unpacking holds even when every part fits
+	// the directory's check on its own.
+	f, err := os.Open(filepath.Join("testdata", "hostile", "bomb_rows.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = listfile.Read(f, listfile.Options{Format: listfile.XLSX, Limits: listfile.Limits{UnzippedBytes: 1 << 40, ZipRatio: 1 << 40}})
+	if r, ok := listfile.AsRefusal(err); !ok || r.Code != listfile.CodeTooManyRows {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestReadCancelled checks that reading stops once the context is done.
+func TestReadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := listfile.ReadContext(ctx, strings.NewReader("Прізвище\nКоваль\n"), listfile.Options{Format: listfile.CSV})
+	if r, ok := listfile.AsRefusal(err); !ok || r.Code != listfile.CodeCancelled {
+		t.Fatalf("err = %v, want a cancelled refusal", err)
+	}
+}
