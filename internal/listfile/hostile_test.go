@@ -225,3 +225,40 @@ func TestReadCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want a cancelled refusal", err)
 	}
 }
+
+// atEOF calls fn once the stream has been read to its end.
+type atEOF struct {
+	r  io.Reader
+	fn func()
+}
+
+func (a *atEOF) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err == io.EOF && a.fn != nil {
+		a.fn()
+		a.fn = nil
+	}
+	return n, err
+}
+
+// TestUploadSpooledInTempDir checks that a workbook arriving as a stream is
+// kept, while it is read, in Limits.TempDir — and only there — and removed
+// afterwards.
+func TestUploadSpooledInTempDir(t *testing.T) {
+	data, err := os.ReadFile("testdata/dates.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	var during []os.DirEntry
+	r := &atEOF{r: strings.NewReader(string(data)), fn: func() { during, _ = os.ReadDir(tmp) }}
+	if _, err := listfile.Read(stream{r}, listfile.Options{Format: listfile.XLSX, Limits: listfile.Limits{TempDir: tmp}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(during) != 1 {
+		t.Errorf("while reading, %s held %v; want the one upload", tmp, during)
+	}
+	if after, _ := os.ReadDir(tmp); len(after) != 0 {
+		t.Errorf("after reading, %s holds %v", tmp, after)
+	}
+}

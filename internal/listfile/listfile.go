@@ -27,6 +27,14 @@
 // The header is the first row, among the first few non-empty ones, that names
 // at least one known column; rows above it (titles, dates) are skipped with a
 // warning.
+//
+// # Hostile files
+//
+// Every row is accounted for: a reader reaches the end of the file or
+// returns a Refusal, never an early, silent end. The work of reading is
+// bounded by Limits while the file streams, and values may not hold
+// control characters, nor names invisible marks (see checkText). The rules
+// and the problem codes are set out in docs/limits.md.
 package listfile
 
 import (

@@ -351,7 +351,7 @@ func (s *Service) ExportList(ctx context.Context, actor access.Actor, id string,
 	if err := s.recordAccess(ctx, actor, "list.export", l.ID, len(persons)); err != nil {
 		return err
 	}
-	return listfile.Write(w, f, listfile.Meta{Title: l.Title, From: l.From, To: l.To, Version: l.Version}, persons)
+	return listfile.WriteTemp(w, f, listfile.Meta{Title: l.Title, From: l.From, To: l.To, Version: l.Version}, persons, s.Limits.TempDir)
 }
 
 // IsNotFound reports whether err means "no such record (that you may see)".
