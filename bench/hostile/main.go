@@ -16,18 +16,22 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"parley/internal/access"
 	"parley/internal/listfile"
@@ -58,6 +62,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	if *db != "" {
+		// A database of its own, dropped at the end: the server's other
+		// databases are left alone.
+		fresh, drop, err := freshDatabase(*db)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer drop()
+		*db = fresh
+	}
 	fmt.Println("| file | size | problem | HTTP | time | peak RSS |")
 	fmt.Println("|---|---|---|---|---|---|")
 	for _, f := range hostile.Corpus() {
@@ -85,6 +99,28 @@ func main() {
 		}
 		fmt.Printf("| %s | %s | %s |\n", filepath.Base(path), size(st.Size()), strings.TrimSpace(string(out)))
 	}
+}
+
+// freshDatabase creates an empty database next to the one named by u.
+func freshDatabase(u string) (string, func(), error) {
+	admin, err := sql.Open("pgx", u)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("parley_hostile_%d", os.Getpid())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "", nil, err
+	}
+	pu.Path = "/" + name
+	return pu.String(), func() {
+		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	}, nil
 }
 
 // writeValid writes a valid list of n distinct persons as a workbook.
