@@ -149,3 +149,17 @@ func TestEncodingHonest(t *testing.T) {
 		t.Errorf("mixed file: encoding %s, problems %v; want a %s problem", res.Encoding, res.Problems, CodeMixedEncoding)
 	}
 }
+
+// TestXLSXRichText checks that an inline string in runs is read as its
+// text alone: no whitespace between the runs, no phonetic guide.
+func TestXLSXRichText(t *testing.T) {
+	sheet := inlineRow(1, "Прізвище") + `<row r="2"><c r="A2" t="inlineStr"><is>
+  <r><rPr><b/></rPr><t>Ко</t></r>
+  <r><t>валь</t></r>
+  <rPh sb="0" eb="1"><t>コ</t></rPh>
+</is></c></row>`
+	res := readBytes(t, "x.xlsx", rawXLSX(t, sheet), Options{})
+	if len(res.Rows) != 1 || res.Rows[0].Person.Surname != "Коваль" {
+		t.Fatalf("rows %+v, problems %v", res.Rows, res.Problems)
+	}
+}

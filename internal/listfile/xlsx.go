@@ -448,6 +448,7 @@ func (x *xlsxReader) sharedString(v string) (string, bool) {
 func (x *xlsxReader) sheet(part string, t *table) error {
 	var (
 		inData, inRow, inCell, inV, inIS bool
+		inT                              bool
 		phonetic                         int
 		rowNum, prevRow, col, prevCol    int
 		cellType                         string
@@ -518,6 +519,8 @@ func (x *xlsxReader) sheet(part string, t *table) error {
 				inV = inCell
 			case "is":
 				inIS = inCell
+			case "t":
+				inT = inIS
 			case "rPh":
 				phonetic++
 			}
@@ -557,11 +560,13 @@ func (x *xlsxReader) sheet(part string, t *table) error {
 				inV = false
 			case "is":
 				inIS = false
+			case "t":
+				inT = false
 			case "rPh":
 				phonetic--
 			}
 		case xml.CharData:
-			if inV || (inIS && phonetic == 0 && cellType == "inlineStr") {
+			if inV || (inT && phonetic == 0 && cellType == "inlineStr") {
 				if len(val)+len(e) > maxCell {
 					return w.refuse(CodeCellTooLong, "cell %s%d is longer than %d bytes", columnLetters(col), rowNum, maxCell)
 				}
