@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"parley/internal/person"
 )
@@ -158,6 +159,10 @@ func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 	}
 	j.cells = j.cells[:0]
 	var shape []Problem
+	if !utf8.Valid(raw) {
+		// encoding/json would quietly turn the stray bytes into U+FFFD.
+		shape = append(shape, Problem{Row: line, Code: CodeInvalidUTF8, Reason: "the entry holds bytes that are not UTF-8; a JSON file must be UTF-8"})
+	}
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {

@@ -163,3 +163,12 @@ func TestXLSXRichText(t *testing.T) {
 		t.Fatalf("rows %+v, problems %v", res.Rows, res.Problems)
 	}
 }
+
+// TestJSONInvalidUTF8 checks that stray bytes in a JSON list are a problem
+// of their entry rather than silently replaced.
+func TestJSONInvalidUTF8(t *testing.T) {
+	res := readBytes(t, "x.json", []byte("[{\"surname\": \"Коваль\"}, {\"surname\": \"\xca\xee\xe2\"}]"), Options{})
+	if len(res.Problems) != 1 || res.Problems[0].Code != CodeInvalidUTF8 || res.Problems[0].Row != 2 || len(res.Rows) != 1 {
+		t.Fatalf("problems %+v, rows %d", res.Problems, len(res.Rows))
+	}
+}
