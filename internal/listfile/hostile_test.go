@@ -108,57 +108,59 @@ func TestHostileCorpus(t *testing.T) {
 	}
 }
 
-// TestHostileMemory reads every hostile file in a process of its own and
-// checks the process's peak resident memory (VmHWM) stays under 256 MiB.
+// TestHostileMemory reads every hostile file in a process of its own —
+// one process for the whole corpus, reading the files one after another —
+// and checks that the process's peak resident memory (VmHWM, which only
+// grows) stays under 256 MiB after each file.
 func TestHostileMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("one process per file")
-	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc on this system")
 	}
 	dir := t.TempDir()
+	var paths []string
 	for _, f := range hostile.Corpus() {
-		t.Run(f.Name, func(t *testing.T) {
-			path, _ := filepath.Abs(hostilePath(t, f, dir))
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHostileChild$", "-test.v")
-			cmd.Env = append(os.Environ(), "PARLEY_HOSTILE_FILE="+path, "PARLEY_HOSTILE_TMP="+t.TempDir())
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("child: %v\n%s", err, out)
-			}
-			peak := -1
-			for _, line := range strings.Split(string(out), "\n") {
-				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "peak-rss-kib "); ok {
-					peak, _ = strconv.Atoi(v)
-				}
-			}
-			if peak < 0 {
-				t.Fatalf("child printed no peak:\n%s", out)
-			}
-			t.Logf("peak RSS %d MiB", peak>>10)
-			if peak > 256<<10 {
-				t.Errorf("peak RSS %d MiB, want < 256 MiB", peak>>10)
-			}
-		})
+		p, _ := filepath.Abs(hostilePath(t, f, dir))
+		paths = append(paths, p)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHostileChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "PARLEY_HOSTILE_FILES="+strings.Join(paths, string(os.PathListSeparator)), "PARLEY_HOSTILE_TMP="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	seen := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) != 3 || fields[0] != "peak-rss-kib" {
+			continue
+		}
+		seen++
+		peak, _ := strconv.Atoi(fields[2])
+		t.Logf("%s: peak RSS so far %d MiB", fields[1], peak>>10)
+		if peak > 256<<10 {
+			t.Errorf("%s: peak RSS %d MiB, want < 256 MiB", fields[1], peak>>10)
+		}
+	}
+	if seen != len(paths) {
+		t.Fatalf("child reported %d of %d files:\n%s", seen, len(paths), out)
 	}
 }
 
 // TestHostileChild is the child of TestHostileMemory.
 func TestHostileChild(t *testing.T) {
-	path := os.Getenv("PARLEY_HOSTILE_FILE")
-	if path == "" {
+	list := os.Getenv("PARLEY_HOSTILE_FILES")
+	if list == "" {
 		t.Skip("run by TestHostileMemory")
 	}
-	var want hostile.File
+	byName := map[string]hostile.File{}
 	for _, f := range hostile.Corpus() {
-		if f.Name == filepath.Base(path) {
-			want = f
-		}
+		byName[f.Name] = f
 	}
-	res, err := readHostile(path, os.Getenv("PARLEY_HOSTILE_TMP"))
-	checkHostile(t, want, res, err)
-	fmt.Printf("peak-rss-kib %d\n", PeakRSSKiB())
+	for _, path := range filepath.SplitList(list) {
+		res, err := readHostile(path, os.Getenv("PARLEY_HOSTILE_TMP"))
+		checkHostile(t, byName[filepath.Base(path)], res, err)
+		fmt.Printf("peak-rss-kib %s %d\n", filepath.Base(path), PeakRSSKiB())
+	}
 }
 
 // PeakRSSKiB reads the process's peak resident set size.
