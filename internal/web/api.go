@@ -162,6 +162,11 @@ type importInput struct {
 func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 	in := &importInput{}
 	cleanup := func() {}
+	if r.ContentLength > s.opts.MaxUploadBytes {
+		// Said by the client itself: refused before a byte is read.
+		tl := listfile.FileTooLarge(s.opts.MaxUploadBytes, nil)
+		return nil, cleanup, &service.ImportError{Problems: []listfile.Problem{tl.Problem}, Refused: true, TooLarge: true}
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	field := r.URL.Query().Get
 	if ct == "multipart/form-data" {

@@ -97,9 +97,18 @@ func TestUploadRefusals(t *testing.T) {
 }
 
 // endless is a list without end: only a stopped reader ends its import.
-type endless struct{ n int }
+// With slow set it sends as a slow link does, a few kilobytes at a time,
+// so that little is in flight when the client goes.
+type endless struct {
+	n    int
+	slow bool
+}
 
 func (r *endless) Read(p []byte) (int, error) {
+	if r.slow {
+		time.Sleep(5 * time.Millisecond)
+		p = p[:min(len(p), 4096)]
+	}
 	if r.n == 0 {
 		r.n++
 		return copy(p, "Прізвище,Ім'я,Примітка\n"), nil
@@ -120,7 +129,7 @@ func TestUploadStopsWithClient(t *testing.T) {
 	e.svc.Limits = listfile.Limits{FileBytes: 1 << 40, Rows: 1 << 30, TempDir: t.TempDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", e.ts.URL+"/api/v1/lists?to=B&title=x&format=csv", &endless{})
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.ts.URL+"/api/v1/lists?to=B&title=x&format=csv", &endless{slow: true})
 	req.Header.Set("Authorization", "Bearer "+e.tokens[roleOfficerA])
 	if _, err := http.DefaultClient.Do(req); err == nil {
 		t.Fatal("the endless upload was answered")
