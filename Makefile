@@ -20,7 +20,7 @@ vet:
 	$(GO) vet ./...
 
 test: vet
-	eval "$$(scripts/test-deps.sh)" && $(GO) test -race -timeout 15m ./...
+	eval "$$(scripts/test-deps.sh)" && $(GO) test -race -timeout 15m ./... && scripts/fuzz-ci.sh
 
 bench:
 	scripts/bench.sh

@@ -13,6 +13,11 @@ for b in ReadCSV100k ReadXLSX100k; do
   /usr/bin/time -f "peak RSS %M KiB" go test -run '^$' -bench "Benchmark$b\$" -benchtime 3x -benchmem ./internal/listfile/
 done
 
+echo "## hostile list files (time and peak RSS of each refusal)"
+go run ./bench/hostile -valid 100000
+go run ./bench/hostile -wide
+go run ./bench/hostile -db "$pg"
+
 echo "## matching (Parley vs pg_trgm)"
 go run ./bench/matching -list 10000 -registry 100000 -pg "$pg"
 go run ./bench/matching -list 10000 -registry 1000000 -pg "$pg"

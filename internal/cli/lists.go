@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -81,10 +82,46 @@ func reportImport(a *App, res *service.ImportResult, err error) error {
 	}
 	var ie *service.ImportError
 	if errors.As(err, &ie) {
-		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
+		if res == nil || res.Read == nil {
+			for _, p := range ie.Problems {
+				fmt.Fprintln(a.Stderr, p.String())
+			}
+		}
+		if ie.Refused {
+			fmt.Fprintln(a.Stderr, "the file was refused; nothing was imported")
+		} else {
+			fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
+		}
 		return &ExitError{Code: 1, Silent: true}
 	}
 	return err
+}
+
+// reportSkipped names, after an import with --skip-invalid, every row that
+// was left out, so that none is lost without a word.
+func reportSkipped(a *App, res *service.ImportResult) {
+	if res == nil || res.Read == nil || len(res.Read.Problems) == 0 {
+		return
+	}
+	var rows []string
+	file := false
+	seen := map[int]bool{}
+	for _, p := range res.Read.Problems {
+		if p.Row == 0 {
+			file = true
+			continue
+		}
+		if !seen[p.Row] {
+			seen[p.Row] = true
+			rows = append(rows, strconv.Itoa(p.Row))
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(a.Stderr, "skipped %d row(s): %s\n", len(rows), strings.Join(rows, ", "))
+	}
+	if file {
+		fmt.Fprintln(a.Stderr, "some problems concern the file as a whole (listed above)")
+	}
 }
 
 func printProblems(w io.Writer, res *listfile.Result) {
@@ -109,6 +146,7 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 	fs.Var(&maps, "map", "column override COLUMN=FIELD (repeat)")
 	skip := fs.Bool("skip-invalid", false, "import the valid rows and report the others")
 	dry := fs.Bool("dry-run", false, "check the file, store nothing")
+	lim := addLimitFlags(fs)
 	versionOf := fs.String("version-of", "", "make the import a new version of this list")
 	youthRef := fs.String("youth-ref", "", "derive the youth category from dates of birth on this date (YYYY-MM-DD)")
 	pos, err := parseInterspersed(fs, args)
@@ -140,6 +178,7 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
+	lim.apply(s, a.DataDir)
 	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
 	res, err := s.ImportList(ctx, access.System, service.ImportRequest{
 		From: *from, To: *to, Title: *title, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry,
@@ -158,6 +197,7 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 	}
 	if n := len(res.Read.Problems); n > 0 {
 		fmt.Fprintf(a.Stderr, "imported %d rows; skipped %d problem(s) listed above\n", res.Imported, n)
+		reportSkipped(a, res)
 	}
 	fmt.Fprintln(a.Stdout, res.List.ID)
 	return nil

@@ -77,11 +77,11 @@ func runMatch(ctx context.Context, a *App, args []string) error {
 	cfg.MatchThreshold, cfg.ReviewThreshold = *thrMatch, *thrReview
 
 	start := time.Now()
-	list, listLines, okList, err := readForMatch(a, *listPath, false)
+	list, listLines, okList, err := readForMatch(ctx, a, *listPath, false)
 	if err != nil {
 		return err
 	}
-	reg, regLines, okReg, err := readForMatch(a, *regPath, true)
+	reg, regLines, okReg, err := readForMatch(ctx, a, *regPath, true)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func runMatch(ctx context.Context, a *App, args []string) error {
 // readForMatch reads a list or registry file, printing its problems on
 // standard error; ok is false when there were any. lines holds the data-row
 // number of each person.
-func readForMatch(a *App, path string, registry bool) (persons []person.Person, lines []int, ok bool, err error) {
+func readForMatch(ctx context.Context, a *App, path string, registry bool) (persons []person.Person, lines []int, ok bool, err error) {
 	format, err := listfile.FormatFromName(path)
 	if err != nil {
 		return nil, nil, false, err
@@ -175,7 +175,7 @@ func readForMatch(a *App, path string, registry bool) (persons []person.Person, 
 		return nil, nil, false, fmt.Errorf("opening %s: %w", path, err)
 	}
 	defer f.Close()
-	res, err := listfile.Read(f, listfile.Options{Format: format, Registry: registry})
+	res, err := listfile.ReadContext(ctx, f, listfile.Options{Format: format, Registry: registry})
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}

@@ -45,6 +45,13 @@ func (a *App) openService(ctx context.Context) (*service.Service, error) {
 		db.Close()
 		return nil, err
 	}
+	// Temporary files of uploads and exports hold personal data: they go
+	// to the data directory's own folder, never to a shared /tmp.
+	s.Limits.TempDir = tempDir(a.DataDir)
+	if err := os.MkdirAll(s.Limits.TempDir, 0o700); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create the temporary folder of %s: %w", a.DataDir, err)
+	}
 	return s, nil
 }
 

@@ -23,6 +23,7 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 	var maps multiFlag
 	fs.Var(&maps, "map", "column override COLUMN=FIELD (repeat)")
 	skip := fs.Bool("skip-invalid", false, "import the valid rows and report the others")
+	lim := addLimitFlags(fs)
 	dry := fs.Bool("dry-run", false, "check the file, store nothing")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -49,6 +50,7 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
+	lim.apply(s, a.DataDir)
 	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
 	res, err := s.ImportRegistry(ctx, access.System, service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, Progress: progress}, file)
 	done()
@@ -58,6 +60,10 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 	if *dry {
 		fmt.Fprintf(a.Stderr, "dry run: %d valid rows; nothing stored\n", res.Imported)
 		return nil
+	}
+	if n := len(res.Read.Problems); n > 0 {
+		fmt.Fprintf(a.Stderr, "imported %d records; skipped %d problem(s) listed above\n", res.Imported, n)
+		reportSkipped(a, res)
 	}
 	fmt.Fprintf(a.Stdout, "imported %d registry records for %s\n", res.Imported, *party)
 	return nil

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +29,8 @@ type serveOptions struct {
 	// CosignInterval is how often the server pushes a new checkpoint to
 	// the witnesses; 0 turns the pushes off.
 	CosignInterval time.Duration
+	// Limits bound the reading of uploaded lists; see docs/limits.md.
+	Limits *limitFlags
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -39,6 +42,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fs.StringVar(&o.BaseURL, "base-url", "", "public URL of the workbench, e.g. https://parley.example (behind a TLS proxy, an https URL marks cookies Secure)")
 	fs.DurationVar(&o.SessionTTL, "session-ttl", 12*time.Hour, "how long a sign-in lasts")
 	fs.DurationVar(&o.CosignInterval, "cosign-interval", 30*time.Second, "how often to push a new checkpoint to every witness (parties' and registered); 0: never")
+	o.Limits = addLimitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL] [--cosign-interval D]")
 		fs.PrintDefaults()
@@ -79,11 +83,20 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 		logger.Info("database durability", "backend", s.DB.Dialect().String(), "setting", d.String(), "flushed", d.Flushed())
 	}
 	tls := o.TLSCert != ""
+	if _, err := resetTempDir(a.DataDir); err != nil {
+		return fmt.Errorf("prepare the temporary folder of %s: %w", a.DataDir, err)
+	}
+	if o.Limits == nil {
+		o.Limits = addLimitFlags(flag.NewFlagSet("", flag.ContinueOnError))
+	}
+	o.Limits.apply(s, a.DataDir)
 	srv, err := web.New(s, web.Options{
 		BaseURL:    o.BaseURL,
 		TLS:        tls || strings.HasPrefix(o.BaseURL, "https://"),
 		Logger:     logger,
 		SessionTTL: o.SessionTTL,
+		// The form around the file (fields, boundaries) needs a little more.
+		MaxUploadBytes: s.Limits.FileBytes + 1<<20,
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package listfile
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -49,6 +50,7 @@ func (b *binding) mappingField() string {
 // builder turns cells into persons and problems; the format readers feed it.
 type builder struct {
 	opts Options
+	ctx  context.Context
 	m    *mapOverride
 	res  Result
 
@@ -213,11 +215,32 @@ type cell struct {
 }
 
 func (b *builder) problem(line int, c *binding, value, reason string) {
+	b.problemCode(line, c, value, CodeInvalid, reason)
+}
+
+func (b *builder) problemCode(line int, c *binding, value, code, reason string) {
 	header := ""
 	if c != nil {
 		header = c.header
 	}
-	b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: header, Value: value, Reason: reason})
+	b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: header, Value: value, Reason: reason, Code: code})
+}
+
+// textOK applies the character rules (see text.go) to a cell, recording a
+// problem when it breaks one.
+func (b *builder) textOK(line int, c *cell) bool {
+	class := classOf(c.b)
+	vals := c.list
+	if vals == nil {
+		vals = []string{c.val}
+	}
+	for _, v := range vals {
+		if code, reason := checkText(v, class, b.opts.Limits); code != "" {
+			b.problemCode(line, c.b, shownValue(v), code, reason)
+			return false
+		}
+	}
+	return true
 }
 
 // reached records that the data rows up to n have been read, for
@@ -244,6 +267,12 @@ func (b *builder) add(line int, cells []cell, shapeProblems ...Problem) {
 		c := &cells[i]
 		v := c.val
 		if v == "" && c.list == nil {
+			continue
+		}
+		if c.b.kind != bindIgnore && !b.textOK(line, c) {
+			if c.b.kind == bindField && (c.b.field.Name == "birth_date" || c.b.field.Name == "kind") {
+				badIdentity = true
+			}
 			continue
 		}
 		switch c.b.kind {
@@ -486,6 +515,11 @@ func (b *builder) finish() *Result {
 		}
 	}
 	b.chunks = nil
+	for i := range b.res.Problems {
+		if b.res.Problems[i].Code == "" {
+			b.res.Problems[i].Code = CodeInvalid
+		}
+	}
 	sort.SliceStable(b.res.Problems, func(i, j int) bool { return b.res.Problems[i].Row < b.res.Problems[j].Row })
 	return &b.res
 }

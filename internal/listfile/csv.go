@@ -17,7 +17,8 @@ import (
 
 // readCSV reads a CSV list, detecting the encoding and the separator.
 func readCSV(r io.Reader, b *builder) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	stats := &utf8Stats{r: r}
+	br := bufio.NewReaderSize(stats, 64<<10)
 	head, err := br.Peek(4)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return fmt.Errorf("read CSV: %w", err)
@@ -26,6 +27,7 @@ func readCSV(r io.Reader, b *builder) error {
 		return errors.New("read CSV: this is a zip archive (an XLSX workbook?), not a CSV file")
 	}
 	var text io.Reader
+	var sniff *sniffer
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
@@ -38,14 +40,14 @@ func readCSV(r io.Reader, b *builder) error {
 		text = transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
 		b.res.Encoding = "utf-16be"
 	default:
-		d := &sniffer{br: br}
-		text = d
-		defer func() { b.res.Encoding = d.encoding() }()
+		sniff = &sniffer{br: br}
+		text = sniff
 	}
 
 	tr := bufio.NewReaderSize(text, 64<<10)
 	sep := detectSeparator(tr)
-	cr := csv.NewReader(tr)
+	lim := b.opts.Limits
+	cr := csv.NewReader(&csvGuard{r: tr, sep: sep, maxField: lim.maxCellBytes(), maxFields: lim.Columns})
 	cr.Comma = sep
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
@@ -66,13 +68,18 @@ func readCSV(r io.Reader, b *builder) error {
 			return fmt.Errorf("read CSV: %w", err)
 		}
 		if perr != nil {
+			if _, ok := AsRefusal(perr.Err); ok {
+				return perr.Err
+			}
+		}
+		if perr != nil {
 			sheetRow += perr.StartLine - prevEnd
 			prevEnd = perr.Line
 			if t.cols == nil {
 				return fmt.Errorf("read CSV: line %d: %w", perr.StartLine, perr.Err)
 			}
 			line := sheetRow - t.headerRow
-			b.res.Problems = append(b.res.Problems, Problem{Row: line, Reason: "cannot read the row: " + perr.Err.Error()})
+			b.res.Problems = append(b.res.Problems, Problem{Row: line, Code: CodeDamaged, Reason: "cannot read the row: " + perr.Err.Error()})
 			continue
 		}
 		start, _ := cr.FieldPos(0)
@@ -80,6 +87,9 @@ func readCSV(r io.Reader, b *builder) error {
 		end += strings.Count(rec[len(rec)-1], "\n")
 		sheetRow += start - prevEnd
 		prevEnd = end
+		if err := t.checkRows(sheetRow); err != nil {
+			return err
+		}
 		t.invalid = t.invalid[:0]
 		for i, f := range rec {
 			if !utf8.ValidString(f) {
@@ -92,7 +102,127 @@ func readCSV(r io.Reader, b *builder) error {
 		}
 	}
 	t.end()
+	if sniff != nil {
+		b.res.Encoding = sniff.encoding()
+		if p, ok := stats.verdict(b.res.Encoding); !ok {
+			b.res.Problems = append(b.res.Problems, p)
+		}
+	}
 	return nil
+}
+
+// utf8Stats counts, over every byte of a file, the valid multi-byte UTF-8
+// characters and the bytes that are not UTF-8, so that the encoding chosen
+// from the file's first letters can be checked against the whole file.
+type utf8Stats struct {
+	r              io.Reader
+	carry          []byte
+	valid, invalid int
+}
+
+func (u *utf8Stats) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	b := p[:n]
+	if len(u.carry) > 0 {
+		b = append(u.carry, b...)
+		u.carry = nil
+	}
+	for len(b) > 0 {
+		if b[0] < 0x80 {
+			b = b[1:]
+			continue
+		}
+		if !utf8.FullRune(b) && err == nil {
+			u.carry = append([]byte(nil), b...)
+			break
+		}
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			u.invalid++
+		} else {
+			u.valid++
+		}
+		b = b[max(size, 1):]
+	}
+	return n, err
+}
+
+// verdict checks the encoding the reader chose against the whole file. A
+// file is Windows-1251 when, taken as a whole, it is not UTF-8: it holds
+// bytes that are not UTF-8 and no more valid UTF-8 characters than such
+// bytes (Cyrillic in Windows-1251 is practically never valid UTF-8). Any
+// other file is UTF-8, and its cells with stray bytes are problems of
+// their rows. A file whose first letters and whole disagree mixes
+// encodings and is refused rather than silently decoded the wrong way.
+func (u *utf8Stats) verdict(chosen string) (Problem, bool) {
+	whole := "utf-8"
+	if u.invalid > 0 && u.valid <= u.invalid {
+		whole = "windows-1251"
+	}
+	if whole == chosen {
+		return Problem{}, true
+	}
+	return Problem{Code: CodeMixedEncoding, Reason: fmt.Sprintf(
+		"the file mixes encodings: it begins as %s, but as a whole it holds %d UTF-8 characters and %d bytes that are not UTF-8; save it in one encoding (UTF-8)",
+		chosen, u.valid, u.invalid)}, false
+}
+
+// csvGuard refuses, as the text is read and before encoding/csv gathers it
+// into a record, a value longer than maxField bytes (a 50 MiB line, or a
+// quote that is never closed) and a row with more than maxFields cells. It
+// follows quoting as encoding/csv does with LazyQuotes: a quote opens a
+// quoted value only at the start of a value, and inside one a quote ends it
+// only before a separator or the end of the line.
+type csvGuard struct {
+	r                   io.Reader
+	sep                 rune
+	quoted, quote       bool // inside quotes; a quote seen inside, not yet judged
+	field, fields, line int
+	maxField, maxFields int
+}
+
+func (g *csvGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	sep, sepOK := byte(g.sep), g.sep < utf8.RuneSelf
+	for _, c := range p[:n] {
+		if g.quoted && g.quote {
+			g.quote = false
+			if c == '"' {
+				g.field++
+				continue
+			}
+			if (sepOK && c == sep) || c == '\n' || c == '\r' {
+				g.quoted = false
+			}
+		}
+		switch {
+		case g.quoted:
+			if c == '"' {
+				g.quote = true
+			}
+			if c == '\n' {
+				g.line++
+			}
+			g.field++
+		case c == '"' && g.field == 0:
+			g.quoted = true
+			g.field++
+		case c == '\n':
+			g.line++
+			g.field, g.fields = 0, 0
+		case sepOK && c == sep:
+			g.field = 0
+			if g.fields++; g.fields >= g.maxFields {
+				return 0, refuse(CodeTooManyColumns, 0, "line %d of the file has more than %d columns", g.line+1, g.maxFields)
+			}
+		default:
+			g.field++
+		}
+		if g.field > g.maxField {
+			return 0, refuse(CodeCellTooLong, 0, "line %d of the file holds a value longer than %d bytes (or a quote that is never closed)", g.line+1, g.maxField)
+		}
+	}
+	return n, err
 }
 
 // sniffer decides between UTF-8 and Windows-1251 at the first byte outside

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"parley/internal/person"
 )
@@ -21,7 +22,8 @@ import (
 // cells, so "12.03.1990" and "поранений" are accepted as well as the
 // canonical forms.
 func readJSON(r io.Reader, b *builder) error {
-	dec := json.NewDecoder(r)
+	lim := b.opts.Limits
+	dec := json.NewDecoder(&jsonGuard{r: r, maxRun: lim.maxCellBytes(), maxDepth: lim.Depth, maxMembers: lim.Columns})
 	dec.UseNumber()
 	b.json = true
 	j := &jsonReader{b: b, dec: dec, keys: map[string]*binding{}, claimed: map[string]string{}}
@@ -117,8 +119,19 @@ type jsonReader struct {
 // entries reads the elements of an array whose '[' has been consumed.
 func (j *jsonReader) entries() error {
 	for j.dec.More() {
+		if j.n >= j.b.opts.Limits.Rows {
+			r := refuse(CodeTooManyRows, 0, "the list has more than %d entries; split it into smaller files", j.b.opts.Limits.Rows)
+			r.TooLarge = true
+			return r
+		}
 		var raw json.RawMessage
 		if err := j.dec.Decode(&raw); err != nil {
+			if r, ok := AsRefusal(err); ok {
+				if r.Row == 0 {
+					r.Row = j.n + 1
+				}
+				return r
+			}
 			return fmt.Errorf("read JSON: entry %d: %w", j.n+1, err)
 		}
 		j.n++
@@ -146,6 +159,10 @@ func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 	}
 	j.cells = j.cells[:0]
 	var shape []Problem
+	if !utf8.Valid(raw) {
+		// encoding/json would quietly turn the stray bytes into U+FFFD.
+		shape = append(shape, Problem{Row: line, Code: CodeInvalidUTF8, Reason: "the entry holds bytes that are not UTF-8; a JSON file must be UTF-8"})
+	}
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
@@ -283,4 +300,67 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// jsonGuard refuses, as the text is read and before encoding/json gathers
+// it into a value, a string or other run of text longer than maxRun bytes,
+// nesting deeper than maxDepth, and an object or array inside an entry with
+// more than maxMembers members.
+type jsonGuard struct {
+	r                            io.Reader
+	inStr, esc                   bool
+	run                          int
+	members                      []int // members so far of each open container
+	maxRun, maxDepth, maxMembers int
+}
+
+func (g *jsonGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, c := range p[:n] {
+		if g.inStr {
+			switch {
+			case g.esc:
+				g.esc = false
+			case c == '\\':
+				g.esc = true
+			case c == '"':
+				g.inStr = false
+			}
+			if g.run++; g.run > g.maxRun {
+				return 0, refuse(CodeCellTooLong, 0, "the entry holds a text longer than %d bytes", g.maxRun)
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			g.inStr, g.run = true, 0
+		case '[', '{':
+			if len(g.members) >= g.maxDepth {
+				return 0, refuse(CodeTooDeep, 0, "the JSON nests arrays and objects more than %d deep", g.maxDepth)
+			}
+			g.members = append(g.members, 0)
+			g.run = 0
+		case ']', '}':
+			if len(g.members) > 0 {
+				g.members = g.members[:len(g.members)-1]
+			}
+			g.run = 0
+		case ',':
+			// The array of entries (and the list's own object) may be
+			// long; what lies inside an entry may not.
+			if d := len(g.members); d >= 2 {
+				if g.members[d-1]++; g.members[d-1] >= g.maxMembers {
+					return 0, refuse(CodeTooManyColumns, 0, "an entry holds more than %d keys or items", g.maxMembers)
+				}
+			}
+			g.run = 0
+		case ':':
+			g.run = 0
+		default:
+			if g.run++; g.run > g.maxRun {
+				return 0, refuse(CodeCellTooLong, 0, "the JSON holds a value or a run of spaces longer than %d bytes", g.maxRun)
+			}
+		}
+	}
+	return n, err
 }

@@ -27,9 +27,18 @@
 // The header is the first row, among the first few non-empty ones, that names
 // at least one known column; rows above it (titles, dates) are skipped with a
 // warning.
+//
+// # Hostile files
+//
+// Every row is accounted for: a reader reaches the end of the file or
+// returns a Refusal, never an early, silent end. The work of reading is
+// bounded by Limits while the file streams, and values may not hold
+// control characters, nor names invisible marks (see checkText). The rules
+// and the problem codes are set out in docs/limits.md.
 package listfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -92,6 +101,8 @@ type Options struct {
 	// Progress, when set, is called every 1,000 rows and once at the end
 	// with the number of rows read so far.
 	Progress func(rows int)
+	// Limits bound the work of reading; zero fields take their defaults.
+	Limits Limits
 }
 
 // Row is one person read from the file.
@@ -106,6 +117,9 @@ type Problem struct {
 	Column string // column header as written in the file; "" when none applies
 	Value  string // offending value; "" when none
 	Reason string
+	// Code says what kind of problem it is (see the Code constants);
+	// "invalid" when not set otherwise.
+	Code string
 }
 
 // String formats the problem as `row N, column C: value "V": reason`,
@@ -168,31 +182,48 @@ const (
 // progressEvery is how often, in rows, Options.Progress is called.
 const progressEvery = 1000
 
-// Read reads a list. Mistakes in the content are reported in
-// Result.Problems; the error is for files that cannot be read at all (I/O
-// failures, a damaged workbook, broken JSON syntax) and for invalid options.
+// Read reads a list; see ReadContext.
 func Read(r io.Reader, opts Options) (*Result, error) {
+	return ReadContext(context.Background(), r, opts)
+}
+
+// ReadContext reads a list. Mistakes in the content are reported in
+// Result.Problems; the error is for files that cannot be read at all (I/O
+// failures, a damaged workbook, broken JSON syntax, a broken limit) and for
+// invalid options. Such an error is a *Refusal whenever the file is to
+// blame. Reading stops, with a Refusal coded "cancelled", once ctx is done.
+//
+// Every row is accounted for: a reader either reaches the end of the file
+// or returns an error; it never stops early and reports success.
+func ReadContext(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	if opts.Catalogue == nil {
 		opts.Catalogue = category.MustDefault()
 	}
+	opts.Limits = opts.Limits.withDefaults()
 	m, err := newMapOverride(opts.Map)
 	if err != nil {
 		return nil, err
 	}
 	b := newBuilder(opts, m)
+	b.ctx = ctx
+	lim := opts.Limits
 	switch opts.Format {
 	case CSV:
-		err = readCSV(r, b)
+		err = readCSV(ctxReader{ctx, &sizeGuard{r: r, limit: lim.FileBytes}}, b)
 	case XLSX:
-		err = readXLSX(r, b)
+		err = readXLSX(ctx, r, b)
 	case JSON:
-		err = readJSON(r, b)
+		err = readJSON(ctxReader{ctx, &sizeGuard{r: r, limit: lim.FileBytes}}, b)
 	case "":
 		return nil, errors.New("listfile: no format given")
 	default:
 		return nil, fmt.Errorf("listfile: unknown format %q", opts.Format)
 	}
 	if err != nil {
+		if _, ok := AsRefusal(err); !ok {
+			// The file could not be read: a refusal of the file as a whole.
+			err = &Refusal{Problem: Problem{Code: CodeDamaged, Reason: err.Error()}, err: err}
+		}
 		return nil, err
 	}
 	return b.finish(), nil

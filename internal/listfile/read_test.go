@@ -485,7 +485,7 @@ func TestSeparators(t *testing.T) {
 // TestRowNumbers checks that "row N" is the spreadsheet row minus the
 // header row: empty lines count, a cell spanning lines is one row.
 func TestRowNumbers(t *testing.T) {
-	data := "\n\nПрізвище,Дата народження\n\nКоваль,1990\n\"Бондар\nІван\",1990\n,,\nТкач,31.02.1990\n"
+	data := "\n\nПрізвище,Дата народження,Примітка\n\nКоваль,1990\nБондар,1990,\"два\nрядки\"\n,,\nТкач,31.02.1990\n"
 	res := readBytes(t, "x.csv", []byte(data), Options{})
 	checkStrings(t, "problems", problemStrings(res.Problems), []string{`row 5, column Дата народження: value "31.02.1990": 1990-02-31 does not exist`})
 	var lines []int

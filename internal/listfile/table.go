@@ -30,6 +30,17 @@ type table struct {
 	invalid []int
 }
 
+// checkRows refuses spreadsheet row n once it lies more than Limits.Rows
+// below the header (or below the top, before the header is found).
+func (t *table) checkRows(n int) error {
+	if lim := t.b.opts.Limits.Rows; n-t.headerRow > lim {
+		r := refuse(CodeTooManyRows, 0, "the file has more than %d rows; split it into smaller files", lim)
+		r.TooLarge = true
+		return r
+	}
+	return nil
+}
+
 // row takes spreadsheet row n (from 1) with its raw cells. It returns false
 // once reading should stop (no header found).
 func (t *table) row(n int, raw []string) bool {
@@ -57,7 +68,7 @@ func (t *table) row(n int, raw []string) bool {
 		for i := len(t.cols); i < len(raw); i++ {
 			if raw[i] != "" {
 				shape = append(shape, Problem{
-					Row: line, Column: columnLetters(i + 1), Value: raw[i],
+					Row: line, Column: columnLetters(i + 1), Value: shownValue(raw[i]),
 					Reason: fmt.Sprintf("the row has %d cells but the header names %d columns", last+1, len(t.cols)),
 				})
 				break
@@ -70,7 +81,7 @@ func (t *table) row(n int, raw []string) bool {
 			if i < len(t.cols) {
 				col = t.cols[i].header
 			}
-			shape = append(shape, Problem{Row: line, Column: col, Value: raw[i],
+			shape = append(shape, Problem{Row: line, Column: col, Value: shownValue(raw[i]), Code: CodeInvalidUTF8,
 				Reason: "the text holds bytes that are not UTF-8 (does the file mix encodings?); retype it or save the file in one encoding"})
 		}
 	}

@@ -26,11 +26,19 @@ import (
 //
 // XLSX holds complete dates as real Excel dates, partial dates as text.
 func Write(w io.Writer, f Format, meta Meta, persons []person.Person) error {
+	return WriteTemp(w, f, meta, persons, "")
+}
+
+// WriteTemp is Write with the directory in which a large workbook is
+// assembled (excelize keeps rows past 16 MiB in temporary files): a list
+// holds personal data, so it should be the data directory's own temporary
+// folder rather than a shared /tmp. "" means os.TempDir().
+func WriteTemp(w io.Writer, f Format, meta Meta, persons []person.Person, tempDir string) error {
 	switch f {
 	case CSV:
 		return writeCSV(w, persons)
 	case XLSX:
-		return writeXLSX(w, persons)
+		return writeXLSX(w, persons, tempDir)
 	case JSON:
 		return writeJSON(w, meta, persons)
 	}
@@ -95,8 +103,8 @@ func writeCSV(w io.Writer, persons []person.Person) error {
 	return nil
 }
 
-func writeXLSX(w io.Writer, persons []person.Person) (err error) {
-	x := excelize.NewFile()
+func writeXLSX(w io.Writer, persons []person.Person, tempDir string) (err error) {
+	x := excelize.NewFile(excelize.Options{TmpDir: tempDir})
 	defer func() {
 		if cerr := x.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("write XLSX: %w", cerr)

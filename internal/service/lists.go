@@ -44,6 +44,13 @@ type ImportResult struct {
 // ImportError refuses a file and carries every problem found in it.
 type ImportError struct {
 	Problems []listfile.Problem
+	// Refused says the file could not be read to its end (a broken limit,
+	// damaged XML, a damaged archive): Problems then holds that one
+	// problem, and no row may be imported even when invalid rows are
+	// skipped.
+	Refused bool
+	// TooLarge says the refusal is about size (HTTP 413).
+	TooLarge bool
 }
 
 func (e *ImportError) Error() string {
@@ -51,6 +58,18 @@ func (e *ImportError) Error() string {
 }
 
 func (e *ImportError) Unwrap() error { return ErrInvalid }
+
+// readError turns a file that could not be read into an ImportError with
+// its one problem, or the context's error when the caller has gone.
+func readError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("import stopped: %w", ctx.Err())
+	}
+	if r, ok := listfile.AsRefusal(err); ok {
+		return &ImportError{Problems: []listfile.Problem{r.Problem}, Refused: true, TooLarge: r.TooLarge}
+	}
+	return fmt.Errorf("%w: %v", ErrInvalid, err)
+}
 
 // ImportList reads a file and stores it as a new draft list. The import is
 // all or nothing: on any problem (unless SkipInvalid) nothing is stored.
@@ -64,9 +83,9 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 	if strings.TrimSpace(req.Title) == "" && req.VersionOf == "" {
 		return nil, invalidf("a list needs a title")
 	}
-	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), YouthRef: req.YouthRef, Progress: req.Progress})
+	res, err := listfile.ReadContext(ctx, r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), YouthRef: req.YouthRef, Progress: req.Progress, Limits: s.Limits})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, readError(ctx, err)
 	}
 	out := &ImportResult{Read: res}
 	if len(res.Problems) > 0 && !req.SkipInvalid {
@@ -332,7 +351,7 @@ func (s *Service) ExportList(ctx context.Context, actor access.Actor, id string,
 	if err := s.recordAccess(ctx, actor, "list.export", l.ID, len(persons)); err != nil {
 		return err
 	}
-	return listfile.Write(w, f, listfile.Meta{Title: l.Title, From: l.From, To: l.To, Version: l.Version}, persons)
+	return listfile.WriteTemp(w, f, listfile.Meta{Title: l.Title, From: l.From, To: l.To, Version: l.Version}, persons, s.Limits.TempDir)
 }
 
 // IsNotFound reports whether err means "no such record (that you may see)".

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"parley/internal/access"
@@ -27,9 +26,9 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	if !actor.CanReadRegistry(req.Party) {
 		return nil, access.Deny("only officers of party %s may import its registry", req.Party)
 	}
-	res, err := listfile.Read(r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), Registry: true, Progress: req.Progress})
+	res, err := listfile.ReadContext(ctx, r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), Registry: true, Progress: req.Progress, Limits: s.Limits})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, readError(ctx, err)
 	}
 	out := &ImportResult{Read: res}
 	if len(res.Problems) > 0 && !req.SkipInvalid {

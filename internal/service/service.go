@@ -19,6 +19,7 @@ import (
 	"parley/internal/category"
 	"parley/internal/families"
 	"parley/internal/ledger"
+	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/store"
 )
@@ -36,6 +37,11 @@ type Service struct {
 	// Ledger is the signed log itself, for its readers (tiles, receipts,
 	// checkpoints); nil when the service runs without one.
 	Ledger *ledger.Log
+
+	// Limits bound the work of reading an uploaded list or registry; zero
+	// fields take listfile's defaults. Limits.TempDir should be the data
+	// directory's own temporary folder.
+	Limits listfile.Limits
 
 	// catalogue is replaced whole when an operator adds a category, while
 	// requests read it: an atomic pointer keeps that race-free.

@@ -162,6 +162,11 @@ type importInput struct {
 func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 	in := &importInput{}
 	cleanup := func() {}
+	if r.ContentLength > s.opts.MaxUploadBytes {
+		// Said by the client itself: refused before a byte is read.
+		tl := listfile.FileTooLarge(s.opts.MaxUploadBytes, nil)
+		return nil, cleanup, &service.ImportError{Problems: []listfile.Problem{tl.Problem}, Refused: true, TooLarge: true}
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	field := r.URL.Query().Get
 	if ct == "multipart/form-data" {
@@ -187,7 +192,7 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 			return r.URL.Query().Get(k)
 		}
 	} else {
-		in.file = r.Body
+		in.file = bodyReader{r.Body}
 		in.name = field("filename")
 	}
 	actor := actorOf(r)
@@ -231,6 +236,20 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 		}
 	}
 	return in, cleanup, nil
+}
+
+// bodyReader turns the server's bound on a request body into the reader's
+// refusal of a file too large, so that the answer is 413 with the problem
+// like any other size limit.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return n, listfile.FileTooLarge(mbe.Limit, err)
+	}
+	return n, err
 }
 
 func isTrue(v string) bool {

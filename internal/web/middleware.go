@@ -215,6 +215,7 @@ type problemJSON struct {
 	Column string `json:"column,omitempty"`
 	Value  string `json:"value,omitempty"`
 	Reason string `json:"reason"`
+	Code   string `json:"code,omitempty"`
 }
 
 // statusOf maps an error to an HTTP status and a message safe to show.
@@ -225,6 +226,9 @@ func statusOf(err error) (int, string) {
 	case errors.As(err, &he):
 		return he.status, he.err.Error()
 	case errors.As(err, &ie):
+		if ie.TooLarge {
+			return http.StatusRequestEntityTooLarge, ie.Error()
+		}
 		return http.StatusUnprocessableEntity, ie.Error()
 	case errors.Is(err, access.ErrUnauthenticated), errors.Is(err, service.ErrBadCredentials):
 		return http.StatusUnauthorized, err.Error()
@@ -267,7 +271,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 func problemsJSON(ie *service.ImportError) []problemJSON {
 	out := make([]problemJSON, len(ie.Problems))
 	for i, p := range ie.Problems {
-		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.Reason}
+		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.Reason, Code: p.Code}
 	}
 	return out
 }

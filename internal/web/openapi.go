@@ -38,7 +38,7 @@ func (s *Server) OpenAPI() map[string]any {
 			"summary":     rt.Summary,
 			"responses": map[string]any{
 				okStatus: map[string]any{"description": "success", "content": map[string]any{respType: map[string]any{}}},
-				"400":    errRef, "401": errRef, "403": errRef, "404": errRef, "409": errRef, "422": errRef,
+				"400":    errRef, "401": errRef, "403": errRef, "404": errRef, "409": errRef, "413": errRef, "422": errRef,
 			},
 		}
 		if len(params) > 0 {
@@ -92,6 +92,7 @@ func (s *Server) OpenAPI() map[string]any {
 							"properties": map[string]any{
 								"row": map[string]any{"type": "integer"}, "column": map[string]any{"type": "string"},
 								"value": map[string]any{"type": "string"}, "reason": map[string]any{"type": "string"},
+								"code": map[string]any{"type": "string", "description": "kind of problem, see docs/limits.md (invalid, control_character, file_too_large, xml_error, ...)"},
 							},
 						}},
 					},

@@ -135,6 +135,10 @@ func (s *Server) checkFormToken(r *http.Request, id *Identity) error {
 	if got == "" {
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			if err := r.ParseMultipartForm(8 << 20); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return err // 413, not a malformed form
+				}
 				return badRequest("cannot read the form: %v", err)
 			}
 		}

@@ -110,6 +110,9 @@ func (s *Server) listsUpload(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.As(err, &ie):
 		form.Problems = problemsJSON(ie)
+		if ie.TooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
 	case errors.As(err, &he) && he.status == http.StatusUnprocessableEntity,
 		errors.Is(err, service.ErrInvalid):
 		_, form.Error = statusOf(err)
