@@ -63,9 +63,16 @@ func resetTempDir(dataDir string) (string, error) {
 		return "", err
 	}
 	// os.TempDir reads $TMPDIR; mime/multipart offers no other way to
-	// place its files.
-	if err := os.Setenv("TMPDIR", dir); err != nil {
-		return "", err
+	// place its files. Only the parley binary owns its process's
+	// environment; a server run inside tests leaves it alone.
+	if OwnsProcess {
+		if err := os.Setenv("TMPDIR", dir); err != nil {
+			return "", err
+		}
 	}
 	return dir, nil
 }
+
+// OwnsProcess is set by the parley binary's main: the server may then make
+// the data directory's temporary folder the whole process's one.
+var OwnsProcess bool

@@ -11,6 +11,8 @@ import (
 // and makes it the process's temporary directory.
 func TestResetTempDir(t *testing.T) {
 	t.Setenv("TMPDIR", os.TempDir()) // restored when the test ends
+	OwnsProcess = true
+	t.Cleanup(func() { OwnsProcess = false })
 	data := t.TempDir()
 	left := filepath.Join(data, "tmp", "upload-123.xlsx")
 	if err := os.MkdirAll(filepath.Dir(left), 0o700); err != nil {
