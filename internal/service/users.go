@@ -406,12 +406,16 @@ func tokenFromStore(t *store.Token, username string) APIToken {
 
 // CreateToken issues an API token for a user and returns it with its
 // description. The token acts with the user's roles; it is stored only as
-// a digest, so it cannot be shown again. Administrators issue tokens for
-// anyone, a user for themself.
+// a digest, so it cannot be shown again. A token is issued only to its own
+// holder (see access.CanIssueToken): administrators cannot mint one for
+// anybody else. The local operator may issue one to the user it names.
+// Every issue is appended to the signed log and to the access log in the
+// same transaction, naming the real actor and the holder, so a token
+// issued from the command line is never mistaken for the holder's own.
 func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username, name string) (string, *APIToken, error) {
 	uname := NormalizeUsername(username)
-	if !actor.CanAdminister() && (actor.UserID == "" || uname != actor.Username) {
-		return "", nil, access.Deny("only administrators issue tokens for other users")
+	if !actor.CanIssueToken(uname) {
+		return "", nil, access.Deny("an API token is issued only to its own holder")
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
@@ -429,12 +433,21 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 			return err
 		}
 		out = tokenFromStore(t, u.Username)
-		return nil
+		via := "self"
+		if actor.System {
+			via = "command_line"
+		}
+		if err := s.recordEvent(ctx, tx, actor, Event{Type: "token.issued", Subject: t.ID, Attrs: map[string]string{
+			"token_id": t.ID, "holder": u.ID, "issued_by": actor.String(), "via": via,
+		}}); err != nil {
+			return err
+		}
+		return s.recordAccessTx(ctx, tx, actor, "token.issue", u.Username, "token "+t.ID+" issued via "+via)
 	})
 	if err != nil {
 		return "", nil, err
 	}
-	s.Logger.Info("api token created", "token_id", out.ID, "by", actor.UserID)
+	s.Logger.Info("api token created", "token_id", out.ID, "holder", out.Username, "by", actor.String())
 	return plain, &out, nil
 }
 

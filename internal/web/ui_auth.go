@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,6 +21,8 @@ func authRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: "/logout", Auth: SignedIn, Summary: "Sign out", Handler: s.logoutPost},
 		{Method: "GET", Pattern: "/account", Auth: SignedIn, Summary: "The user's account and password change", Handler: s.accountPage},
 		{Method: "POST", Pattern: "/account/password", Auth: SignedIn, Summary: "Change one's password", Handler: s.passwordPost},
+		{Method: "POST", Pattern: "/account/tokens", Auth: SignedIn, Summary: "Issue oneself an API key", Handler: s.accountTokenPost},
+		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Auth: SignedIn, Summary: "Revoke one of one's API keys", Handler: s.accountTokenRevoke},
 		{Method: "GET", Pattern: "/lang/{code}", Auth: Public, Summary: "Choose the language", Handler: s.langSwitch},
 	}
 }
@@ -119,8 +122,11 @@ func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) error {
 
 type accountData struct {
 	User    *service.User
+	Tokens  []service.APIToken
 	Error   string
 	Changed bool
+	// NewToken is shown once, on the answer to its issue.
+	NewToken string
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -134,7 +140,43 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	d.User = u
+	if d.Tokens, err = s.svc.Tokens(r.Context(), actor, actor.Username); err != nil {
+		return err
+	}
 	return s.render(w, r, status, "account", s.page(w, r, "account.title", "account", d))
+}
+
+// accountTokenPost issues an API key to the signed-in user. Keys are issued
+// here, by their holder, and nowhere else on the web: an administrator
+// cannot obtain a key that acts as someone else.
+func (s *Server) accountTokenPost(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	tok, _, err := s.svc.CreateToken(r.Context(), actor, actor.Username, r.PostFormValue("name"))
+	if errors.Is(err, service.ErrInvalid) {
+		_, msg := statusOf(err)
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: msg})
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderAccount(w, r, http.StatusOK, accountData{NewToken: tok})
+}
+
+func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	ts, err := s.svc.Tokens(r.Context(), actor, actor.Username)
+	if err != nil {
+		return err
+	}
+	// Only one's own keys here; administrators revoke others' on /users.
+	if !slices.ContainsFunc(ts, func(t service.APIToken) bool { return t.ID == r.PathValue("id") }) {
+		return service.ErrNotFound
+	}
+	if err := s.svc.RevokeToken(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
