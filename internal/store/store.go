@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -59,6 +60,9 @@ type DB struct {
 	// SQLite's busy handler, which polls with sleeps and makes latency
 	// jump under contention. Other processes still meet the busy timeout.
 	writeMu sync.Mutex
+	// throttlePrune is the Unix millisecond after which the next
+	// ThrottleCount deletes lapsed throttle rows.
+	throttlePrune atomic.Int64
 }
 
 // IsPostgresURL reports whether url names a PostgreSQL database.
