@@ -249,6 +249,18 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if current == next {
 		return invalidf("the new password is the same as the current one")
 	}
+	// Guesses of the current password are throttled like sign-ins, per
+	// account, in the database: a stolen session must not become an
+	// unlimited password oracle.
+	now := s.Now().UTC()
+	guess := store.ThrottleKey{Scope: scopePassword, Key: actor.UserID}
+	st, err := s.DB.ThrottleStates(ctx, now, guess)
+	if err != nil {
+		return err
+	}
+	if wait := passwordWait(now, st[0]); wait > 0 {
+		return &ThrottledError{Wait: wait}
+	}
 	var u *store.User
 	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
 		u, err = tx.UserByID(ctx, actor.UserID)
@@ -261,7 +273,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		return fmt.Errorf("verify password of %s: %w", u.ID, err)
 	}
 	if !ok {
+		if _, err := s.DB.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
+			return err
+		}
 		return invalidf("the current password is wrong")
+	}
+	if err := s.DB.ClearThrottle(ctx, guess); err != nil {
+		return err
 	}
 	hash, err := auth.HashPassword(next, PasswordParams)
 	if err != nil {

@@ -237,6 +237,9 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, service.ErrConflict):
 		return http.StatusConflict, err.Error()
 	}
+	if _, ok := service.IsThrottled(err); ok {
+		return http.StatusTooManyRequests, err.Error()
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", mbe.Limit)

@@ -43,26 +43,24 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "login", p)
 }
 
-// loginPost checks the password behind two throttles: per username (an
-// account under attack locks for a while) and per client address (one
-// address guessing many accounts). While locked, no password is checked
-// at all, so a correct guess during the lockout gains nothing.
+// loginPost checks the password behind the sign-in throttles, which live
+// in the database and so hold across restarts and server processes (see
+// service.SignInPolicy). While an attempt is held back, no password is
+// checked at all, so a correct guess during the wait gains nothing.
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	username := service.NormalizeUsername(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	next := localPath(r.PostFormValue("next"))
-	ipKey, userKey := "ip:"+clientIP(r), "user:"+username
 	data := loginData{Username: username, Next: next}
 
-	if wait := max(s.ipTh.Locked(ipKey), s.userTh.Locked(userKey)); wait > 0 {
+	actor, locked, err := s.svc.SignIn(r.Context(), s.signIn, username, password, clientIP(r), s.opts.Now())
+	if wait, ok := service.IsThrottled(err); ok {
 		metrics.LoginFailures.WithLabelValues("locked").Inc()
 		return s.loginLocked(w, r, data, wait)
 	}
-	actor, err := s.svc.Authenticate(r.Context(), username, password)
 	if errors.Is(err, service.ErrBadCredentials) {
 		metrics.LoginFailures.WithLabelValues("credentials").Inc()
-		s.ipTh.Fail(ipKey)
-		if s.userTh.Fail(userKey) {
+		if locked {
 			s.log.Warn("sign-in locked after repeated failures", "client", clientIP(r))
 		}
 		data.Error = "login.failed"
@@ -72,7 +70,6 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.userTh.Succeed(userKey)
 	// A new session id at every sign-in: a session id planted before the
 	// sign-in (session fixation) is worthless.
 	if old := identityFrom(r.Context()); old != nil && old.Session != nil {
@@ -197,6 +194,10 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		keep = id.Session.ID
 	}
 	err := s.svc.ChangePassword(r.Context(), id.Actor, cur, next, keep)
+	if wait, ok := service.IsThrottled(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return s.renderAccount(w, r, http.StatusTooManyRequests, accountData{Error: l.T("login.locked", strconv.Itoa(max(1, int(wait.Round(time.Minute)/time.Minute))))})
+	}
 	if errors.Is(err, service.ErrInvalid) {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.wrong_current")})
 	}
