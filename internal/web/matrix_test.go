@@ -131,9 +131,10 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 	csv := func(t *testing.T) []byte { return fileBytes(t, "good.csv") }
 	return map[string]matrixCase{
 		// Operations and public pages.
-		"GET /healthz":             {fixed("/healthz"), all(s200)},
-		"GET /readyz":              {fixed("/readyz"), all(s200)},
-		"GET /metrics":             {fixed("/metrics"), all(s200)},
+		"GET /healthz": {fixed("/healthz"), all(s200)},
+		"GET /readyz":  {fixed("/readyz"), all(s200)},
+		// No metrics token configured: /metrics does not exist here.
+		"GET /metrics":             {fixed("/metrics"), all(s404)},
 		"GET /static/":             {fixed("/static/app.css"), all(s200)},
 		"GET /api/v1/openapi.json": {fixed("/api/v1/openapi.json"), all(s200)},
 		"GET /login":               {fixed("/login"), map[string]int{roleAnon: s200, "*": s303}},

@@ -112,7 +112,11 @@ func (s *Server) outer(mux http.Handler) http.Handler {
 
 		s.securityHeaders(sw, r)
 		var err error
-		id, err = s.identify(ctx, r)
+		// /metrics carries its own bearer token (the metrics token, not a
+		// user's API token) and needs nobody's identity.
+		if r.URL.Path != "/metrics" {
+			id, err = s.identify(ctx, r)
+		}
 		if err != nil {
 			if errors.Is(err, access.ErrUnauthenticated) {
 				sw.Header().Set("WWW-Authenticate", `Bearer realm="parley", error="invalid_token"`)

@@ -53,6 +53,10 @@ type Options struct {
 	// username, 30 per address, a 15-minute window and longest wait.
 	LoginMaxPerUser, LoginMaxPerIP int
 	LoginWindow, LoginLockout      time.Duration
+	// MetricsToken, when set, serves /metrics to requests with
+	// "Authorization: Bearer <MetricsToken>"; when empty, /metrics is not
+	// served by this handler at all (404).
+	MetricsToken string
 	// Now is the clock for the throttle; nil means time.Now.
 	Now func() time.Time
 }
