@@ -101,8 +101,8 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 	s.Logger = logger
 	tls := o.TLSCert != ""
 	srv, err := web.New(s, web.Options{
-		BaseURL:    o.BaseURL,
-		TLS:        tls || strings.HasPrefix(o.BaseURL, "https://"),
+		BaseURL:      o.BaseURL,
+		TLS:          tls || strings.HasPrefix(o.BaseURL, "https://"),
 		Logger:       logger,
 		SessionTTL:   o.SessionTTL,
 		MetricsToken: o.MetricsToken,
