@@ -83,14 +83,21 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		}
 		db.sql.SetMaxOpenConns(20)
 		db.read = db.sql
+		// The data directory still holds the log's keys.
+		if fi, err := os.Stat(dataDir); err == nil && fi.IsDir() && fi.Mode().Perm() != 0o700 {
+			if err := os.Chmod(dataDir, 0o700); err != nil {
+				db.sql.Close()
+				return nil, fmt.Errorf("data directory: %w", err)
+			}
+		}
 	} else {
 		if url != "" {
 			return nil, fmt.Errorf("unsupported database URL (want postgres://...; leave empty for SQLite in the data directory)")
 		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
 		path := filepath.Join(dataDir, "parley.db")
+		if err := makePrivate(dataDir, path); err != nil {
+			return nil, err
+		}
 		// WAL lets readers go on while one writer commits; immediate
 		// transactions take the write lock at BEGIN so that two writers
 		// queue instead of failing half-way; the busy timeout makes them wait.
@@ -116,6 +123,42 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// makePrivate keeps the data directory (0700) and the SQLite files (0600)
+// to their owner: the database holds every list and registry. The database
+// file is created here, before SQLite opens it, because SQLite gives the
+// -wal and -shm files it creates later the mode of the database file.
+// Files and a directory left looser by an older version are tightened.
+func makePrivate(dataDir, dbPath string) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	f, err := os.OpenFile(dbPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("database file %s: %w", filepath.Base(p), err)
+			}
+		}
+	}
+	return nil
 }
 
 func (db *DB) migrate(ctx context.Context) error {
