@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +61,9 @@ type DB struct {
 	// SQLite's busy handler, which polls with sleeps and makes latency
 	// jump under contention. Other processes still meet the busy timeout.
 	writeMu sync.Mutex
+	// throttle serves the throttle table's writes: on PostgreSQL a pool
+	// whose sessions commit asynchronously, on SQLite the same as sql.
+	throttle *sql.DB
 	// throttlePrune is the Unix millisecond after which the next
 	// ThrottleCount deletes lapsed throttle rows.
 	throttlePrune atomic.Int64
@@ -83,6 +87,23 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		}
 		db.sql.SetMaxOpenConns(20)
 		db.read = db.sql
+		// Throttle counts commit without waiting for the WAL flush: a
+		// crash may lose the last fraction of a second of counts, which
+		// matters far less than the look-ups per second this allows. A
+		// clean shutdown or restart keeps them all.
+		tu, err := neturl.Parse(url)
+		if err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		q := tu.Query()
+		q.Set("synchronous_commit", "off")
+		tu.RawQuery = q.Encode()
+		if db.throttle, err = sql.Open("pgx", tu.String()); err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.throttle.SetMaxOpenConns(8)
 		// The data directory still holds the log's keys.
 		if fi, err := os.Stat(dataDir); err == nil && fi.IsDir() && fi.Mode().Perm() != 0o700 {
 			if err := os.Chmod(dataDir, 0o700); err != nil {
@@ -113,6 +134,7 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.read.SetMaxOpenConns(8)
+		db.throttle = db.sql
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.Close()
@@ -190,9 +212,11 @@ func (db *DB) migrate(ctx context.Context) error {
 // Close closes the database.
 func (db *DB) Close() error {
 	err := db.sql.Close()
-	if db.read != nil && db.read != db.sql {
-		if rerr := db.read.Close(); err == nil {
-			err = rerr
+	for _, other := range []*sql.DB{db.read, db.throttle} {
+		if other != nil && other != db.sql {
+			if oerr := other.Close(); err == nil {
+				err = oerr
+			}
 		}
 	}
 	return err

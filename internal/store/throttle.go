@@ -125,7 +125,7 @@ func (db *DB) PruneThrottle(ctx context.Context, now time.Time) (int64, error) {
 		db.writeMu.Lock()
 		defer db.writeMu.Unlock()
 	}
-	res, err := db.sql.ExecContext(ctx, rebind(db.dialect, `DELETE FROM throttle WHERE expires_ms <= ?`), now.UnixMilli())
+	res, err := db.throttle.ExecContext(ctx, rebind(db.dialect, `DELETE FROM throttle WHERE expires_ms <= ?`), now.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("prune throttle: %w", err)
 	}
@@ -138,7 +138,7 @@ func (db *DB) PruneThrottle(ctx context.Context, now time.Time) (int64, error) {
 func (db *DB) throttleQuery(ctx context.Context, write bool, query string, args ...any) (map[[2]string]ThrottleState, error) {
 	pool := db.read
 	if write {
-		pool = db.sql
+		pool = db.throttle
 		if db.dialect == SQLite {
 			db.writeMu.Lock()
 			defer db.writeMu.Unlock()
