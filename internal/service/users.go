@@ -138,7 +138,9 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 			}
 			return err
 		}
-		return nil
+		// Whoever makes an account could sign in with its first password;
+		// the access log shows who made which account with which rights.
+		return s.recordAccessTx(ctx, tx, actor, "user.create", name, "roles "+strings.Join(roles, ",")+partyDetail(u.Party))
 	})
 	if err != nil {
 		return nil, err
@@ -203,6 +205,13 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 		if err := tx.SetUserDisabled(ctx, u.ID, disabled); err != nil {
 			return err
 		}
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+		}
+		if err := s.recordAccessTx(ctx, tx, actor, action, name, ""); err != nil {
+			return err
+		}
 		if disabled {
 			return tx.DeleteUserSessions(ctx, u.ID, "")
 		}
@@ -232,8 +241,18 @@ func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, usernam
 		if err := tx.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
+		if err := s.recordAccessTx(ctx, tx, actor, "user.password_reset", name, ""); err != nil {
+			return err
+		}
 		return tx.DeleteUserSessions(ctx, u.ID, "")
 	})
+}
+
+func partyDetail(party string) string {
+	if party == "" {
+		return ""
+	}
+	return ", party " + party
 }
 
 // ChangePassword lets a signed-in user replace their own password after

@@ -85,6 +85,21 @@ func TestCreateUserRules(t *testing.T) {
 		if len(users) != 2 || users[0].Username != "olena" || users[0].Party != "A" || users[0].Roles[0] != access.Officer {
 			t.Fatalf("Users = %+v", users)
 		}
+		// The access log names who made each account, with which rights.
+		recs, err := s.AccessLog(ctx, uAdmin, 10)
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("access log = %+v, %v; want two account creations", recs, err)
+		}
+		created := map[string]service.AccessRecord{}
+		for _, r := range recs {
+			created[r.Subject] = r
+		}
+		if r := created["olena"]; r.Actor != "root" || r.Action != "user.create" || r.Detail != "roles officer, party A" {
+			t.Errorf("creation of olena logged as %+v", r)
+		}
+		if r := created["root"]; r.Actor != "system" || r.Detail != "roles admin" {
+			t.Errorf("creation of root logged as %+v", r)
+		}
 		if _, err := s.GetUser(ctx, access.Actor{UserID: users[0].ID, Username: "olena", Roles: []access.Role{access.Officer}, Party: "A"}, "olena"); err != nil {
 			t.Errorf("a user reads their own account: %v", err)
 		}
@@ -259,7 +274,7 @@ func TestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs, err := s.AccessLog(ctx, uAdmin, 10)
+		recs, err := s.AccessLog(ctx, uAdmin, 1)
 		if err != nil || len(recs) != 1 || recs[0].Actor != "system" || recs[0].Action != "token.issue" || recs[0].Subject != "olena" || !strings.Contains(recs[0].Detail, info.ID) {
 			t.Fatalf("access log after a command-line issue = %+v, %v", recs, err)
 		}
