@@ -29,21 +29,23 @@ func IsThrottled(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// SignInPolicy sets how failed sign-ins back off. The counts live in the
-// database (see store.ThrottleCount), so every server process on it applies
-// the same ones and a restart lifts none.
+// SignInPolicy sets how sign-ins back off. The counts live in the database
+// (see store.ThrottleCount), so every server process on it applies the same
+// ones and a restart lifts none.
 //
-// Three counts are kept, each reset after Quiet without failures:
-//   - per account and address: after PerPair free failures each further one
-//     doubles the wait, from Base up to Max. This is what slows an attacker
-//     guessing one account from one address.
-//   - per address, over all accounts: the same after PerAddress failures,
-//     for one address trying many accounts.
-//   - per account, over all addresses: after PerAccount failures the wait
-//     doubles too, but never beyond AccountMax. Anybody can fail sign-ins
-//     for any username, so this count must not lock the holder out: from an
-//     address that has not been failing, the right password is refused at
-//     most AccountMax after the latest failure.
+// Three counts are kept, each lapsing after Quiet without attempts:
+//   - per account and address: after PerPair free failures each further
+//     attempt doubles the wait, from Base up to Max. This is what slows an
+//     attacker guessing one account from one address.
+//   - per address, over all accounts: the same after PerAddress, for one
+//     address trying many accounts.
+//   - per account, over all addresses: after PerAccount the wait doubles
+//     too, up to AccountMax, but only for addresses that have themselves
+//     failed on this account. Anybody can fail sign-ins for any username;
+//     an address that has not been failing (the holder's, as a rule) is
+//     never held back by this count, so nobody can lock the holder out.
+//     An attacker spread over many addresses gets one guess per fresh
+//     address, and then this count.
 type SignInPolicy struct {
 	PerPair, PerAddress, PerAccount int
 	Base, Max, AccountMax, Quiet    time.Duration
@@ -51,7 +53,7 @@ type SignInPolicy struct {
 
 // DefaultSignInPolicy suits a workbench with a few dozen users.
 func DefaultSignInPolicy() SignInPolicy {
-	return SignInPolicy{PerPair: 5, PerAddress: 30, PerAccount: 10, Base: 30 * time.Second, Max: 15 * time.Minute, AccountMax: 10 * time.Second, Quiet: 15 * time.Minute}
+	return SignInPolicy{PerPair: 5, PerAddress: 30, PerAccount: 10, Base: 30 * time.Second, Max: 15 * time.Minute, AccountMax: 5 * time.Minute, Quiet: 15 * time.Minute}
 }
 
 // Fill replaces zero fields by the defaults.
@@ -98,35 +100,40 @@ func signInKeys(username, addr string) []store.ThrottleKey {
 	}
 }
 
-// signInWait is how long the throttles hold an attempt back, given the
-// states of signInKeys.
+// signInWait is how long the throttles hold back an attempt that has just
+// been counted in advance (st, from signInKeys): each count's previous
+// attempt plus the backoff its earlier attempts earned.
 func (p SignInPolicy) signInWait(now time.Time, st []store.ThrottleState) time.Duration {
+	clean := st[0].Hits <= 1 // this address had not failed on this account
 	wait := time.Duration(0)
 	for i, lim := range []struct {
 		free    int
 		ceiling time.Duration
 	}{{p.PerPair, p.Max}, {p.PerAddress, p.Max}, {p.PerAccount, p.AccountMax}} {
-		if st[i].Hits == 0 {
+		if st[i].Prev.IsZero() || (i == 2 && clean) {
 			continue
 		}
-		wait = max(wait, st[i].Last.Add(backoff(st[i].Hits, lim.free, p.Base, lim.ceiling)).Sub(now))
+		wait = max(wait, st[i].Prev.Add(backoff(st[i].Hits-1, lim.free, p.Base, lim.ceiling)).Sub(now))
 	}
 	return wait
 }
 
 // SignIn checks a username and password from a client address behind the
-// sign-in throttles. While an attempt is held back the password is not
-// checked at all (a right guess then gains nothing) and the answer is a
-// ThrottledError. A failure counts against the account, the address and
-// the pair, in one statement; a success clears the pair and the account.
-// locked reports that this failure started a backoff, for the log. now is
-// the caller's clock (tests move it).
+// sign-in throttles. The attempt is counted first, as a failure, in one
+// statement over the three counts; that statement also says when the
+// previous attempt was, so the check and the count are one atomic step and
+// a burst of parallel guesses is held back like a sequence. An attempt held
+// back is answered with a ThrottledError without checking the password (a
+// right guess then gains nothing) and stays counted: hammering during a
+// wait makes it longer. A success takes the attempt back from the address
+// and clears the account's and the pair's counts. locked reports that this
+// failure started a backoff, for the log; now is the caller's clock.
 func (s *Service) SignIn(ctx context.Context, p SignInPolicy, username, password, addr string, now time.Time) (actor access.Actor, locked bool, err error) {
 	p.Fill()
 	name := NormalizeUsername(username)
 	keys := signInKeys(name, addr)
 	now = now.UTC()
-	st, err := s.DB.ThrottleStates(ctx, now, keys...)
+	st, err := s.DB.ThrottleCount(ctx, now, max(p.Quiet, p.Max), store.SlidingWindow, keys...)
 	if err != nil {
 		return access.Actor{}, false, err
 	}
@@ -135,17 +142,16 @@ func (s *Service) SignIn(ctx context.Context, p SignInPolicy, username, password
 	}
 	actor, err = s.Authenticate(ctx, name, password)
 	if errors.Is(err, ErrBadCredentials) {
-		st, cerr := s.DB.ThrottleCount(ctx, now, max(p.Quiet, p.Max), store.SlidingWindow, keys...)
-		if cerr != nil {
-			return access.Actor{}, false, cerr
-		}
-		locked = st[0].Hits == p.PerPair || st[1].Hits == p.PerAddress || st[2].Hits == p.PerAccount
+		locked = st[0].Hits == p.PerPair || st[1].Hits == p.PerAddress || (st[0].Hits > 1 && st[2].Hits == p.PerAccount)
 		return access.Actor{}, locked, err
 	}
 	if err != nil {
 		return access.Actor{}, false, err
 	}
 	if err := s.DB.ClearThrottle(ctx, keys[0], keys[2]); err != nil {
+		return access.Actor{}, false, err
+	}
+	if err := s.DB.UncountThrottle(ctx, keys[1]); err != nil {
 		return access.Actor{}, false, err
 	}
 	return actor, false, nil

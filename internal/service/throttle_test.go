@@ -47,38 +47,59 @@ func TestSignInThrottleSharedAndDurable(t *testing.T) {
 		if a, _, err := two.SignIn(ctx, p, "olena", "officer pw 1", victim, t0.Add(time.Second)); err != nil || a.Username != "olena" {
 			t.Fatalf("holder from a clean address: %+v, %v", a, err)
 		}
-		// Failures from many addresses against the account hold the holder
-		// back at most AccountMax, never long.
+		// An attack from many addresses: one guess per fresh address, then
+		// those addresses wait on the account's count (at most AccountMax).
 		for i := range 10 {
-			_, _, _ = one.SignIn(ctx, p, "olena", "wrong guess", "203.0.113."+strconv.Itoa(20+i), t0.Add(2*time.Second))
+			if _, _, err := one.SignIn(ctx, p, "olena", "wrong guess", "203.0.113."+strconv.Itoa(20+i), t0.Add(2*time.Second)); !errors.Is(err, service.ErrBadCredentials) {
+				t.Fatalf("fresh address %d: %v", i, err)
+			}
 		}
-		_, _, err = two.SignIn(ctx, p, "olena", "officer pw 1", victim, t0.Add(3*time.Second))
-		if !isThrottled(err, time.Second, p.AccountMax) {
-			t.Fatalf("holder during a distributed attack: %v, want a wait of at most %v", err, p.AccountMax)
+		if _, _, err := two.SignIn(ctx, p, "olena", "another guess", "203.0.113.20", t0.Add(3*time.Second)); !isThrottled(err, time.Second, p.AccountMax) {
+			t.Fatalf("second guess from an attacking address: %v, want a wait of at most %v", err, p.AccountMax)
 		}
-		if _, _, err := two.SignIn(ctx, p, "olena", "officer pw 1", victim, t0.Add(2*time.Second+p.AccountMax)); err != nil {
-			t.Fatalf("holder after the short wait: %v", err)
+		// ... while the holder, from a clean address, is not held back at all.
+		if _, _, err := two.SignIn(ctx, p, "olena", "officer pw 1", victim, t0.Add(3*time.Second)); err != nil {
+			t.Fatalf("holder during a distributed attack: %v", err)
+		}
+		// Parallel guesses are counted one by one: a burst from a new
+		// address gets PerPair attempts at the password, no more.
+		burst := make(chan error, 10)
+		for range 10 {
+			go func() {
+				_, _, err := one.SignIn(ctx, p, "olena", "wrong guess", "192.0.2.99", t0.Add(4*time.Second))
+				burst <- err
+			}()
+		}
+		checked := 0
+		for range 10 {
+			if err := <-burst; errors.Is(err, service.ErrBadCredentials) {
+				checked++
+			} else if _, ok := service.IsThrottled(err); !ok {
+				t.Fatalf("burst: %v", err)
+			}
+		}
+		if checked != p.PerPair {
+			t.Errorf("a burst of 10 had %d passwords checked, want %d", checked, p.PerPair)
 		}
 
-		// A restart (reopening the database) keeps the attacker's wait.
+		// A restart (reopening the database) keeps the attacker's wait:
+		// four attempts from the attacker's address so far (the fourth
+		// held back), so a fifth waits 2 × Base after the fourth.
 		one.Close()
 		two.Close()
 		three, err := service.New(ctx, b.Open(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := three.SignIn(ctx, p, "olena", "officer pw 1", attacker, t0.Add(20*time.Second)); !isThrottled(err, 9*time.Second, 10*time.Second) {
-			t.Fatalf("after a restart: %v", err)
+		if _, _, err := three.SignIn(ctx, p, "olena", "officer pw 1", attacker, t0.Add(21*time.Second)); !isThrottled(err, 40*time.Second, 40*time.Second) {
+			t.Fatalf("after a restart: %v, want 40s", err)
 		}
-		// Each further failure doubles the wait.
-		if _, _, err := three.SignIn(ctx, p, "olena", "wrong guess", attacker, t0.Add(31*time.Second)); !errors.Is(err, service.ErrBadCredentials) {
-			t.Fatal(err)
-		}
-		if _, _, err := three.SignIn(ctx, p, "olena", "officer pw 1", attacker, t0.Add(31*time.Second)); !isThrottled(err, time.Minute, time.Minute) {
-			t.Fatalf("after a fourth failure: %v, want a one-minute wait", err)
+		// Hammering during the wait doubles it.
+		if _, _, err := three.SignIn(ctx, p, "olena", "officer pw 1", attacker, t0.Add(22*time.Second)); !isThrottled(err, 119*time.Second, 119*time.Second) {
+			t.Fatalf("attempt during the wait: %v, want 119s", err)
 		}
 		// After a quiet period everything lapses.
-		if _, _, err := three.SignIn(ctx, p, "olena", "officer pw 1", attacker, t0.Add(31*time.Second+p.Max)); err != nil {
+		if _, _, err := three.SignIn(ctx, p, "olena", "officer pw 1", attacker, t0.Add(22*time.Second+p.Max)); err != nil {
 			t.Fatalf("after the quiet period: %v", err)
 		}
 	})

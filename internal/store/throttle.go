@@ -21,6 +21,7 @@ type ThrottleKey struct {
 type ThrottleState struct {
 	Hits    int
 	Last    time.Time // the latest event
+	Prev    time.Time // the event before Last within the count; zero if none
 	Expires time.Time // when the count lapses
 }
 
@@ -76,8 +77,9 @@ func (db *DB) ThrottleCount(ctx context.Context, now time.Time, per time.Duratio
 	} else {
 		q.WriteString(` expires_ms = CASE WHEN throttle.expires_ms <= excluded.last_ms THEN excluded.expires_ms ELSE throttle.expires_ms END,`)
 	}
-	q.WriteString(` last_ms = excluded.last_ms
-		RETURNING scope, subject, hits, last_ms, expires_ms`)
+	q.WriteString(` prev_ms = CASE WHEN throttle.expires_ms <= excluded.last_ms THEN 0 ELSE throttle.last_ms END,
+		last_ms = excluded.last_ms
+		RETURNING scope, subject, hits, last_ms, prev_ms, expires_ms`)
 
 	got, err := db.throttleQuery(ctx, true, q.String(), args...)
 	if err != nil {
@@ -98,7 +100,7 @@ func (db *DB) ThrottleStates(ctx context.Context, now time.Time, keys ...Throttl
 		return nil, nil
 	}
 	where, args := keysWhere(uniqueKeys(keys))
-	got, err := db.throttleQuery(ctx, false, `SELECT scope, subject, hits, last_ms, expires_ms FROM throttle WHERE expires_ms > ? AND (`+where+`)`,
+	got, err := db.throttleQuery(ctx, false, `SELECT scope, subject, hits, last_ms, prev_ms, expires_ms FROM throttle WHERE expires_ms > ? AND (`+where+`)`,
 		append([]any{now.UnixMilli()}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read throttle: %w", err)
@@ -114,6 +116,19 @@ func (db *DB) ClearThrottle(ctx context.Context, keys ...ThrottleKey) error {
 	where, args := keysWhere(uniqueKeys(keys))
 	if _, err := db.throttleQuery(ctx, true, `DELETE FROM throttle WHERE `+where, args...); err != nil {
 		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return nil
+}
+
+// UncountThrottle takes one event back from each key (an attempt counted
+// in advance that turned out to be no failure).
+func (db *DB) UncountThrottle(ctx context.Context, keys ...ThrottleKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	where, args := keysWhere(uniqueKeys(keys))
+	if _, err := db.throttleQuery(ctx, true, `UPDATE throttle SET hits = hits - 1 WHERE hits > 0 AND (`+where+`)`, args...); err != nil {
+		return fmt.Errorf("uncount throttle: %w", err)
 	}
 	return nil
 }
@@ -155,11 +170,15 @@ func (db *DB) throttleQuery(ctx context.Context, write bool, query string, args 
 	}
 	for rows.Next() {
 		var scope, subject string
-		var hits, last, exp int64
-		if err := rows.Scan(&scope, &subject, &hits, &last, &exp); err != nil {
+		var hits, last, prev, exp int64
+		if err := rows.Scan(&scope, &subject, &hits, &last, &prev, &exp); err != nil {
 			return nil, err
 		}
-		out[[2]string{scope, subject}] = ThrottleState{Hits: int(hits), Last: time.UnixMilli(last).UTC(), Expires: time.UnixMilli(exp).UTC()}
+		st := ThrottleState{Hits: int(hits), Last: time.UnixMilli(last).UTC(), Expires: time.UnixMilli(exp).UTC()}
+		if prev != 0 {
+			st.Prev = time.UnixMilli(prev).UTC()
+		}
+		out[[2]string{scope, subject}] = st
 	}
 	return out, rows.Err()
 }

@@ -67,14 +67,25 @@ func TestThrottleCounts(t *testing.T) {
 
 		// A sliding window lapses only after a quiet period.
 		fail := store.ThrottleKey{Scope: "login_account", Key: "olena"}
-		for i, at := range []time.Duration{0, 10 * time.Minute, 20 * time.Minute, 30 * time.Minute} {
+		times := []time.Duration{0, 10 * time.Minute, 20 * time.Minute, 30 * time.Minute}
+		for i, at := range times {
 			got, err := db.ThrottleCount(ctx, t0.Add(at), 15*time.Minute, store.SlidingWindow, fail)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got[0].Hits != i+1 || !got[0].Last.Equal(t0.Add(at)) || !got[0].Expires.Equal(t0.Add(at+15*time.Minute)) {
+			wantPrev := time.Time{}
+			if i > 0 {
+				wantPrev = t0.Add(times[i-1])
+			}
+			if got[0].Hits != i+1 || !got[0].Last.Equal(t0.Add(at)) || !got[0].Prev.Equal(wantPrev) || !got[0].Expires.Equal(t0.Add(at+15*time.Minute)) {
 				t.Errorf("sliding count %d = %+v", i+1, got[0])
 			}
+		}
+		if err := db.UncountThrottle(ctx, fail); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := db.ThrottleStates(ctx, t0.Add(31*time.Minute), fail); st[0].Hits != 3 {
+			t.Errorf("after taking one back: %+v, want 3 hits", st[0])
 		}
 		if err := db.ClearThrottle(ctx, fail); err != nil {
 			t.Fatal(err)

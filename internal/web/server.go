@@ -46,11 +46,12 @@ type Options struct {
 	MaxUploadBytes int64
 	// Login throttling (see service.SignInPolicy; the counts live in the
 	// database): failures per username from one address, and per address,
-	// before each further failure doubles the wait, up to LoginLockout; the
-	// count per username over all addresses is twice LoginMaxPerUser and
-	// waits at most a few seconds, so that nobody can lock another out.
-	// Counts lapse after LoginWindow without failures. Defaults: 5 per
-	// username, 30 per address, a 15-minute window and longest wait.
+	// before each further attempt doubles the wait, up to LoginLockout; the
+	// count per username over all addresses (twice LoginMaxPerUser) holds
+	// back only addresses that have failed on that username, so that
+	// nobody can lock another out. Counts lapse after LoginWindow (or
+	// LoginLockout, if longer) without attempts. Defaults: 5 per username,
+	// 30 per address, a 15-minute window and longest wait.
 	LoginMaxPerUser, LoginMaxPerIP int
 	LoginWindow, LoginLockout      time.Duration
 	// MetricsToken, when set, serves /metrics to requests with
