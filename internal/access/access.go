@@ -126,8 +126,21 @@ func (a Actor) CanMediate() bool { return a.System || a.Has(Mediator) }
 // CanObserve: record interviews and handover outcomes.
 func (a Actor) CanObserve() bool { return a.System || a.Has(Observer) }
 
-// CanAdminister: manage users and keys.
+// CanAdminister: manage accounts, roles and parties, and revoke keys.
+// Administration grants no access to personal data and no way to act as
+// someone else (see CanIssueToken).
 func (a Actor) CanAdminister() bool { return a.System || a.Has(Admin) }
+
+// CanIssueToken: an API token acts with its holder's full rights, so it is
+// issued only to the holder, signed in as themself. An administrator who
+// could mint tokens for others could read any party's registry under the
+// officer's name, and the access log would then blame the officer. The local
+// operator (command line on the data directory) already holds every file and
+// key, so it may issue a token to the user it names; that issue is recorded
+// as the operator's.
+func (a Actor) CanIssueToken(holder string) bool {
+	return a.System || (a.UserID != "" && a.Username == holder)
+}
 
 // CanReviewAccessLog: who looked at whose record.
 func (a Actor) CanReviewAccessLog() bool { return a.System || a.Has(Admin) || a.Has(Mediator) }

@@ -41,3 +41,32 @@ func TestCanReadList(t *testing.T) {
 		t.Error("a registry never leaves its party")
 	}
 }
+
+// TestSeparationOfDuties: an administrator manages accounts but cannot act
+// as another user, neither by reading their data nor by minting their token.
+func TestSeparationOfDuties(t *testing.T) {
+	admin := Actor{UserID: "U1", Username: "root", Roles: []Role{Admin}}
+	officer := Actor{UserID: "U2", Username: "olena", Roles: []Role{Officer}, Party: "A"}
+	anonymous := Actor{Username: "olena"} // no user id: not signed in
+	tests := []struct {
+		name   string
+		actor  Actor
+		holder string
+		want   bool
+	}{
+		{"admin for another user", admin, "olena", false},
+		{"admin for themself", admin, "root", true},
+		{"officer for themself", officer, "olena", true},
+		{"officer for another user", officer, "root", false},
+		{"unauthenticated with a matching name", anonymous, "olena", false},
+		{"local operator for the user it names", System, "olena", true},
+	}
+	for _, tt := range tests {
+		if got := tt.actor.CanIssueToken(tt.holder); got != tt.want {
+			t.Errorf("%s: CanIssueToken(%q) = %v, want %v", tt.name, tt.holder, got, tt.want)
+		}
+	}
+	if !admin.CanAdminister() || admin.CanReadRegistry("A") || admin.CanActForParty("A") || admin.CanWriteList("A") {
+		t.Error("an administrator administers and sees no party's data")
+	}
+}

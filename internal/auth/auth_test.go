@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fast parameters keep the tests quick; the format and the verification
@@ -141,55 +140,5 @@ func TestTokens(t *testing.T) {
 	// SHA-256("abc"), FIPS 180-2 appendix B.1.
 	if got := Digest("abc"); got != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
 		t.Errorf("Digest(abc) = %s", got)
-	}
-}
-
-func TestThrottle(t *testing.T) {
-	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	th := NewThrottle(3, 10*time.Minute, 15*time.Minute)
-	th.Now = func() time.Time { return now }
-
-	steps := []struct {
-		advance    time.Duration
-		op         string // fail, ok, check
-		wantLocked bool
-	}{
-		{0, "fail", false},
-		{time.Minute, "fail", false},
-		{time.Minute, "fail", true}, // third failure within the window locks
-		{time.Minute, "check", true},
-		{time.Minute, "ok", true}, // success during lockout does not unlock
-		{14 * time.Minute, "check", false},
-		{0, "fail", false},
-		{11 * time.Minute, "fail", false}, // window expired: count restarts
-		{time.Minute, "ok", false},
-		{0, "fail", false}, // success forgot the failures
-		{0, "fail", false},
-	}
-	for i, s := range steps {
-		now = now.Add(s.advance)
-		switch s.op {
-		case "fail":
-			th.Fail("user:olena")
-		case "ok":
-			th.Succeed("user:olena")
-		}
-		if got := th.Locked("user:olena") > 0; got != s.wantLocked {
-			t.Fatalf("step %d (%s): locked = %v, want %v", i, s.op, got, s.wantLocked)
-		}
-	}
-	if th.Locked("user:other") != 0 {
-		t.Error("an unrelated key is locked")
-	}
-}
-
-func TestThrottleBoundedMemory(t *testing.T) {
-	th := NewThrottle(5, time.Minute, time.Minute)
-	th.MaxKeys = 100
-	for i := range 1000 {
-		th.Fail("ip:" + string(rune('A'+i%26)) + strings.Repeat("x", i))
-	}
-	if n := len(th.keys); n > 100 {
-		t.Fatalf("throttle holds %d keys, limit 100", n)
 	}
 }

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"parley/internal/metrics"
 	"parley/internal/service"
 	"parley/internal/web"
 )
@@ -31,6 +35,36 @@ type serveOptions struct {
 	CosignInterval time.Duration
 	// Limits bound the reading of uploaded lists; see docs/limits.md.
 	Limits *limitFlags
+	// MetricsAddr, when set, serves /metrics (and nothing else) on its own
+	// listener, without a token: bind it to a private address.
+	MetricsAddr string
+	// MetricsToken, when set, serves /metrics on the main listener to
+	// requests bearing it. From $PARLEY_METRICS_TOKEN or the data
+	// directory's metrics-token file.
+	MetricsToken string
+}
+
+// metricsTokenEnv and metricsTokenFile name where serve finds the token
+// that admits a scraper to /metrics on the main listener.
+const (
+	metricsTokenEnv  = "PARLEY_METRICS_TOKEN"
+	metricsTokenFile = "metrics-token"
+)
+
+// metricsToken reads the metrics token: the environment variable first,
+// else the file in the data directory; "" when neither is set.
+func metricsToken(dataDir string) (string, error) {
+	if t := strings.TrimSpace(os.Getenv(metricsTokenEnv)); t != "" {
+		return t, nil
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, metricsTokenFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the metrics token: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -43,15 +77,20 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fs.DurationVar(&o.SessionTTL, "session-ttl", 12*time.Hour, "how long a sign-in lasts")
 	fs.DurationVar(&o.CosignInterval, "cosign-interval", 30*time.Second, "how often to push a new checkpoint to every witness (parties' and registered); 0: never")
 	o.Limits = addLimitFlags(fs)
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve /metrics, without a token, on this separate address (e.g. 127.0.0.1:9090); on the main address /metrics needs $"+metricsTokenEnv+" or DATA/"+metricsTokenFile)
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL] [--cosign-interval D]")
+		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL] [--cosign-interval D] [--metrics-addr HOST:PORT]")
 		fs.PrintDefaults()
 	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	var err error
+	if _, err = parseInterspersed(fs, args); err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return &ExitError{Code: 2, Err: errors.New("give both --tls-cert and --tls-key, or neither")}
+	}
+	if o.MetricsToken, err = metricsToken(a.DataDir); err != nil {
+		return err
 	}
 	s, err := a.openService(ctx)
 	if err != nil {
@@ -97,6 +136,7 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 		SessionTTL: o.SessionTTL,
 		// The form around the file (fields, boundaries) needs a little more.
 		MaxUploadBytes: s.Limits.FileBytes + 1<<20,
+		MetricsToken:   o.MetricsToken,
 	})
 	if err != nil {
 		return err
@@ -126,6 +166,15 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 		scheme = "https"
 	}
 	fmt.Fprintf(a.Stdout, "Parley is serving on %s://%s\n", scheme, ln.Addr())
+	if o.MetricsAddr != "" {
+		ms, err := serveMetrics(o.MetricsAddr, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer ms.Close()
+		fmt.Fprintf(a.Stdout, "Metrics on http://%s/metrics\n", ms.Addr)
+	}
 
 	done := make(chan error, 1)
 	go func() {
@@ -165,4 +214,23 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 			return nil
 		}
 	}
+}
+
+// serveMetrics serves /metrics alone on addr, for a scraper on a private
+// network; every other path is 404. It returns the running server, whose
+// Addr is the address actually bound.
+func serveMetrics(addr string, logger *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for metrics: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	ms := &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := ms.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener", "err", err)
+		}
+	}()
+	return ms, nil
 }

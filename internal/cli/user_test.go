@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -107,13 +109,17 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	}
 	_, tok, _ := run(t, "--data", dir, "user", "token", "--username", "obs")
 	tok = strings.TrimSpace(tok)
+	const metricsTok = "scraper-secret-1"
+	if err := os.WriteFile(filepath.Join(dir, "metrics-token"), []byte(metricsTok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"--data", dir, "serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+		done <- Main(ctx, []string{"--data", dir, "serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
 	}()
 	addr := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
 	var base string
@@ -128,7 +134,9 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	}
 	get := func(path string) (int, string) {
 		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -143,6 +151,29 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	if code, body := get("/api/v1/me"); code != 200 || !strings.Contains(body, `"username": "obs"`) {
 		t.Errorf("me: %d %s", code, body)
 	}
+	// /metrics: on the main address only with the metrics token (a user's
+	// API token is not it); on the metrics address without one.
+	if code, _ := get("/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("metrics with a user's token: %d, want 401", code)
+	}
+	tok, userTok := metricsTok, tok
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics with the metrics token: %d", code)
+	}
+	tok = userTok
+	m := regexp.MustCompile(`Metrics on (http://127\.0\.0\.1:\d+)/metrics`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no metrics address in %q", out.String())
+	}
+	base, mainBase := m[1], base
+	tok = ""
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics address: %d", code)
+	}
+	if code, _ := get("/api/v1/me"); code != http.StatusNotFound {
+		t.Errorf("metrics address serves the API: %d", code)
+	}
+	base, tok = mainBase, userTok
 	cancel()
 	select {
 	case code := <-done:

@@ -63,7 +63,7 @@ type registerResponse struct {
 
 func (h *Handler) apiRegister(w http.ResponseWriter, r *http.Request) {
 	ip := limitKey(h.opts.ClientIP(r))
-	if blocked, retry := h.inquiries.blocked(ip); blocked {
+	if blocked, retry := h.inquiries.blocked(r.Context(), ip); blocked {
 		rateLimited(w, func(w http.ResponseWriter) { tooMany(w, retry) })
 		return
 	}
@@ -82,7 +82,7 @@ func (h *Handler) apiRegister(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
 		return
 	}
-	h.inquiries.add(ip)
+	h.inquiries.add(r.Context(), ip)
 	if reg.Duplicate {
 		writeJSON(w, http.StatusOK, registerResponse{Reference: reg.Reference, Duplicate: true,
 			Message: "this relative is already registered with this contact; use the secret you received then, or ask for a new one to be sent to the registered contact (POST /api/v1/inquiries/new-secret)"})
@@ -122,7 +122,7 @@ func (h *Handler) apiNewSecret(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &c) {
 		return
 	}
-	if ok, retry := h.newSecrets.allow(limitKey(h.opts.ClientIP(r))); !ok {
+	if ok, retry := h.newSecrets.allow(r.Context(), limitKey(h.opts.ClientIP(r))); !ok {
 		rateLimited(w, func(w http.ResponseWriter) { tooMany(w, retry) })
 		return
 	}

@@ -145,11 +145,11 @@ func NewHandler(svc *service.Service, opts Options) (*Handler, error) {
 	sum := sha256.Sum256(css)
 	h.css = "/family/static/style.css?v=" + hex.EncodeToString(sum[:6])
 	l := opts.Limits
-	h.inquiries = newLimiter(l.Inquiries, opts.Now)
-	h.lookups = newLimiter(l.Lookups, opts.Now)
-	h.lookupFails = newLimiter(l.LookupFailures, opts.Now)
-	h.refFails = newLimiter(l.ReferenceFailures, opts.Now)
-	h.newSecrets = newLimiter(l.NewSecrets, opts.Now)
+	h.inquiries = newLimiter(svc, "family_inquiry", l.Inquiries, opts.Now, opts.Logger)
+	h.lookups = newLimiter(svc, "family_lookup", l.Lookups, opts.Now, opts.Logger)
+	h.lookupFails = newLimiter(svc, "family_lookup_failure", l.LookupFailures, opts.Now, opts.Logger)
+	h.refFails = newLimiter(svc, "family_reference_failure", l.ReferenceFailures, opts.Now, opts.Logger)
+	h.newSecrets = newLimiter(svc, "family_new_secret", l.NewSecrets, opts.Now, opts.Logger)
 	h.routes()
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {

@@ -2,6 +2,7 @@ package familyweb
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -14,34 +15,60 @@ import (
 	"parley/internal/store/storetest"
 )
 
+// TestLimiter: the family-site limits count in the database, on SQLite and
+// PostgreSQL; two servers on one database share them and reopening the
+// database (a restart) keeps them.
 func TestLimiter(t *testing.T) {
-	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	l := newLimiter(Rate{N: 3, Per: time.Minute}, func() time.Time { return now })
-	for i := range 3 {
-		if ok, _ := l.allow("k"); !ok {
-			t.Fatalf("event %d refused", i+1)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		open := func() *service.Service {
+			s, err := service.New(ctx, b.Open(t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
 		}
-	}
-	ok, retry := l.allow("k")
-	if ok || retry <= 0 || retry > time.Minute {
-		t.Fatalf("fourth event: ok=%v retry=%v", ok, retry)
-	}
-	if ok, _ := l.allow("other"); !ok {
-		t.Error("another key is limited too")
-	}
-	now = now.Add(time.Minute)
-	if ok, _ := l.allow("k"); !ok {
-		t.Error("a new window did not start")
-	}
-	l.add("f")
-	l.add("f")
-	if b, _ := l.blocked("f"); b {
-		t.Error("blocked below the limit")
-	}
-	l.add("f")
-	if b, _ := l.blocked("f"); !b {
-		t.Error("not blocked at the limit")
-	}
+		one, two := open(), open()
+		now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		rate := Rate{N: 3, Per: time.Minute}
+		l1 := newLimiter(one, "test", rate, clock, slog.Default())
+		l2 := newLimiter(two, "test", rate, clock, slog.Default())
+		for i, l := range []*limiter{l1, l2, l1} {
+			if ok, _ := l.allow(ctx, "k"); !ok {
+				t.Fatalf("event %d refused", i+1)
+			}
+		}
+		ok, retry := l2.allow(ctx, "k")
+		if ok || retry <= 0 || retry > time.Minute {
+			t.Fatalf("fourth event, on the other server: ok=%v retry=%v", ok, retry)
+		}
+		if ok, _ := l1.allow(ctx, "other"); !ok {
+			t.Error("another key is limited too")
+		}
+		l1.add(ctx, "f")
+		l2.add(ctx, "f")
+		if b, _ := l1.blocked(ctx, "f"); b {
+			t.Error("blocked below the limit")
+		}
+		l1.add(ctx, "f")
+		if b, _ := l2.blocked(ctx, "f"); !b {
+			t.Error("not blocked at the limit")
+		}
+		one.Close()
+		two.Close()
+		l3 := newLimiter(open(), "test", rate, clock, slog.Default())
+		if ok, _ := l3.allow(ctx, "k"); ok {
+			t.Error("a restart lifted the limit")
+		}
+		if b, _ := blockedAny(ctx, l3, l3.limit("nothing"), l3.limit("f")); !b {
+			t.Error("blockedAny misses a blocked key")
+		}
+		now = now.Add(time.Minute)
+		if ok, _ := l3.allow(ctx, "k"); !ok {
+			t.Error("a new window did not start")
+		}
+	})
 }
 
 func TestLimitKey(t *testing.T) {

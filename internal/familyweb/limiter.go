@@ -1,11 +1,14 @@
 package familyweb
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"sync"
 	"time"
+
+	"parley/internal/service"
 )
 
 // Rate is at most N events per window of length Per.
@@ -61,82 +64,66 @@ func (l *Limits) fill() {
 }
 
 // limiter counts events per key in fixed windows that start with a key's
-// first event. It is kept in memory: a restart forgets it, and several
-// server processes each count on their own (an attacker then gets a few
-// times the limit, which the secret's 100 bits absorb).
+// first event. The counts live in the database (the throttle table), so
+// every server process on it shares them and a restart lifts none. Each
+// call is one statement: allow is a single upsert that counts and checks at
+// once; blocked is a read by primary key.
+//
+// When the database fails, a limiter refuses (fails closed) and logs: a
+// rate limit that opens under load is no limit.
 type limiter struct {
-	rate Rate
-	now  func() time.Time
-
-	mu      sync.Mutex
-	windows map[string]*window
-	sweep   time.Time
+	svc   *service.Service
+	scope string
+	rate  Rate
+	now   func() time.Time
+	log   *slog.Logger
 }
 
-type window struct {
-	start time.Time
-	count int
+func newLimiter(svc *service.Service, scope string, r Rate, now func() time.Time, log *slog.Logger) *limiter {
+	return &limiter{svc: svc, scope: scope, rate: r, now: now, log: log}
 }
 
-// maxKeys bounds the memory of a limiter under a flood of addresses.
-const maxKeys = 100_000
-
-func newLimiter(r Rate, now func() time.Time) *limiter {
-	return &limiter{rate: r, now: now, windows: map[string]*window{}}
-}
-
-func (l *limiter) current(key string, now time.Time) *window {
-	if now.Sub(l.sweep) > l.rate.Per || len(l.windows) >= maxKeys {
-		for k, w := range l.windows {
-			if now.Sub(w.start) >= l.rate.Per {
-				delete(l.windows, k)
-			}
-		}
-		l.sweep = now
-	}
-	w := l.windows[key]
-	if w == nil || now.Sub(w.start) >= l.rate.Per {
-		if w == nil && len(l.windows) >= maxKeys {
-			return &window{start: now, count: l.rate.N} // full: refuse rather than forget
-		}
-		w = &window{start: now}
-		l.windows[key] = w
-	}
-	return w
-}
+// failClosed is the wait answered when the database could not be asked.
+const failClosed = time.Minute
 
 // allow counts one event and reports whether it is within the limit; when
 // it is not, retry says when the window ends.
-func (l *limiter) allow(key string) (ok bool, retry time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.current(key, now)
-	if w.count >= l.rate.N {
-		return false, w.start.Add(l.rate.Per).Sub(now)
+func (l *limiter) allow(ctx context.Context, key string) (ok bool, retry time.Duration) {
+	ok, retry, err := l.svc.ThrottleCount(ctx, l.now(), l.scope, key, l.rate.N, l.rate.Per)
+	if err != nil {
+		l.log.Error("familyweb: rate limit", "scope", l.scope, "err", err)
+		return false, failClosed
 	}
-	w.count++
-	return true, 0
+	return ok, retry
+}
+
+// limit is the check of blocked, for blockedAny.
+func (l *limiter) limit(key string) service.ThrottleLimit {
+	return service.ThrottleLimit{Scope: l.scope, Key: key, N: l.rate.N}
 }
 
 // blocked reports, without counting, whether the key has used up its
 // window.
-func (l *limiter) blocked(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.current(key, now)
-	if w.count >= l.rate.N {
-		return true, w.start.Add(l.rate.Per).Sub(now)
+func (l *limiter) blocked(ctx context.Context, key string) (bool, time.Duration) {
+	return blockedAny(ctx, l, l.limit(key))
+}
+
+// blockedAny checks several limits in one read; via gives the clock and
+// the log.
+func blockedAny(ctx context.Context, via *limiter, limits ...service.ThrottleLimit) (bool, time.Duration) {
+	wait, err := via.svc.ThrottleBlocked(ctx, via.now(), limits...)
+	if err != nil {
+		via.log.Error("familyweb: rate limit", "scope", via.scope, "err", err)
+		return true, failClosed
 	}
-	return false, 0
+	return wait > 0, wait
 }
 
 // add counts one event (a failure).
-func (l *limiter) add(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.current(key, l.now()).count++
+func (l *limiter) add(ctx context.Context, key string) {
+	if _, _, err := l.svc.ThrottleCount(ctx, l.now(), l.scope, key, l.rate.N, l.rate.Per); err != nil {
+		l.log.Error("familyweb: rate limit", "scope", l.scope, "err", err)
+	}
 }
 
 // remoteIP returns the client address of a request as the connection

@@ -62,7 +62,7 @@ func (h *Handler) inquireSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := limitKey(h.opts.ClientIP(r))
-	if blocked, retry := h.inquiries.blocked(ip); blocked {
+	if blocked, retry := h.inquiries.blocked(r.Context(), ip); blocked {
 		tooMany(w, retry)
 		h.fail(w, r, http.StatusTooManyRequests, "error.rate")
 		return
@@ -91,7 +91,7 @@ func (h *Handler) inquireSubmit(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "register inquiry", err)
 		return
 	}
-	h.inquiries.add(ip)
+	h.inquiries.add(r.Context(), ip)
 	if reg.Duplicate {
 		h.render(w, r, http.StatusOK, "duplicate.html", &page{Title: "dup.title", Nav: "inquire", CSRF: h.csrfToken(w, r), Data: reg})
 		return
@@ -124,24 +124,25 @@ func (h *Handler) statusForm(w http.ResponseWriter, r *http.Request) {
 // and the message key of a failure.
 func (h *Handler) lookup(r *http.Request, reference, secret string) (*families.PublicStatus, int, string, func(http.ResponseWriter)) {
 	ip := limitKey(h.opts.ClientIP(r))
-	if blocked, retry := h.lookupFails.blocked(ip); blocked {
-		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
-	}
+	// One read for both failure counts, then one upsert that counts the
+	// look-up and checks its rate.
+	limits := []service.ThrottleLimit{h.lookupFails.limit(ip)}
 	ref, refErr := families.NormalizeReference(reference)
 	if refErr == nil {
-		if blocked, retry := h.refFails.blocked(ref); blocked {
-			return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
-		}
+		limits = append(limits, h.refFails.limit(ref))
 	}
-	if ok, retry := h.lookups.allow(ip); !ok {
+	if blocked, retry := blockedAny(r.Context(), h.lookupFails, limits...); blocked {
+		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
+	}
+	if ok, retry := h.lookups.allow(r.Context(), ip); !ok {
 		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
 	}
 	st, err := h.svc.InquiryStatus(r.Context(), reference, secret)
 	switch {
 	case errors.Is(err, service.ErrNotRecognised):
-		h.lookupFails.add(ip)
+		h.lookupFails.add(r.Context(), ip)
 		if refErr == nil {
-			h.refFails.add(ref)
+			h.refFails.add(r.Context(), ref)
 		}
 		return nil, http.StatusForbidden, "status.notrecognised", nil
 	case err != nil:
@@ -200,7 +201,7 @@ func (h *Handler) newSecretSubmit(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r) {
 		return
 	}
-	if ok, retry := h.newSecrets.allow(limitKey(h.opts.ClientIP(r))); !ok {
+	if ok, retry := h.newSecrets.allow(r.Context(), limitKey(h.opts.ClientIP(r))); !ok {
 		tooMany(w, retry)
 		h.fail(w, r, http.StatusTooManyRequests, "error.rate")
 		return

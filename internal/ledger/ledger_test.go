@@ -323,3 +323,34 @@ func checkOpeningProvesOneRow(t *testing.T, db *store.DB, l *ledger.Log) {
 		}
 	})
 }
+
+// TestOpenTightensKeyFiles: a key file left readable by others (copied in
+// by hand, say) is made 0600 when the log opens.
+func TestOpenTightensKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := ledger.Init(dir, testOrigin, testParties); err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(dir, "keys")
+	entries, err := os.ReadDir(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if err := os.Chmod(filepath.Join(keys, e.Name()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ledger.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		fi, err := os.Stat(filepath.Join(keys, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v after Open, want 0600", e.Name(), fi.Mode().Perm())
+		}
+	}
+}

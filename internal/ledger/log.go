@@ -146,6 +146,9 @@ func Open(dataDir string) (*Log, error) {
 	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("key directory %s is accessible to other users (mode %v); want 0700", dir, fi.Mode().Perm())
 	}
+	if err := tightenKeyFiles(dir); err != nil {
+		return nil, err
+	}
 	skey, err := readKeyFile(dir, logKeyFile)
 	if err != nil {
 		return nil, err
@@ -450,4 +453,28 @@ func (l *Log) Open(ctx context.Context, st ReadStorage, index int64, it Item) (*
 		Format: OpeningFormat, Index: index, ItemID: it.ID, Data: it.Data, Salt: rows[pos].Salt,
 		Position: pos, Count: len(rows), Proof: proof,
 	}, nil
+}
+
+// tightenKeyFiles makes every file in the key directory 0600: the signing
+// keys must be readable by their owner only, whatever copied them there.
+func tightenKeyFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("key directory: %w", err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return fmt.Errorf("key file %s: %w", e.Name(), err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(filepath.Join(dir, e.Name()), 0o600); err != nil {
+				return fmt.Errorf("key file %s: %w", e.Name(), err)
+			}
+		}
+	}
+	return nil
 }

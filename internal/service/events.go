@@ -78,13 +78,20 @@ func (s *Service) recordAccess(ctx context.Context, actor access.Actor, action, 
 		return nil
 	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO access_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
-			s.Now().UTC().Format(time.RFC3339Nano), actor.String(), action, subject, strconv.Itoa(persons)+" persons")
-		if err != nil {
-			return fmt.Errorf("access log: %w", err)
-		}
-		return nil
+		return s.recordAccessTx(ctx, tx, actor, action, subject, strconv.Itoa(persons)+" persons")
 	})
+}
+
+// recordAccessTx writes one line of the access log inside the caller's
+// transaction. The actor is always the one who acted (the local operator
+// appears as "system"), never the user acted upon.
+func (s *Service) recordAccessTx(ctx context.Context, tx *store.Tx, actor access.Actor, action, subject, detail string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO access_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
+		s.Now().UTC().Format(time.RFC3339Nano), actor.String(), action, subject, detail)
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	return nil
 }
 
 // AccessRecord is one line of the access log.

@@ -138,7 +138,9 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 			}
 			return err
 		}
-		return nil
+		// Whoever makes an account could sign in with its first password;
+		// the access log shows who made which account with which rights.
+		return s.recordAccessTx(ctx, tx, actor, "user.create", name, "roles "+strings.Join(roles, ",")+partyDetail(u.Party))
 	})
 	if err != nil {
 		return nil, err
@@ -203,6 +205,13 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 		if err := tx.SetUserDisabled(ctx, u.ID, disabled); err != nil {
 			return err
 		}
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+		}
+		if err := s.recordAccessTx(ctx, tx, actor, action, name, ""); err != nil {
+			return err
+		}
 		if disabled {
 			return tx.DeleteUserSessions(ctx, u.ID, "")
 		}
@@ -232,8 +241,18 @@ func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, usernam
 		if err := tx.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
+		if err := s.recordAccessTx(ctx, tx, actor, "user.password_reset", name, ""); err != nil {
+			return err
+		}
 		return tx.DeleteUserSessions(ctx, u.ID, "")
 	})
+}
+
+func partyDetail(party string) string {
+	if party == "" {
+		return ""
+	}
+	return ", party " + party
 }
 
 // ChangePassword lets a signed-in user replace their own password after
@@ -249,6 +268,18 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if current == next {
 		return invalidf("the new password is the same as the current one")
 	}
+	// Guesses of the current password are throttled like sign-ins, per
+	// account, in the database: a stolen session must not become an
+	// unlimited password oracle.
+	now := s.Now().UTC()
+	guess := store.ThrottleKey{Scope: scopePassword, Key: actor.UserID}
+	st, err := s.DB.ThrottleStates(ctx, now, guess)
+	if err != nil {
+		return err
+	}
+	if wait := passwordWait(now, st[0]); wait > 0 {
+		return &ThrottledError{Wait: wait}
+	}
 	var u *store.User
 	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
 		u, err = tx.UserByID(ctx, actor.UserID)
@@ -261,7 +292,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		return fmt.Errorf("verify password of %s: %w", u.ID, err)
 	}
 	if !ok {
+		if _, err := s.DB.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
+			return err
+		}
 		return invalidf("the current password is wrong")
+	}
+	if err := s.DB.ClearThrottle(ctx, guess); err != nil {
+		return err
 	}
 	hash, err := auth.HashPassword(next, PasswordParams)
 	if err != nil {
@@ -406,12 +443,16 @@ func tokenFromStore(t *store.Token, username string) APIToken {
 
 // CreateToken issues an API token for a user and returns it with its
 // description. The token acts with the user's roles; it is stored only as
-// a digest, so it cannot be shown again. Administrators issue tokens for
-// anyone, a user for themself.
+// a digest, so it cannot be shown again. A token is issued only to its own
+// holder (see access.CanIssueToken): administrators cannot mint one for
+// anybody else. The local operator may issue one to the user it names.
+// Every issue is appended to the signed log and to the access log in the
+// same transaction, naming the real actor and the holder, so a token
+// issued from the command line is never mistaken for the holder's own.
 func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username, name string) (string, *APIToken, error) {
 	uname := NormalizeUsername(username)
-	if !actor.CanAdminister() && (actor.UserID == "" || uname != actor.Username) {
-		return "", nil, access.Deny("only administrators issue tokens for other users")
+	if !actor.CanIssueToken(uname) {
+		return "", nil, access.Deny("an API token is issued only to its own holder")
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
@@ -429,12 +470,21 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 			return err
 		}
 		out = tokenFromStore(t, u.Username)
-		return nil
+		via := "self"
+		if actor.System {
+			via = "command_line"
+		}
+		if err := s.recordEvent(ctx, tx, actor, Event{Type: "token.issued", Subject: t.ID, Attrs: map[string]string{
+			"token_id": t.ID, "holder": u.ID, "issued_by": actor.String(), "via": via,
+		}}); err != nil {
+			return err
+		}
+		return s.recordAccessTx(ctx, tx, actor, "token.issue", u.Username, "token "+t.ID+" issued via "+via)
 	})
 	if err != nil {
 		return "", nil, err
 	}
-	s.Logger.Info("api token created", "token_id", out.ID, "by", actor.UserID)
+	s.Logger.Info("api token created", "token_id", out.ID, "holder", out.Username, "by", actor.String())
 	return plain, &out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,21 @@ func TestCreateUserRules(t *testing.T) {
 		}
 		if len(users) != 2 || users[0].Username != "olena" || users[0].Party != "A" || users[0].Roles[0] != access.Officer {
 			t.Fatalf("Users = %+v", users)
+		}
+		// The access log names who made each account, with which rights.
+		recs, err := s.AccessLog(ctx, uAdmin, 10)
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("access log = %+v, %v; want two account creations", recs, err)
+		}
+		created := map[string]service.AccessRecord{}
+		for _, r := range recs {
+			created[r.Subject] = r
+		}
+		if r := created["olena"]; r.Actor != "root" || r.Action != "user.create" || r.Detail != "roles officer, party A" {
+			t.Errorf("creation of olena logged as %+v", r)
+		}
+		if r := created["root"]; r.Actor != "system" || r.Detail != "roles admin" {
+			t.Errorf("creation of root logged as %+v", r)
 		}
 		if _, err := s.GetUser(ctx, access.Actor{UserID: users[0].ID, Username: "olena", Roles: []access.Role{access.Officer}, Party: "A"}, "olena"); err != nil {
 			t.Errorf("a user reads their own account: %v", err)
@@ -244,12 +260,23 @@ func TestTokens(t *testing.T) {
 		if _, _, err := s.CreateToken(ctx, mira, "olena", "x"); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("mediator issues a token for an officer: %v", err)
 		}
-		if _, _, err := s.CreateToken(ctx, uAdmin, "nobody", "x"); !errors.Is(err, service.ErrNotFound) {
+		// Separation of duties: an administrator cannot mint a token that
+		// would act as the officer (and read the officer's registry).
+		if _, _, err := s.CreateToken(ctx, uAdmin, "olena", "x"); !errors.Is(err, access.ErrForbidden) {
+			t.Errorf("administrator issues a token for an officer: %v", err)
+		}
+		if _, _, err := s.CreateToken(ctx, access.System, "nobody", "x"); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("token for unknown user: %v", err)
 		}
-		tok, info, err := s.CreateToken(ctx, uAdmin, "olena", "laptop")
+		// The command line issues a token to the user it names; the access
+		// log names the operator, not the holder.
+		tok, info, err := s.CreateToken(ctx, access.System, "olena", "laptop")
 		if err != nil {
 			t.Fatal(err)
+		}
+		recs, err := s.AccessLog(ctx, uAdmin, 1)
+		if err != nil || len(recs) != 1 || recs[0].Actor != "system" || recs[0].Action != "token.issue" || recs[0].Subject != "olena" || !strings.Contains(recs[0].Detail, info.ID) {
+			t.Fatalf("access log after a command-line issue = %+v, %v", recs, err)
 		}
 		if !auth.LooksLikeToken(tok) || info.Username != "olena" || info.Name != "laptop" {
 			t.Fatalf("CreateToken = %q %+v", tok, info)
@@ -257,6 +284,9 @@ func TestTokens(t *testing.T) {
 		own, _, err := s.CreateToken(ctx, mira, "mira", "script")
 		if err != nil {
 			t.Fatalf("a user issues their own token: %v", err)
+		}
+		if recs, _ := s.AccessLog(ctx, uAdmin, 1); len(recs) != 1 || recs[0].Actor != "mira" || recs[0].Subject != "mira" {
+			t.Fatalf("access log after a user's own issue = %+v", recs)
 		}
 		actor, err := s.TokenActor(ctx, tok)
 		if err != nil || actor.UserID != olena.UserID || actor.Party != "A" {

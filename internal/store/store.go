@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +61,12 @@ type DB struct {
 	// SQLite's busy handler, which polls with sleeps and makes latency
 	// jump under contention. Other processes still meet the busy timeout.
 	writeMu sync.Mutex
+	// throttle serves the throttle table's writes: on PostgreSQL a pool
+	// whose sessions commit asynchronously, on SQLite the same as sql.
+	throttle *sql.DB
+	// throttlePrune is the Unix millisecond after which the next
+	// ThrottleCount deletes lapsed throttle rows.
+	throttlePrune atomic.Int64
 	// waiting counts this process's SQLite writers queued on writeMu, and
 	// batch is the transaction they share (see groupcommit.go).
 	waiting atomic.Int32
@@ -93,14 +100,38 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		}
 		db.sql.SetMaxOpenConns(20)
 		db.read = db.sql
+		// Throttle counts commit without waiting for the WAL flush: a
+		// crash may lose the last fraction of a second of counts, which
+		// matters far less than the look-ups per second this allows. A
+		// clean shutdown or restart keeps them all.
+		tu, err := neturl.Parse(url)
+		if err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		q := tu.Query()
+		q.Set("synchronous_commit", "off")
+		tu.RawQuery = q.Encode()
+		if db.throttle, err = sql.Open("pgx", tu.String()); err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.throttle.SetMaxOpenConns(8)
+		// The data directory still holds the log's keys.
+		if fi, err := os.Stat(dataDir); err == nil && fi.IsDir() && fi.Mode().Perm() != 0o700 {
+			if err := os.Chmod(dataDir, 0o700); err != nil {
+				db.sql.Close()
+				return nil, fmt.Errorf("data directory: %w", err)
+			}
+		}
 	} else {
 		if url != "" {
 			return nil, fmt.Errorf("unsupported database URL (want postgres://...; leave empty for SQLite in the data directory)")
 		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
 		path := filepath.Join(dataDir, "parley.db")
+		if err := makePrivate(dataDir, path); err != nil {
+			return nil, err
+		}
 		// WAL lets readers go on while one writer commits; immediate
 		// transactions take the write lock at BEGIN so that two writers
 		// queue instead of failing half-way; the busy timeout makes them wait.
@@ -120,6 +151,7 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.read.SetMaxOpenConns(8)
+		db.throttle = db.sql
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.Close()
@@ -134,6 +166,42 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// makePrivate keeps the data directory (0700) and the SQLite files (0600)
+// to their owner: the database holds every list and registry. The database
+// file is created here, before SQLite opens it, because SQLite gives the
+// -wal and -shm files it creates later the mode of the database file.
+// Files and a directory left looser by an older version are tightened.
+func makePrivate(dataDir, dbPath string) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	f, err := os.OpenFile(dbPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("database file %s: %w", filepath.Base(p), err)
+			}
+		}
+	}
+	return nil
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -165,9 +233,11 @@ func (db *DB) migrate(ctx context.Context) error {
 // Close closes the database.
 func (db *DB) Close() error {
 	err := db.sql.Close()
-	if db.read != nil && db.read != db.sql {
-		if rerr := db.read.Close(); err == nil {
-			err = rerr
+	for _, other := range []*sql.DB{db.read, db.throttle} {
+		if other != nil && other != db.sql {
+			if oerr := other.Close(); err == nil {
+				err = oerr
+			}
 		}
 	}
 	return err

@@ -56,7 +56,7 @@ func apiRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/users/{username}/disable", Auth: SignedIn, Summary: "Disable a user and end their sessions (administrator)", Handler: s.apiSetDisabled(true)},
 		{Method: "POST", Pattern: APIPrefix + "/users/{username}/enable", Auth: SignedIn, Summary: "Re-enable a user (administrator)", Handler: s.apiSetDisabled(false)},
 		{Method: "GET", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "A user's API tokens, without the secrets (administrator, or the user)", Handler: s.apiTokens},
-		{Method: "POST", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "Issue an API token; the token is returned once (administrator, or the user)", Body: []string{"application/json"}, Handler: s.apiCreateToken},
+		{Method: "POST", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "Issue an API token to oneself; the token is returned once (only the user: an administrator cannot issue one for another user)", Body: []string{"application/json"}, Handler: s.apiCreateToken},
 		{Method: "DELETE", Pattern: APIPrefix + "/tokens/{id}", Auth: SignedIn, Summary: "Revoke an API token (administrator, or its owner)", Handler: s.apiRevokeToken},
 	}
 }

@@ -131,9 +131,10 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 	csv := func(t *testing.T) []byte { return fileBytes(t, "good.csv") }
 	return map[string]matrixCase{
 		// Operations and public pages.
-		"GET /healthz":             {fixed("/healthz"), all(s200)},
-		"GET /readyz":              {fixed("/readyz"), all(s200)},
-		"GET /metrics":             {fixed("/metrics"), all(s200)},
+		"GET /healthz": {fixed("/healthz"), all(s200)},
+		"GET /readyz":  {fixed("/readyz"), all(s200)},
+		// No metrics token configured: /metrics does not exist here.
+		"GET /metrics":             {fixed("/metrics"), all(s404)},
 		"GET /static/":             {fixed("/static/app.css"), all(s200)},
 		"GET /api/v1/openapi.json": {fixed("/api/v1/openapi.json"), all(s200)},
 		"GET /login":               {fixed("/login"), map[string]int{roleAnon: s200, "*": s303}},
@@ -212,17 +213,25 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 		}, w(s401, s403, s403, s201, s403, s201)},
 
 		// User administration: administrators only; a user sees and issues
-		// their own tokens.
+		// their own tokens, and nobody issues anyone else's.
 		"POST /users": {func(*env, *fixtures) probe {
 			return probe{path: "/users", form: url.Values{"username": {uniq("newuser")}, "role": {"observer"}}}
 		}, w(s303, s403, s403, s403, s403, s200)},
 		"POST /api/v1/users": {func(*env, *fixtures) probe {
 			return probe{path: "/api/v1/users", body: []byte(`{"username":"` + uniq("apiuser") + `","roles":["observer"]}`), contentType: "application/json"}
 		}, w(s401, s403, s403, s403, s403, s201)},
-		"POST /users/{username}/tokens": {fixed("/users/observer/tokens"), w(s303, s403, s403, s403, s403, s200)},
+		// Separation of duties: a token is issued only to its own holder;
+		// an administrator asking for an officer's token is refused.
 		"POST /api/v1/users/{username}/tokens": {func(*env, *fixtures) probe {
 			return probe{path: "/api/v1/users/officera/tokens", body: []byte(`{"name":"probe"}`), contentType: "application/json"}
-		}, w(s401, s201, s403, s403, s403, s201)},
+		}, w(s401, s201, s403, s403, s403, s403)},
+		"POST /account/tokens": {func(*env, *fixtures) probe {
+			return probe{path: "/account/tokens", form: url.Values{"name": {"probe"}}}
+		}, map[string]int{roleAnon: s303, "*": s200}},
+		// One's own key is revoked; anybody else's is not found here.
+		"POST /account/tokens/{id}/revoke": {func(e *env, _ *fixtures) probe {
+			return probe{path: "/account/tokens/" + freshToken(e, roleOfficerA) + "/revoke"}
+		}, w(s303, s303, s404, s404, s404, s404)},
 		"POST /users/{username}/disable": {func(e *env, _ *fixtures) probe {
 			return probe{path: "/users/" + freshUser(e, false) + "/disable"}
 		}, w(s303, s403, s403, s403, s403, s303)},

@@ -112,7 +112,11 @@ func (s *Server) outer(mux http.Handler) http.Handler {
 
 		s.securityHeaders(sw, r)
 		var err error
-		id, err = s.identify(ctx, r)
+		// /metrics carries its own bearer token (the metrics token, not a
+		// user's API token) and needs nobody's identity.
+		if r.URL.Path != "/metrics" {
+			id, err = s.identify(ctx, r)
+		}
 		if err != nil {
 			if errors.Is(err, access.ErrUnauthenticated) {
 				sw.Header().Set("WWW-Authenticate", `Bearer realm="parley", error="invalid_token"`)
@@ -242,6 +246,9 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, service.ErrHalted):
 		return http.StatusServiceUnavailable, err.Error()
+	}
+	if _, ok := service.IsThrottled(err); ok {
+		return http.StatusTooManyRequests, err.Error()
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strings"
 	"time"
@@ -27,11 +29,36 @@ func opsRoutes(s *Server) []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/healthz", Auth: Public, Summary: "The process is up", Handler: s.healthz},
 		{Method: "GET", Pattern: "/readyz", Auth: Public, Summary: "The database answers and the stored log agrees with every checkpoint, receipt and cosignature it issued (else 503 with the reason)", Handler: s.readyz},
-		// Metrics carry no personal data: counts and latencies by route
-		// pattern. Keep the server on a private address, or filter
-		// /metrics at the proxy, if even that is too much.
-		{Method: "GET", Pattern: "/metrics", Auth: Public, Summary: "Prometheus metrics", Handler: wrapHTTP(metrics.Handler())},
+		// Metrics carry no personal data, but they tell an outsider how the
+		// server is used; they are served here only to a scraper that
+		// presents Options.MetricsToken, and not at all without one (then
+		// use parley serve --metrics-addr for a separate listener).
+		{Method: "GET", Pattern: "/metrics", Auth: Public, Summary: "Prometheus metrics (Authorization: Bearer <metrics token>)", Handler: s.metricsHandler()},
 		{Method: "GET", Pattern: "/static/", Auth: Public, Summary: "Style sheet and icons", Handler: wrapHTTP(static)},
+	}
+}
+
+// metricsHandler serves the metrics to a request bearing the metrics token:
+// 404 when no token is configured (the endpoint does not exist here), 401
+// for a missing or wrong token. The comparison is in constant time, over
+// digests so that the token's length does not show either.
+func (s *Server) metricsHandler() HandlerFunc {
+	h := metrics.Handler()
+	want := sha256.Sum256([]byte(s.opts.MetricsToken))
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.opts.MetricsToken == "" {
+			http.NotFound(w, r)
+			return nil
+		}
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="parley-metrics"`)
+			http.Error(w, "metrics need the metrics token", http.StatusUnauthorized)
+			return nil
+		}
+		h.ServeHTTP(w, r)
+		return nil
 	}
 }
 

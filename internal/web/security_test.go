@@ -433,12 +433,36 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	e := newEnv(t)
+	const token = "metrics-token-for-the-scraper"
+	e := newEnv(t, envOptions{opts: Options{MetricsToken: token}})
 	e.api(roleOfficerA, "POST", "/api/v1/lists?to=B&title=M&format=csv", strings.NewReader(string(fileBytes(t, "good.csv"))), "text/csv")
 	e.api(roleOfficerA, "POST", "/api/v1/lists?to=B&title=M&format=csv", strings.NewReader(string(fileBytes(t, "bad.csv"))), "text/csv")
 	Metrics.MatchingRun("ok")
 	Metrics.SetLogSize(42)
-	_, body := e.api(roleAnon, "GET", "/metrics", nil, "")
+	get := func(auth string) (int, string) {
+		req, _ := http.NewRequest("GET", e.ts.URL+"/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// Without the metrics token, nothing: not anonymously, not with a
+	// wrong token, not with a user's API token.
+	for _, auth := range []string{"", "Bearer wrong", "Basic " + token, "Bearer " + e.tokens[roleAdmin]} {
+		if code, body := get(auth); code != http.StatusUnauthorized || strings.Contains(body, "go_goroutines") {
+			t.Errorf("metrics with %.12q: status %d", auth, code)
+		}
+	}
+	code, body := get("Bearer " + token)
+	if code != http.StatusOK {
+		t.Fatalf("metrics with the token: status %d", code)
+	}
 	for _, want := range []string{
 		`parley_http_request_duration_seconds_count{method="POST",route="/api/v1/lists",status="201"}`,
 		`parley_http_request_duration_seconds_count{method="POST",route="/api/v1/lists",status="422"}`,

@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"parley/internal/access"
-	"parley/internal/auth"
 	"parley/internal/service"
 )
 
@@ -45,11 +44,20 @@ type Options struct {
 	SessionTTL time.Duration
 	// MaxUploadBytes bounds a list upload; default 64 MiB.
 	MaxUploadBytes int64
-	// Login throttling: failures per username and per client address
-	// within LoginWindow that lock that key for LoginLockout. Defaults: 5
-	// per username, 30 per address, a 15-minute window and lockout.
+	// Login throttling (see service.SignInPolicy; the counts live in the
+	// database): failures per username from one address, and per address,
+	// before each further attempt doubles the wait, up to LoginLockout; the
+	// count per username over all addresses (twice LoginMaxPerUser) holds
+	// back only addresses that have failed on that username, so that
+	// nobody can lock another out. Counts lapse after LoginWindow (or
+	// LoginLockout, if longer) without attempts. Defaults: 5 per username,
+	// 30 per address, a 15-minute window and longest wait.
 	LoginMaxPerUser, LoginMaxPerIP int
 	LoginWindow, LoginLockout      time.Duration
+	// MetricsToken, when set, serves /metrics to requests with
+	// "Authorization: Bearer <MetricsToken>"; when empty, /metrics is not
+	// served by this handler at all (404).
+	MetricsToken string
 	// Now is the clock for the throttle; nil means time.Now.
 	Now func() time.Time
 }
@@ -90,8 +98,7 @@ type Server struct {
 
 	pages   map[string]*template.Template
 	i18n    *catalogues
-	userTh  *auth.Throttle
-	ipTh    *auth.Throttle
+	signIn  service.SignInPolicy
 	cop     *http.CrossOriginProtection
 	startAt time.Time
 
@@ -128,9 +135,8 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	if s.pages, err = loadTemplates(); err != nil {
 		return nil, err
 	}
-	s.userTh = auth.NewThrottle(opts.LoginMaxPerUser, opts.LoginWindow, opts.LoginLockout)
-	s.ipTh = auth.NewThrottle(opts.LoginMaxPerIP, opts.LoginWindow, opts.LoginLockout)
-	s.userTh.Now, s.ipTh.Now = opts.Now, opts.Now
+	s.signIn = service.SignInPolicy{PerPair: opts.LoginMaxPerUser, PerAccount: 2 * opts.LoginMaxPerUser, PerAddress: opts.LoginMaxPerIP, Quiet: opts.LoginWindow, Max: opts.LoginLockout}
+	s.signIn.Fill()
 	s.cop = http.NewCrossOriginProtection()
 	if opts.BaseURL != "" {
 		if err := s.cop.AddTrustedOrigin(opts.BaseURL); err != nil {

@@ -19,7 +19,6 @@ func adminRoutes(s *Server) []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/users", Auth: SignedIn, Roles: admin, Summary: "Users and API keys", Handler: s.usersPage},
 		{Method: "POST", Pattern: "/users", Auth: SignedIn, Roles: admin, Summary: "Create a user", Handler: s.usersCreate},
-		{Method: "POST", Pattern: "/users/{username}/tokens", Auth: SignedIn, Roles: admin, Summary: "Issue an API key", Handler: s.usersToken},
 		{Method: "POST", Pattern: "/users/{username}/disable", Auth: SignedIn, Roles: admin, Summary: "Disable a user", Handler: s.usersSetDisabled(true)},
 		{Method: "POST", Pattern: "/users/{username}/enable", Auth: SignedIn, Roles: admin, Summary: "Re-enable a user", Handler: s.usersSetDisabled(false)},
 		{Method: "POST", Pattern: "/tokens/{id}/revoke", Auth: SignedIn, Roles: admin, Summary: "Revoke an API key", Handler: s.tokensRevoke},
@@ -32,11 +31,9 @@ type usersData struct {
 	Tokens  map[string][]service.APIToken // by username
 	Parties []store.Party
 	Roles   []access.Role
-	// Shown once after a creation: a generated password or a new token.
+	// Shown once after a creation: a generated password.
 	NewUser     string
 	NewPassword string
-	NewToken    string
-	TokenUser   string
 	Form        newUserJSON
 	Error       string
 }
@@ -107,15 +104,6 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 			d.NewPassword = password
 		}
 	})
-}
-
-func (s *Server) usersToken(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("username")
-	tok, _, err := s.svc.CreateToken(r.Context(), actorOf(r), name, r.PostFormValue("name"))
-	if err != nil {
-		return err
-	}
-	return s.renderUsers(w, r, http.StatusOK, func(d *usersData) { d.NewToken, d.TokenUser = tok, service.NormalizeUsername(name) })
 }
 
 func (s *Server) usersSetDisabled(disabled bool) HandlerFunc {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,6 +21,8 @@ func authRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: "/logout", Auth: SignedIn, Summary: "Sign out", Handler: s.logoutPost},
 		{Method: "GET", Pattern: "/account", Auth: SignedIn, Summary: "The user's account and password change", Handler: s.accountPage},
 		{Method: "POST", Pattern: "/account/password", Auth: SignedIn, Summary: "Change one's password", Handler: s.passwordPost},
+		{Method: "POST", Pattern: "/account/tokens", Auth: SignedIn, Summary: "Issue oneself an API key", Handler: s.accountTokenPost},
+		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Auth: SignedIn, Summary: "Revoke one of one's API keys", Handler: s.accountTokenRevoke},
 		{Method: "GET", Pattern: "/lang/{code}", Auth: Public, Summary: "Choose the language", Handler: s.langSwitch},
 	}
 }
@@ -40,26 +43,24 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "login", p)
 }
 
-// loginPost checks the password behind two throttles: per username (an
-// account under attack locks for a while) and per client address (one
-// address guessing many accounts). While locked, no password is checked
-// at all, so a correct guess during the lockout gains nothing.
+// loginPost checks the password behind the sign-in throttles, which live
+// in the database and so hold across restarts and server processes (see
+// service.SignInPolicy). While an attempt is held back, no password is
+// checked at all, so a correct guess during the wait gains nothing.
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	username := service.NormalizeUsername(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	next := localPath(r.PostFormValue("next"))
-	ipKey, userKey := "ip:"+clientIP(r), "user:"+username
 	data := loginData{Username: username, Next: next}
 
-	if wait := max(s.ipTh.Locked(ipKey), s.userTh.Locked(userKey)); wait > 0 {
+	actor, locked, err := s.svc.SignIn(r.Context(), s.signIn, username, password, clientIP(r), s.opts.Now())
+	if wait, ok := service.IsThrottled(err); ok {
 		metrics.LoginFailures.WithLabelValues("locked").Inc()
 		return s.loginLocked(w, r, data, wait)
 	}
-	actor, err := s.svc.Authenticate(r.Context(), username, password)
 	if errors.Is(err, service.ErrBadCredentials) {
 		metrics.LoginFailures.WithLabelValues("credentials").Inc()
-		s.ipTh.Fail(ipKey)
-		if s.userTh.Fail(userKey) {
+		if locked {
 			s.log.Warn("sign-in locked after repeated failures", "client", clientIP(r))
 		}
 		data.Error = "login.failed"
@@ -69,7 +70,6 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.userTh.Succeed(userKey)
 	// A new session id at every sign-in: a session id planted before the
 	// sign-in (session fixation) is worthless.
 	if old := identityFrom(r.Context()); old != nil && old.Session != nil {
@@ -119,8 +119,11 @@ func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) error {
 
 type accountData struct {
 	User    *service.User
+	Tokens  []service.APIToken
 	Error   string
 	Changed bool
+	// NewToken is shown once, on the answer to its issue.
+	NewToken string
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -134,7 +137,43 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	d.User = u
+	if d.Tokens, err = s.svc.Tokens(r.Context(), actor, actor.Username); err != nil {
+		return err
+	}
 	return s.render(w, r, status, "account", s.page(w, r, "account.title", "account", d))
+}
+
+// accountTokenPost issues an API key to the signed-in user. Keys are issued
+// here, by their holder, and nowhere else on the web: an administrator
+// cannot obtain a key that acts as someone else.
+func (s *Server) accountTokenPost(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	tok, _, err := s.svc.CreateToken(r.Context(), actor, actor.Username, r.PostFormValue("name"))
+	if errors.Is(err, service.ErrInvalid) {
+		_, msg := statusOf(err)
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: msg})
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderAccount(w, r, http.StatusOK, accountData{NewToken: tok})
+}
+
+func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request) error {
+	actor := actorOf(r)
+	ts, err := s.svc.Tokens(r.Context(), actor, actor.Username)
+	if err != nil {
+		return err
+	}
+	// Only one's own keys here; administrators revoke others' on /users.
+	if !slices.ContainsFunc(ts, func(t service.APIToken) bool { return t.ID == r.PathValue("id") }) {
+		return service.ErrNotFound
+	}
+	if err := s.svc.RevokeToken(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
@@ -155,6 +194,10 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		keep = id.Session.ID
 	}
 	err := s.svc.ChangePassword(r.Context(), id.Actor, cur, next, keep)
+	if wait, ok := service.IsThrottled(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return s.renderAccount(w, r, http.StatusTooManyRequests, accountData{Error: l.T("login.locked", strconv.Itoa(max(1, int(wait.Round(time.Minute)/time.Minute))))})
+	}
 	if errors.Is(err, service.ErrInvalid) {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.wrong_current")})
 	}
