@@ -189,15 +189,30 @@ func (s *Service) compareStage(ctx context.Context, tx *store.Tx, a *store.Agree
 // humanitarian organisation) interview. A refusal stands: the person is
 // never handed over in this stage, and is never counted as owed.
 func (s *Service) RecordInterview(ctx context.Context, actor access.Actor, agreementID, listID string, row int, iv handover.Interview) (*StepResult, error) {
+	return s.RecordInterviewDisclosed(ctx, actor, agreementID, listID, row, iv, false)
+}
+
+// RecordInterviewDisclosed is RecordInterview with the person's choice
+// about his family: disclose says that a person who refuses agreed that
+// his family be told he declined. Without it the family is told only that
+// he was not repatriated in this stage (families.Table).
+func (s *Service) RecordInterviewDisclosed(ctx context.Context, actor access.Actor, agreementID, listID string, row int, iv handover.Interview, disclose bool) (*StepResult, error) {
 	if !actor.CanObserve() {
 		return nil, access.Deny("only observers interview the persons of a stage")
 	}
 	if !iv.Valid() {
 		return nil, invalidf("interview outcome must be %s or %s, not %q", handover.Consents, handover.Refuses, iv)
 	}
-	return s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *store.Agreement, *store.HandoverRecord) (handover.Event, error) {
-		return handover.Event{Type: handover.EventInterviewed, Interview: iv}, nil
+	if disclose && iv != handover.Refuses {
+		return nil, invalidf("only a refusal is disclosed to the family by the person's choice")
+	}
+	res, err := s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *store.Agreement, *store.HandoverRecord) (handover.Event, error) {
+		return handover.Event{Type: handover.EventInterviewed, Interview: iv, Disclose: disclose}, nil
 	})
+	if err == nil && iv == handover.Refuses {
+		s.informFamilies(ctx, actor, listID, row, families.FamilyStatus(families.PersonRefused, res.State.DiscloseRefusal), s.Now())
+	}
+	return res, err
 }
 
 // RecordOutcome records what became of a person at the handover: handed
@@ -231,6 +246,15 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 	}
 	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		ev := handover.Event{Type: evType}
+		if evType == handover.EventDeceased {
+			// A death is reported with its Art. 120 particulars by the
+			// detaining party before the stage can record it.
+			if _, ok, err := deathOf(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
+				return ev, err
+			} else if !ok {
+				return ev, fmt.Errorf("%w: row %d of list %s: record the death in captivity first (date, place, cause, burial, who reported it)", ErrConflict, rec.State.Row, rec.State.ListID)
+			}
+		}
 		if evType == handover.EventSubstituted {
 			sub, err := s.substitute(ctx, tx, actor, a, rec, req.Substitute)
 			if err != nil {
@@ -244,11 +268,19 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 		return nil, err
 	}
 	s.Logger.Info("handover outcome", "agreement", req.AgreementID, "outcome", string(req.Outcome), "complete", res.Complete, "breach", len(res.Breach))
+	// What the families see follows families.Table; a death is never
+	// passed on here: it waits for an officer of the person's side to
+	// release it (ReleaseDeath).
 	switch {
 	case req.Outcome == handover.HandedOver:
-		s.informFamilies(ctx, actor, req.ListID, req.Row, families.StatusRepatriated, s.Now())
-	case req.Outcome == handover.Substituted && res.State.Substitute != nil && res.State.Substitute.ListID != "":
-		s.informFamilies(ctx, actor, res.State.Substitute.ListID, res.State.Substitute.Row, families.StatusRepatriated, s.Now())
+		s.informFamilies(ctx, actor, req.ListID, req.Row, families.FamilyStatus(families.PersonHandedOver, false), s.Now())
+	case req.Outcome == handover.NotPresented:
+		s.informFamilies(ctx, actor, req.ListID, req.Row, families.FamilyStatus(families.PersonNotPresented, false), s.Now())
+	case req.Outcome == handover.Substituted:
+		s.informFamilies(ctx, actor, req.ListID, req.Row, families.FamilyStatus(families.PersonSubstituted, false), s.Now())
+		if res.State.Substitute != nil && res.State.Substitute.ListID != "" {
+			s.informFamilies(ctx, actor, res.State.Substitute.ListID, res.State.Substitute.Row, families.FamilyStatus(families.PersonHandedOver, false), s.Now())
+		}
 	}
 	return res, nil
 }
@@ -382,7 +414,7 @@ func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *store.
 		date = t
 	}
 	for _, p := range persons {
-		s.informFamilies(ctx, actor, p.ListID, p.Row, families.StatusAgreed, date)
+		s.informFamilies(ctx, actor, p.ListID, p.Row, families.FamilyStatus(families.PersonAgreed, false), date)
 	}
 }
 
