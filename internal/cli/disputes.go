@@ -215,4 +215,3 @@ func runDeathRemains(ctx context.Context, a *App, args []string) error {
 		return nil
 	})
 }
-
