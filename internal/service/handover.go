@@ -246,7 +246,7 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 	}
 	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		ev := handover.Event{Type: evType}
-		if evType == handover.EventDeceased {
+		if evType == handover.EventDeceased && rec.State.Person.Kind != person.KindRemains {
 			// A death is reported with its Art. 120 particulars by the
 			// detaining party before the stage can record it.
 			if _, ok, err := deathOf(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
