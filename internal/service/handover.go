@@ -84,6 +84,12 @@ type TimelineStep struct {
 const (
 	StatusCommission     = "commission"      // a decision of the Mixed Medical Commission
 	StatusSubstitutedFor = "substituted_for" // handed over in place of another person
+	// A death in captivity recorded by the detaining side, the
+	// identification of the remains, and each release of the news to the
+	// families (the note holds the state released).
+	StatusDeathRecorded     = "death_recorded"
+	StatusRemainsIdentified = "remains_identified"
+	StatusDeathReleased     = "death_released"
 )
 
 // handoverError sorts the refusals of handover.Apply: malformed input is
@@ -246,7 +252,9 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 	}
 	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		ev := handover.Event{Type: evType}
-		if evType == handover.EventDeceased && rec.State.Person.Kind != person.KindRemains {
+		// (A person who refused or has an outcome is refused by
+		// handover.Apply, with the reason that matters.)
+		if evType == handover.EventDeceased && rec.State.Person.Kind != person.KindRemains && !rec.State.Done() {
 			// A death is reported with its Art. 120 particulars by the
 			// detaining party before the stage can record it.
 			if _, ok, err := deathOf(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
@@ -530,6 +538,18 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 				steps = append(steps, TimelineStep{AgreementID: r.AgreementID, Step: handover.Step{Status: StatusSubstitutedFor, At: st.At, By: st.By,
 					Note: fmt.Sprintf("handed over in place of row %d of list %s", r.State.Row, r.State.ListID)}})
 			}
+		}
+	}
+	if d, ok, err := deathOf(ctx, tx, l.ID, row); err != nil {
+		return nil, err
+	} else if ok && seesDeath(actor, d) {
+		note := "reported by " + d.ReportedBy
+		if !d.DiedOn.IsZero() {
+			note = "died on " + d.DiedOn.String() + "; " + note
+		}
+		steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathRecorded, At: d.RecordedAt, By: d.RecordedBy, Note: note}})
+		if d.ReleasedState != "" {
+			steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathReleased, At: d.ReleasedAt, By: d.ReleasedBy, Note: d.ReleasedState}})
 		}
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At.Before(steps[j].At) })
