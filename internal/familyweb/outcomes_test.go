@@ -209,6 +209,9 @@ func TestOnePersonThroughEveryOutcome(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := e.svc.RecordOutcome(ctx, observer, service.OutcomeRequest{AgreementID: g, ListID: listA, Row: 1, Outcome: handover.HandedOver}); err == nil || !strings.Contains(err.Error(), "death in captivity") {
+			t.Errorf("handed over alive with a death on record: %v", err)
+		}
 		if _, err := e.svc.RecordOutcome(ctx, observer, service.OutcomeRequest{AgreementID: g, ListID: listA, Row: 1, Outcome: handover.Deceased}); err != nil {
 			t.Fatal(err)
 		}

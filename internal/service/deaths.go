@@ -44,6 +44,20 @@ func deathOf(ctx context.Context, tx *store.Tx, listID string, row int) (*handov
 	return tx.EntryDeath(ctx, listID, row)
 }
 
+// entryPerson reads the person of one list entry without the rest of the
+// list.
+func entryPerson(ctx context.Context, tx *store.Tx, listID string, row int) (person.Person, error) {
+	var p person.Person
+	var raw string
+	if err := tx.QueryRow(ctx, `SELECT person FROM list_entries WHERE list_id = ? AND row_no = ?`, listID, row).Scan(&raw); err != nil {
+		return p, fmt.Errorf("read %s row %d: %w", listID, row, err)
+	}
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p, fmt.Errorf("decode %s row %d: %w", listID, row, err)
+	}
+	return p, nil
+}
+
 // deathItemID names a death's list entry as a personal item of the log.
 func deathItemID(d *handover.Death) string {
 	return "death/" + d.ListID + "/" + strconv.Itoa(d.Row)
@@ -168,10 +182,8 @@ func (s *Service) Deaths(ctx context.Context, actor access.Actor, pendingOnly bo
 				continue
 			}
 			v := DeathView{Death: *d, PendingRelease: d.PendingRelease()}
-			if l, err := tx.ListWithEntries(ctx, d.ListID); err == nil {
-				if e, ok := entryAt(l, d.Row); ok {
-					v.Person = e.Person
-				}
+			if v.Person, err = entryPerson(ctx, tx, d.ListID, d.Row); err != nil {
+				return err
 			}
 			out = append(out, v)
 		}

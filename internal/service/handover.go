@@ -263,10 +263,20 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 				return ev, fmt.Errorf("%w: row %d of list %s: record the death in captivity first (date, place, cause, burial, who reported it)", ErrConflict, rec.State.Row, rec.State.ListID)
 			}
 		}
+		if evType == handover.EventHandedOver {
+			if err := noDeath(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
+				return ev, err
+			}
+		}
 		if evType == handover.EventSubstituted {
 			sub, err := s.substitute(ctx, tx, actor, a, rec, req.Substitute)
 			if err != nil {
 				return ev, err
+			}
+			if sub.ListID != "" {
+				if err := noDeath(ctx, tx, sub.ListID, sub.Row); err != nil {
+					return ev, err
+				}
 			}
 			ev.Substitute = sub
 		}
@@ -291,6 +301,17 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 		}
 	}
 	return res, nil
+}
+
+// noDeath refuses to hand over alive a person whose death in captivity is
+// on record: one of the two statements is wrong, and the family must not be
+// told both.
+func noDeath(ctx context.Context, tx *store.Tx, listID string, row int) error {
+	d, ok, err := deathOf(ctx, tx, listID, row)
+	if err != nil || !ok {
+		return err
+	}
+	return fmt.Errorf("%w: row %d of list %s: death in captivity %s is on record for him; he cannot also be handed over alive", ErrConflict, row, listID, d.ID)
 }
 
 // substitute resolves the person brought in place of an agreed one.
