@@ -268,6 +268,12 @@ func TestOnePersonThroughEveryOutcome(t *testing.T) {
 		check("remains identified", ref, sec, familySees{status: families.StatusRemainsIdentified, wording: text2,
 			page: []string{"His remains have been identified", "burial"}, pfif: pfif.StatusBelievedDead})
 
+		// A dead man is never proposed for release again.
+		if _, err := e.svc.SubmitProposal(ctx, officerA, service.ProposalRequest{RoundID: round.ID, Terms: negotiation.Terms{Rule: negotiation.OneForOne},
+			Releases: []service.ReleaseRef{{ListID: listA, Row: 1}, {ListID: listB, Row: 5}}}); !errors.Is(err, service.ErrConflict) || !strings.Contains(err.Error(), "died") {
+			t.Errorf("a proposal released a dead man: %v", err)
+		}
+
 		// Nothing automatic replaces the released news.
 		if _, err := e.svc.SetInquiryOutcome(ctx, observer, listA, 1, families.StatusRepatriated, d.RecordedAt, ""); !errors.Is(err, service.ErrConflict) {
 			t.Errorf("an outcome replaced a released death: %v", err)

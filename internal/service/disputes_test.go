@@ -207,3 +207,54 @@ func TestDisputesAndClaims(t *testing.T) {
 		}
 	})
 }
+
+// TestDeadPersonNotProposed: a person whose death in captivity is on
+// record is left out by the planner and refused in an explicit proposal,
+// before any stage recorded his death.
+func TestDeadPersonNotProposed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newService(t, b)
+		var ids [2]string
+		for i, side := range [][2]string{{"A", "B"}, {"B", "A"}} {
+			actor := officerA
+			if side[0] == "B" {
+				actor = officerB
+			}
+			res, err := importFile(t, s, actor, "testdata/first-list.csv", ImportRequest{From: side[0], To: side[1], Title: "t"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.HandOver(ctx, actor, res.List.ID); err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = res.List.ID
+		}
+		d, err := s.RecordDeath(ctx, officerA, DeathRequest{ListID: ids[0], Row: 2, ReportedBy: "camp doctor"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordDeath(ctx, officerA, DeathRequest{ListID: ids[0], Row: 2, ReportedBy: "again"}); !errors.Is(err, ErrConflict) {
+			t.Errorf("a second death record: %v", err)
+		}
+		if _, err := s.RecordDeath(ctx, officerA, DeathRequest{ListID: ids[0], Row: 3, ReportedBy: "x", DiedOn: "2999-01-01"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "died_on") {
+			t.Errorf("a death in the future: %v", err)
+		}
+		plan, err := s.PlanStage(ctx, officerA, PlanRequest{ListIDs: ids, Rule: "all-for-all"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range plan.Sides[0].Released {
+			if r.Row == 2 {
+				t.Error("the planner released a dead man")
+			}
+		}
+		found := false
+		for _, r := range plan.Sides[0].LeftOut {
+			found = found || (r.Row == 2 && strings.Contains(r.Reason, d.ID))
+		}
+		if !found {
+			t.Errorf("the planner does not say why row 2 is left out: %+v", plan.Sides[0].LeftOut)
+		}
+	})
+}

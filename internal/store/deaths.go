@@ -101,7 +101,8 @@ func (tx *Tx) EntryDeath(ctx context.Context, listID string, row int) (*handover
 
 // DeathFilter selects death records; zero fields select all.
 type DeathFilter struct {
-	Party string // recorded by this party or released by it (its own people)
+	Party  string // recorded by this party or released by it (its own people)
+	ListID string
 	// PendingOnly selects records whose current state has not been
 	// released to families.
 	PendingOnly bool
@@ -114,6 +115,10 @@ func (tx *Tx) Deaths(ctx context.Context, f DeathFilter) ([]*handover.Death, err
 	if f.Party != "" {
 		q += ` AND (party = ? OR family_party = ?)`
 		args = append(args, f.Party, f.Party)
+	}
+	if f.ListID != "" {
+		q += ` AND list_id = ?`
+		args = append(args, f.ListID)
 	}
 	if f.PendingOnly {
 		q += ` AND released_state <> state`
