@@ -145,20 +145,31 @@ func CheckAnswer(a Answer, reason string) error {
 	return CheckText("reason", reason, a == Rejected)
 }
 
-// Closing says why a new version of a list closes a dispute, or "" when it
-// does not. A dispute answered "will appear in a new version" is closed by
-// the next version; a contest is also closed when its row was changed or
-// removed in that version. changedRows are the old version's rows that the
-// new one changed or dropped.
+// Why a new version closes a dispute: the code kept as its close note
+// (the catalogues word it; the version is ClosedBy).
+const (
+	// ClosedNewVersion: the dispute was answered "will appear in a new
+	// version" and a new version was handed over.
+	ClosedNewVersion = "new_version_handed_over"
+	// ClosedRowChanged: the contested row was changed or removed in the
+	// new version.
+	ClosedRowChanged = "row_changed"
+)
+
+// Closing says why a new version of a list closes a dispute (one of the
+// Closed* codes), or "" when it does not. A dispute answered "will appear
+// in a new version" is closed by the next version; a contest is also
+// closed when its row was changed or removed in that version. changedRows
+// are the old version's rows that the new one changed or dropped.
 func Closing(d *Dispute, next *lists.List, changedRows map[int]bool) string {
 	if d.State == Closed || next.RootID != d.RootID || next.ID == d.ListID {
 		return ""
 	}
 	switch {
 	case d.Answer == NewVersion:
-		return fmt.Sprintf("answered %s; version %d (%s) handed over", NewVersion, next.Version, next.ID)
+		return ClosedNewVersion
 	case d.Kind == Contest && changedRows[d.Row]:
-		return fmt.Sprintf("row %d changed or removed in version %d (%s)", d.Row, next.Version, next.ID)
+		return ClosedRowChanged
 	}
 	return ""
 }

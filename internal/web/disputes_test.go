@@ -169,6 +169,16 @@ func TestDisputeAndDeathPagesInEveryLanguage(t *testing.T) {
 	if _, err := e.svc.RecordDeath(ctx, e.actor(roleOfficerA), service.DeathRequest{ListID: sent, Row: 2, ReportedBy: "camp doctor", DiedOn: "2025-05-01", Documents: []string{"act 5"}}); err != nil {
 		t.Fatal(err)
 	}
+	// A contest answered "new version" and closed by it.
+	closed := freshSent(e)
+	c, err := e.svc.ContestRow(ctx, e.actor(roleOfficerB), service.ContestRequest{ListID: closed, Row: 1, Reason: disputes.NotOurs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AnswerDispute(ctx, e.actor(roleOfficerA), c.ID, disputes.NewVersion, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.handOver(e.importList("A", "B", "good_v2.csv", "", closed))
 	keyLike := regexp.MustCompile(`(?:>|")\s*(?:dispute|death|nav)\.[a-z_.]+\s*(?:<|")`)
 	pages := map[string][]string{
 		roleOfficerA: {"/disputes", "/deaths", "/lists/" + sent},
@@ -191,6 +201,9 @@ func TestDisputeAndDeathPagesInEveryLanguage(t *testing.T) {
 				}
 				if strings.HasPrefix(p, "/disputes") && !strings.Contains(body, "a driver") {
 					t.Errorf("%s %s as %s: the contest is not shown", lang.Code, p, role)
+				}
+				if p == "/disputes?all=1" && !strings.Contains(body, c.ID) {
+					t.Errorf("%s %s as %s: the closed contest is not shown", lang.Code, p, role)
 				}
 			}
 		}
