@@ -24,6 +24,7 @@ func init() {
 	register("death ls", "list deaths in captivity and whether their news waits for release", runDeathLs)
 	register("death release", "release the news of a death to the families, with the text of their side", runDeathRelease)
 	register("death remains", "record that the remains of a dead person were identified", runDeathRemains)
+	register("death withdraw", "withdraw a death record made in error, before its news is released", runDeathWithdraw)
 }
 
 func runListContest(ctx context.Context, a *App, args []string) error {
@@ -212,6 +213,25 @@ func runDeathRemains(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "%s %s; its news waits for release\n", d.ID, d.State)
+		return nil
+	})
+}
+
+func runDeathWithdraw(ctx context.Context, a *App, args []string) error {
+	fs := a.newFlagSet("death withdraw")
+	reason := fs.String("reason", "", "why the record is withdrawn (required)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 || *reason == "" {
+		return usageError("usage: parley death withdraw DEATH --reason TEXT")
+	}
+	return a.withService(ctx, func(s *service.Service) error {
+		if err := s.WithdrawDeath(ctx, access.System, pos[0], *reason); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "%s withdrawn\n", pos[0])
 		return nil
 	})
 }

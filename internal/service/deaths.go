@@ -288,3 +288,42 @@ func (s *Service) ReleaseDeath(ctx context.Context, actor access.Actor, deathID,
 	s.Logger.Info("death released to families", "death", d.ID, "families", changed)
 	return d, changed, nil
 }
+
+// WithdrawDeath withdraws a death record made in error, with the reason,
+// as long as its news was never released and no stage recorded the death:
+// after that the family or the stage report already carry it, and a
+// correction is a matter for the sides, not an edit. Officers of the
+// detaining side withdraw; the log keeps the record and its withdrawal.
+func (s *Service) WithdrawDeath(ctx context.Context, actor access.Actor, deathID, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if err := handover.ValidFamilyText(reason); err != nil {
+		return invalidf("reason: %v", err)
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		d, err := s.loadDeath(ctx, tx, actor, deathID)
+		if err != nil {
+			return err
+		}
+		if !actor.CanWriteList(d.Party) {
+			return access.Deny("a death record is withdrawn by officers of %s, who reported it", d.Party)
+		}
+		if d.ReleasedState != "" {
+			return fmt.Errorf("%w: death %s was released to the families; it cannot be withdrawn", ErrConflict, deathID)
+		}
+		recs, err := tx.EntryHandoverRecords(ctx, d.ListID, d.Row)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.State.Outcome == handover.Deceased {
+				return fmt.Errorf("%w: death %s is recorded as the outcome of agreement %s", ErrConflict, deathID, r.AgreementID)
+			}
+		}
+		if err := tx.DeleteDeath(ctx, deathID); err != nil {
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+		ev := deathEvent("death.withdrawn", d)
+		ev.Personal = append(ev.Personal, EventItem{ID: "reason", Data: []byte(reason)})
+		return s.recordEvent(ctx, tx, actor, ev)
+	})
+}

@@ -240,6 +240,27 @@ func TestDeadPersonNotProposed(t *testing.T) {
 		if _, err := s.RecordDeath(ctx, officerA, DeathRequest{ListID: ids[0], Row: 3, ReportedBy: "x", DiedOn: "2999-01-01"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "died_on") {
 			t.Errorf("a death in the future: %v", err)
 		}
+		// A record made in error is withdrawn before any release; the
+		// person's own side cannot withdraw it.
+		wrong, err := s.RecordDeath(ctx, officerA, DeathRequest{ListID: ids[0], Row: 1, ReportedBy: "rumour"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WithdrawDeath(ctx, officerB, wrong.ID, "not him"); !errors.Is(err, access.ErrForbidden) {
+			t.Errorf("the other side withdrew a death record: %v", err)
+		}
+		if err := s.WithdrawDeath(ctx, officerA, wrong.ID, "another man of the same name"); err != nil {
+			t.Fatal(err)
+		}
+		if logged(t, s, "death.withdrawn", wrong.ID) != 1 {
+			t.Error("the withdrawal is not in the log")
+		}
+		if _, _, err := s.ReleaseDeath(ctx, officerB, d.ID, "We are sorry."); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WithdrawDeath(ctx, officerA, d.ID, "x"); !errors.Is(err, ErrConflict) {
+			t.Errorf("a released death withdrawn: %v", err)
+		}
 		plan, err := s.PlanStage(ctx, officerA, PlanRequest{ListIDs: ids, Rule: "all-for-all"})
 		if err != nil {
 			t.Fatal(err)

@@ -167,6 +167,18 @@ func (tx *Tx) ReleaseDeath(ctx context.Context, id, state, text, by string, at t
 	return nil
 }
 
+// DeleteDeath removes a death record whose news was never released.
+func (tx *Tx) DeleteDeath(ctx context.Context, id string) error {
+	res, err := tx.Exec(ctx, `DELETE FROM deaths WHERE id = ? AND released_state = ''`, id)
+	if err != nil {
+		return fmt.Errorf("delete death %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("death %s: released or changed meanwhile", id)
+	}
+	return nil
+}
+
 const disputeColumns = `id, kind, list_id, root_id, row_no, run_id, by_party, to_party, reason, note, persons, person_count,
 	state, answer, answer_reason, answered_by, answered_at, closed_by, closed_at, close_note, created_by, created_at`
 

@@ -25,6 +25,7 @@ func disputeAPIRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/deaths", Auth: SignedIn, Summary: "Record a death in captivity (GC III Art. 120) of a person on a handed-over list (the detaining side's officers): JSON {\"list_id\",\"row\",\"died_on\",\"place\",\"cause\",\"burial\",\"grave\",\"reported_by\",\"documents\":[...]}", Body: j, Handler: s.apiRecordDeath},
 		{Method: "GET", Pattern: APIPrefix + "/deaths", Auth: SignedIn, Summary: "Deaths in captivity the caller may see, and whether their news waits for release", Query: []Param{{Name: "pending", Description: "1: only those whose news waits for release"}}, Handler: s.apiDeaths},
 		{Method: "POST", Pattern: APIPrefix + "/deaths/{id}/release", Auth: SignedIn, Summary: "Release the news of a death to the families (officers of the person's own side): JSON {\"text\":\"...\"}, the text the families read", Body: j, Handler: s.apiReleaseDeath},
+		{Method: "POST", Pattern: APIPrefix + "/deaths/{id}/withdraw", Auth: SignedIn, Summary: "Withdraw a death record made in error (the detaining side's officers), before its news is released and before a stage recorded it: JSON {\"reason\":\"...\"}", Body: j, Handler: s.apiWithdrawDeath},
 		{Method: "POST", Pattern: APIPrefix + "/deaths/{id}/remains", Auth: SignedIn, Summary: "Record that the remains were identified (officers of the person's side, observers, the mediator): JSON {\"note\":\"...\"}", Body: j, Handler: s.apiRemainsIdentified},
 	}
 }
@@ -151,5 +152,21 @@ func (s *Server) apiRemainsIdentified(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+type withdrawJSON struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) apiWithdrawDeath(w http.ResponseWriter, r *http.Request) error {
+	var in withdrawJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.svc.WithdrawDeath(r.Context(), actorOf(r), r.PathValue("id"), in.Reason); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

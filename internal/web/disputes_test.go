@@ -95,6 +95,9 @@ func disputeMatrix(*testing.T) map[string]matrixCase {
 		"POST /deaths/{id}/release": {func(e *env, _ *fixtures) probe {
 			return probe{path: "/deaths/" + freshDeath(e) + "/release", form: url.Values{"text": {"We are sorry."}}}
 		}, w(s303, s403, s303, s403, s403, s403)},
+		"POST /api/v1/deaths/{id}/withdraw": {func(e *env, _ *fixtures) probe {
+			return jsonProbe("/api/v1/deaths/"+freshDeath(e)+"/withdraw", `{"reason":"another man of the same name"}`)
+		}, w(s401, s204, s403, s403, s403, s404)},
 		"POST /api/v1/deaths/{id}/remains": {func(e *env, _ *fixtures) probe {
 			return jsonProbe("/api/v1/deaths/"+freshDeath(e)+"/remains", `{"note":"DNA"}`)
 		}, w(s401, s403, s200, s200, s200, s404)},
