@@ -66,7 +66,14 @@ func TestDisputeAndDeathCommands(t *testing.T) {
 		if !strings.Contains(out, "waits for release") {
 			t.Errorf("death record printed %q", out)
 		}
-		if out := must("death", "ls", "--pending"); !strings.Contains(out, deathID) || !strings.Contains(out, "(pending)") {
+		wrong := strings.Fields(must("death", "record", id, "--row", "2", "--reported-by", "a rumour"))[0]
+		if code, _, _ := run(t, append(g, "death", "withdraw", wrong)...); code == 0 {
+			t.Error("a withdrawal without a reason was taken")
+		}
+		if out := must("death", "withdraw", wrong, "--reason", "another man of the same name"); !strings.Contains(out, "withdrawn") {
+			t.Errorf("death withdraw printed %q", out)
+		}
+		if out := must("death", "ls", "--pending"); !strings.Contains(out, deathID) || !strings.Contains(out, "(pending)") || strings.Contains(out, wrong) {
 			t.Errorf("death ls --pending:\n%s", out)
 		}
 		if out := must("death", "release", deathID, "--text", "We are sorry. The tracing office will call you."); !strings.Contains(out, "released") {
