@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"parley/internal/access"
@@ -79,6 +80,12 @@ func runDemo(ctx context.Context, a *App, args []string) error {
 		a.DataDir, time.Since(start).Round(time.Millisecond), res.FirstListID, sc.FirstList, res.CounterListID, res.RegistrySize)
 	fmt.Fprintf(a.Stdout, "negotiation: round %s; stage 1 (unilateral, Art. 109) agreement %s; stage 2 (one-for-one) agreement %s\n",
 		neg.RoundID, neg.FirstStage.AgreementID, neg.SecondStage.AgreementID)
+	truth, err := demo.BuildDisputesAndDeath(ctx, s, res)
+	if err != nil {
+		return fmt.Errorf("demo disputes and death: %w", err)
+	}
+	fmt.Fprintf(a.Stdout, "disputes: rows contested %s, left-off claim %s (see /disputes); death in captivity %s released to the family of inquiry %s (secret %s, see /family/status)\n",
+		strings.Join(truth.Contests, ", "), truth.ClaimID, truth.DeathID, truth.FamilyReference, truth.FamilySecret)
 	fmt.Fprintln(a.Stdout, "sign in with:")
 	for _, u := range demoUsers {
 		pw := demoPassword()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -276,13 +277,27 @@ func runListHandover(ctx context.Context, a *App, args []string) error {
 }
 
 func runListAck(ctx context.Context, a *App, args []string) error {
-	return listTransition(ctx, a, "list ack", args, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
-		return s.Acknowledge(ctx, access.System, id)
+	var reservation string
+	return listTransitionFlags(ctx, a, "list ack", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&reservation, "reservation", "", "a reservation stated with the acknowledgement, which the sender must answer")
+	}, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
+		l, d, err := s.AcknowledgeWithReservation(ctx, access.System, id, reservation)
+		if d != nil {
+			fmt.Fprintf(a.Stdout, "%s reservation to %s: open\n", d.ID, d.To)
+		}
+		return l, err
 	})
 }
 
 func listTransition(ctx context.Context, a *App, name string, args []string, do func(context.Context, *service.Service, string) (*lists.List, error)) error {
+	return listTransitionFlags(ctx, a, name, args, nil, do)
+}
+
+func listTransitionFlags(ctx context.Context, a *App, name string, args []string, flags func(*flag.FlagSet), do func(context.Context, *service.Service, string) (*lists.List, error)) error {
 	fs := a.newFlagSet(name)
+	if flags != nil {
+		flags(fs)
+	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}

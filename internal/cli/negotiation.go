@@ -789,6 +789,7 @@ func runStageInterview(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("stage interview")
 	consents := fs.Bool("consents", false, "the person consents to go home")
 	refuses := fs.Bool("refuses", false, "the person refuses repatriation (he will not be handed over)")
+	tell := fs.Bool("tell-family", false, "with --refuses: the person agreed that his family be told he declined (otherwise it is told only \"not repatriated in this stage\")")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
@@ -802,7 +803,7 @@ func runStageInterview(ctx context.Context, a *App, args []string) error {
 		iv = handover.Refuses
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		res, err := s.RecordInterview(ctx, access.System, ag, list, row, iv)
+		res, err := s.RecordInterviewDisclosed(ctx, access.System, ag, list, row, iv, *tell)
 		if err != nil {
 			return err
 		}

@@ -87,8 +87,9 @@ func PFIFRecordID(q *Inquiry, domain string) string {
 
 // ToPFIF writes inquiries as PFIF person records. Each keeps its record id
 // and the notes it arrived with; a confirmed status adds one note of this
-// installation (record id domain/status.<inquiry>.<version>) with status
-// believed_alive for listed, agreed and repatriated, and the short status
+// installation (record id domain/status.<inquiry>.<version>) with the PFIF status of PFIFStatus (believed_alive
+// while the relative is known alive, believed_dead once a death was
+// released, none where the status makes no such claim) and the short status
 // text — the same that the family sees, never a list or another person.
 // Inquiries registered here carry no contact data of the family: they
 // consented to their data being used to answer them, not to its being
@@ -136,10 +137,7 @@ func statusNote(q *Inquiry, personID, domain, author string, stamp func(time.Tim
 		SourceDate:     stamp(q.StatusChangedAt),
 		Text:           StatusText(q.Outcome),
 	}
-	switch q.Status {
-	case StatusListed, StatusAgreed, StatusRepatriated:
-		n.Status = pfif.StatusBelievedAlive
-	}
+	n.Status = PFIFStatus(q.Status)
 	return n, true
 }
 
@@ -160,6 +158,15 @@ func StatusText(o Outcome) string {
 		s = on("Included in an agreed stage of an exchange%s.")
 	case StatusRepatriated:
 		s = on("Repatriated%s.")
+	case StatusNotRepatriated:
+		s = "Not repatriated in this stage of the exchange."
+	case StatusDeclined:
+		s = "Declined repatriation in this stage of the exchange."
+	case StatusDeceased:
+		s = on("Died in captivity%s.")
+	case StatusRemainsIdentified:
+		s = "Died in captivity; the remains have been identified."
+
 	case StatusOther:
 		s = ""
 	default:

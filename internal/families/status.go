@@ -37,7 +37,7 @@ func (s Status) Valid() bool {
 	case StatusNone, StatusListed, StatusAgreed, StatusRepatriated, StatusOther:
 		return true
 	}
-	return false
+	return s.Detailed()
 }
 
 // rank orders the statuses of the normal course of an exchange; StatusOther
@@ -48,8 +48,10 @@ func (s Status) rank() int {
 		return 1
 	case StatusAgreed:
 		return 2
-	case StatusRepatriated:
+	case StatusNotRepatriated, StatusDeclined:
 		return 3
+	case StatusRepatriated:
+		return 4
 	}
 	return 0
 }
@@ -95,8 +97,13 @@ func (o Outcome) Advances(proposed Outcome) bool {
 	if o.Status == StatusNone || o.Status == "" {
 		return proposed.Status != StatusNone
 	}
-	if o.Status == StatusOther || proposed.Status == StatusOther {
+	if o.Status == StatusOther || proposed.Status == StatusOther || o.Status.Death() {
 		return false
+	}
+	if proposed.Status.Death() {
+		// Only a released death reaches an entry's outcome; a link
+		// confirmed later shows it.
+		return true
 	}
 	return proposed.Status.rank() > o.Status.rank()
 }

@@ -4,13 +4,17 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 
 	"golang.org/x/text/language"
 )
 
-//go:embed i18n/*.json
+// Each language has its main file i18n/<lang>.json and may have more
+// files, one per area, in i18n/<lang>/.
+//
+//go:embed i18n/*.json i18n/*/*.json
 var catalogueFiles embed.FS
 
 // languages are the languages of the family pages, the first the default.
@@ -29,6 +33,23 @@ func loadCatalogues() (map[string]catalogue, error) {
 		var c catalogue
 		if err := json.Unmarshal(b, &c); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		}
+		extra, _ := fs.Glob(catalogueFiles, "i18n/"+lang+"/*.json")
+		for _, name := range extra {
+			b, err := catalogueFiles.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", name, err)
+			}
+			var more catalogue
+			if err := json.Unmarshal(b, &more); err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", name, err)
+			}
+			for k, v := range more {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("catalogue %s: key %q given twice", name, k)
+				}
+				c[k] = v
+			}
 		}
 		out[lang] = c
 	}

@@ -114,6 +114,7 @@ type statusView struct {
 	Wording      string
 	RegisteredOn string
 	Status       string
+	WordingLabel string // "" when the wording stands alone
 }
 
 func (h *Handler) statusForm(w http.ResponseWriter, r *http.Request) {
@@ -182,8 +183,17 @@ func (h *Handler) describe(lang string, st *families.PublicStatus) *statusView {
 		key = "status.other"
 	case st.Status == families.StatusAgreed && st.Date != "":
 		key = "status.agreed.date"
+	case st.Status == families.StatusDeceased && st.Date != "":
+		key = "status.deceased.date"
 	case (st.Status == families.StatusListed || st.Status == families.StatusRepatriated) && st.Date == "":
 		key += ".nodate"
+	}
+	// News of a death comes with the text the relative's own side wrote;
+	// it is introduced as their message.
+	if st.Status.Death() && st.Wording != "" {
+		v.WordingLabel = c.translate("status.message")
+	} else if st.Status != families.StatusOther && st.Wording != "" {
+		v.WordingLabel = c.translate("status.wording")
 	}
 	if _, ok := c[key]; !ok {
 		key = "status.none"

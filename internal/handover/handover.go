@@ -116,7 +116,11 @@ type PersonState struct {
 	Outcome        Outcome        `json:"outcome,omitempty"`
 	Substitute     *Substitute    `json:"substitute,omitempty"`
 	Identification Identification `json:"identification,omitempty"` // remains only
-	Timeline       []Step         `json:"timeline"`
+	// DiscloseRefusal: the person, refusing repatriation, agreed that his
+	// family be told that he declined; without it the family is told only
+	// that he was not repatriated in this stage.
+	DiscloseRefusal bool   `json:"disclose_refusal,omitempty"`
+	Timeline        []Step `json:"timeline"`
 }
 
 // EventType names what an event records.
@@ -140,6 +144,7 @@ type Event struct {
 	At             time.Time      `json:"at"`
 	By             string         `json:"by"`
 	Interview      Interview      `json:"interview,omitempty"`      // for interviewed
+	Disclose       bool           `json:"disclose,omitempty"`       // for interviewed: a refusal may be told to the family
 	Substitute     *Substitute    `json:"substitute,omitempty"`     // for substituted
 	Identification Identification `json:"identification,omitempty"` // for identified
 }
@@ -320,6 +325,7 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 			err = fmt.Errorf("%w: %s is already %s", ErrFinal, s.ref(), s.Outcome)
 		}
 		next.Interview = ev.Interview
+		next.DiscloseRefusal = ev.Interview == Refuses && ev.Disclose
 		next.Status = StatusInterviewed
 		step.Note = string(ev.Interview)
 	case EventHandedOver:

@@ -253,7 +253,9 @@ func (s *Service) enqueue(ctx context.Context, tx *store.Tx, q *families.Inquiry
 		}
 	}
 	if q.WebhookURL != "" {
-		if n.Kind == notify.KindNews && !q.WebhookStatus {
+		// News of a death is read on the status page, with the text the
+		// relative's side wrote; a machine never carries it.
+		if n.Kind == notify.KindNews && (!q.WebhookStatus || families.Status(n.Status).Death()) {
 			n.Status, n.Date = "", ""
 		}
 		if _, err := notify.Enqueue(ctx, tx, notify.Webhook, q.WebhookURL, n); err != nil {
@@ -525,6 +527,9 @@ func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, lis
 	if status == families.StatusNone {
 		return 0, invalidf("an outcome says what happened; %q is not one", status)
 	}
+	if status.Death() {
+		return 0, invalidf("news of a death reaches a family only through a death record released by an officer of the person's side (parley death record, parley death release)")
+	}
 	changed := 0
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		l, err := tx.List(ctx, listID)
@@ -547,6 +552,23 @@ func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, lis
 		if !ok {
 			return fmt.Errorf("row %d of list %s: %w", row, listID, ErrNotFound)
 		}
+		if d, ok, err := deathOf(ctx, tx, listID, row); err != nil {
+			return err
+		} else if ok && d.ReleasedState != "" {
+			return fmt.Errorf("%w: the death of row %d of list %s was released to the families; no other status replaces it", ErrConflict, row, listID)
+		}
+		changed, err = s.applyEntryOutcome(ctx, tx, actor, listID, row, o)
+		return err
+	})
+	return changed, err
+}
+
+// applyEntryOutcome records what became of a list entry and shows it to
+// every family linked to the entry by a confirmed link, in the caller's
+// transaction, with one log entry for the entry and one per family.
+func (s *Service) applyEntryOutcome(ctx context.Context, tx *store.Tx, actor access.Actor, listID string, row int, o families.Outcome) (int, error) {
+	changed := 0
+	err := func() error {
 		now := s.Now().UTC()
 		prev, had, err := tx.EntryOutcome(ctx, listID, row)
 		if err != nil {
@@ -582,7 +604,7 @@ func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, lis
 			changed++
 		}
 		return nil
-	})
+	}()
 	return changed, err
 }
 

@@ -84,6 +84,12 @@ type TimelineStep struct {
 const (
 	StatusCommission     = "commission"      // a decision of the Mixed Medical Commission
 	StatusSubstitutedFor = "substituted_for" // handed over in place of another person
+	// A death in captivity recorded by the detaining side, the
+	// identification of the remains, and each release of the news to the
+	// families (the note holds the state released).
+	StatusDeathRecorded     = "death_recorded"
+	StatusRemainsIdentified = "remains_identified"
+	StatusDeathReleased     = "death_released"
 )
 
 // handoverError sorts the refusals of handover.Apply: malformed input is
@@ -189,15 +195,30 @@ func (s *Service) compareStage(ctx context.Context, tx *store.Tx, a *store.Agree
 // humanitarian organisation) interview. A refusal stands: the person is
 // never handed over in this stage, and is never counted as owed.
 func (s *Service) RecordInterview(ctx context.Context, actor access.Actor, agreementID, listID string, row int, iv handover.Interview) (*StepResult, error) {
+	return s.RecordInterviewDisclosed(ctx, actor, agreementID, listID, row, iv, false)
+}
+
+// RecordInterviewDisclosed is RecordInterview with the person's choice
+// about his family: disclose says that a person who refuses agreed that
+// his family be told he declined. Without it the family is told only that
+// he was not repatriated in this stage (families.Table).
+func (s *Service) RecordInterviewDisclosed(ctx context.Context, actor access.Actor, agreementID, listID string, row int, iv handover.Interview, disclose bool) (*StepResult, error) {
 	if !actor.CanObserve() {
 		return nil, access.Deny("only observers interview the persons of a stage")
 	}
 	if !iv.Valid() {
 		return nil, invalidf("interview outcome must be %s or %s, not %q", handover.Consents, handover.Refuses, iv)
 	}
-	return s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *store.Agreement, *store.HandoverRecord) (handover.Event, error) {
-		return handover.Event{Type: handover.EventInterviewed, Interview: iv}, nil
+	if disclose && iv != handover.Refuses {
+		return nil, invalidf("only a refusal is disclosed to the family by the person's choice")
+	}
+	res, err := s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *store.Agreement, *store.HandoverRecord) (handover.Event, error) {
+		return handover.Event{Type: handover.EventInterviewed, Interview: iv, Disclose: disclose}, nil
 	})
+	if err == nil && iv == handover.Refuses {
+		s.informFamilies(ctx, actor, listID, row, families.FamilyStatus(families.PersonRefused, res.State.DiscloseRefusal), s.Now())
+	}
+	return res, err
 }
 
 // RecordOutcome records what became of a person at the handover: handed
@@ -231,10 +252,31 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 	}
 	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		ev := handover.Event{Type: evType}
+		// (A person who refused or has an outcome is refused by
+		// handover.Apply, with the reason that matters.)
+		if evType == handover.EventDeceased && rec.State.Person.Kind != person.KindRemains && !rec.State.Done() {
+			// A death is reported with its Art. 120 particulars by the
+			// detaining party before the stage can record it.
+			if _, ok, err := deathOf(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
+				return ev, err
+			} else if !ok {
+				return ev, fmt.Errorf("%w: row %d of list %s: record the death in captivity first (date, place, cause, burial, who reported it)", ErrConflict, rec.State.Row, rec.State.ListID)
+			}
+		}
+		if evType == handover.EventHandedOver {
+			if err := noDeath(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
+				return ev, err
+			}
+		}
 		if evType == handover.EventSubstituted {
 			sub, err := s.substitute(ctx, tx, actor, a, rec, req.Substitute)
 			if err != nil {
 				return ev, err
+			}
+			if sub.ListID != "" {
+				if err := noDeath(ctx, tx, sub.ListID, sub.Row); err != nil {
+					return ev, err
+				}
 			}
 			ev.Substitute = sub
 		}
@@ -244,13 +286,32 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 		return nil, err
 	}
 	s.Logger.Info("handover outcome", "agreement", req.AgreementID, "outcome", string(req.Outcome), "complete", res.Complete, "breach", len(res.Breach))
+	// What the families see follows families.Table; a death is never
+	// passed on here: it waits for an officer of the person's side to
+	// release it (ReleaseDeath).
 	switch {
 	case req.Outcome == handover.HandedOver:
-		s.informFamilies(ctx, actor, req.ListID, req.Row, families.StatusRepatriated, s.Now())
-	case req.Outcome == handover.Substituted && res.State.Substitute != nil && res.State.Substitute.ListID != "":
-		s.informFamilies(ctx, actor, res.State.Substitute.ListID, res.State.Substitute.Row, families.StatusRepatriated, s.Now())
+		s.informFamilies(ctx, actor, req.ListID, req.Row, families.FamilyStatus(families.PersonHandedOver, false), s.Now())
+	case req.Outcome == handover.NotPresented:
+		s.informFamilies(ctx, actor, req.ListID, req.Row, families.FamilyStatus(families.PersonNotPresented, false), s.Now())
+	case req.Outcome == handover.Substituted:
+		s.informFamilies(ctx, actor, req.ListID, req.Row, families.FamilyStatus(families.PersonSubstituted, false), s.Now())
+		if res.State.Substitute != nil && res.State.Substitute.ListID != "" {
+			s.informFamilies(ctx, actor, res.State.Substitute.ListID, res.State.Substitute.Row, families.FamilyStatus(families.PersonHandedOver, false), s.Now())
+		}
 	}
 	return res, nil
+}
+
+// noDeath refuses to hand over alive a person whose death in captivity is
+// on record: one of the two statements is wrong, and the family must not be
+// told both.
+func noDeath(ctx context.Context, tx *store.Tx, listID string, row int) error {
+	d, ok, err := deathOf(ctx, tx, listID, row)
+	if err != nil || !ok {
+		return err
+	}
+	return fmt.Errorf("%w: row %d of list %s: death in captivity %s is on record for him; he cannot also be handed over alive", ErrConflict, row, listID, d.ID)
 }
 
 // substitute resolves the person brought in place of an agreed one.
@@ -382,7 +443,7 @@ func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *store.
 		date = t
 	}
 	for _, p := range persons {
-		s.informFamilies(ctx, actor, p.ListID, p.Row, families.StatusAgreed, date)
+		s.informFamilies(ctx, actor, p.ListID, p.Row, families.FamilyStatus(families.PersonAgreed, false), date)
 	}
 }
 
@@ -498,6 +559,18 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 				steps = append(steps, TimelineStep{AgreementID: r.AgreementID, Step: handover.Step{Status: StatusSubstitutedFor, At: st.At, By: st.By,
 					Note: fmt.Sprintf("handed over in place of row %d of list %s", r.State.Row, r.State.ListID)}})
 			}
+		}
+	}
+	if d, ok, err := deathOf(ctx, tx, l.ID, row); err != nil {
+		return nil, err
+	} else if ok && seesDeath(actor, d) {
+		note := "reported by " + d.ReportedBy
+		if !d.DiedOn.IsZero() {
+			note = "died on " + d.DiedOn.String() + "; " + note
+		}
+		steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathRecorded, At: d.RecordedAt, By: d.RecordedBy, Note: note}})
+		if d.ReleasedState != "" {
+			steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathReleased, At: d.ReleasedAt, By: d.ReleasedBy, Note: d.ReleasedState}})
 		}
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At.Before(steps[j].At) })

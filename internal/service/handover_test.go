@@ -91,6 +91,13 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 			}
 			last = r
 		}
+		if st.outcome == handover.Deceased {
+			// The detaining side (B, for its own list) reports the death
+			// in captivity first.
+			if _, err := f.s.RecordDeath(ctx, negOfficerB, service.DeathRequest{ListID: st.list, Row: st.row, ReportedBy: "camp doctor"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if st.outcome != "" {
 			r, err := f.outcome(t, negMediator, ag.ID, st.list, st.row, st.outcome)
 			if err != nil {

@@ -279,7 +279,10 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 			return fmt.Errorf("%w: %v", ErrConflict, err)
 		}
 		l.State, l.ContentHash = lists.HandedOver, hash
-		return s.recordEvent(ctx, tx, actor, listHandedOverEvent(l))
+		if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
+			return err
+		}
+		return s.closeDisputes(ctx, tx, actor, l)
 	})
 	if err != nil {
 		return nil, err
@@ -291,29 +294,29 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 
 // Acknowledge records that the receiving party has received the list.
 func (s *Service) Acknowledge(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		l, err := tx.List(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !actor.CanReadList(listView(l)) {
-			return fmt.Errorf("list %q: %w", id, ErrNotFound)
-		}
-		if !actor.CanAcknowledge(listView(l)) {
-			return access.Deny("only officers of party %s acknowledge this list", l.To)
-		}
-		if l.State != lists.HandedOver {
-			return fmt.Errorf("%w: list %s is %s, not handed over", ErrConflict, id, l.State)
-		}
-		if err := tx.SetListState(ctx, id, lists.HandedOver, lists.Acknowledged, ""); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
-		}
-		return s.recordEvent(ctx, tx, actor, listAcknowledgedEvent(l))
-	})
+	l, _, err := s.AcknowledgeWithReservation(ctx, actor, id, "")
+	return l, err
+}
+
+// acknowledge records the acknowledgement in the caller's transaction.
+func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, actor access.Actor, id string) (*lists.List, error) {
+	l, err := tx.List(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.header(ctx, id)
+	if !actor.CanReadList(listView(l)) {
+		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
+	}
+	if !actor.CanAcknowledge(listView(l)) {
+		return nil, access.Deny("only officers of party %s acknowledge this list", l.To)
+	}
+	if l.State != lists.HandedOver {
+		return nil, fmt.Errorf("%w: list %s is %s, not handed over", ErrConflict, id, l.State)
+	}
+	if err := tx.SetListState(ctx, id, lists.HandedOver, lists.Acknowledged, ""); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return l, s.recordEvent(ctx, tx, actor, listAcknowledgedEvent(l))
 }
 
 func (s *Service) header(ctx context.Context, id string) (*lists.List, error) {

@@ -17,7 +17,7 @@ import (
 	"parley/internal/store/storetest"
 )
 
-func newService(t *testing.T, b storetest.Backend) *Service {
+func newService(t testing.TB, b storetest.Backend) *Service {
 	t.Helper()
 	s, err := New(context.Background(), b.Open(t), slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -287,7 +287,24 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 		if err != nil {
 			return err
 		}
-		rows, err := tx.MatchRows(ctx, runID)
+		out, err = leftOff(ctx, tx, run)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "match.left_off", runID, len(out)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// leftOff computes the left-off report of a run in the caller's
+// transaction (see LeftOffReport).
+func leftOff(ctx context.Context, tx *store.Tx, run *store.MatchRun) ([]lists.Entry, error) {
+	var out []lists.Entry
+	err := func() error {
+		rows, err := tx.MatchRows(ctx, run.ID)
 		if err != nil {
 			return err
 		}
@@ -312,12 +329,6 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.recordAccess(ctx, actor, "match.left_off", runID, len(out)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	}()
+	return out, err
 }

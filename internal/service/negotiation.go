@@ -484,8 +484,21 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 		if err != nil {
 			return nil, nil, err
 		}
+		dead, err := deadRows(ctx, tx, id)
+		if err != nil {
+			return nil, nil, err
+		}
 		side := negotiation.SideList{Party: l.From, ListID: l.ID}
 		for _, e := range l.Entries {
+			if d := dead[e.Row]; d != "" {
+				cats := e.Categories
+				if cats == nil {
+					cats = []string{}
+				}
+				bound[i] = append(bound[i], negotiation.Decision{ListID: l.ID, Row: e.Row, Name: entryName(&e.Person), Categories: cats,
+					Reason: fmt.Sprintf("left out: died in captivity (death %s)", d)})
+				continue
+			}
 			if ag, why := boundBy(held[e.Row]); ag != "" {
 				cats := e.Categories
 				if cats == nil {
@@ -814,6 +827,11 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 		}
 		if ag, why := boundBy(held[l.ID][ref.Row]); ag != "" {
 			return nil, fmt.Errorf("%w: row %d of list %s: %s in agreement %s", ErrConflict, ref.Row, l.ID, strings.TrimSuffix(why, ","), ag)
+		}
+		if d, ok, err := deathOf(ctx, tx, l.ID, ref.Row); err != nil {
+			return nil, err
+		} else if ok && e.Kind != person.KindRemains {
+			return nil, fmt.Errorf("%w: row %d of list %s: died in captivity (death %s); he cannot be released alive", ErrConflict, ref.Row, l.ID, d.ID)
 		}
 		p := e.Person
 		p.Categories = slices.Clone(e.Categories)

@@ -18,15 +18,25 @@ import (
 
 const inquiryColumns = `id, reference, party, relative, relationship, inquirer_name, email, webhook_url, webhook_status, lang, source,
 	COALESCE(pfif_record_id, ''), pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at,
-	status, status_date, status_wording, status_changed_at, status_version, created_at`
+	status, status_detail, status_date, status_wording, status_changed_at, status_version, created_at`
+
+// storedStatus splits a family status into the coarse status column, whose
+// check keeps the statuses of the normal course, and the detail beside it
+// (see migration 00011).
+func storedStatus(s families.Status) (status, detail string) {
+	if s.Detailed() {
+		return string(families.StatusOther), string(s)
+	}
+	return string(s), ""
+}
 
 func scanInquiry(scan func(...any) error) (*families.Inquiry, error) {
 	var q families.Inquiry
-	var rel, pfifJSON, pfifID, newAt, status, statusDate, changed, created, source string
+	var rel, pfifJSON, pfifID, newAt, status, detail, statusDate, changed, created, source string
 	var hookStatus int
 	if err := scan(&q.ID, &q.Reference, &q.Party, &rel, &q.Relationship, &q.InquirerName, &q.Email, &q.WebhookURL, &hookStatus, &q.Lang, &source,
 		&pfifID, &pfifJSON, &q.DedupKey, &q.SecretHash, &q.NewSecretHash, &newAt,
-		&status, &statusDate, &q.Wording, &changed, &q.StatusVersion, &created); err != nil {
+		&status, &detail, &statusDate, &q.Wording, &changed, &q.StatusVersion, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(rel), &q.Relative); err != nil {
@@ -42,6 +52,9 @@ func scanInquiry(scan func(...any) error) (*families.Inquiry, error) {
 	q.WebhookStatus = hookStatus != 0
 	q.NewSecretAt = parseTime(newAt)
 	q.Status = families.Status(status)
+	if detail != "" {
+		q.Status = families.Status(detail)
+	}
 	q.Date = parseDay(statusDate)
 	q.StatusChangedAt = parseTime(changed)
 	q.CreatedAt = parseTime(created)
@@ -95,12 +108,13 @@ func (tx *Tx) InsertInquiry(ctx context.Context, q *families.Inquiry) error {
 	if q.Status == "" {
 		q.Status = families.StatusNone
 	}
+	status, detail := storedStatus(q.Status)
 	_, err = tx.Exec(ctx, `INSERT INTO inquiries (id, reference, party, relative, relationship, inquirer_name, email, webhook_url, webhook_status, lang, source,
-		pfif_record_id, pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at, status, status_date, status_wording, status_changed_at, status_version, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		pfif_record_id, pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at, status, status_detail, status_date, status_wording, status_changed_at, status_version, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		q.ID, q.Reference, q.Party, string(rel), q.Relationship, q.InquirerName, q.Email, q.WebhookURL, boolInt(q.WebhookStatus), q.Lang, string(q.Source),
 		pfifID, pfifJSON, q.DedupKey, q.SecretHash, q.NewSecretHash, timeText(q.NewSecretAt),
-		string(q.Status), families.DateString(q.Date), q.Wording, timeText(q.StatusChangedAt), q.StatusVersion, timeText(q.CreatedAt))
+		status, detail, families.DateString(q.Date), q.Wording, timeText(q.StatusChangedAt), q.StatusVersion, timeText(q.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert inquiry: %w", err)
 	}
@@ -167,8 +181,9 @@ func (tx *Tx) Inquiries(ctx context.Context, party string) ([]*families.Inquiry,
 // SetInquiryOutcome records a new status of an inquiry and returns its new
 // status version.
 func (tx *Tx) SetInquiryOutcome(ctx context.Context, id string, o families.Outcome, at time.Time) (int, error) {
-	res, err := tx.Exec(ctx, `UPDATE inquiries SET status = ?, status_date = ?, status_wording = ?, status_changed_at = ?, status_version = status_version + 1 WHERE id = ?`,
-		string(o.Status), families.DateString(o.Date), o.Wording, timeText(at), id)
+	status, detail := storedStatus(o.Status)
+	res, err := tx.Exec(ctx, `UPDATE inquiries SET status = ?, status_detail = ?, status_date = ?, status_wording = ?, status_changed_at = ?, status_version = status_version + 1 WHERE id = ?`,
+		status, detail, families.DateString(o.Date), o.Wording, timeText(at), id)
 	if err != nil {
 		return 0, fmt.Errorf("update inquiry %s: %w", id, err)
 	}

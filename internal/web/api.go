@@ -13,6 +13,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/auth"
 	"parley/internal/category"
+	"parley/internal/disputes"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
@@ -44,7 +45,7 @@ func apiRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/lists", Auth: SignedIn, Summary: "Import a list as a new draft: a multipart form with the file in field \"file\", or the file as the raw body", Query: importQuery, Body: []string{"multipart/form-data", "text/csv", "application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Handler: s.apiImport},
 		{Method: "GET", Pattern: APIPrefix + "/lists/{id}", Auth: SignedIn, Summary: "One list with its entries", Handler: s.apiList},
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/handover", Auth: SignedIn, Summary: "Hand a draft list over to the receiving party (freezes it)", Handler: s.apiHandOver},
-		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge receipt of a handed-over list", Handler: s.apiAck},
+		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge receipt of a handed-over list; optional JSON {\"reservation\":\"...\"} states a reservation that the sender must answer", Body: []string{"application/json"}, Handler: s.apiAck},
 		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/diff/{other}", Auth: SignedIn, Summary: "What changed from list {id} to list {other}", Handler: s.apiDiff},
 		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []Param{{Name: "format", Description: "csv (default), xlsx or json"}}, Response: "application/octet-stream", Handler: s.apiExport},
 		{Method: "GET", Pattern: APIPrefix + "/registry", Auth: SignedIn, Summary: "The registry of missing people of the caller's own party", Handler: s.apiOwnRegistry},
@@ -320,12 +321,27 @@ func (s *Server) apiHandOver(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ackJSON is the optional body of an acknowledgement.
+type ackJSON struct {
+	Reservation string `json:"reservation,omitempty"`
+}
+
 func (s *Server) apiAck(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.svc.Acknowledge(r.Context(), actorOf(r), r.PathValue("id"))
+	var in ackJSON
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+	}
+	l, d, err := s.svc.AcknowledgeWithReservation(r.Context(), actorOf(r), r.PathValue("id"), in.Reservation)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, l)
+	// The list as before, with the reservation when one was made.
+	writeJSON(w, http.StatusOK, struct {
+		*lists.List
+		Reservation *disputes.Dispute `json:"reservation,omitempty"`
+	}{l, d})
 	return nil
 }
 

@@ -18,7 +18,7 @@ func init() { addRoutes(handoverAPIRoutes) }
 func handoverAPIRoutes(s *Server) []Route {
 	j := []string{"application/json"}
 	return []Route{
-		{Method: "POST", Pattern: APIPrefix + "/agreements/{id}/interviews", Auth: SignedIn, Summary: "Record a person's private interview before the handover (observer): JSON {\"list_id\",\"row\",\"interview\":\"consents\"|\"refuses\"}", Body: j, Handler: s.apiInterview},
+		{Method: "POST", Pattern: APIPrefix + "/agreements/{id}/interviews", Auth: SignedIn, Summary: "Record a person's private interview before the handover (observer): JSON {\"list_id\",\"row\",\"interview\":\"consents\"|\"refuses\",\"disclose_refusal\":true}; disclose_refusal: the person agreed that his family be told he declined", Body: j, Handler: s.apiInterview},
 		{Method: "POST", Pattern: APIPrefix + "/agreements/{id}/outcomes", Auth: SignedIn, Summary: "Record what became of a person (observer, mediator): JSON {\"list_id\",\"row\",\"outcome\":\"handed_over\"|\"not_presented\"|\"deceased\"|\"substituted\",\"substitute\":{\"list_id\",\"row\",\"interview\"}}; a person who refused is never handed over (409)", Body: j, Handler: s.apiOutcome},
 		{Method: "POST", Pattern: APIPrefix + "/agreements/{id}/identifications", Auth: SignedIn, Summary: "Advance the identification of remains (observer, mediator): JSON {\"list_id\",\"row\",\"identification\":\"dna_pending\"|\"confirmed\"}", Body: j, Handler: s.apiIdentification},
 		{Method: "GET", Pattern: APIPrefix + "/agreements/{id}/report", Auth: SignedIn, Summary: "The stage report: per side and per category what happened against the agreement, every discrepancy, and any breach of the rule", Handler: s.apiStageReport},
@@ -28,12 +28,15 @@ func handoverAPIRoutes(s *Server) []Route {
 
 // stepJSON names the person of a step and what to record.
 type stepJSON struct {
-	ListID         string                     `json:"list_id"`
-	Row            int                        `json:"row"`
-	Interview      handover.Interview         `json:"interview,omitempty"`
-	Outcome        handover.Outcome           `json:"outcome,omitempty"`
-	Substitute     *service.SubstituteRequest `json:"substitute,omitempty"`
-	Identification handover.Identification    `json:"identification,omitempty"`
+	ListID    string             `json:"list_id"`
+	Row       int                `json:"row"`
+	Interview handover.Interview `json:"interview,omitempty"`
+	// DiscloseRefusal: the person who refuses agreed that his family be
+	// told he declined (see docs/family-status.md).
+	DiscloseRefusal bool                       `json:"disclose_refusal,omitempty"`
+	Outcome         handover.Outcome           `json:"outcome,omitempty"`
+	Substitute      *service.SubstituteRequest `json:"substitute,omitempty"`
+	Identification  handover.Identification    `json:"identification,omitempty"`
 }
 
 func (s *Server) apiInterview(w http.ResponseWriter, r *http.Request) error {
@@ -41,7 +44,7 @@ func (s *Server) apiInterview(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	res, err := s.svc.RecordInterview(r.Context(), actorOf(r), r.PathValue("id"), in.ListID, in.Row, in.Interview)
+	res, err := s.svc.RecordInterviewDisclosed(r.Context(), actorOf(r), r.PathValue("id"), in.ListID, in.Row, in.Interview, in.DiscloseRefusal)
 	if err != nil {
 		return err
 	}

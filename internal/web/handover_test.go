@@ -139,7 +139,13 @@ func handoverMatrix(t *testing.T) map[string]matrixCase {
 			return url.Values{"list_id": {p.listA}, "row": {row(p.pow(e))}, "outcome": {"not_presented"}}
 		}), w(s303, s403, s403, s303, s303, s403)},
 		"POST /api/v1/agreements/{id}/outcomes": {apiStep("outcomes", func(e *env) map[string]any {
-			return map[string]any{"list_id": p.listA, "row": p.pow(e), "outcome": "deceased"}
+			// A death at the handover needs the death in captivity
+			// recorded by the detaining side first.
+			row := p.pow(e)
+			if _, err := e.svc.RecordDeath(context.Background(), e.actor(roleOfficerA), service.DeathRequest{ListID: p.listA, Row: row, ReportedBy: "camp doctor"}); err != nil {
+				e.t.Fatal(err)
+			}
+			return map[string]any{"list_id": p.listA, "row": row, "outcome": "deceased"}
 		}), w(s401, s403, s403, s200, s200, s403)},
 		"POST /agreements/{id}/identification": {step("identification", func(e *env) url.Values {
 			return url.Values{"list_id": {p.listA}, "row": {row(p.remains(e))}, "identification": {"dna_pending"}}

@@ -390,7 +390,7 @@ func (s *Server) handoverStep(kind string) HandlerFunc {
 		var err error
 		switch kind {
 		case "interview":
-			_, err = s.svc.RecordInterview(r.Context(), actor, id, listID, row, handover.Interview(r.PostForm.Get("interview")))
+			_, err = s.svc.RecordInterviewDisclosed(r.Context(), actor, id, listID, row, handover.Interview(r.PostForm.Get("interview")), r.PostForm.Get("tell_family") == "1")
 		case "identification":
 			_, err = s.svc.RecordIdentification(r.Context(), actor, id, listID, row, handover.Identification(r.PostForm.Get("identification")))
 		case "outcome":

@@ -147,6 +147,7 @@ type listData struct {
 	CanAck        bool
 	CanNewVersion bool
 	Versions      []*lists.List // other versions of the same list the caller may see
+	Disputes      listDisputesView
 }
 
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
@@ -184,8 +185,10 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	if d.Page < d.Pages {
 		d.NextPage = d.Page + 1
 	}
+	s.listDisputes(r, l, d)
 	p := s.page(w, r, "list.title", "lists", d)
 	p.Title = l.Title
+	d.Disputes.Rows.P = p
 	return s.render(w, r, http.StatusOK, "list", p)
 }
 
@@ -199,7 +202,7 @@ func (s *Server) listHandOver(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listAck(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.svc.Acknowledge(r.Context(), actorOf(r), r.PathValue("id"))
+	l, _, err := s.svc.AcknowledgeWithReservation(r.Context(), actorOf(r), r.PathValue("id"), r.PostFormValue("reservation"))
 	if err != nil {
 		return err
 	}
