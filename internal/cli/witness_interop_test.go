@@ -301,6 +301,16 @@ func forkLog(t *testing.T, dir string, l *ledger.Log, n int) string {
 	if err := os.Chmod(filepath.Join(fork, "keys"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// os.CopyFS writes files readable by others; key files must not be.
+	keys, err := os.ReadDir(filepath.Join(fork, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if err := os.Chmod(filepath.Join(fork, "keys", k.Name()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	db, err := store.Open(ctx, fork, "")
 	if err != nil {
 		t.Fatal(err)
