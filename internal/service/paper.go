@@ -169,7 +169,23 @@ func (s *Service) CheckListFile(ctx context.Context, actor access.Actor, file io
 func compareRows(want, got *lists.List) []RowDifference {
 	d := lists.Compare(want, got)
 	var out []RowDifference
+	// A recorded row and a file row with the same number that matched no
+	// one else are one person edited (a changed surname defeats the
+	// pairing by identity): name the fields.
+	added := map[int]*lists.Entry{}
+	for i := range d.Added {
+		added[d.Added[i].Row] = &d.Added[i]
+	}
 	for _, e := range d.Removed {
+		if a := added[e.Row]; a != nil {
+			delete(added, e.Row)
+			for _, f := range person.Fields() {
+				if o, n := f.Get(&e.Person), f.Get(&a.Person); o != n {
+					out = append(out, RowDifference{Kind: "changed", Row: e.Row, FileRow: a.Row, Name: e.FullName(), Field: f.Name, Recorded: o, File: n})
+				}
+			}
+			continue
+		}
 		out = append(out, RowDifference{Kind: "missing", Row: e.Row, Name: e.FullName()})
 	}
 	for _, c := range d.Changed {
@@ -178,7 +194,9 @@ func compareRows(want, got *lists.List) []RowDifference {
 		}
 	}
 	for _, e := range d.Added {
-		out = append(out, RowDifference{Kind: "extra", FileRow: e.Row, Name: e.FullName()})
+		if added[e.Row] != nil {
+			out = append(out, RowDifference{Kind: "extra", FileRow: e.Row, Name: e.FullName()})
+		}
 	}
 	if len(out) == 0 {
 		// Same persons, different order.
