@@ -207,3 +207,16 @@ func WriteClerkCSV(w io.Writer, persons []person.Person, opts ExportOptions) err
 	}
 	return nil
 }
+
+// ColumnHeader is the header of a person field's column in lang, as the
+// clerk's CSV writes it; "row" is the running number. Unknown names come
+// back unchanged.
+func ColumnHeader(field, lang string) string {
+	if field == "row" {
+		return rowNumberHeader[langIndex(lang)]
+	}
+	if h, ok := clerkHeaders[field]; ok {
+		return h[langIndex(lang)]
+	}
+	return field
+}

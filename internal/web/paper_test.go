@@ -1,0 +1,105 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"parley/internal/access"
+	"parley/internal/listfile"
+)
+
+func init() {
+	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
+		return map[string]matrixCase{
+			// The PDF is shown to exactly those who see the list page.
+			"GET /lists/{id}/print":   {func(_ *env, f *fixtures) probe { return probe{path: "/lists/" + f.draftA + "/print"} }, w(s303, s200, s404, s404, s404, s404)},
+			"GET /lists/verify-file":  {fixed("/lists/verify-file"), w(s303, s200, s200, s200, s200, s200)},
+			"POST /lists/verify-file": {func(e *env, _ *fixtures) probe { return probe{path: "/lists/verify-file", upload: &upload{"good.csv", fileBytes(e.t, "good.csv"), nil}} }, w(s303, s422, s422, s422, s422, s422)},
+		}
+	})
+}
+
+// TestListPrintPDF fetches the printable list through the button's route.
+func TestListPrintPDF(t *testing.T) {
+	e, f := ledgerEnv(t)
+	b := e.login(roleOfficerB)
+	_, page := b.get("/lists/" + f.sentA)
+	if !strings.Contains(page, `href="/lists/`+f.sentA+`/print"`) {
+		t.Error("the list page has no Print / PDF button")
+	}
+	for _, lang := range []string{"uk", "ru", "en"} {
+		resp, body := b.get("/lists/"+f.sentA+"/print", "Accept-Language", lang)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
+			t.Errorf("%s: status %d, type %q, body %.10q", lang, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+	if resp, _ := b.get("/lists/" + f.draftA + "/print"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("B printed A's draft: status %d", resp.StatusCode)
+	}
+}
+
+// TestVerifyFilePage uploads an untouched export and an edited one with
+// the receipt and reads the verdict.
+func TestVerifyFilePage(t *testing.T) {
+	e, f := ledgerEnv(t)
+	ctx := context.Background()
+	var file bytes.Buffer
+	if err := e.svc.ExportListCSV(ctx, access.System, f.sentA, listfile.ExportOptions{Lang: "uk"}, &file); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.svc.Ledger.Receipt(ctx, e.svc.DB, f.sentA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(file.String(), "\n")
+	cells := strings.Split(lines[1], ",")
+	cells[2] += "х"
+	lines[1] = strings.Join(cells, ",")
+	edited := strings.Join(lines, "")
+
+	b := e.login(roleOfficerB)
+	b.get("/lists/verify-file")
+	for _, tt := range []struct {
+		name, content string
+		status        int
+		wants         []string
+	}{
+		{"untouched", file.String(), http.StatusOK, []string{`class="alert ok"`, "Файл містить саме тих"}},
+		{"edited", edited, http.StatusOK, []string{`class="alert error"`, `id="differences"`, "<td>1</td>", "<td>Прізвище</td>", cells[2]}},
+	} {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", b.csrf)
+		fw, _ := mw.CreateFormFile("file", "list.csv")
+		io.WriteString(fw, tt.content)
+		rw, _ := mw.CreateFormFile("receipt", "receipt.json")
+		rw.Write(receipt)
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.ts.URL+"/lists/verify-file", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Accept-Language", "uk")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: status %d: %.500s", tt.name, resp.StatusCode, out)
+		}
+		for _, w := range tt.wants {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%s: page lacks %q", tt.name, w)
+			}
+		}
+	}
+}
