@@ -17,9 +17,11 @@ func init() {
 	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
 		return map[string]matrixCase{
 			// The PDF is shown to exactly those who see the list page.
-			"GET /lists/{id}/print":   {func(_ *env, f *fixtures) probe { return probe{path: "/lists/" + f.draftA + "/print"} }, w(s303, s200, s404, s404, s404, s404)},
-			"GET /lists/verify-file":  {fixed("/lists/verify-file"), w(s303, s200, s200, s200, s200, s200)},
-			"POST /lists/verify-file": {func(e *env, _ *fixtures) probe { return probe{path: "/lists/verify-file", upload: &upload{"good.csv", fileBytes(e.t, "good.csv"), nil}} }, w(s303, s422, s422, s422, s422, s422)},
+			"GET /lists/{id}/print":  {func(_ *env, f *fixtures) probe { return probe{path: "/lists/" + f.draftA + "/print"} }, w(s303, s200, s404, s404, s404, s404)},
+			"GET /lists/verify-file": {fixed("/lists/verify-file"), w(s303, s200, s200, s200, s200, s200)},
+			"POST /lists/verify-file": {func(e *env, _ *fixtures) probe {
+				return probe{path: "/lists/verify-file", upload: &upload{"good.csv", fileBytes(e.t, "good.csv"), nil}}
+			}, w(s303, s422, s422, s422, s422, s422)},
 		}
 	})
 }
