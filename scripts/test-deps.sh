@@ -2,7 +2,8 @@
 # Prepares what the test suite needs on a fresh Debian machine and prints the
 # environment to use: a PostgreSQL server (the one on 127.0.0.1:5432 when it
 # answers, otherwise a local one that this script installs or starts) and
-# Debian's Chromium for the browser tests.
+# Debian's Chromium for the browser tests, and poppler's pdftotext, which
+# reads back the printed lists.
 #
 # Usage: eval "$(scripts/test-deps.sh)"
 set -euo pipefail
@@ -69,6 +70,11 @@ log "PostgreSQL: $pg_url"
 if ! command -v chromium >/dev/null 2>&1; then
   log "installing Chromium for the browser tests"
   apt_install chromium || log "Chromium could not be installed; browser tests will say so"
+fi
+
+if ! command -v pdftotext >/dev/null 2>&1; then
+  log "installing poppler-utils (pdftotext) for the PDF tests"
+  apt_install poppler-utils || log "poppler-utils could not be installed; PDF tests will say so"
 fi
 
 echo "export PARLEY_TEST_PG='$pg_url'"
