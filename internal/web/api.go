@@ -16,6 +16,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
+	"parley/internal/printout"
 	"parley/internal/service"
 )
 
@@ -338,7 +339,22 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PathValue("id")
 	var buf strings.Builder
-	if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
+	if f == listfile.CSV && !isAPIPath(r.URL.Path) || r.URL.Query().Has("lang") {
+		// The workbench's CSV is the clerk's (see listfile.WriteClerkCSV),
+		// in the reader's language; the API's stays Parley's own columns
+		// unless a language is asked for.
+		lang := s.pickLanguage(r)
+		if q := r.URL.Query().Get("lang"); q != "" {
+			lang = printout.Lang(q)
+		}
+		opts := listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
+		if f != listfile.CSV {
+			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: a language applies to csv only", f)}
+		}
+		if err := s.svc.ExportListCSV(r.Context(), actorOf(r), id, opts, &buf); err != nil {
+			return err
+		}
+	} else if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", ctype)

@@ -105,3 +105,23 @@ func TestVerifyFilePage(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkbenchCSVIsTheClerks checks that the workbench's CSV button gives
+// the clerk's CSV in the reader's language, while the API keeps Parley's
+// own columns unless asked for a language.
+func TestWorkbenchCSVIsTheClerks(t *testing.T) {
+	e, f := ledgerEnv(t)
+	b := e.login(roleOfficerA)
+	_, body := b.get("/lists/"+f.sentA+"/export?format=csv", "Accept-Language", "ru")
+	if !strings.HasPrefix(body, "\uFEFF№ п/п,") || !strings.Contains(body, "Фамилия") {
+		t.Errorf("workbench CSV starts %.80q", body)
+	}
+	resp, api := e.api(roleOfficerA, "GET", "/api/v1/lists/"+f.sentA+"/export?format=csv", nil, "")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(api), "kind,surname,") {
+		t.Errorf("API CSV: %d, starts %.80q", resp.StatusCode, api)
+	}
+	_, api = e.api(roleOfficerA, "GET", "/api/v1/lists/"+f.sentA+"/export?format=csv&lang=uk&no_bom=1", nil, "")
+	if !strings.HasPrefix(string(api), "№ п/п,") {
+		t.Errorf("API CSV in uk starts %.80q", api)
+	}
+}
