@@ -203,46 +203,14 @@ func WriteList(w io.Writer, d List) (int, error) {
 	pdf.MultiCell(0, 4, T(lang, "qr"), "", "L", false)
 	pdf.Ln(2)
 
-	// The table, its header repeated on every page.
-	header := func() {
-		// The header in a size at which no word of it breaks.
-		size := fontSize - 1
-		pdf.SetFont("dejavu", "B", size)
-		for i, k := range colKeys {
-			for _, word := range strings.Fields(T(lang, k)) {
-				for size > 5 && pdf.GetStringWidth(word)+2*pdf.GetCellMargin()+0.5 > colW[i] {
-					size -= 0.5
-					pdf.SetFontSize(size)
-				}
-			}
-		}
-		pdf.SetFillColor(225, 225, 225)
-		hl := 0
-		for i, k := range colKeys {
-			if n := len(pdf.SplitText(T(lang, k), colW[i])); n > hl {
-				hl = n
-			}
-		}
-		h := float64(hl)*lineH + 1
-		x, y := pdf.GetX(), pdf.GetY()
-		for i, k := range colKeys {
-			pdf.Rect(x, y, colW[i], h, "FD")
-			pdf.SetXY(x, y+0.5)
-			pdf.MultiCell(colW[i], lineH, T(lang, k), "", "C", false)
-			x += colW[i]
-		}
-		pdf.SetXY(margin, y+h)
-		pdf.SetFont("dejavu", "", fontSize)
-	}
-	header()
 	bottom := pageH - footerH - 2
-	cells := make([][]string, len(colKeys))
-	for _, e := range l.Entries {
+	rows := make([][]string, len(l.Entries))
+	for i, e := range l.Entries {
 		name := e.FullName()
 		if name == "" {
 			name = e.FullNameLatin()
 		}
-		vals := []string{
+		rows[i] = []string{
 			fmt.Sprint(e.Row),
 			name,
 			listfile.FormatDate(lang, e.BirthDate),
@@ -251,15 +219,66 @@ func WriteList(w io.Writer, d List) (int, error) {
 			categoryLabels(cat, lang, e.Categories),
 			remarks(e.Notes),
 		}
+	}
+	drawTable(pdf, lang, colKeys, colW, rows, bottom)
+
+	signatures(pdf, lang, bottom, T(lang, "sign.handing"), T(lang, "sign.receiving"), T(lang, "sign.mediator"))
+	if err := pdf.Error(); err != nil {
+		return 0, fmt.Errorf("render PDF of list %s: %w", l.ID, err)
+	}
+	pages := pdf.PageCount()
+	if err := pdf.Output(w); err != nil {
+		return 0, fmt.Errorf("write PDF of list %s: %w", l.ID, err)
+	}
+	return pages, nil
+}
+
+// drawTable draws rows under a header of the catalogue's keys, the header
+// repeated on every page. Column 0 (the running number) is right-aligned;
+// column 1 (the name) stays on one line, in smaller type when it must.
+func drawTable(pdf *fpdf.Fpdf, lang string, keys []string, widths []float64, rows [][]string, bottom float64) {
+	header := func() {
+		// The header in a size at which no word of it breaks.
+		size := fontSize - 1
+		pdf.SetFont("dejavu", "B", size)
+		for i, k := range keys {
+			for _, word := range strings.Fields(T(lang, k)) {
+				for size > 5 && pdf.GetStringWidth(word)+2*pdf.GetCellMargin()+0.5 > widths[i] {
+					size -= 0.5
+					pdf.SetFontSize(size)
+				}
+			}
+		}
+		pdf.SetFillColor(225, 225, 225)
+		hl := 0
+		for i, k := range keys {
+			if n := len(pdf.SplitText(T(lang, k), widths[i])); n > hl {
+				hl = n
+			}
+		}
+		h := float64(hl)*lineH + 1
+		x, y := pdf.GetX(), pdf.GetY()
+		for i, k := range keys {
+			pdf.Rect(x, y, widths[i], h, "FD")
+			pdf.SetXY(x, y+0.5)
+			pdf.MultiCell(widths[i], lineH, T(lang, k), "", "C", false)
+			x += widths[i]
+		}
+		pdf.SetXY(margin, y+h)
+		pdf.SetFont("dejavu", "", fontSize)
+	}
+	header()
+	cells := make([][]string, len(keys))
+	for _, vals := range rows {
 		n := 1
 		// The number and the name stay on one line, in smaller type when
 		// they must: a clerk reads them across.
-		nameSize := fitSize(pdf, name, colW[1])
+		nameSize := fitSize(pdf, vals[1], widths[1])
 		for i, v := range vals {
 			if i == 1 {
 				pdf.SetFontSize(nameSize)
 			}
-			cells[i] = pdf.SplitText(v, colW[i])
+			cells[i] = pdf.SplitText(v, widths[i])
 			pdf.SetFontSize(fontSize)
 			if len(cells[i]) > n {
 				n = len(cells[i])
@@ -272,7 +291,7 @@ func WriteList(w io.Writer, d List) (int, error) {
 		}
 		x, y := margin, pdf.GetY()
 		for i := range vals {
-			pdf.Rect(x, y, colW[i], h, "D")
+			pdf.Rect(x, y, widths[i], h, "D")
 			align := "L"
 			if i == 0 {
 				align = "R"
@@ -287,23 +306,13 @@ func WriteList(w io.Writer, d List) (int, error) {
 			}
 			for j, line := range cells[i] {
 				pdf.SetXY(x, y+0.5+dy+float64(j)*lineH)
-				pdf.CellFormat(colW[i], lineH, line, "", 0, align, false, 0, "")
+				pdf.CellFormat(widths[i], lineH, line, "", 0, align, false, 0, "")
 			}
 			pdf.SetFontSize(fontSize)
-			x += colW[i]
+			x += widths[i]
 		}
 		pdf.SetXY(margin, y+h)
 	}
-
-	signatures(pdf, lang, bottom)
-	if err := pdf.Error(); err != nil {
-		return 0, fmt.Errorf("render PDF of list %s: %w", l.ID, err)
-	}
-	pages := pdf.PageCount()
-	if err := pdf.Output(w); err != nil {
-		return 0, fmt.Errorf("write PDF of list %s: %w", l.ID, err)
-	}
-	return pages, nil
 }
 
 // newDoc starts an A4 document with the embedded fonts.
@@ -335,12 +344,13 @@ func newDoc(lang string, created time.Time) (*fpdf.Fpdf, error) {
 	return pdf, pdf.Error()
 }
 
-// signatures writes the signature block — handing officer, receiving
-// officer, mediator, each with name, signature, date and place — on a new
-// page when the current one has no room for all of it.
-func signatures(pdf *fpdf.Fpdf, lang string, bottom float64) {
+// signatures writes the signature block — one part per role (handing
+// officer, receiving officer, mediator), each with name, signature, date
+// and place — on a new page when the current one has no room for all of
+// it.
+func signatures(pdf *fpdf.Fpdf, lang string, bottom float64, roles ...string) {
 	const blockH = 22.0
-	need := 10 + 3*blockH
+	need := 10 + float64(len(roles))*blockH
 	if pdf.GetY()+need > bottom {
 		pdf.AddPage()
 	}
@@ -348,10 +358,10 @@ func signatures(pdf *fpdf.Fpdf, lang string, bottom float64) {
 	pdf.SetFont("dejavu", "B", 10)
 	pdf.CellFormat(0, 6, T(lang, "sign.title"), "", 1, "L", false, 0, "")
 	w := pageW - 2*margin
-	for _, role := range []string{"sign.handing", "sign.receiving", "sign.mediator"} {
+	for _, role := range roles {
 		pdf.Ln(2)
 		pdf.SetFont("dejavu", "B", 9)
-		pdf.CellFormat(0, 5, T(lang, role), "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 5, role, "", 1, "L", false, 0, "")
 		pdf.SetFont("dejavu", "", 8.5)
 		field := func(key string, fw float64, ln int) {
 			label := T(lang, key) + ":"

@@ -230,3 +230,34 @@ func pairRows(want, got *lists.List) [][2]int {
 	}
 	return out
 }
+
+// ExportAgreementPDF writes an agreement — the stage, its rule, the
+// persons on each side — as a PDF to print and sign, if the actor may see
+// it, and returns its page count.
+func (s *Service) ExportAgreementPDF(ctx context.Context, actor access.Actor, id, lang string, w io.Writer) (int, error) {
+	a, err := s.GetAgreement(ctx, actor, id)
+	if err != nil {
+		return 0, err
+	}
+	persons := len(a.Sides[0].Releases) + len(a.Sides[1].Releases)
+	if err := s.recordAccess(ctx, actor, "agreement.print", a.ID, persons); err != nil {
+		return 0, err
+	}
+	doc := printout.Agreement{
+		ID: a.ID, RoundID: a.RoundID, Parties: a.Parties, Terms: a.Terms, Sides: a.Sides,
+		Date: listfile.FormatDate(printout.Lang(lang), a.Date), ContentHash: a.ContentHash, WitnessedBy: a.WitnessedBy,
+		Lang: lang, Catalogue: s.Catalogue(),
+	}
+	parties, err := s.Parties(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range parties {
+		for i := range doc.Parties {
+			if p.ID == doc.Parties[i] {
+				doc.PartyNames[i] = p.Name
+			}
+		}
+	}
+	return printout.WriteAgreement(w, doc)
+}

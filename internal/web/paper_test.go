@@ -6,6 +6,9 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +18,10 @@ import (
 
 func init() {
 	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
+		pool := &handoverPool{}
 		return map[string]matrixCase{
+			// The agreement's PDF goes to those who see the agreement.
+			"GET /agreements/{id}/print": {func(e *env, _ *fixtures) probe { return probe{path: "/agreements/" + pool.get(e).agreement + "/print"} }, w(s303, s200, s200, s200, s200, s404)},
 			// The PDF is shown to exactly those who see the list page.
 			"GET /lists/{id}/print":  {func(_ *env, f *fixtures) probe { return probe{path: "/lists/" + f.draftA + "/print"} }, w(s303, s200, s404, s404, s404, s404)},
 			"GET /lists/verify-file": {fixed("/lists/verify-file"), w(s303, s200, s200, s200, s200, s200)},
@@ -123,5 +129,36 @@ func TestWorkbenchCSVIsTheClerks(t *testing.T) {
 	_, api = e.api(roleOfficerA, "GET", "/api/v1/lists/"+f.sentA+"/export?format=csv&lang=uk&no_bom=1", nil, "")
 	if !strings.HasPrefix(string(api), "№ п/п,") {
 		t.Errorf("API CSV in uk starts %.80q", api)
+	}
+}
+
+// TestAgreementPrintPDF fetches an agreement's PDF and reads it back.
+func TestAgreementPrintPDF(t *testing.T) {
+	e := newEnv(t)
+	pool := (&handoverPool{}).get(e)
+	b := e.login(roleMediator)
+	_, page := b.get("/agreements/" + pool.agreement)
+	if !strings.Contains(page, `href="/agreements/`+pool.agreement+`/print"`) {
+		t.Error("the agreement page has no Print / PDF button")
+	}
+	resp, body := b.get("/agreements/"+pool.agreement+"/print", "Accept-Language", "uk")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "%PDF-") {
+		t.Fatalf("status %d, %.10q", resp.StatusCode, body)
+	}
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext is missing")
+	}
+	f := filepath.Join(t.TempDir(), "a.pdf")
+	os.WriteFile(f, []byte(body), 0o600)
+	out, err := exec.Command(bin, "-enc", "UTF-8", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"Домовленість " + pool.agreement, "всіх на всіх", "Arcadia (A) звільняє", "Borduria (B) звільняє", "За сторону Arcadia (A)", "Посередник", pool.listA + ", рядок 1"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("agreement PDF lacks %q", want)
+		}
 	}
 }

@@ -16,6 +16,7 @@ func init() { addRoutes(paperRoutes) }
 func paperRoutes(s *Server) []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/lists/{id}/print", Auth: SignedIn, Summary: "A list as PDF, to print and sign", Handler: s.listPrint},
+		{Method: "GET", Pattern: "/agreements/{id}/print", Auth: SignedIn, Summary: "An agreement as PDF, to print and sign", Handler: s.agreementPrint},
 		{Method: "GET", Pattern: "/lists/verify-file", Auth: SignedIn, Summary: "Check a received list file against its receipt", Handler: s.verifyFilePage},
 		{Method: "POST", Pattern: "/lists/verify-file", Auth: SignedIn, Summary: "Check a received list file against its receipt", Handler: s.verifyFileCheck},
 	}
@@ -29,6 +30,21 @@ func (s *Server) listPrint(w http.ResponseWriter, r *http.Request) error {
 	// rather than half a file.
 	var buf bytes.Buffer
 	if _, err := s.svc.ExportListPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": id + ".pdf"}))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// agreementPrint serves the agreement as a PDF in the reader's language,
+// with the same access check as the agreement page.
+func (s *Server) agreementPrint(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var buf bytes.Buffer
+	if _, err := s.svc.ExportAgreementPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), &buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
