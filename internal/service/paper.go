@@ -13,6 +13,7 @@ import (
 	"parley/internal/lists"
 	"parley/internal/person"
 	"parley/internal/printout"
+	"parley/internal/store"
 )
 
 // ExportListCSV writes a list as the CSV a clerk opens in a spreadsheet
@@ -260,4 +261,38 @@ func (s *Service) ExportAgreementPDF(ctx context.Context, actor access.Actor, id
 		}
 	}
 	return printout.WriteAgreement(w, doc)
+}
+
+// ExportLeftOffPDF writes the left-off report of a matching run as a PDF,
+// if the actor may see the run, and returns its page count.
+func (s *Service) ExportLeftOffPDF(ctx context.Context, actor access.Actor, runID, lang string, w io.Writer) (int, error) {
+	es, err := s.LeftOffReport(ctx, actor, runID)
+	if err != nil {
+		return 0, err
+	}
+	doc := printout.LeftOff{RunID: runID, Entries: es, Lang: lang, Catalogue: s.Catalogue()}
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
+		run, err := s.loadRun(ctx, tx, actor, runID)
+		if err != nil {
+			return err
+		}
+		doc.Party = run.Party
+		if l, err := tx.List(ctx, run.ListID); err == nil {
+			doc.List = l
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	parties, err := s.Parties(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range parties {
+		if p.ID == doc.Party {
+			doc.PartyName = p.Name
+		}
+	}
+	return printout.WriteLeftOff(w, doc)
 }

@@ -20,6 +20,10 @@ func init() {
 	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
 		pool := &handoverPool{}
 		return map[string]matrixCase{
+			// The left-off report's PDF: the receiving party's officers only.
+			"GET /match-runs/{id}/left-off/print": {func(e *env, f *fixtures) probe {
+				return probe{path: "/match-runs/" + newMatchRun(e, f.sentA) + "/left-off/print"}
+			}, w(s303, s404, s200, s403, s403, s403)},
 			// The agreement's PDF goes to those who see the agreement.
 			"GET /agreements/{id}/print": {func(e *env, _ *fixtures) probe { return probe{path: "/agreements/" + pool.get(e).agreement + "/print"} }, w(s303, s200, s200, s200, s200, s404)},
 			// The PDF is shown to exactly those who see the list page.
@@ -159,6 +163,55 @@ func TestAgreementPrintPDF(t *testing.T) {
 	for _, want := range []string{"Домовленість " + pool.agreement, "всіх на всіх", "Arcadia (A) звільняє", "Borduria (B) звільняє", "За сторону Arcadia (A)", "Посередник", pool.listA + ", рядок 1"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("agreement PDF lacks %q", want)
+		}
+	}
+}
+
+// TestLeftOffPrintPDF prints the left-off report and finds every person
+// of it in the PDF.
+func TestLeftOffPrintPDF(t *testing.T) {
+	e, f := ledgerEnv(t)
+	e.importRegistry("B", "match_registry_b.csv")
+	runID := newMatchRun(e, f.sentA)
+	es, err := e.svc.LeftOffReport(context.Background(), access.System, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("the left-off report is empty; the test proves nothing")
+	}
+	b := e.login(roleOfficerB)
+	_, page := b.get("/match-runs/" + runID + "/left-off")
+	if !strings.Contains(page, `href="/match-runs/`+runID+`/left-off/print"`) {
+		t.Error("the left-off page has no Print / PDF button")
+	}
+	resp, body := b.get("/match-runs/"+runID+"/left-off/print", "Accept-Language", "ru")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "%PDF-") {
+		t.Fatalf("status %d, %.10q", resp.StatusCode, body)
+	}
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext is missing")
+	}
+	file := filepath.Join(t.TempDir(), "l.pdf")
+	os.WriteFile(file, []byte(body), 0o600)
+	out, err := exec.Command(bin, "-enc", "UTF-8", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"Лица, которых нет в списке", "реестра", "Посредник"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("left-off PDF lacks %q", want)
+		}
+	}
+	for _, e := range es {
+		name := e.FullName()
+		if name == "" {
+			name = e.FullNameLatin()
+		}
+		if !strings.Contains(flat, name) {
+			t.Errorf("left-off PDF lacks registry row %d, %q", e.Row, name)
 		}
 	}
 }

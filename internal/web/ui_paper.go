@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 
+	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/service"
 )
@@ -17,6 +18,7 @@ func paperRoutes(s *Server) []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/lists/{id}/print", Auth: SignedIn, Summary: "A list as PDF, to print and sign", Handler: s.listPrint},
 		{Method: "GET", Pattern: "/agreements/{id}/print", Auth: SignedIn, Summary: "An agreement as PDF, to print and sign", Handler: s.agreementPrint},
+		{Method: "GET", Pattern: "/match-runs/{id}/left-off/print", Auth: SignedIn, Roles: []access.Role{access.Officer}, Summary: "The left-off report as PDF", Handler: s.leftOffPrint},
 		{Method: "GET", Pattern: "/lists/verify-file", Auth: SignedIn, Summary: "Check a received list file against its receipt", Handler: s.verifyFilePage},
 		{Method: "POST", Pattern: "/lists/verify-file", Auth: SignedIn, Summary: "Check a received list file against its receipt", Handler: s.verifyFileCheck},
 	}
@@ -49,6 +51,21 @@ func (s *Server) agreementPrint(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": id + ".pdf"}))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// leftOffPrint serves the left-off report as a PDF, with the same checks
+// as its page.
+func (s *Server) leftOffPrint(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var buf bytes.Buffer
+	if _, err := s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": id + "-left-off.pdf"}))
 	w.Header().Set("Cache-Control", "no-store")
 	_, err := w.Write(buf.Bytes())
 	return err
