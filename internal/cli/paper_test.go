@@ -112,3 +112,38 @@ func TestListExportPDF(t *testing.T) {
 		t.Errorf("--lang de: exit %d, want 2", code)
 	}
 }
+
+// TestStagePrint prints a witnessed agreement.
+func TestStagePrint(t *testing.T) {
+	g := initDir(t, "")
+	la := importHandedOver(t, g, "../service/testdata/negotiation/list-A.csv", "A", "B")
+	lb := importHandedOver(t, g, "../service/testdata/negotiation/list-B.csv", "B", "A")
+	code, out, errOut := run(t, append(g, "round", "create", "--title", "R", "--party", "A", "--party", "B", "--starts", "2025-06-02")...)
+	if code != 0 {
+		t.Fatalf("round create: %s", errOut)
+	}
+	round := strings.TrimSpace(out)
+	code, out, errOut = run(t, append(g, "stage", "propose", "--round", round, "--from", "A", "--rule", "one-for-one", "--release", la+":1", "--release", lb+":1")...)
+	if code != 0 {
+		t.Fatalf("propose: %s", errOut)
+	}
+	prop := strings.TrimSpace(out)
+	if code, _, errOut = run(t, append(g, "stage", "accept", prop, "--as", "B")...); code != 0 {
+		t.Fatalf("accept: %s", errOut)
+	}
+	code, out, errOut = run(t, append(g, "stage", "witness", prop)...)
+	if code != 0 {
+		t.Fatalf("witness: %s", errOut)
+	}
+	ag := strings.TrimSpace(out)
+	file := filepath.Join(t.TempDir(), "agreement.pdf")
+	if code, _, errOut = run(t, append(g, "stage", "print", ag, "--lang", "ru", "-o", file)...); code != 0 {
+		t.Fatalf("stage print: %s", errOut)
+	}
+	if data, err := os.ReadFile(file); err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %v", err)
+	}
+	if code, _, _ = run(t, append(g, "stage", "print", "G-none", "-o", file)...); code == 0 {
+		t.Error("printing an unknown agreement succeeded")
+	}
+}
