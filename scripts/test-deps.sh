@@ -2,8 +2,9 @@
 # Prepares what the test suite needs on a fresh Debian machine and prints the
 # environment to use: a PostgreSQL server (the one on 127.0.0.1:5432 when it
 # answers, otherwise a local one that this script installs or starts),
-# Debian's Chromium for the browser tests and OpenSSH's ssh-agent for the
-# litewitness interoperability test.
+# Debian's Chromium for the browser tests, OpenSSH's ssh-agent for the
+# litewitness interoperability test and poppler's pdftotext, which reads
+# back the printed lists.
 #
 # Usage: eval "$(scripts/test-deps.sh)"
 set -euo pipefail
@@ -75,6 +76,11 @@ fi
 if ! command -v ssh-agent >/dev/null 2>&1 || ! command -v ssh-add >/dev/null 2>&1; then
   log "installing OpenSSH's client tools (ssh-agent holds the key of the litewitness interoperability test)"
   apt_install openssh-client || log "openssh-client could not be installed; the litewitness test will say so"
+fi
+
+if ! command -v pdftotext >/dev/null 2>&1; then
+  log "installing poppler-utils (pdftotext) for the PDF tests"
+  apt_install poppler-utils || log "poppler-utils could not be installed; PDF tests will say so"
 fi
 
 echo "export PARLEY_TEST_PG='$pg_url'"

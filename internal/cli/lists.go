@@ -18,6 +18,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/person"
+	"parley/internal/printout"
 	"parley/internal/service"
 )
 
@@ -28,7 +29,8 @@ func init() {
 	register("list handover", "hand a draft list over to the other party (freezes it)", runListHandover)
 	register("list ack", "acknowledge receipt of a handed-over list", runListAck)
 	register("list diff", "show what changed between two lists", runListDiff)
-	register("list export", "write a list as CSV, XLSX or JSON", runListExport)
+	register("list export", "write a list as CSV, XLSX, JSON or PDF (to print and sign)", runListExport)
+	register("list verify-file", "check a received list file against the log's receipt of its hand-over", runListVerifyFile)
 }
 
 // parseMaps turns repeated COL=FIELD flags into a map.
@@ -357,17 +359,27 @@ func runListDiff(ctx context.Context, a *App, args []string) error {
 }
 
 func runListExport(ctx context.Context, a *App, args []string) error {
+	const usage = "usage: parley list export ID --format csv|xlsx|json|pdf -o FILE [--lang en|uk|ru] [--no-bom] [--all-columns]"
 	fs := a.newFlagSet("list export")
-	format := fs.String("format", "", "csv, xlsx or json (default: from the output name)")
+	format := fs.String("format", "", "csv, xlsx, json or pdf (default: from the output name)")
 	out := fs.String("o", "", "output file (- for stdout)")
+	lang := fs.String("lang", "", "language of the CSV's headers and values and of the PDF: en, uk or ru (default: from LANG)")
+	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark")
+	allColumns := fs.Bool("all-columns", false, "CSV: write every column, also those without data")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
 	if len(pos) != 1 || *out == "" {
-		return &ExitError{Code: 2, Err: errors.New("usage: parley list export ID --format csv|xlsx|json -o FILE")}
+		return &ExitError{Code: 2, Err: errors.New(usage)}
 	}
-	f, err := formatFor(*format, *out)
+	var f listfile.Format
+	if strings.EqualFold(*format, "pdf") || (*format == "" && strings.EqualFold(filepath.Ext(*out), ".pdf")) {
+		f = "pdf"
+	} else if f, err = formatFor(*format, *out); err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("%w (or pdf)", err)}
+	}
+	l, err := cliLang(*lang)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
@@ -376,8 +388,18 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
+	write := func(w io.Writer) error {
+		switch f {
+		case "pdf":
+			_, err := s.ExportListPDF(ctx, access.System, pos[0], l, w)
+			return err
+		case listfile.CSV:
+			return s.ExportListCSV(ctx, access.System, pos[0], listfile.ExportOptions{Lang: l, NoBOM: *noBOM, AllColumns: *allColumns}, w)
+		}
+		return s.ExportList(ctx, access.System, pos[0], f, w)
+	}
 	if *out == "-" {
-		return s.ExportList(ctx, access.System, pos[0], f, a.Stdout)
+		return write(a.Stdout)
 	}
 	// Write to a temporary file and rename, so that a failed export never
 	// leaves a truncated file under the requested name.
@@ -386,7 +408,7 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := s.ExportList(ctx, access.System, pos[0], f, tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -394,6 +416,101 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), *out)
+}
+
+// cliLang is the language of what the command writes for people: --lang,
+// else the locale (LC_ALL, LC_MESSAGES, LANG), else English.
+func cliLang(flag string) (string, error) {
+	if flag != "" {
+		for _, l := range printout.Languages {
+			if flag == l {
+				return l, nil
+			}
+		}
+		return "", fmt.Errorf("--lang %q: want en, uk or ru", flag)
+	}
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if s := os.Getenv(v); s != "" {
+			return printout.Lang(s), nil
+		}
+	}
+	return printout.Languages[0], nil
+}
+
+func runListVerifyFile(ctx context.Context, a *App, args []string) error {
+	const usage = "usage: parley list verify-file FILE --receipt RECEIPT [--format csv|xlsx|json] [--json]"
+	fs := a.newFlagSet("list verify-file")
+	receipt := fs.String("receipt", "", "the receipt of the list's hand-over (parley log receipt)")
+	format := fs.String("format", "", "csv, xlsx or json (default: from the file name)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if len(pos) != 1 || *receipt == "" {
+		return &ExitError{Code: 2, Err: errors.New(usage)}
+	}
+	f, err := formatFor(*format, pos[0])
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	rdata, err := os.ReadFile(*receipt)
+	if err != nil {
+		return fmt.Errorf("read receipt: %w", err)
+	}
+	file, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	s, err := a.openService(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fc, err := s.CheckListFile(ctx, access.System, file, f, rdata)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := writeJSON(a.Stdout, fc); err != nil {
+			return err
+		}
+	} else {
+		printFileCheck(a.Stdout, pos[0], fc)
+	}
+	if !fc.Match {
+		return &ExitError{Code: 1, Silent: true, Err: errors.New("the file differs from the list the log recorded")}
+	}
+	return nil
+}
+
+// printFileCheck prints the verdict on a received file, one line per row
+// and field that differs.
+func printFileCheck(w io.Writer, name string, fc *service.FileCheck) {
+	if fc.Match {
+		fmt.Fprintf(w, "OK: %s holds exactly the %d persons the log recorded for list %s (%s)\n", name, fc.Rows, fc.ListID, fc.ContentHash)
+		return
+	}
+	fmt.Fprintf(w, "DIFFERS: %s does not hold the persons the log recorded for list %s\n", name, fc.ListID)
+	fmt.Fprintf(w, "  recorded %d persons, content hash %s\n  file     %d persons, content hash %s\n", fc.Recorded, fc.ContentHash, fc.Rows, fc.FileHash)
+	for _, p := range fc.Problems {
+		fmt.Fprintf(w, "  unreadable: %s\n", p)
+	}
+	for _, d := range fc.Differences {
+		switch d.Kind {
+		case "missing":
+			fmt.Fprintf(w, "  row %d (%s): missing from the file\n", d.Row, d.Name)
+		case "extra":
+			fmt.Fprintf(w, "  file row %d (%s): not on the recorded list\n", d.FileRow, d.Name)
+		default:
+			fmt.Fprintf(w, "  row %d (%s), field %s: recorded %q, file %q", d.Row, d.Name, d.Field, d.Recorded, d.File)
+			if d.FileRow != d.Row {
+				fmt.Fprintf(w, " (file row %d)", d.FileRow)
+			}
+			fmt.Fprintln(w)
+		}
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {

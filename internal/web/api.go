@@ -17,6 +17,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
+	"parley/internal/printout"
 	"parley/internal/service"
 )
 
@@ -47,7 +48,7 @@ func apiRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/handover", Auth: SignedIn, Summary: "Hand a draft list over to the receiving party (freezes it)", Handler: s.apiHandOver},
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge receipt of a handed-over list; optional JSON {\"reservation\":\"...\"} states a reservation that the sender must answer", Body: []string{"application/json"}, Handler: s.apiAck},
 		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/diff/{other}", Auth: SignedIn, Summary: "What changed from list {id} to list {other}", Handler: s.apiDiff},
-		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []Param{{Name: "format", Description: "csv (default), xlsx or json"}}, Response: "application/octet-stream", Handler: s.apiExport},
+		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []Param{{Name: "format", Description: "csv (default), xlsx or json"}, {Name: "lang", Description: "csv only: en, uk or ru — the clerk's CSV (running number, byte-order mark, headers and values in the language, only columns with data)"}, {Name: "no_bom", Description: "with lang: leave out the byte-order mark"}, {Name: "all_columns", Description: "with lang: write every column"}}, Response: "application/octet-stream", Handler: s.apiExport},
 		{Method: "GET", Pattern: APIPrefix + "/registry", Auth: SignedIn, Summary: "The registry of missing people of the caller's own party", Handler: s.apiOwnRegistry},
 		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry", Auth: SignedIn, Summary: "A party's registry of missing people (its own officers only)", Handler: s.apiRegistry},
 		{Method: "GET", Pattern: APIPrefix + "/access-log", Auth: SignedIn, Summary: "Who viewed or exported which records (administrator, mediator)", Query: []Param{{Name: "limit", Description: "newest records to return (default 500)"}}, Handler: s.apiAccessLog},
@@ -373,7 +374,22 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PathValue("id")
 	var buf strings.Builder
-	if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
+	if f == listfile.CSV && !isAPIPath(r.URL.Path) || r.URL.Query().Has("lang") {
+		// The workbench's CSV is the clerk's (see listfile.WriteClerkCSV),
+		// in the reader's language; the API's stays Parley's own columns
+		// unless a language is asked for.
+		lang := s.pickLanguage(r)
+		if q := r.URL.Query().Get("lang"); q != "" {
+			lang = printout.Lang(q)
+		}
+		opts := listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
+		if f != listfile.CSV {
+			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: a language applies to csv only", f)}
+		}
+		if err := s.svc.ExportListCSV(r.Context(), actorOf(r), id, opts, &buf); err != nil {
+			return err
+		}
+	} else if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", ctype)
