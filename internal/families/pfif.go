@@ -62,7 +62,7 @@ func FromPFIF(doc *pfif.Document, party string, kind person.Kind, now time.Time)
 			PFIF:    &PFIFOrigin{RecordID: rec.RecordID, Notes: append([]pfif.Note(nil), rec.Notes...)},
 			Outcome: Outcome{Status: StatusNone},
 		}
-		q.DedupKey = DedupKey(party, MatchPerson(q), "", "pfif:"+rec.RecordID)
+		q.DedupKey = DedupKey(party, MatchPerson(q), "", "", "pfif:"+rec.RecordID)
 		byID[rec.RecordID] = q
 		out.Inquiries = append(out.Inquiries, q)
 	}

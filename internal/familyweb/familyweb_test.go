@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -511,6 +512,17 @@ func TestTemplateKeysTranslated(t *testing.T) {
 		var m map[string]string
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
+		}
+		// An area's further messages: i18n/<area>.<lang>.json.
+		more, _ := filepath.Glob("i18n/*." + lang + ".json")
+		for _, name := range more {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
 		}
 		cats[lang] = m
 	}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 
@@ -29,6 +30,28 @@ func loadCatalogues() (map[string]catalogue, error) {
 		var c catalogue
 		if err := json.Unmarshal(b, &c); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		}
+		// Further messages of an area live in i18n/<area>.<lang>.json, so
+		// that areas do not all edit one file; a key may be given once.
+		more, err := fs.Glob(catalogueFiles, "i18n/*."+lang+".json")
+		if err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		}
+		for _, name := range more {
+			b, err := catalogueFiles.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", name, err)
+			}
+			var extra catalogue
+			if err := json.Unmarshal(b, &extra); err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", name, err)
+			}
+			for k, v := range extra {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("catalogue %s repeats %q", name, k)
+				}
+				c[k] = v
+			}
 		}
 		out[lang] = c
 	}

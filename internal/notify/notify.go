@@ -53,6 +53,7 @@ type Channel string
 // Channels.
 const (
 	Email   Channel = "email"
+	SMS     Channel = "sms"
 	Webhook Channel = "webhook"
 )
 
@@ -85,7 +86,7 @@ type Notification struct {
 // transaction and returns its id (the idempotency key). Dispatchers of this
 // process are woken when the transaction commits.
 func Enqueue(ctx context.Context, tx *store.Tx, ch Channel, recipient string, n Notification) (string, error) {
-	if ch != Email && ch != Webhook {
+	if ch != Email && ch != SMS && ch != Webhook {
 		return "", fmt.Errorf("unknown channel %q", ch)
 	}
 	if recipient == "" {

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // list entries, and the outbox of notifications. Package service applies
 // the rules; these functions only read and write.
 
-const inquiryColumns = `id, reference, party, relative, relationship, inquirer_name, email, webhook_url, webhook_status, lang, source,
+const inquiryColumns = `id, reference, party, relative, relationship, inquirer_name, email, phone, webhook_url, webhook_status, lang, source,
 	COALESCE(pfif_record_id, ''), pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at,
 	status, status_date, status_wording, status_changed_at, status_version, created_at`
 
@@ -24,7 +26,7 @@ func scanInquiry(scan func(...any) error) (*families.Inquiry, error) {
 	var q families.Inquiry
 	var rel, pfifJSON, pfifID, newAt, status, statusDate, changed, created, source string
 	var hookStatus int
-	if err := scan(&q.ID, &q.Reference, &q.Party, &rel, &q.Relationship, &q.InquirerName, &q.Email, &q.WebhookURL, &hookStatus, &q.Lang, &source,
+	if err := scan(&q.ID, &q.Reference, &q.Party, &rel, &q.Relationship, &q.InquirerName, &q.Email, &q.Phone, &q.WebhookURL, &hookStatus, &q.Lang, &source,
 		&pfifID, &pfifJSON, &q.DedupKey, &q.SecretHash, &q.NewSecretHash, &newAt,
 		&status, &statusDate, &q.Wording, &changed, &q.StatusVersion, &created); err != nil {
 		return nil, err
@@ -95,10 +97,10 @@ func (tx *Tx) InsertInquiry(ctx context.Context, q *families.Inquiry) error {
 	if q.Status == "" {
 		q.Status = families.StatusNone
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO inquiries (id, reference, party, relative, relationship, inquirer_name, email, webhook_url, webhook_status, lang, source,
+	_, err = tx.Exec(ctx, `INSERT INTO inquiries (id, reference, party, relative, relationship, inquirer_name, email, phone, webhook_url, webhook_status, lang, source,
 		pfif_record_id, pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at, status, status_date, status_wording, status_changed_at, status_version, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		q.ID, q.Reference, q.Party, string(rel), q.Relationship, q.InquirerName, q.Email, q.WebhookURL, boolInt(q.WebhookStatus), q.Lang, string(q.Source),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		q.ID, q.Reference, q.Party, string(rel), q.Relationship, q.InquirerName, q.Email, q.Phone, q.WebhookURL, boolInt(q.WebhookStatus), q.Lang, string(q.Source),
 		pfifID, pfifJSON, q.DedupKey, q.SecretHash, q.NewSecretHash, timeText(q.NewSecretAt),
 		string(q.Status), families.DateString(q.Date), q.Wording, timeText(q.StatusChangedAt), q.StatusVersion, timeText(q.CreatedAt))
 	if err != nil {
@@ -391,8 +393,8 @@ func (tx *Tx) EntryExists(ctx context.Context, listID string, row int) (bool, er
 // OutboxItem is one notification waiting for delivery, or delivered.
 type OutboxItem struct {
 	ID          string // the idempotency key
-	Channel     string // "email" or "webhook"
-	Recipient   string // an e-mail address or a URL
+	Channel     string // "email", "sms" or "webhook"
+	Recipient   string // an e-mail address, an E.164 phone number or a URL
 	Payload     []byte // JSON; see package notify
 	State       string // pending, delivered or failed
 	Attempts    int
@@ -474,6 +476,50 @@ func (tx *Tx) LeaseOutbox(ctx context.Context, id, owner string, at, until time.
 		return nil, false, err
 	}
 	return it, true, nil
+}
+
+// ClaimOutbox leases up to limit due notifications for owner in one
+// statement and returns them, the longest-waiting first, each with its
+// attempt counted. Claiming a batch at once instead of one row per
+// transaction is what lets a dispatcher keep many deliveries in flight.
+// Only one claimant can win a row: on PostgreSQL the candidates are locked
+// with SKIP LOCKED, so that concurrent dispatchers take different rows
+// instead of waiting for each other, and the update re-checks that each row
+// is still pending and unleased; SQLite runs one writer at a time.
+func (tx *Tx) ClaimOutbox(ctx context.Context, owner string, at, until time.Time, limit int) ([]*OutboxItem, error) {
+	ms := at.UnixMilli()
+	lock := ""
+	if tx.dialect == Postgres {
+		lock = ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.Query(ctx, `UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ? AND lease_until_ms <= ?
+			ORDER BY next_attempt_ms, id LIMIT ?`+lock+`)
+		AND state = 'pending' AND lease_until_ms <= ? AND next_attempt_ms <= ?
+		RETURNING `+outboxColumns, owner, until.UnixMilli(), ms, ms, limit, ms, ms)
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []*OutboxItem
+	for rows.Next() {
+		it, err := scanOutbox(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	// RETURNING gives no order; deliver the longest-waiting first.
+	slices.SortFunc(out, func(a, b *OutboxItem) int {
+		if c := cmp.Compare(a.NextAttempt.UnixMilli(), b.NextAttempt.UnixMilli()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
 // OutboxItem returns one notification.
