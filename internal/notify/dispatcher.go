@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -263,6 +264,7 @@ func (d *Dispatcher) record(ctx context.Context, items []*store.OutboxItem, trie
 	now := d.cfg.Now()
 	untried := false
 	err := d.db.Update(ctx, func(tx *store.Tx) error {
+		var plain []string // delivered, and nothing to erase
 		for i, it := range items {
 			var err error
 			sendErr := results[i]
@@ -271,7 +273,11 @@ func (d *Dispatcher) record(ctx context.Context, items []*store.OutboxItem, trie
 				untried = true
 				continue
 			case sendErr == nil:
-				err = tx.CompleteOutbox(ctx, it.ID, redacted(it.Payload), now)
+				if r := redacted(it.Payload); !bytes.Equal(r, it.Payload) {
+					err = tx.CompleteOutbox(ctx, it.ID, r, now)
+				} else {
+					plain = append(plain, it.ID)
+				}
 			case IsPermanent(sendErr):
 				err = tx.FailOutbox(ctx, it.ID, d.cfg.Owner, sendErr.Error(), redacted(it.Payload))
 			default:
@@ -280,6 +286,9 @@ func (d *Dispatcher) record(ctx context.Context, items []*store.OutboxItem, trie
 			if err != nil {
 				return err
 			}
+		}
+		if err := tx.CompleteOutboxMany(ctx, plain, now); err != nil {
+			return err
 		}
 		if untried {
 			return tx.ReleaseOutbox(ctx, d.cfg.Owner)

@@ -497,9 +497,13 @@ func TestOutboxConcurrentDispatchers(t *testing.T) {
 				defer wg.Done()
 				d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig(owner, clk), nil)
 				for range 10 {
-					if _, err := d.RunOnce(context.Background()); err != nil {
+					st, err := d.RunOnce(context.Background())
+					if err != nil {
 						t.Error(err)
 						return
+					}
+					if st.Claimed > 3 {
+						t.Errorf("a round claimed %d notifications, more than its batch of 3", st.Claimed)
 					}
 				}
 			}()

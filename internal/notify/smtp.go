@@ -46,7 +46,8 @@ type SMTPConfig struct {
 	// Timeout bounds one whole delivery; default 30 s.
 	Timeout time.Duration
 	// MaxIdle is how many open connections are kept for the next
-	// messages; default 8 (one per dispatcher worker).
+	// messages; default 8 (one per dispatcher worker); negative keeps
+	// none (a new connection for every message).
 	MaxIdle int
 }
 
@@ -87,7 +88,7 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if cfg.MaxIdle <= 0 {
+	if cfg.MaxIdle == 0 {
 		cfg.MaxIdle = 8
 	}
 	if cfg.HelloName == "" {

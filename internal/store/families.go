@@ -488,15 +488,26 @@ func (tx *Tx) LeaseOutbox(ctx context.Context, id, owner string, at, until time.
 // is still pending and unleased; SQLite runs one writer at a time.
 func (tx *Tx) ClaimOutbox(ctx context.Context, owner string, at, until time.Time, limit int) ([]*OutboxItem, error) {
 	ms := at.UnixMilli()
-	lock := ""
-	if tx.dialect == Postgres {
-		lock = ` FOR UPDATE SKIP LOCKED`
-	}
-	rows, err := tx.Query(ctx, `UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1
+	q := `UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ? AND lease_until_ms <= ?
-			ORDER BY next_attempt_ms, id LIMIT ?`+lock+`)
+			ORDER BY next_attempt_ms, id LIMIT ?)
 		AND state = 'pending' AND lease_until_ms <= ? AND next_attempt_ms <= ?
-		RETURNING `+outboxColumns, owner, until.UnixMilli(), ms, ms, limit, ms, ms)
+		RETURNING ` + outboxColumns
+	if tx.dialect == Postgres {
+		// The candidates are picked once, in a materialised CTE: as an IN
+		// subquery, PostgreSQL may run a SKIP LOCKED subquery again for
+		// each row it updates, and so lease more than limit rows.
+		q = `WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ? AND lease_until_ms <= ?
+			ORDER BY next_attempt_ms, id LIMIT ? FOR UPDATE SKIP LOCKED)
+		UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1
+		FROM picked WHERE outbox.id = picked.id AND outbox.state = 'pending' AND outbox.lease_until_ms <= ? AND outbox.next_attempt_ms <= ?
+		RETURNING ` + qualified("outbox", outboxColumns)
+	}
+	args := []any{owner, until.UnixMilli(), ms, ms, limit, ms, ms}
+	if tx.dialect == Postgres {
+		args = []any{ms, ms, limit, owner, until.UnixMilli(), ms, ms}
+	}
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
@@ -522,6 +533,16 @@ func (tx *Tx) ClaimOutbox(ctx context.Context, owner string, at, until time.Time
 	return out, nil
 }
 
+// qualified prefixes each of a comma-separated list of columns with a
+// table name.
+func qualified(table, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // OutboxItem returns one notification.
 func (tx *Tx) OutboxItem(ctx context.Context, id string) (*OutboxItem, error) {
 	it, err := scanOutbox(tx.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id).Scan)
@@ -543,6 +564,28 @@ func (tx *Tx) CompleteOutbox(ctx context.Context, id string, payload []byte, at 
 		WHERE id = ? AND state = 'pending'`, timeText(at), string(payload), id)
 	if err != nil {
 		return fmt.Errorf("mark notification %s delivered: %w", id, err)
+	}
+	return nil
+}
+
+// CompleteOutboxMany marks notifications delivered in one statement,
+// keeping their payloads; for notifications that carried no secret. One
+// statement for a round of deliveries instead of one per notification is
+// most of what lets a dispatcher keep up with a whole stage at once.
+func (tx *Tx) CompleteOutboxMany(ctx context.Context, ids []string, at time.Time) error {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, timeText(at))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		_, err := tx.Exec(ctx, `UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_owner = '', lease_until_ms = 0, last_error = ''
+			WHERE state = 'pending' AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("mark %d notifications delivered: %w", len(chunk), err)
+		}
 	}
 	return nil
 }
