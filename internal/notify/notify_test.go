@@ -652,3 +652,43 @@ func TestRenderLanguages(t *testing.T) {
 		t.Error("a new-secret notification without a secret must not render")
 	}
 }
+
+// TestSMTPConnectionReuse: messages in a row share one connection; when
+// the server has gone away meanwhile (here: restarted), the kept
+// connection fails at RSET, before any of the message is sent, and the
+// message goes through a new connection, once.
+func TestSMTPConnectionReuse(t *testing.T) {
+	t.Parallel()
+	sink := startSink(t, "127.0.0.1:0", smtpsink.Options{})
+	addr := sink.Addr()
+	s := smtpTo(t, addr, nil)
+	for i := range 5 {
+		if err := s.Send(context.Background(), "family@example.org", "s", "b", "<r"+string(rune('0'+i))+"@parley.test>", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sink.Connections(); n != 1 {
+		t.Errorf("5 messages took %d connections, want 1", n)
+	}
+	sink.Close()
+	sink2 := startSink(t, addr, smtpsink.Options{})
+	if err := s.Send(context.Background(), "family@example.org", "s", "b", "<after@parley.test>", time.Now()); err != nil {
+		t.Fatalf("after the server restarted: %v", err)
+	}
+	if msgs := sink2.Messages(); len(msgs) != 1 || msgs[0].MessageID != "<after@parley.test>" {
+		t.Errorf("the restarted server got %+v", msgs)
+	}
+	s.CloseIdle()
+
+	// Without keeping, every message opens its own connection.
+	sink3 := startSink(t, "127.0.0.1:0", smtpsink.Options{})
+	s3 := smtpTo(t, sink3.Addr(), func(c *SMTPConfig) { c.MaxIdle = -1 })
+	for range 3 {
+		if err := s3.Send(context.Background(), "family@example.org", "s", "b", "<k@parley.test>", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sink3.Connections(); n != 3 {
+		t.Errorf("3 messages without keeping took %d connections, want 3", n)
+	}
+}
