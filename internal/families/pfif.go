@@ -34,7 +34,11 @@ type PFIFImport struct {
 //
 // Imported inquiries have no secret that anybody knows and no contact:
 // their families asked through another system, and hear back through it
-// when the inquiries are exported again (see ToPFIF).
+// when the inquiries are exported again (see ToPFIF). PFIF's author_email
+// and author_phone travel with the record (in Relative.Extra) but are not
+// taken as a contact for e-mail or SMS: the author is often a volunteer
+// rather than the family, and a notice pointing to a status page needs a
+// reference and a secret that nobody behind an imported record holds.
 func FromPFIF(doc *pfif.Document, party string, kind person.Kind, now time.Time) *PFIFImport {
 	out := &PFIFImport{}
 	byID := map[string]*Inquiry{}

@@ -445,7 +445,7 @@ func TestFormErrorsAndLanguages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, storetest.Backend{Name: "sqlite", DataDir: t.TempDir()}, nil)
 	c := e.browser()
-	f := url.Values{"surname": {"Шевченко"}, "birth_date": {"1999-02-30"}, "party": {"B"}}
+	f := url.Values{"surname": {"Шевченко"}, "birth_date": {"1999-02-30"}, "party": {"B"}, "phone": {"044 123 4567"}}
 	resp := c.submit("/family/inquire?lang=ru", "/family/inquire", f)
 	if resp.code != http.StatusUnprocessableEntity {
 		t.Fatalf("incomplete form: %d", resp.code)
@@ -454,6 +454,7 @@ func TestFormErrorsAndLanguages(t *testing.T) {
 		`lang="ru"`, "Пожалуйста, исправьте отмеченные ниже поля.", "Пожалуйста, заполните это поле.",
 		"Запишите дату как 1999-03-12", "Мы можем хранить и сравнивать ваш запрос только с вашего согласия.",
 		`value="Шевченко"`, `id="given_names-error"`, `aria-invalid="true"`,
+		`value="044 123 4567"`, `id="phone-error"`, "Запишите номер в международном формате",
 	} {
 		if !strings.Contains(resp.body, want) {
 			t.Errorf("the form with errors lacks %q", want)

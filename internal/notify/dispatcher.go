@@ -217,7 +217,10 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Stats, error) {
 	}
 	close(next)
 	wg.Wait()
-	return st, d.record(actx, claimed, tried, results, &st)
+	// The outcomes are recorded even when the round used up its time.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer rcancel()
+	return st, d.record(rctx, claimed, tried, results, &st)
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, it *store.OutboxItem) error {
