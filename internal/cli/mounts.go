@@ -78,7 +78,11 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 // PARLEY_SMTP_ADDR (host:port), PARLEY_SMTP_FROM, PARLEY_SMTP_USER,
 // PARLEY_SMTP_PASSWORD and PARLEY_SMTP_TLS (opportunistic, starttls, tls,
 // none). Without a mail server, e-mails wait in the outbox — delayed, never
-// lost — until one is configured.
+// lost — until one is configured. Text messages go through the HTTP SMS
+// gateway at PARLEY_SMS_URL, with the bearer token PARLEY_SMS_TOKEN and the
+// sender name PARLEY_SMS_FROM (optional); the request is described in
+// package notify (sms.go). Without a gateway, text messages wait in the
+// outbox the same way.
 func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logger *slog.Logger) (*notify.Dispatcher, error) {
 	var mail *notify.SMTPSender
 	if addr := os.Getenv("PARLEY_SMTP_ADDR"); addr != "" {
@@ -97,6 +101,16 @@ func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logg
 	} else {
 		logger.Warn("no mail server configured (PARLEY_SMTP_ADDR); family e-mails wait in the outbox")
 	}
+	var sms *notify.SMSSender
+	if u := os.Getenv("PARLEY_SMS_URL"); u != "" {
+		var err error
+		sms, err = notify.NewSMSSender(notify.SMSConfig{URL: u, Token: os.Getenv("PARLEY_SMS_TOKEN"), From: os.Getenv("PARLEY_SMS_FROM")})
+		if err != nil {
+			return nil, fmt.Errorf("PARLEY_SMS_URL, PARLEY_SMS_TOKEN: %w", err)
+		}
+	} else {
+		logger.Warn("no SMS gateway configured (PARLEY_SMS_URL); family text messages wait in the outbox")
+	}
 	secret, err := notify.InstallationSecret(ctx, s.DB)
 	if err != nil {
 		return nil, err
@@ -109,7 +123,7 @@ func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logg
 	if base == "" {
 		base = "http://" + o.Addr
 	}
-	return notify.NewDispatcher(s.DB, mail, hook, notify.Config{StatusURL: base + "/family/status"}, logger), nil
+	return notify.NewDispatcher(s.DB, mail, hook, notify.Config{StatusURL: base + "/family/status"}, logger).WithSMS(sms), nil
 }
 
 // buildDemoExtras adds the negotiation history to the demo: a round with

@@ -130,6 +130,8 @@ func TestRequestBuild(t *testing.T) {
 		{"valid", func(*Request) {}, nil},
 		{"webhook instead of e-mail", func(r *Request) { r.Email, r.WebhookURL = "", "https://hooks.example.org/p" }, nil},
 		{"partial date", func(r *Request) { r.BirthDate = "03.1999" }, nil},
+		{"phone instead of e-mail", func(r *Request) { r.Email, r.Phone = "", "+380 (44) 123-45-67" }, nil},
+		{"phone without country code", func(r *Request) { r.Phone = "044 123 4567" }, map[string]string{"phone": CodeInvalidPhone}},
 		{"nothing", func(r *Request) { *r = Request{} }, map[string]string{
 			"surname": CodeRequired, "given_names": CodeRequired, "party": CodeRequired, "relationship": CodeRequired,
 			"email": CodeContactRequired, "consent": CodeConsentRequired}},
@@ -184,6 +186,43 @@ func TestRequestBuild(t *testing.T) {
 	}
 }
 
+func TestValidatePhone(t *testing.T) {
+	tests := []struct {
+		in, want string // want "" for a refusal
+	}{
+		{"+380441234567", "+380441234567"},
+		{" +380 (44) 123-45-67 ", "+380441234567"},
+		{"+7.495.123.45.67", "+74951234567"},
+		{"00380441234567", "+380441234567"},
+		{"+1 202 555 0143", "+12025550143"},
+		{"0441234567", ""},              // no country code
+		{"+0441234567", ""},             // country codes do not start with 0
+		{"+12345", ""},                  // too short
+		{"+1234567890123456", ""},       // 16 digits: longer than E.164 allows
+		{"+380 44 123 45 67 ext 2", ""}, // letters
+		{"+380441234567\r\nBcc: x", ""}, // line break
+		{"+38+0441234567", ""},          // a second plus
+		{"", ""},
+	}
+	for _, tc := range tests {
+		got, err := ValidatePhone(tc.in)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("ValidatePhone(%q) = %q, want a refusal", tc.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ValidatePhone(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	// The phone joins the dedup key only when given: older keys stay.
+	base := person.Person{Surname: "Шевченко", GivenNames: "Тарас"}
+	if DedupKey("B", base, "m@example.org", "", "") == DedupKey("B", base, "m@example.org", "+380441234567", "") {
+		t.Error("the phone does not change the dedup key")
+	}
+}
+
 func TestParseDate(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"1999-03-12", "1999-03-12"}, {"1999-03", "1999-03"}, {"1999", "1999"},
@@ -223,16 +262,16 @@ func TestPublicAddr(t *testing.T) {
 
 func TestDedupKey(t *testing.T) {
 	base := person.Person{Surname: "Шевченко", GivenNames: "Сергій", BirthDate: person.Date{Year: 1999, Month: 3, Day: 12}}
-	k := DedupKey("B", base, "m@example.org", "")
+	k := DedupKey("B", base, "m@example.org", "", "")
 	same := base
 	same.Surname = "ШЕВЧЕНКО"
-	if DedupKey("B", same, " M@example.org ", "") != k {
+	if DedupKey("B", same, " M@example.org ", "", "") != k {
 		t.Error("case and spacing make a different key")
 	}
 	for name, other := range map[string]string{
-		"other contact": DedupKey("B", base, "brother@example.org", ""),
-		"other side":    DedupKey("A", base, "m@example.org", ""),
-		"other given":   DedupKey("B", person.Person{Surname: "Шевченко", GivenNames: "Петро", BirthDate: base.BirthDate}, "m@example.org", ""),
+		"other contact": DedupKey("B", base, "brother@example.org", "", ""),
+		"other side":    DedupKey("A", base, "m@example.org", "", ""),
+		"other given":   DedupKey("B", person.Person{Surname: "Шевченко", GivenNames: "Петро", BirthDate: base.BirthDate}, "m@example.org", "", ""),
 	} {
 		if other == k {
 			t.Errorf("%s gives the same key", name)

@@ -47,7 +47,10 @@ type Inquiry struct {
 	InquirerName string
 	// Ways to tell the family that there is news; at least one for
 	// inquiries from the form or the API.
-	Email      string
+	Email string
+	// Phone is an E.164 number ("+380441234567") that news is sent to by
+	// SMS; families are reached by phone far more often than by e-mail.
+	Phone      string
 	WebhookURL string
 	// WebhookStatus: the family asked for the status itself in webhook
 	// calls, not only a notice that there is news.
@@ -95,6 +98,7 @@ type Request struct {
 	Relationship  string `json:"relationship"`
 	InquirerName  string `json:"inquirer_name,omitempty"`
 	Email         string `json:"email,omitempty"`
+	Phone         string `json:"phone,omitempty"` // E.164; spaces, dots, dashes and brackets are ignored
 	WebhookURL    string `json:"webhook_url,omitempty"`
 	WebhookStatus bool   `json:"webhook_status,omitempty"`
 	Lang          string `json:"lang,omitempty"`
@@ -118,6 +122,7 @@ const (
 	CodeInvalidDate     = "invalid_date"
 	CodeFutureDate      = "future_date"
 	CodeInvalidEmail    = "invalid_email"
+	CodeInvalidPhone    = "invalid_phone"
 	CodeInvalidURL      = "invalid_url"
 	CodeUnknownParty    = "unknown_party"
 	CodeUnknownValue    = "unknown_value"
@@ -237,14 +242,21 @@ func (r Request) Build(opts ValidateOptions, src Source) (*Inquiry, error) {
 		}
 		q.Email = addr
 	}
+	if ph := strings.TrimSpace(r.Phone); ph != "" {
+		n, err := ValidatePhone(ph)
+		if err != nil {
+			add("phone", CodeInvalidPhone, "%v", err)
+		}
+		q.Phone = n
+	}
 	if u := strings.TrimSpace(r.WebhookURL); u != "" {
 		if err := ValidateWebhookURL(u, opts.AllowHTTPWebhooks); err != nil {
 			add("webhook_url", CodeInvalidURL, "%v", err)
 		}
 		q.WebhookURL = u
 	}
-	if strings.TrimSpace(r.Email) == "" && strings.TrimSpace(r.WebhookURL) == "" {
-		add("email", CodeContactRequired, "give an e-mail address or a webhook URL, so that you can be told when there is news")
+	if strings.TrimSpace(r.Email) == "" && strings.TrimSpace(r.Phone) == "" && strings.TrimSpace(r.WebhookURL) == "" {
+		add("email", CodeContactRequired, "give an e-mail address, a phone number or a webhook URL, so that you can be told when there is news")
 	}
 	q.WebhookStatus = r.WebhookStatus && q.WebhookURL != ""
 	q.Lang = strings.TrimSpace(r.Lang)
@@ -261,7 +273,7 @@ func (r Request) Build(opts ValidateOptions, src Source) (*Inquiry, error) {
 	}
 	q.Relative.Normalize()
 	q.Outcome = Outcome{Status: StatusNone}
-	q.DedupKey = DedupKey(q.Party, q.Relative, q.Email, q.WebhookURL)
+	q.DedupKey = DedupKey(q.Party, q.Relative, q.Email, q.Phone, q.WebhookURL)
 	return q, nil
 }
 
@@ -328,6 +340,49 @@ func ValidateEmail(s string) (string, error) {
 	return s, nil
 }
 
+// Limits of an E.164 number: a country code and subscriber number of at
+// most 15 digits (ITU-T E.164); no country's complete numbers are shorter
+// than 7.
+const (
+	minPhoneDigits = 7
+	maxPhoneDigits = 15
+)
+
+// ValidatePhone checks a phone number in international form and returns it
+// as E.164 ("+380441234567"). Spaces, dots, dashes and brackets, as people
+// write numbers, are dropped; a leading "00" counts as "+". A number
+// without its country code is refused: the SMS gateway cannot guess the
+// country, and a wrong guess would tell a stranger about the inquiry.
+func ValidatePhone(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 40 {
+		return "", errors.New("too long for a phone number")
+	}
+	var b strings.Builder
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case c == '+' && i == 0:
+		case c == ' ' || c == '.' || c == '-' || c == '(' || c == ')':
+		default:
+			return "", errors.New("write the number with digits only, in international form such as +380 44 123 4567")
+		}
+	}
+	digits := b.String()
+	switch {
+	case strings.HasPrefix(s, "+"):
+	case strings.HasPrefix(digits, "00"):
+		digits = digits[2:]
+	default:
+		return "", errors.New("give the number in international form, with + and the country code, such as +380 44 123 4567")
+	}
+	if len(digits) < minPhoneDigits || len(digits) > maxPhoneDigits || digits[0] == '0' {
+		return "", fmt.Errorf("an international number has a country code and %d to %d digits", minPhoneDigits, maxPhoneDigits)
+	}
+	return "+" + digits, nil
+}
+
 // ValidateWebhookURL checks a webhook URL as far as can be done without
 // resolving it: https (http only when allowed), a host name, no user
 // information, and no address literal of a loopback, private or link-local
@@ -378,7 +433,7 @@ func PublicAddr(ip netip.Addr) bool {
 // same names by their cross-script skeleton, same date of birth) asked
 // about by the same contact. It is a SHA-256 digest, so that the key itself
 // holds no name.
-func DedupKey(party string, p person.Person, email, webhook string) string {
+func DedupKey(party string, p person.Person, email, phone, webhook string) string {
 	parts := []string{
 		"families/dedup/v1", party,
 		names.Key(firstNonEmpty(p.Surname, p.SurnameLatin)),
@@ -387,6 +442,11 @@ func DedupKey(party string, p person.Person, email, webhook string) string {
 		p.BirthDate.String(),
 		strings.ToLower(strings.TrimSpace(email)),
 		strings.TrimSpace(webhook),
+	}
+	// The phone joins the key only when given, so that the keys of
+	// inquiries registered before phones were asked for stay the same.
+	if phone != "" {
+		parts = append(parts, "tel:"+phone)
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
 	return hex.EncodeToString(sum[:])

@@ -34,7 +34,11 @@ type PFIFImport struct {
 //
 // Imported inquiries have no secret that anybody knows and no contact:
 // their families asked through another system, and hear back through it
-// when the inquiries are exported again (see ToPFIF).
+// when the inquiries are exported again (see ToPFIF). PFIF's author_email
+// and author_phone travel with the record (in Relative.Extra) but are not
+// taken as a contact for e-mail or SMS: the author is often a volunteer
+// rather than the family, and a notice pointing to a status page needs a
+// reference and a secret that nobody behind an imported record holds.
 func FromPFIF(doc *pfif.Document, party string, kind person.Kind, now time.Time) *PFIFImport {
 	out := &PFIFImport{}
 	byID := map[string]*Inquiry{}
@@ -62,7 +66,7 @@ func FromPFIF(doc *pfif.Document, party string, kind person.Kind, now time.Time)
 			PFIF:    &PFIFOrigin{RecordID: rec.RecordID, Notes: append([]pfif.Note(nil), rec.Notes...)},
 			Outcome: Outcome{Status: StatusNone},
 		}
-		q.DedupKey = DedupKey(party, MatchPerson(q), "", "pfif:"+rec.RecordID)
+		q.DedupKey = DedupKey(party, MatchPerson(q), "", "", "pfif:"+rec.RecordID)
 		byID[rec.RecordID] = q
 		out.Inquiries = append(out.Inquiries, q)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -419,6 +420,18 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 		if bad.code != http.StatusBadRequest || got["given_names"] != "required" || got["birth_date"] != "invalid_date" || got["email"] != "contact_required" || got["consent"] != "consent_required" {
 			t.Errorf("invalid request: %d %s", bad.code, bad.body)
 		}
+		// A phone number is a contact too; a number without its country
+		// code is refused with its field.
+		badPhone := c.postJSON("/api/v1/inquiries", families.Request{Surname: "Мельник", GivenNames: "Іван", Party: "B", Relationship: "child", Phone: "044 123 4567", Consent: true})
+		var pe struct{ Fields []families.FieldError }
+		_ = json.Unmarshal([]byte(badPhone.body), &pe)
+		if badPhone.code != http.StatusBadRequest || len(pe.Fields) != 1 || pe.Fields[0].Field != "phone" || pe.Fields[0].Code != families.CodeInvalidPhone {
+			t.Errorf("phone without country code: %d %s", badPhone.code, badPhone.body)
+		}
+		byPhone := c.postJSON("/api/v1/inquiries", families.Request{Surname: "Мельник", GivenNames: "Іван", Party: "B", Relationship: "child", Phone: "+380 44 123 4567", Consent: true})
+		if byPhone.code != http.StatusCreated {
+			t.Errorf("inquiry with a phone only: %d %s", byPhone.code, byPhone.body)
+		}
 		if resp := c.do("POST", "/api/v1/inquiries", strings.NewReader(`{}`), "text/plain"); resp.code != http.StatusUnsupportedMediaType {
 			t.Errorf("text/plain body: %d, want 415", resp.code)
 		}
@@ -432,7 +445,7 @@ func TestFormErrorsAndLanguages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, storetest.Backend{Name: "sqlite", DataDir: t.TempDir()}, nil)
 	c := e.browser()
-	f := url.Values{"surname": {"Шевченко"}, "birth_date": {"1999-02-30"}, "party": {"B"}}
+	f := url.Values{"surname": {"Шевченко"}, "birth_date": {"1999-02-30"}, "party": {"B"}, "phone": {"044 123 4567"}}
 	resp := c.submit("/family/inquire?lang=ru", "/family/inquire", f)
 	if resp.code != http.StatusUnprocessableEntity {
 		t.Fatalf("incomplete form: %d", resp.code)
@@ -441,6 +454,7 @@ func TestFormErrorsAndLanguages(t *testing.T) {
 		`lang="ru"`, "Пожалуйста, исправьте отмеченные ниже поля.", "Пожалуйста, заполните это поле.",
 		"Запишите дату как 1999-03-12", "Мы можем хранить и сравнивать ваш запрос только с вашего согласия.",
 		`value="Шевченко"`, `id="given_names-error"`, `aria-invalid="true"`,
+		`value="044 123 4567"`, `id="phone-error"`, "Запишите номер в международном формате",
 	} {
 		if !strings.Contains(resp.body, want) {
 			t.Errorf("the form with errors lacks %q", want)
@@ -511,6 +525,17 @@ func TestTemplateKeysTranslated(t *testing.T) {
 		var m map[string]string
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
+		}
+		// An area's further messages: i18n/<area>.<lang>.json.
+		more, _ := filepath.Glob("i18n/*." + lang + ".json")
+		for _, name := range more {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
 		}
 		cats[lang] = m
 	}

@@ -72,7 +72,7 @@ func (h *Handler) inquireSubmit(w http.ResponseWriter, r *http.Request) {
 		Kind: f("kind"), Surname: f("surname"), GivenNames: f("given_names"), Patronymic: f("patronymic"),
 		BirthDate: f("birth_date"), Unit: f("unit"), Rank: f("rank"), ServiceNumber: f("service_number"),
 		Party: f("party"), Relationship: f("relationship"), InquirerName: f("inquirer_name"),
-		Email: f("email"), WebhookURL: f("webhook_url"), WebhookStatus: f("webhook_status") == "on",
+		Email: f("email"), Phone: f("phone"), WebhookURL: f("webhook_url"), WebhookStatus: f("webhook_status") == "on",
 		Consent: f("consent") == "on", Lang: pickLanguage(w, r, !h.opts.InsecureCookies),
 	}
 	reg, err := h.svc.RegisterInquiry(r.Context(), req, service.RegisterOptions{Source: families.SourceWeb, AllowHTTPWebhooks: h.opts.AllowHTTPWebhooks})

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"parley/internal/store"
@@ -24,7 +26,14 @@ type Config struct {
 	// Owner names this dispatcher in leases; default host name, process id
 	// and a random suffix.
 	Owner string
-	// BatchSize is how many due notifications one round takes; default 20.
+	// Workers is how many deliveries run at once; default 8. Each
+	// delivery mostly waits for the receiving server, so a few workers
+	// multiply the throughput of one slow round trip; the SMTP sender keeps
+	// one connection per worker open.
+	Workers int
+	// BatchSize is how many due notifications one round claims, in one
+	// statement; default 8 per worker. The round's outcomes are recorded in
+	// one transaction.
 	BatchSize int
 	// PollInterval is how often the outbox is looked at when nothing wakes
 	// the dispatcher (notifications of other processes); default 5 s.
@@ -38,7 +47,9 @@ type Config struct {
 	// Failures are retried without end: a mail server that is down for a
 	// day delays the news by a day, it does not lose it.
 	MinBackoff, MaxBackoff time.Duration
-	// Now is the clock; tests may replace it.
+	// Now is the clock by which notifications fall due and leases run
+	// out; tests replace it with a fake clock that they move on instead
+	// of sleeping.
 	Now func() time.Time
 }
 
@@ -47,6 +58,7 @@ type Config struct {
 type Dispatcher struct {
 	db     *store.DB
 	mail   *SMTPSender
+	sms    *SMSSender
 	hook   *WebhookSender
 	cfg    Config
 	logger *slog.Logger
@@ -63,8 +75,11 @@ func NewDispatcher(db *store.DB, mail *SMTPSender, hook *WebhookSender, cfg Conf
 		host, _ := os.Hostname()
 		cfg.Owner = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(rand.Uint64()%1e6, 10)
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 20
+		cfg.BatchSize = 8 * cfg.Workers
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 5 * time.Second
@@ -84,9 +99,19 @@ func NewDispatcher(db *store.DB, mail *SMTPSender, hook *WebhookSender, cfg Conf
 	return &Dispatcher{db: db, mail: mail, hook: hook, cfg: cfg, logger: logger}
 }
 
+// WithSMS gives the dispatcher an SMS gateway and returns it. Without one,
+// SMS notifications wait (and are retried with backoff) until a
+// dispatcher that has one runs.
+func (d *Dispatcher) WithSMS(s *SMSSender) *Dispatcher {
+	d.sms = s
+	return d
+}
+
 // Stats counts what one round did.
 type Stats struct {
 	Delivered, Retried, Failed int
+	// Claimed counts the notifications the round claimed, tried or not.
+	Claimed int
 }
 
 // Run delivers notifications until ctx ends: at once when a transaction of
@@ -97,6 +122,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	wake := subscribe()
 	defer unsubscribe(wake)
 	defer func() {
+		if d.mail != nil {
+			d.mail.CloseIdle()
+		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := d.db.Update(rctx, func(tx *store.Tx) error { return tx.ReleaseOutbox(rctx, d.cfg.Owner) }); err != nil {
@@ -111,7 +139,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if st.Delivered+st.Retried+st.Failed >= d.cfg.BatchSize {
+		if err == nil && st.Claimed >= d.cfg.BatchSize {
 			continue // there may be more due at once
 		}
 		wait := d.cfg.PollInterval
@@ -136,46 +164,63 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce tries every notification due now, once, and returns what
-// happened. It stops claiming new ones when ctx ends, but an attempt in
-// progress is finished and recorded.
+// RunOnce claims up to BatchSize notifications due now, tries each once
+// on Workers workers at a time, and records the outcomes in one
+// transaction. It stops starting attempts when ctx ends, but attempts in
+// progress are finished and recorded; notifications claimed and not tried
+// are released at once.
 func (d *Dispatcher) RunOnce(ctx context.Context) (Stats, error) {
 	var st Stats
-	var due []string
-	if err := d.db.View(ctx, func(tx *store.Tx) (err error) {
-		due, err = tx.DueOutbox(ctx, d.cfg.Now(), d.cfg.BatchSize)
+	var claimed []*store.OutboxItem
+	now := d.cfg.Now()
+	if err := d.db.Update(ctx, func(tx *store.Tx) (err error) {
+		claimed, err = tx.ClaimOutbox(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.BatchSize)
 		return err
 	}); err != nil {
 		return st, err
 	}
-	for _, id := range due {
+	st.Claimed = len(claimed)
+	if len(claimed) == 0 {
+		return st, nil
+	}
+	// From here on every attempt runs to its end even if ctx is
+	// cancelled: abandoning it half-way is what could deliver a message
+	// without recording it.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Lease)
+	defer cancel()
+	results := make([]error, len(claimed))
+	tried := make([]bool, len(claimed))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(d.cfg.Workers, len(claimed)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				it := claimed[i]
+				// An item whose lease is half gone waited too long behind
+				// slow deliveries; it goes back rather than risk another
+				// dispatcher taking it while it is being sent.
+				if d.cfg.Now().After(it.LeaseUntil.Add(-d.cfg.Lease / 2)) {
+					continue
+				}
+				results[i] = d.deliver(actx, it)
+				tried[i] = true
+			}
+		}()
+	}
+	for i := range claimed {
 		if ctx.Err() != nil {
 			break
 		}
-		var it *store.OutboxItem
-		var ok bool
-		now := d.cfg.Now()
-		if err := d.db.Update(ctx, func(tx *store.Tx) (err error) {
-			it, ok, err = tx.LeaseOutbox(ctx, id, d.cfg.Owner, now, now.Add(d.cfg.Lease))
-			return err
-		}); err != nil {
-			return st, err
-		}
-		if !ok {
-			continue // another dispatcher took it
-		}
-		// From here on the attempt runs to its end even if ctx is
-		// cancelled: abandoning it half-way is what could deliver a
-		// message without recording it.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Lease)
-		err := d.deliver(actx, it)
-		rerr := d.record(actx, it, err, &st)
-		cancel()
-		if rerr != nil {
-			return st, rerr
-		}
+		next <- i
 	}
-	return st, nil
+	close(next)
+	wg.Wait()
+	// The outcomes are recorded even when the round used up its time.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer rcancel()
+	return st, d.record(rctx, claimed, tried, results, &st)
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, it *store.OutboxItem) error {
@@ -193,6 +238,15 @@ func (d *Dispatcher) deliver(ctx context.Context, it *store.OutboxItem) error {
 			return &PermanentError{Err: err}
 		}
 		return d.mail.Send(ctx, it.Recipient, subject, body, messageID(it.ID, d.mail.From()), d.cfg.Now())
+	case SMS:
+		if d.sms == nil {
+			return errors.New("no SMS gateway configured")
+		}
+		text, err := RenderSMS(n, d.cfg.StatusURL)
+		if err != nil {
+			return &PermanentError{Err: err}
+		}
+		return d.sms.Send(ctx, it.ID, it.Recipient, text)
 	case Webhook:
 		if d.hook == nil {
 			return errors.New("no webhook secret configured")
@@ -206,33 +260,64 @@ func (d *Dispatcher) deliver(ctx context.Context, it *store.OutboxItem) error {
 	return &PermanentError{Err: fmt.Errorf("unknown channel %q", it.Channel)}
 }
 
-// record writes the outcome of an attempt. The recipient and the payload
-// are never logged: they are personal data.
-func (d *Dispatcher) record(ctx context.Context, it *store.OutboxItem, sendErr error, st *Stats) error {
+// record writes the outcomes of a round in one transaction, and gives back
+// the leases of notifications claimed but not tried. The recipient and the
+// payload are never logged: they are personal data.
+func (d *Dispatcher) record(ctx context.Context, items []*store.OutboxItem, tried []bool, results []error, st *Stats) error {
 	now := d.cfg.Now()
+	untried := false
 	err := d.db.Update(ctx, func(tx *store.Tx) error {
-		switch {
-		case sendErr == nil:
-			return tx.CompleteOutbox(ctx, it.ID, redacted(it.Payload), now)
-		case IsPermanent(sendErr):
-			return tx.FailOutbox(ctx, it.ID, d.cfg.Owner, sendErr.Error(), redacted(it.Payload))
-		default:
-			return tx.RetryOutbox(ctx, it.ID, d.cfg.Owner, now.Add(d.backoff(it.Attempts)), sendErr.Error())
+		var plain []string // delivered, and nothing to erase
+		for i, it := range items {
+			var err error
+			sendErr := results[i]
+			switch {
+			case !tried[i]:
+				untried = true
+				continue
+			case sendErr == nil:
+				if r := redacted(it.Payload); !bytes.Equal(r, it.Payload) {
+					err = tx.CompleteOutbox(ctx, it.ID, r, now)
+				} else {
+					plain = append(plain, it.ID)
+				}
+			case IsPermanent(sendErr):
+				err = tx.FailOutbox(ctx, it.ID, d.cfg.Owner, sendErr.Error(), redacted(it.Payload))
+			default:
+				err = tx.RetryOutbox(ctx, it.ID, d.cfg.Owner, now.Add(d.backoff(it.Attempts)), sendErr.Error())
+			}
+			if err != nil {
+				return err
+			}
 		}
+		if err := tx.CompleteOutboxMany(ctx, plain, now); err != nil {
+			return err
+		}
+		if untried {
+			return tx.ReleaseOutbox(ctx, d.cfg.Owner)
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record attempt of %s: %w", it.ID, err)
+		return fmt.Errorf("record the outcomes of %d attempts: %w", len(items), err)
 	}
-	switch {
-	case sendErr == nil:
-		st.Delivered++
-		d.logger.Info("notify: delivered", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts)
-	case IsPermanent(sendErr):
-		st.Failed++
-		d.logger.Warn("notify: refused for good", "id", it.ID, "channel", it.Channel, "err", logSafe(sendErr))
-	default:
-		st.Retried++
-		d.logger.Info("notify: will retry", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "err", logSafe(sendErr))
+	for i, it := range items {
+		sendErr := results[i]
+		switch {
+		case !tried[i]:
+		case sendErr == nil:
+			st.Delivered++
+			d.logger.Debug("notify: delivered", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts)
+		case IsPermanent(sendErr):
+			st.Failed++
+			d.logger.Warn("notify: refused for good", "id", it.ID, "channel", it.Channel, "err", logSafe(sendErr))
+		default:
+			st.Retried++
+			d.logger.Info("notify: will retry", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "err", logSafe(sendErr))
+		}
+	}
+	if n := st.Delivered; n > 0 {
+		d.logger.Info("notify: delivered", "count", n)
 	}
 	return nil
 }

@@ -1,5 +1,6 @@
 // Package notify tells families that there is news about their inquiry,
-// by e-mail (SMTP) and by webhook, through a transactional outbox.
+// by e-mail (SMTP), by SMS (an HTTP gateway, see SMSSender) and by
+// webhook, through a transactional outbox.
 //
 // # Delivery guarantees
 //
@@ -20,10 +21,20 @@
 // database update), the dispatcher cannot know and sends again. Every
 // notification carries a stable identity for that case: the outbox id is
 // the idempotency key, sent as the e-mail's Message-ID
-// (<id@sender-domain>) and as the webhook's Idempotency-Key header, and it
-// is the same on every attempt. Mail systems and readers that collapse
-// messages by Message-ID show the duplicate once; a webhook receiver must
-// ignore a key it has seen. A graceful stop (cancelling Run's context)
+// (<id@sender-domain>) and as the Idempotency-Key header (and "id") of the
+// SMS gateway's and the webhook's requests, and it is the same on every
+// attempt. Mail systems and readers that collapse messages by Message-ID
+// show the duplicate once; the SMS gateway sends no second text for an id
+// it has taken (it answers 409, which counts as delivered), so a phone
+// rings once; a webhook receiver must ignore a key it has seen.
+//
+// # Throughput
+//
+// A dispatcher claims a round of due notifications in one statement,
+// delivers them on a bounded pool of workers (Config.Workers), keeps SMTP
+// connections open between messages, and records the round's outcomes in
+// one transaction, so that the news of a whole stage — a thousand families
+// or more — leaves within seconds (bench/notify measures it). A graceful stop (cancelling Run's context)
 // finishes the attempt in progress and records its result, so that only a
 // crash or a lost answer can cause a duplicate.
 //
@@ -53,6 +64,7 @@ type Channel string
 // Channels.
 const (
 	Email   Channel = "email"
+	SMS     Channel = "sms"
 	Webhook Channel = "webhook"
 )
 
@@ -85,7 +97,7 @@ type Notification struct {
 // transaction and returns its id (the idempotency key). Dispatchers of this
 // process are woken when the transaction commits.
 func Enqueue(ctx context.Context, tx *store.Tx, ch Channel, recipient string, n Notification) (string, error) {
-	if ch != Email && ch != Webhook {
+	if ch != Email && ch != SMS && ch != Webhook {
 		return "", fmt.Errorf("unknown channel %q", ch)
 	}
 	if recipient == "" {

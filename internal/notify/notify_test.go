@@ -231,9 +231,43 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
-func fastConfig(owner string) Config {
-	return Config{StatusURL: "https://parley.test/family/status", Owner: owner, BatchSize: 3, PollInterval: 50 * time.Millisecond,
-		Lease: 2 * time.Second, MinBackoff: 20 * time.Millisecond, MaxBackoff: 150 * time.Millisecond}
+// fakeClock is the dispatcher's clock in tests: backoffs and leases run
+// out when a test moves it on, not when real time passes.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Now().UTC()} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func fastConfig(owner string, clk *fakeClock) Config {
+	return Config{StatusURL: "https://parley.test/family/status", Owner: owner, Workers: 2, BatchSize: 3, PollInterval: 20 * time.Millisecond,
+		Lease: 2 * time.Minute, MinBackoff: time.Second, MaxBackoff: 10 * time.Second, Now: clk.Now}
+}
+
+// waitAdvancing waits for cond while moving the clock on by a second at
+// every look, so that a running dispatcher finds its retries due.
+func waitAdvancing(t *testing.T, clk *fakeClock, what string, cond func() bool) {
+	t.Helper()
+	waitFor(t, what, 20*time.Second, func() bool {
+		if cond() {
+			return true
+		}
+		clk.Advance(time.Second)
+		return false
+	})
 }
 
 // assertExactlyOnce checks that every notification arrived once and only
@@ -271,14 +305,15 @@ func TestOutboxMailServerDownThenUp(t *testing.T) {
 		addr := freeAddr(t)
 		mail := smtpTo(t, addr, nil)
 		ids := enqueue(t, db, 7, Email, "family@example.org", news)
+		clk := newClock()
 
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		d1 := NewDispatcher(db, mail, nil, fastConfig("first"), nil)
+		d1 := NewDispatcher(db, mail, nil, fastConfig("first", clk), nil)
 		go func() { done <- d1.Run(ctx) }()
 
 		// Every notification is tried at least twice while the server is down.
-		waitFor(t, "failed attempts", 10*time.Second, func() bool {
+		waitAdvancing(t, clk, "failed attempts", func() bool {
 			its := items(t, db)
 			for _, it := range its {
 				if it.Attempts < 2 || it.State != store.OutboxPending {
@@ -294,7 +329,7 @@ func TestOutboxMailServerDownThenUp(t *testing.T) {
 		}
 		sink := startSink(t, addr, smtpsink.Options{})
 		// Stop the first dispatcher as soon as some, not all, have arrived.
-		waitFor(t, "first deliveries", 10*time.Second, func() bool { return len(sink.Messages()) >= 2 })
+		waitAdvancing(t, clk, "first deliveries", func() bool { return len(sink.Messages()) >= 2 })
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -316,10 +351,9 @@ func TestOutboxMailServerDownThenUp(t *testing.T) {
 		}
 		ctx2, cancel2 := context.WithCancel(context.Background())
 		defer cancel2()
-		d2 := NewDispatcher(db, mail, nil, fastConfig("second"), nil)
+		d2 := NewDispatcher(db, mail, nil, fastConfig("second", clk), nil)
 		go func() { done <- d2.Run(ctx2) }()
-		sink.WaitMessages(7, 10*time.Second)
-		waitFor(t, "all delivered", 10*time.Second, func() bool {
+		waitAdvancing(t, clk, "all delivered", func() bool {
 			for _, it := range items(t, db) {
 				if it.State != store.OutboxDelivered {
 					return false
@@ -343,7 +377,8 @@ func TestOutboxCrashedDispatcher(t *testing.T) {
 		sink := startSink(t, "127.0.0.1:0", smtpsink.Options{})
 		ids := enqueue(t, db, 3, Email, "family@example.org", news)
 		ctx := context.Background()
-		now := time.Now()
+		clk := newClock()
+		now := clk.Now()
 		// The dead dispatcher claimed two of them and never came back.
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			for _, id := range ids[:2] {
@@ -355,7 +390,7 @@ func TestOutboxCrashedDispatcher(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig("alive"), nil)
+		d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig("alive", clk), nil)
 		st, err := d.RunOnce(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -363,7 +398,7 @@ func TestOutboxCrashedDispatcher(t *testing.T) {
 		if st.Delivered != 1 || len(sink.Messages()) != 1 {
 			t.Fatalf("with two leases held elsewhere, delivered %d (server has %d), want 1", st.Delivered, len(sink.Messages()))
 		}
-		time.Sleep(750 * time.Millisecond)
+		clk.Advance(750 * time.Millisecond)
 		if st, err = d.RunOnce(ctx); err != nil || st.Delivered != 2 {
 			t.Fatalf("after the leases ran out: %+v, %v", st, err)
 		}
@@ -382,12 +417,16 @@ func TestOutboxAmbiguousFailure(t *testing.T) {
 		sink := startSink(t, "127.0.0.1:0", smtpsink.Options{})
 		sink.DropAfterData(1)
 		ids := enqueue(t, db, 1, Email, "family@example.org", news)
-		d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig("one"), nil)
+		clk := newClock()
+		d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig("one", clk), nil)
 		ctx := context.Background()
 		if st, err := d.RunOnce(ctx); err != nil || st.Retried != 1 {
 			t.Fatalf("first attempt: %+v, %v; want a retry", st, err)
 		}
-		time.Sleep(60 * time.Millisecond)
+		if st, err := d.RunOnce(ctx); err != nil || st.Claimed != 0 {
+			t.Fatalf("a retry before its backoff: %+v, %v", st, err)
+		}
+		clk.Advance(2 * time.Second)
 		if st, err := d.RunOnce(ctx); err != nil || st.Delivered != 1 {
 			t.Fatalf("second attempt: %+v, %v", st, err)
 		}
@@ -412,7 +451,8 @@ func TestOutboxPermanentRefusalAndSecretErased(t *testing.T) {
 		good := enqueue(t, db, 1, Email, "family@example.org", func(int) Notification {
 			return Notification{Kind: KindNewSecret, Reference: "PX-0000-0001", Lang: "en", Secret: "AAAAA-BBBBB-CCCCC-DDDDD"}
 		})
-		d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig("one"), nil)
+		clk := newClock()
+		d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig("one", clk), nil)
 		st, err := d.RunOnce(context.Background())
 		if err != nil || st.Failed != 1 || st.Delivered != 1 {
 			t.Fatalf("round: %+v, %v", st, err)
@@ -434,7 +474,7 @@ func TestOutboxPermanentRefusalAndSecretErased(t *testing.T) {
 			}
 		}
 		// A failed notification is not tried again.
-		time.Sleep(30 * time.Millisecond)
+		clk.Advance(time.Hour)
 		if st, _ := d.RunOnce(context.Background()); st != (Stats{}) {
 			t.Errorf("second round did %+v, want nothing", st)
 		}
@@ -449,16 +489,21 @@ func TestOutboxConcurrentDispatchers(t *testing.T) {
 		db := openDB(t, b)
 		sink := startSink(t, "127.0.0.1:0", smtpsink.Options{})
 		ids := enqueue(t, db, 12, Email, "family@example.org", news)
+		clk := newClock()
 		var wg sync.WaitGroup
 		for _, owner := range []string{"a", "b"} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig(owner), nil)
+				d := NewDispatcher(db, smtpTo(t, sink.Addr(), nil), nil, fastConfig(owner, clk), nil)
 				for range 10 {
-					if _, err := d.RunOnce(context.Background()); err != nil {
+					st, err := d.RunOnce(context.Background())
+					if err != nil {
 						t.Error(err)
 						return
+					}
+					if st.Claimed > 3 {
+						t.Errorf("a round claimed %d notifications, more than its batch of 3", st.Claimed)
 					}
 				}
 			}()
@@ -509,11 +554,12 @@ func TestWebhook(t *testing.T) {
 		ids := enqueue(t, db, 1, Webhook, srv.URL+"/hook?token=abc", func(int) Notification {
 			return Notification{Kind: KindNews, Reference: "PX-0000-0002", Status: "listed", Date: "2025-06-07"}
 		})
-		d := NewDispatcher(db, nil, hook, fastConfig("w"), nil)
+		clk := newClock()
+		d := NewDispatcher(db, nil, hook, fastConfig("w", clk), nil)
 		if st, err := d.RunOnce(context.Background()); err != nil || st.Retried != 1 {
 			t.Fatalf("first round %+v %v, want a retry after 503", st, err)
 		}
-		time.Sleep(60 * time.Millisecond)
+		clk.Advance(2 * time.Second)
 		if st, err := d.RunOnce(context.Background()); err != nil || st.Delivered != 1 {
 			t.Fatalf("second round %+v %v", st, err)
 		}
@@ -604,5 +650,45 @@ func TestRenderLanguages(t *testing.T) {
 	}
 	if _, _, err := Render(Notification{Kind: KindNewSecret, Reference: "PX-AAAA-BBBB"}, "u"); err == nil {
 		t.Error("a new-secret notification without a secret must not render")
+	}
+}
+
+// TestSMTPConnectionReuse: messages in a row share one connection; when
+// the server has gone away meanwhile (here: restarted), the kept
+// connection fails at RSET, before any of the message is sent, and the
+// message goes through a new connection, once.
+func TestSMTPConnectionReuse(t *testing.T) {
+	t.Parallel()
+	sink := startSink(t, "127.0.0.1:0", smtpsink.Options{})
+	addr := sink.Addr()
+	s := smtpTo(t, addr, nil)
+	for i := range 5 {
+		if err := s.Send(context.Background(), "family@example.org", "s", "b", "<r"+string(rune('0'+i))+"@parley.test>", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sink.Connections(); n != 1 {
+		t.Errorf("5 messages took %d connections, want 1", n)
+	}
+	sink.Close()
+	sink2 := startSink(t, addr, smtpsink.Options{})
+	if err := s.Send(context.Background(), "family@example.org", "s", "b", "<after@parley.test>", time.Now()); err != nil {
+		t.Fatalf("after the server restarted: %v", err)
+	}
+	if msgs := sink2.Messages(); len(msgs) != 1 || msgs[0].MessageID != "<after@parley.test>" {
+		t.Errorf("the restarted server got %+v", msgs)
+	}
+	s.CloseIdle()
+
+	// Without keeping, every message opens its own connection.
+	sink3 := startSink(t, "127.0.0.1:0", smtpsink.Options{})
+	s3 := smtpTo(t, sink3.Addr(), func(c *SMTPConfig) { c.MaxIdle = -1 })
+	for range 3 {
+		if err := s3.Send(context.Background(), "family@example.org", "s", "b", "<k@parley.test>", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sink3.Connections(); n != 3 {
+		t.Errorf("3 messages without keeping took %d connections, want 3", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -44,12 +45,19 @@ type SMTPConfig struct {
 	HelloName string
 	// Timeout bounds one whole delivery; default 30 s.
 	Timeout time.Duration
+	// MaxIdle is how many open connections are kept for the next
+	// messages; default 8 (one per dispatcher worker); negative keeps
+	// none (a new connection for every message).
+	MaxIdle int
 }
 
 // SMTPSender sends e-mail through one mail server.
 type SMTPSender struct {
 	cfg  SMTPConfig
 	from mail.Address
+
+	mu   sync.Mutex
+	idle []*smtpConn // kept connections, the most recently used last
 }
 
 // NewSMTPSender checks a configuration.
@@ -80,6 +88,9 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.MaxIdle == 0 {
+		cfg.MaxIdle = 8
+	}
 	if cfg.HelloName == "" {
 		cfg.HelloName = "localhost"
 	}
@@ -109,6 +120,13 @@ func IsPermanent(err error) bool {
 // treated as temporary too: they are most often a configuration problem of
 // this installation, and retrying after it is fixed delivers the message
 // instead of losing it.
+//
+// Connections are kept open and used for the next message (RSET, then the
+// next MAIL FROM), up to MaxIdle of them: connecting, STARTTLS and AUTH
+// cost several round trips each, more than the message itself. A kept
+// connection that the server has closed in the meantime fails at RSET,
+// before anything of the message was sent; the message then goes through a
+// new connection. A connection on which anything failed is closed.
 func (s *SMTPSender) Send(ctx context.Context, to, subject, body, msgID string, date time.Time) error {
 	msg, err := buildMessage(s.from, to, subject, body, msgID, date)
 	if err != nil {
@@ -116,13 +134,104 @@ func (s *SMTPSender) Send(ctx context.Context, to, subject, body, msgID string, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	for {
+		sc := s.idleConn()
+		reused := sc != nil
+		if !reused {
+			if sc, err = s.dial(ctx); err != nil {
+				return err
+			}
+		}
+		err, retry := s.transact(ctx, sc, reused, to, msg)
+		if err == nil {
+			s.keep(sc)
+			return nil
+		}
+		sc.close()
+		if !retry {
+			return err
+		}
+	}
+}
+
+// smtpConn is an open, greeted (and, as configured, encrypted and
+// authenticated) connection to the mail server.
+type smtpConn struct {
+	conn net.Conn
+	c    *smtp.Client
+	idle time.Time
+	dead bool
+}
+
+func (sc *smtpConn) close() {
+	_ = sc.c.Close()
+	_ = sc.conn.Close()
+}
+
+// maxIdleAge is how long a kept connection may stay unused. Servers close
+// idle sessions after a few minutes (RFC 5321 asks for at least five);
+// staying well below saves a failed RSET.
+const maxIdleAge = 30 * time.Second
+
+func (s *SMTPSender) idleConn() *smtpConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.idle) > 0 {
+		sc := s.idle[len(s.idle)-1]
+		s.idle = s.idle[:len(s.idle)-1]
+		if time.Since(sc.idle) < maxIdleAge {
+			return sc
+		}
+		go sc.close()
+	}
+	return nil
+}
+
+func (s *SMTPSender) keep(sc *smtpConn) {
+	if sc.dead {
+		sc.close()
+		return
+	}
+	_ = sc.conn.SetDeadline(time.Time{})
+	sc.idle = time.Now()
+	s.mu.Lock()
+	if len(s.idle) < s.cfg.MaxIdle {
+		s.idle = append(s.idle, sc)
+		sc = nil
+	}
+	s.mu.Unlock()
+	if sc != nil {
+		_ = sc.c.Quit()
+		sc.close()
+	}
+}
+
+// CloseIdle says goodbye (QUIT) on every kept connection and closes it.
+func (s *SMTPSender) CloseIdle() {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	for _, sc := range idle {
+		_ = sc.conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_ = sc.c.Quit()
+		sc.close()
+	}
+}
+
+// dial opens, greets, encrypts and authenticates a connection.
+func (s *SMTPSender) dial(ctx context.Context) (_ *smtpConn, err error) {
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	d := &net.Dialer{}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return fmt.Errorf("smtp: connect to %s: %w", addr, err)
+		return nil, fmt.Errorf("smtp: connect to %s: %w", addr, err)
 	}
-	defer conn.Close()
+	defer func() {
+		if err != nil {
+			conn.Close()
+		}
+	}()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
@@ -133,56 +242,80 @@ func (s *SMTPSender) Send(ctx context.Context, to, subject, body, msgID string, 
 	if s.cfg.TLS == TLSImplicit {
 		tc := tls.Client(conn, tlsCfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return fmt.Errorf("smtp: TLS with %s: %w", addr, err)
+			return nil, fmt.Errorf("smtp: TLS with %s: %w", addr, err)
 		}
 		conn = tc
 	}
 	c, err := smtp.NewClient(conn, s.cfg.Host)
 	if err != nil {
-		return fmt.Errorf("smtp: greeting of %s: %w", addr, err)
+		return nil, fmt.Errorf("smtp: greeting of %s: %w", addr, err)
 	}
-	defer c.Close()
 	if err := c.Hello(s.cfg.HelloName); err != nil {
-		return fmt.Errorf("smtp: EHLO: %w", err)
+		return nil, fmt.Errorf("smtp: EHLO: %w", err)
 	}
 	if s.cfg.TLS == TLSOpportunistic || s.cfg.TLS == TLSStartTLS {
 		if ok, _ := c.Extension("STARTTLS"); ok {
 			if err := c.StartTLS(tlsCfg); err != nil {
-				return fmt.Errorf("smtp: STARTTLS: %w", err)
+				return nil, fmt.Errorf("smtp: STARTTLS: %w", err)
 			}
 		} else if s.cfg.TLS == TLSStartTLS {
-			return fmt.Errorf("smtp: %s does not offer STARTTLS, which the configuration requires", addr)
+			return nil, fmt.Errorf("smtp: %s does not offer STARTTLS, which the configuration requires", addr)
 		}
 	}
 	if s.cfg.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.cfg.Host)); err != nil {
-			return fmt.Errorf("smtp: AUTH: %w", err)
+			return nil, fmt.Errorf("smtp: AUTH: %w", err)
+		}
+	}
+	if !stop() {
+		return nil, fmt.Errorf("smtp: connect to %s: %w", addr, ctx.Err())
+	}
+	return &smtpConn{conn: conn, c: c}, nil
+}
+
+// transact sends one message on a connection. retry is true when a kept
+// connection turned out dead before any of the message was sent.
+func (s *SMTPSender) transact(ctx context.Context, sc *smtpConn, reused bool, to string, msg []byte) (err error, retry bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = sc.conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { sc.conn.Close() })
+	defer func() {
+		if !stop() {
+			// The context ended (and closed the connection) just as the
+			// server answered: the answer stands, the connection is gone.
+			sc.dead = true
+		}
+	}()
+	c := sc.c
+	if reused {
+		if err := c.Reset(); err != nil {
+			return fmt.Errorf("smtp: RSET: %w", err), ctx.Err() == nil
 		}
 	}
 	if err := c.Mail(s.from.Address); err != nil {
-		return fmt.Errorf("smtp: MAIL FROM: %w", err)
+		return fmt.Errorf("smtp: MAIL FROM: %w", err), false
 	}
 	if err := c.Rcpt(to); err != nil {
 		var te *textproto.Error
 		if errors.As(err, &te) && te.Code >= 500 {
-			return &PermanentError{Err: fmt.Errorf("smtp: recipient refused: %w", err)}
+			return &PermanentError{Err: fmt.Errorf("smtp: recipient refused: %w", err)}, false
 		}
-		return fmt.Errorf("smtp: RCPT TO: %w", err)
+		return fmt.Errorf("smtp: RCPT TO: %w", err), false
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp: DATA: %w", err)
+		return fmt.Errorf("smtp: DATA: %w", err), false
 	}
 	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("smtp: sending the message: %w", err)
+		return fmt.Errorf("smtp: sending the message: %w", err), false
 	}
 	// Close sends the final "." and reads the server's answer: from here
 	// on the server has taken responsibility for the message.
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp: end of DATA: %w", err)
+		return fmt.Errorf("smtp: end of DATA: %w", err), false
 	}
-	_ = c.Quit()
-	return nil
+	return nil, false
 }
 
 func (s *SMTPSender) tlsConfig() *tls.Config {

@@ -229,7 +229,7 @@ func (s *Service) RequestNewSecret(ctx context.Context, reference string) error 
 		return err
 	}
 	now := s.Now().UTC()
-	if (q.Email == "" && q.WebhookURL == "") || (!q.NewSecretAt.IsZero() && now.Sub(q.NewSecretAt) < NewSecretInterval) {
+	if (q.Email == "" && q.Phone == "" && q.WebhookURL == "") || (!q.NewSecretAt.IsZero() && now.Sub(q.NewSecretAt) < NewSecretInterval) {
 		return nil
 	}
 	secret := families.NewSecret()
@@ -249,6 +249,11 @@ func (s *Service) RequestNewSecret(ctx context.Context, reference string) error 
 func (s *Service) enqueue(ctx context.Context, tx *store.Tx, q *families.Inquiry, n notify.Notification) error {
 	if q.Email != "" {
 		if _, err := notify.Enqueue(ctx, tx, notify.Email, q.Email, n); err != nil {
+			return err
+		}
+	}
+	if q.Phone != "" {
+		if _, err := notify.Enqueue(ctx, tx, notify.SMS, q.Phone, n); err != nil {
 			return err
 		}
 	}

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // list entries, and the outbox of notifications. Package service applies
 // the rules; these functions only read and write.
 
-const inquiryColumns = `id, reference, party, relative, relationship, inquirer_name, email, webhook_url, webhook_status, lang, source,
+const inquiryColumns = `id, reference, party, relative, relationship, inquirer_name, email, phone, webhook_url, webhook_status, lang, source,
 	COALESCE(pfif_record_id, ''), pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at,
 	status, status_detail, status_date, status_wording, status_changed_at, status_version, created_at`
 
@@ -34,7 +36,7 @@ func scanInquiry(scan func(...any) error) (*families.Inquiry, error) {
 	var q families.Inquiry
 	var rel, pfifJSON, pfifID, newAt, status, detail, statusDate, changed, created, source string
 	var hookStatus int
-	if err := scan(&q.ID, &q.Reference, &q.Party, &rel, &q.Relationship, &q.InquirerName, &q.Email, &q.WebhookURL, &hookStatus, &q.Lang, &source,
+	if err := scan(&q.ID, &q.Reference, &q.Party, &rel, &q.Relationship, &q.InquirerName, &q.Email, &q.Phone, &q.WebhookURL, &hookStatus, &q.Lang, &source,
 		&pfifID, &pfifJSON, &q.DedupKey, &q.SecretHash, &q.NewSecretHash, &newAt,
 		&status, &detail, &statusDate, &q.Wording, &changed, &q.StatusVersion, &created); err != nil {
 		return nil, err
@@ -109,10 +111,10 @@ func (tx *Tx) InsertInquiry(ctx context.Context, q *families.Inquiry) error {
 		q.Status = families.StatusNone
 	}
 	status, detail := storedStatus(q.Status)
-	_, err = tx.Exec(ctx, `INSERT INTO inquiries (id, reference, party, relative, relationship, inquirer_name, email, webhook_url, webhook_status, lang, source,
+	_, err = tx.Exec(ctx, `INSERT INTO inquiries (id, reference, party, relative, relationship, inquirer_name, email, phone, webhook_url, webhook_status, lang, source,
 		pfif_record_id, pfif, dedup_key, secret_hash, new_secret_hash, new_secret_at, status, status_detail, status_date, status_wording, status_changed_at, status_version, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		q.ID, q.Reference, q.Party, string(rel), q.Relationship, q.InquirerName, q.Email, q.WebhookURL, boolInt(q.WebhookStatus), q.Lang, string(q.Source),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		q.ID, q.Reference, q.Party, string(rel), q.Relationship, q.InquirerName, q.Email, q.Phone, q.WebhookURL, boolInt(q.WebhookStatus), q.Lang, string(q.Source),
 		pfifID, pfifJSON, q.DedupKey, q.SecretHash, q.NewSecretHash, timeText(q.NewSecretAt),
 		status, detail, families.DateString(q.Date), q.Wording, timeText(q.StatusChangedAt), q.StatusVersion, timeText(q.CreatedAt))
 	if err != nil {
@@ -406,8 +408,8 @@ func (tx *Tx) EntryExists(ctx context.Context, listID string, row int) (bool, er
 // OutboxItem is one notification waiting for delivery, or delivered.
 type OutboxItem struct {
 	ID          string // the idempotency key
-	Channel     string // "email" or "webhook"
-	Recipient   string // an e-mail address or a URL
+	Channel     string // "email", "sms" or "webhook"
+	Recipient   string // an e-mail address, an E.164 phone number or a URL
 	Payload     []byte // JSON; see package notify
 	State       string // pending, delivered or failed
 	Attempts    int
@@ -491,6 +493,71 @@ func (tx *Tx) LeaseOutbox(ctx context.Context, id, owner string, at, until time.
 	return it, true, nil
 }
 
+// ClaimOutbox leases up to limit due notifications for owner in one
+// statement and returns them, the longest-waiting first, each with its
+// attempt counted. Claiming a batch at once instead of one row per
+// transaction is what lets a dispatcher keep many deliveries in flight.
+// Only one claimant can win a row: on PostgreSQL the candidates are locked
+// with SKIP LOCKED, so that concurrent dispatchers take different rows
+// instead of waiting for each other, and the update re-checks that each row
+// is still pending and unleased; SQLite runs one writer at a time.
+func (tx *Tx) ClaimOutbox(ctx context.Context, owner string, at, until time.Time, limit int) ([]*OutboxItem, error) {
+	ms := at.UnixMilli()
+	q := `UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ? AND lease_until_ms <= ?
+			ORDER BY next_attempt_ms, id LIMIT ?)
+		AND state = 'pending' AND lease_until_ms <= ? AND next_attempt_ms <= ?
+		RETURNING ` + outboxColumns
+	if tx.dialect == Postgres {
+		// The candidates are picked once, in a materialised CTE: as an IN
+		// subquery, PostgreSQL may run a SKIP LOCKED subquery again for
+		// each row it updates, and so lease more than limit rows.
+		q = `WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ? AND lease_until_ms <= ?
+			ORDER BY next_attempt_ms, id LIMIT ? FOR UPDATE SKIP LOCKED)
+		UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1
+		FROM picked WHERE outbox.id = picked.id AND outbox.state = 'pending' AND outbox.lease_until_ms <= ? AND outbox.next_attempt_ms <= ?
+		RETURNING ` + qualified("outbox", outboxColumns)
+	}
+	args := []any{owner, until.UnixMilli(), ms, ms, limit, ms, ms}
+	if tx.dialect == Postgres {
+		args = []any{ms, ms, limit, owner, until.UnixMilli(), ms, ms}
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []*OutboxItem
+	for rows.Next() {
+		it, err := scanOutbox(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	// RETURNING gives no order; deliver the longest-waiting first.
+	slices.SortFunc(out, func(a, b *OutboxItem) int {
+		if c := cmp.Compare(a.NextAttempt.UnixMilli(), b.NextAttempt.UnixMilli()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// qualified prefixes each of a comma-separated list of columns with a
+// table name.
+func qualified(table, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // OutboxItem returns one notification.
 func (tx *Tx) OutboxItem(ctx context.Context, id string) (*OutboxItem, error) {
 	it, err := scanOutbox(tx.QueryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id).Scan)
@@ -512,6 +579,28 @@ func (tx *Tx) CompleteOutbox(ctx context.Context, id string, payload []byte, at 
 		WHERE id = ? AND state = 'pending'`, timeText(at), string(payload), id)
 	if err != nil {
 		return fmt.Errorf("mark notification %s delivered: %w", id, err)
+	}
+	return nil
+}
+
+// CompleteOutboxMany marks notifications delivered in one statement,
+// keeping their payloads; for notifications that carried no secret. One
+// statement for a round of deliveries instead of one per notification is
+// most of what lets a dispatcher keep up with a whole stage at once.
+func (tx *Tx) CompleteOutboxMany(ctx context.Context, ids []string, at time.Time) error {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, timeText(at))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		_, err := tx.Exec(ctx, `UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_owner = '', lease_until_ms = 0, last_error = ''
+			WHERE state = 'pending' AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("mark %d notifications delivered: %w", len(chunk), err)
+		}
 	}
 	return nil
 }
