@@ -80,11 +80,29 @@ func reportImport(a *App, res *service.ImportResult, err error) error {
 		printProblems(a.Stderr, res.Read)
 	}
 	var ie *service.ImportError
+	if err == nil && res != nil && res.Read != nil {
+		// Rows left out under --skip-invalid are each named, never dropped
+		// silently.
+		for _, row := range skippedRows(res.Read) {
+			fmt.Fprintf(a.Stderr, "row %d skipped\n", row)
+		}
+	}
 	if errors.As(err, &ie) {
 		fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
 		return &ExitError{Code: 1, Silent: true}
 	}
 	return err
+}
+
+// skippedRows returns the data rows with problems, each once, in order.
+func skippedRows(res *listfile.Result) []int {
+	var out []int
+	for _, p := range res.Problems {
+		if p.Row > 0 && (len(out) == 0 || out[len(out)-1] != p.Row) {
+			out = append(out, p.Row)
+		}
+	}
+	return out
 }
 
 func printProblems(w io.Writer, res *listfile.Result) {

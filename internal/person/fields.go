@@ -115,6 +115,8 @@ var fields = []Field{
 	text("dna_sample_ref", func(p *Person) *string { return &p.DNASampleRef }),
 	{Name: "status", Kind: FieldStatus},
 	text("notes", func(p *Person) *string { return &p.Notes }),
+	text("record_id", func(p *Person) *string { return &p.RecordID }),
+	text("latin_system", func(p *Person) *string { return &p.LatinSystem }),
 }
 
 // Fields returns every field of Person in a stable, documented order (the
