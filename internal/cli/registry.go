@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"parley/internal/access"
 	"parley/internal/service"
@@ -50,7 +51,7 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 	}
 	defer s.Close()
 	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
-	res, err := s.ImportRegistry(ctx, access.System, service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, Progress: progress}, file)
+	res, err := s.ImportRegistry(ctx, access.System, service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, SourceName: filepath.Base(pos[0]), Progress: progress}, file)
 	done()
 	if err := reportImport(a, res, err); err != nil {
 		return err
@@ -60,6 +61,19 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(a.Stdout, "imported %d registry records for %s\n", res.Imported, *party)
+	if v, d := res.Registry, res.RegistryDiff; v != nil && d != nil {
+		fmt.Fprintf(a.Stdout, "registry version %d: %d added, %d changed, %d removed\n", v.Version, v.Added, v.Changed, v.Removed)
+		for _, c := range d.Changed {
+			var fields []string
+			for _, f := range c.Fields {
+				fields = append(fields, fmt.Sprintf("%s %q → %q", f.Field, f.Old, f.New))
+			}
+			fmt.Fprintf(a.Stdout, "changed\t%s\t%s\t%s\n", c.ID, c.Name, strings.Join(fields, "; "))
+		}
+		for _, e := range d.Removed {
+			fmt.Fprintf(a.Stdout, "removed\t%s\t%s\t%s\n", e.ID, e.FullName(), e.BirthDate)
+		}
+	}
 	return nil
 }
 
@@ -86,7 +100,7 @@ func runRegistryShow(ctx context.Context, a *App, args []string) error {
 		return writeJSON(a.Stdout, map[string]any{"party": *party, "entries": entries})
 	}
 	for _, e := range entries {
-		fmt.Fprintf(a.Stdout, "%d\t%s\t%s\t%s\t%s\n", e.Row, e.FullName(), e.BirthDate, e.ServiceNumber, e.Status)
+		fmt.Fprintf(a.Stdout, "%s\t%d\t%s\t%s\t%s\t%s\n", e.ID, e.Row, e.FullName(), e.BirthDate, e.ServiceNumber, e.Status)
 	}
 	return nil
 }

@@ -36,9 +36,12 @@ type ImportRequest struct {
 
 // ImportResult is what an import did.
 type ImportResult struct {
-	List     *lists.List // nil on a dry run or when refused
-	Read     *listfile.Result
-	Imported int
+	List *lists.List // nil on a dry run or when refused
+	// Registry and RegistryDiff describe the new version of a registry.
+	Registry     *store.RegistryVersion
+	RegistryDiff *lists.Diff
+	Read         *listfile.Result
+	Imported     int
 }
 
 // ImportError refuses a file and carries every problem found in it.
@@ -123,8 +126,14 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 			if l.Title == "" {
 				l.Title = prev.Title
 			}
+			before, err := tx.Entries(ctx, prev.ID)
+			if err != nil {
+				return err
+			}
+			AssignEntryIDs(before, l.Entries)
 		} else {
 			l.RootID = l.ID
+			AssignEntryIDs(nil, l.Entries)
 		}
 		return tx.InsertList(ctx, l)
 	})
@@ -134,6 +143,36 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 	out.List = l
 	s.Logger.Info("list imported", "list", l.ID, "from", l.From, "to", l.To, "entries", len(entries), "skipped", len(res.Problems))
 	return out, nil
+}
+
+// AssignEntryIDs gives every entry of a new version its lasting id: the
+// id of the same person in the version before (see lists.Pair), else the
+// party's own record id, else a new one. Ids are unique within a version.
+func AssignEntryIDs(before, after []lists.Entry) {
+	for j := range after {
+		after[j].ID = ""
+	}
+	used := map[string]bool{}
+	for _, e := range before {
+		used[e.ID] = true // an id of a person dropped is never given to another
+	}
+	pairs, _, _ := lists.Pair(before, after)
+	for _, p := range pairs {
+		after[p.New].ID = before[p.Old].ID
+		used[before[p.Old].ID] = true
+	}
+	for j := range after {
+		e := &after[j]
+		if e.ID != "" {
+			continue
+		}
+		if e.RecordID != "" && !used[e.RecordID] {
+			e.ID = e.RecordID
+		} else {
+			e.ID = newID("P")
+		}
+		used[e.ID] = true
+	}
 }
 
 // translitFor returns the romanization system of the party named by power
