@@ -49,7 +49,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	entries := make([]lists.Entry, len(res.Rows))
 	for i, row := range res.Rows {
 		p := row.Person
-		fillLatin(&p, party.Translit)
+		fillLatin(&p, party)
 		entries[i] = lists.Entry{Row: row.Line, Person: p}
 	}
 	out.Imported = len(entries)

@@ -96,7 +96,14 @@ ALTER TABLE inquiry_links ADD COLUMN person_id TEXT NOT NULL DEFAULT '';
 UPDATE inquiry_links SET person_id = (SELECT l.root_id FROM lists l WHERE l.id = inquiry_links.list_id) || '/' || list_id || '-' || row_no;
 CREATE UNIQUE INDEX inquiry_links_person ON inquiry_links(inquiry_id, person_id);
 
+-- The system that romanizes names written in Russian spelling, per party
+-- ('' means ICAO Doc 9303, as in Russian passports); names in Ukrainian
+-- spelling take KMU 2010, and names whose spelling says neither take the
+-- party's translit.
+ALTER TABLE parties ADD COLUMN translit_ru TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE parties DROP COLUMN translit_ru;
 DROP INDEX inquiry_links_person;
 ALTER TABLE inquiry_links DROP COLUMN person_id;
 CREATE TABLE match_results_old (
