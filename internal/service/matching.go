@@ -579,6 +579,14 @@ func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listI
 		}
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Row < out[j].Row })
-	return out, err
+	if len(out) > 0 {
+		if err := s.recordAccess(ctx, actor, "list.dropped", listID, len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func init() {
+	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
+		// Bulk confirmation belongs to the officers of the receiving party
+		// (B); to everyone else the run does not exist.
+		run := func(e *env, f *fixtures) string { return newMatchRun(e, f.sentA) }
+		return map[string]matrixCase{
+			"POST /match-runs/{id}/confirm-all-matches": {func(e *env, f *fixtures) probe {
+				return probe{path: "/match-runs/" + run(e, f) + "/confirm-all-matches"}
+			}, w(s303, s404, s303, s403, s403, s403)},
+			"POST /api/v1/match-runs/{id}/confirm-all-matches": {func(e *env, f *fixtures) probe {
+				return probe{path: "/api/v1/match-runs/" + run(e, f) + "/confirm-all-matches"}
+			}, w(s401, s404, s200, s404, s404, s404)},
+		}
+	})
+}
+
+// The dashboard names the persons a new version of a list dropped.
+func TestDashboardShowsDroppedPersons(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.importList("A", "B", "good.csv", "First", "")
+	e.handOver(v1)
+	v2 := e.importList("A", "B", "good_v2.csv", "", v1)
+	e.handOver(v2)
+	for _, role := range []string{roleOfficerB, roleMediator} {
+		resp, body := e.login(role).get("/")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s dashboard: %d", role, resp.StatusCode)
+		}
+		if !strings.Contains(body, `class="card dropped"`) || !strings.Contains(body, "Бондаренко Петро Миколайович") || !strings.Contains(body, "/lists/"+v1+"/diff/"+v2) {
+			t.Errorf("%s: the dashboard does not report Бондаренко as dropped", role)
+		}
+		if strings.Contains(body, "Шевченко Тарас Григорович <span") {
+			t.Errorf("%s: a person still on the list is reported dropped", role)
+		}
+	}
+}
