@@ -8,6 +8,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/demo"
+	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/service"
 	"parley/internal/store"
@@ -29,6 +30,14 @@ func idService(t *testing.T, b storetest.Backend) *service.Service {
 	if err := s.CreateParties(ctx, demo.Parties); err != nil {
 		t.Fatal(err)
 	}
+	if err := ledger.Init(b.DataDir, "parley.test/log", []string{"A", "B"}); err != nil {
+		t.Fatal(err)
+	}
+	lg, err := ledger.Open(b.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AttachLedger(lg)
 	return s
 }
 
@@ -92,6 +101,21 @@ func matchAndConfirm(t *testing.T, s *service.Service, listID string, want int) 
 	}
 	if n != want {
 		t.Fatalf("confirmed %d matches in bulk, want %d", n, want)
+	}
+	// Each confirmation is in the signed log.
+	var logged int
+	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+		es, err := tx.FindLogEntries(ctx, "match.reviewed", run.ID)
+		logged = len(es)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if logged != want {
+		t.Errorf("%d reviews in the log, want %d", logged, want)
+	}
+	if again, err := s.ConfirmAllMatches(ctx, idOfficerB, run.ID); err != nil || again != 0 {
+		t.Errorf("confirming again: %d, %v", again, err)
 	}
 	return run.ID
 }
