@@ -149,7 +149,8 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 // AssignEntryIDs gives every entry of a new version its lasting id: the
 // id of the same person in the version before (see lists.Pair), else the
 // party's own record id, else a new one. Ids are unique within a version.
-func AssignEntryIDs(before, after []lists.Entry) {
+// It returns the pairing (see lists.Pair).
+func AssignEntryIDs(before, after []lists.Entry) (pairs []lists.Paired, removed, added []int) {
 	for j := range after {
 		after[j].ID = ""
 	}
@@ -157,7 +158,7 @@ func AssignEntryIDs(before, after []lists.Entry) {
 	for _, e := range before {
 		used[e.ID] = true // an id of a person dropped is never given to another
 	}
-	pairs, _, _ := lists.Pair(before, after)
+	pairs, removed, added = lists.Pair(before, after)
 	for _, p := range pairs {
 		after[p.New].ID = before[p.Old].ID
 		used[before[p.Old].ID] = true
@@ -174,6 +175,7 @@ func AssignEntryIDs(before, after []lists.Entry) {
 		}
 		used[e.ID] = true
 	}
+	return pairs, removed, added
 }
 
 // translitFor returns the party named by power (by id or name), or else

@@ -124,8 +124,7 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 			removedBefore[history[i].ID] = true
 		}
 	}
-	AssignEntryIDs(current, entries)
-	pairs, removed, added := lists.Pair(current, entries)
+	pairs, removed, _ := AssignEntryIDs(current, entries)
 	diff := &lists.Diff{Added: []lists.Entry{}, Removed: []lists.Entry{}, Changed: []lists.Change{}}
 	records := make([]store.RegistryRecord, 0, len(entries)+len(removed))
 	pairedOld := make([]int, len(entries))
@@ -168,7 +167,6 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 			return nil, nil, err
 		}
 	}
-	_ = added
 	v.Added, v.Changed, v.Removed = len(diff.Added), len(diff.Changed), len(diff.Removed)
 	if err := tx.InsertRegistryVersion(ctx, v, records, reappeared, diff); err != nil {
 		return nil, nil, err
