@@ -23,6 +23,8 @@ func matchingAPIRoutes(s *Server) []Route {
 		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []Param{{Name: "list", Description: "only the runs of this list"}}, Handler: s.apiMatchRuns},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Handler: s.apiMatchRun},
 		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_id\":\"ID\"}; registry_id picks another candidate", Body: []string{"application/json"}, Handler: s.apiMatchReview},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions", Auth: SignedIn, Summary: "The versions of a party's registry, newest first, with counts of records added, changed and removed (its own officers only)", Handler: s.apiRegistryVersions},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions/{version}/diff", Auth: SignedIn, Summary: "What a version of a party's registry changed: records added, changed (field by field) and removed, by record id (its own officers only)", Handler: s.apiRegistryDiff},
 		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/confirm-all-matches", Auth: SignedIn, Summary: "Confirm every pending match decision at or above the run's match threshold, each recorded in the log; answers {\"confirmed\":N}", Handler: s.apiConfirmAll},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}/left-off", Auth: SignedIn, Summary: "Registry persons believed or confirmed captured whom the run's list leaves off", Handler: s.apiLeftOff},
 	}
@@ -144,6 +146,32 @@ func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return fmt.Errorf("row %d of match run %s: %w", row, runID, service.ErrNotFound)
+}
+
+func (s *Server) apiRegistryVersions(w http.ResponseWriter, r *http.Request) error {
+	party := r.PathValue("party")
+	vs, err := s.svc.RegistryVersions(r.Context(), actorOf(r), party)
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []store.RegistryVersion{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"party": party, "versions": vs})
+	return nil
+}
+
+func (s *Server) apiRegistryDiff(w http.ResponseWriter, r *http.Request) error {
+	v, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || v <= 0 {
+		return badRequest("version %q is not a version number", r.PathValue("version"))
+	}
+	d, err := s.svc.RegistryDiff(r.Context(), actorOf(r), r.PathValue("party"), v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
 func (s *Server) apiConfirmAll(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,9 @@ func init() {
 		// (B); to everyone else the run does not exist.
 		run := func(e *env, f *fixtures) string { return newMatchRun(e, f.sentA) }
 		return map[string]matrixCase{
+			// A registry's versions: its own officers only.
+			"GET /api/v1/parties/{party}/registry/versions":                {fixed("/api/v1/parties/A/registry/versions"), w(s401, s200, s403, s403, s403, s403)},
+			"GET /api/v1/parties/{party}/registry/versions/{version}/diff": {fixed("/api/v1/parties/A/registry/versions/1/diff"), w(s401, s200, s403, s403, s403, s403)},
 			"POST /match-runs/{id}/confirm-all-matches": {func(e *env, f *fixtures) probe {
 				return probe{path: "/match-runs/" + run(e, f) + "/confirm-all-matches"}
 			}, w(s303, s404, s303, s403, s403, s403)},
