@@ -45,3 +45,50 @@ func TestDashboardShowsDroppedPersons(t *testing.T) {
 		}
 	}
 }
+
+// The run page offers to confirm every pending match at once; the button
+// does so, and is gone when nothing is left to confirm. The API does the
+// same for the other party's officers only.
+func TestConfirmAllMatchesPage(t *testing.T) {
+	e, listID := matchEnv(t)
+	runID := newMatchRun(e, listID)
+	view := serviceRun(e, runID)
+	want := 0
+	for _, r := range view.Rows {
+		if r.Decision == "match" && r.Score >= view.Run.ThresholdMatch {
+			want++
+		}
+	}
+	if want == 0 {
+		t.Fatal("the fixture should give a match")
+	}
+	b := e.login(roleOfficerB)
+	_, body := b.get("/match-runs/" + runID)
+	if !strings.Contains(body, `action="/match-runs/`+runID+`/confirm-all-matches"`) {
+		t.Fatal("the run page does not offer to confirm all matches")
+	}
+	resp, _ := b.post("/match-runs/"+runID+"/confirm-all-matches", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm all: %d", resp.StatusCode)
+	}
+	got := 0
+	for _, r := range serviceRun(e, runID).Rows {
+		if r.Review == "confirmed" {
+			got++
+			if r.Decision != "match" || r.ReviewedID != r.RegistryID {
+				t.Errorf("confirmed in bulk: %+v", r.MatchRow)
+			}
+		}
+	}
+	if got != want {
+		t.Errorf("%d confirmed, want %d", got, want)
+	}
+	_, body = b.get("/match-runs/" + runID)
+	if strings.Contains(body, `/confirm-all-matches"`) {
+		t.Error("the button stays when nothing is left to confirm")
+	}
+	resp, out := e.api(roleOfficerB, "POST", "/api/v1/match-runs/"+runID+"/confirm-all-matches", nil, "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"confirmed": 0`) {
+		t.Errorf("API confirm all again: %d %s", resp.StatusCode, out)
+	}
+}
