@@ -139,14 +139,15 @@ func TestRegistryReimportKeepsIdentity(t *testing.T) {
 		before := rowsBySurname(t, s, runID)
 
 		v2 := idRegistry(t, s, "registry-v2.csv")
-		if r := v2.Registry; r.Version != 2 || r.Added != 0 || r.Changed != 1 || r.Removed != 1 {
+		if r := v2.Registry; r.Version != 2 || r.Added != 0 || r.Changed != 2 || r.Removed != 1 {
 			t.Fatalf("second registry version: %+v", r)
 		}
 		d := v2.RegistryDiff
-		if len(d.Removed) != 1 || d.Removed[0].Surname != "Мельник" || len(d.Changed) != 1 || d.Changed[0].Fields[0].Field != "birth_date" {
+		if len(d.Removed) != 1 || d.Removed[0].Surname != "Мельник" || len(d.Changed) != 2 || d.Changed[0].Fields[0].Field != "birth_date" || d.Changed[1].Fields[0].Field != "status" {
 			t.Fatalf("registry diff: %+v", d)
 		}
 		after := rowsBySurname(t, s, runID)
+		// Коваленко's status changed, not who he is: his review stands.
 		for _, name := range []string{"Шевченко", "Коваленко"} {
 			r := after[name]
 			if r.Review != "confirmed" || r.Registered == nil || r.Registered.Surname != name || r.ReviewedID != before[name].ReviewedID {

@@ -155,7 +155,8 @@ func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*store.MatchRun
 // earlier run on the list or an earlier version of it: a confirmed or
 // rejected review of a person whose entry is unchanged stays as it was (a
 // rejection only while the same registry record is proposed); one whose
-// entry changed goes back to pending with the reason. Registry changes
+// entry changed in who it describes (identityChanges) goes back to pending
+// with the reason. Registry changes
 // have already reopened the reviews they concern (see newRegistryVersion).
 func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []store.MatchRow) (carried, reopened int, err error) {
 	prev, prevEntries, err := priorRun(ctx, tx, l)
@@ -192,7 +193,7 @@ func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []store
 		}
 		old, cur := oldPerson[m.EntryID], entryByID[m.EntryID]
 		if old != nil && cur != nil {
-			if fields := lists.FieldChanges(&old.Person, &cur.Person); len(fields) > 0 {
+			if fields := identityChanges(lists.FieldChanges(&old.Person, &cur.Person)); len(fields) > 0 {
 				m.ReviewReason, m.ReviewParams = changeReason("list", fields)
 				reopened++
 				continue

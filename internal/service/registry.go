@@ -78,6 +78,24 @@ const (
 	ReviewReasonRegistryRemoved = "registry_removed"
 )
 
+// identityChanges keeps the changes that bear on who a record is: a new
+// category, registry status, note or address does not make a reviewed
+// identity doubtful, a new name, date of birth or number does.
+func identityChanges(fields []lists.FieldChange) []lists.FieldChange {
+	var out []lists.FieldChange
+	for _, f := range fields {
+		switch f.Field {
+		case "categories", "status", "notes", "person_to_inform", "correspondence_address":
+			continue
+		}
+		if strings.HasPrefix(f.Field, "extra:") {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // changeReason says, as a code and parameters, what changed in a record.
 func changeReason(side string, fields []lists.FieldChange) (string, map[string]string) {
 	for _, f := range fields {
@@ -145,9 +163,11 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 			if fields := lists.FieldChanges(&old.Person, &e.Person); len(fields) > 0 {
 				rec.ChangedVersion = version
 				diff.Changed = append(diff.Changed, lists.Change{OldRow: old.Row, NewRow: e.Row, ID: e.ID, Name: e.FullName(), Fields: fields})
-				code, params := changeReason("registry", fields)
-				if _, err := tx.ReopenReviews(ctx, req.Party, e.ID, code, params, false); err != nil {
-					return nil, nil, err
+				if idf := identityChanges(fields); len(idf) > 0 {
+					code, params := changeReason("registry", idf)
+					if _, err := tx.ReopenReviews(ctx, req.Party, e.ID, code, params, false); err != nil {
+						return nil, nil, err
+					}
 				}
 			}
 		} else {
