@@ -1,6 +1,8 @@
 package lists
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"sort"
 	"strings"
 
@@ -96,7 +98,11 @@ type Paired struct{ Old, New int }
 func Pair(a, b []Entry) (pairs []Paired, removed, added []int) {
 	usedA := make([]bool, len(a))
 	usedB := make([]bool, len(b))
+	left := min(len(a), len(b)) // pairs still possible
 	for _, key := range pairKeys {
+		if left == 0 {
+			break
+		}
 		index := map[string][]int{}
 		for j := range b {
 			if usedB[j] {
@@ -121,6 +127,7 @@ func Pair(a, b []Entry) (pairs []Paired, removed, added []int) {
 			index[k] = index[k][1:]
 			usedA[i], usedB[j] = true, true
 			pairs = append(pairs, Paired{Old: i, New: j})
+			left--
 		}
 	}
 	for i, used := range usedA {
@@ -173,7 +180,14 @@ var pairKeys = []func(*Entry) string{
 	},
 }
 
-// contentKey joins every field of a record: equal keys, equal records.
+// contentSeeds key contentKey's two 64-bit hashes; fixed for the process,
+// which is all a pairing needs.
+var contentSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// contentKey is a 128-bit hash of every field of a record: equal records,
+// equal keys (and different records, different keys, but for a chance of
+// about 2^-128 per pair). A hash rather than the fields themselves keeps
+// the pairing of a registry of a million records small.
 func contentKey(p *person.Person) string {
 	var b strings.Builder
 	for _, f := range person.Fields() {
@@ -189,7 +203,10 @@ func contentKey(p *person.Person) string {
 		b.WriteString(c.New)
 		b.WriteByte(0x1f)
 	}
-	return b.String()
+	var sum [16]byte
+	binary.LittleEndian.PutUint64(sum[:8], maphash.String(contentSeeds[0], b.String()))
+	binary.LittleEndian.PutUint64(sum[8:], maphash.String(contentSeeds[1], b.String()))
+	return string(sum[:])
 }
 
 func extraChanges(a, b map[string]string) []FieldChange {
