@@ -52,6 +52,9 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 		fillLatin(&p, party)
 		entries[i] = lists.Entry{Row: row.Line, Person: p}
 	}
+	// The rows now live in entries; a registry of a million records is not
+	// kept twice.
+	res.Rows = nil
 	out.Imported = len(entries)
 	if req.DryRun {
 		return out, nil
@@ -144,7 +147,8 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 	}
 	pairs, removed, _ := AssignEntryIDs(current, entries)
 	diff := &lists.Diff{Added: []lists.Entry{}, Removed: []lists.Entry{}, Changed: []lists.Change{}}
-	records := make([]store.RegistryRecord, 0, len(entries)+len(removed))
+	versions := make([]store.RecordVersions, len(entries))
+	var gone []store.RegistryRecord
 	pairedOld := make([]int, len(entries))
 	for j := range pairedOld {
 		pairedOld[j] = -1
@@ -155,13 +159,13 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 	var reappeared []string
 	v := &store.RegistryVersion{Party: req.Party, Version: version, SourceName: req.SourceName, Records: len(entries), CreatedBy: actor.String()}
 	for j := range entries {
-		e := entries[j]
-		rec := store.RegistryRecord{Entry: e, AddedVersion: version, ChangedVersion: version}
+		e := &entries[j]
+		versions[j] = store.RecordVersions{Added: version, Changed: version}
 		if i := pairedOld[j]; i >= 0 {
 			old := currentRec[i]
-			rec.AddedVersion, rec.ChangedVersion = old.AddedVersion, old.ChangedVersion
+			versions[j] = store.RecordVersions{Added: old.AddedVersion, Changed: old.ChangedVersion}
 			if fields := lists.FieldChanges(&old.Person, &e.Person); len(fields) > 0 {
-				rec.ChangedVersion = version
+				versions[j].Changed = version
 				diff.Changed = append(diff.Changed, lists.Change{OldRow: old.Row, NewRow: e.Row, ID: e.ID, Name: e.FullName(), Fields: fields})
 				if idf := identityChanges(fields); len(idf) > 0 {
 					code, params := changeReason("registry", idf)
@@ -174,21 +178,20 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 			if removedBefore[e.ID] {
 				reappeared = append(reappeared, e.ID)
 			}
-			diff.Added = append(diff.Added, e)
+			diff.Added = append(diff.Added, *e)
 		}
-		records = append(records, rec)
 	}
 	for _, i := range removed {
 		old := *currentRec[i]
 		old.RemovedVersion = version
-		records = append(records, old)
+		gone = append(gone, old)
 		diff.Removed = append(diff.Removed, old.Entry)
 		if _, err := tx.ReopenReviews(ctx, req.Party, old.ID, ReviewReasonRegistryRemoved, map[string]string{"side": "registry", "version": strconv.Itoa(version)}, true); err != nil {
 			return nil, nil, err
 		}
 	}
 	v.Added, v.Changed, v.Removed = len(diff.Added), len(diff.Changed), len(diff.Removed)
-	if err := tx.InsertRegistryVersion(ctx, v, records, reappeared, diff); err != nil {
+	if err := tx.InsertRegistryVersion(ctx, v, entries, versions, gone, reappeared, diff); err != nil {
 		return nil, nil, err
 	}
 	// The log records that a version was imported and its size, never the

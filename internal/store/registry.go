@@ -47,11 +47,16 @@ func (tx *Tx) RegistryVersionNumber(ctx context.Context, party string) (int, err
 	return v, nil
 }
 
-// InsertRegistryVersion stores a new version of a party's registry: records
-// holds every record of the new version and every record it removes (with
-// RemovedVersion set); reappeared names records that an earlier version
-// removed and this one holds again. diff is the version's lists.Diff.
-func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *RegistryVersion, records []RegistryRecord, reappeared []string, diff *lists.Diff) error {
+// RecordVersions are the versions that added and last changed a record.
+type RecordVersions struct{ Added, Changed int }
+
+// InsertRegistryVersion stores a new version of a party's registry: current
+// holds every record of the new version, with the versions that added and
+// last changed each (versions, in the same order); removed holds the
+// records this version removes (with RemovedVersion set); reappeared names
+// records that an earlier version removed and this one holds again. diff
+// is the version's lists.Diff.
+func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *RegistryVersion, current []lists.Entry, versions []RecordVersions, removed []RegistryRecord, reappeared []string, diff *lists.Diff) error {
 	v.CreatedAt = now()
 	b, err := json.Marshal(diff)
 	if err != nil {
@@ -72,18 +77,27 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *RegistryVersion, rec
 		}
 	}
 	ts := timeText(v.CreatedAt)
-	err = tx.insertRows(ctx, "registry_entries", []string{"party", "record_id", "row_no", "person", "status", "added_version", "changed_version", "removed_version", "updated_at"}, len(records), func(i int) ([]any, error) {
-		r := &records[i]
-		b, err := json.Marshal(r.Person)
+	cols := []string{"party", "record_id", "row_no", "person", "status", "added_version", "changed_version", "removed_version", "updated_at"}
+	row := func(e *lists.Entry, added, changed, removedIn int) ([]any, error) {
+		b, err := json.Marshal(e.Person)
 		if err != nil {
-			return nil, fmt.Errorf("encode registry row %d: %w", r.Row, err)
+			return nil, fmt.Errorf("encode registry row %d: %w", e.Row, err)
 		}
-		status := r.Status
+		status := e.Status
 		if status == "" {
 			status = person.StatusMissing
 		}
-		return []any{v.Party, r.ID, r.Row, string(b), string(status), r.AddedVersion, r.ChangedVersion, r.RemovedVersion, ts}, nil
+		return []any{v.Party, e.ID, e.Row, string(b), string(status), added, changed, removedIn, ts}, nil
+	}
+	err = tx.insertRows(ctx, "registry_entries", cols, len(current), func(i int) ([]any, error) {
+		return row(&current[i], versions[i].Added, versions[i].Changed, 0)
 	})
+	if err == nil {
+		err = tx.insertRows(ctx, "registry_entries", cols, len(removed), func(i int) ([]any, error) {
+			r := &removed[i]
+			return row(&r.Entry, r.AddedVersion, r.ChangedVersion, r.RemovedVersion)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("insert registry of %s: %w", v.Party, err)
 	}
