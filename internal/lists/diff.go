@@ -74,6 +74,9 @@ func FieldChanges(a, b *person.Person) []FieldChange {
 		if f.Name == "latin_system" {
 			continue // how a Latin form was made is not a change of the person
 		}
+		if f.Equal(a, b) {
+			continue
+		}
 		if o, n := f.Get(a), f.Get(b); o != n {
 			fields = append(fields, FieldChange{Field: f.Name, Old: o, New: n})
 		}
