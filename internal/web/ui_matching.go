@@ -294,10 +294,18 @@ func confirmable(run *store.MatchRun, r *store.MatchRow) int {
 // reviewReasonText says in the reader's language why a review is pending
 // again.
 func reviewReasonText(l *Localizer, code string, p map[string]string) string {
-	side := l.T("identity.side_" + p["side"])
+	side := p["side"]
+	switch side {
+	case "list":
+		side = l.T("identity.side_list")
+	case "registry":
+		side = l.T("identity.side_registry")
+	}
 	switch code {
-	case "dob_changed", "name_changed":
-		return l.T("identity.reason_"+code, side, p["from"], p["to"])
+	case "dob_changed":
+		return l.T("identity.reason_dob_changed", side, p["from"], p["to"])
+	case "name_changed":
+		return l.T("identity.reason_name_changed", side, p["from"], p["to"])
 	case "record_changed":
 		return l.T("identity.reason_record_changed", side, p["fields"])
 	case "registry_removed":
