@@ -76,10 +76,16 @@ func runDemo(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo negotiation: %w", err)
 	}
+	vers, err := demo.BuildVersions(ctx, s, res)
+	if err != nil {
+		return fmt.Errorf("demo versions: %w", err)
+	}
 	fmt.Fprintf(a.Stdout, "demo data in %s (%s): first list %s (%d persons) from A to B, counter-list %s, registry of B with %d records\n",
 		a.DataDir, time.Since(start).Round(time.Millisecond), res.FirstListID, sc.FirstList, res.CounterListID, res.RegistrySize)
 	fmt.Fprintf(a.Stdout, "negotiation: round %s; stage 1 (unilateral, Art. 109) agreement %s; stage 2 (one-for-one) agreement %s\n",
 		neg.RoundID, neg.FirstStage.AgreementID, neg.SecondStage.AgreementID)
+	fmt.Fprintf(a.Stdout, "versions: %d matches confirmed in bulk (run %s); registry of B re-imported as version %d; first list version 2 %s matched (run %s): %d reviews carried over, %d back to pending with a reason\n",
+		vers.Confirmed, vers.FirstRunID, vers.RegistryVersion, vers.SecondListID, vers.SecondRunID, vers.Carried, vers.Pending)
 	truth, err := demo.BuildDisputesAndDeath(ctx, s, res)
 	if err != nil {
 		return fmt.Errorf("demo disputes and death: %w", err)

@@ -20,12 +20,13 @@ func init() {
 
 func runInit(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("init")
-	var parties, translits multiFlag
+	var parties, translits, translitsRU multiFlag
 	fs.Var(&parties, "party", "a party as ID=NAME (repeat, at least two)")
 	fs.Var(&translits, "translit", "romanization system of a party's country as ID=SYSTEM (ua2010, icao, gost-b, bgn); default ua2010")
+	fs.Var(&translitsRU, "translit-ru", "romanization system for names written in Russian spelling, as ID=SYSTEM (icao, gost-b, bgn); default icao (ICAO Doc 9303, as in Russian passports)")
 	origin := fs.String("origin", "", "origin line of the log's checkpoints (default parley/<random>)")
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: parley init --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--origin TEXT]")
+		fmt.Fprintln(a.Stderr, "usage: parley init --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--translit-ru ID=SYSTEM] [--origin TEXT]")
 		fs.PrintDefaults()
 	}
 	if _, err := parseInterspersed(fs, args); err != nil {
@@ -34,6 +35,22 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	ps, err := parseParties(parties, translits)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
+	}
+	for _, t := range translitsRU {
+		id, sys, ok := strings.Cut(t, "=")
+		s, err := translit.ParseSystem(sys)
+		if !ok || err != nil || s == translit.UA2010 {
+			return &ExitError{Code: 2, Err: fmt.Errorf("--translit-ru %q: want ID=SYSTEM with a Russian system (icao, gost-b, bgn)", t)}
+		}
+		found := false
+		for i := range ps {
+			if ps[i].ID == id {
+				ps[i].TranslitRU, found = string(s), true
+			}
+		}
+		if !found {
+			return &ExitError{Code: 2, Err: fmt.Errorf("--translit-ru %q: no party %q", t, id)}
+		}
 	}
 	return initData(ctx, a, ps, *origin)
 }

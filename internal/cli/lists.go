@@ -127,6 +127,17 @@ func reportSkipped(a *App, res *service.ImportResult) {
 	}
 }
 
+// skippedRows returns the data rows with problems, each once, in order.
+func skippedRows(res *listfile.Result) []int {
+	var out []int
+	for _, p := range res.Problems {
+		if p.Row > 0 && (len(out) == 0 || out[len(out)-1] != p.Row) {
+			out = append(out, p.Row)
+		}
+	}
+	return out
+}
+
 func printProblems(w io.Writer, res *listfile.Result) {
 	if res == nil {
 		return

@@ -42,7 +42,10 @@ weight (log2 likelihood ratio) and the other candidates with their scores.
 
 If a file has problems they are printed and nothing is matched (exit status
 1), unless --skip-invalid is given: then the rows that parsed are matched and
-the others are left out of the output.
+the others are left out of the output, each named on standard error
+("row N skipped"). Namesakes in the registry (rows with the same name and
+date of birth) are not problems: both are kept and are both candidates, so
+that a list row that fits both goes to review.
 
 flags:
 `
@@ -179,8 +182,17 @@ func readForMatch(ctx context.Context, a *App, path string, registry bool) (pers
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.Stderr, "%s: warning: %s\n", path, w)
+	}
+	for _, n := range res.Namesakes {
+		fmt.Fprintf(a.Stderr, "%s: row %d: namesake of row %d (same name and date of birth); both kept\n", path, n.Row, n.Of)
+	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(a.Stderr, "%s: %s\n", path, p.String())
+	}
+	for _, row := range skippedRows(res) {
+		fmt.Fprintf(a.Stderr, "%s: row %d skipped\n", path, row)
 	}
 	persons = make([]person.Person, len(res.Rows))
 	lines = make([]int, len(res.Rows))

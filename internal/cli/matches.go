@@ -76,11 +76,11 @@ func runMatchesShow(ctx context.Context, a *App, args []string) error {
 		return writeJSON(a.Stdout, v)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LIST ROW\tLISTED\tREGISTRY ROW\tREGISTERED\tSCORE\tDECISION\tREVIEW\tREASON")
+	fmt.Fprintln(tw, "LIST ROW\tLISTED\tREGISTRY ID\tREGISTERED\tSCORE\tDECISION\tREVIEW\tREASON")
 	for _, r := range v.Rows {
 		reg, regName := "", ""
 		if r.Registered != nil {
-			reg, regName = strconv.Itoa(r.Registered.Row), r.Registered.FullName()
+			reg, regName = r.Registered.ID, r.Registered.FullName()
 			if regName == "" {
 				regName = r.Registered.FullNameLatin()
 			}
@@ -89,7 +89,14 @@ func runMatchesShow(ctx context.Context, a *App, args []string) error {
 		if listed == "" {
 			listed = r.Listed.FullNameLatin()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.4f\t%s\t%s\t%s\n", r.ListRow, listed, reg, regName, r.Score, r.Decision, r.Review, r.Reason)
+		review := r.Review
+		if r.ReviewReason != "" {
+			review += " (" + reviewReason(r.ReviewReason, r.ReviewParams) + ")"
+		}
+		if r.RegisteredRemoved {
+			review += " (registry record removed)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.4f\t%s\t%s\t%s\n", r.ListRow, listed, reg, regName, r.Score, r.Decision, review, r.Reason)
 	}
 	return tw.Flush()
 }
@@ -98,17 +105,34 @@ func runMatchesReview(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("matches review")
 	confirm := fs.Bool("confirm", false, "confirm the proposed registry person")
 	reject := fs.Bool("reject", false, "reject the proposal")
-	pick := fs.Int("pick", 0, "confirm this registry row instead of the proposed one")
+	pick := fs.String("pick", "", "confirm this registry record (its id) instead of the proposed one")
+	all := fs.Bool("confirm-all-matches", false, "confirm every pending result whose decision is match (score at or above the run's threshold), each recorded in the log")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if *all {
+		if len(pos) != 1 || *confirm || *reject || *pick != "" {
+			return &ExitError{Code: 2, Err: errors.New("usage: parley matches review RUN_ID --confirm-all-matches")}
+		}
+		s, err := a.openService(ctx)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		n, err := s.ConfirmAllMatches(ctx, access.System, pos[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "confirmed %d matches\n", n)
+		return nil
 	}
 	row := 0
 	if len(pos) == 2 {
 		row, err = strconv.Atoi(pos[1])
 	}
-	if len(pos) != 2 || err != nil || *confirm == *reject && *pick == 0 {
-		return &ExitError{Code: 2, Err: errors.New("usage: parley matches review RUN_ID LIST_ROW --confirm [--pick REGISTRY_ROW] | --reject")}
+	if len(pos) != 2 || err != nil || *confirm == *reject && *pick == "" {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley matches review RUN_ID LIST_ROW --confirm [--pick REGISTRY_ID] | --reject\n       parley matches review RUN_ID --confirm-all-matches")}
 	}
 	choice := service.ReviewConfirm
 	if *reject {
@@ -151,7 +175,43 @@ func runMatchesLeftOff(ctx context.Context, a *App, args []string) error {
 	fmt.Fprintf(a.Stdout, "%d registry persons believed captured match nobody on the list\n", len(entries))
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Row, e.FullName(), e.BirthDate, e.ServiceNumber, e.Status)
+		note := ""
+		if d := e.DroppedFrom; d != nil {
+			note = fmt.Sprintf("on version %d of the list (row %d), dropped since", d.Version, d.Row)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.FullName(), e.BirthDate, e.ServiceNumber, e.Status, note)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	run, err := s.MatchRun(ctx, access.System, pos[0])
+	if err != nil {
+		return err
+	}
+	dropped, err := s.DroppedFromList(ctx, access.System, run.Run.ListID)
+	if err != nil {
+		return err
+	}
+	if len(dropped) > 0 {
+		fmt.Fprintf(a.Stdout, "%d persons of the previous version of the list are not on this one\n", len(dropped))
+		for _, d := range dropped {
+			fmt.Fprintf(a.Stdout, "dropped\tversion %d row %d\t%s\t%s\n", d.Version, d.Row, d.EntryID, d.Name)
+		}
+	}
+	return nil
+}
+
+// reviewReason says in words why a review is pending again.
+func reviewReason(code string, p map[string]string) string {
+	switch code {
+	case service.ReviewReasonDOBChanged:
+		return fmt.Sprintf("%s: date of birth changed from %s to %s", p["side"], p["from"], p["to"])
+	case service.ReviewReasonNameChanged:
+		return fmt.Sprintf("%s: %s changed from %s to %s", p["side"], p["field"], p["from"], p["to"])
+	case service.ReviewReasonRecordChanged:
+		return fmt.Sprintf("%s: changed %s", p["side"], p["fields"])
+	case service.ReviewReasonRegistryRemoved:
+		return fmt.Sprintf("registry record removed in version %s", p["version"])
+	}
+	return code
 }

@@ -25,9 +25,11 @@ func TestMatchesCommands(t *testing.T) {
 	_, out, _ = run(t, append(g, "matches", "show", runID, "--json")...)
 	var v struct {
 		Rows []struct {
-			ListRow     int    `json:"list_row"`
-			RegistryRow int    `json:"registry_row"`
-			Decision    string `json:"decision"`
+			ListRow    int    `json:"list_row"`
+			Decision   string `json:"decision"`
+			Registered struct {
+				Row int `json:"row"`
+			} `json:"registered"`
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
@@ -37,8 +39,8 @@ func TestMatchesCommands(t *testing.T) {
 	// the same three persons in Russian and Ukrainian forms.
 	want := map[int]int{1: 1, 2: 2, 3: 3}
 	for _, r := range v.Rows {
-		if r.Decision != "match" || r.RegistryRow != want[r.ListRow] {
-			t.Errorf("list row %d → registry row %d (%s), want %d match", r.ListRow, r.RegistryRow, r.Decision, want[r.ListRow])
+		if r.Decision != "match" || r.Registered.Row != want[r.ListRow] {
+			t.Errorf("list row %d → registry row %d (%s), want %d match", r.ListRow, r.Registered.Row, r.Decision, want[r.ListRow])
 		}
 	}
 	_, out, _ = run(t, append(g, "matches", "left-off", runID, "--json")...)

@@ -60,3 +60,38 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("counter-list: %v", err)
 	}
 }
+
+func TestBuildVersions(t *testing.T) {
+	ctx := context.Background()
+	b := storetest.Backend{Name: "sqlite", DataDir: t.TempDir()}
+	s, err := service.New(ctx, b.Open(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateParties(ctx, Parties); err != nil {
+		t.Fatal(err)
+	}
+	sc := Default()
+	sc.FirstList, sc.Registry, sc.CounterList = 120, 600, 20
+	res, err := Build(ctx, s, b.DataDir, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	officerB := access.Actor{Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
+	if _, err := s.RunMatching(ctx, officerB, service.MatchRequest{ListID: res.FirstListID}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := BuildVersions(ctx, s, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two confirmed pairs changed (one registry record corrected, one
+	// removed), one list person dropped and one corrected.
+	if v.RegistryVersion != 2 || v.Confirmed < 50 || v.Carried < v.Confirmed-4 || v.Pending < 2 {
+		t.Errorf("versions demo: %+v", v)
+	}
+	gone, err := s.DroppedFromList(ctx, officerB, v.SecondListID)
+	if err != nil || len(gone) != 1 {
+		t.Errorf("dropped from version 2: %+v %v", gone, err)
+	}
+}

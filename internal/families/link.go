@@ -24,10 +24,14 @@ const (
 // a handed-over list. The matching engine proposes it; an officer of the
 // relative's side confirms or rejects it.
 type Link struct {
-	ID        string    `json:"id"`
-	InquiryID string    `json:"inquiry_id"`
-	ListID    string    `json:"list_id"`
-	Row       int       `json:"row"`
+	ID        string `json:"id"`
+	InquiryID string `json:"inquiry_id"`
+	ListID    string `json:"list_id"`
+	Row       int    `json:"row"`
+	// PersonID names the person across the versions of the list (the
+	// list's root id and the entry id): an inquiry is linked to a person
+	// once, whichever version first named him.
+	PersonID  string    `json:"person_id,omitempty"`
 	Party     string    `json:"party"` // the side whose officers decide
 	Score     float64   `json:"score"`
 	Decision  string    `json:"decision"` // the engine's: match or review

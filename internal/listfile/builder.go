@@ -68,6 +68,7 @@ type builder struct {
 
 	chunks    [][]Row        // rows read so far, see rowChunk
 	seen      map[string]int // identity key → first row
+	seenIDs   map[string]int // record id → first row
 	rows      int            // data rows seen, empty ones included
 	extraKeys map[string]bool
 	warned    map[string]bool
@@ -82,6 +83,7 @@ func newBuilder(opts Options, m *mapOverride) *builder {
 		m:           m,
 		fieldHeader: map[string]string{},
 		seen:        map[string]int{},
+		seenIDs:     map[string]int{},
 		extraKeys:   map[string]bool{},
 		warned:      map[string]bool{},
 	}
@@ -333,12 +335,26 @@ func (b *builder) add(line int, cells []cell, shapeProblems ...Problem) {
 			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: h, Reason: "missing status"})
 		}
 	}
+	if p.RecordID != "" {
+		if first, dup := b.seenIDs[p.RecordID]; dup {
+			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("record_id"), Value: p.RecordID, Reason: fmt.Sprintf("record id also on row %d", first)})
+		} else {
+			b.seenIDs[p.RecordID] = line
+		}
+	}
 	if !badIdentity && hasIdentity(&p) {
 		key := p.IdentityKey()
-		if first, dup := b.seen[key]; dup {
-			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("surname"), Value: p.FullName(), Reason: fmt.Sprintf("duplicate of row %d", first)})
-		} else {
+		first, dup := b.seen[key]
+		switch {
+		case !dup:
 			b.seen[key] = line
+		case b.opts.Registry:
+			// A registry of a whole country's missing holds namesakes: two
+			// persons with the same name and date of birth are both kept, and
+			// a list entry that fits both goes to review.
+			b.res.Namesakes = append(b.res.Namesakes, Namesake{Row: line, Of: first})
+		default:
+			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("surname"), Value: p.FullName(), Reason: fmt.Sprintf("duplicate of row %d", first)})
 		}
 	}
 	if len(b.rowProblems) > 0 || excluded {
@@ -521,6 +537,9 @@ func (b *builder) finish() *Result {
 		}
 	}
 	sort.SliceStable(b.res.Problems, func(i, j int) bool { return b.res.Problems[i].Row < b.res.Problems[j].Row })
+	if n := len(b.res.Namesakes); n > 0 {
+		b.warn("%d row(s) have the same name and date of birth as an earlier row (first: row %d, as row %d); namesakes are kept and their matches go to review", n, b.res.Namesakes[0].Row, b.res.Namesakes[0].Of)
+	}
 	return &b.res
 }
 

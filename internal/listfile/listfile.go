@@ -142,6 +142,12 @@ func (p Problem) String() string {
 	return b.String()
 }
 
+// Namesake is a registry row with the same identity as an earlier row.
+type Namesake struct {
+	Row int // the later row
+	Of  int // the first row with that identity
+}
+
 // ColumnMapping says what Read made of one column.
 type ColumnMapping struct {
 	Header string // as in the file
@@ -155,9 +161,14 @@ type Result struct {
 	Rows     []Row     // every row that parsed; rows with problems are left out
 	Problems []Problem // every problem, in row order (file-level ones first)
 	Warnings []string
-	Columns  []ColumnMapping
-	Encoding string // CSV only: "utf-8", "utf-8-bom", "utf-16le", "utf-16be" or "windows-1251"
-	Meta     Meta   // JSON only: the list's metadata, when the file carries it
+	// Namesakes are the rows of a registry with the same identity (names,
+	// date of birth, service number) as an earlier row: kept, since two
+	// persons may share a name and a date of birth. In a list the same rows
+	// are problems ("duplicate of row N").
+	Namesakes []Namesake
+	Columns   []ColumnMapping
+	Encoding  string // CSV only: "utf-8", "utf-8-bom", "utf-16le", "utf-16be" or "windows-1251"
+	Meta      Meta   // JSON only: the list's metadata, when the file carries it
 }
 
 // OK reports whether the file has no problems.

@@ -119,7 +119,7 @@ func TestWriteCSVGuardsFormulas(t *testing.T) {
 		t.Error("a formula was written unguarded")
 	}
 	header := strings.SplitN(out, "\n", 2)[0]
-	wantHeader := "kind,surname,given_names,patronymic,surname_latin,given_names_latin,patronymic_latin,mother_maiden_name,birth_date,birth_place,sex,rank,service_number,unit,power,person_to_inform,correspondence_address,capture_date,capture_place,categories,death_date,death_place,death_cause,burial_place,grave_id,dna_sample_ref,status,notes,extra:extra:x,extra:Позивний,extra:група крові"
+	wantHeader := "kind,surname,given_names,patronymic,surname_latin,given_names_latin,patronymic_latin,mother_maiden_name,birth_date,birth_place,sex,rank,service_number,unit,power,person_to_inform,correspondence_address,capture_date,capture_place,categories,death_date,death_place,death_cause,burial_place,grave_id,dna_sample_ref,status,notes,record_id,latin_system,extra:extra:x,extra:Позивний,extra:група крові"
 	if header != wantHeader {
 		t.Errorf("header:\n got  %s\n want %s", header, wantHeader)
 	}

@@ -227,6 +227,8 @@ func TestRecogniseHeaders(t *testing.T) {
 		{"dna_sample_ref", []string{"DNA sample", "DNA sample reference", "Зразок ДНК", "Образец ДНК", "dna_sample_ref"}},
 		{"status", []string{"Status", "Статус", "status"}},
 		{"notes", []string{"Notes", "Remarks", "Comment", "Примітка", "Примітки", "Примечание", "notes"}},
+		{"record_id", []string{"record_id", "ID", "Record ID", "Case number", "№ справи", "Номер справи", "№ дела", "номер дела", "Ідентифікатор", "Идентификатор"}},
+		{"latin_system", []string{"latin_system", "Romanization", "Система транслітерації", "Система транслитерации"}},
 		{FieldFullName, []string{"Full name", "Name", "ПІБ", "П.І.Б.", "П. І. Б.", "ФИО", "Ф.И.О.", "Фамилия, имя, отчество", "Прізвище, ім'я, по батькові", "full_name"}},
 		{FieldFullNameLatin, []string{"Full name (Latin)", "ПІБ латиницею", "ФИО латиницей", "full_name_latin"}},
 		{"", []string{"Позивний", "Callsign", "Номер", "Дата", ""}},

@@ -54,6 +54,18 @@ func (l *List) Frozen() bool { return l.State != Draft }
 // of the source file).
 type Entry struct {
 	Row int `json:"row"`
+	// ID names the person across the versions of the list (with the list's
+	// root id): the party's own record id when the file had one, else the id
+	// of the same person in the version before, else a new one. It is
+	// Parley's bookkeeping and not part of the content hash, which covers
+	// what the party handed over.
+	ID string `json:"id,omitempty"`
+	person.Person
+}
+
+// hashedEntry is an entry as the content hash covers it.
+type hashedEntry struct {
+	Row int `json:"row"`
 	person.Person
 }
 
@@ -61,13 +73,13 @@ type Entry struct {
 // it to whom, which list and version it is, and every entry. Any change to a
 // person, a category or the order of rows changes the hash.
 type hashedList struct {
-	Format  string  `json:"format"`
-	ID      string  `json:"id"`
-	From    string  `json:"from"`
-	To      string  `json:"to"`
-	Title   string  `json:"title"`
-	Version int     `json:"version"`
-	Entries []Entry `json:"entries"`
+	Format  string        `json:"format"`
+	ID      string        `json:"id"`
+	From    string        `json:"from"`
+	To      string        `json:"to"`
+	Title   string        `json:"title"`
+	Version int           `json:"version"`
+	Entries []hashedEntry `json:"entries"`
 }
 
 // HashFormat versions the canonical encoding behind ContentHash.
@@ -77,9 +89,9 @@ const HashFormat = "parley-list/v1"
 // JSON with the field order of the Go types and map keys sorted, which
 // encoding/json guarantees.
 func CanonicalBytes(l *List) ([]byte, error) {
-	entries := l.Entries
-	if entries == nil {
-		entries = []Entry{}
+	entries := make([]hashedEntry, len(l.Entries))
+	for i, e := range l.Entries {
+		entries[i] = hashedEntry{Row: e.Row, Person: e.Person}
 	}
 	b, err := json.Marshal(hashedList{Format: HashFormat, ID: l.ID, From: l.From, To: l.To, Title: l.Title, Version: l.Version, Entries: entries})
 	if err != nil {

@@ -78,3 +78,41 @@ func TestCompare(t *testing.T) {
 		t.Error("a list compared with itself must have no differences")
 	}
 }
+
+func TestPairKeepsIdentity(t *testing.T) {
+	a := []Entry{
+		entry(1, "Шевченко", "Сергій", "1990-01-02"),
+		entry(2, "Шевченко", "Сергій", "1990-01-02", "wounded"), // a namesake, told apart by another field
+		entry(3, "Коваль", "Петро", "2001-03-04"),
+		entry(4, "Бондар", "Іван", "1985-05-06"),
+	}
+	a[3].RecordID = "case-17"
+	for i := range a {
+		a[i].ID = string(rune('a' + i))
+	}
+	b := []Entry{
+		entry(1, "Бондарь", "Иван", "1986-05-06"), // the party's record id says who he is
+		entry(2, "Коваль", "Петро", "2001-04-03"), // corrected date: paired by name
+		entry(3, "Шевченко", "Сергій", "1990-01-02", "wounded"),
+		entry(4, "Шевченко", "Сергій", "1990-01-02"),
+		entry(5, "Мельник", "Олег", "1999-09-09"),
+	}
+	b[0].RecordID = "case-17"
+	pairs, removed, added := Pair(a, b)
+	got := map[int]string{}
+	for _, p := range pairs {
+		got[p.New] = a[p.Old].ID
+	}
+	want := map[int]string{0: "d", 1: "c", 2: "b", 3: "a"}
+	for j, id := range want {
+		if got[j] != id {
+			t.Errorf("new row %d paired with %q, want %q", j+1, got[j], id)
+		}
+	}
+	if len(removed) != 0 || len(added) != 1 || added[0] != 4 {
+		t.Errorf("removed %v added %v", removed, added)
+	}
+	if p, r, ad := Pair(nil, b); len(p) != 0 || len(r) != 0 || len(ad) != len(b) {
+		t.Errorf("pairing with nothing: %v %v %v", p, r, ad)
+	}
+}

@@ -637,11 +637,31 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 		res.Decision = DecisionReview
 	case plausible != "":
 		res.Decision, res.Rule = DecisionReview, plausible
+	case namesakeMass(res.Candidates) >= cfg.ReviewThreshold:
+		// Namesakes in the registry (same name and date of birth) share the
+		// probability between them, so that none alone reaches review:
+		// together they do, and a person must choose.
+		res.Decision = DecisionReview
 	}
 	if res.Decision != DecisionNone {
 		res.RegistryIndex = int(b.id)
 	}
 	return res
+}
+
+// namesakeMass is the probability that the person is one of the
+// candidates scored (nearly) as well as the best: registry namesakes.
+func namesakeMass(cs []Candidate) float64 {
+	if len(cs) < 2 {
+		return 0
+	}
+	sum := 0.0
+	for _, c := range cs {
+		if c.Score >= 0.9*cs[0].Score {
+			sum += c.Score
+		}
+	}
+	return sum
 }
 
 // insertTop keeps the k best candidates, best first; ties keep the lower

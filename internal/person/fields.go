@@ -2,6 +2,7 @@ package person
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -40,6 +41,23 @@ func (f Field) Get(p *Person) string {
 		return string(p.Status)
 	}
 	return *f.get(p)
+}
+
+// Equal reports whether the field has the same value in a and b, without
+// formatting it (cheaper than comparing Get's text, as diffs of a million
+// records do).
+func (f Field) Equal(a, b *Person) bool {
+	switch f.Kind {
+	case FieldDate:
+		return *f.getD(a) == *f.getD(b)
+	case FieldCategories:
+		return slices.Equal(a.Categories, b.Categories)
+	case FieldKindOf:
+		return a.Kind == b.Kind
+	case FieldStatus:
+		return a.Status == b.Status
+	}
+	return *f.get(a) == *f.get(b)
 }
 
 // Set stores a textual value; dates must be ISO (see ParseISODate) and
@@ -115,6 +133,8 @@ var fields = []Field{
 	text("dna_sample_ref", func(p *Person) *string { return &p.DNASampleRef }),
 	{Name: "status", Kind: FieldStatus},
 	text("notes", func(p *Person) *string { return &p.Notes }),
+	text("record_id", func(p *Person) *string { return &p.RecordID }),
+	text("latin_system", func(p *Person) *string { return &p.LatinSystem }),
 }
 
 // Fields returns every field of Person in a stable, documented order (the

@@ -71,6 +71,12 @@ func (s Status) Valid() bool {
 type Person struct {
 	Kind Kind `json:"kind"`
 
+	// RecordID is the party's own identifier of the record (a case or file
+	// number), when its file has one. It gives the record its identity across
+	// versions of a registry or a list: a record keeps its id for life, so
+	// that reviews, links and reports never depend on the order of rows.
+	RecordID string `json:"record_id,omitempty"`
+
 	// Names as written, in any script.
 	Surname    string `json:"surname,omitempty"`
 	GivenNames string `json:"given_names,omitempty"`
@@ -80,6 +86,10 @@ type Person struct {
 	SurnameLatin    string `json:"surname_latin,omitempty"`
 	GivenNamesLatin string `json:"given_names_latin,omitempty"`
 	PatronymicLatin string `json:"patronymic_latin,omitempty"`
+	// LatinSystem names the romanization system that made the Latin forms
+	// (see package translit: ua2010, icao, ...); "" when the source gave
+	// them itself.
+	LatinSystem string `json:"latin_system,omitempty"`
 
 	MotherMaidenName      string `json:"mother_maiden_name,omitempty"`
 	BirthDate             Date   `json:"birth_date,omitzero"`

@@ -689,8 +689,9 @@ func (s *Service) RelinkInquiries(ctx context.Context, actor access.Actor) error
 // never change, so an index is built once per list and kept (keyed by the
 // list's content hash) for the next inquiry.
 type listIndex struct {
-	ix   *matching.Index
-	rows []int // list row of each indexed record
+	ix      *matching.Index
+	rows    []int    // list row of each indexed record
+	persons []string // person id (root/entry) of each indexed record
 }
 
 // buildIndex indexes the entries of a list that an inquiry can be about:
@@ -699,14 +700,16 @@ type listIndex struct {
 func buildIndex(l *lists.List) *listIndex {
 	var persons []person.Person
 	var rows []int
+	var ids []string
 	for _, e := range l.Entries {
 		if e.Kind == person.KindRemains {
 			continue
 		}
 		persons = append(persons, e.Person)
 		rows = append(rows, e.Row)
+		ids = append(ids, l.RootID+"/"+e.ID)
 	}
-	return &listIndex{ix: matching.NewIndex(persons), rows: rows}
+	return &listIndex{ix: matching.NewIndex(persons), rows: rows, persons: ids}
 }
 
 func (li *listIndex) propose(q *families.Inquiry, l *lists.List) *families.Link {
@@ -724,7 +727,7 @@ func (li *listIndex) propose(q *families.Inquiry, l *lists.List) *families.Link 
 		return "?"
 	}, false)
 	return &families.Link{
-		ID: newID("K"), InquiryID: q.ID, ListID: l.ID, Row: li.rows[r.RegistryIndex], Party: q.Party,
+		ID: newID("K"), InquiryID: q.ID, ListID: l.ID, Row: li.rows[r.RegistryIndex], PersonID: li.persons[r.RegistryIndex], Party: q.Party,
 		Score: r.Score, Decision: string(r.Decision), Reason: reason, State: families.LinkPending,
 	}
 }

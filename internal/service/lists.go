@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/names"
 	"parley/internal/person"
 	"parley/internal/store"
 	"parley/internal/translit"
@@ -36,9 +38,12 @@ type ImportRequest struct {
 
 // ImportResult is what an import did.
 type ImportResult struct {
-	List     *lists.List // nil on a dry run or when refused
-	Read     *listfile.Result
-	Imported int
+	List *lists.List // nil on a dry run or when refused
+	// Registry and RegistryDiff describe the new version of a registry.
+	Registry     *store.RegistryVersion
+	RegistryDiff *lists.Diff
+	Read         *listfile.Result
+	Imported     int
 }
 
 // ImportError refuses a file and carries every problem found in it.
@@ -142,8 +147,14 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 			if l.Title == "" {
 				l.Title = prev.Title
 			}
+			before, err := tx.Entries(ctx, prev.ID)
+			if err != nil {
+				return err
+			}
+			AssignEntryIDs(before, l.Entries)
 		} else {
 			l.RootID = l.ID
+			AssignEntryIDs(nil, l.Entries)
 		}
 		return tx.InsertList(ctx, l)
 	})
@@ -155,53 +166,144 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 	return out, nil
 }
 
-// translitFor returns the romanization system of the party named by power
-// (by id or name), or else of the fallback party.
-func translitFor(parties []store.Party, power, fallback string) string {
+// AssignEntryIDs gives every entry of a new version its lasting id: the
+// id of the same person in the version before (see lists.Pair), else the
+// party's own record id, else a new one. Ids are unique within a version.
+// It returns the pairing (see lists.Pair).
+func AssignEntryIDs(before, after []lists.Entry) (pairs []lists.Paired, removed, added []int) {
+	for j := range after {
+		after[j].ID = ""
+	}
+	used := map[string]bool{}
+	for _, e := range before {
+		used[e.ID] = true // an id of a person dropped is never given to another
+	}
+	pairs, removed, added = lists.Pair(before, after)
+	for _, p := range pairs {
+		after[p.New].ID = before[p.Old].ID
+		used[before[p.Old].ID] = true
+	}
+	// New ids share one random prefix per version and count on from it:
+	// as unique as separate random ids, without a call to the system's
+	// random source for each of a million records.
+	batch, seq := newID("P"), 0
+	for j := range after {
+		e := &after[j]
+		if e.ID != "" {
+			continue
+		}
+		if e.RecordID != "" && !used[e.RecordID] {
+			e.ID = e.RecordID
+		} else {
+			for e.ID == "" || used[e.ID] {
+				seq++
+				e.ID = batch + "-" + strconv.Itoa(seq)
+			}
+		}
+		used[e.ID] = true
+	}
+	return pairs, removed, added
+}
+
+// translitFor returns the party named by power (by id or name), or else
+// the fallback party, whose romanization systems apply.
+func translitFor(parties []store.Party, power, fallback string) store.Party {
 	for _, p := range parties {
 		if power != "" && (strings.EqualFold(p.ID, power) || strings.EqualFold(p.Name, power)) {
-			return p.Translit
+			return p
 		}
 	}
 	for _, p := range parties {
 		if p.ID == fallback {
-			return p.Translit
+			return p
 		}
 	}
-	return ""
+	return store.Party{}
+}
+
+// Spelling says in which language's spelling a Cyrillic name is written.
+type Spelling int
+
+// Spellings of a name.
+const (
+	SpellingAmbiguous Spelling = iota // neither's own letters, or none of Cyrillic
+	SpellingUkrainian                 // і, ї, є or ґ
+	SpellingRussian                   // ы, э, ъ or ё
+)
+
+// DetectSpelling tells Ukrainian from Russian spelling by the letters only
+// one of the two alphabets has: і ї є ґ are Ukrainian, ы э ъ ё Russian;
+// failing those, by the names' forms in the table of correspondences. A
+// name with both, or with neither (Олег), is ambiguous.
+func DetectSpelling(parts ...string) Spelling {
+	ua, ru := false, false
+	for _, s := range parts {
+		for _, r := range strings.ToLower(s) {
+			switch r {
+			case 'і', 'ї', 'є', 'ґ':
+				ua = true
+			case 'ы', 'э', 'ъ', 'ё':
+				ru = true
+			}
+		}
+	}
+	if !ua && !ru {
+		// No letter decides: the table of name correspondences may (Сергей
+		// is the Russian form of Сергій, Иванович of Іванович).
+		for _, s := range parts {
+			u, r := names.SpellingOf(s)
+			ua, ru = ua || u, ru || r
+		}
+	}
+	switch {
+	case ua && !ru:
+		return SpellingUkrainian
+	case ru && !ua:
+		return SpellingRussian
+	}
+	return SpellingAmbiguous
+}
+
+// RomanizationSystem chooses the system for a person's names by the
+// spelling they are written in: Ukrainian spelling takes the Ukrainian
+// national system (KMU 2010), Russian spelling the party's Russian system
+// (ICAO Doc 9303, as in Russian passports, unless the party set another),
+// and an ambiguous spelling the party's own system. All three name parts
+// are read together, so that one person's names share one system.
+func RomanizationSystem(party store.Party, names ...string) translit.System {
+	def, err := translit.ParseSystem(party.Translit)
+	if err != nil {
+		def = translit.UA2010
+	}
+	switch DetectSpelling(names...) {
+	case SpellingUkrainian:
+		return translit.UA2010
+	case SpellingRussian:
+		if ru, err := translit.ParseSystem(party.TranslitRU); err == nil && party.TranslitRU != "" && ru != translit.UA2010 {
+			return ru
+		}
+		return translit.ICAO
+	}
+	return def
 }
 
 // fillLatin adds the Latin form of names that the source gave only in
-// Cyrillic, with the official romanization of the party's country.
-func fillLatin(p *person.Person, system string) {
-	sys, err := translit.ParseSystem(system)
-	if err != nil {
-		sys = translit.UA2010
-		if system != "" {
-			return
+// Cyrillic, with the system RomanizationSystem chooses, and records that
+// system in the person's latin_system.
+func fillLatin(p *person.Person, party store.Party) {
+	sys := RomanizationSystem(party, p.Surname, p.GivenNames, p.Patronymic)
+	made := false
+	for _, f := range []struct{ src, dst *string }{
+		{&p.Surname, &p.SurnameLatin}, {&p.GivenNames, &p.GivenNamesLatin}, {&p.Patronymic, &p.PatronymicLatin},
+	} {
+		if *f.dst == "" && *f.src != "" {
+			*f.dst = translit.Romanize(sys, *f.src)
+			made = true
 		}
 	}
-	if p.SurnameLatin == "" {
-		p.SurnameLatin = romanize(sys, p.Surname)
+	if made && p.LatinSystem == "" {
+		p.LatinSystem = string(sys)
 	}
-	if p.GivenNamesLatin == "" {
-		p.GivenNamesLatin = romanize(sys, p.GivenNames)
-	}
-	if p.PatronymicLatin == "" {
-		p.PatronymicLatin = romanize(sys, p.Patronymic)
-	}
-}
-
-// romanize applies sys, except to a name written in Russian spelling (with
-// ы, э, ъ or ё, letters Ukrainian does not have), which the Ukrainian system
-// cannot render: such a name — common on lists one side writes of the
-// other's people — is romanized by ICAO Doc 9303 instead, so that a Latin
-// form never keeps Cyrillic letters.
-func romanize(sys translit.System, s string) string {
-	if sys == translit.UA2010 && strings.ContainsAny(strings.ToLower(s), "ыэъё") {
-		sys = translit.ICAO
-	}
-	return translit.Romanize(sys, s)
 }
 
 func listView(l *lists.List) access.ListView {

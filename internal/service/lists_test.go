@@ -211,8 +211,8 @@ func TestFillLatinNeverKeepsCyrillic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := person.Person{Surname: tt.surname, GivenNames: tt.given}
-		fillLatin(&p, tt.system)
-		if p.SurnameLatin != tt.wantSurname || p.GivenNamesLatin != tt.wantGiven {
+		fillLatin(&p, store.Party{Translit: tt.system})
+		if p.SurnameLatin != tt.wantSurname || p.GivenNamesLatin != tt.wantGiven || p.LatinSystem == "" {
 			t.Errorf("%s %s %s → %s %s, want %s %s", tt.system, tt.surname, tt.given, p.SurnameLatin, p.GivenNamesLatin, tt.wantSurname, tt.wantGiven)
 		}
 	}

@@ -3,8 +3,8 @@ package service
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
-	"strings"
 
 	"parley/internal/access"
 	"parley/internal/lists"
@@ -77,24 +77,23 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	metrics.MatchingRun("ok")
 	run := &store.MatchRun{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: len(registry), CreatedBy: actor.String()}
 	rows := make([]store.MatchRow, len(results))
-	listRow := func(i int) int { return l.Entries[i].Row }
-	regRow := func(i int) int { return registry[i].Row }
 	for i, r := range results {
-		m := store.MatchRow{ListRow: listRow(r.ListIndex), Score: r.Score, Decision: string(r.Decision)}
+		e := &l.Entries[r.ListIndex]
+		m := store.MatchRow{EntryID: e.ID, ListRow: e.Row, Score: r.Score, Decision: string(r.Decision), Review: "pending"}
 		if r.RegistryIndex >= 0 && r.Decision != matching.DecisionNone {
-			m.RegistryRow = regRow(r.RegistryIndex)
+			m.RegistryID = registry[r.RegistryIndex].ID
 		}
 		m.Reason = r.Describe(func(isList bool, idx int) string {
 			if isList {
-				return strconv.Itoa(listRow(idx))
+				return strconv.Itoa(l.Entries[idx].Row)
 			}
-			return strconv.Itoa(regRow(idx))
+			return registry[idx].ID
 		}, false)
-		var cands []string
-		for _, c := range r.Candidates {
-			cands = append(cands, fmt.Sprintf("%d:%.4f", regRow(c.RegistryIndex), c.Score))
+		cands := make([]store.Candidate, len(r.Candidates))
+		for k, c := range r.Candidates {
+			cands[k] = store.Candidate{ID: registry[c.RegistryIndex].ID, Score: c.Score}
 		}
-		m.Candidates = strings.Join(cands, " ")
+		m.Candidates = store.CandidateText(cands)
 		switch r.Decision {
 		case matching.DecisionMatch:
 			run.Matched++
@@ -105,6 +104,14 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		}
 		rows[i] = m
 	}
+	var carried, reopened int
+	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		carried, reopened, err = carryReviews(ctx, tx, l, rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertMatchRun(ctx, run, rows); err != nil {
 			return err
@@ -112,6 +119,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		return s.recordEvent(ctx, tx, actor, Event{Type: "match.run", Subject: run.ID, Attrs: map[string]string{
 			"run_id": run.ID, "list_id": l.ID, "party": l.To, "registry_size": strconv.Itoa(len(registry)),
 			"matched": strconv.Itoa(run.Matched), "review": strconv.Itoa(run.Review), "unmatched": strconv.Itoa(run.Unmatched),
+			"carried": strconv.Itoa(carried), "reopened": strconv.Itoa(reopened),
 		}})
 	})
 	if err != nil {
@@ -119,6 +127,88 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	}
 	s.Logger.Info("matching run", "run", run.ID, "list", l.ID, "matched", run.Matched, "review", run.Review, "unmatched", run.Unmatched)
 	return run, nil
+}
+
+// priorRun finds the latest run of the party on the list or, failing that,
+// on the nearest earlier version of it, and returns it with the entries of
+// its list; nil when there is none.
+func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*store.MatchRun, []lists.Entry, error) {
+	for id := l.ID; id != ""; {
+		runs, err := tx.MatchRuns(ctx, l.To, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(runs) > 0 {
+			entries, err := tx.Entries(ctx, id)
+			return runs[0], entries, err
+		}
+		h, err := tx.List(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		id = h.PrevID
+	}
+	return nil, nil, nil
+}
+
+// carryReviews gives the rows of a new run the reviews of the latest
+// earlier run on the list or an earlier version of it: a confirmed or
+// rejected review of a person whose entry is unchanged stays as it was (a
+// rejection only while the same registry record is proposed); one whose
+// entry changed in who it describes (identityChanges) goes back to pending
+// with the reason. Registry changes
+// have already reopened the reviews they concern (see newRegistryVersion).
+func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []store.MatchRow) (carried, reopened int, err error) {
+	prev, prevEntries, err := priorRun(ctx, tx, l)
+	if err != nil || prev == nil {
+		return 0, 0, err
+	}
+	prevRows, err := tx.MatchRows(ctx, prev.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	byEntry := make(map[string]*store.MatchRow, len(prevRows))
+	for i := range prevRows {
+		byEntry[prevRows[i].EntryID] = &prevRows[i]
+	}
+	oldPerson := make(map[string]*lists.Entry, len(prevEntries))
+	for i := range prevEntries {
+		oldPerson[prevEntries[i].ID] = &prevEntries[i]
+	}
+	entryByID := make(map[string]*lists.Entry, len(l.Entries))
+	for i := range l.Entries {
+		entryByID[l.Entries[i].ID] = &l.Entries[i]
+	}
+	for i := range rows {
+		m := &rows[i]
+		p, ok := byEntry[m.EntryID]
+		if !ok {
+			continue
+		}
+		if p.Review == "pending" {
+			if p.ReviewReason != "" && p.ReviewReason != ReviewReasonRegistryRemoved {
+				m.ReviewReason, m.ReviewParams = p.ReviewReason, p.ReviewParams
+			}
+			continue
+		}
+		old, cur := oldPerson[m.EntryID], entryByID[m.EntryID]
+		if old != nil && cur != nil {
+			if fields := identityChanges(lists.FieldChanges(&old.Person, &cur.Person)); len(fields) > 0 {
+				m.ReviewReason, m.ReviewParams = changeReason("list", fields)
+				reopened++
+				continue
+			}
+		}
+		if p.Review == "rejected" && p.RegistryID != m.RegistryID {
+			continue // a new proposal is for a person to look at
+		}
+		m.Review, m.ReviewedID, m.ReviewedBy, m.ReviewedAt, m.CarriedFrom = p.Review, p.ReviewedID, p.ReviewedBy, p.ReviewedAt, prev.ID
+		if p.CarriedFrom != "" {
+			m.CarriedFrom = p.CarriedFrom
+		}
+		carried++
+	}
+	return carried, reopened, nil
 }
 
 // MatchRunView is a run with its rows and the persons on both sides, for
@@ -129,10 +219,23 @@ type MatchRunView struct {
 }
 
 // MatchRowDetail is one result with the two records it compares.
+// Registered is the registry record the result stands for (the confirmed
+// one, else the proposed one); RegisteredRemoved says the registry's latest
+// version no longer holds it.
 type MatchRowDetail struct {
 	store.MatchRow
-	Listed     *lists.Entry `json:"listed"`
-	Registered *lists.Entry `json:"registered,omitempty"`
+	Listed            *lists.Entry `json:"listed"`
+	Registered        *lists.Entry `json:"registered,omitempty"`
+	RegisteredRemoved bool         `json:"registered_removed,omitempty"`
+}
+
+// Shown is the registry record a result stands for: the confirmed one,
+// else the proposed one; "" when none.
+func Shown(r *store.MatchRow) string {
+	if r.Review == "confirmed" && r.ReviewedID != "" {
+		return r.ReviewedID
+	}
+	return r.RegistryID
 }
 
 func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor, runID string) (*store.MatchRun, error) {
@@ -173,30 +276,29 @@ func (s *Service) MatchRun(ctx context.Context, actor access.Actor, runID string
 		if err != nil {
 			return err
 		}
-		registry, err := tx.Registry(ctx, run.Party)
-		if err != nil {
-			return err
-		}
-		byRow := func(es []lists.Entry, row int) *lists.Entry {
-			for i := range es {
-				if es[i].Row == row {
-					return &es[i]
-				}
-			}
-			return nil
+		byRow := make(map[int]*lists.Entry, len(entries))
+		for i := range entries {
+			byRow[entries[i].Row] = &entries[i]
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			d := MatchRowDetail{MatchRow: r, Listed: byRow(entries, r.ListRow)}
-			shown := r.RegistryRow
-			if r.Review == "confirmed" {
-				shown = r.ReviewedRow
+		var ids []string
+		for i := range rows {
+			if id := Shown(&rows[i]); id != "" {
+				ids = append(ids, id)
 			}
-			if shown > 0 {
-				d.Registered = byRow(registry, shown)
+		}
+		recs, err := tx.RegistryRecords(ctx, run.Party, ids)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			d := MatchRowDetail{MatchRow: r, Listed: byRow[r.ListRow]}
+			if rec, ok := recs[Shown(&r)]; ok {
+				d.Registered = &rec.Entry
+				d.RegisteredRemoved = rec.RemovedVersion > 0
 			}
 			v.Rows = append(v.Rows, d)
 		}
@@ -218,9 +320,9 @@ const (
 )
 
 // ReviewMatch records an officer's decision on one row: confirm the
-// proposed registry row (or pick another with registryRow > 0), or reject.
+// proposed registry record (or pick another with registryID), or reject.
 // A "review" decision becomes a match only through this.
-func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID string, listRow int, choice string, registryRow int) error {
+func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID string, listRow int, choice string, registryID string) error {
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
@@ -242,46 +344,117 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 		if row == nil {
 			return fmt.Errorf("row %d of match run %s: %w", listRow, runID, ErrNotFound)
 		}
-		review, chosen := "", 0
+		review, chosen := "", ""
 		switch choice {
 		case ReviewConfirm:
-			review, chosen = "confirmed", row.RegistryRow
-			if registryRow > 0 {
-				chosen = registryRow
+			review, chosen = "confirmed", row.RegistryID
+			if registryID != "" {
+				chosen = registryID
 			}
-			if chosen == 0 {
+			if chosen == "" {
 				return invalidf("row %d has no proposed registry person; pick one to confirm", listRow)
 			}
-			reg, err := tx.Registry(ctx, run.Party)
+			recs, err := tx.RegistryRecords(ctx, run.Party, []string{chosen})
 			if err != nil {
 				return err
 			}
-			found := false
-			for _, e := range reg {
-				found = found || e.Row == chosen
-			}
-			if !found {
-				return invalidf("registry row %d does not exist", chosen)
+			if rec, ok := recs[chosen]; !ok || rec.RemovedVersion > 0 {
+				return invalidf("registry record %q is not in the registry", chosen)
 			}
 		case ReviewReject:
 			review = "rejected"
 		default:
 			return invalidf("review must be confirm or reject, not %q", choice)
 		}
-		if err := tx.ReviewMatchRow(ctx, runID, listRow, review, chosen, actor.String()); err != nil {
+		return s.reviewRow(ctx, tx, actor, run, row, review, chosen)
+	})
+}
+
+func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Actor, run *store.MatchRun, row *store.MatchRow, review, chosen string) error {
+	if err := tx.ReviewMatchRow(ctx, run.ID, row.ListRow, row.Review, review, chosen, actor.String()); err != nil {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return s.recordEvent(ctx, tx, actor, Event{Type: "match.reviewed", Subject: run.ID, Attrs: map[string]string{
+		"run_id": run.ID, "list_id": run.ListID, "list_row": strconv.Itoa(row.ListRow), "entry_id": row.EntryID, "review": review,
+	}, Personal: []EventItem{{ID: "registry_id", Data: []byte(chosen)}}})
+}
+
+// ConfirmAllMatches confirms, in one transaction, every pending result of
+// a run whose decision is match (its score at or above the run's match
+// threshold) and whose proposed record is still in the registry; each
+// confirmation is recorded in the log like a single review. It returns how
+// many were confirmed.
+func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, runID string) (int, error) {
+	n := 0
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		n = 0
+		run, err := s.loadRun(ctx, tx, actor, runID)
+		if err != nil {
 			return err
 		}
-		return s.recordEvent(ctx, tx, actor, Event{Type: "match.reviewed", Subject: runID, Attrs: map[string]string{
-			"run_id": runID, "list_id": run.ListID, "list_row": strconv.Itoa(listRow), "review": review,
-		}, Personal: []EventItem{{ID: "registry_row", Data: []byte(strconv.Itoa(chosen))}}})
+		if !actor.CanActForParty(run.Party) {
+			return access.Deny("only officers of party %s review its matches", run.Party)
+		}
+		rows, err := tx.MatchRows(ctx, runID)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for i := range rows {
+			if rows[i].Decision == "match" && rows[i].Review == "pending" && rows[i].RegistryID != "" {
+				ids = append(ids, rows[i].RegistryID)
+			}
+		}
+		recs, err := tx.RegistryRecords(ctx, run.Party, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			r := &rows[i]
+			if r.Decision != "match" || r.Review != "pending" || r.Score < run.ThresholdMatch || r.RegistryID == "" {
+				continue
+			}
+			if rec, ok := recs[r.RegistryID]; !ok || rec.RemovedVersion > 0 {
+				continue
+			}
+			if err := s.reviewRow(ctx, tx, actor, run, r, "confirmed", r.RegistryID); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	s.Logger.Info("matches confirmed in bulk", "run", runID, "confirmed", n)
+	return n, nil
+}
+
+// LeftOffEntry is a registry person believed captured whom the list leaves
+// off. DroppedFrom, when set, is the earlier version of the list that held
+// him (matched to this registry record) and that the run's list dropped.
+type LeftOffEntry struct {
+	lists.Entry
+	DroppedFrom *DroppedEntry `json:"dropped_from,omitempty"`
+}
+
+// DroppedEntry is an entry of an earlier version of a list that a later
+// version no longer holds.
+type DroppedEntry struct {
+	ListID  string `json:"list_id"`
+	Version int    `json:"version"`
+	EntryID string `json:"entry_id"`
+	Row     int    `json:"row"`
+	Name    string `json:"name"`
 }
 
 // LeftOffReport lists the registry persons flagged believed captured (or
 // confirmed captured) who match nobody on the list of the run: the persons
-// a negotiator will ask about ("left off the list").
-func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID string) ([]lists.Entry, error) {
-	var out []lists.Entry
+// a negotiator will ask about ("left off the list"). Those whom an earlier
+// version of the list held, by a confirmed or proposed match, say so.
+func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID string) ([]LeftOffEntry, error) {
+	var out []LeftOffEntry
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
@@ -301,34 +474,131 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 
 // leftOff computes the left-off report of a run in the caller's
 // transaction (see LeftOffReport).
-func leftOff(ctx context.Context, tx *store.Tx, run *store.MatchRun) ([]lists.Entry, error) {
-	var out []lists.Entry
+func leftOff(ctx context.Context, tx *store.Tx, run *store.MatchRun) ([]LeftOffEntry, error) {
+	var out []LeftOffEntry
 	err := func() error {
 		rows, err := tx.MatchRows(ctx, run.ID)
 		if err != nil {
 			return err
 		}
-		found := map[int]bool{}
-		for _, r := range rows {
-			switch {
-			case r.Review == "confirmed":
-				found[r.ReviewedRow] = true
-			case r.Review == "rejected":
-			case r.Decision != "none":
-				found[r.RegistryRow] = true
-			}
+		found := foundRecords(rows)
+		dropped, err := droppedMatches(ctx, tx, run)
+		if err != nil {
+			return err
 		}
 		reg, err := tx.Registry(ctx, run.Party)
 		if err != nil {
 			return err
 		}
-		out = []lists.Entry{}
+		out = []LeftOffEntry{}
 		for _, e := range reg {
-			if (e.Status == person.StatusBelievedCaptured || e.Status == person.StatusConfirmedCaptured) && !found[e.Row] {
-				out = append(out, e)
+			if (e.Status == person.StatusBelievedCaptured || e.Status == person.StatusConfirmedCaptured) && !found[e.ID] {
+				out = append(out, LeftOffEntry{Entry: e, DroppedFrom: dropped[e.ID]})
 			}
 		}
 		return nil
 	}()
 	return out, err
+}
+
+// foundRecords returns the registry records that a run's rows stand for.
+func foundRecords(rows []store.MatchRow) map[string]bool {
+	found := map[string]bool{}
+	for _, r := range rows {
+		switch {
+		case r.Review == "confirmed":
+			found[r.ReviewedID] = true
+		case r.Review == "rejected":
+		case r.Decision != "none":
+			found[r.RegistryID] = true
+		}
+	}
+	return found
+}
+
+// droppedMatches returns, by registry record, the entries of the version
+// before the run's list that this version dropped and that the latest run
+// on that version matched to the record.
+func droppedMatches(ctx context.Context, tx *store.Tx, run *store.MatchRun) (map[string]*DroppedEntry, error) {
+	out := map[string]*DroppedEntry{}
+	dropped, prev, err := droppedEntries(ctx, tx, run.ListID)
+	if err != nil || len(dropped) == 0 {
+		return out, err
+	}
+	runs, err := tx.MatchRuns(ctx, run.Party, prev.ID)
+	if err != nil || len(runs) == 0 {
+		return out, err
+	}
+	rows, err := tx.MatchRows(ctx, runs[0].ID)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range rows {
+		d, ok := dropped[r.EntryID]
+		if !ok {
+			continue
+		}
+		if id := Shown(&r); id != "" && r.Review != "rejected" {
+			out[id] = d
+		}
+	}
+	return out, nil
+}
+
+// droppedEntries returns the entries of the version before a list that
+// the list no longer holds, by entry id, and that version.
+func droppedEntries(ctx context.Context, tx *store.Tx, listID string) (map[string]*DroppedEntry, *lists.List, error) {
+	l, err := tx.List(ctx, listID)
+	if err != nil || l.PrevID == "" {
+		return nil, nil, err
+	}
+	prev, err := tx.ListWithEntries(ctx, l.PrevID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err := tx.Entries(ctx, listID)
+	if err != nil {
+		return nil, nil, err
+	}
+	have := make(map[string]bool, len(cur))
+	for _, e := range cur {
+		have[e.ID] = true
+	}
+	out := map[string]*DroppedEntry{}
+	for _, e := range prev.Entries {
+		if !have[e.ID] {
+			out[e.ID] = &DroppedEntry{ListID: prev.ID, Version: prev.Version, EntryID: e.ID, Row: e.Row, Name: e.FullName()}
+		}
+	}
+	return out, prev, nil
+}
+
+// DroppedFromList returns the persons of the version before a list that
+// the list no longer holds, in row order.
+func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listID string) ([]DroppedEntry, error) {
+	var out []DroppedEntry
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		l, err := tx.List(ctx, listID)
+		if err != nil {
+			return err
+		}
+		if !actor.CanReadList(listView(l)) {
+			return fmt.Errorf("list %q: %w", listID, ErrNotFound)
+		}
+		d, _, err := droppedEntries(ctx, tx, listID)
+		for _, e := range d {
+			out = append(out, *e)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Row < out[j].Row })
+	if len(out) > 0 {
+		if err := s.recordAccess(ctx, actor, "list.dropped", listID, len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

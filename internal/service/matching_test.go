@@ -80,7 +80,7 @@ func TestMatchingRunReviewAndLeftOff(t *testing.T) {
 			t.Fatal("the demo registry has believed-captured persons on no list; the report found none")
 		}
 		// Rejecting a match puts its registry person back on the report.
-		if err := s.ReviewMatch(ctx, officerB, run.ID, matchRow, service.ReviewReject, 0); err != nil {
+		if err := s.ReviewMatch(ctx, officerB, run.ID, matchRow, service.ReviewReject, ""); err != nil {
 			t.Fatal(err)
 		}
 		after, _ := s.LeftOffReport(ctx, officerB, run.ID)
@@ -101,11 +101,11 @@ func TestMatchingRunReviewAndLeftOff(t *testing.T) {
 		if len(after) != wantAfter {
 			t.Errorf("left-off report holds %d after rejecting row %d, want %d", len(after), matchRow, wantAfter)
 		}
-		if err := s.ReviewMatch(ctx, officerA, run.ID, matchRow, service.ReviewConfirm, 0); err == nil {
+		if err := s.ReviewMatch(ctx, officerA, run.ID, matchRow, service.ReviewConfirm, ""); err == nil {
 			t.Error("the sender must not review the receiver's matches")
 		}
 		if noneRow != 0 {
-			if err := s.ReviewMatch(ctx, officerB, run.ID, noneRow, service.ReviewConfirm, 0); !errors.Is(err, service.ErrInvalid) {
+			if err := s.ReviewMatch(ctx, officerB, run.ID, noneRow, service.ReviewConfirm, ""); !errors.Is(err, service.ErrInvalid) {
 				t.Errorf("confirming a row without candidate: err = %v, want invalid", err)
 			}
 		}

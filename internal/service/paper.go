@@ -270,7 +270,11 @@ func (s *Service) ExportLeftOffPDF(ctx context.Context, actor access.Actor, runI
 	if err != nil {
 		return 0, err
 	}
-	doc := printout.LeftOff{RunID: runID, Entries: es, Lang: lang, Catalogue: s.Catalogue()}
+	entries := make([]lists.Entry, len(es))
+	for i, e := range es {
+		entries[i] = e.Entry
+	}
+	doc := printout.LeftOff{RunID: runID, Entries: entries, Lang: lang, Catalogue: s.Catalogue()}
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"io"
+	"strconv"
+	"strings"
 
 	"parley/internal/access"
 	"parley/internal/listfile"
@@ -17,11 +19,13 @@ type RegistryImportRequest struct {
 	Map         map[string]string
 	SkipInvalid bool
 	DryRun      bool
+	SourceName  string
 	Progress    func(rows int)
 }
 
-// ImportRegistry replaces a party's registry with the records of a file, all
-// or nothing. A registry is never handed over to anyone.
+// ImportRegistry makes the records of a file the next version of a party's
+// registry, all or nothing, with a diff against the version before. A
+// registry is never handed over to anyone.
 func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req RegistryImportRequest, r io.Reader) (*ImportResult, error) {
 	if !actor.CanReadRegistry(req.Party) {
 		return nil, access.Deny("only officers of party %s may import its registry", req.Party)
@@ -44,19 +48,190 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	entries := make([]lists.Entry, len(res.Rows))
 	for i, row := range res.Rows {
 		p := row.Person
-		fillLatin(&p, party.Translit)
+		fillLatin(&p, party)
 		entries[i] = lists.Entry{Row: row.Line, Person: p}
 	}
+	// The rows now live in entries; a registry of a million records is not
+	// kept twice.
+	res.Rows = nil
 	out.Imported = len(entries)
 	if req.DryRun {
 		return out, nil
 	}
 	if err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		return tx.ReplaceRegistry(ctx, req.Party, entries)
+		v, diff, err := s.newRegistryVersion(ctx, tx, actor, req, entries)
+		out.Registry, out.RegistryDiff = v, diff
+		return err
 	}); err != nil {
 		return out, err
 	}
-	s.Logger.Info("registry imported", "party", req.Party, "records", len(entries))
+	s.Logger.Info("registry imported", "party", req.Party, "records", len(entries), "version", out.Registry.Version,
+		"added", out.Registry.Added, "changed", out.Registry.Changed, "removed", out.Registry.Removed)
+	return out, nil
+}
+
+// Reasons, as codes, why a reviewed match went back to pending. Params:
+// "side" (list or registry), and "field", "from", "to" for a change, or
+// "fields" (names joined by ",") when more than one field changed.
+const (
+	ReviewReasonDOBChanged      = "dob_changed"
+	ReviewReasonNameChanged     = "name_changed"
+	ReviewReasonRecordChanged   = "record_changed"
+	ReviewReasonRegistryRemoved = "registry_removed"
+)
+
+// identityChanges keeps the changes that bear on who a record is: a new
+// category, registry status, note or address does not make a reviewed
+// identity doubtful, a new name, date of birth or number does.
+func identityChanges(fields []lists.FieldChange) []lists.FieldChange {
+	var out []lists.FieldChange
+	for _, f := range fields {
+		switch f.Field {
+		case "categories", "status", "notes", "person_to_inform", "correspondence_address":
+			continue
+		}
+		if strings.HasPrefix(f.Field, "extra:") {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// changeReason says, as a code and parameters, what changed in a record.
+func changeReason(side string, fields []lists.FieldChange) (string, map[string]string) {
+	for _, f := range fields {
+		if f.Field == "birth_date" {
+			return ReviewReasonDOBChanged, map[string]string{"side": side, "field": f.Field, "from": f.Old, "to": f.New}
+		}
+	}
+	for _, f := range fields {
+		switch f.Field {
+		case "surname", "given_names", "patronymic", "surname_latin", "given_names_latin", "patronymic_latin":
+			return ReviewReasonNameChanged, map[string]string{"side": side, "field": f.Field, "from": f.Old, "to": f.New}
+		}
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Field
+	}
+	return ReviewReasonRecordChanged, map[string]string{"side": side, "fields": strings.Join(names, ",")}
+}
+
+// newRegistryVersion stores entries as the next version of the party's
+// registry. Each record keeps the id of the same person in the version
+// before (lists.Pair), else takes the party's record id, else a new one; a
+// reviewed match whose registry record changed goes back to pending with
+// the reason, and one whose record was removed is flagged.
+func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor access.Actor, req RegistryImportRequest, entries []lists.Entry) (*store.RegistryVersion, *lists.Diff, error) {
+	latest, err := tx.RegistryVersionNumber(ctx, req.Party)
+	if err != nil {
+		return nil, nil, err
+	}
+	history, err := tx.RegistryHistory(ctx, req.Party)
+	if err != nil {
+		return nil, nil, err
+	}
+	version := latest + 1
+	var current []lists.Entry
+	var currentRec []*store.RegistryRecord
+	removedBefore := map[string]bool{}
+	for i := range history {
+		if history[i].RemovedVersion == 0 {
+			current = append(current, history[i].Entry)
+			currentRec = append(currentRec, &history[i])
+		} else {
+			removedBefore[history[i].ID] = true
+		}
+	}
+	pairs, removed, _ := AssignEntryIDs(current, entries)
+	diff := &lists.Diff{Added: []lists.Entry{}, Removed: []lists.Entry{}, Changed: []lists.Change{}}
+	versions := make([]store.RecordVersions, len(entries))
+	var gone []store.RegistryRecord
+	pairedOld := make([]int, len(entries))
+	for j := range pairedOld {
+		pairedOld[j] = -1
+	}
+	for _, p := range pairs {
+		pairedOld[p.New] = p.Old
+	}
+	var reappeared []string
+	v := &store.RegistryVersion{Party: req.Party, Version: version, SourceName: req.SourceName, Records: len(entries), CreatedBy: actor.String()}
+	for j := range entries {
+		e := &entries[j]
+		versions[j] = store.RecordVersions{Added: version, Changed: version}
+		if i := pairedOld[j]; i >= 0 {
+			old := currentRec[i]
+			versions[j] = store.RecordVersions{Added: old.AddedVersion, Changed: old.ChangedVersion}
+			if fields := lists.FieldChanges(&old.Person, &e.Person); len(fields) > 0 {
+				versions[j].Changed = version
+				diff.Changed = append(diff.Changed, lists.Change{OldRow: old.Row, NewRow: e.Row, ID: e.ID, Name: e.FullName(), Fields: fields})
+				if idf := identityChanges(fields); len(idf) > 0 {
+					code, params := changeReason("registry", idf)
+					if _, err := tx.ReopenReviews(ctx, req.Party, e.ID, code, params, false); err != nil {
+						return nil, nil, err
+					}
+				}
+			}
+		} else {
+			if removedBefore[e.ID] {
+				reappeared = append(reappeared, e.ID)
+			}
+			diff.Added = append(diff.Added, *e)
+		}
+	}
+	for _, i := range removed {
+		old := *currentRec[i]
+		old.RemovedVersion = version
+		gone = append(gone, old)
+		diff.Removed = append(diff.Removed, old.Entry)
+		if _, err := tx.ReopenReviews(ctx, req.Party, old.ID, ReviewReasonRegistryRemoved, map[string]string{"side": "registry", "version": strconv.Itoa(version)}, true); err != nil {
+			return nil, nil, err
+		}
+	}
+	v.Added, v.Changed, v.Removed = len(diff.Added), len(diff.Changed), len(diff.Removed)
+	if err := tx.InsertRegistryVersion(ctx, v, entries, versions, gone, reappeared, diff); err != nil {
+		return nil, nil, err
+	}
+	// The log records that a version was imported and its size, never the
+	// records: a registry does not leave its party.
+	err = s.recordEvent(ctx, tx, actor, Event{Type: "registry.version", Subject: req.Party, Attrs: map[string]string{
+		"party": req.Party, "version": strconv.Itoa(version), "records": strconv.Itoa(len(entries)),
+		"added": strconv.Itoa(v.Added), "changed": strconv.Itoa(v.Changed), "removed": strconv.Itoa(v.Removed),
+	}})
+	return v, diff, err
+}
+
+// RegistryVersions returns the versions of a party's registry, newest
+// first.
+func (s *Service) RegistryVersions(ctx context.Context, actor access.Actor, party string) ([]store.RegistryVersion, error) {
+	if !actor.CanReadRegistry(party) {
+		return nil, access.Deny("a registry is visible to its own party only")
+	}
+	var out []store.RegistryVersion
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		out, err = tx.RegistryVersions(ctx, party)
+		return err
+	})
+	return out, err
+}
+
+// RegistryDiff returns what a version of a party's registry changed.
+func (s *Service) RegistryDiff(ctx context.Context, actor access.Actor, party string, version int) (*lists.Diff, error) {
+	if !actor.CanReadRegistry(party) {
+		return nil, access.Deny("a registry is visible to its own party only")
+	}
+	var out *lists.Diff
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		out, err = tx.RegistryDiff(ctx, party, version)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "registry.diff", party, len(out.Added)+len(out.Changed)+len(out.Removed)); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

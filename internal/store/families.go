@@ -229,12 +229,12 @@ func (tx *Tx) ReplaceInquirySecretHash(ctx context.Context, id, old, hash string
 	return nil
 }
 
-const linkColumns = `id, inquiry_id, list_id, row_no, party, score, decision, reason, state, created_at, decided_by, decided_at, note`
+const linkColumns = `id, inquiry_id, list_id, row_no, person_id, party, score, decision, reason, state, created_at, decided_by, decided_at, note`
 
 func scanLink(scan func(...any) error) (*families.Link, error) {
 	var l families.Link
 	var state, created, decided string
-	if err := scan(&l.ID, &l.InquiryID, &l.ListID, &l.Row, &l.Party, &l.Score, &l.Decision, &l.Reason, &state, &created, &l.DecidedBy, &decided, &l.Note); err != nil {
+	if err := scan(&l.ID, &l.InquiryID, &l.ListID, &l.Row, &l.PersonID, &l.Party, &l.Score, &l.Decision, &l.Reason, &state, &created, &l.DecidedBy, &decided, &l.Note); err != nil {
 		return nil, err
 	}
 	l.State = families.LinkState(state)
@@ -243,15 +243,21 @@ func scanLink(scan func(...any) error) (*families.Link, error) {
 }
 
 // InsertLink stores a proposed link unless the inquiry is already linked to
-// that list row (in any state: a rejected link is not proposed again). It
+// that list row or to the same person on another version of the list (in
+// any state: a rejected link is not proposed again). It
 // reports whether the link was new.
 func (tx *Tx) InsertLink(ctx context.Context, l *families.Link) (bool, error) {
 	if l.CreatedAt.IsZero() {
 		l.CreatedAt = now()
 	}
-	res, err := tx.Exec(ctx, `INSERT INTO inquiry_links (id, inquiry_id, list_id, row_no, party, score, decision, reason, state, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (inquiry_id, list_id, row_no) DO NOTHING`,
-		l.ID, l.InquiryID, l.ListID, l.Row, l.Party, l.Score, l.Decision, l.Reason, string(l.State), timeText(l.CreatedAt))
+	if l.PersonID == "" {
+		l.PersonID = fmt.Sprintf("%s/%s-%d", l.ListID, l.ListID, l.Row)
+	}
+	// Either unique key — the list row, or the person across versions —
+	// makes the link not new.
+	res, err := tx.Exec(ctx, `INSERT INTO inquiry_links (id, inquiry_id, list_id, row_no, person_id, party, score, decision, reason, state, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		l.ID, l.InquiryID, l.ListID, l.Row, l.PersonID, l.Party, l.Score, l.Decision, l.Reason, string(l.State), timeText(l.CreatedAt))
 	if err != nil {
 		return false, fmt.Errorf("insert link: %w", err)
 	}

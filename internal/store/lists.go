@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"parley/internal/lists"
-	"parley/internal/person"
 )
 
 // InsertList stores a new list with its entries. The caller sets the id,
@@ -31,13 +30,16 @@ func (tx *Tx) InsertList(ctx context.Context, l *lists.List) error {
 }
 
 func (tx *Tx) insertEntries(ctx context.Context, listID string, entries []lists.Entry) error {
-	err := tx.insertRows(ctx, "list_entries", []string{"list_id", "row_no", "person", "surname", "categories"}, len(entries), func(i int) ([]any, error) {
+	err := tx.insertRows(ctx, "list_entries", []string{"list_id", "row_no", "entry_id", "person", "surname", "categories"}, len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
+		if e.ID == "" {
+			e.ID = fmt.Sprintf("%s-%d", listID, e.Row)
+		}
 		b, err := json.Marshal(e.Person)
 		if err != nil {
 			return nil, fmt.Errorf("encode row %d: %w", e.Row, err)
 		}
-		return []any{listID, e.Row, string(b), e.Surname, strings.Join(e.Categories, ";")}, nil
+		return []any{listID, e.Row, e.ID, string(b), e.Surname, strings.Join(e.Categories, ";")}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("insert entries of list %s: %w", listID, err)
@@ -82,7 +84,7 @@ func (tx *Tx) ListWithEntries(ctx context.Context, id string) (*lists.List, erro
 
 // Entries returns a list's entries in row order.
 func (tx *Tx) Entries(ctx context.Context, listID string) ([]lists.Entry, error) {
-	rows, err := tx.Query(ctx, `SELECT row_no, person FROM list_entries WHERE list_id = ? ORDER BY row_no`, listID)
+	rows, err := tx.Query(ctx, `SELECT row_no, entry_id, person FROM list_entries WHERE list_id = ? ORDER BY row_no`, listID)
 	if err != nil {
 		return nil, fmt.Errorf("read entries of %s: %w", listID, err)
 	}
@@ -91,7 +93,7 @@ func (tx *Tx) Entries(ctx context.Context, listID string) ([]lists.Entry, error)
 	for rows.Next() {
 		var e lists.Entry
 		var b string
-		if err := rows.Scan(&e.Row, &b); err != nil {
+		if err := rows.Scan(&e.Row, &e.ID, &b); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(b), &e.Person); err != nil {
@@ -190,50 +192,4 @@ func (tx *Tx) ReplaceDraftEntries(ctx context.Context, id string, entries []list
 		return fmt.Errorf("clear list %s: %w", id, err)
 	}
 	return tx.insertEntries(ctx, id, entries)
-}
-
-// ReplaceRegistry replaces a party's registry with a new snapshot.
-func (tx *Tx) ReplaceRegistry(ctx context.Context, party string, entries []lists.Entry) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM registry_entries WHERE party = ?`, party); err != nil {
-		return fmt.Errorf("clear registry of %s: %w", party, err)
-	}
-	ts := timeText(now())
-	err := tx.insertRows(ctx, "registry_entries", []string{"party", "row_no", "person", "status", "updated_at"}, len(entries), func(i int) ([]any, error) {
-		e := &entries[i]
-		b, err := json.Marshal(e.Person)
-		if err != nil {
-			return nil, fmt.Errorf("encode registry row %d: %w", e.Row, err)
-		}
-		status := e.Status
-		if status == "" {
-			status = person.StatusMissing
-		}
-		return []any{party, e.Row, string(b), string(status), ts}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("insert registry of %s: %w", party, err)
-	}
-	return nil
-}
-
-// Registry returns a party's registry in row order.
-func (tx *Tx) Registry(ctx context.Context, party string) ([]lists.Entry, error) {
-	rows, err := tx.Query(ctx, `SELECT row_no, person FROM registry_entries WHERE party = ? ORDER BY row_no`, party)
-	if err != nil {
-		return nil, fmt.Errorf("read registry of %s: %w", party, err)
-	}
-	defer rows.Close()
-	out := []lists.Entry{}
-	for rows.Next() {
-		var e lists.Entry
-		var b string
-		if err := rows.Scan(&e.Row, &b); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(b), &e.Person); err != nil {
-			return nil, fmt.Errorf("decode registry row %d: %w", e.Row, err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

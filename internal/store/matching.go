@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,21 +27,78 @@ type MatchRun struct {
 	CreatedAt       time.Time `json:"created_at"`
 }
 
-// MatchRow is the result for one list row, with its review.
+// MatchRow is the result for one entry of the list, with its review. The
+// entry and the registry records are named by their lasting ids; ListRow
+// is the entry's row in the run's version of the list, for people to read.
 type MatchRow struct {
-	ListRow     int       `json:"list_row"`
-	RegistryRow int       `json:"registry_row,omitempty"` // 0 when none
-	Score       float64   `json:"score"`
-	Decision    string    `json:"decision"` // match, review, none
-	Reason      string    `json:"reason"`
-	Candidates  string    `json:"candidates,omitempty"` // "row:score" pairs, best first
-	Review      string    `json:"review"`               // pending, confirmed, rejected
-	ReviewedRow int       `json:"reviewed_row,omitempty"`
-	ReviewedBy  string    `json:"reviewed_by,omitempty"`
-	ReviewedAt  time.Time `json:"reviewed_at,omitzero"`
+	EntryID    string  `json:"entry_id"`
+	ListRow    int     `json:"list_row"`
+	RegistryID string  `json:"registry_id,omitempty"` // "" when none
+	Score      float64 `json:"score"`
+	Decision   string  `json:"decision"` // match, review, none
+	Reason     string  `json:"reason"`
+	// Candidates are "id:score" pairs, best first, separated by spaces;
+	// ids are path-escaped (see CandidateList).
+	Candidates string    `json:"candidates,omitempty"`
+	Review     string    `json:"review"` // pending, confirmed, rejected
+	ReviewedID string    `json:"reviewed_id,omitempty"`
+	ReviewedBy string    `json:"reviewed_by,omitempty"`
+	ReviewedAt time.Time `json:"reviewed_at,omitzero"`
+	// ReviewReason says, as a code, why a review is pending again (see
+	// service.ReviewReason*), with ReviewParams.
+	ReviewReason string            `json:"review_reason,omitempty"`
+	ReviewParams map[string]string `json:"review_params,omitempty"`
+	// CarriedFrom is the run on an earlier version of the list whose review
+	// this row carries.
+	CarriedFrom string `json:"carried_from,omitempty"`
 }
 
-// InsertMatchRun stores a run and all its rows.
+// Candidate is one registry record the matcher considered.
+type Candidate struct {
+	ID    string  `json:"registry_id"`
+	Score float64 `json:"score"`
+}
+
+// CandidateText encodes candidates for MatchRow.Candidates.
+func CandidateText(cs []Candidate) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = url.PathEscape(c.ID) + ":" + strconv.FormatFloat(c.Score, 'f', 4, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+// CandidateList decodes MatchRow.Candidates.
+func CandidateList(s string) []Candidate {
+	var out []Candidate
+	for _, f := range strings.Fields(s) {
+		i := strings.LastIndexByte(f, ':')
+		if i <= 0 {
+			continue
+		}
+		id, err := url.PathUnescape(f[:i])
+		if err != nil {
+			continue
+		}
+		sc, err := strconv.ParseFloat(f[i+1:], 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, Candidate{ID: id, Score: sc})
+	}
+	return out
+}
+
+func paramsText(p map[string]string) (string, error) {
+	if len(p) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
+}
+
+// InsertMatchRun stores a run and all its rows (with the reviews carried
+// over from an earlier run, if any).
 func (tx *Tx) InsertMatchRun(ctx context.Context, r *MatchRun, rows []MatchRow) error {
 	r.CreatedAt = now()
 	_, err := tx.Exec(ctx, `INSERT INTO match_runs (id, list_id, party, threshold_match, threshold_review, registry_size, matched, review, unmatched, created_by, created_at)
@@ -46,9 +107,21 @@ func (tx *Tx) InsertMatchRun(ctx context.Context, r *MatchRun, rows []MatchRow) 
 	if err != nil {
 		return fmt.Errorf("insert match run: %w", err)
 	}
-	err = tx.insertRows(ctx, "match_results", []string{"run_id", "list_row", "registry_row", "score", "decision", "reason", "candidates"}, len(rows), func(i int) ([]any, error) {
+	cols := []string{"run_id", "entry_id", "list_row", "registry_id", "score", "decision", "reason", "candidates", "review", "reviewed_id", "reviewed_by", "reviewed_at", "review_reason", "review_params", "carried_from"}
+	err = tx.insertRows(ctx, "match_results", cols, len(rows), func(i int) ([]any, error) {
 		m := &rows[i]
-		return []any{r.ID, m.ListRow, m.RegistryRow, m.Score, m.Decision, m.Reason, m.Candidates}, nil
+		if m.Review == "" {
+			m.Review = "pending"
+		}
+		params, err := paramsText(m.ReviewParams)
+		if err != nil {
+			return nil, err
+		}
+		at := ""
+		if !m.ReviewedAt.IsZero() {
+			at = timeText(m.ReviewedAt)
+		}
+		return []any{r.ID, m.EntryID, m.ListRow, m.RegistryID, m.Score, m.Decision, m.Reason, m.Candidates, m.Review, m.ReviewedID, m.ReviewedBy, at, m.ReviewReason, params, m.CarriedFrom}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("insert match results: %w", err)
@@ -102,37 +175,78 @@ func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*MatchRun,
 	return out, rows.Err()
 }
 
+const matchRowColumns = `entry_id, list_row, registry_id, score, decision, reason, candidates, review, reviewed_id, reviewed_by, reviewed_at, review_reason, review_params, carried_from`
+
+func scanMatchRow(scan func(...any) error) (MatchRow, error) {
+	var m MatchRow
+	var at, params string
+	if err := scan(&m.EntryID, &m.ListRow, &m.RegistryID, &m.Score, &m.Decision, &m.Reason, &m.Candidates, &m.Review, &m.ReviewedID, &m.ReviewedBy, &at, &m.ReviewReason, &params, &m.CarriedFrom); err != nil {
+		return m, err
+	}
+	m.ReviewedAt = parseTime(at)
+	if params != "" {
+		if err := json.Unmarshal([]byte(params), &m.ReviewParams); err != nil {
+			return m, fmt.Errorf("decode review reason of row %d: %w", m.ListRow, err)
+		}
+	}
+	return m, nil
+}
+
 // MatchRows returns a run's rows in list order.
 func (tx *Tx) MatchRows(ctx context.Context, runID string) ([]MatchRow, error) {
-	rows, err := tx.Query(ctx, `SELECT list_row, registry_row, score, decision, reason, candidates, review, reviewed_row, reviewed_by, reviewed_at
-		FROM match_results WHERE run_id = ? ORDER BY list_row`, runID)
+	rows, err := tx.Query(ctx, `SELECT `+matchRowColumns+` FROM match_results WHERE run_id = ? ORDER BY list_row`, runID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []MatchRow
 	for rows.Next() {
-		var m MatchRow
-		var at string
-		if err := rows.Scan(&m.ListRow, &m.RegistryRow, &m.Score, &m.Decision, &m.Reason, &m.Candidates, &m.Review, &m.ReviewedRow, &m.ReviewedBy, &at); err != nil {
+		m, err := scanMatchRow(rows.Scan)
+		if err != nil {
 			return nil, err
 		}
-		m.ReviewedAt = parseTime(at)
 		out = append(out, m)
 	}
 	return out, rows.Err()
 }
 
 // ReviewMatchRow records a person's review of one result: confirmed with the
-// registry row they chose, or rejected.
-func (tx *Tx) ReviewMatchRow(ctx context.Context, runID string, listRow int, review string, registryRow int, by string) error {
-	res, err := tx.Exec(ctx, `UPDATE match_results SET review = ?, reviewed_row = ?, reviewed_by = ?, reviewed_at = ? WHERE run_id = ? AND list_row = ?`,
-		review, registryRow, by, timeText(now()), runID, listRow)
+// registry record they chose, or rejected. Only a row in the expected
+// review state changes, so that two reviewers cannot both decide it.
+func (tx *Tx) ReviewMatchRow(ctx context.Context, runID string, listRow int, from, review, registryID, by string) error {
+	res, err := tx.Exec(ctx, `UPDATE match_results SET review = ?, reviewed_id = ?, reviewed_by = ?, reviewed_at = ?, review_reason = '', review_params = '', carried_from = ''
+		WHERE run_id = ? AND list_row = ? AND review = ?`,
+		review, registryID, by, timeText(now()), runID, listRow, from)
 	if err != nil {
 		return fmt.Errorf("review match: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("row %d of match run %s: %w", listRow, runID, ErrNotFound)
+		return fmt.Errorf("row %d of match run %s is no longer %s: %w", listRow, runID, from, ErrNotFound)
 	}
 	return nil
+}
+
+// ReopenReviews puts back to pending, with a reason, the reviewed results of
+// a party's runs that concern a registry record: confirmed ones that chose
+// it and rejected ones that were proposed it. With all, rows not yet
+// reviewed that propose it get the reason too (the record was removed). It
+// returns how many rows changed.
+func (tx *Tx) ReopenReviews(ctx context.Context, party, registryID, reason string, params map[string]string, all bool) (int, error) {
+	p, err := paramsText(params)
+	if err != nil {
+		return 0, err
+	}
+	cond := `((review = 'confirmed' AND reviewed_id = ?) OR (review = 'rejected' AND registry_id = ?))`
+	args := []any{reason, p, registryID, registryID}
+	if all {
+		cond = `(reviewed_id = ? OR registry_id = ?)`
+	}
+	args = append(args, party)
+	res, err := tx.Exec(ctx, `UPDATE match_results SET review = 'pending', review_reason = ?, review_params = ?, carried_from = ''
+		WHERE `+cond+` AND run_id IN (SELECT id FROM match_runs WHERE party = ?)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("reopen reviews of %s: %w", registryID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }

@@ -16,12 +16,15 @@ type Party struct {
 	// Translit names the romanization system of the party's country, used
 	// for the Latin names of its persons (see package translit).
 	Translit string `json:"translit,omitempty"`
+	// TranslitRU is the system for names written in Russian spelling (""
+	// means ICAO Doc 9303, as in Russian passports).
+	TranslitRU string `json:"translit_ru,omitempty"`
 }
 
 // CreateParty adds a party.
 func (tx *Tx) CreateParty(ctx context.Context, p Party) error {
-	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, languages, translit, created_at) VALUES (?, ?, ?, ?, ?)`,
-		p.ID, p.Name, strings.Join(p.Languages, ","), p.Translit, timeText(now()))
+	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, languages, translit, translit_ru, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, strings.Join(p.Languages, ","), p.Translit, p.TranslitRU, timeText(now()))
 	if err != nil {
 		return fmt.Errorf("create party %s: %w", p.ID, err)
 	}
@@ -30,7 +33,7 @@ func (tx *Tx) CreateParty(ctx context.Context, p Party) error {
 
 // Parties returns every party, ordered by id.
 func (tx *Tx) Parties(ctx context.Context) ([]Party, error) {
-	rows, err := tx.Query(ctx, `SELECT id, name, languages, translit FROM parties ORDER BY id`)
+	rows, err := tx.Query(ctx, `SELECT id, name, languages, translit, translit_ru FROM parties ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list parties: %w", err)
 	}
@@ -39,7 +42,7 @@ func (tx *Tx) Parties(ctx context.Context) ([]Party, error) {
 	for rows.Next() {
 		var p Party
 		var langs string
-		if err := rows.Scan(&p.ID, &p.Name, &langs, &p.Translit); err != nil {
+		if err := rows.Scan(&p.ID, &p.Name, &langs, &p.Translit, &p.TranslitRU); err != nil {
 			return nil, err
 		}
 		if langs != "" {
@@ -54,7 +57,7 @@ func (tx *Tx) Parties(ctx context.Context) ([]Party, error) {
 func (tx *Tx) Party(ctx context.Context, id string) (Party, error) {
 	var p Party
 	var langs string
-	err := tx.QueryRow(ctx, `SELECT id, name, languages, translit FROM parties WHERE id = ?`, id).Scan(&p.ID, &p.Name, &langs, &p.Translit)
+	err := tx.QueryRow(ctx, `SELECT id, name, languages, translit, translit_ru FROM parties WHERE id = ?`, id).Scan(&p.ID, &p.Name, &langs, &p.Translit, &p.TranslitRU)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Party{}, fmt.Errorf("party %q: %w", id, ErrNotFound)
 	}

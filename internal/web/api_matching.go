@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"parley/internal/access"
-	"parley/internal/lists"
 	"parley/internal/service"
 	"parley/internal/store"
 )
@@ -23,7 +22,10 @@ func matchingAPIRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/matches", Auth: SignedIn, Summary: "Match a received list against the receiving party's registry (its officers only); optional JSON body {\"threshold_match\":0.9,\"threshold_review\":0.5}", Body: []string{"application/json"}, Handler: s.apiMatchStart},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []Param{{Name: "list", Description: "only the runs of this list"}}, Handler: s.apiMatchRuns},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Handler: s.apiMatchRun},
-		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_row\":N}; registry_row picks another matchCandidate", Body: []string{"application/json"}, Handler: s.apiMatchReview},
+		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_id\":\"ID\"}; registry_id picks another candidate", Body: []string{"application/json"}, Handler: s.apiMatchReview},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions", Auth: SignedIn, Summary: "The versions of a party's registry, newest first, with counts of records added, changed and removed (its own officers only)", Handler: s.apiRegistryVersions},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions/{version}/diff", Auth: SignedIn, Summary: "What a version of a party's registry changed: records added, changed (field by field) and removed, by record id (its own officers only)", Handler: s.apiRegistryDiff},
+		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/confirm-all-matches", Auth: SignedIn, Summary: "Confirm every pending match decision at or above the run's match threshold, each recorded in the log; answers {\"confirmed\":N}", Handler: s.apiConfirmAll},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}/left-off", Auth: SignedIn, Summary: "Registry persons believed or confirmed captured whom the run's list leaves off", Handler: s.apiLeftOff},
 	}
 }
@@ -115,8 +117,8 @@ func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
 
 // reviewJSON is the body of a review.
 type reviewJSON struct {
-	Choice      string `json:"choice"`
-	RegistryRow int    `json:"registry_row,omitempty"`
+	Choice     string `json:"choice"`
+	RegistryID string `json:"registry_id,omitempty"`
 }
 
 func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
@@ -128,12 +130,9 @@ func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.RegistryRow < 0 {
-		return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("registry_row %d is not a row number", in.RegistryRow)}
-	}
 	actor := actorOf(r)
 	runID := r.PathValue("id")
-	if err := s.svc.ReviewMatch(r.Context(), actor, runID, row, in.Choice, in.RegistryRow); err != nil {
+	if err := s.svc.ReviewMatch(r.Context(), actor, runID, row, in.Choice, in.RegistryID); err != nil {
 		return err
 	}
 	view, err := s.svc.MatchRun(r.Context(), actor, runID)
@@ -149,6 +148,42 @@ func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
 	return fmt.Errorf("row %d of match run %s: %w", row, runID, service.ErrNotFound)
 }
 
+func (s *Server) apiRegistryVersions(w http.ResponseWriter, r *http.Request) error {
+	party := r.PathValue("party")
+	vs, err := s.svc.RegistryVersions(r.Context(), actorOf(r), party)
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []store.RegistryVersion{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"party": party, "versions": vs})
+	return nil
+}
+
+func (s *Server) apiRegistryDiff(w http.ResponseWriter, r *http.Request) error {
+	v, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil || v <= 0 {
+		return badRequest("version %q is not a version number", r.PathValue("version"))
+	}
+	d, err := s.svc.RegistryDiff(r.Context(), actorOf(r), r.PathValue("party"), v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) apiConfirmAll(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	n, err := s.svc.ConfirmAllMatches(r.Context(), actorOf(r), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run_id": id, "confirmed": n})
+	return nil
+}
+
 func (s *Server) apiLeftOff(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	es, err := s.svc.LeftOffReport(r.Context(), actorOf(r), id)
@@ -156,7 +191,7 @@ func (s *Server) apiLeftOff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if es == nil {
-		es = []lists.Entry{}
+		es = []service.LeftOffEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"run_id": id, "count": len(es), "entries": es})
 	return nil

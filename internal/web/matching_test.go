@@ -229,14 +229,15 @@ func TestMatchReviewPages(t *testing.T) {
 
 	// Confirm a match through the form: the page comes back to the same
 	// filter and row.
-	var matchRow, otherRow, otherPick int
+	var matchRow, otherRow int
+	var otherPick string
 	for _, r := range view.Rows {
 		if r.Decision == "match" && matchRow == 0 {
 			matchRow = r.ListRow
 		}
 		for _, c := range parseCandidates(r.Candidates) {
-			if c.Row != r.RegistryRow && otherRow == 0 && r.ListRow != matchRow {
-				otherRow, otherPick = r.ListRow, c.Row
+			if c.ID != r.RegistryID && otherRow == 0 && r.ListRow != matchRow {
+				otherRow, otherPick = r.ListRow, c.ID
 			}
 		}
 	}
@@ -245,13 +246,13 @@ func TestMatchReviewPages(t *testing.T) {
 	}
 	b.get("/match-runs/" + runID + "?decision=match")
 	resp, _ = b.post(fmt.Sprintf("/match-runs/%s/rows/%d/review", runID, matchRow), url.Values{
-		"choice": {"confirm"}, "registry_row": {strconv.Itoa(matchRowOf(view, matchRow).RegistryRow)}, "decision": {"match"}, "review": {""}, "page": {"1"},
+		"choice": {"confirm"}, "registry_id": {matchRowOf(view, matchRow).RegistryID}, "decision": {"match"}, "review": {""}, "page": {"1"},
 	})
 	if want := fmt.Sprintf("/match-runs/%s?decision=match&done=1#row-%d", runID, matchRow); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("confirm: %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 	got := matchRowOf(serviceRun(e, runID), matchRow)
-	if got.Review != "confirmed" || got.ReviewedRow != got.RegistryRow || got.ReviewedBy != "officerb@B" {
+	if got.Review != "confirmed" || got.ReviewedID != got.RegistryID || got.ReviewedBy != "officerb@B" {
 		t.Errorf("after confirming: %+v", got.MatchRow)
 	}
 	_, body = b.get(resp.Header.Get("Location"))
@@ -261,8 +262,8 @@ func TestMatchReviewPages(t *testing.T) {
 
 	// Pick another matchCandidate: the page offers it by name.
 	_, body = b.get("/match-runs/" + runID)
-	if !strings.Contains(body, fmt.Sprintf(`name="registry_row" value="%d"`, otherPick)) {
-		t.Fatalf("row %d: matchCandidate %d is not offered", otherRow, otherPick)
+	if !strings.Contains(body, fmt.Sprintf(`name="registry_id" value="%s"`, otherPick)) {
+		t.Fatalf("row %d: matchCandidate %s is not offered", otherRow, otherPick)
 	}
 	regs, err := e.svc.Registry(ctx, access.System, "B")
 	if err != nil {
@@ -270,24 +271,24 @@ func TestMatchReviewPages(t *testing.T) {
 	}
 	var picked *lists.Entry
 	for i := range regs {
-		if regs[i].Row == otherPick {
+		if regs[i].ID == otherPick {
 			picked = &regs[i]
 		}
 	}
 	if picked == nil || !strings.Contains(body, picked.Person.FullName()) {
-		t.Fatalf("the other matchCandidate, registry row %d, is not named on the page", otherPick)
+		t.Fatalf("the other matchCandidate, registry record %s, is not named on the page", otherPick)
 	}
-	resp, _ = b.post(fmt.Sprintf("/match-runs/%s/rows/%d/review", runID, otherRow), url.Values{"choice": {"confirm"}, "registry_row": {strconv.Itoa(otherPick)}})
+	resp, _ = b.post(fmt.Sprintf("/match-runs/%s/rows/%d/review", runID, otherRow), url.Values{"choice": {"confirm"}, "registry_id": {otherPick}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("pick another: %d", resp.StatusCode)
 	}
-	if got := matchRowOf(serviceRun(e, runID), otherRow); got.Review != "confirmed" || got.ReviewedRow != otherPick || got.Registered == nil || got.Registered.Row != otherPick {
-		t.Errorf("after picking registry row %d: %+v", otherPick, got.MatchRow)
+	if got := matchRowOf(serviceRun(e, runID), otherRow); got.Review != "confirmed" || got.ReviewedID != otherPick || got.Registered == nil || got.Registered.ID != otherPick {
+		t.Errorf("after picking registry record %s: %+v", otherPick, got.MatchRow)
 	}
 
 	// The left-off report before and after rejecting the confirmed match:
 	// a rejected match puts its registry person back on it.
-	leftOff := func() (string, []lists.Entry) {
+	leftOff := func() (string, []service.LeftOffEntry) {
 		t.Helper()
 		resp, body := b.get("/match-runs/" + runID + "/left-off")
 		if resp.StatusCode != http.StatusOK {
@@ -345,31 +346,30 @@ func TestMatchReviewPages(t *testing.T) {
 	}
 }
 
-var leftOffRow = regexp.MustCompile(`<tr>\s*<td class="num">(\d+)</td>`)
+var leftOffRow = regexp.MustCompile(`<tr>\s*<td><code>([^<]+)</code></td>`)
 
 // checkLeftOff checks that the report page holds exactly the registry rows
 // of the service's report, by row and name, and so none of the registry
 // persons who are not believed or confirmed captured.
-func checkLeftOff(t *testing.T, body string, es []lists.Entry, registry []lists.Entry) {
+func checkLeftOff(t *testing.T, body string, es []service.LeftOffEntry, registry []lists.Entry) {
 	t.Helper()
 	if len(es) == 0 {
 		t.Fatal("the fixture should leave someone off the list")
 	}
-	shown := map[int]bool{}
+	shown := map[string]bool{}
 	for _, m := range leftOffRow.FindAllStringSubmatch(body, -1) {
-		n, _ := strconv.Atoi(m[1])
-		shown[n] = true
+		shown[m[1]] = true
 	}
 	if len(shown) != len(es) {
 		t.Errorf("left-off report shows %d rows, the service %d", len(shown), len(es))
 	}
 	for _, e := range es {
-		if !shown[e.Row] || !strings.Contains(body, e.FullName()) {
+		if !shown[e.ID] || !strings.Contains(body, e.FullName()) {
 			t.Errorf("left-off report lacks registry row %d, %s", e.Row, e.FullName())
 		}
 	}
 	for _, r := range registry {
-		if r.Status != person.StatusBelievedCaptured && r.Status != person.StatusConfirmedCaptured && shown[r.Row] {
+		if r.Status != person.StatusBelievedCaptured && r.Status != person.StatusConfirmedCaptured && shown[r.ID] {
 			t.Errorf("left-off report holds registry row %d, whose status is %s", r.Row, r.Status)
 		}
 	}
@@ -435,10 +435,10 @@ func TestMatchingAPI(t *testing.T) {
 	// The run, whole and filtered.
 	type rowJSON struct {
 		ListRow       int              `json:"list_row"`
-		RegistryRow   int              `json:"registry_row"`
+		RegistryID    string           `json:"registry_id"`
 		Decision      string           `json:"decision"`
 		Review        string           `json:"review"`
-		ReviewedRow   int              `json:"reviewed_row"`
+		ReviewedID    string           `json:"reviewed_id"`
 		Candidates    string           `json:"candidates"`
 		CandidateRows []matchCandidate `json:"candidate_rows"`
 		Listed        *lists.Entry     `json:"listed"`
@@ -459,8 +459,8 @@ func TestMatchingAPI(t *testing.T) {
 		if r.Listed == nil || r.Listed.Row != r.ListRow {
 			t.Errorf("row %d: listed person %+v", r.ListRow, r.Listed)
 		}
-		if (r.Registered != nil) != (r.RegistryRow > 0) {
-			t.Errorf("row %d: registry row %d but registered %v", r.ListRow, r.RegistryRow, r.Registered)
+		if (r.Registered != nil) != (r.RegistryID != "") {
+			t.Errorf("row %d: registry record %q but registered %v", r.ListRow, r.RegistryID, r.Registered)
 		}
 		if len(r.CandidateRows) != len(strings.Fields(r.Candidates)) {
 			t.Errorf("row %d: candidates %q read as %v", r.ListRow, r.Candidates, r.CandidateRows)
@@ -497,7 +497,7 @@ func TestMatchingAPI(t *testing.T) {
 		{"confirm the proposal", roleOfficerB, matchRow, `{"choice":"confirm"}`, 200, "confirmed"},
 		{"reject", roleOfficerB, matchRow, `{"choice":"reject"}`, 200, "rejected"},
 		{"confirm with no proposal", roleOfficerB, noneRow, `{"choice":"confirm"}`, 422, ""},
-		{"confirm a registry row that does not exist", roleOfficerB, noneRow, `{"choice":"confirm","registry_row":999}`, 422, ""},
+		{"confirm a registry row that does not exist", roleOfficerB, noneRow, `{"choice":"confirm","registry_id":"no-such-record"}`, 422, ""},
 		{"an unknown choice", roleOfficerB, matchRow, `{"choice":"maybe"}`, 422, ""},
 		{"a misspelt field", roleOfficerB, matchRow, `{"choise":"confirm"}`, 400, ""},
 		{"a row that does not exist", roleOfficerB, 999, `{"choice":"reject"}`, 404, ""},
@@ -654,9 +654,9 @@ func TestParseCandidates(t *testing.T) {
 		want []matchCandidate
 	}{
 		{"", nil},
-		{"12:0.9876", []matchCandidate{{12, 0.9876}}},
-		{"3:0.9878 4:0.0002", []matchCandidate{{3, 0.9878}, {4, 0.0002}}},
-		{"  7:1.0000   x:0.5 8 9:y 0:0.3 10:0.1 ", []matchCandidate{{7, 1}, {10, 0.1}}},
+		{"r12:0.9876", []matchCandidate{{"r12", 0.9876}}},
+		{"r3:0.9878 A%2012:0.0002", []matchCandidate{{"r3", 0.9878}, {"A 12", 0.0002}}},
+		{"  r7:1.0000   x:y 8 :0.3 r10:0.1 ", []matchCandidate{{"r7", 1}, {"r10", 0.1}}},
 	}
 	for _, tt := range tests {
 		if got := parseCandidates(tt.in); !slices.Equal(got, tt.want) {
@@ -709,7 +709,7 @@ func TestBrowserMatchReviewAndLog(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#row-3 .pick-form button`)),
 		chromedp.WaitVisible(chromedp.CSS("#row-3.review-confirmed")),
 	)
-	if got := matchRowOf(serviceRun(e, runID), 3); got.Review != "confirmed" || got.ReviewedRow == got.RegistryRow {
+	if got := matchRowOf(serviceRun(e, runID), 3); got.Review != "confirmed" || got.ReviewedID == got.RegistryID {
 		t.Errorf("row 3 after picking another matchCandidate: %+v", got.MatchRow)
 	}
 	run(t, ctx, "left-off report",

@@ -13,6 +13,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/service"
 	"parley/internal/store"
 )
 
@@ -55,6 +56,16 @@ type dashboardData struct {
 	Recent     []*lists.List
 	Chart      template.HTML
 	Legend     []legendItem
+	// Dropped are the persons that the newest versions of recent lists no
+	// longer hold, list by list.
+	Dropped []droppedView
+}
+
+// droppedView is a list version and the persons it dropped from the
+// version before.
+type droppedView struct {
+	List    *lists.List
+	Persons []service.DroppedEntry
 }
 
 type legendItem struct {
@@ -78,7 +89,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	default:
 		d.SeesLists = true
 		p := s.page(w, r, "dashboard.title", "dashboard", d)
-		if err := s.fillDashboard(r.Context(), d, all, p.L); err != nil {
+		if err := s.fillDashboard(r.Context(), actor, d, all, p.L); err != nil {
 			return err
 		}
 		return s.render(w, r, http.StatusOK, "dashboard", p)
@@ -102,7 +113,7 @@ func latestVersions(all []*lists.List) []*lists.List {
 	return out
 }
 
-func (s *Server) fillDashboard(ctx context.Context, d *dashboardData, all []*lists.List, l *Localizer) error {
+func (s *Server) fillDashboard(ctx context.Context, actor access.Actor, d *dashboardData, all []*lists.List, l *Localizer) error {
 	latest := latestVersions(all)
 	states := map[lists.State]*StateCount{}
 	for _, st := range []lists.State{lists.Draft, lists.HandedOver, lists.Acknowledged} {
@@ -149,6 +160,18 @@ func (s *Server) fillDashboard(ctx context.Context, d *dashboardData, all []*lis
 		return err
 	}
 	d.Recent = latest[:min(len(latest), 8)]
+	for _, x := range d.Recent {
+		if x.PrevID == "" {
+			continue
+		}
+		gone, err := s.svc.DroppedFromList(ctx, actor, x.ID)
+		if err != nil {
+			return err
+		}
+		if len(gone) > 0 {
+			d.Dropped = append(d.Dropped, droppedView{List: x, Persons: gone})
+		}
+	}
 	d.Chart, d.Legend = progressChart(all, d.Parties, l, s.opts.Now())
 	return nil
 }

@@ -40,6 +40,7 @@ func matchingRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: "/lists/{id}/matches", Auth: SignedIn, Roles: officers, Summary: "Match a received list against the party's registry", Handler: s.matchStart},
 		{Method: "GET", Pattern: "/match-runs/{id}", Auth: SignedIn, Roles: officers, Summary: "Review a matching run", Handler: s.matchRunPage},
 		{Method: "POST", Pattern: "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Roles: officers, Summary: "Confirm or reject one proposed identity", Handler: s.matchReview},
+		{Method: "POST", Pattern: "/match-runs/{id}/confirm-all-matches", Auth: SignedIn, Roles: officers, Summary: "Confirm every pending match above the run's threshold", Handler: s.matchConfirmAll},
 		{Method: "GET", Pattern: "/match-runs/{id}/left-off", Auth: SignedIn, Roles: officers, Summary: "Registry persons believed captured whom the list leaves off", Handler: s.leftOffPage},
 	}
 }
@@ -54,39 +55,22 @@ var (
 // review in one sitting, few enough for a tablet to render at once.
 const matchPageSize = 100
 
-// matchCandidate is one registry row the matcher considered for a list row.
+// matchCandidate is one registry record the matcher considered for a
+// list row.
 type matchCandidate struct {
-	Row   int     `json:"registry_row"`
+	ID    string  `json:"registry_id"`
 	Score float64 `json:"score"`
 }
 
-// parseCandidates reads a row's candidates, stored as "row:score" pairs
-// separated by spaces, best first. Malformed pairs are skipped: the list
-// is advice, and the proposed row is stored separately.
+// parseCandidates reads a row's candidates (see store.CandidateList), best
+// first. Malformed pairs are skipped: the list is advice, and the proposed
+// record is stored separately.
 func parseCandidates(s string) []matchCandidate {
 	var out []matchCandidate
-	for f := range strings.FieldsSeq(s) {
-		row, score, ok := strings.Cut(f, ":")
-		if !ok {
-			continue
-		}
-		r, err1 := strconv.Atoi(row)
-		sc, err2 := strconv.ParseFloat(score, 64)
-		if err1 != nil || err2 != nil || r <= 0 {
-			continue
-		}
-		out = append(out, matchCandidate{Row: r, Score: sc})
+	for _, c := range store.CandidateList(s) {
+		out = append(out, matchCandidate{ID: c.ID, Score: c.Score})
 	}
 	return out
-}
-
-// shownRow is the registry row a result currently stands for: the one an
-// officer confirmed, otherwise the one the matcher proposed.
-func shownRow(r *store.MatchRow) int {
-	if r.Review == "confirmed" && r.ReviewedRow > 0 {
-		return r.ReviewedRow
-	}
-	return r.RegistryRow
 }
 
 // matchFilter selects rows of a run by decision and review state; empty
@@ -264,18 +248,19 @@ func newDecisionChart(l *Localizer, run *store.MatchRun, link func(decision stri
 
 // matchCandidateView is another registry person the officer may pick instead.
 type matchCandidateView struct {
-	Row       int
+	ID        string
 	ScoreText string
-	Entry     *lists.Entry // nil when the registry no longer holds the row
+	Entry     *lists.Entry // nil when the registry no longer holds the record
 }
 
 // matchRowView is one row of the run page.
 type matchRowView struct {
 	service.MatchRowDetail
 	ScoreText  string
-	Shown      int // the registry row the result currently stands for
+	Shown      string // the registry record the result currently stands for
 	Others     []matchCandidateView
 	BadgeClass string
+	ReasonText string // why a review is pending again
 }
 
 type matchRunData struct {
@@ -295,6 +280,38 @@ type matchRunData struct {
 	Decisions   []string
 	States      []string
 	Done        string // message key after a review
+	Confirmable int    // pending results above the match threshold
+}
+
+// confirmable counts a result that "confirm all matches" would confirm.
+func confirmable(run *store.MatchRun, r *store.MatchRow) int {
+	if r.Decision == "match" && r.Review == "pending" && r.Score >= run.ThresholdMatch && r.RegistryID != "" {
+		return 1
+	}
+	return 0
+}
+
+// reviewReasonText says in the reader's language why a review is pending
+// again.
+func reviewReasonText(l *Localizer, code string, p map[string]string) string {
+	side := p["side"]
+	switch side {
+	case "list":
+		side = l.T("identity.side_list")
+	case "registry":
+		side = l.T("identity.side_registry")
+	}
+	switch code {
+	case "dob_changed":
+		return l.T("identity.reason_dob_changed", side, p["from"], p["to"])
+	case "name_changed":
+		return l.T("identity.reason_name_changed", side, p["from"], p["to"])
+	case "record_changed":
+		return l.T("identity.reason_record_changed", side, p["fields"])
+	case "registry_removed":
+		return l.T("identity.reason_registry_removed", p["version"])
+	}
+	return code
 }
 
 // matchPersonCell is an entry with what the page shows beside the name.
@@ -385,29 +402,35 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	needRegistry := false
 	for _, row := range rows {
 		for _, c := range parseCandidates(row.Candidates) {
-			needRegistry = needRegistry || c.Row != shownRow(&row.MatchRow)
+			needRegistry = needRegistry || c.ID != service.Shown(&row.MatchRow)
 		}
 	}
-	var registry map[int]*lists.Entry
+	var registry map[string]*lists.Entry
 	if needRegistry {
 		es, err := s.svc.Registry(ctx, actor, view.Run.Party)
 		if err != nil {
 			return err
 		}
-		registry = make(map[int]*lists.Entry, len(es))
+		registry = make(map[string]*lists.Entry, len(es))
 		for i := range es {
-			registry[es[i].Row] = &es[i]
+			registry[es[i].ID] = &es[i]
 		}
 	}
 	for _, row := range rows {
-		v := matchRowView{MatchRowDetail: row, ScoreText: p.L.MatchScore(row.Score), Shown: shownRow(&row.MatchRow), BadgeClass: decisionBadge[row.Decision]}
+		v := matchRowView{MatchRowDetail: row, ScoreText: p.L.MatchScore(row.Score), Shown: service.Shown(&row.MatchRow), BadgeClass: decisionBadge[row.Decision]}
+		if row.ReviewReason != "" {
+			v.ReasonText = reviewReasonText(p.L, row.ReviewReason, row.ReviewParams)
+		}
 		for _, c := range parseCandidates(row.Candidates) {
-			if c.Row == v.Shown {
+			if c.ID == v.Shown {
 				continue
 			}
-			v.Others = append(v.Others, matchCandidateView{Row: c.Row, ScoreText: p.L.MatchScore(c.Score), Entry: registry[c.Row]})
+			v.Others = append(v.Others, matchCandidateView{ID: c.ID, ScoreText: p.L.MatchScore(c.Score), Entry: registry[c.ID]})
 		}
 		d.Rows = append(d.Rows, v)
+	}
+	for i := range view.Rows {
+		d.Confirmable += confirmable(view.Run, &view.Rows[i].MatchRow)
 	}
 	d.Chart = newDecisionChart(p.L, view.Run, func(k string) string { return d.Link(k, f.Review, 1) })
 	p.Data = d
@@ -430,13 +453,8 @@ func (s *Server) matchReview(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("row %q is not a row number", r.PathValue("row"))
 	}
 	choice := r.PostFormValue("choice")
-	regRow := 0
-	if v := strings.TrimSpace(r.PostFormValue("registry_row")); v != "" {
-		if regRow, err = strconv.Atoi(v); err != nil || regRow < 0 {
-			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("registry row %q is not a row number", v)}
-		}
-	}
-	if err := s.svc.ReviewMatch(r.Context(), actorOf(r), runID, row, choice, regRow); err != nil {
+	regID := strings.TrimSpace(r.PostFormValue("registry_id"))
+	if err := s.svc.ReviewMatch(r.Context(), actorOf(r), runID, row, choice, regID); err != nil {
 		return err
 	}
 	f, _ := readMatchFilter(r.PostForm, false)
@@ -454,7 +472,18 @@ type leftOffData struct {
 	Run     *store.MatchRun
 	List    *lists.List
 	Parties map[string]string
-	Entries []lists.Entry
+	Entries []service.LeftOffEntry
+}
+
+// matchConfirmAll confirms every pending match above the run's threshold
+// in one action, post/redirect/get.
+func (s *Server) matchConfirmAll(w http.ResponseWriter, r *http.Request) error {
+	runID := r.PathValue("id")
+	if _, err := s.svc.ConfirmAllMatches(r.Context(), actorOf(r), runID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, matchRunLink(runID, matchFilter{}, 0, 0)+"?done=1", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) leftOffPage(w http.ResponseWriter, r *http.Request) error {
