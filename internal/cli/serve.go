@@ -105,6 +105,16 @@ func runServe(ctx context.Context, a *App, args []string) error {
 // requests in flight finish for up to ShutdownDeadline, and returns. mount,
 // when set, may add handlers before the server starts.
 func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, mount func(*web.Server) error) error {
+	err := startAndServe(ctx, a, s, o, mount)
+	// A stop asked for while the server was still starting (a signal, or
+	// the caller's context) is a clean stop, not a failure to start.
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func startAndServe(ctx context.Context, a *App, s *service.Service, o serveOptions, mount func(*web.Server) error) error {
 	logger := slog.New(slog.NewJSONHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s.Logger = logger
 	// A log that lost entries it had already signed or receipted (a crash

@@ -527,7 +527,7 @@ func TestTemplateKeysTranslated(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An area's further messages: i18n/<area>.<lang>.json.
-		more, _ := filepath.Glob("i18n/*." + lang + ".json")
+		more, _ := filepath.Glob("i18n/" + lang + "/*.json")
 		for _, name := range more {
 			b, err := os.ReadFile(name)
 			if err != nil {
