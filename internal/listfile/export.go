@@ -26,10 +26,12 @@ type ExportOptions struct {
 // uk and ru. Each is one of the headers Read recognises (a test checks), so
 // that the export reads back as it was written.
 var clerkHeaders = map[string][3]string{
+	"record_id":              {"Record ID", "Номер справи", "Номер дела"},
 	"kind":                   {"Kind", "Вид запису", "Вид записи"},
 	"surname":                {"Surname", "Прізвище", "Фамилия"},
 	"given_names":            {"Given names", "Ім'я", "Имя"},
 	"patronymic":             {"Patronymic", "По батькові", "Отчество"},
+	"latin_system":           {"Romanization system", "Система транслітерації", "Система транслитерации"},
 	"surname_latin":          {"Surname (Latin)", "Прізвище (латиницею)", "Фамилия (латиницей)"},
 	"given_names_latin":      {"Given names (Latin)", "Ім'я (латиницею)", "Имя (латиницей)"},
 	"patronymic_latin":       {"Patronymic (Latin)", "По батькові (латиницею)", "Отчество (латиницей)"},
