@@ -178,7 +178,21 @@ func TestCrashKeepsPromises(t *testing.T) {
 			wg.Add(1)
 			go func() { defer wg.Done(); burst(ctx, srv.base, round*clients+c) }()
 		}
-		time.Sleep(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
+		// Kill at a random moment once the clients are under way: after
+		// the round's first receipt (a loaded machine may take seconds to
+		// get there), so that every round can cut a promise short.
+		mu.Lock()
+		before := len(receipts)
+		mu.Unlock()
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			n := len(receipts)
+			mu.Unlock()
+			if n > before {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond)
 		srv.kill()
 		cancel()
 		wg.Wait()
