@@ -225,6 +225,7 @@ func TestBrowser(t *testing.T) {
 	run(t, a, "tablet view", chromedp.EmulateViewport(1024, 768))
 	screenshot(t, a, "list-draft")
 	run(t, a, "hand over",
+		chromedp.Click(chromedp.CSS(`#handover-confirm`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/handover"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("h1 .badge.state-handed_over")),
 	)
