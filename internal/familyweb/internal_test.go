@@ -150,7 +150,7 @@ func TestPublicTemplateWithStages(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.render(w, httptest.NewRequest("GET", "/public?lang=uk", nil), 200, "public.html", &page{Title: "public.title", Data: d})
 	body := w.Body.String()
-	for _, want := range []string{"<svg", "Етапи обмінів", "<th scope=\"row\">1</th><td>2025-06-14</td><td>390</td>", "<th scope=\"row\">2</th><td>2025-06-15</td><td>&lt; 10</td>", ">644<", "&lt; 10"} {
+	for _, want := range []string{"<svg", "Етапи обмінів", "<th scope=\"row\">1</th><td class=\"date\">2025-06-14</td><td>390</td>", "<th scope=\"row\">2</th><td class=\"date\">2025-06-15</td><td>&lt; 10</td>", ">644<", "&lt; 10"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("public page lacks %q", want)
 		}

@@ -91,7 +91,10 @@ func buildChart(listed, repatriated []families.Point, listedName, repatriatedNam
 	if len(listed) == 0 && len(repatriated) == 0 {
 		return nil
 	}
-	ch := &chart{Width: 640, Height: 260, Left: 56, Right: 624, Top: 16, Bottom: 224}
+	// Margins leave room for the axis labels: half a date (10 characters
+	// of 11 px, centred on the first and last tick) on either side, and a
+	// seven-digit count left of the y axis.
+	ch := &chart{Width: 680, Height: 260, Left: 64, Right: 636, Top: 16, Bottom: 224}
 	var minT, maxT time.Time
 	maxY := 0
 	for _, s := range [][]families.Point{listed, repatriated} {

@@ -32,6 +32,12 @@ func chromiumPath() string {
 // Chromium the browser tests are skipped, except in CI, where they must run.
 func newChromium(t *testing.T) context.Context {
 	t.Helper()
+	return newChromiumFor(t, 90*time.Second)
+}
+
+// newChromiumFor is newChromium for a test that needs longer than 90 s.
+func newChromiumFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CI") != "" {
@@ -52,7 +58,7 @@ func newChromium(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel)
@@ -219,6 +225,7 @@ func TestBrowser(t *testing.T) {
 	run(t, a, "tablet view", chromedp.EmulateViewport(1024, 768))
 	screenshot(t, a, "list-draft")
 	run(t, a, "hand over",
+		chromedp.Click(chromedp.CSS(`#handover-confirm`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/handover"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("h1 .badge.state-handed_over")),
 	)

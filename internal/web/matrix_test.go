@@ -179,7 +179,7 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 
 		// Hand-over: only the sender's officers; the rest cannot see a draft.
 		"POST /lists/{id}/handover": {func(e *env, _ *fixtures) probe {
-			return probe{path: "/lists/" + e.importList("A", "B", "good.csv", "probe", "") + "/handover"}
+			return probe{path: "/lists/" + e.importList("A", "B", "good.csv", "probe", "") + "/handover", form: url.Values{"confirm": {"freeze"}}}
 		}, w(s303, s303, s404, s404, s404, s404)},
 		"POST /api/v1/lists/{id}/handover": {func(e *env, _ *fixtures) probe {
 			return probe{path: "/api/v1/lists/" + e.importList("A", "B", "good.csv", "probe", "") + "/handover"}

@@ -32,6 +32,7 @@ func TestCrossSiteRequestForgery(t *testing.T) {
 		if form == nil {
 			form = url.Values{}
 		}
+		form.Set("confirm", "freeze")
 		resp, body := b.post("/lists/"+id+"/handover", form, tt.hdr...)
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s: status %d, want %d: %.200s", tt.name, resp.StatusCode, tt.want, body)
@@ -569,7 +570,7 @@ func TestUploadFormWithoutScript(t *testing.T) {
 		t.Errorf("officer B reads the draft: %d", resp.StatusCode)
 	}
 	a.get(loc)
-	if resp, _ := a.post(loc+"/handover", nil); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := a.post(loc+"/handover", url.Values{"confirm": {"freeze"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("hand over: %d", resp.StatusCode)
 	}
 	resp, page := b.get(loc)

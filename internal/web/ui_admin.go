@@ -38,6 +38,10 @@ type usersData struct {
 	Error       string
 }
 
+// Ticked reports whether the form being shown again after an error had
+// the role ticked, so that the administrator need not tick it twice.
+func (d *usersData) Ticked(r access.Role) bool { return slices.Contains(d.Form.Roles, r) }
+
 func (s *Server) usersData(r *http.Request) (*usersData, error) {
 	actor := actorOf(r)
 	us, err := s.svc.Users(r.Context(), actor)

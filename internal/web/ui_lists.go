@@ -135,19 +135,22 @@ func (s *Server) listsUpload(w http.ResponseWriter, r *http.Request) error {
 const pageSize = 100
 
 type listData struct {
-	List          *lists.List
-	Parties       map[string]string
-	Entries       []lists.Entry
-	Query         string
-	Matches       int
-	Page, Pages   int
-	PrevPage      int
-	NextPage      int
-	CanHandOver   bool
-	CanAck        bool
-	CanNewVersion bool
-	Versions      []*lists.List // other versions of the same list the caller may see
-	Disputes      listDisputesView
+	List        *lists.List
+	Parties     map[string]string
+	Entries     []lists.Entry
+	Query       string
+	Matches     int
+	Page, Pages int
+	PrevPage    int
+	NextPage    int
+	CanHandOver bool
+	// HandOverUnconfirmed: a hand-over was asked for without ticking
+	// that it freezes the list; the page says so next to the box.
+	HandOverUnconfirmed bool
+	CanAck              bool
+	CanNewVersion       bool
+	Versions            []*lists.List // other versions of the same list the caller may see
+	Disputes            listDisputesView
 }
 
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
@@ -163,6 +166,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	d := &listData{List: l, Parties: names, Query: r.URL.Query().Get("q")}
 	view := access.ListView{From: l.From, To: l.To, Draft: l.State == lists.Draft}
 	d.CanHandOver = l.State == lists.Draft && actor.CanWriteList(l.From)
+	d.HandOverUnconfirmed = d.CanHandOver && r.URL.Query().Get("handover") == "unconfirmed"
 	d.CanAck = l.State == lists.HandedOver && actor.CanAcknowledge(view)
 	d.CanNewVersion = actor.CanWriteList(l.From)
 	if all, err := s.svc.ListLists(r.Context(), actor); err == nil {
@@ -192,7 +196,21 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "list", p)
 }
 
+// handOverConfirmation is the value of the box the officer must tick:
+// a hand-over cannot be undone, so the server, not a script, insists on
+// the confirmation.
+const handOverConfirmation = "freeze"
+
 func (s *Server) listHandOver(w http.ResponseWriter, r *http.Request) error {
+	if r.PostFormValue("confirm") != handOverConfirmation {
+		// Whoever may not see the list learns nothing more than before.
+		l, err := s.svc.GetList(r.Context(), actorOf(r), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/lists/"+l.ID+"?handover=unconfirmed#handover", http.StatusSeeOther)
+		return nil
+	}
 	l, err := s.svc.HandOver(r.Context(), actorOf(r), r.PathValue("id"))
 	if err != nil {
 		return err
