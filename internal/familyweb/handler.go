@@ -97,6 +97,8 @@ type Handler struct {
 	figMu  sync.Mutex
 	figAt  time.Time
 	figVal *families.Figures
+	// figVer is the figures version figVal was computed at.
+	figVer int64
 }
 
 // New returns the handler of the family pages and API. The server routes

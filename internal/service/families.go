@@ -1010,8 +1010,20 @@ func (s *Service) ExportInquiriesPFIF(ctx context.Context, actor access.Actor, w
 // (threshold ≤ 0 selects families.DefaultThreshold). It needs no actor:
 // nothing in it identifies anyone.
 func (s *Service) PublicFigures(ctx context.Context, threshold int) (*families.Figures, error) {
+	f, _, err := s.PublicFiguresVersioned(ctx, threshold)
+	return f, err
+}
+
+// PublicFiguresVersioned is PublicFigures with the figures version read in
+// the same snapshot: figures cached under a version stay right for as long
+// as FiguresVersion returns it.
+func (s *Service) PublicFiguresVersioned(ctx context.Context, threshold int) (*families.Figures, int64, error) {
 	var c families.FigureCounts
+	var v int64
 	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		if v, err = tx.FiguresVersion(ctx); err != nil {
+			return err
+		}
 		if c, err = tx.FigureCounts(ctx); err != nil {
 			return err
 		}
@@ -1019,9 +1031,15 @@ func (s *Service) PublicFigures(ctx context.Context, threshold int) (*families.F
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("public figures: %w", err)
+		return nil, 0, fmt.Errorf("public figures: %w", err)
 	}
-	return c.Publish(threshold, s.Now()), nil
+	return c.Publish(threshold, s.Now()), v, nil
+}
+
+// FiguresVersion returns the counter that moves, in the same transaction,
+// with every change to what the public figures count.
+func (s *Service) FiguresVersion(ctx context.Context) (int64, error) {
+	return s.DB.FiguresVersion(ctx)
 }
 
 // stageCounts counts the persons of each agreed stage of an exchange (one

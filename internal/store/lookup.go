@@ -98,3 +98,28 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	return st, nil
 }
+
+// FiguresVersion returns the counter that every change to what the public
+// figures count moves, in the same transaction (triggers of migration
+// 00016): equal counters mean equal figures.
+func (db *DB) FiguresVersion(ctx context.Context) (int64, error) {
+	st, err := db.prepared(ctx, `SELECT version FROM figures_version WHERE id = 1`)
+	if err != nil {
+		return 0, fmt.Errorf("read figures version: %w", err)
+	}
+	var v int64
+	if err := st.QueryRowContext(ctx).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read figures version: %w", err)
+	}
+	return v, nil
+}
+
+// FiguresVersion is FiguresVersion read in tx, for figures computed in
+// the same snapshot.
+func (tx *Tx) FiguresVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := tx.QueryRow(ctx, `SELECT version FROM figures_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read figures version: %w", err)
+	}
+	return v, nil
+}
