@@ -35,6 +35,8 @@ const lookupFlushEvery = 200 * time.Millisecond
 type batchLimiter struct {
 	*limiter
 
+	// flushMu lets one write-back run at a time.
+	flushMu sync.Mutex
 	mu      sync.Mutex
 	keys    map[string]*lookupCount
 	pending bool // a write-back is scheduled
@@ -91,6 +93,8 @@ func (b *batchLimiter) allow(_ context.Context, key string) (ok bool, retry time
 // table in one statement per few hundred addresses, and takes back the
 // table's counts, which include other processes' look-ups.
 func (b *batchLimiter) flush() {
+	b.flushMu.Lock()
+	defer b.flushMu.Unlock()
 	b.mu.Lock()
 	var keys []string
 	var hits []int
