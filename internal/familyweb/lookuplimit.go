@@ -41,8 +41,6 @@ type batchLimiter struct {
 	keys    map[string]*lookupCount
 	pending bool // a write-back is scheduled
 	failed  bool // the last write-back failed
-	// flushed is closed and replaced after each write-back (for tests).
-	flushed chan struct{}
 }
 
 // lookupCount is one address's count: stored as the table last returned
@@ -53,7 +51,7 @@ type lookupCount struct {
 }
 
 func newBatchLimiter(l *limiter) *batchLimiter {
-	return &batchLimiter{limiter: l, keys: map[string]*lookupCount{}, flushed: make(chan struct{})}
+	return &batchLimiter{limiter: l, keys: map[string]*lookupCount{}}
 }
 
 // allow counts one look-up of key and reports whether it is within the
@@ -137,8 +135,6 @@ func (b *batchLimiter) flush() {
 		b.pending = true
 		time.AfterFunc(lookupFlushEvery, b.flush)
 	}
-	close(b.flushed)
-	b.flushed = make(chan struct{})
 }
 
 func (b *batchLimiter) anyLocal() bool {
