@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,67 +18,57 @@ import (
 // prepared once per pool, so that SQLite does not parse them again on
 // every look-up.
 
-const inquiryStatusQuery = `SELECT id, reference, secret_hash, new_secret_hash, status, status_detail, status_date, status_wording, created_at
-	FROM inquiries WHERE reference = ?`
-
 // InquiryForStatus returns what a status look-up needs of the inquiry with
 // a (normalised) reference — its id, reference, secret hashes, status,
 // status date, wording and creation time, nothing else filled in — or nil
-// when there is none; and, from the same pool, the current states of
-// limits (the failure counts checked before the secret). Two indexed reads
-// by unique key, outside any transaction: the two need not agree with
-// each other to the instant.
+// when there is none; and the current counts of limits (the failure
+// counts checked before the secret; Hits and Expires only). One statement
+// by unique keys, prepared once: a single round trip to the database.
 func (db *DB) InquiryForStatus(ctx context.Context, ref string, now time.Time, limits ...ThrottleKey) (*families.Inquiry, []ThrottleState, error) {
-	var states []ThrottleState
-	if len(limits) > 0 {
-		limits = uniqueKeys(limits)
-		where, args := keysWhere(limits)
-		st, err := db.prepared(ctx, `SELECT scope, subject, hits, last_ms, prev_ms, expires_ms FROM throttle WHERE expires_ms > ? AND (`+where+`)`)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read throttle: %w", err)
-		}
-		rows, err := st.QueryContext(ctx, append([]any{now.UnixMilli()}, args...)...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read throttle: %w", err)
-		}
-		got := map[[2]string]ThrottleState{}
-		for rows.Next() {
-			var scope, subject string
-			var hits, last, prev, exp int64
-			if err := rows.Scan(&scope, &subject, &hits, &last, &prev, &exp); err != nil {
-				rows.Close()
-				return nil, nil, fmt.Errorf("read throttle: %w", err)
-			}
-			s := ThrottleState{Hits: int(hits), Last: time.UnixMilli(last).UTC(), Expires: time.UnixMilli(exp).UTC()}
-			if prev != 0 {
-				s.Prev = time.UnixMilli(prev).UTC()
-			}
-			got[[2]string{scope, subject}] = s
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return nil, nil, fmt.Errorf("read throttle: %w", err)
-		}
-		states = statesOf(limits, got)
+	var q strings.Builder
+	var args []any
+	q.WriteString(`SELECT `)
+	for i := range limits {
+		fmt.Fprintf(&q, `t%d.hits, t%d.expires_ms, `, i, i)
 	}
-	st, err := db.prepared(ctx, inquiryStatusQuery)
+	q.WriteString(`i.id, i.reference, i.secret_hash, i.new_secret_hash, i.status, i.status_detail, i.status_date, i.status_wording, i.created_at
+	FROM (SELECT 1 AS one) d`)
+	for i, k := range limits {
+		fmt.Fprintf(&q, ` LEFT JOIN throttle t%d ON t%d.scope = ? AND t%d.subject = ? AND t%d.expires_ms > ?`, i, i, i, i)
+		args = append(args, k.Scope, k.subject(), now.UnixMilli())
+	}
+	q.WriteString(` LEFT JOIN inquiries i ON i.reference = ?`)
+	args = append(args, ref)
+	st, err := db.prepared(ctx, q.String())
 	if err != nil {
 		return nil, nil, fmt.Errorf("read inquiry by reference: %w", err)
 	}
-	var q families.Inquiry
-	var status, detail, date, created string
-	err = st.QueryRowContext(ctx, ref).Scan(&q.ID, &q.Reference, &q.SecretHash, &q.NewSecretHash, &status, &detail, &date, &q.Wording, &created)
-	if errors.Is(err, sql.ErrNoRows) {
+	hits := make([]sql.NullInt64, 2*len(limits))
+	var id, reference, hash, newHash, status, detail, date, wording, created sql.NullString
+	dest := make([]any, 0, len(hits)+9)
+	for i := range hits {
+		dest = append(dest, &hits[i])
+	}
+	dest = append(dest, &id, &reference, &hash, &newHash, &status, &detail, &date, &wording, &created)
+	if err := st.QueryRowContext(ctx, args...).Scan(dest...); err != nil {
+		return nil, nil, fmt.Errorf("read inquiry by reference: %w", err)
+	}
+	states := make([]ThrottleState, len(limits))
+	for i := range limits {
+		if hits[2*i].Valid {
+			states[i] = ThrottleState{Hits: int(hits[2*i].Int64), Expires: time.UnixMilli(hits[2*i+1].Int64).UTC()}
+		}
+	}
+	if !id.Valid {
 		return nil, states, nil
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("read inquiry by reference: %w", err)
+	inq := &families.Inquiry{ID: id.String, Reference: reference.String, SecretHash: hash.String, NewSecretHash: newHash.String, Wording: wording.String}
+	inq.Status = families.Status(status.String)
+	if detail.String != "" {
+		inq.Status = families.Status(detail.String)
 	}
-	q.Status = families.Status(status)
-	if detail != "" {
-		q.Status = families.Status(detail)
-	}
-	q.Date, q.CreatedAt = parseDay(date), parseTime(created)
-	return &q, states, nil
+	inq.Date, inq.CreatedAt = parseDay(date.String), parseTime(created.String)
+	return inq, states, nil
 }
 
 // prepared returns query prepared on the read pool, preparing it the first
