@@ -31,7 +31,8 @@ const lookupFlushEvery = 200 * time.Millisecond
 // once and are checked in the table before every look-up.
 //
 // When a write-back fails, the limiter fails closed (as limiter does)
-// until a write-back succeeds, and keeps the unwritten counts.
+// until a write-back succeeds, and keeps the unwritten counts; look-ups
+// refused meanwhile arrange the next attempt.
 type batchLimiter struct {
 	*limiter
 
@@ -61,6 +62,10 @@ func (b *batchLimiter) allow(_ context.Context, key string) (ok bool, retry time
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failed {
+		// Try the write-back again, driven by the look-ups that come in
+		// rather than by a timer of its own, so that a closed database
+		// leaves nothing running.
+		b.schedule()
 		return false, failClosed
 	}
 	c := b.keys[key]
@@ -74,10 +79,7 @@ func (b *batchLimiter) allow(_ context.Context, key string) (ok bool, retry time
 		c.stored, c.expires = 0, time.Time{}
 	}
 	c.local++
-	if !b.pending {
-		b.pending = true
-		time.AfterFunc(lookupFlushEvery, b.flush)
-	}
+	b.schedule()
 	if c.stored+c.inFlight+c.local > b.rate.N {
 		if c.expires.IsZero() {
 			return false, b.rate.Per
@@ -131,7 +133,15 @@ func (b *batchLimiter) flush() {
 		}
 	}
 	b.pending = false
-	if err != nil || len(b.keys) > 0 && b.anyLocal() {
+	if err == nil && b.anyLocal() {
+		b.schedule()
+	}
+}
+
+// schedule arranges a write-back within lookupFlushEvery unless one is
+// already arranged; b.mu is held.
+func (b *batchLimiter) schedule() {
+	if !b.pending {
 		b.pending = true
 		time.AfterFunc(lookupFlushEvery, b.flush)
 	}

@@ -65,3 +65,29 @@ func TestBatchLimiterSharedLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchLimiterFailsClosed: when the counts cannot be written back,
+// look-ups are refused until a write-back succeeds.
+func TestBatchLimiterFailsClosed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := b.Open(t)
+		svc, err := service.New(ctx, db, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := newBatchLimiter(newLimiter(svc, "family_lookup", Rate{N: 100, Per: time.Hour}, time.Now, slog.New(slog.DiscardHandler)))
+		if ok, _ := l.allow(ctx, "203.0.113.9"); !ok {
+			t.Fatal("first look-up refused")
+		}
+		db.Close()
+		l.flush()
+		if ok, retry := l.allow(ctx, "203.0.113.9"); ok || retry != failClosed {
+			t.Errorf("after a failed write-back: ok=%v retry=%v, want refused for %v", ok, retry, failClosed)
+		}
+		if ok, _ := l.allow(ctx, "198.51.100.1"); ok {
+			t.Error("another address passed while the counts cannot be written")
+		}
+	})
+}
