@@ -10,6 +10,7 @@
 //
 //	go run ./bench/load -users 50 -duration 20s
 //	go run ./bench/load -family 200 -duration 20s -db postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+//	go run ./bench/load -users 0 -family 50 -addrs 5000 -healthz -duration 10s
 package main
 
 import (
@@ -49,6 +50,9 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long each measurement runs")
 	dbURL := flag.String("db", "", "PostgreSQL server URL (a fresh database is created on it); empty for SQLite")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	addrs := flag.Int("addrs", 1, "loopback source addresses the clients spread their requests over (127.1.0.1 onwards), as families each from its own address")
+	healthz := flag.Bool("healthz", false, "measure GET /healthz the same way just before the family look-ups, as the baseline of the same run")
+	limits := flag.String("limits", "lifted", "family rate limits: lifted (the cost of a look-up, not of refusals) or default")
 	flag.Parse()
 	if *duration > 5*time.Minute {
 		log.Fatal("duration is bounded to 5 minutes")
@@ -94,8 +98,10 @@ func main() {
 	// Generous limits: the look-ups all come from 127.0.0.1, and the point
 	// is the cost of a look-up, not the limiter.
 	lim := familyweb.DefaultLimits()
-	lim.Lookups = familyweb.Rate{N: 1 << 30, Per: time.Minute}
-	lim.LookupFailures = familyweb.Rate{N: 1 << 30, Per: time.Minute}
+	if *limits == "lifted" {
+		lim.Lookups = familyweb.Rate{N: 1 << 30, Per: time.Minute}
+		lim.LookupFailures = familyweb.Rate{N: 1 << 30, Per: time.Minute}
+	}
 	fam, err := familyweb.NewHandler(svc, familyweb.Options{InsecureCookies: true, Limits: lim, Logger: quiet})
 	if err != nil {
 		log.Fatal(err)
@@ -118,8 +124,9 @@ func main() {
 		backend = "PostgreSQL"
 	}
 	fmt.Printf("demo data: %d-person first list %s, registry of %d; server %s on %s\n\n", demo.Default().FirstList, res.FirstListID, res.RegistrySize, backend, base)
-	fmt.Println("| target | clients | requests | req/s | p50 | p99 | errors |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| target | clients | source addresses | requests | req/s | p50 | p99 | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	srcAddrs = *addrs
 
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -166,18 +173,47 @@ func main() {
 			}
 			creds = append(creds, [2]string{reg.Reference, reg.Secret})
 		}
+		if *healthz {
+			run(base, "/healthz", *family, *duration, nil, nil)
+		}
 		run(base, "/api/v1/inquiries/status", *family, *duration, nil, func(i int) (string, io.Reader) {
 			c := creds[i%len(creds)]
 			b, _ := json.Marshal(map[string]string{"reference": c[0], "secret": c[1]})
 			return "application/json", strings.NewReader(string(b))
 		})
+		run(base, "/api/v1/public/figures", *family, *duration, nil, nil)
 	}
 }
 
-// run drives one path with n concurrent clients for d and prints a table row.
+// srcAddrs is how many loopback source addresses run spreads requests over.
+var srcAddrs = 1
+
+// sourceAddr is the i-th loopback source address: 127.1.0.1, 127.1.0.2, ...
+// Linux routes all of 127.0.0.0/8 to the loopback interface, so a client
+// may bind any of them, and the server sees each as its own client (its
+// per-address rate limits count them apart).
+func sourceAddr(i int) net.IP {
+	i++
+	return net.IPv4(127, byte(1+i>>16), byte(i>>8), byte(i))
+}
+
+// run drives one path with n concurrent clients for d and prints a table
+// row. With srcAddrs > 1, request j of client i goes out from source
+// address (i + j·n) mod srcAddrs, over that address's own kept-alive
+// connection, so consecutive requests of one client come from different
+// families' addresses.
 func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) {
-	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	na := max(srcAddrs, 1)
+	clients := make([]*http.Client, na)
+	var transports []*http.Transport
+	for a := range clients {
+		tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
+		if na > 1 {
+			tr = &http.Transport{MaxIdleConnsPerHost: 1, DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: sourceAddr(a)}}).DialContext}
+		}
+		transports = append(transports, tr)
+		clients[a] = &http.Client{Transport: tr, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
@@ -202,6 +238,7 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 				if prepare != nil {
 					prepare(i, req)
 				}
+				client := clients[(i+k*n)%na]
 				start := time.Now()
 				resp, err := client.Do(req)
 				if err == nil {
@@ -220,7 +257,9 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 		}(i)
 	}
 	wg.Wait()
-	tr.CloseIdleConnections()
+	for _, tr := range transports {
+		tr.CloseIdleConnections()
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {
 		if len(lat) == 0 {
@@ -228,7 +267,7 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	fmt.Printf("| `%s %s` | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, len(lat),
+	fmt.Printf("| `%s %s` | %d | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, na, len(lat),
 		float64(len(lat))/d.Seconds(), pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), errs)
 }
 

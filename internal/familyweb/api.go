@@ -217,19 +217,27 @@ func (h *Handler) apiDecide(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"id": id, "state": string(state)})
 }
 
-// figures returns the public figures, computed at most once per FiguresTTL.
+// figures returns the public figures from a cache that an event empties:
+// one read of the figures version (moved by every change to what the
+// figures count, in the change's own transaction) decides whether the
+// cached figures still hold; they are recomputed when it has moved, or
+// after FiguresTTL at the latest (the figures carry the day they were made).
 func (h *Handler) figures(r *http.Request) (*families.Figures, error) {
-	h.figMu.Lock()
-	defer h.figMu.Unlock()
-	now := h.opts.Now()
-	if h.figVal != nil && now.Sub(h.figAt) < h.opts.FiguresTTL {
-		return h.figVal, nil
-	}
-	f, err := h.svc.PublicFigures(r.Context(), h.opts.Threshold)
+	v, err := h.svc.FiguresVersion(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	h.figVal, h.figAt = f, now
+	now := h.opts.Now()
+	h.figMu.Lock()
+	defer h.figMu.Unlock()
+	if h.figVal != nil && h.figVer == v && now.Sub(h.figAt) < h.opts.FiguresTTL {
+		return h.figVal, nil
+	}
+	f, v, err := h.svc.PublicFiguresVersioned(r.Context(), h.opts.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	h.figVal, h.figAt, h.figVer = f, now, v
 	return f, nil
 }
 

@@ -90,11 +90,15 @@ type Handler struct {
 	cat  map[string]catalogue
 	css  string // path of the stylesheet with its content hash
 
-	inquiries, lookups, lookupFails, refFails, newSecrets *limiter
+	inquiries, lookupFails, refFails, newSecrets *limiter
+	// lookups counts in memory first; see batchLimiter.
+	lookups *batchLimiter
 
 	figMu  sync.Mutex
 	figAt  time.Time
 	figVal *families.Figures
+	// figVer is the figures version figVal was computed at.
+	figVer int64
 }
 
 // New returns the handler of the family pages and API. The server routes
@@ -146,7 +150,7 @@ func NewHandler(svc *service.Service, opts Options) (*Handler, error) {
 	h.css = "/family/static/style.css?v=" + hex.EncodeToString(sum[:6])
 	l := opts.Limits
 	h.inquiries = newLimiter(svc, "family_inquiry", l.Inquiries, opts.Now, opts.Logger)
-	h.lookups = newLimiter(svc, "family_lookup", l.Lookups, opts.Now, opts.Logger)
+	h.lookups = newBatchLimiter(newLimiter(svc, "family_lookup", l.Lookups, opts.Now, opts.Logger))
 	h.lookupFails = newLimiter(svc, "family_lookup_failure", l.LookupFailures, opts.Now, opts.Logger)
 	h.refFails = newLimiter(svc, "family_reference_failure", l.ReferenceFailures, opts.Now, opts.Logger)
 	h.newSecrets = newLimiter(svc, "family_new_secret", l.NewSecrets, opts.Now, opts.Logger)

@@ -125,20 +125,20 @@ func (h *Handler) statusForm(w http.ResponseWriter, r *http.Request) {
 // and the message key of a failure.
 func (h *Handler) lookup(r *http.Request, reference, secret string) (*families.PublicStatus, int, string, func(http.ResponseWriter)) {
 	ip := limitKey(h.opts.ClientIP(r))
-	// One read for both failure counts, then one upsert that counts the
-	// look-up and checks its rate.
+	// The look-up is counted in memory (batchLimiter); then one round of
+	// reads gives both failure counts and the inquiry's status row.
+	if ok, retry := h.lookups.allow(r.Context(), ip); !ok {
+		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
+	}
 	limits := []service.ThrottleLimit{h.lookupFails.limit(ip)}
 	ref, refErr := families.NormalizeReference(reference)
 	if refErr == nil {
 		limits = append(limits, h.refFails.limit(ref))
 	}
-	if blocked, retry := blockedAny(r.Context(), h.lookupFails, limits...); blocked {
+	st, retry, err := h.svc.InquiryStatusLimited(r.Context(), reference, secret, h.opts.Now(), limits...)
+	if err == nil && retry > 0 {
 		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
 	}
-	if ok, retry := h.lookups.allow(r.Context(), ip); !ok {
-		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
-	}
-	st, err := h.svc.InquiryStatus(r.Context(), reference, secret)
 	switch {
 	case errors.Is(err, service.ErrNotRecognised):
 		h.lookupFails.add(r.Context(), ip)

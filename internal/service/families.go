@@ -137,29 +137,54 @@ func (s *Service) duplicate(ctx context.Context, key string) (*Registration, err
 }
 
 // InquiryStatus returns what a family may see about its inquiry: one
-// indexed look-up of the reference and one keyed check of the secret
-// (families.CheckSecret; a hash still in the old argon2id form is replaced
-// by a keyed one once the right secret is given). An unknown reference
-// costs the same check, so that the answer time does not tell it from a
-// wrong secret. Rate limits are the caller's (the
-// web front limits per client address and per reference).
+// indexed read of the inquiry's status columns and one keyed check of the
+// secret (families.CheckSecret; a hash still in the old argon2id form is
+// replaced by a keyed one once the right secret is given). An unknown
+// reference costs the same check, so that the answer time does not tell it
+// from a wrong secret. Rate limits are the caller's (the web front limits
+// per client address and per reference; see InquiryStatusLimited).
 func (s *Service) InquiryStatus(ctx context.Context, reference, secret string) (*families.PublicStatus, error) {
+	st, _, err := s.InquiryStatusLimited(ctx, reference, secret, time.Time{})
+	return st, err
+}
+
+// InquiryStatusLimited is InquiryStatus that first checks, in the same
+// round of reads as the inquiry, the failure limits given (their counts
+// reached N: see ThrottleBlocked): when one is used up it returns its wait
+// and checks no secret. The status comes from the inquiry row itself, a
+// read model that the events changing a status update in their own
+// transaction, so a look-up joins nothing and writes nothing (except the
+// one-off upgrade of an old hash and the promotion of a replacement
+// secret).
+func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret string, now time.Time, limits ...ThrottleLimit) (*families.PublicStatus, time.Duration, error) {
 	ref, err := families.NormalizeReference(reference)
 	if err != nil {
-		families.SpendCheck(s.familyKey, secret)
-		return nil, ErrNotRecognised
+		ref = ""
+	}
+	keys := make([]store.ThrottleKey, len(limits))
+	for i, l := range limits {
+		keys[i] = store.ThrottleKey{Scope: l.Scope, Key: l.Key}
 	}
 	var q *families.Inquiry
-	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
-		q, err = tx.InquiryByReference(ctx, ref)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !strings.HasPrefix(q.SecretHash, "$")) {
-		families.SpendCheck(s.familyKey, secret)
-		return nil, ErrNotRecognised
+	var states []store.ThrottleState
+	if ref != "" || len(keys) > 0 {
+		q, states, err = s.DB.InquiryForStatus(ctx, ref, now, keys...)
+		if err != nil {
+			return nil, 0, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	wait := time.Duration(0)
+	for i, l := range limits {
+		if states[i].Hits >= l.N {
+			wait = max(wait, states[i].Expires.Sub(now))
+		}
+	}
+	if wait > 0 {
+		return nil, wait, nil
+	}
+	if q == nil || !strings.HasPrefix(q.SecretHash, "$") {
+		families.SpendCheck(s.familyKey, secret)
+		return nil, 0, ErrNotRecognised
 	}
 	ok, upgrade := families.CheckSecret(s.familyKey, q.SecretHash, secret)
 	if upgrade {
@@ -167,16 +192,16 @@ func (s *Service) InquiryStatus(ctx context.Context, reference, secret string) (
 	}
 	if !ok {
 		if ok, _ := families.CheckSecret(s.familyKey, q.NewSecretHash, secret); q.NewSecretHash == "" || !ok {
-			return nil, ErrNotRecognised
+			return nil, 0, ErrNotRecognised
 		}
 		// The family used the replacement secret: from now on it is the
 		// only one.
 		if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PromoteInquirySecret(ctx, q.ID, q.NewSecretHash) }); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	st := q.Public()
-	return &st, nil
+	return &st, 0, nil
 }
 
 // hashFamilySecret returns what is stored of a family secret: its keyed
@@ -985,8 +1010,20 @@ func (s *Service) ExportInquiriesPFIF(ctx context.Context, actor access.Actor, w
 // (threshold ≤ 0 selects families.DefaultThreshold). It needs no actor:
 // nothing in it identifies anyone.
 func (s *Service) PublicFigures(ctx context.Context, threshold int) (*families.Figures, error) {
+	f, _, err := s.PublicFiguresVersioned(ctx, threshold)
+	return f, err
+}
+
+// PublicFiguresVersioned is PublicFigures with the figures version read in
+// the same snapshot: figures cached under a version stay right for as long
+// as FiguresVersion returns it.
+func (s *Service) PublicFiguresVersioned(ctx context.Context, threshold int) (*families.Figures, int64, error) {
 	var c families.FigureCounts
+	var v int64
 	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		if v, err = tx.FiguresVersion(ctx); err != nil {
+			return err
+		}
 		if c, err = tx.FigureCounts(ctx); err != nil {
 			return err
 		}
@@ -994,9 +1031,15 @@ func (s *Service) PublicFigures(ctx context.Context, threshold int) (*families.F
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("public figures: %w", err)
+		return nil, 0, fmt.Errorf("public figures: %w", err)
 	}
-	return c.Publish(threshold, s.Now()), nil
+	return c.Publish(threshold, s.Now()), v, nil
+}
+
+// FiguresVersion returns the counter that moves, in the same transaction,
+// with every change to what the public figures count.
+func (s *Service) FiguresVersion(ctx context.Context) (int64, error) {
+	return s.DB.FiguresVersion(ctx)
 }
 
 // stageCounts counts the persons of each agreed stage of an exchange (one

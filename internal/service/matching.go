@@ -29,7 +29,7 @@ type MatchRequest struct {
 // registry never leaves its party.
 func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req MatchRequest) (*store.MatchRun, error) {
 	var l *lists.List
-	var registry []lists.Entry
+	var reg *registryIndex
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		l, err = tx.ListWithEntries(ctx, req.ListID)
@@ -45,12 +45,13 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		if !actor.CanReadRegistry(l.To) {
 			return access.Deny("only officers of party %s match this list against its registry", l.To)
 		}
-		registry, err = tx.Registry(ctx, l.To)
+		reg, err = s.registryIndexes.get(ctx, tx, l.To)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	registry := reg.entries
 	if len(registry) == 0 {
 		return nil, invalidf("party %s has no registry to match against; import one first", l.To)
 	}
@@ -65,11 +66,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	for i, e := range l.Entries {
 		listPersons[i] = e.Person
 	}
-	regPersons := make([]person.Person, len(registry))
-	for i, e := range registry {
-		regPersons[i] = e.Person
-	}
-	results, err := matching.Match(ctx, listPersons, regPersons, cfg, req.Progress)
+	results, err := reg.index().MatchAll(ctx, listPersons, cfg, req.Progress)
 	if err != nil {
 		metrics.MatchingRun("error")
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)

@@ -54,6 +54,10 @@ type Service struct {
 	// familyKey checks family secrets (families.CheckSecret); nil for a
 	// store without a data directory, which then hashes them with argon2id.
 	familyKey families.SecretKey
+
+	// registryIndexes keeps each party's registry matching index between
+	// runs (see registryindex.go).
+	registryIndexes registryIndexCache
 }
 
 // New wraps an open store.

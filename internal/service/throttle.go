@@ -207,3 +207,14 @@ func (s *Service) ThrottleBlocked(ctx context.Context, now time.Time, limits ...
 	}
 	return wait, nil
 }
+
+// ThrottleAdd counts hits[i] events for the distinct keys[i] of one scope
+// in fixed windows of per, in as few statements as possible, and returns
+// their states after it.
+func (s *Service) ThrottleAdd(ctx context.Context, now time.Time, scope string, keys []string, hits []int, per time.Duration) ([]store.ThrottleState, error) {
+	tk := make([]store.ThrottleKey, len(keys))
+	for i, k := range keys {
+		tk[i] = store.ThrottleKey{Scope: scope, Key: k}
+	}
+	return s.DB.ThrottleAdd(ctx, now, per, tk, hits)
+}

@@ -74,6 +74,9 @@ type DB struct {
 	// updates and commits count successful Update calls and the commits
 	// that carried them, to show how well writers are batched.
 	updates, commits atomic.Int64
+	// stmts holds statements prepared once on the read pool for the
+	// family status look-up (see lookup.go).
+	stmts sync.Map
 }
 
 // WriteStats returns how many Update calls succeeded and in how many
@@ -99,6 +102,11 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.sql.SetMaxOpenConns(20)
+		// Idle connections are kept up to the limit: database/sql keeps
+		// only 2 by default, and under concurrent reads (family look-ups)
+		// every further connection would be opened, its statements
+		// prepared, and closed again for each query.
+		db.sql.SetMaxIdleConns(20)
 		db.read = db.sql
 		// Throttle counts commit without waiting for the WAL flush: a
 		// crash may lose the last fraction of a second of counts, which
@@ -117,6 +125,7 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.throttle.SetMaxOpenConns(8)
+		db.throttle.SetMaxIdleConns(8)
 		// The data directory still holds the log's keys.
 		if fi, err := os.Stat(dataDir); err == nil && fi.IsDir() && fi.Mode().Perm() != 0o700 {
 			if err := os.Chmod(dataDir, 0o700); err != nil {
@@ -151,6 +160,7 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.read.SetMaxOpenConns(8)
+		db.read.SetMaxIdleConns(8) // as on PostgreSQL above
 		db.throttle = db.sql
 	}
 	if err := db.sql.PingContext(ctx); err != nil {

@@ -1,0 +1,62 @@
+package service_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/demo"
+	"parley/internal/service"
+	"parley/internal/store/storetest"
+)
+
+// BenchmarkMatchingRerun times a re-run of matching against a kept
+// registry index, after one first run that reads the registry and builds
+// the index (reported as first-run-s). The registry has
+// PARLEY_BENCH_REGISTRY records (default 200,000), the list 1,000 rows.
+//
+//	go test -run '^$' -bench BenchmarkMatchingRerun -benchtime 5x ./internal/service/
+func BenchmarkMatchingRerun(b *testing.B) {
+	n := 200_000
+	if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_REGISTRY")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	be := storetest.Backend{Name: "sqlite", DataDir: b.TempDir()}
+	s, err := service.New(ctx, be.Open(b), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CreateParties(ctx, demo.Parties); err != nil {
+		b.Fatal(err)
+	}
+	sc := demo.Default()
+	sc.FirstList, sc.Registry, sc.CounterList = 1000, n, 10
+	res, err := demo.Build(ctx, s, be.DataDir, sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	officerB := access.Actor{Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
+	start := time.Now()
+	if _, err := s.RunMatching(ctx, officerB, service.MatchRequest{ListID: res.FirstListID}); err != nil {
+		b.Fatal(err)
+	}
+	first := time.Since(start)
+	builds := service.RegistryIndexBuilds(s)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.RunMatching(ctx, officerB, service.MatchRequest{ListID: res.FirstListID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if service.RegistryIndexBuilds(s) != builds {
+		b.Fatal("a re-run rebuilt the index")
+	}
+	b.ReportMetric(first.Seconds(), "first-run-s")
+	b.ReportMetric(float64(n), "records")
+}
