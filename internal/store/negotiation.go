@@ -677,6 +677,34 @@ func (tx *Tx) InsertHandoverRecords(ctx context.Context, recs []HandoverRecord) 
 			return fmt.Errorf("insert handover records: %w", err)
 		}
 	}
+	return tx.fillEntryIDs(ctx, "handover_persons", "agreement_id", recs)
+}
+
+// fillEntryIDs names the list entries of new rows of a table by entry and
+// person id (migration 00017), from their list and row.
+func (tx *Tx) fillEntryIDs(ctx context.Context, table, keyCol string, recs []HandoverRecord) error {
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.AgreementID] {
+			continue
+		}
+		seen[r.AgreementID] = true
+		if err := tx.fillEntryIDsWhere(ctx, table, keyCol+` = ?`, r.AgreementID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) fillEntryIDsWhere(ctx context.Context, table, cond string, args ...any) error {
+	_, err := tx.Exec(ctx, `UPDATE `+table+` SET
+		entry_id = COALESCE((SELECT e.entry_id FROM list_entries e WHERE e.list_id = `+table+`.list_id AND e.row_no = `+table+`.row_no), ''),
+		person_id = COALESCE((SELECT `+personOf+` FROM list_entries e JOIN lists l ON l.id = e.list_id
+			WHERE e.list_id = `+table+`.list_id AND e.row_no = `+table+`.row_no), '')
+		WHERE entry_id = '' AND `+cond, args...)
+	if err != nil {
+		return fmt.Errorf("name the entries of %s: %w", table, err)
+	}
 	return nil
 }
 
@@ -772,7 +800,7 @@ func (tx *Tx) InsertCommissionRecord(ctx context.Context, c *CommissionRecord) e
 	if err != nil {
 		return fmt.Errorf("insert commission outcome: %w", err)
 	}
-	return nil
+	return tx.fillEntryIDsWhere(ctx, "commission_outcomes", `id = ?`, c.ID)
 }
 
 func (tx *Tx) commissionWhere(ctx context.Context, cond string, args ...any) ([]CommissionRecord, error) {
