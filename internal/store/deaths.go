@@ -100,8 +100,11 @@ func (tx *Tx) EntryDeath(ctx context.Context, listID string, row int) (*handover
 	if err != nil {
 		return nil, false, err
 	}
-	d, err := scanDeath(tx.QueryRow(ctx, `SELECT `+deathColumns+` FROM deaths WHERE person_id = ? OR (list_id = ? AND row_no = ?)
-		ORDER BY recorded_at, id LIMIT 1`, ref.PersonID, listID, row).Scan)
+	q, args := `SELECT `+deathColumns+` FROM deaths WHERE list_id = ? AND row_no = ?`, []any{listID, row}
+	if ref.PersonID != "" {
+		q, args = `SELECT `+deathColumns+` FROM deaths WHERE person_id = ? ORDER BY recorded_at, id LIMIT 1`, []any{ref.PersonID}
+	}
+	d, err := scanDeath(tx.QueryRow(ctx, q, args...).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -290,8 +293,8 @@ func (tx *Tx) Disputes(ctx context.Context, f DisputeFilter) ([]*disputes.Disput
 		args = append(args, f.RootID)
 	}
 	if f.ListID != "" {
-		q += ` AND (list_id = ? OR person_id IN (SELECT ` + personOf + ` FROM list_entries e JOIN lists l ON l.id = e.list_id WHERE e.list_id = ?))`
-		args = append(args, f.ListID, f.ListID)
+		q += ` AND list_id = ?`
+		args = append(args, f.ListID)
 	}
 	if f.UnclosedOnly {
 		q += ` AND state <> 'closed'`

@@ -580,20 +580,26 @@ type EntryAgreement struct {
 // those that release him, and those in which he was handed over as a
 // substitute (reported with outcome handed_over).
 func (tx *Tx) EntryAgreements(ctx context.Context, listID string, row int) ([]EntryAgreement, error) {
-	byRow, err := tx.entryAgreements(ctx, `h.list_id = ? AND h.row_no = ?`, `h.substitute_list = ? AND h.substitute_row = ?`, listID, row)
+	byRow, err := tx.entryAgreements(ctx, `e.list_id = ? AND e.row_no = ?`, `h.substitute_list = ? AND h.substitute_row = ?`, listID, row)
 	return byRow[row], err
 }
 
 // ListAgreements returns, for every row of the list that some agreement
 // holds (see EntryAgreements), those agreements in the order made.
 func (tx *Tx) ListAgreements(ctx context.Context, listID string) (map[int][]EntryAgreement, error) {
-	return tx.entryAgreements(ctx, `h.list_id = ?`, `h.substitute_list = ?`, listID)
+	return tx.entryAgreements(ctx, `e.list_id = ?`, `h.substitute_list = ?`, listID)
 }
+
+// entryAgreements finds the agreements that release the persons of a list
+// by person id, so that an agreement made on one version of a list holds
+// the same person on every other version, in whatever row; released
+// selects list entries e. Substitutes are named by list and row.
 
 func (tx *Tx) entryAgreements(ctx context.Context, released, substituted string, args ...any) (map[int][]EntryAgreement, error) {
 	out := map[int][]EntryAgreement{}
 	for _, q := range []string{
-		`SELECT h.row_no, h.agreement_id, h.status, h.outcome, h.interview FROM handover_persons h JOIN agreements a ON a.id = h.agreement_id
+		`SELECT e.row_no, h.agreement_id, h.status, h.outcome, h.interview FROM list_entries e JOIN lists l ON l.id = e.list_id
+			JOIN handover_persons h ON h.person_id = ` + personOf + ` JOIN agreements a ON a.id = h.agreement_id
 			WHERE ` + released + ` ORDER BY a.created_at, a.id`,
 		`SELECT h.substitute_row, h.agreement_id, 'substituted_for', 'handed_over', 'consents' FROM handover_persons h JOIN agreements a ON a.id = h.agreement_id
 			WHERE ` + substituted + ` AND h.outcome = 'substituted' ORDER BY a.created_at, a.id`,
