@@ -3,10 +3,14 @@ package service_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"parley/internal/families"
+	"parley/internal/listfile"
+	"parley/internal/negotiation"
 	"parley/internal/service"
 	"parley/internal/store/storetest"
 )
@@ -88,6 +92,42 @@ func TestOutcomeAndDeathFollowThePerson(t *testing.T) {
 		}
 		if ds[0].Death.EntryID == "" || ds[0].Death.PersonID == "" || ds[0].Death.EntryID == ds[1].Death.EntryID || ds[0].Person.Surname != "Шевченко" {
 			t.Errorf("deaths name entries %+v / %+v", ds[0].Death, ds[1].Death)
+		}
+	})
+}
+
+// TestAgreementHoldsPersonAcrossVersions: a person agreed for release on
+// version 1 of a list is held by that agreement on version 2 too, where he
+// stands in another row; the others on version 2 are free.
+func TestAgreementHoldsPersonAcrossVersions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		f := newNegFixture(t, newNegService(t, b))
+		f.agree(t, negotiation.Terms{Rule: negotiation.OneForOne}, refs(f.listA, 1), refs(f.listB, 1))
+
+		fh, err := os.Open("testdata/entryids/list-A-v2.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		res, err := f.s.ImportList(ctx, negOfficerA, service.ImportRequest{From: "A", To: "B", Title: "A v2", Format: listfile.Format("csv"), VersionOf: f.listA}, fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2 := res.List.ID
+		if _, err := f.s.HandOver(ctx, negOfficerA, v2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Acknowledge(ctx, negOfficerB, v2); err != nil {
+			t.Fatal(err)
+		}
+		last := res.List.EntryCount // Petrenko, row 1 of version 1
+		_, err = f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.OneForOne}, refs(v2, last), refs(f.listB, 2))
+		if !errors.Is(err, service.ErrConflict) || !strings.Contains(err.Error(), "in agreement") {
+			t.Errorf("Petrenko again on version 2 row %d: %v", last, err)
+		}
+		if _, err := f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.OneForOne}, refs(v2, 1), refs(f.listB, 2)); err != nil {
+			t.Errorf("Sydorenko, row 1 of version 2: %v", err)
 		}
 	})
 }
