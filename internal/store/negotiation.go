@@ -835,8 +835,16 @@ func (tx *Tx) ProposalCommission(ctx context.Context, proposalID string) ([]Comm
 	return tx.commissionWhere(ctx, `proposal_id = ?`, proposalID)
 }
 
-// EntryCommission returns the decisions on one row of a list, oldest first.
+// EntryCommission returns the decisions on the person of one row of a
+// list, made on this version of the list or another, oldest first.
 func (tx *Tx) EntryCommission(ctx context.Context, listID string, row int) ([]CommissionRecord, error) {
+	ref, err := tx.refOrNone(ctx, listID, row)
+	if err != nil {
+		return nil, err
+	}
+	if ref.PersonID != "" {
+		return tx.commissionWhere(ctx, `person_id = ?`, ref.PersonID)
+	}
 	return tx.commissionWhere(ctx, `list_id = ? AND row_no = ?`, listID, row)
 }
 
