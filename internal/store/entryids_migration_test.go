@@ -47,6 +47,11 @@ func TestEntryIDMigrationBackfills(t *testing.T) {
 			`INSERT INTO deaths (id, list_id, row_no, party, family_party, reported_by, state, recorded_by, recorded_at) VALUES ('D1', 'L1', 2, 'A', 'B', 'camp', 'deceased', 'a', ` + ts + `)`,
 			`INSERT INTO disputes (id, kind, list_id, root_id, row_no, by_party, to_party, state, created_by, created_at) VALUES
 				('S1', 'contest', 'L1', 'L1', 2, 'B', 'A', 'open', 'b', ` + ts + `), ('S2', 'reservation', 'L1', 'L1', 0, 'B', 'A', 'open', 'b', ` + ts + `)`,
+			`INSERT INTO rounds (id, title, party_a, party_b, convened_by, created_at) VALUES ('R1', 'r', 'A', 'B', 'm', ` + ts + `)`,
+			`INSERT INTO proposals (id, round_id, thread_id, from_party, to_party, state, rule, terms, created_by, created_at) VALUES ('P1', 'R1', 'P1', 'A', 'B', 'agreed', 'unilateral', '{}', 'a', ` + ts + `)`,
+			`INSERT INTO agreements (id, proposal_id, round_id, party_a, party_b, rule, terms, content_hash, accepted_by, witnessed_by, created_at) VALUES ('G1', 'P1', 'R1', 'A', 'B', 'unilateral', '{}', 'h', 'b', 'm', ` + ts + `)`,
+			`INSERT INTO handover_persons (agreement_id, side, party, list_id, row_no, status, state, updated_by, updated_at) VALUES ('G1', 0, 'A', 'L1', 1, 'agreed', '{}', 'a', ` + ts + `)`,
+			`INSERT INTO commission_outcomes (id, proposal_id, list_id, row_no, decision, recorded_by, recorded_at) VALUES ('C1', 'P1', 'L1', 1, 'repatriate', 'o', ` + ts + `)`,
 		} {
 			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
@@ -90,6 +95,25 @@ func TestEntryIDMigrationBackfills(t *testing.T) {
 			}
 			if len(rows) != 1 || rows[1] != "D1" {
 				t.Errorf("death rows of L2: %v", rows)
+			}
+			for _, table := range []string{"handover_persons", "commission_outcomes"} {
+				if err := tx.QueryRow(ctx, `SELECT entry_id, person_id FROM `+table).Scan(&entry, &personID); err != nil {
+					return err
+				}
+				if entry != "E1" || personID != "L1/E1" {
+					t.Errorf("%s names %q %q, want E1 L1/E1", table, entry, personID)
+				}
+			}
+			// Шевченко is row 2 of version 2: the agreement and the
+			// commission's decision made on version 1 are his there.
+			if ags, err := tx.EntryAgreements(ctx, "L2", 2); err != nil || len(ags) != 1 || ags[0].AgreementID != "G1" {
+				t.Errorf("agreements of L2 row 2: %+v %v", ags, err)
+			}
+			if ags, err := tx.EntryAgreements(ctx, "L2", 1); err != nil || len(ags) != 0 {
+				t.Errorf("agreements of L2 row 1 (another person): %+v %v", ags, err)
+			}
+			if cs, err := tx.EntryCommission(ctx, "L2", 2); err != nil || len(cs) != 1 || cs[0].ID != "C1" {
+				t.Errorf("commission of L2 row 2: %+v %v", cs, err)
 			}
 			for id, want := range map[string]string{"S1": "E2", "S2": ""} {
 				if err := tx.QueryRow(ctx, `SELECT entry_id FROM disputes WHERE id = ?`, id).Scan(&entry); err != nil {
