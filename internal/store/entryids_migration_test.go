@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"parley/internal/families"
+	"parley/internal/handover"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -127,6 +129,29 @@ func TestEntryIDMigrationBackfills(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+
+		// A second agreement cannot hold Шевченко on version 2 while the
+		// first holds him on version 1; Коваленко is free.
+		agree := func(id string, row int) error {
+			return db.Update(ctx, func(tx *store.Tx) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO proposals (id, round_id, thread_id, from_party, to_party, state, rule, terms, created_by, created_at)
+					VALUES (?, 'R1', ?, 'A', 'B', 'agreed', 'unilateral', '{}', 'a', '2026-01-02T00:00:00Z')`, "P"+id, "P"+id); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO agreements (id, proposal_id, round_id, party_a, party_b, rule, terms, content_hash, accepted_by, witnessed_by, created_at)
+					VALUES (?, ?, 'R1', 'A', 'B', 'unilateral', '{}', 'h', 'b', 'm', '2026-01-02T00:00:00Z')`, id, "P"+id); err != nil {
+					return err
+				}
+				return tx.InsertHandoverRecords(ctx, []store.HandoverRecord{{AgreementID: id, UpdatedBy: "m",
+					State: handover.PersonState{Party: "A", ListID: "L2", Row: row, Status: "agreed"}}})
+			})
+		}
+		if err := agree("G2", 2); !errors.Is(err, store.ErrBound) {
+			t.Errorf("Шевченко agreed again on version 2: %v", err)
+		}
+		if err := agree("G3", 1); err != nil {
+			t.Errorf("Коваленко agreed on version 2: %v", err)
 		}
 	})
 }

@@ -683,7 +683,27 @@ func (tx *Tx) InsertHandoverRecords(ctx context.Context, recs []HandoverRecord) 
 			return fmt.Errorf("insert handover records: %w", err)
 		}
 	}
-	return tx.fillEntryIDs(ctx, "handover_persons", "agreement_id", recs)
+	if err := tx.fillEntryIDs(ctx, "handover_persons", "agreement_id", recs); err != nil {
+		return err
+	}
+	// handover_persons_bound holds a person to one agreement on one version
+	// of a list; this holds him across versions, where his row differs.
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.AgreementID] {
+			continue
+		}
+		seen[r.AgreementID] = true
+		n, err := tx.count(ctx, `SELECT COUNT(*) FROM handover_persons h JOIN handover_persons o ON o.person_id = h.person_id AND o.agreement_id <> h.agreement_id
+			WHERE h.agreement_id = ? AND h.person_id <> '' AND o.outcome IN ('', 'handed_over', 'deceased') AND o.interview <> 'refuses'`, r.AgreementID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("insert handover records: a person is held by another agreement on another version of his list: %w", ErrBound)
+		}
+	}
+	return nil
 }
 
 // fillEntryIDs names the list entries of new rows of a table by entry and
