@@ -22,9 +22,14 @@ import (
 // the text that side wrote, and is then delivered. A later change of the
 // record (the remains identified) waits for a release of its own.
 type Death struct {
-	ID          string      `json:"id"`
-	ListID      string      `json:"list_id"`
-	Row         int         `json:"row"`
+	ID     string `json:"id"`
+	ListID string `json:"list_id"`
+	Row    int    `json:"row"` // the row people cite, in list ListID
+	// EntryID and PersonID name the person lastingly (the entry across the
+	// versions of the list, and the list's root with it): a later version
+	// in another row order still finds the death.
+	EntryID     string      `json:"entry_id"`
+	PersonID    string      `json:"person_id"`
 	Party       string      `json:"party"`        // the detaining party, who reports
 	FamilyParty string      `json:"family_party"` // the person's own side, who releases
 	DiedOn      person.Date `json:"died_on"`

@@ -44,18 +44,11 @@ func deathOf(ctx context.Context, tx *store.Tx, listID string, row int) (*handov
 	return tx.EntryDeath(ctx, listID, row)
 }
 
-// deadRows returns the rows of a list whose death in captivity is on
-// record, with the record's id: they are never proposed for release.
+// deadRows returns the rows of a list whose person's death in captivity is
+// on record (on this version of the list or another), with the record's
+// id: they are never proposed for release.
 func deadRows(ctx context.Context, tx *store.Tx, listID string) (map[int]string, error) {
-	ds, err := tx.Deaths(ctx, store.DeathFilter{ListID: listID})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int]string, len(ds))
-	for _, d := range ds {
-		out[d.Row] = d.ID
-	}
-	return out, nil
+	return tx.DeathRows(ctx, listID)
 }
 
 // entryPerson reads the person of one list entry without the rest of the

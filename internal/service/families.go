@@ -610,13 +610,20 @@ func (s *Service) applyEntryOutcome(ctx context.Context, tx *store.Tx, actor acc
 		if err := tx.SetEntryOutcome(ctx, listID, row, o, actor.String(), now); err != nil {
 			return err
 		}
-		data, _ := json.Marshal(map[string]any{"list_id": listID, "row": row, "status": o.Status, "date": families.DateString(o.Date), "wording": o.Wording})
+		ref, err := tx.EntryRefOf(ctx, listID, row)
+		if err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]any{"list_id": listID, "row": row, "entry_id": ref.EntryID, "person_id": ref.PersonID,
+			"status": o.Status, "date": families.DateString(o.Date), "wording": o.Wording})
 		if err := s.recordEvent(ctx, tx, actor, Event{Type: "entry.outcome", Subject: listID,
 			Attrs:    map[string]string{"list_id": listID, "status": string(o.Status), "date": families.DateString(o.Date)},
 			Personal: []EventItem{{ID: "row/" + strconv.Itoa(row), Data: data}}}); err != nil {
 			return err
 		}
-		links, err := tx.Links(ctx, store.LinkFilter{ListID: listID, Row: row, State: families.LinkConfirmed})
+		// Every family linked to the person, on whichever version of the
+		// list the link was made.
+		links, err := tx.Links(ctx, store.LinkFilter{PersonID: ref.PersonID, State: families.LinkConfirmed})
 		if err != nil {
 			return err
 		}

@@ -14,16 +14,17 @@ import (
 )
 
 // Deaths in captivity and disputes about lists (migration 00011). Package
-// service applies the rules; these functions only read and write. A list
-// entry is named by its list id and row, as everywhere else.
+// service applies the rules; these functions only read and write. A death
+// belongs to a person (person_id, migration 00017), found from any version
+// of the list; list id and row say where it was recorded.
 
-const deathColumns = `id, list_id, row_no, party, family_party, died_on, place, cause, burial, grave, reported_by, documents,
+const deathColumns = `id, list_id, row_no, entry_id, person_id, party, family_party, died_on, place, cause, burial, grave, reported_by, documents,
 	state, remains_note, recorded_by, recorded_at, released_state, family_text, released_by, released_at`
 
 func scanDeath(scan func(...any) error) (*handover.Death, error) {
 	var d handover.Death
 	var died, docs, recorded, released string
-	if err := scan(&d.ID, &d.ListID, &d.Row, &d.Party, &d.FamilyParty, &died, &d.Place, &d.Cause, &d.Burial, &d.Grave, &d.ReportedBy, &docs,
+	if err := scan(&d.ID, &d.ListID, &d.Row, &d.EntryID, &d.PersonID, &d.Party, &d.FamilyParty, &died, &d.Place, &d.Cause, &d.Burial, &d.Grave, &d.ReportedBy, &docs,
 		&d.State, &d.RemainsNote, &d.RecordedBy, &recorded, &d.ReleasedState, &d.FamilyText, &d.ReleasedBy, &released); err != nil {
 		return nil, err
 	}
@@ -44,7 +45,12 @@ func scanDeath(scan func(...any) error) (*handover.Death, error) {
 // InsertDeath stores a death record. A second record for the same list
 // entry gives ErrDuplicate.
 func (tx *Tx) InsertDeath(ctx context.Context, d *handover.Death) error {
-	if n, err := tx.count(ctx, `SELECT COUNT(*) FROM deaths WHERE list_id = ? AND row_no = ?`, d.ListID, d.Row); err != nil {
+	ref, err := tx.EntryRefOf(ctx, d.ListID, d.Row)
+	if err != nil {
+		return err
+	}
+	d.EntryID, d.PersonID = ref.EntryID, ref.PersonID
+	if n, err := tx.count(ctx, `SELECT COUNT(*) FROM deaths WHERE person_id = ? OR (list_id = ? AND row_no = ?)`, d.PersonID, d.ListID, d.Row); err != nil {
 		return err
 	} else if n > 0 {
 		return fmt.Errorf("death of row %d of list %s: %w", d.Row, d.ListID, ErrDuplicate)
@@ -53,8 +59,8 @@ func (tx *Tx) InsertDeath(ctx context.Context, d *handover.Death) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO deaths (`+deathColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.ListID, d.Row, d.Party, d.FamilyParty, d.DiedOn.String(), d.Place, d.Cause, d.Burial, d.Grave, d.ReportedBy, string(docs),
+	_, err = tx.Exec(ctx, `INSERT INTO deaths (`+deathColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.ListID, d.Row, d.EntryID, d.PersonID, d.Party, d.FamilyParty, d.DiedOn.String(), d.Place, d.Cause, d.Burial, d.Grave, d.ReportedBy, string(docs),
 		d.State, d.RemainsNote, d.RecordedBy, timeText(d.RecordedAt), d.ReleasedState, d.FamilyText, d.ReleasedBy, timeText(d.ReleasedAt))
 	if err != nil {
 		return fmt.Errorf("insert death: %w", err)
@@ -86,10 +92,19 @@ func (tx *Tx) Death(ctx context.Context, id string) (*handover.Death, error) {
 	return d, err
 }
 
-// EntryDeath reads the death record of a list entry; ok is false when
-// there is none.
+// EntryDeath reads the death record of the person of a list entry,
+// recorded on this version of the list or another; ok is false when there
+// is none.
 func (tx *Tx) EntryDeath(ctx context.Context, listID string, row int) (*handover.Death, bool, error) {
-	d, err := scanDeath(tx.QueryRow(ctx, `SELECT `+deathColumns+` FROM deaths WHERE list_id = ? AND row_no = ?`, listID, row).Scan)
+	ref, err := tx.refOrNone(ctx, listID, row)
+	if err != nil {
+		return nil, false, err
+	}
+	q, args := `SELECT `+deathColumns+` FROM deaths WHERE list_id = ? AND row_no = ?`, []any{listID, row}
+	if ref.PersonID != "" {
+		q, args = `SELECT `+deathColumns+` FROM deaths WHERE person_id = ? ORDER BY recorded_at, id LIMIT 1`, []any{ref.PersonID}
+	}
+	d, err := scanDeath(tx.QueryRow(ctx, q, args...).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -101,11 +116,36 @@ func (tx *Tx) EntryDeath(ctx context.Context, listID string, row int) (*handover
 
 // DeathFilter selects death records; zero fields select all.
 type DeathFilter struct {
-	Party  string // recorded by this party or released by it (its own people)
+	Party string // recorded by this party or released by it (its own people)
+	// ListID selects the deaths of the persons on a list, recorded on it or
+	// on another version of it.
 	ListID string
 	// PendingOnly selects records whose current state has not been
 	// released to families.
 	PendingOnly bool
+}
+
+// DeathRows returns the rows of a list version whose person's death is on
+// record (on this version or another), with the record's id.
+func (tx *Tx) DeathRows(ctx context.Context, listID string) (map[int]string, error) {
+	rows, err := tx.Query(ctx, `SELECT e.row_no, d.id FROM list_entries e JOIN lists l ON l.id = e.list_id
+		JOIN deaths d ON d.person_id = `+personOf+` WHERE e.list_id = ? ORDER BY d.recorded_at, d.id`, listID)
+	if err != nil {
+		return nil, fmt.Errorf("read deaths of list %s: %w", listID, err)
+	}
+	defer rows.Close()
+	out := map[int]string{}
+	for rows.Next() {
+		var row int
+		var id string
+		if err := rows.Scan(&row, &id); err != nil {
+			return nil, err
+		}
+		if _, ok := out[row]; !ok {
+			out[row] = id
+		}
+	}
+	return out, rows.Err()
 }
 
 // Deaths returns death records, oldest first.
@@ -117,8 +157,8 @@ func (tx *Tx) Deaths(ctx context.Context, f DeathFilter) ([]*handover.Death, err
 		args = append(args, f.Party, f.Party)
 	}
 	if f.ListID != "" {
-		q += ` AND list_id = ?`
-		args = append(args, f.ListID)
+		q += ` AND (list_id = ? OR person_id IN (SELECT ` + personOf + ` FROM list_entries e JOIN lists l ON l.id = e.list_id WHERE e.list_id = ?))`
+		args = append(args, f.ListID, f.ListID)
 	}
 	if f.PendingOnly {
 		q += ` AND released_state <> state`
@@ -212,6 +252,13 @@ func (tx *Tx) InsertDispute(ctx context.Context, d *disputes.Dispute) error {
 		string(d.State), string(d.Answer), d.AnswerReason, d.AnsweredBy, timeText(d.AnsweredAt), d.ClosedBy, timeText(d.ClosedAt), d.CloseNote, d.CreatedBy, timeText(d.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert dispute: %w", err)
+	}
+	if d.Row > 0 {
+		// A contested row names its entry lastingly (migration 00017).
+		if _, err := tx.Exec(ctx, `UPDATE disputes SET entry_id = COALESCE((SELECT e.entry_id FROM list_entries e
+			WHERE e.list_id = disputes.list_id AND e.row_no = disputes.row_no), '') WHERE id = ?`, d.ID); err != nil {
+			return fmt.Errorf("name the entry of dispute %s: %w", d.ID, err)
+		}
 	}
 	return nil
 }

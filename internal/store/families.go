@@ -272,6 +272,8 @@ type LinkFilter struct {
 	InquiryID string
 	ListID    string
 	Row       int // with ListID
+	// PersonID selects the links to one person, on any version of a list.
+	PersonID string
 }
 
 // Links returns links, oldest first.
@@ -293,6 +295,10 @@ func (tx *Tx) Links(ctx context.Context, f LinkFilter) ([]*families.Link, error)
 	if f.ListID != "" {
 		q += ` AND list_id = ? AND row_no = ?`
 		args = append(args, f.ListID, f.Row)
+	}
+	if f.PersonID != "" {
+		q += ` AND person_id = ?`
+		args = append(args, f.PersonID)
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY created_at, id`, args...)
 	if err != nil {
@@ -375,11 +381,20 @@ func (tx *Tx) MarkListScanned(ctx context.Context, listID string, at time.Time) 
 	return nil
 }
 
-// EntryOutcome returns what was recorded for a list entry; ok is false
+// EntryOutcome returns what was recorded for the person of a list entry,
+// on this version of the list or any other (the latest record); ok is false
 // when nothing was.
 func (tx *Tx) EntryOutcome(ctx context.Context, listID string, row int) (o families.Outcome, ok bool, err error) {
+	ref, err := tx.refOrNone(ctx, listID, row)
+	if err != nil {
+		return o, false, err
+	}
 	var status, date string
-	err = tx.QueryRow(ctx, `SELECT status, status_date, wording FROM entry_outcomes WHERE list_id = ? AND row_no = ?`, listID, row).Scan(&status, &date, &o.Wording)
+	if ref.PersonID != "" {
+		err = tx.QueryRow(ctx, `SELECT status, status_date, wording FROM entry_outcomes WHERE person_id = ? ORDER BY updated_at DESC LIMIT 1`, ref.PersonID).Scan(&status, &date, &o.Wording)
+	} else {
+		err = tx.QueryRow(ctx, `SELECT status, status_date, wording FROM entry_outcomes WHERE list_id = ? AND row_no = ?`, listID, row).Scan(&status, &date, &o.Wording)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, false, nil
 	}
@@ -390,12 +405,21 @@ func (tx *Tx) EntryOutcome(ctx context.Context, listID string, row int) (o famil
 	return o, true, nil
 }
 
-// SetEntryOutcome records what became of a list entry.
+// SetEntryOutcome records what became of the person of a list entry. A
+// person has one outcome whatever version of the list it was recorded on:
+// a record made on an earlier version is replaced, and names this entry.
 func (tx *Tx) SetEntryOutcome(ctx context.Context, listID string, row int, o families.Outcome, by string, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO entry_outcomes (list_id, row_no, status, status_date, wording, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (list_id, row_no) DO UPDATE SET status = excluded.status, status_date = excluded.status_date, wording = excluded.wording,
-		updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-		listID, row, string(o.Status), families.DateString(o.Date), o.Wording, by, timeText(at))
+	ref, err := tx.EntryRefOf(ctx, listID, row)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM entry_outcomes WHERE person_id = ? AND NOT (list_id = ? AND row_no = ?)`, ref.PersonID, listID, row); err != nil {
+		return fmt.Errorf("record outcome of %s row %d: %w", listID, row, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO entry_outcomes (list_id, row_no, entry_id, person_id, status, status_date, wording, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (list_id, row_no) DO UPDATE SET entry_id = excluded.entry_id, person_id = excluded.person_id, status = excluded.status,
+		status_date = excluded.status_date, wording = excluded.wording, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		listID, row, ref.EntryID, ref.PersonID, string(o.Status), families.DateString(o.Date), o.Wording, by, timeText(at))
 	if err != nil {
 		return fmt.Errorf("record outcome of %s row %d: %w", listID, row, err)
 	}

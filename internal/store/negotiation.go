@@ -580,20 +580,26 @@ type EntryAgreement struct {
 // those that release him, and those in which he was handed over as a
 // substitute (reported with outcome handed_over).
 func (tx *Tx) EntryAgreements(ctx context.Context, listID string, row int) ([]EntryAgreement, error) {
-	byRow, err := tx.entryAgreements(ctx, `h.list_id = ? AND h.row_no = ?`, `h.substitute_list = ? AND h.substitute_row = ?`, listID, row)
+	byRow, err := tx.entryAgreements(ctx, `e.list_id = ? AND e.row_no = ?`, `h.substitute_list = ? AND h.substitute_row = ?`, listID, row)
 	return byRow[row], err
 }
 
 // ListAgreements returns, for every row of the list that some agreement
 // holds (see EntryAgreements), those agreements in the order made.
 func (tx *Tx) ListAgreements(ctx context.Context, listID string) (map[int][]EntryAgreement, error) {
-	return tx.entryAgreements(ctx, `h.list_id = ?`, `h.substitute_list = ?`, listID)
+	return tx.entryAgreements(ctx, `e.list_id = ?`, `h.substitute_list = ?`, listID)
 }
+
+// entryAgreements finds the agreements that release the persons of a list
+// by person id, so that an agreement made on one version of a list holds
+// the same person on every other version, in whatever row; released
+// selects list entries e. Substitutes are named by list and row.
 
 func (tx *Tx) entryAgreements(ctx context.Context, released, substituted string, args ...any) (map[int][]EntryAgreement, error) {
 	out := map[int][]EntryAgreement{}
 	for _, q := range []string{
-		`SELECT h.row_no, h.agreement_id, h.status, h.outcome, h.interview FROM handover_persons h JOIN agreements a ON a.id = h.agreement_id
+		`SELECT e.row_no, h.agreement_id, h.status, h.outcome, h.interview FROM list_entries e JOIN lists l ON l.id = e.list_id
+			JOIN handover_persons h ON h.person_id = ` + personOf + ` JOIN agreements a ON a.id = h.agreement_id
 			WHERE ` + released + ` ORDER BY a.created_at, a.id`,
 		`SELECT h.substitute_row, h.agreement_id, 'substituted_for', 'handed_over', 'consents' FROM handover_persons h JOIN agreements a ON a.id = h.agreement_id
 			WHERE ` + substituted + ` AND h.outcome = 'substituted' ORDER BY a.created_at, a.id`,
@@ -676,6 +682,54 @@ func (tx *Tx) InsertHandoverRecords(ctx context.Context, recs []HandoverRecord) 
 			}
 			return fmt.Errorf("insert handover records: %w", err)
 		}
+	}
+	if err := tx.fillEntryIDs(ctx, "handover_persons", "agreement_id", recs); err != nil {
+		return err
+	}
+	// handover_persons_bound holds a person to one agreement on one version
+	// of a list; this holds him across versions, where his row differs.
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.AgreementID] {
+			continue
+		}
+		seen[r.AgreementID] = true
+		n, err := tx.count(ctx, `SELECT COUNT(*) FROM handover_persons h JOIN handover_persons o ON o.person_id = h.person_id AND o.agreement_id <> h.agreement_id
+			WHERE h.agreement_id = ? AND h.person_id <> '' AND o.outcome IN ('', 'handed_over', 'deceased') AND o.interview <> 'refuses'`, r.AgreementID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("insert handover records: a person is held by another agreement on another version of his list: %w", ErrBound)
+		}
+	}
+	return nil
+}
+
+// fillEntryIDs names the list entries of new rows of a table by entry and
+// person id (migration 00017), from their list and row.
+func (tx *Tx) fillEntryIDs(ctx context.Context, table, keyCol string, recs []HandoverRecord) error {
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.AgreementID] {
+			continue
+		}
+		seen[r.AgreementID] = true
+		if err := tx.fillEntryIDsWhere(ctx, table, keyCol+` = ?`, r.AgreementID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) fillEntryIDsWhere(ctx context.Context, table, cond string, args ...any) error {
+	_, err := tx.Exec(ctx, `UPDATE `+table+` SET
+		entry_id = COALESCE((SELECT e.entry_id FROM list_entries e WHERE e.list_id = `+table+`.list_id AND e.row_no = `+table+`.row_no), ''),
+		person_id = COALESCE((SELECT `+personOf+` FROM list_entries e JOIN lists l ON l.id = e.list_id
+			WHERE e.list_id = `+table+`.list_id AND e.row_no = `+table+`.row_no), '')
+		WHERE entry_id = '' AND `+cond, args...)
+	if err != nil {
+		return fmt.Errorf("name the entries of %s: %w", table, err)
 	}
 	return nil
 }
@@ -772,7 +826,7 @@ func (tx *Tx) InsertCommissionRecord(ctx context.Context, c *CommissionRecord) e
 	if err != nil {
 		return fmt.Errorf("insert commission outcome: %w", err)
 	}
-	return nil
+	return tx.fillEntryIDsWhere(ctx, "commission_outcomes", `id = ?`, c.ID)
 }
 
 func (tx *Tx) commissionWhere(ctx context.Context, cond string, args ...any) ([]CommissionRecord, error) {
@@ -801,8 +855,16 @@ func (tx *Tx) ProposalCommission(ctx context.Context, proposalID string) ([]Comm
 	return tx.commissionWhere(ctx, `proposal_id = ?`, proposalID)
 }
 
-// EntryCommission returns the decisions on one row of a list, oldest first.
+// EntryCommission returns the decisions on the person of one row of a
+// list, made on this version of the list or another, oldest first.
 func (tx *Tx) EntryCommission(ctx context.Context, listID string, row int) ([]CommissionRecord, error) {
+	ref, err := tx.refOrNone(ctx, listID, row)
+	if err != nil {
+		return nil, err
+	}
+	if ref.PersonID != "" {
+		return tx.commissionWhere(ctx, `person_id = ?`, ref.PersonID)
+	}
 	return tx.commissionWhere(ctx, `list_id = ? AND row_no = ?`, listID, row)
 }
 
