@@ -57,6 +57,7 @@ func (c *clock) add(d time.Duration) {
 type env struct {
 	t     *testing.T
 	svc   *service.Service
+	db    *store.DB // the service's database, for checks of what was stored
 	srv   *httptest.Server
 	clock *clock
 }
@@ -66,7 +67,8 @@ type env struct {
 // and which client address it comes from with X-Test-Client.
 func newEnv(t *testing.T, b storetest.Backend, mod func(*familyweb.Options)) *env {
 	t.Helper()
-	svc, err := service.New(context.Background(), b.Open(t), nil)
+	db := b.Open(t)
+	svc, err := service.New(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func newEnv(t *testing.T, b storetest.Backend, mod func(*familyweb.Options)) *en
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, svc: svc, srv: srv, clock: c}
+	return &env{t: t, svc: svc, db: db, srv: srv, clock: c}
 }
 
 // browser is a client with its own cookies, as one family's phone.
@@ -399,7 +401,7 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 			t.Errorf("new secret page %d", sent.code)
 		}
 		var box []*store.OutboxItem
-		_ = e.svc.DB.View(context.Background(), func(tx *store.Tx) (err error) {
+		_ = e.db.View(context.Background(), func(tx *store.Tx) (err error) {
 			box, err = tx.OutboxItems(context.Background(), "")
 			return err
 		})
@@ -667,7 +669,7 @@ func TestPublicFiguresPage(t *testing.T) {
 			}
 			srv := httptest.NewServer(h)
 			defer srv.Close()
-			e := &env{t: t, svc: base.svc, srv: srv, clock: base.clock}
+			e := &env{t: t, svc: base.svc, db: base.db, srv: srv, clock: base.clock}
 			c := e.browser()
 			page := c.get("/public?lang=en")
 			if page.code != 200 {
@@ -727,7 +729,7 @@ func TestNewsReachesTheFamilyByMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := notify.NewDispatcher(e.svc.DB, mail, nil, notify.Config{StatusURL: e.srv.URL + "/family/status"}, nil)
+	d := notify.NewDispatcher(e.db, mail, nil, notify.Config{StatusURL: e.srv.URL + "/family/status"}, nil)
 	if st, err := d.RunOnce(context.Background()); err != nil || st.Delivered != 1 {
 		t.Fatalf("dispatch: %+v %v", st, err)
 	}

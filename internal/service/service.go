@@ -26,7 +26,7 @@ import (
 
 // Service is Parley's application service.
 type Service struct {
-	DB     *store.DB
+	db     *store.DB
 	Logger *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
@@ -34,9 +34,9 @@ type Service struct {
 	// Log is the signed event log; every state change appends to it in the
 	// same transaction.
 	Log EventLog
-	// Ledger is the signed log itself, for its readers (tiles, receipts,
+	// lg is the signed log itself, for its readers (tiles, receipts,
 	// checkpoints); nil when the service runs without one.
-	Ledger *ledger.Log
+	lg *ledger.Log
 
 	// Limits bound the work of reading an uploaded list or registry; zero
 	// fields take listfile's defaults. Limits.TempDir should be the data
@@ -61,7 +61,7 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{DB: db, Logger: logger, Now: time.Now}
+	s := &Service{db: db, Logger: logger, Now: time.Now}
 	if err := s.reloadCatalogue(ctx); err != nil {
 		return nil, err
 	}
@@ -90,14 +90,14 @@ func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger) (*Ser
 }
 
 // Close closes the database.
-func (s *Service) Close() error { return s.DB.Close() }
+func (s *Service) Close() error { return s.db.Close() }
 
 // Catalogue returns the categories in force: built-in plus operator-added.
 func (s *Service) Catalogue() *category.Catalogue { return s.catalogue.Load() }
 
 func (s *Service) reloadCatalogue(ctx context.Context) error {
 	var extra []category.Category
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT code, labels, synonyms, medical FROM categories ORDER BY code`)
 		if err != nil {
 			return err

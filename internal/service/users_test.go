@@ -226,7 +226,7 @@ func TestRehashOnSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		var hash string
-		if err := s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := service.StoreOf(s).View(ctx, func(tx *store.Tx) error {
 			u, err := tx.UserByName(ctx, "mira")
 			hash = u.PasswordHash
 			return err

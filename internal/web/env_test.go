@@ -62,6 +62,8 @@ func password(user string) string {
 type env struct {
 	t      *testing.T
 	svc    *service.Service
+	db     *store.DB   // the service's database, for checks of what was stored
+	lg     *ledger.Log // the signed log, when attached
 	srv    *Server
 	ts     *httptest.Server
 	logs   *syncBuffer
@@ -130,6 +132,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 	if err := svc.CreateParties(ctx, []store.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
 		t.Fatal(err)
 	}
+	var attached *ledger.Log
 	if len(eo) > 0 && eo[0].ledger {
 		if err := ledger.Init(dir, "parley.test/log", []string{"A", "B"}); err != nil {
 			t.Fatal(err)
@@ -139,6 +142,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 			t.Fatal(err)
 		}
 		svc.AttachLedger(lg)
+		attached = lg
 	}
 	users := []service.NewUser{
 		{Username: roleOfficerA, Roles: []access.Role{access.Officer}, Party: "A"},
@@ -147,7 +151,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 		{Username: roleObserver, Roles: []access.Role{access.Observer}},
 		{Username: roleAdmin, Roles: []access.Role{access.Admin}},
 	}
-	e := &env{t: t, svc: svc, logs: logs, tokens: map[string]string{}, clock: &fakeClock{t: time.Now()}}
+	e := &env{t: t, svc: svc, db: db, lg: attached, logs: logs, tokens: map[string]string{}, clock: &fakeClock{t: time.Now()}}
 	for _, u := range users {
 		u.Password = password(u.Username)
 		if err := svc.CreateUser(ctx, access.System, u); err != nil {

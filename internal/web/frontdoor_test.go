@@ -1,0 +1,55 @@
+package web
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestFrontEndsUseTheService: the workbench and the family site reach the
+// database only through the service's methods, which hold the access
+// checks. Their non-test sources may not import the storage package nor
+// call the service's administration back door.
+func TestFrontEndsUseTheService(t *testing.T) {
+	forbiddenImports := map[string]bool{}
+	for _, dir := range []string{".", "../familyweb"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) == 0 {
+			t.Fatalf("no Go files in %s", dir)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := token.NewFileSet()
+			af, err := parser.ParseFile(fs, f, src, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, im := range af.Imports {
+				p, _ := strconv.Unquote(im.Path.Value)
+				if forbiddenImports[p] {
+					t.Errorf("%s imports %s; go through the service", f, p)
+				}
+			}
+			ast.Inspect(af, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "AdminStore" {
+					t.Errorf("%s: %s calls service.AdminStore, the command line's back door", f, fs.Position(sel.Pos()))
+				}
+				return true
+			})
+		}
+	}
+}
