@@ -24,6 +24,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/notify"
 	"parley/internal/notify/smtpsink"
+	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -72,7 +73,7 @@ func newEnv(t *testing.T, b storetest.Backend, mod func(*familyweb.Options)) *en
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateParties(context.Background(), []store.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
+	if err := svc.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)}

@@ -20,6 +20,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/auth"
 	"parley/internal/ledger"
+	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/store"
 )
@@ -129,7 +130,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	if err := svc.CreateParties(ctx, []store.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
+	if err := svc.CreateParties(ctx, []parties.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
 		t.Fatal(err)
 	}
 	var attached *ledger.Log

@@ -13,10 +13,11 @@ import (
 
 // TestFrontEndsUseTheService: the workbench and the family site reach the
 // database only through the service's methods, which hold the access
-// checks. Their non-test sources may not import the storage package nor
-// call the service's administration back door.
+// checks, and show the domain's records. Their non-test sources may not
+// import the storage package (nor database/sql) nor call the service's
+// administration back door.
 func TestFrontEndsUseTheService(t *testing.T) {
-	forbiddenImports := map[string]bool{}
+	forbiddenImports := map[string]bool{"parley/internal/store": true, "database/sql": true}
 	for _, dir := range []string{".", "../familyweb"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
