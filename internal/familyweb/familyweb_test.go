@@ -420,7 +420,7 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 		for _, f := range be.Fields {
 			got[f.Field] = f.Code
 		}
-		if bad.code != http.StatusBadRequest || got["given_names"] != "required" || got["birth_date"] != "invalid_date" || got["email"] != "contact_required" || got["consent"] != "consent_required" {
+		if bad.code != http.StatusUnprocessableEntity || got["given_names"] != "required" || got["birth_date"] != "invalid_date" || got["email"] != "contact_required" || got["consent"] != "consent_required" {
 			t.Errorf("invalid request: %d %s", bad.code, bad.body)
 		}
 		// A phone number is a contact too; a number without its country
@@ -428,7 +428,7 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 		badPhone := c.postJSON("/api/v1/inquiries", families.Request{Surname: "Мельник", GivenNames: "Іван", Party: "B", Relationship: "child", Phone: "044 123 4567", Consent: true})
 		var pe struct{ Fields []families.FieldError }
 		_ = json.Unmarshal([]byte(badPhone.body), &pe)
-		if badPhone.code != http.StatusBadRequest || len(pe.Fields) != 1 || pe.Fields[0].Field != "phone" || pe.Fields[0].Code != families.CodeInvalidPhone {
+		if badPhone.code != http.StatusUnprocessableEntity || len(pe.Fields) != 1 || pe.Fields[0].Field != "phone" || pe.Fields[0].Code != families.CodeInvalidPhone {
 			t.Errorf("phone without country code: %d %s", badPhone.code, badPhone.body)
 		}
 		byPhone := c.postJSON("/api/v1/inquiries", families.Request{Surname: "Мельник", GivenNames: "Іван", Party: "B", Relationship: "child", Phone: "+380 44 123 4567", Consent: true})

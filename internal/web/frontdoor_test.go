@@ -1,10 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"net/http"
 	"os"
+	"parley/internal/service"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -52,5 +55,13 @@ func TestFrontEndsUseTheService(t *testing.T) {
 				return true
 			})
 		}
+	}
+}
+
+// TestInvalidIsUnprocessable: input the service refuses is 422 here, as on
+// the family site (see internal/familyweb's TestServiceErrorStatus).
+func TestInvalidIsUnprocessable(t *testing.T) {
+	if status, _ := statusOf(fmt.Errorf("%w: bad", service.ErrInvalid)); status != http.StatusUnprocessableEntity {
+		t.Errorf("service.ErrInvalid: %d, want 422", status)
 	}
 }
