@@ -51,3 +51,13 @@ func TestWriteJSON(t *testing.T) {
 		t.Fatalf("body %q: %v", rec.Body.String(), err)
 	}
 }
+
+func TestSetSecurityHeaders(t *testing.T) {
+	h := http.Header{}
+	SetSecurityHeaders(h, "default-src 'none'")
+	for k, v := range map[string]string{"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+}
