@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"parley/internal/auth"
 	"parley/internal/category"
 	"parley/internal/families"
 	"parley/internal/ledger"
@@ -51,17 +53,30 @@ type Service struct {
 	halted        atomic.Pointer[error]
 	handOverHooks []func(ctx context.Context, l *lists.List)
 
+	// passwordParams is the cost of new password hashes (see
+	// WithPasswordParams); dummyHash, made once with it, is what an unknown
+	// username's sign-in is checked against.
+	passwordParams auth.Params
+	dummyOnce      sync.Once
+	dummyHash      string
+
 	// familyKey checks family secrets (families.CheckSecret); nil for a
 	// store without a data directory, which then hashes them with argon2id.
 	familyKey families.SecretKey
 }
 
+// Option configures a Service at construction.
+type Option func(*Service)
+
 // New wraps an open store.
-func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, error) {
+func New(ctx context.Context, db *store.DB, logger *slog.Logger, opts ...Option) (*Service, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, Logger: logger, Now: time.Now}
+	s := &Service{db: db, Logger: logger, Now: time.Now, passwordParams: auth.DefaultParams}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.reloadCatalogue(ctx); err != nil {
 		return nil, err
 	}
@@ -76,12 +91,12 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 }
 
 // Open opens the data directory's database and wraps it.
-func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger) (*Service, error) {
+func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger, opts ...Option) (*Service, error) {
 	db, err := store.Open(ctx, dataDir, dbURL)
 	if err != nil {
 		return nil, err
 	}
-	s, err := New(ctx, db, logger)
+	s, err := New(ctx, db, logger, opts...)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"parley/internal/access"
@@ -14,11 +13,18 @@ import (
 	"parley/internal/store"
 )
 
-// PasswordParams are the argon2id parameters for new password hashes. Each
-// stored hash carries its own parameters, so changing this affects only
-// hashes made afterwards (and old ones are upgraded at the next sign-in).
-// Tests lower it to keep their sign-ins fast.
-var PasswordParams = auth.DefaultParams
+// WithPasswordParams sets the argon2id parameters for new password hashes
+// (default auth.DefaultParams). Each stored hash carries its own
+// parameters, so changing them affects only hashes made afterwards, and
+// old ones are upgraded at the next sign-in. Tests lower them to keep
+// their sign-ins fast; being an option, not a package variable, tests
+// that run in parallel cannot change each other's cost.
+func WithPasswordParams(p auth.Params) Option {
+	return func(s *Service) { s.passwordParams = p }
+}
+
+// PasswordParams returns the parameters new password hashes are made with.
+func (s *Service) PasswordParams() auth.Params { return s.passwordParams }
 
 // ErrBadCredentials is returned for a failed sign-in. It never says whether
 // the username exists, the password was wrong or the account is disabled.
@@ -119,7 +125,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 	if reason := auth.CheckPasswordStrength(nu.Password, name); reason != "" {
 		return nil, invalidf("%s", reason)
 	}
-	hash, err := auth.HashPassword(nu.Password, PasswordParams)
+	hash, err := auth.HashPassword(nu.Password, s.passwordParams)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +235,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, usernam
 	if reason := auth.CheckPasswordStrength(password, name); reason != "" {
 		return invalidf("%s", reason)
 	}
-	hash, err := auth.HashPassword(password, PasswordParams)
+	hash, err := auth.HashPassword(password, s.passwordParams)
 	if err != nil {
 		return err
 	}
@@ -300,7 +306,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if err := s.db.ClearThrottle(ctx, guess); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(next, PasswordParams)
+	hash, err := auth.HashPassword(next, s.passwordParams)
 	if err != nil {
 		return err
 	}
@@ -316,11 +322,6 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	})
 }
 
-var (
-	dummyOnce sync.Once
-	dummyHash string
-)
-
 // Authenticate checks a username and password and returns the actor. An
 // unknown username costs as much time as a wrong password, so that timing
 // does not tell which usernames exist.
@@ -335,8 +336,8 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		dummyOnce.Do(func() { dummyHash, _ = auth.HashPassword(auth.GeneratePassword(), PasswordParams) })
-		_, _ = auth.VerifyPassword(dummyHash, password)
+		s.dummyOnce.Do(func() { s.dummyHash, _ = auth.HashPassword(auth.GeneratePassword(), s.passwordParams) })
+		_, _ = auth.VerifyPassword(s.dummyHash, password)
 		return access.Actor{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -349,8 +350,8 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if !ok || u.Disabled {
 		return access.Actor{}, ErrBadCredentials
 	}
-	if auth.NeedsRehash(u.PasswordHash, PasswordParams) {
-		if hash, err := auth.HashPassword(password, PasswordParams); err == nil {
+	if auth.NeedsRehash(u.PasswordHash, s.passwordParams) {
+		if hash, err := auth.HashPassword(password, s.passwordParams); err == nil {
 			_ = s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, u.ID, hash) })
 		}
 	}

@@ -16,16 +16,16 @@ import (
 	"parley/internal/store/storetest"
 )
 
+// cheapPasswords are the password hashing costs of these tests.
+var cheapPasswords = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
 // newUserService opens a service with two parties. It lowers the cost of
 // password hashing for the test: the code path is the same as with the
 // default cost, only faster.
 func newUserService(t *testing.T, b storetest.Backend) *service.Service {
 	t.Helper()
-	old := service.PasswordParams
-	service.PasswordParams = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	t.Cleanup(func() { service.PasswordParams = old })
 	ctx := context.Background()
-	s, err := service.New(ctx, b.Open(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := service.New(ctx, b.Open(t), slog.New(slog.NewTextHandler(io.Discard, nil)), service.WithPasswordParams(cheapPasswords))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +219,13 @@ func TestRehashOnSignIn(t *testing.T) {
 		if err := s.CreateUser(ctx, uAdmin, service.NewUser{Username: "mira", Password: "mediator pw 1", Roles: []access.Role{access.Mediator}}); err != nil {
 			t.Fatal(err)
 		}
-		old := service.PasswordParams
-		defer func() { service.PasswordParams = old }()
-		service.PasswordParams.Time = 2
+		// The same database served with a higher cost.
+		dearer := cheapPasswords
+		dearer.Time = 2
+		s, err := service.New(ctx, service.StoreOf(s), nil, service.WithPasswordParams(dearer))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Authenticate(ctx, "mira", "mediator pw 1"); err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +237,7 @@ func TestRehashOnSignIn(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if auth.NeedsRehash(hash, service.PasswordParams) {
+		if auth.NeedsRehash(hash, s.PasswordParams()) || !strings.Contains(hash, ",t=2,") {
 			t.Errorf("hash %s was not upgraded at sign-in", hash)
 		}
 		if _, err := s.Authenticate(ctx, "mira", "mediator pw 1"); err != nil {

@@ -25,12 +25,9 @@ import (
 	"parley/internal/store"
 )
 
-func TestMain(m *testing.M) {
-	// Sign-ins in these tests hash with cheap parameters; the code path is
-	// the one of the default cost.
-	service.PasswordParams = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	os.Exit(m.Run())
-}
+// cheapPasswords are the password hashing costs of these tests: sign-ins
+// hash with cheap parameters, on the code path of the default cost.
+var cheapPasswords = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // The roles of the authorization tests. Each has a user of that name whose
 // password is the name followed by testPasswordSuffix.
@@ -125,7 +122,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := service.New(ctx, db, logger)
+	svc, err := service.New(ctx, db, logger, service.WithPasswordParams(cheapPasswords))
 	if err != nil {
 		t.Fatal(err)
 	}
