@@ -24,17 +24,17 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/notify"
 	"parley/internal/notify/smtpsink"
-	"parley/internal/parties"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
 var (
-	officerA = access.Actor{UserID: "a", Username: "a", Roles: []access.Role{access.Officer}, Party: "A"}
-	officerB = access.Actor{UserID: "b", Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
-	mediator = access.Actor{UserID: "m", Username: "m", Roles: []access.Role{access.Mediator}}
-	observer = access.Actor{UserID: "o", Username: "o", Roles: []access.Role{access.Observer}}
+	officerA = servicetest.OfficerA
+	officerB = servicetest.OfficerB
+	mediator = servicetest.Mediator
+	observer = servicetest.Observer
 )
 
 // The tests check what is done with secrets, not how long hashing takes:
@@ -68,14 +68,7 @@ type env struct {
 // and which client address it comes from with X-Test-Client.
 func newEnv(t *testing.T, b storetest.Backend, mod func(*familyweb.Options)) *env {
 	t.Helper()
-	db := b.Open(t)
-	svc, err := service.New(context.Background(), db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
-		t.Fatal(err)
-	}
+	svc, db := servicetest.New(t, b)
 	c := &clock{t: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)}
 	users := map[string]access.Actor{"a": officerA, "b": officerB, "m": mediator}
 	opts := familyweb.Options{
