@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"parley/internal/service"
 	"sort"
 	"strings"
 )
@@ -23,6 +24,9 @@ type App struct {
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
+	// serviceOptions configure every service the commands open (tests
+	// lower the password hashing cost with them).
+	serviceOptions []service.Option
 }
 
 // command is one sub-command such as "list import". run receives the
@@ -62,7 +66,12 @@ func (e *ExitError) Unwrap() error { return e.Err }
 
 // Main runs the command line and returns the process exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	return mainWith(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// mainWith is Main with options for the services the commands open.
+func mainWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, opts []service.Option) int {
+	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, serviceOptions: opts}
 	a.DataDir = os.Getenv("PARLEY_DATA")
 	a.DataSet = a.DataDir != ""
 	if a.DataDir == "" {

@@ -93,7 +93,6 @@ func TestCrashKeepsPromises(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	cheapHashing(t)
 	g := initDir(t, "")
 	if code, _, errs := runWithStdin(t, "quiet harbour lamp 7\n", append(g, "user", "add", "--username", "ana", "--role", "officer", "--party", "A", "--password-stdin")...); code != 0 {
 		t.Fatalf("user add: %s", errs)

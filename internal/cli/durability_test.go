@@ -23,7 +23,7 @@ func serveInProcess(t *testing.T, g []string) (base string, stop func() (int, st
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, append(append([]string{}, g...), "serve", "--addr", "127.0.0.1:0"), strings.NewReader(""), &out, &errb)
+		done <- mainWith(ctx, append(append([]string{}, g...), "serve", "--addr", "127.0.0.1:0"), strings.NewReader(""), &out, &errb, cheapHashing)
 	}()
 	addr := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -68,7 +68,6 @@ func serveInProcess(t *testing.T, g []string) (base string, stop func() (int, st
 // reading still works; the log commands that hand out checkpoints and
 // receipts refuse too.
 func TestServeRefusesTruncatedLog(t *testing.T) {
-	cheapHashing(t)
 	g := initDir(t, "")
 	if code, _, errs := runWithStdin(t, "quiet harbour lamp 7\n", append(g, "user", "add", "--username", "ana", "--role", "officer", "--party", "A", "--password-stdin")...); code != 0 {
 		t.Fatalf("user add: %s", errs)

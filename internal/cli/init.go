@@ -104,7 +104,7 @@ func initData(ctx context.Context, a *App, parties []store.Party, origin string)
 		return err
 	}
 	defer db.Close()
-	s, err := service.New(ctx, db, a.logger())
+	s, err := service.New(ctx, db, a.logger(), a.serviceOptions...)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,6 @@ func TestMain(m *testing.M) {
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = Main(context.Background(), args, strings.NewReader(""), &out, &errb)
+	code = mainWith(context.Background(), args, strings.NewReader(""), &out, &errb, cheapHashing)
 	return code, out.String(), errb.String()
 }

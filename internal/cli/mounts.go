@@ -25,21 +25,21 @@ import (
 func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*web.Server) error {
 	return func(srv *web.Server) error {
 		logger := s.Logger
-		if s.Ledger != nil {
-			if err := srv.Mount("/log/", http.StripPrefix("/log", s.Ledger.TilesHandler(s.DB))); err != nil {
+		if s.HasLog() {
+			tiles, witnesses, err := s.LogHandlers()
+			if err != nil {
 				return err
 			}
-			for _, p := range s.Ledger.Parties() {
-				h, err := s.Ledger.WitnessHandler(p, s.DB)
-				if err != nil {
-					return err
-				}
-				if err := srv.Mount("/witness/"+p+"/", http.StripPrefix("/witness/"+p, h)); err != nil {
+			if err := srv.Mount("/log/", http.StripPrefix("/log", tiles)); err != nil {
+				return err
+			}
+			for _, p := range s.LogParties() {
+				if err := srv.Mount("/witness/"+p+"/", http.StripPrefix("/witness/"+p, witnesses[p])); err != nil {
 					return err
 				}
 			}
 			if o.CosignInterval > 0 {
-				go s.Ledger.RunCosigner(ctx, s.DB, o.CosignInterval, ledger.CosignOptions{Logger: logger})
+				go s.RunLogCosigner(ctx, o.CosignInterval, ledger.CosignOptions{Logger: logger})
 			}
 		}
 		tls := o.TLSCert != "" || strings.HasPrefix(o.BaseURL, "https://")
@@ -111,7 +111,7 @@ func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logg
 	} else {
 		logger.Warn("no SMS gateway configured (PARLEY_SMS_URL); family text messages wait in the outbox")
 	}
-	secret, err := notify.InstallationSecret(ctx, s.DB)
+	secret, err := notify.InstallationSecret(ctx, service.AdminStore(s))
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func newDispatcher(ctx context.Context, s *service.Service, o serveOptions, logg
 	if base == "" {
 		base = "http://" + o.Addr
 	}
-	return notify.NewDispatcher(s.DB, mail, hook, notify.Config{StatusURL: base + "/family/status"}, logger).WithSMS(sms), nil
+	return notify.NewDispatcher(service.AdminStore(s), mail, hook, notify.Config{StatusURL: base + "/family/status"}, logger).WithSMS(sms), nil
 }
 
 // buildDemoExtras adds the negotiation history to the demo: a round with

@@ -36,7 +36,7 @@ func (a *App) openService(ctx context.Context) (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := service.New(ctx, db, a.logger())
+	s, err := service.New(ctx, db, a.logger(), a.serviceOptions...)
 	if err != nil {
 		db.Close()
 		return nil, err

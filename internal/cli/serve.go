@@ -128,8 +128,9 @@ func startAndServe(ctx context.Context, a *App, s *service.Service, o serveOptio
 		}
 		fmt.Fprintf(a.Stderr, "parley: NOT READY, refusing state changes: %v\n", err)
 	}
-	if d, err := s.DB.Durability(ctx); err == nil {
-		logger.Info("database durability", "backend", s.DB.Dialect().String(), "setting", d.String(), "flushed", d.Flushed())
+	db := service.AdminStore(s)
+	if d, err := db.Durability(ctx); err == nil {
+		logger.Info("database durability", "backend", db.Dialect().String(), "setting", d.String(), "flushed", d.Flushed())
 	}
 	tls := o.TLSCert != ""
 	if _, err := resetTempDir(a.DataDir); err != nil {

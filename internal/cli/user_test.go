@@ -17,22 +17,18 @@ import (
 	"parley/internal/service"
 )
 
-// cheapHashing lowers the cost of password hashing for one test.
-func cheapHashing(t *testing.T) {
-	old := service.PasswordParams
-	service.PasswordParams = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	t.Cleanup(func() { service.PasswordParams = old })
-}
+// cheapHashing lowers the cost of password hashing for the commands a
+// test runs; the code path is the one of the default cost.
+var cheapHashing = []service.Option{service.WithPasswordParams(auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})}
 
 func runWithStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code := mainWith(context.Background(), args, strings.NewReader(stdin), &out, &errb, cheapHashing)
 	return code, out.String(), errb.String()
 }
 
 func TestUserCommands(t *testing.T) {
-	cheapHashing(t)
 	dir := t.TempDir()
 	if code, _, errs := run(t, "--data", dir, "init", "--party", "A=Arcadia", "--party", "B=Borduria"); code != 0 {
 		t.Fatalf("init: %d %s", code, errs)
@@ -99,7 +95,6 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestServeAndGracefulShutdown(t *testing.T) {
-	cheapHashing(t)
 	dir := t.TempDir()
 	if code, _, errs := run(t, "--data", dir, "init", "--party", "A=Arcadia", "--party", "B=Borduria"); code != 0 {
 		t.Fatalf("init: %d %s", code, errs)
@@ -119,7 +114,7 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"--data", dir, "serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+		done <- mainWith(ctx, []string{"--data", dir, "serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, cheapHashing)
 	}()
 	addr := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
 	var base string

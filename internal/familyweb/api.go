@@ -10,6 +10,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/families"
+	"parley/internal/httpx"
 	"parley/internal/service"
 )
 
@@ -19,13 +20,7 @@ type apiError struct {
 	Fields []families.FieldError `json:"fields,omitempty"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 // decodeJSON reads a JSON body of bounded size. It insists on the JSON
 // content type: a cross-site HTML form cannot send it without the
@@ -75,7 +70,8 @@ func (h *Handler) apiRegister(w http.ResponseWriter, r *http.Request) {
 	var verr *families.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "the inquiry is incomplete or wrong", Fields: verr.Fields})
+		status, _ := serviceError(verr)
+		writeJSON(w, status, apiError{Error: "the inquiry is incomplete or wrong", Fields: verr.Fields})
 		return
 	case err != nil:
 		h.opts.Logger.Error("familyweb: register inquiry", "err", err)
@@ -145,19 +141,11 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (access.Actor, b
 	return access.Actor{}, false
 }
 
-// serviceError maps an error of the service to an HTTP status.
+// serviceError maps an error of the service to an HTTP status, as the
+// workbench does (see httpx.Status).
 func serviceError(err error) (int, string) {
-	switch {
-	case errors.Is(err, access.ErrForbidden):
-		return http.StatusForbidden, err.Error()
-	case errors.Is(err, service.ErrNotFound):
-		return http.StatusNotFound, "not found"
-	case errors.Is(err, service.ErrConflict):
-		return http.StatusConflict, err.Error()
-	case errors.Is(err, service.ErrInvalid):
-		return http.StatusBadRequest, err.Error()
-	}
-	return http.StatusInternalServerError, "internal error"
+	status, msg, _ := httpx.Status(err)
+	return status, msg
 }
 
 func (h *Handler) apiLinks(w http.ResponseWriter, r *http.Request) {

@@ -25,15 +25,16 @@ import (
 	"parley/internal/notify"
 	"parley/internal/notify/smtpsink"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
 var (
-	officerA = access.Actor{UserID: "a", Username: "a", Roles: []access.Role{access.Officer}, Party: "A"}
-	officerB = access.Actor{UserID: "b", Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
-	mediator = access.Actor{UserID: "m", Username: "m", Roles: []access.Role{access.Mediator}}
-	observer = access.Actor{UserID: "o", Username: "o", Roles: []access.Role{access.Observer}}
+	officerA = servicetest.OfficerA
+	officerB = servicetest.OfficerB
+	mediator = servicetest.Mediator
+	observer = servicetest.Observer
 )
 
 // The tests check what is done with secrets, not how long hashing takes:
@@ -57,6 +58,7 @@ func (c *clock) add(d time.Duration) {
 type env struct {
 	t     *testing.T
 	svc   *service.Service
+	db    *store.DB // the service's database, for checks of what was stored
 	srv   *httptest.Server
 	clock *clock
 }
@@ -66,13 +68,7 @@ type env struct {
 // and which client address it comes from with X-Test-Client.
 func newEnv(t *testing.T, b storetest.Backend, mod func(*familyweb.Options)) *env {
 	t.Helper()
-	svc, err := service.New(context.Background(), b.Open(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.CreateParties(context.Background(), []store.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
-		t.Fatal(err)
-	}
+	svc, db := servicetest.New(t, b)
 	c := &clock{t: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)}
 	users := map[string]access.Actor{"a": officerA, "b": officerB, "m": mediator}
 	opts := familyweb.Options{
@@ -97,7 +93,7 @@ func newEnv(t *testing.T, b storetest.Backend, mod func(*familyweb.Options)) *en
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, svc: svc, srv: srv, clock: c}
+	return &env{t: t, svc: svc, db: db, srv: srv, clock: c}
 }
 
 // browser is a client with its own cookies, as one family's phone.
@@ -399,7 +395,7 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 			t.Errorf("new secret page %d", sent.code)
 		}
 		var box []*store.OutboxItem
-		_ = e.svc.DB.View(context.Background(), func(tx *store.Tx) (err error) {
+		_ = e.db.View(context.Background(), func(tx *store.Tx) (err error) {
 			box, err = tx.OutboxItems(context.Background(), "")
 			return err
 		})
@@ -417,7 +413,7 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 		for _, f := range be.Fields {
 			got[f.Field] = f.Code
 		}
-		if bad.code != http.StatusBadRequest || got["given_names"] != "required" || got["birth_date"] != "invalid_date" || got["email"] != "contact_required" || got["consent"] != "consent_required" {
+		if bad.code != http.StatusUnprocessableEntity || got["given_names"] != "required" || got["birth_date"] != "invalid_date" || got["email"] != "contact_required" || got["consent"] != "consent_required" {
 			t.Errorf("invalid request: %d %s", bad.code, bad.body)
 		}
 		// A phone number is a contact too; a number without its country
@@ -425,7 +421,7 @@ func TestRegistrationThroughAPIAndDuplicates(t *testing.T) {
 		badPhone := c.postJSON("/api/v1/inquiries", families.Request{Surname: "Мельник", GivenNames: "Іван", Party: "B", Relationship: "child", Phone: "044 123 4567", Consent: true})
 		var pe struct{ Fields []families.FieldError }
 		_ = json.Unmarshal([]byte(badPhone.body), &pe)
-		if badPhone.code != http.StatusBadRequest || len(pe.Fields) != 1 || pe.Fields[0].Field != "phone" || pe.Fields[0].Code != families.CodeInvalidPhone {
+		if badPhone.code != http.StatusUnprocessableEntity || len(pe.Fields) != 1 || pe.Fields[0].Field != "phone" || pe.Fields[0].Code != families.CodeInvalidPhone {
 			t.Errorf("phone without country code: %d %s", badPhone.code, badPhone.body)
 		}
 		byPhone := c.postJSON("/api/v1/inquiries", families.Request{Surname: "Мельник", GivenNames: "Іван", Party: "B", Relationship: "child", Phone: "+380 44 123 4567", Consent: true})
@@ -667,7 +663,7 @@ func TestPublicFiguresPage(t *testing.T) {
 			}
 			srv := httptest.NewServer(h)
 			defer srv.Close()
-			e := &env{t: t, svc: base.svc, srv: srv, clock: base.clock}
+			e := &env{t: t, svc: base.svc, db: base.db, srv: srv, clock: base.clock}
 			c := e.browser()
 			page := c.get("/public?lang=en")
 			if page.code != 200 {
@@ -727,7 +723,7 @@ func TestNewsReachesTheFamilyByMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := notify.NewDispatcher(e.svc.DB, mail, nil, notify.Config{StatusURL: e.srv.URL + "/family/status"}, nil)
+	d := notify.NewDispatcher(e.db, mail, nil, notify.Config{StatusURL: e.srv.URL + "/family/status"}, nil)
 	if st, err := d.RunOnce(context.Background()); err != nil || st.Delivered != 1 {
 		t.Fatalf("dispatch: %+v %v", st, err)
 	}

@@ -38,6 +38,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/families"
+	"parley/internal/httpx"
 	"parley/internal/service"
 )
 
@@ -203,6 +204,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /api/v1/public/figures", h.apiFigures)
 }
 
+// contentSecurityPolicy allows the family pages a stylesheet from this
+// origin and nothing else: no script at all.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 // securityHeaders sets what every answer carries: a strict Content
 // Security Policy (stylesheet from this origin only, no script at all), no
 // framing, no MIME sniffing, no referrer (a status page's address must not
@@ -210,10 +215,7 @@ func (h *Handler) routes() {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
+		httpx.SetSecurityHeaders(hd, contentSecurityPolicy)
 		hd.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})

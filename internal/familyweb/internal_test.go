@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"parley/internal/families"
+	"parley/internal/parties"
 	"parley/internal/service"
-	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
@@ -124,7 +124,7 @@ func TestPublicTemplateWithStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateParties(context.Background(), []store.Party{{ID: "A", Name: "A"}, {ID: "B", Name: "B"}}); err != nil {
+	if err := svc.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "A"}, {ID: "B", Name: "B"}}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := NewHandler(svc, Options{InsecureCookies: true})

@@ -218,7 +218,7 @@ func TestOnePersonThroughEveryOutcome(t *testing.T) {
 		check("deceased, not released", ref, sec, agreed)
 		outbox := func() int {
 			n := 0
-			if err := e.svc.DB.View(ctx, func(tx *store.Tx) error {
+			if err := e.db.View(ctx, func(tx *store.Tx) error {
 				items, err := tx.OutboxItems(ctx, "")
 				n = len(items)
 				return err

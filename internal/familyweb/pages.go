@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"parley/internal/families"
+	"parley/internal/parties"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
@@ -16,7 +16,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 
 // inquireData is what the inquiry form shows.
 type inquireData struct {
-	Parties       []store.Party
+	Parties       []parties.Party
 	Relationships []string
 	Req           families.Request
 	Errors        map[string]string // field → message key

@@ -9,6 +9,7 @@ import (
 
 	"parley/internal/families"
 	"parley/internal/familyweb"
+	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -87,7 +88,7 @@ func TestStatusAndFiguresFollowEvents(t *testing.T) {
 
 		// The event that changes the status writes the status row in its
 		// own transaction: the next look-up and the figures show it.
-		err = e.svc.DB.Update(ctx, func(tx *store.Tx) error {
+		err = service.AdminStore(e.svc).Update(ctx, func(tx *store.Tx) error {
 			q, err := tx.InquiryByReference(ctx, ref)
 			if err != nil {
 				return err

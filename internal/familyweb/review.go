@@ -73,7 +73,8 @@ func (h *Handler) reviewDecide(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, service.ErrNotFound):
 		h.fail(w, r, http.StatusNotFound, "error.notfound")
 	case errors.Is(err, service.ErrInvalid):
-		h.fail(w, r, http.StatusBadRequest, "error.form")
+		status, _ := serviceError(err)
+		h.fail(w, r, status, "error.form")
 	default:
 		h.serverError(w, r, "decide link", err)
 	}

@@ -102,7 +102,7 @@ func (s *Service) RecordDeath(ctx context.Context, actor access.Actor, req Death
 		}
 		return nil, invalidf("death of row %d of list %s: %s", req.Row, d.ListID, strings.Join(msgs, "; "))
 	}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		l, e, err := s.handedOverEntry(ctx, tx, actor, d.ListID, d.Row)
 		if err != nil {
 			return err
@@ -175,7 +175,7 @@ func (s *Service) Deaths(ctx context.Context, actor access.Actor, pendingOnly bo
 		return nil, access.Deny("deaths in captivity are seen by the parties' officers, the mediator and observers")
 	}
 	out := []DeathView{}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		f := store.DeathFilter{PendingOnly: pendingOnly}
 		if actor.Has(access.Officer) && !actor.System {
 			f.Party = actor.Party
@@ -215,7 +215,7 @@ func (s *Service) RecordRemainsIdentified(ctx context.Context, actor access.Acto
 		return nil, invalidf("note: %v", err)
 	}
 	var d *handover.Death
-	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
 		if d, err = s.loadDeath(ctx, tx, actor, deathID); err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (s *Service) ReleaseDeath(ctx context.Context, actor access.Actor, deathID,
 	}
 	var d *handover.Death
 	changed := 0
-	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
 		if d, err = s.loadDeath(ctx, tx, actor, deathID); err != nil {
 			return err
 		}
@@ -292,7 +292,7 @@ func (s *Service) WithdrawDeath(ctx context.Context, actor access.Actor, deathID
 	if err := handover.ValidFamilyText(reason); err != nil {
 		return invalidf("reason: %v", err)
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		d, err := s.loadDeath(ctx, tx, actor, deathID)
 		if err != nil {
 			return err

@@ -84,7 +84,7 @@ func (s *Service) AcknowledgeWithReservation(ctx context.Context, actor access.A
 		return nil, nil, invalidf("%v", err)
 	}
 	var d *disputes.Dispute
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		l, err := s.acknowledge(ctx, tx, actor, id)
 		if err != nil || reservation == "" {
 			return err
@@ -115,7 +115,7 @@ func (s *Service) ContestRow(ctx context.Context, actor access.Actor, req Contes
 		return nil, invalidf("row %d, field %v", req.Row, err)
 	}
 	var d *disputes.Dispute
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		l, err := s.loadHandedOverList(ctx, tx, actor, req.ListID)
 		if err != nil {
 			return err
@@ -158,7 +158,7 @@ func (s *Service) ClaimLeftOff(ctx context.Context, actor access.Actor, runID, n
 		return nil, invalidf("%v", err)
 	}
 	var d *disputes.Dispute
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
 			return err
@@ -215,7 +215,7 @@ func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQue
 	}
 	out := []*disputes.Dispute{}
 	persons := 0
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		f := store.DisputeFilter{UnclosedOnly: q.Open}
 		if actor.Has(access.Officer) && !actor.System && !actor.Has(access.Mediator) {
 			f.Party = actor.Party
@@ -254,7 +254,7 @@ func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQue
 // Dispute returns one dispute the actor may see.
 func (s *Service) Dispute(ctx context.Context, actor access.Actor, id string) (*disputes.Dispute, error) {
 	var d *disputes.Dispute
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		d, err = tx.Dispute(ctx, id)
 		if err == nil && !seesDispute(actor, d) {
 			err = fmt.Errorf("dispute %q: %w", id, ErrNotFound)
@@ -278,7 +278,7 @@ func (s *Service) AnswerDispute(ctx context.Context, actor access.Actor, id stri
 		return nil, invalidf("%v", err)
 	}
 	var d *disputes.Dispute
-	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
 		if d, err = tx.Dispute(ctx, id); err != nil {
 			return err
 		}

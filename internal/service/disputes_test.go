@@ -19,7 +19,7 @@ import (
 func logged(t *testing.T, s *Service, typ, subject string) int {
 	t.Helper()
 	n := 0
-	if err := s.DB.View(context.Background(), func(tx *store.Tx) error {
+	if err := s.db.View(context.Background(), func(tx *store.Tx) error {
 		rows, err := tx.FindLogEntries(context.Background(), typ, subject)
 		n = len(rows)
 		return err

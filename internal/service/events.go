@@ -77,7 +77,7 @@ func (s *Service) recordAccess(ctx context.Context, actor access.Actor, action, 
 	if actor.System {
 		return nil
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		return s.recordAccessTx(ctx, tx, actor, action, subject, strconv.Itoa(persons)+" persons")
 	})
 }
@@ -112,7 +112,7 @@ func (s *Service) AccessLog(ctx context.Context, actor access.Actor, limit int) 
 		limit = 500
 	}
 	var out []AccessRecord
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT at, actor, action, subject, detail FROM access_log ORDER BY at DESC LIMIT ?`, limit)
 		if err != nil {
 			return err

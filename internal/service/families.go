@@ -89,7 +89,7 @@ func (s *Service) RegisterInquiry(ctx context.Context, req families.Request, opt
 	fillLatin(&q.Relative, translitFor(parties, "", q.Party))
 	q.ID = newID("Q")
 	q.CreatedAt = s.Now().UTC().Truncate(time.Microsecond)
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		for range 5 {
 			q.Reference = families.NewReference()
 			if _, err := tx.InquiryByReference(ctx, q.Reference); errors.Is(err, store.ErrNotFound) {
@@ -123,7 +123,7 @@ func (s *Service) RegisterInquiry(ctx context.Context, req families.Request, opt
 
 func (s *Service) duplicate(ctx context.Context, key string) (*Registration, error) {
 	var q *families.Inquiry
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		q, err = tx.InquiryByDedupKey(ctx, key)
 		return err
 	})
@@ -168,7 +168,7 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 	var q *families.Inquiry
 	var states []store.ThrottleState
 	if ref != "" || len(keys) > 0 {
-		q, states, err = s.DB.InquiryForStatus(ctx, ref, now, keys...)
+		q, states, err = s.db.InquiryForStatus(ctx, ref, now, keys...)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -196,7 +196,7 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 		}
 		// The family used the replacement secret: from now on it is the
 		// only one.
-		if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PromoteInquirySecret(ctx, q.ID, q.NewSecretHash) }); err != nil {
+		if err := s.db.Update(ctx, func(tx *store.Tx) error { return tx.PromoteInquirySecret(ctx, q.ID, q.NewSecretHash) }); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -221,7 +221,7 @@ func (s *Service) hashFamilySecret(secret string) (string, error) {
 func (s *Service) upgradeSecretHash(ctx context.Context, id, old, secret string) {
 	h, err := families.HashSecretKeyed(s.familyKey, secret)
 	if err == nil {
-		err = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.ReplaceInquirySecretHash(ctx, id, old, h) })
+		err = s.db.Update(ctx, func(tx *store.Tx) error { return tx.ReplaceInquirySecretHash(ctx, id, old, h) })
 	}
 	if err != nil {
 		s.Logger.Warn("family secret hash not upgraded", "inquiry", id, "err", err)
@@ -243,7 +243,7 @@ func (s *Service) RequestNewSecret(ctx context.Context, reference string) error 
 		return nil
 	}
 	var q *families.Inquiry
-	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		q, err = tx.InquiryByReference(ctx, ref)
 		return err
 	})
@@ -262,7 +262,7 @@ func (s *Service) RequestNewSecret(ctx context.Context, reference string) error 
 	if err != nil {
 		return err
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.SetInquiryNewSecret(ctx, q.ID, hash, now); err != nil {
 			return err
 		}
@@ -365,7 +365,7 @@ func (s *Service) PendingLinks(ctx context.Context, actor access.Actor) ([]LinkR
 		s.Logger.Warn("comparing inquiries with lists", "err", err)
 	}
 	var out []LinkReview
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		f := store.LinkFilter{State: families.LinkPending}
 		if !actor.System {
 			f.Party = actor.Party
@@ -466,7 +466,7 @@ func (s *Service) ConfirmLink(ctx context.Context, actor access.Actor, linkID, n
 	if len([]rune(note)) > families.MaxNoteLen {
 		return invalidf("the note is longer than %d characters", families.MaxNoteLen)
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		l, err := linkFor(ctx, tx, actor, linkID)
 		if err != nil {
 			return err
@@ -507,7 +507,7 @@ func (s *Service) ConfirmLink(ctx context.Context, actor access.Actor, linkID, n
 // the family's status returns to "no information yet" and the family is
 // told that there is news.
 func (s *Service) RejectLink(ctx context.Context, actor access.Actor, linkID string) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		l, err := linkFor(ctx, tx, actor, linkID)
 		if err != nil {
 			return err
@@ -561,7 +561,7 @@ func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, lis
 		return 0, invalidf("news of a death reaches a family only through a death record released by an officer of the person's side (parley death record, parley death release)")
 	}
 	changed := 0
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		l, err := tx.List(ctx, listID)
 		if err != nil {
 			return err
@@ -673,7 +673,7 @@ var linkingEnabled sync.Map // *Service → true
 // idempotent: a link is proposed once, whichever comparison finds it.
 func (s *Service) CatchUpLinks(ctx context.Context) error {
 	var listIDs, inquiryIDs []string
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		if listIDs, err = tx.UnscannedLists(ctx); err != nil {
 			return err
 		}
@@ -701,7 +701,7 @@ func (s *Service) RelinkInquiries(ctx context.Context, actor access.Actor) error
 		return access.Deny("only an administrator re-runs the comparison of inquiries")
 	}
 	var ids []string
-	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		qs, err := tx.Inquiries(ctx, "")
 		for _, q := range qs {
 			ids = append(ids, q.ID)
@@ -786,7 +786,7 @@ func (s *Service) indexOf(ctx context.Context, tx *store.Tx, l *lists.List) (*li
 // was handed to and proposes a link for every probable match.
 func (s *Service) linkList(ctx context.Context, listID string) error {
 	var proposals []*families.Link
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := tx.List(ctx, listID)
 		if err != nil {
 			return err
@@ -814,7 +814,7 @@ func (s *Service) linkList(ctx context.Context, listID string) error {
 	if err != nil {
 		return fmt.Errorf("compare list %s with inquiries: %w", listID, err)
 	}
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := s.insertLinks(ctx, tx, proposals); err != nil {
 			return err
 		}
@@ -830,7 +830,7 @@ func (s *Service) linkList(ctx context.Context, listID string) error {
 // relative's side.
 func (s *Service) linkInquiry(ctx context.Context, inquiryID string) error {
 	var proposals []*families.Link
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		q, err := tx.InquiryByID(ctx, inquiryID)
 		if err != nil {
 			return err
@@ -856,7 +856,7 @@ func (s *Service) linkInquiry(ctx context.Context, inquiryID string) error {
 	if err != nil {
 		return fmt.Errorf("compare inquiry %s with lists: %w", inquiryID, err)
 	}
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := s.insertLinks(ctx, tx, proposals); err != nil {
 			return err
 		}
@@ -908,7 +908,7 @@ func (s *Service) ImportInquiriesPFIF(ctx context.Context, actor access.Actor, r
 	if !opts.Kind.Valid() || opts.Kind == person.KindRemains {
 		return nil, invalidf("kind %q: inquiries are about prisoners of war or civilians", opts.Kind)
 	}
-	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		_, err := tx.Party(ctx, opts.Party)
 		return err
 	}); err != nil {
@@ -921,7 +921,7 @@ func (s *Service) ImportInquiriesPFIF(ctx context.Context, actor access.Actor, r
 	imp := families.FromPFIF(doc, opts.Party, opts.Kind, s.Now())
 	res := &PFIFImportResult{Skipped: imp.Skipped, Warnings: doc.Warnings}
 	var added []string
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		for _, q := range imp.Inquiries {
 			if _, err := tx.InquiryByPFIFRecordID(ctx, q.PFIF.RecordID); err == nil {
 				res.Skipped = append(res.Skipped, q.PFIF.RecordID+": imported before")
@@ -984,7 +984,7 @@ func (s *Service) ExportInquiriesPFIF(ctx context.Context, actor access.Actor, w
 		opts.SourceName = "Parley"
 	}
 	var qs []*families.Inquiry
-	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		qs, err = tx.Inquiries(ctx, opts.Party)
 		return err
 	}); err != nil {
@@ -1027,7 +1027,7 @@ func (s *Service) PublicFigures(ctx context.Context, threshold int) (*families.F
 func (s *Service) PublicFiguresVersioned(ctx context.Context, threshold int) (*families.Figures, int64, error) {
 	var c families.FigureCounts
 	var v int64
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		if v, err = tx.FiguresVersion(ctx); err != nil {
 			return err
 		}
@@ -1046,7 +1046,7 @@ func (s *Service) PublicFiguresVersioned(ctx context.Context, threshold int) (*f
 // FiguresVersion returns the counter that moves, in the same transaction,
 // with every change to what the public figures count.
 func (s *Service) FiguresVersion(ctx context.Context) (int64, error) {
-	return s.DB.FiguresVersion(ctx)
+	return s.db.FiguresVersion(ctx)
 }
 
 // stageCounts counts the persons of each agreed stage of an exchange (one

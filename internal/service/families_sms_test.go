@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"parley/internal/notify"
+	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -28,7 +29,7 @@ func TestInquiryPhoneGetsSMS(t *testing.T) {
 		if len(links) != 1 {
 			t.Fatalf("%d pending links, want 1", len(links))
 		}
-		if err := s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := service.StoreOf(s).View(ctx, func(tx *store.Tx) error {
 			q, err := tx.InquiryByReference(ctx, reg.Reference)
 			if err == nil && q.Phone != "+380441234567" {
 				t.Errorf("stored phone %q, want the E.164 form", q.Phone)

@@ -122,7 +122,7 @@ func status(t *testing.T, s *service.Service, reg *service.Registration) familie
 func outbox(t *testing.T, s *service.Service) []*store.OutboxItem {
 	t.Helper()
 	var out []*store.OutboxItem
-	if err := s.DB.View(context.Background(), func(tx *store.Tx) (err error) {
+	if err := service.StoreOf(s).View(context.Background(), func(tx *store.Tx) (err error) {
 		out, err = tx.OutboxItems(context.Background(), "")
 		return err
 	}); err != nil {

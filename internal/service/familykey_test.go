@@ -32,7 +32,7 @@ func TestFamilySecretKeyedAndUpgraded(t *testing.T) {
 		reg := register(t, s, sergii)
 		stored := func() string {
 			var q *families.Inquiry
-			if err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+			if err := service.StoreOf(s).View(ctx, func(tx *store.Tx) (err error) {
 				q, err = tx.InquiryByReference(ctx, reg.Reference)
 				return err
 			}); err != nil {
@@ -55,7 +55,7 @@ func TestFamilySecretKeyedAndUpgraded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		if err := service.StoreOf(s).Update(ctx, func(tx *store.Tx) error {
 			q, err := tx.InquiryByReference(ctx, reg.Reference)
 			if err != nil {
 				return err

@@ -115,7 +115,7 @@ type stepper func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *st
 // compared with the agreement afterwards.
 func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementID, listID string, row int, mk stepper) (*StepResult, error) {
 	res := &StepResult{}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		a, err := s.loadAgreement(ctx, tx, actor, agreementID)
 		if err != nil {
 			return err
@@ -408,7 +408,7 @@ func (s *Service) RecordIdentification(ctx context.Context, actor access.Actor, 
 // pending, and how the releases as they happened break the agreed rule.
 func (s *Service) StageReport(ctx context.Context, actor access.Actor, agreementID string) (*handover.Report, error) {
 	var rep handover.Report
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		a, err := s.loadAgreement(ctx, tx, actor, agreementID)
 		if err != nil {
 			return err
@@ -454,7 +454,7 @@ func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *store.
 // who and when.
 func (s *Service) PersonTimeline(ctx context.Context, actor access.Actor, listID string, row int) (*PersonTimeline, error) {
 	var t *PersonTimeline
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := s.loadHandedOverList(ctx, tx, actor, listID)
 		if err != nil {
 			return err

@@ -104,7 +104,7 @@ func matchAndConfirm(t *testing.T, s *service.Service, listID string, want int) 
 	}
 	// Each confirmation is in the signed log.
 	var logged int
-	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+	if err := service.StoreOf(s).View(ctx, func(tx *store.Tx) error {
 		es, err := tx.FindLogEntries(ctx, "match.reviewed", run.ID)
 		logged = len(es)
 		return err

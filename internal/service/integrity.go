@@ -21,14 +21,14 @@ var ErrHalted = errors.New("the server is halted")
 // restores the lost entries (from a backup or a party's mirror) can
 // resume; restarting is not enough, since the check runs again.
 func (s *Service) CheckLog(ctx context.Context) error {
-	if s.Ledger == nil {
+	if s.lg == nil {
 		return nil
 	}
-	err := s.Ledger.CheckStored(ctx, s.DB)
+	err := s.lg.CheckStored(ctx, s.db)
 	if err == nil {
 		// Checked: the smaller issued checkpoints are prefixes of the
 		// largest one and need not be checked again one by one.
-		return s.DB.PruneIssuedCheckpoints(ctx)
+		return s.db.PruneIssuedCheckpoints(ctx)
 	}
 	var bad *ledger.InconsistentError
 	if errors.As(err, &bad) {

@@ -31,7 +31,7 @@ func (l ledgerLog) Append(ctx context.Context, tx *store.Tx, actor string, at ti
 // AttachLedger makes every state change append to the signed log lg, in
 // the same transaction as the change.
 func (s *Service) AttachLedger(lg *ledger.Log) {
-	s.Ledger = lg
+	s.lg = lg
 	s.Log = ledgerLog{lg}
 }
 
@@ -42,18 +42,18 @@ func (s *Service) RecordKeys(ctx context.Context, actor access.Actor) error {
 	if !actor.CanAdminister() && !actor.CanMediate() {
 		return access.Deny("only the mediator or an administrator publishes keys")
 	}
-	if s.Ledger == nil {
+	if s.lg == nil {
 		return fmt.Errorf("%w: no signed log is attached", ErrConflict)
 	}
-	attrs := map[string]string{"origin": s.Ledger.Origin(), "log_key": s.Ledger.VerifierKey()}
-	for _, p := range s.Ledger.Parties() {
-		k, err := s.Ledger.WitnessVerifierKey(p)
+	attrs := map[string]string{"origin": s.lg.Origin(), "log_key": s.lg.VerifierKey()}
+	for _, p := range s.lg.Parties() {
+		k, err := s.lg.WitnessVerifierKey(p)
 		if err != nil {
 			return err
 		}
 		attrs["witness_key."+strings.ToLower(p)] = k
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
-		return s.recordEvent(ctx, tx, actor, Event{Type: "keys.published", Subject: s.Ledger.Origin(), Attrs: attrs})
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		return s.recordEvent(ctx, tx, actor, Event{Type: "keys.published", Subject: s.lg.Origin(), Attrs: attrs})
 	})
 }

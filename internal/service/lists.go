@@ -100,7 +100,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		return out, invalidf("the file holds no valid rows")
 	}
 	var parties []store.Party
-	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, req.From); err != nil {
 			return invalidf("unknown party %q (--from)", req.From)
 		}
@@ -130,7 +130,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		ID: newID("L"), From: req.From, To: req.To, Title: strings.TrimSpace(req.Title), Version: 1,
 		State: lists.Draft, Entries: entries, SourceName: req.SourceName, CreatedBy: actor.String(),
 	}
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if req.VersionOf != "" {
 			prev, err := tx.List(ctx, req.VersionOf)
 			if err != nil || !actor.CanReadList(listView(prev)) {
@@ -314,7 +314,7 @@ func listView(l *lists.List) access.ListView {
 // the actor may not see is reported as not found.
 func (s *Service) GetList(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
 	var l *lists.List
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		h, err := tx.List(ctx, id)
 		if err != nil {
 			return err
@@ -336,18 +336,12 @@ func (s *Service) GetList(ctx context.Context, actor access.Actor, id string) (*
 
 // ListLists returns the headers of the lists the actor may see.
 func (s *Service) ListLists(ctx context.Context, actor access.Actor) ([]*lists.List, error) {
-	f := store.ListFilter{}
-	switch {
-	case actor.System:
-	case actor.Has(access.Officer):
-		f.Party = actor.Party
-	case actor.Has(access.Mediator), actor.Has(access.Observer):
-		f.HandedOverOnly = true
-	default:
-		return nil, access.Deny("this role sees no lists")
+	f, err := listFilter(actor)
+	if err != nil {
+		return nil, err
 	}
 	var out []*lists.List
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Lists(ctx, f)
 		return err
 	})
@@ -358,7 +352,7 @@ func (s *Service) ListLists(ctx context.Context, actor access.Actor) ([]*lists.L
 // a change is a new version.
 func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
 	var l *lists.List
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		l, err = tx.ListWithEntries(ctx, id)
 		if err != nil {
@@ -423,7 +417,7 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, actor access.Ac
 
 func (s *Service) header(ctx context.Context, id string) (*lists.List, error) {
 	var l *lists.List
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		l, err = tx.List(ctx, id)
 		return err
 	})

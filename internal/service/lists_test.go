@@ -118,10 +118,10 @@ func TestListLifecycle(t *testing.T) {
 		}
 		// Hand-over and acknowledgement are in the signed log; the refused
 		// attempts are not.
-		if n, err := s.DB.LogSize(ctx); err != nil || n != 2 {
+		if n, err := s.db.LogSize(ctx); err != nil || n != 2 {
 			t.Errorf("log size = %d (%v), want 2", n, err)
 		}
-		if r, err := s.Ledger.Receipt(ctx, s.DB, id); err != nil || r == nil {
+		if r, err := s.lg.Receipt(ctx, s.db, id); err != nil || r == nil {
 			t.Errorf("receipt for the handed-over list: %v", err)
 		}
 

@@ -30,7 +30,7 @@ type MatchRequest struct {
 func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req MatchRequest) (*store.MatchRun, error) {
 	var l *lists.List
 	var reg *registryIndex
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		l, err = tx.ListWithEntries(ctx, req.ListID)
 		if err != nil {
@@ -102,14 +102,14 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		rows[i] = m
 	}
 	var carried, reopened int
-	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		carried, reopened, err = carryReviews(ctx, tx, l, rows)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertMatchRun(ctx, run, rows); err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, list
 		return nil, access.Deny("matching runs belong to the receiving party")
 	}
 	var out []*store.MatchRun
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.MatchRuns(ctx, party, listID)
 		return err
 	})
@@ -263,7 +263,7 @@ func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, list
 // MatchRun returns a run with its rows and both records of each row.
 func (s *Service) MatchRun(ctx context.Context, actor access.Actor, runID string) (*MatchRunView, error) {
 	v := &MatchRunView{}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
 			return err
@@ -320,7 +320,7 @@ const (
 // proposed registry record (or pick another with registryID), or reject.
 // A "review" decision becomes a match only through this.
 func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID string, listRow int, choice string, registryID string) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
 			return err
@@ -383,7 +383,7 @@ func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Acto
 // many were confirmed.
 func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, runID string) (int, error) {
 	n := 0
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		n = 0
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
@@ -452,7 +452,7 @@ type DroppedEntry struct {
 // version of the list held, by a confirmed or proposed match, say so.
 func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID string) ([]LeftOffEntry, error) {
 	var out []LeftOffEntry
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
 			return err
@@ -574,7 +574,7 @@ func droppedEntries(ctx context.Context, tx *store.Tx, listID string) (map[strin
 // the list no longer holds, in row order.
 func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listID string) ([]DroppedEntry, error) {
 	var out []DroppedEntry
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := tx.List(ctx, listID)
 		if err != nil {
 			return err

@@ -220,7 +220,7 @@ func (s *Service) CreateRound(ctx context.Context, actor access.Actor, req Round
 		ID: newID("R"), Title: req.Title, Venue: strings.TrimSpace(req.Venue), StartsOn: req.StartsOn, EndsOn: req.EndsOn,
 		Parties: req.Parties, Participants: participants, Notes: req.Notes, Criteria: req.Criteria, ConvenedBy: actor.String(),
 	}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range r.Parties {
 			if _, err := tx.Party(ctx, p); err != nil {
 				return invalidf("unknown party %q", p)
@@ -253,7 +253,7 @@ func (s *Service) ListRounds(ctx context.Context, actor access.Actor) ([]*store.
 		return nil, err
 	}
 	var out []*store.Round
-	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Rounds(ctx, party)
 		return err
 	})
@@ -276,7 +276,7 @@ func negotiationScope(actor access.Actor) (string, error) {
 // agreements the actor may see.
 func (s *Service) GetRound(ctx context.Context, actor access.Actor, id string) (*RoundView, error) {
 	v := &RoundView{}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -320,7 +320,7 @@ func (s *Service) GetRound(ctx context.Context, actor access.Actor, id string) (
 // list twice changes nothing.
 func (s *Service) AttachList(ctx context.Context, actor access.Actor, roundID, listID string) (*store.RoundList, error) {
 	var out *store.RoundList
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, roundID)
 		if err != nil {
 			return err
@@ -398,7 +398,7 @@ func negotiationEntries(l *lists.List) []negotiation.Entry {
 // agreed approach and names each entry that does not fit, with every reason.
 func (s *Service) ConformanceReport(ctx context.Context, actor access.Actor, roundID, listID string) (*ConformanceReport, error) {
 	var rep *ConformanceReport
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, roundID)
 		if err != nil {
 			return err
@@ -443,7 +443,7 @@ func (s *Service) ConformanceReport(ctx context.Context, actor access.Actor, rou
 // agreement that holds them. The result is deterministic.
 func (s *Service) PlanStage(ctx context.Context, actor access.Actor, req PlanRequest) (*negotiation.StagePlan, error) {
 	var plan *negotiation.StagePlan
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		plan, _, err = s.planStage(ctx, tx, actor, req)
 		return err
@@ -640,7 +640,7 @@ func (s *Service) SubmitProposal(ctx context.Context, actor access.Actor, req Pr
 	}
 	req.From = party
 	var id string
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, req.RoundID)
 		if err != nil {
 			return err
@@ -891,7 +891,7 @@ func (s *Service) defaultBasis(ctx context.Context, tx *store.Tx, rule negotiati
 // SubmitDraft submits a party's draft to the other party: the stage is
 // checked again, since agreements made meanwhile may bind its persons.
 func (s *Service) SubmitDraft(ctx context.Context, actor access.Actor, id string) (*ProposalView, error) {
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		p, err := s.loadProposal(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -943,7 +943,7 @@ func (s *Service) answerProposal(ctx context.Context, actor access.Actor, id, as
 	if err != nil {
 		return nil, err
 	}
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		p, err := s.loadProposal(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -1028,7 +1028,7 @@ func (s *Service) CounterProposal(ctx context.Context, actor access.Actor, id st
 		return nil, invalidf("a counter-proposal is submitted at once, not kept as a draft")
 	}
 	var counterID string
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		orig, err := s.loadProposal(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -1083,7 +1083,7 @@ func (s *Service) CounterProposal(ctx context.Context, actor access.Actor, id st
 // commission's decisions, and what became of it.
 func (s *Service) GetProposal(ctx context.Context, actor access.Actor, id string) (*ProposalView, error) {
 	var v *ProposalView
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.proposalView(ctx, tx, actor, id)
 		return err
 	})
@@ -1155,7 +1155,7 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 		sf.NoDrafts = true
 	}
 	var out []*store.Proposal
-	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Proposals(ctx, sf)
 		return err
 	})
@@ -1167,7 +1167,7 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 func (s *Service) ProposalThread(ctx context.Context, actor access.Actor, id string) ([]*ProposalView, error) {
 	var out []*ProposalView
 	n := 0
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		p, err := s.loadProposal(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -1245,7 +1245,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 	}
 	var agreed *store.Agreement
 	var persons []handover.PersonState
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		p, err := s.loadProposal(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -1382,7 +1382,7 @@ var ErrTampered = errors.New("agreement does not match its content hash")
 // after checking it against its content hash.
 func (s *Service) GetAgreement(ctx context.Context, actor access.Actor, id string) (*AgreementView, error) {
 	var v *AgreementView
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.agreementView(ctx, tx, actor, id)
 		return err
 	})
@@ -1433,7 +1433,7 @@ func (s *Service) ListAgreements(ctx context.Context, actor access.Actor, roundI
 		return nil, err
 	}
 	var out []*store.Agreement
-	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Agreements(ctx, roundID, party)
 		return err
 	})
@@ -1464,7 +1464,7 @@ func (s *Service) RecordCommissionOutcome(ctx context.Context, actor access.Acto
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	rec := &store.CommissionRecord{ID: newID("C"), ProposalID: req.ProposalID, ListID: req.ListID, Row: req.Row, Outcome: req.Outcome, RecordedBy: actor.String()}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		p, err := s.loadProposal(ctx, tx, actor, req.ProposalID)
 		if err != nil {
 			return err

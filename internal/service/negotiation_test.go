@@ -898,9 +898,9 @@ func TestAgreementImmutable(t *testing.T) {
 		if _, err := f.s.WithdrawProposal(ctx, negOfficerA, ag.ProposalID, ""); !errors.Is(err, service.ErrConflict) {
 			t.Errorf("withdrawing an agreed proposal: err = %v, want conflict", err)
 		}
-		db := f.s.DB.SQL()
+		db := service.StoreOf(f.s).SQL()
 		q := func(s string) string {
-			if f.s.DB.Dialect() == store.Postgres {
+			if service.StoreOf(f.s).Dialect() == store.Postgres {
 				return strings.ReplaceAll(s, "?", "$1")
 			}
 			return s
@@ -917,7 +917,7 @@ func TestAgreementImmutable(t *testing.T) {
 		}
 		// Behind the triggers' back, a changed person is caught by the hash.
 		disable := `DROP TRIGGER agreement_releases_no_update`
-		if f.s.DB.Dialect() == store.Postgres {
+		if service.StoreOf(f.s).Dialect() == store.Postgres {
 			disable = `ALTER TABLE agreement_releases DISABLE TRIGGER agreement_releases_immutable`
 		}
 		if _, err := db.ExecContext(ctx, disable); err != nil {

@@ -64,8 +64,8 @@ func (s *Service) ListPrintout(ctx context.Context, actor access.Actor, id, lang
 			doc.ToName = p.Name
 		}
 	}
-	if s.Ledger != nil && l.State != lists.Draft {
-		r, err := s.Ledger.Receipt(ctx, s.DB, l.ID)
+	if s.lg != nil && l.State != lists.Draft {
+		r, err := s.lg.Receipt(ctx, s.db, l.ID)
 		switch {
 		case errors.Is(err, ledger.ErrNotFound):
 		case err != nil:
@@ -124,10 +124,10 @@ type RowDifference struct {
 // file is compared with the recorded list, which the actor must be allowed
 // to read, to name the rows and fields that differ.
 func (s *Service) CheckListFile(ctx context.Context, actor access.Actor, file io.Reader, format listfile.Format, receipt []byte) (*FileCheck, error) {
-	if s.Ledger == nil {
+	if s.lg == nil {
 		return nil, fmt.Errorf("%w: no signed log is attached", ErrConflict)
 	}
-	r, err := ledger.VerifyReceipt(receipt, s.Ledger.VerifierKey())
+	r, err := ledger.VerifyReceipt(receipt, s.lg.VerifierKey())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -275,7 +275,7 @@ func (s *Service) ExportLeftOffPDF(ctx context.Context, actor access.Actor, runI
 		entries[i] = e.Entry
 	}
 	doc := printout.LeftOff{RunID: runID, Entries: entries, Lang: lang, Catalogue: s.Catalogue()}
-	err = s.DB.View(ctx, func(tx *store.Tx) error {
+	err = s.db.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func (s *Service) CreateParties(ctx context.Context, parties []store.Party) erro
 			return invalidf("party %q has no name", p.ID)
 		}
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		existing, err := tx.Parties(ctx)
 		if err != nil {
 			return err
@@ -60,7 +60,7 @@ func (s *Service) CreateParties(ctx context.Context, parties []store.Party) erro
 // Parties returns every party. Party names are not personal data.
 func (s *Service) Parties(ctx context.Context) ([]store.Party, error) {
 	var out []store.Party
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Parties(ctx)
 		return err
 	})
@@ -82,7 +82,7 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, c categor
 	if c.Medical {
 		medical = 1
 	}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO categories (code, labels, synonyms, medical, created_at) VALUES (?, ?, ?, ?, ?)`,
 			c.Code, string(labels), string(syn), medical, s.Now().UTC().Format("2006-01-02T15:04:05Z"))
 		return err

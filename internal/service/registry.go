@@ -39,7 +39,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 		return out, &ImportError{Problems: res.Problems}
 	}
 	var party store.Party
-	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		party, err = tx.Party(ctx, req.Party)
 		return err
 	}); err != nil {
@@ -58,7 +58,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	if req.DryRun {
 		return out, nil
 	}
-	if err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	if err := s.db.Update(ctx, func(tx *store.Tx) error {
 		v, diff, err := s.newRegistryVersion(ctx, tx, actor, req, entries)
 		out.Registry, out.RegistryDiff = v, diff
 		return err
@@ -209,7 +209,7 @@ func (s *Service) RegistryVersions(ctx context.Context, actor access.Actor, part
 		return nil, access.Deny("a registry is visible to its own party only")
 	}
 	var out []store.RegistryVersion
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.RegistryVersions(ctx, party)
 		return err
 	})
@@ -222,7 +222,7 @@ func (s *Service) RegistryDiff(ctx context.Context, actor access.Actor, party st
 		return nil, access.Deny("a registry is visible to its own party only")
 	}
 	var out *lists.Diff
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.RegistryDiff(ctx, party, version)
 		return err
 	})
@@ -241,7 +241,7 @@ func (s *Service) Registry(ctx context.Context, actor access.Actor, party string
 		return nil, access.Deny("a registry is visible to its own party only")
 	}
 	var out []lists.Entry
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		if _, err := tx.Party(ctx, party); err != nil {
 			return err
 		}

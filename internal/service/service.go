@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"parley/internal/auth"
 	"parley/internal/category"
 	"parley/internal/families"
 	"parley/internal/ledger"
@@ -26,7 +28,7 @@ import (
 
 // Service is Parley's application service.
 type Service struct {
-	DB     *store.DB
+	db     *store.DB
 	Logger *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
@@ -34,9 +36,9 @@ type Service struct {
 	// Log is the signed event log; every state change appends to it in the
 	// same transaction.
 	Log EventLog
-	// Ledger is the signed log itself, for its readers (tiles, receipts,
+	// lg is the signed log itself, for its readers (tiles, receipts,
 	// checkpoints); nil when the service runs without one.
-	Ledger *ledger.Log
+	lg *ledger.Log
 
 	// Limits bound the work of reading an uploaded list or registry; zero
 	// fields take listfile's defaults. Limits.TempDir should be the data
@@ -51,6 +53,13 @@ type Service struct {
 	halted        atomic.Pointer[error]
 	handOverHooks []func(ctx context.Context, l *lists.List)
 
+	// passwordParams is the cost of new password hashes (see
+	// WithPasswordParams); dummyHash, made once with it, is what an unknown
+	// username's sign-in is checked against.
+	passwordParams auth.Params
+	dummyOnce      sync.Once
+	dummyHash      string
+
 	// familyKey checks family secrets (families.CheckSecret); nil for a
 	// store without a data directory, which then hashes them with argon2id.
 	familyKey families.SecretKey
@@ -60,12 +69,18 @@ type Service struct {
 	registryIndexes registryIndexCache
 }
 
+// Option configures a Service at construction.
+type Option func(*Service)
+
 // New wraps an open store.
-func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, error) {
+func New(ctx context.Context, db *store.DB, logger *slog.Logger, opts ...Option) (*Service, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{DB: db, Logger: logger, Now: time.Now}
+	s := &Service{db: db, Logger: logger, Now: time.Now, passwordParams: auth.DefaultParams}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.reloadCatalogue(ctx); err != nil {
 		return nil, err
 	}
@@ -80,12 +95,12 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 }
 
 // Open opens the data directory's database and wraps it.
-func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger) (*Service, error) {
+func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger, opts ...Option) (*Service, error) {
 	db, err := store.Open(ctx, dataDir, dbURL)
 	if err != nil {
 		return nil, err
 	}
-	s, err := New(ctx, db, logger)
+	s, err := New(ctx, db, logger, opts...)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -94,14 +109,14 @@ func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger) (*Ser
 }
 
 // Close closes the database.
-func (s *Service) Close() error { return s.DB.Close() }
+func (s *Service) Close() error { return s.db.Close() }
 
 // Catalogue returns the categories in force: built-in plus operator-added.
 func (s *Service) Catalogue() *category.Catalogue { return s.catalogue.Load() }
 
 func (s *Service) reloadCatalogue(ctx context.Context) error {
 	var extra []category.Category
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT code, labels, synonyms, medical FROM categories ORDER BY code`)
 		if err != nil {
 			return err

@@ -133,7 +133,7 @@ func (s *Service) SignIn(ctx context.Context, p SignInPolicy, username, password
 	name := NormalizeUsername(username)
 	keys := signInKeys(name, addr)
 	now = now.UTC()
-	st, err := s.DB.ThrottleCount(ctx, now, max(p.Quiet, p.Max), store.SlidingWindow, keys...)
+	st, err := s.db.ThrottleCount(ctx, now, max(p.Quiet, p.Max), store.SlidingWindow, keys...)
 	if err != nil {
 		return access.Actor{}, false, err
 	}
@@ -148,10 +148,10 @@ func (s *Service) SignIn(ctx context.Context, p SignInPolicy, username, password
 	if err != nil {
 		return access.Actor{}, false, err
 	}
-	if err := s.DB.ClearThrottle(ctx, keys[0], keys[2]); err != nil {
+	if err := s.db.ClearThrottle(ctx, keys[0], keys[2]); err != nil {
 		return access.Actor{}, false, err
 	}
-	if err := s.DB.UncountThrottle(ctx, keys[1]); err != nil {
+	if err := s.db.UncountThrottle(ctx, keys[1]); err != nil {
 		return access.Actor{}, false, err
 	}
 	return actor, false, nil
@@ -172,7 +172,7 @@ func passwordWait(now time.Time, st store.ThrottleState) time.Duration {
 // retry says when the window ends. One statement: the check and the count
 // are the same upsert.
 func (s *Service) ThrottleCount(ctx context.Context, now time.Time, scope, key string, n int, per time.Duration) (ok bool, retry time.Duration, err error) {
-	st, err := s.DB.ThrottleCount(ctx, now, per, store.FixedWindow, store.ThrottleKey{Scope: scope, Key: key})
+	st, err := s.db.ThrottleCount(ctx, now, per, store.FixedWindow, store.ThrottleKey{Scope: scope, Key: key})
 	if err != nil {
 		return false, 0, err
 	}
@@ -195,7 +195,7 @@ func (s *Service) ThrottleBlocked(ctx context.Context, now time.Time, limits ...
 	for i, l := range limits {
 		keys[i] = store.ThrottleKey{Scope: l.Scope, Key: l.Key}
 	}
-	st, err := s.DB.ThrottleStates(ctx, now, keys...)
+	st, err := s.db.ThrottleStates(ctx, now, keys...)
 	if err != nil {
 		return 0, err
 	}
@@ -216,5 +216,5 @@ func (s *Service) ThrottleAdd(ctx context.Context, now time.Time, scope string, 
 	for i, k := range keys {
 		tk[i] = store.ThrottleKey{Scope: scope, Key: k}
 	}
-	return s.DB.ThrottleAdd(ctx, now, per, tk, hits)
+	return s.db.ThrottleAdd(ctx, now, per, tk, hits)
 }

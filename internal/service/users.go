@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"parley/internal/access"
@@ -14,11 +13,18 @@ import (
 	"parley/internal/store"
 )
 
-// PasswordParams are the argon2id parameters for new password hashes. Each
-// stored hash carries its own parameters, so changing this affects only
-// hashes made afterwards (and old ones are upgraded at the next sign-in).
-// Tests lower it to keep their sign-ins fast.
-var PasswordParams = auth.DefaultParams
+// WithPasswordParams sets the argon2id parameters for new password hashes
+// (default auth.DefaultParams). Each stored hash carries its own
+// parameters, so changing them affects only hashes made afterwards, and
+// old ones are upgraded at the next sign-in. Tests lower them to keep
+// their sign-ins fast; being an option, not a package variable, tests
+// that run in parallel cannot change each other's cost.
+func WithPasswordParams(p auth.Params) Option {
+	return func(s *Service) { s.passwordParams = p }
+}
+
+// PasswordParams returns the parameters new password hashes are made with.
+func (s *Service) PasswordParams() auth.Params { return s.passwordParams }
 
 // ErrBadCredentials is returned for a failed sign-in. It never says whether
 // the username exists, the password was wrong or the account is disabled.
@@ -119,7 +125,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 	if reason := auth.CheckPasswordStrength(nu.Password, name); reason != "" {
 		return nil, invalidf("%s", reason)
 	}
-	hash, err := auth.HashPassword(nu.Password, PasswordParams)
+	hash, err := auth.HashPassword(nu.Password, s.passwordParams)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +134,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 		roles[i] = string(r)
 	}
 	u := &store.User{ID: newID("U"), Username: name, PasswordHash: hash, Roles: roles, Party: strings.TrimSpace(nu.Party)}
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := validateRoles(ctx, tx, nu.Roles, u.Party); err != nil {
 			return err
 		}
@@ -156,7 +162,7 @@ func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error)
 		return nil, access.Deny("only administrators manage users")
 	}
 	var out []User
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		us, err := tx.Users(ctx)
 		for _, u := range us {
 			out = append(out, userFromStore(u))
@@ -173,7 +179,7 @@ func (s *Service) GetUser(ctx context.Context, actor access.Actor, username stri
 		return nil, access.Deny("only administrators manage users")
 	}
 	var out User
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
 		if err != nil {
 			return err
@@ -197,7 +203,7 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 	if disabled && !actor.System && name == actor.Username {
 		return fmt.Errorf("%w: you cannot disable your own account", ErrConflict)
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
 		if err != nil {
 			return err
@@ -229,11 +235,11 @@ func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, usernam
 	if reason := auth.CheckPasswordStrength(password, name); reason != "" {
 		return invalidf("%s", reason)
 	}
-	hash, err := auth.HashPassword(password, PasswordParams)
+	hash, err := auth.HashPassword(password, s.passwordParams)
 	if err != nil {
 		return err
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
 		if err != nil {
 			return err
@@ -273,7 +279,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	// unlimited password oracle.
 	now := s.Now().UTC()
 	guess := store.ThrottleKey{Scope: scopePassword, Key: actor.UserID}
-	st, err := s.DB.ThrottleStates(ctx, now, guess)
+	st, err := s.db.ThrottleStates(ctx, now, guess)
 	if err != nil {
 		return err
 	}
@@ -281,7 +287,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		return &ThrottledError{Wait: wait}
 	}
 	var u *store.User
-	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		u, err = tx.UserByID(ctx, actor.UserID)
 		return err
 	}); err != nil {
@@ -292,15 +298,15 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		return fmt.Errorf("verify password of %s: %w", u.ID, err)
 	}
 	if !ok {
-		if _, err := s.DB.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
+		if _, err := s.db.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
 			return err
 		}
 		return invalidf("the current password is wrong")
 	}
-	if err := s.DB.ClearThrottle(ctx, guess); err != nil {
+	if err := s.db.ClearThrottle(ctx, guess); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(next, PasswordParams)
+	hash, err := auth.HashPassword(next, s.passwordParams)
 	if err != nil {
 		return err
 	}
@@ -308,18 +314,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if keepSession != "" {
 		keep = auth.Digest(keepSession)
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
 		return tx.DeleteUserSessions(ctx, u.ID, keep)
 	})
 }
-
-var (
-	dummyOnce sync.Once
-	dummyHash string
-)
 
 // Authenticate checks a username and password and returns the actor. An
 // unknown username costs as much time as a wrong password, so that timing
@@ -330,13 +331,13 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		return access.Actor{}, ErrBadCredentials
 	}
 	var u *store.User
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		u, err = tx.UserByName(ctx, name)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		dummyOnce.Do(func() { dummyHash, _ = auth.HashPassword(auth.GeneratePassword(), PasswordParams) })
-		_, _ = auth.VerifyPassword(dummyHash, password)
+		s.dummyOnce.Do(func() { s.dummyHash, _ = auth.HashPassword(auth.GeneratePassword(), s.passwordParams) })
+		_, _ = auth.VerifyPassword(s.dummyHash, password)
 		return access.Actor{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -349,9 +350,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if !ok || u.Disabled {
 		return access.Actor{}, ErrBadCredentials
 	}
-	if auth.NeedsRehash(u.PasswordHash, PasswordParams) {
-		if hash, err := auth.HashPassword(password, PasswordParams); err == nil {
-			_ = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, u.ID, hash) })
+	if auth.NeedsRehash(u.PasswordHash, s.passwordParams) {
+		if hash, err := auth.HashPassword(password, s.passwordParams); err == nil {
+			_ = s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, u.ID, hash) })
 		}
 	}
 	return actorOf(u), nil
@@ -372,7 +373,7 @@ func (s *Service) StartSession(ctx context.Context, actor access.Actor, ttl time
 	}
 	now := s.Now().UTC()
 	si := &SessionInfo{ID: auth.NewSecret(), CSRFToken: auth.NewSecret(), ExpiresAt: now.Add(ttl)}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		return tx.CreateSession(ctx, store.Session{IDHash: auth.Digest(si.ID), UserID: actor.UserID, CSRFToken: si.CSRFToken, CreatedAt: now, ExpiresAt: si.ExpiresAt})
 	})
 	if err != nil {
@@ -389,7 +390,7 @@ func (s *Service) SessionActor(ctx context.Context, sessionID string) (access.Ac
 	}
 	var actor access.Actor
 	var si *SessionInfo
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		sess, err := tx.SessionByHash(ctx, auth.Digest(sessionID), s.Now())
 		if err != nil {
 			return err
@@ -413,13 +414,13 @@ func (s *Service) SessionActor(ctx context.Context, sessionID string) (access.Ac
 
 // EndSession signs a session out.
 func (s *Service) EndSession(ctx context.Context, sessionID string) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, auth.Digest(sessionID)) })
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, auth.Digest(sessionID)) })
 }
 
 // PurgeExpiredSessions removes expired sessions and returns how many.
 func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
 		n, err = tx.DeleteExpiredSessions(ctx, s.Now())
 		return err
 	})
@@ -460,7 +461,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 	}
 	plain := auth.NewToken()
 	var out APIToken
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, uname)
 		if err != nil {
 			return err
@@ -496,7 +497,7 @@ func (s *Service) Tokens(ctx context.Context, actor access.Actor, username strin
 		return nil, access.Deny("only administrators see other users' tokens")
 	}
 	out := []APIToken{}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		names := map[string]string{}
 		users, err := tx.Users(ctx)
 		if err != nil {
@@ -524,7 +525,7 @@ func (s *Service) Tokens(ctx context.Context, actor access.Actor, username strin
 // RevokeToken revokes an API token at once. Administrators revoke any
 // token, a user their own.
 func (s *Service) RevokeToken(ctx context.Context, actor access.Actor, id string) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		t, err := tx.TokenByID(ctx, id)
 		if err != nil {
 			return err
@@ -544,7 +545,7 @@ func (s *Service) TokenActor(ctx context.Context, token string) (access.Actor, e
 	}
 	var actor access.Actor
 	var t *store.Token
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		t, err = tx.TokenByHash(ctx, auth.Digest(token))
 		if err != nil {
@@ -569,7 +570,7 @@ func (s *Service) TokenActor(ctx context.Context, token string) (access.Actor, e
 	// Recording every use would turn each API read into a write; once a
 	// minute is enough to tell a dormant token from a live one.
 	if now := s.Now(); now.Sub(t.LastUsedAt) > time.Minute {
-		_ = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, t.ID, now) })
+		_ = s.db.Update(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, t.ID, now) })
 	}
 	return actor, nil
 }

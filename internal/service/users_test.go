@@ -3,8 +3,6 @@ package service_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -12,34 +10,26 @@ import (
 	"parley/internal/access"
 	"parley/internal/auth"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
-// newUserService opens a service with two parties. It lowers the cost of
-// password hashing for the test: the code path is the same as with the
-// default cost, only faster.
+// newUserService opens a service with two parties and cheap password
+// hashing (see servicetest).
 func newUserService(t *testing.T, b storetest.Backend) *service.Service {
 	t.Helper()
-	old := service.PasswordParams
-	service.PasswordParams = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	t.Cleanup(func() { service.PasswordParams = old })
-	ctx := context.Background()
-	s, err := service.New(ctx, b.Open(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateParties(ctx, []store.Party{{ID: "A", Name: "Alpha"}, {ID: "B", Name: "Beta"}}); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := servicetest.New(t, b)
 	return s
 }
 
 var (
-	uAdmin    = access.Actor{UserID: "x", Username: "root", Roles: []access.Role{access.Admin}}
-	uOfficerA = access.Actor{UserID: "a", Username: "a", Roles: []access.Role{access.Officer}, Party: "A"}
-	uMediator = access.Actor{UserID: "m", Username: "m", Roles: []access.Role{access.Mediator}}
-	uObserver = access.Actor{UserID: "o", Username: "o", Roles: []access.Role{access.Observer}}
+	uAdmin    = servicetest.Admin
+	uOfficerA = servicetest.OfficerA
+	uMediator = servicetest.Mediator
+	uObserver = servicetest.Observer
+	// cheapPasswords is the cost the fixture service hashes with.
+	cheapPasswords = servicetest.CheapPasswords
 )
 
 func TestCreateUserRules(t *testing.T) {
@@ -219,21 +209,25 @@ func TestRehashOnSignIn(t *testing.T) {
 		if err := s.CreateUser(ctx, uAdmin, service.NewUser{Username: "mira", Password: "mediator pw 1", Roles: []access.Role{access.Mediator}}); err != nil {
 			t.Fatal(err)
 		}
-		old := service.PasswordParams
-		defer func() { service.PasswordParams = old }()
-		service.PasswordParams.Time = 2
+		// The same database served with a higher cost.
+		dearer := cheapPasswords
+		dearer.Time = 2
+		s, err := service.New(ctx, service.StoreOf(s), nil, service.WithPasswordParams(dearer))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Authenticate(ctx, "mira", "mediator pw 1"); err != nil {
 			t.Fatal(err)
 		}
 		var hash string
-		if err := s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := service.StoreOf(s).View(ctx, func(tx *store.Tx) error {
 			u, err := tx.UserByName(ctx, "mira")
 			hash = u.PasswordHash
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if auth.NeedsRehash(hash, service.PasswordParams) {
+		if auth.NeedsRehash(hash, s.PasswordParams()) || !strings.Contains(hash, ",t=2,") {
 			t.Errorf("hash %s was not upgraded at sign-in", hash)
 		}
 		if _, err := s.Authenticate(ctx, "mira", "mediator pw 1"); err != nil {

@@ -19,7 +19,7 @@ func (s *Service) witnessAdmin(actor access.Actor) error {
 	if !actor.CanAdminister() && !actor.CanMediate() {
 		return access.Deny("only the mediator or an administrator changes the log's witnesses and agreement policy")
 	}
-	if s.Ledger == nil {
+	if s.lg == nil {
 		return fmt.Errorf("%w: no signed log is attached", ErrConflict)
 	}
 	return nil
@@ -32,12 +32,12 @@ func (s *Service) AddWitness(ctx context.Context, actor access.Actor, name, vkey
 		return ledger.WitnessRow{}, err
 	}
 	var row ledger.WitnessRow
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		ws, err := tx.LogWitnesses(ctx)
 		if err != nil {
 			return err
 		}
-		row, err = s.Ledger.NewWitnessRow(ws, name, vkey, url, party)
+		row, err = s.lg.NewWitnessRow(ws, name, vkey, url, party)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
@@ -55,7 +55,7 @@ func (s *Service) RemoveWitness(ctx context.Context, actor access.Actor, name st
 	if err := s.witnessAdmin(actor); err != nil {
 		return err
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
 		ws, err := tx.LogWitnesses(ctx)
 		if err != nil {
 			return err
@@ -64,7 +64,7 @@ func (s *Service) RemoveWitness(ctx context.Context, actor access.Actor, name st
 		if err != nil {
 			return err
 		}
-		w, err := s.Ledger.CheckRemoval(ws, p, has, name)
+		w, err := s.lg.CheckRemoval(ws, p, has, name)
 		if errors.Is(err, ledger.ErrNotFound) {
 			return fmt.Errorf("%w: %v", ErrNotFound, err)
 		}
@@ -81,7 +81,7 @@ func (s *Service) RemoveWitness(ctx context.Context, actor access.Actor, name st
 // Witnesses returns the registered witnesses. They are public: the log
 // publishes them.
 func (s *Service) Witnesses(ctx context.Context) ([]ledger.WitnessRow, error) {
-	return s.DB.LogWitnesses(ctx)
+	return s.db.LogWitnesses(ctx)
 }
 
 // SetPolicy replaces the agreement policy — the witnesses (registry names,
@@ -92,12 +92,12 @@ func (s *Service) SetPolicy(ctx context.Context, actor access.Actor, required []
 		return ledger.PolicyRow{}, err
 	}
 	var row ledger.PolicyRow
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		ws, err := tx.LogWitnesses(ctx)
 		if err != nil {
 			return err
 		}
-		row, err = s.Ledger.NewPolicyRow(ws, required, independent)
+		row, err = s.lg.NewPolicyRow(ws, required, independent)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalid, err)
 		}

@@ -36,7 +36,7 @@ func TestWitnessRegistryIsLogged(t *testing.T) {
 		ctx := context.Background()
 		s := newService(t, b)
 		size := func() int64 {
-			n, err := s.DB.LogSize(ctx)
+			n, err := s.db.LogSize(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +83,7 @@ func TestWitnessRegistryIsLogged(t *testing.T) {
 			{ledger.EventPolicySet, "agreement", "independent", "1"},
 			{ledger.EventWitnessRemoved, "b-node", "name", "b-node"},
 		} {
-			rows, err := s.DB.FindLogEntries(ctx, ev.typ, ev.subject)
+			rows, err := s.db.FindLogEntries(ctx, ev.typ, ev.subject)
 			if err != nil || len(rows) != 1 {
 				t.Fatalf("%s %s: %d entries, %v", ev.typ, ev.subject, len(rows), err)
 			}
@@ -96,7 +96,7 @@ func TestWitnessRegistryIsLogged(t *testing.T) {
 		if err != nil || len(ws) != 1 || ws[0].Name != "icrc" {
 			t.Errorf("Witnesses: %+v %v", ws, err)
 		}
-		p, has, err := s.DB.LogPolicy(ctx)
+		p, has, err := s.db.LogPolicy(ctx)
 		if err != nil || !has || p.Independent != 1 || len(p.Required) != 2 {
 			t.Errorf("LogPolicy: %+v %v %v", p, has, err)
 		}

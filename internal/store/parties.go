@@ -8,19 +8,6 @@ import (
 	"strings"
 )
 
-// Party is one side of an exchange.
-type Party struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	Languages []string `json:"languages,omitempty"`
-	// Translit names the romanization system of the party's country, used
-	// for the Latin names of its persons (see package translit).
-	Translit string `json:"translit,omitempty"`
-	// TranslitRU is the system for names written in Russian spelling (""
-	// means ICAO Doc 9303, as in Russian passports).
-	TranslitRU string `json:"translit_ru,omitempty"`
-}
-
 // CreateParty adds a party.
 func (tx *Tx) CreateParty(ctx context.Context, p Party) error {
 	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, languages, translit, translit_ru, created_at) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -7,24 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"parley/internal/lists"
 	"parley/internal/person"
 )
-
-// RegistryVersion is one import of a party's registry of missing people.
-type RegistryVersion struct {
-	Party      string    `json:"party"`
-	Version    int       `json:"version"`
-	SourceName string    `json:"source_name,omitempty"`
-	Records    int       `json:"records"`
-	Added      int       `json:"added"`
-	Changed    int       `json:"changed"`
-	Removed    int       `json:"removed"`
-	CreatedBy  string    `json:"created_by,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-}
 
 // RegistryRecord is a record of a registry with its history: the version
 // that added it, the one that last changed it, and the one that removed it

@@ -86,40 +86,24 @@ type logWitnessState struct {
 
 // logState reads the log's latest checkpoint and its cosignatures.
 func (s *Server) logState(ctx context.Context) (*logState, error) {
-	lg := s.svc.Ledger
-	if lg == nil {
+	if !s.svc.HasLog() {
 		return nil, errNoLog
 	}
-	// A halted log hands out no checkpoint (see service.CheckLog).
-	if err := s.svc.Halted(); err != nil {
+	ls, err := s.svc.LogState(ctx)
+	if err != nil {
 		return nil, err
-	}
-	cp, err := lg.IssueCheckpoint(ctx, s.svc.DB)
-	if err != nil {
-		return nil, fmt.Errorf("log checkpoint: %w", err)
-	}
-	agreedCp, _, agreed, err := lg.Agreed(ctx, s.svc.DB)
-	if err != nil {
-		return nil, fmt.Errorf("log agreement: %w", err)
-	}
-	entries, err := s.svc.DB.LogSize(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("log size: %w", err)
-	}
-	cs, pol, err := lg.Cosigners(ctx, s.svc.DB)
-	if err != nil {
-		return nil, fmt.Errorf("log witnesses: %w", err)
 	}
 	ws, err := s.svc.Witnesses(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("log witnesses: %w", err)
 	}
+	cp, cs, pol := ls.Checkpoint, ls.Cosigners, ls.Policy
 	st := &logState{
-		Origin: cp.Origin, Size: cp.Size, Entries: entries,
+		Origin: cp.Origin, Size: cp.Size, Entries: ls.Entries,
 		RootHash: base64.StdEncoding.EncodeToString(cp.Root[:]), Checkpoint: string(cp.Note),
-		Cosigners: []string{}, Parties: lg.Parties(), Required: slices.Clone(pol.Required),
+		Cosigners: []string{}, Parties: ls.Parties, Required: slices.Clone(pol.Required),
 		Independent: pol.Independent, PolicyDefault: pol.Default, Witnesses: []logWitnessState{},
-		Keys: logKeys{Log: lg.VerifierKey(), Witnesses: map[string]string{}},
+		Keys: logKeys{Log: ls.LogKey, Witnesses: map[string]string{}},
 	}
 	signed := ledger.CosignedBy(cp.Note, cs)
 	for _, c := range cs {
@@ -132,20 +116,16 @@ func (s *Server) logState(ctx context.Context) (*logState, error) {
 		st.Witnesses = append(st.Witnesses, v)
 	}
 	for _, p := range st.Parties {
-		wk, err := lg.WitnessVerifierKey(p)
-		if err != nil {
-			return nil, err
-		}
-		st.Keys.Witnesses[p] = wk
+		st.Keys.Witnesses[p] = ls.WitnessKeys[p]
 		// A party has cosigned when its own witness or one registered on
 		// its behalf has.
 		if slices.ContainsFunc(cs, func(c ledger.Cosigner) bool { return c.Party == p && slices.Contains(signed, c.Name) }) {
 			st.Cosigners = append(st.Cosigners, p)
 		}
 	}
-	if agreed {
-		st.AgreedSize = agreedCp.Size
-		st.Agreed = agreedCp.Size == cp.Size
+	if ls.Agreed != nil {
+		st.AgreedSize = ls.Agreed.Size
+		st.Agreed = ls.Agreed.Size == cp.Size
 	}
 	return st, nil
 }
@@ -159,42 +139,20 @@ func (s *Server) apiLog(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// logReadableList returns the header of a list the actor may read, by way of
-// the service's own selection of visible lists; any other id is not found.
+// logReadableList returns the header of a list the actor may read; any
+// other id is not found. The service checks the one list.
 func (s *Server) logReadableList(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
-	all, err := s.svc.ListLists(ctx, actor)
-	if errors.Is(err, access.ErrForbidden) {
-		return nil, fmt.Errorf("list %q: %w", id, service.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range all {
-		if l.ID == id {
-			return l, nil
-		}
-	}
-	return nil, fmt.Errorf("list %q: %w", id, service.ErrNotFound)
+	return s.svc.ReadableList(ctx, actor, id)
 }
 
 // receipt builds the receipt of a handed-over list the actor may read.
 func (s *Server) listReceipt(ctx context.Context, actor access.Actor, id string) ([]byte, error) {
-	l, err := s.logReadableList(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	if l.State == lists.Draft {
-		return nil, fmt.Errorf("list %s has not been handed over, so it has no receipt: %w", id, service.ErrNotFound)
-	}
-	if s.svc.Ledger == nil {
+	rc, err := s.svc.ListReceipt(ctx, actor, id)
+	if errors.Is(err, service.ErrNoLog) {
 		return nil, errNoLog
 	}
-	rc, err := s.svc.Ledger.IssueReceipt(ctx, s.svc.DB, id)
-	if errors.Is(err, ledger.ErrNotFound) {
-		return nil, fmt.Errorf("list %s: no hand-over in the log: %w", id, service.ErrNotFound)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("receipt of list %s: %w", id, err)
+		return nil, err
 	}
 	return rc.Marshal()
 }
@@ -246,9 +204,8 @@ const maxReceiptBytes = 1 << 20
 // asks each witness's key (the parties' own and the registered ones)
 // whether its cosignature is there.
 func (s *Server) checkReceipt(ctx context.Context, data []byte) *receiptCheck {
-	lg := s.svc.Ledger
 	out := &receiptCheck{CosignedBy: []string{}}
-	rc, err := ledger.VerifyReceipt(data, lg.VerifierKey())
+	rc, err := ledger.VerifyReceipt(data, s.svc.LogVerifierKey())
 	if err != nil {
 		out.Problem = err.Error()
 		return out
@@ -263,7 +220,7 @@ func (s *Server) checkReceipt(ctx context.Context, data []byte) *receiptCheck {
 	}
 	// Who cosigned: the parties' own witnesses and the registered ones;
 	// agreed under the policy in effect.
-	cs, pol, err := lg.Cosigners(ctx, s.svc.DB)
+	cs, pol, err := s.svc.LogCosigners(ctx)
 	if err != nil {
 		s.log.Warn("receipt check: read witnesses", "err", err)
 		return out
@@ -294,7 +251,7 @@ func readReceipt(r io.Reader) ([]byte, error) {
 }
 
 func (s *Server) apiVerifyReceipt(w http.ResponseWriter, r *http.Request) error {
-	if s.svc.Ledger == nil {
+	if !s.svc.HasLog() {
 		return errNoLog
 	}
 	b, err := readReceipt(r.Body)

@@ -7,8 +7,8 @@ import (
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/matching"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 func init() { addRoutes(matchingAPIRoutes) }
@@ -64,7 +64,7 @@ func (s *Server) apiMatchRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if runs == nil {
-		runs = []*store.MatchRun{}
+		runs = []*matching.Run{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
 	return nil
@@ -78,10 +78,10 @@ type matchRowJSON struct {
 
 // matchRunJSON answers GET /match-runs/{id}.
 type matchRunJSON struct {
-	Run    *store.MatchRun `json:"run"`
-	Total  int             `json:"total"` // rows in the run, before filtering
-	Review map[string]int  `json:"review_counts"`
-	Rows   []matchRowJSON  `json:"rows"`
+	Run    *matching.Run  `json:"run"`
+	Total  int            `json:"total"` // rows in the run, before filtering
+	Review map[string]int `json:"review_counts"`
+	Rows   []matchRowJSON `json:"rows"`
 }
 
 func matchRowOut(r service.MatchRowDetail) matchRowJSON {
@@ -155,7 +155,7 @@ func (s *Server) apiRegistryVersions(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if vs == nil {
-		vs = []store.RegistryVersion{}
+		vs = []matching.RegistryVersion{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"party": party, "versions": vs})
 	return nil

@@ -6,7 +6,6 @@ import (
 
 	"parley/internal/negotiation"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 // The JSON API of the negotiation: rounds, their lists and conformance, the
@@ -65,7 +64,7 @@ func (s *Server) apiRounds(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if rs == nil {
-		rs = []*store.Round{}
+		rs = []*negotiation.Round{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rounds": rs})
 	return nil
@@ -147,7 +146,7 @@ func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ps == nil {
-		ps = []*store.Proposal{}
+		ps = []*negotiation.ProposalRecord{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"proposals": ps})
 	return nil
@@ -271,7 +270,7 @@ func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if as == nil {
-		as = []*store.Agreement{}
+		as = []*negotiation.Agreement{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"agreements": as})
 	return nil

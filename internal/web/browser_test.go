@@ -171,7 +171,7 @@ func TestBrowser(t *testing.T) {
 		id := e.importList("B", "A", "list_b.csv", title, "")
 		e.handOver(id)
 		at := time.Now().UTC().Add(-time.Duration(3-i) * 24 * time.Hour).Format(time.RFC3339Nano)
-		if _, err := e.svc.DB.SQL().Exec(`UPDATE lists SET handed_over_at = ?, created_at = ? WHERE id = ?`, at, at, id); err != nil {
+		if _, err := e.db.SQL().Exec(`UPDATE lists SET handed_over_at = ?, created_at = ? WHERE id = ?`, at, at, id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,16 +20,14 @@ import (
 	"parley/internal/access"
 	"parley/internal/auth"
 	"parley/internal/ledger"
+	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/store"
 )
 
-func TestMain(m *testing.M) {
-	// Sign-ins in these tests hash with cheap parameters; the code path is
-	// the one of the default cost.
-	service.PasswordParams = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	os.Exit(m.Run())
-}
+// cheapPasswords are the password hashing costs of these tests: sign-ins
+// hash with cheap parameters, on the code path of the default cost.
+var cheapPasswords = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // The roles of the authorization tests. Each has a user of that name whose
 // password is the name followed by testPasswordSuffix.
@@ -62,6 +60,8 @@ func password(user string) string {
 type env struct {
 	t      *testing.T
 	svc    *service.Service
+	db     *store.DB   // the service's database, for checks of what was stored
+	lg     *ledger.Log // the signed log, when attached
 	srv    *Server
 	ts     *httptest.Server
 	logs   *syncBuffer
@@ -122,14 +122,15 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := service.New(ctx, db, logger)
+	svc, err := service.New(ctx, db, logger, service.WithPasswordParams(cheapPasswords))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	if err := svc.CreateParties(ctx, []store.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
+	if err := svc.CreateParties(ctx, []parties.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
 		t.Fatal(err)
 	}
+	var attached *ledger.Log
 	if len(eo) > 0 && eo[0].ledger {
 		if err := ledger.Init(dir, "parley.test/log", []string{"A", "B"}); err != nil {
 			t.Fatal(err)
@@ -139,6 +140,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 			t.Fatal(err)
 		}
 		svc.AttachLedger(lg)
+		attached = lg
 	}
 	users := []service.NewUser{
 		{Username: roleOfficerA, Roles: []access.Role{access.Officer}, Party: "A"},
@@ -147,7 +149,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 		{Username: roleObserver, Roles: []access.Role{access.Observer}},
 		{Username: roleAdmin, Roles: []access.Role{access.Admin}},
 	}
-	e := &env{t: t, svc: svc, logs: logs, tokens: map[string]string{}, clock: &fakeClock{t: time.Now()}}
+	e := &env{t: t, svc: svc, db: db, lg: attached, logs: logs, tokens: map[string]string{}, clock: &fakeClock{t: time.Now()}}
 	for _, u := range users {
 		u.Password = password(u.Username)
 		if err := svc.CreateUser(ctx, access.System, u); err != nil {

@@ -32,10 +32,10 @@ func logCases(withLedger bool) map[string]matrixCase {
 		readers, apiReaders, signedIn, apiSignedIn = notFound, apiNotFound, notFound, apiNotFound
 	}
 	receipt := func(e *env, f *fixtures) []byte {
-		if e.svc.Ledger == nil {
+		if e.lg == nil {
 			return []byte(`{}`)
 		}
-		rc, err := e.svc.Ledger.Receipt(context.Background(), e.svc.DB, f.sentA)
+		rc, err := e.lg.Receipt(context.Background(), e.db, f.sentA)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -140,12 +140,12 @@ type logJSON struct {
 // cosignLog has a party's witness check and cosign the latest checkpoint.
 func cosignLog(t *testing.T, e *env, party string) {
 	t.Helper()
-	lg := e.svc.Ledger
-	wit, err := lg.Witness(party, e.svc.DB)
+	lg := e.lg
+	wit, err := lg.Witness(party, e.db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lg.Cosign(context.Background(), e.svc.DB, party, wit); err != nil {
+	if _, err := lg.Cosign(context.Background(), e.db, party, wit); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -155,7 +155,7 @@ func cosignLog(t *testing.T, e *env, party string) {
 func TestLogPage(t *testing.T) {
 	e, _ := ledgerEnv(t)
 	ctx := context.Background()
-	lg := e.svc.Ledger
+	lg := e.lg
 	m := e.login(roleMediator)
 	steps := []struct {
 		first     string // party whose witness cosigns first; "" for none
@@ -171,11 +171,11 @@ func TestLogPage(t *testing.T) {
 		if st.first != "" {
 			cosignLog(t, e, st.first)
 		}
-		cp, err := lg.Checkpoint(ctx, e.svc.DB)
+		cp, err := lg.Checkpoint(ctx, e.db)
 		if err != nil {
 			t.Fatal(err)
 		}
-		size, err := e.svc.DB.LogSize(ctx)
+		size, err := e.db.LogSize(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +235,7 @@ func TestReceipts(t *testing.T) {
 	e, f := ledgerEnv(t)
 	cosignLog(t, e, "A")
 	cosignLog(t, e, "B")
-	lg := e.svc.Ledger
+	lg := e.lg
 	wkA, _ := lg.WitnessVerifierKey("A")
 	wkB, _ := lg.WitnessVerifierKey("B")
 	lists, err := e.svc.ListLists(context.Background(), e.actor(roleMediator))
@@ -299,7 +299,7 @@ func TestReceipts(t *testing.T) {
 		return b
 	}
 	other, of := ledgerEnv(t)
-	otherRc, err := other.svc.Ledger.Receipt(context.Background(), other.svc.DB, of.sentA)
+	otherRc, err := other.lg.Receipt(context.Background(), other.db, of.sentA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestLogWithoutLedger(t *testing.T) {
 func TestLogPageInEveryLanguage(t *testing.T) {
 	e, f := ledgerEnv(t)
 	keyLike := regexp.MustCompile(matchLogKeyLike)
-	rc, err := e.svc.Ledger.Receipt(context.Background(), e.svc.DB, f.sentA)
+	rc, err := e.lg.Receipt(context.Background(), e.db, f.sentA)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -724,7 +724,7 @@ func TestBrowserMatchReviewAndLog(t *testing.T) {
 		t.Errorf("left-off count %q, want %d", got, len(es))
 	}
 
-	rc, err := e.svc.Ledger.Receipt(context.Background(), e.svc.DB, f.sentA)
+	rc, err := e.lg.Receipt(context.Background(), e.db, f.sentA)
 	if err != nil {
 		t.Fatal(err)
 	}

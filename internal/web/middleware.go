@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/metrics"
 	"parley/internal/service"
 )
@@ -150,10 +150,7 @@ func levelFor(status int) slog.Level {
 
 func (s *Server) securityHeaders(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
+	httpx.SetSecurityHeaders(h, ContentSecurityPolicy)
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	if s.opts.TLS {
@@ -234,27 +231,9 @@ func statusOf(err error) (int, string) {
 			return http.StatusRequestEntityTooLarge, ie.Error()
 		}
 		return http.StatusUnprocessableEntity, ie.Error()
-	case errors.Is(err, access.ErrUnauthenticated), errors.Is(err, service.ErrBadCredentials):
-		return http.StatusUnauthorized, err.Error()
-	case errors.Is(err, access.ErrForbidden):
-		return http.StatusForbidden, err.Error()
-	case errors.Is(err, service.ErrNotFound):
-		return http.StatusNotFound, "not found"
-	case errors.Is(err, service.ErrInvalid):
-		return http.StatusUnprocessableEntity, err.Error()
-	case errors.Is(err, service.ErrConflict):
-		return http.StatusConflict, err.Error()
-	case errors.Is(err, service.ErrHalted):
-		return http.StatusServiceUnavailable, err.Error()
 	}
-	if _, ok := service.IsThrottled(err); ok {
-		return http.StatusTooManyRequests, err.Error()
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", mbe.Limit)
-	}
-	return http.StatusInternalServerError, "internal error"
+	status, msg, _ := httpx.Status(err)
+	return status, msg
 }
 
 // fail answers with the error: JSON for the API, an error page otherwise.
@@ -283,13 +262,7 @@ func problemsJSON(ie *service.ImportError) []problemJSON {
 	return out
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 

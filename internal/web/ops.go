@@ -10,7 +10,6 @@ import (
 
 	"parley/internal/auth"
 	"parley/internal/metrics"
-	"parley/internal/store"
 )
 
 // Metrics are the Prometheus metrics that other packages may update (see
@@ -113,10 +112,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	err := s.svc.DB.View(ctx, func(tx *store.Tx) error {
-		var one int
-		return tx.QueryRow(ctx, `SELECT 1`).Scan(&one)
-	})
+	err := s.svc.Ready(ctx)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err != nil {
 		s.log.Error("readiness check", "err", err)

@@ -64,7 +64,7 @@ func TestVerifyFilePage(t *testing.T) {
 	if err := e.svc.ExportListCSV(ctx, access.System, f.sentA, listfile.ExportOptions{Lang: "uk"}, &file); err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.svc.Ledger.Receipt(ctx, e.svc.DB, f.sentA)
+	r, err := e.lg.Receipt(ctx, e.db, f.sentA)
 	if err != nil {
 		t.Fatal(err)
 	}

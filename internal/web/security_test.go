@@ -168,7 +168,7 @@ func TestSessionCookie(t *testing.T) {
 		}
 		// The session id is stored only as a digest.
 		var n int
-		if err := e.svc.DB.SQL().QueryRow(`SELECT COUNT(*) FROM sessions WHERE id_hash = ?`, sess.Value).Scan(&n); err != nil || n != 0 {
+		if err := e.db.SQL().QueryRow(`SELECT COUNT(*) FROM sessions WHERE id_hash = ?`, sess.Value).Scan(&n); err != nil || n != 0 {
 			t.Errorf("tls=%v: session id stored in the clear (%d, %v)", tls, n, err)
 		}
 		// The cookie works.

@@ -8,8 +8,8 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/parties"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 func init() { addRoutes(adminRoutes) }
@@ -29,7 +29,7 @@ func adminRoutes(s *Server) []Route {
 type usersData struct {
 	Users   []service.User
 	Tokens  map[string][]service.APIToken // by username
-	Parties []store.Party
+	Parties []parties.Party
 	Roles   []access.Role
 	// Shown once after a creation: a generated password.
 	NewUser     string

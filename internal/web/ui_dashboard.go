@@ -14,7 +14,6 @@ import (
 	"parley/internal/access"
 	"parley/internal/lists"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 func init() { addRoutes(dashboardRoutes) }
@@ -156,7 +155,7 @@ func (s *Server) fillDashboard(ctx context.Context, actor access.Actor, d *dashb
 		return d.Directions[i].From+d.Directions[i].To < d.Directions[j].From+d.Directions[j].To
 	})
 	var err error
-	if d.Categories, err = s.categoryCounts(ctx, ids); err != nil {
+	if d.Categories, err = s.categoryCounts(ctx, actor, ids); err != nil {
 		return err
 	}
 	d.Recent = latest[:min(len(latest), 8)]
@@ -176,46 +175,10 @@ func (s *Server) fillDashboard(ctx context.Context, actor access.Actor, d *dashb
 	return nil
 }
 
-// categoryCounts counts persons per category on the given lists. The ids
-// come from the service's ListLists for the caller, so the service has
-// decided which lists count; only totals leave this function, no person.
-func (s *Server) categoryCounts(ctx context.Context, ids []string) ([]CategoryCount, error) {
-	counts := map[string]int{}
-	const batch = 200
-	err := s.svc.DB.View(ctx, func(tx *store.Tx) error {
-		for start := 0; start < len(ids); start += batch {
-			part := ids[start:min(start+batch, len(ids))]
-			args := make([]any, len(part))
-			for i, id := range part {
-				args[i] = id
-			}
-			q := `SELECT categories, COUNT(*) FROM list_entries WHERE list_id IN (?` + strings.Repeat(", ?", len(part)-1) + `) GROUP BY categories`
-			rows, err := tx.Query(ctx, q, args...)
-			if err != nil {
-				return fmt.Errorf("count categories: %w", err)
-			}
-			for rows.Next() {
-				var cats string
-				var n int
-				if err := rows.Scan(&cats, &n); err != nil {
-					rows.Close()
-					return err
-				}
-				if cats == "" {
-					counts[""] += n
-					continue
-				}
-				for _, c := range strings.Split(cats, ";") {
-					counts[c] += n
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// categoryCounts orders the service's per-category totals of the given
+// lists by the catalogue; the service counts only lists the caller sees.
+func (s *Server) categoryCounts(ctx context.Context, actor access.Actor, ids []string) ([]CategoryCount, error) {
+	counts, err := s.svc.CategoryCounts(ctx, actor, ids)
 	if err != nil {
 		return nil, err
 	}

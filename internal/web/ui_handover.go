@@ -17,7 +17,6 @@ import (
 	"parley/internal/negotiation"
 	"parley/internal/person"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 // The day of the handover. Observers of the neutral humanitarian
@@ -47,7 +46,7 @@ func handoverRoutes(s *Server) []Route {
 // --- the list of agreed stages ------------------------------------------------
 
 type hoStage struct {
-	A      *store.Agreement
+	A      *negotiation.Agreement
 	Report *handover.Report
 	Done   int
 	Agreed int

@@ -7,8 +7,8 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 func init() { addRoutes(listRoutes) }
@@ -39,12 +39,12 @@ type uploadForm struct {
 type listsData struct {
 	Lists     []*lists.List
 	Parties   map[string]string
-	Targets   []store.Party // parties the caller may send a list to
+	Targets   []parties.Party // parties the caller may send a list to
 	CanUpload bool
 	Form      uploadForm
 }
 
-func (s *Server) partyNames(r *http.Request) (map[string]string, []store.Party, error) {
+func (s *Server) partyNames(r *http.Request) (map[string]string, []parties.Party, error) {
 	ps, err := s.svc.Parties(r.Context())
 	if err != nil {
 		return nil, nil, err
@@ -60,7 +60,7 @@ func (s *Server) listsData(r *http.Request) (*listsData, error) {
 	actor := actorOf(r)
 	d := &listsData{}
 	var err error
-	var ps []store.Party
+	var ps []parties.Party
 	if d.Parties, ps, err = s.partyNames(r); err != nil {
 		return nil, err
 	}

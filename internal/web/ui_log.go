@@ -146,7 +146,7 @@ func (s *Server) logPage(w http.ResponseWriter, r *http.Request) error {
 // verifyReceiptForm checks a receipt uploaded as a file (field "file")
 // or pasted (field "receipt_text") and shows the outcome on the log page.
 func (s *Server) verifyReceiptForm(w http.ResponseWriter, r *http.Request) error {
-	if s.svc.Ledger == nil {
+	if !s.svc.HasLog() {
 		return errNoLog
 	}
 	var data []byte

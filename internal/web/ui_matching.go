@@ -11,8 +11,8 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/matching"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 // The match-review pages: the officers of the party that received a list
@@ -62,12 +62,12 @@ type matchCandidate struct {
 	Score float64 `json:"score"`
 }
 
-// parseCandidates reads a row's candidates (see store.CandidateList), best
+// parseCandidates reads a row's candidates (see matching.CandidateList), best
 // first. Malformed pairs are skipped: the list is advice, and the proposed
 // record is stored separately.
 func parseCandidates(s string) []matchCandidate {
 	var out []matchCandidate
-	for _, c := range store.CandidateList(s) {
+	for _, c := range matching.CandidateList(s) {
 		out = append(out, matchCandidate{ID: c.ID, Score: c.Score})
 	}
 	return out
@@ -98,7 +98,7 @@ func readMatchFilter(q url.Values, strict bool) (matchFilter, error) {
 	return f, nil
 }
 
-func (f matchFilter) keep(r *store.MatchRow) bool {
+func (f matchFilter) keep(r *matching.Row) bool {
 	return (f.Decision == "" || r.Decision == f.Decision) && (f.Review == "" || r.Review == f.Review)
 }
 
@@ -135,15 +135,15 @@ func (s *Server) receivedLists(r *http.Request) ([]*lists.List, map[string]*list
 type matchesData struct {
 	Received []*lists.List
 	Lists    map[string]*lists.List
-	Runs     []*store.MatchRun
-	RunsOf   map[string][]*store.MatchRun // by list id
+	Runs     []*matching.Run
+	RunsOf   map[string][]*matching.Run // by list id
 	Parties  map[string]string
 	Error    string
 }
 
 func (s *Server) matchesData(r *http.Request) (*matchesData, error) {
 	actor := actorOf(r)
-	d := &matchesData{RunsOf: map[string][]*store.MatchRun{}}
+	d := &matchesData{RunsOf: map[string][]*matching.Run{}}
 	var err error
 	if d.Parties, _, err = s.partyNames(r); err != nil {
 		return nil, err
@@ -221,7 +221,7 @@ type decisionChart struct {
 // grey, each with AA contrast against white for the labels beside them.
 var decisionFill = map[string]string{"match": "#0b6e4f", "review": "#9a5b00", "none": "#6b7480"}
 
-func newDecisionChart(l *Localizer, run *store.MatchRun, link func(decision string) string) decisionChart {
+func newDecisionChart(l *Localizer, run *matching.Run, link func(decision string) string) decisionChart {
 	counts := map[string]int{"match": run.Matched, "review": run.Review, "none": run.Unmatched}
 	const barH, gap, labelW, chartW, countW = 26, 12, 150, 560, 60
 	c := decisionChart{Width: chartW, BarX: labelW}
@@ -265,7 +265,7 @@ type matchRowView struct {
 
 type matchRunData struct {
 	L           *Localizer
-	Run         *store.MatchRun
+	Run         *matching.Run
 	List        *lists.List // header; nil if the officer no longer sees it
 	Parties     map[string]string
 	Rows        []matchRowView
@@ -284,7 +284,7 @@ type matchRunData struct {
 }
 
 // confirmable counts a result that "confirm all matches" would confirm.
-func confirmable(run *store.MatchRun, r *store.MatchRow) int {
+func confirmable(run *matching.Run, r *matching.Row) int {
 	if r.Decision == "match" && r.Review == "pending" && r.Score >= run.ThresholdMatch && r.RegistryID != "" {
 		return 1
 	}
@@ -469,7 +469,7 @@ func (s *Server) matchReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 type leftOffData struct {
-	Run     *store.MatchRun
+	Run     *matching.Run
 	List    *lists.List
 	Parties map[string]string
 	Entries []service.LeftOffEntry
@@ -494,7 +494,7 @@ func (s *Server) leftOffPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var run *store.MatchRun
+	var run *matching.Run
 	for _, x := range runs {
 		if x.ID == id {
 			run = x

@@ -14,9 +14,9 @@ import (
 	"parley/internal/category"
 	"parley/internal/lists"
 	"parley/internal/negotiation"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 // The negotiation pages: rounds convened by the mediator, the lists handed
@@ -289,9 +289,9 @@ type negRoundForm struct {
 }
 
 type negRoundsData struct {
-	Rounds     []*store.Round
+	Rounds     []*negotiation.Round
 	Parties    map[string]string
-	PartyList  []store.Party
+	PartyList  []parties.Party
 	CanCreate  bool
 	Categories []category.Category
 	Kinds      []person.Kind
@@ -377,7 +377,7 @@ func (s *Server) roundsCreate(w http.ResponseWriter, r *http.Request) error {
 		AgeMin: r.PostForm.Get("age_min"), AgeMax: r.PostForm.Get("age_max"), RefDate: r.PostForm.Get("ref_date"),
 	}
 	req, err := roundRequest(f)
-	var round *store.Round
+	var round *negotiation.Round
 	if err == nil {
 		round, err = s.svc.CreateRound(r.Context(), actor, req)
 	}
@@ -456,7 +456,7 @@ func (s *Server) roundData(r *http.Request, id string) (*negRoundData, error) {
 
 // negThreads groups proposals into their threads, newest thread first, each
 // read in full (oldest first) as far as the actor may see it.
-func (s *Server) negThreads(r *http.Request, ps []*store.Proposal) ([]negThread, error) {
+func (s *Server) negThreads(r *http.Request, ps []*negotiation.ProposalRecord) ([]negThread, error) {
 	var order []string
 	first := map[string]string{}
 	for _, p := range ps {
@@ -949,8 +949,8 @@ func (s *Server) proposalData(r *http.Request, id string) (*negProposalData, err
 	officer := actor.Has(access.Officer)
 	st := v.State
 	d.CanAnswer = officer && actor.CanActForParty(v.To) && st == string(negotiation.Submitted)
-	d.CanWithdraw = officer && actor.CanActForParty(v.From) && (st == string(negotiation.Submitted) || st == string(negotiation.Accepted) || st == store.ProposalDraft)
-	d.CanSubmit = officer && actor.CanActForParty(v.From) && st == store.ProposalDraft
+	d.CanWithdraw = officer && actor.CanActForParty(v.From) && (st == string(negotiation.Submitted) || st == string(negotiation.Accepted) || st == negotiation.ProposalDraft)
+	d.CanSubmit = officer && actor.CanActForParty(v.From) && st == negotiation.ProposalDraft
 	d.CanWitness = actor.CanMediate() && st == string(negotiation.Accepted)
 	for _, side := range v.Sides {
 		for _, rel := range side.Releases {
@@ -959,7 +959,7 @@ func (s *Server) proposalData(r *http.Request, id string) (*negProposalData, err
 			}
 		}
 	}
-	d.CanCommission = (actor.CanObserve() || actor.CanMediate()) && st != store.ProposalDraft && len(d.Art110) > 0
+	d.CanCommission = (actor.CanObserve() || actor.CanMediate()) && st != negotiation.ProposalDraft && len(d.Art110) > 0
 	if d.CanAnswer {
 		q := url.Values{"counter": {v.ID}, "rule": {string(v.Terms.Rule)}, "categories": v.Terms.Categories, "list_a": {""}, "list_b": {""}}
 		if v.Terms.Capacity > 0 {

@@ -24,7 +24,7 @@ import (
 func TestLogPageShowsWitnessesAndPolicy(t *testing.T) {
 	e, f := ledgerEnv(t)
 	ctx := context.Background()
-	lg := e.svc.Ledger
+	lg := e.lg
 	skey, v, err := note.GenerateKey(rand.Reader, "observer.example/w")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestLogPageShowsWitnessesAndPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wit, err := ledger.NewWitness(skey, lg.VerifierKey(), e.svc.DB)
+	wit, err := ledger.NewWitness(skey, lg.VerifierKey(), e.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestLogPageShowsWitnessesAndPolicy(t *testing.T) {
 		}
 	}
 	check("before cosigning", false)
-	outs, err := lg.CosignAll(ctx, e.svc.DB, ledger.CosignOptions{})
+	outs, err := lg.CosignAll(ctx, e.db, ledger.CosignOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestLogPageShowsWitnessesAndPolicy(t *testing.T) {
 		t.Error("the log page does not show the latest push")
 	}
 
-	rc, err := lg.Receipt(ctx, e.svc.DB, f.sentA)
+	rc, err := lg.Receipt(ctx, e.db, f.sentA)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,67 @@
+// Package httpx is the HTTP toolkit the workbench (internal/web) and the
+// family site (internal/familyweb) share, so that the two front ends answer
+// alike: how an error of the service becomes a status, and how a JSON body
+// is written.
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"parley/internal/access"
+	"parley/internal/families"
+	"parley/internal/service"
+)
+
+// Status maps an error of the service to an HTTP status and a message safe
+// to show. Input the service refuses (service.ErrInvalid, and an inquiry
+// that fails families' checks) is 422 Unprocessable Entity: the request
+// was well formed, its content was not; 400 is left for requests that
+// cannot be read at all. ok is false when err is none of the kinds the
+// service names: the caller answers 500 and logs it.
+func Status(err error) (status int, msg string, ok bool) {
+	switch {
+	case errors.Is(err, access.ErrUnauthenticated), errors.Is(err, service.ErrBadCredentials):
+		return http.StatusUnauthorized, err.Error(), true
+	case errors.Is(err, access.ErrForbidden):
+		return http.StatusForbidden, err.Error(), true
+	case errors.Is(err, service.ErrNotFound):
+		return http.StatusNotFound, "not found", true
+	case errors.Is(err, service.ErrInvalid), errors.Is(err, families.ErrInvalid):
+		return http.StatusUnprocessableEntity, err.Error(), true
+	case errors.Is(err, service.ErrConflict):
+		return http.StatusConflict, err.Error(), true
+	case errors.Is(err, service.ErrHalted):
+		return http.StatusServiceUnavailable, err.Error(), true
+	}
+	if _, throttled := service.IsThrottled(err); throttled {
+		return http.StatusTooManyRequests, err.Error(), true
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", mbe.Limit), true
+	}
+	return http.StatusInternalServerError, "internal error", false
+}
+
+// WriteJSON answers with v as indented JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// SetSecurityHeaders sets what every answer of both front ends carries:
+// the page's Content Security Policy (each front end has its own), no MIME
+// sniffing, no referrer (an address may name a list or a family's status
+// page) and no framing.
+func SetSecurityHeaders(h http.Header, csp string) {
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+}
