@@ -28,44 +28,38 @@ func paperRoutes(s *Server) []Route {
 // same access check as the list page (the service's GetList).
 func (s *Server) listPrint(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	// Collected first, so that a failure still yields an error page
-	// rather than half a file.
-	var buf bytes.Buffer
-	if _, err := s.svc.ExportListPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), &buf); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": id + ".pdf"}))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err := w.Write(buf.Bytes())
-	return err
+	return s.servePDF(w, id+".pdf", func(b *bytes.Buffer) (int, error) {
+		return s.svc.ExportListPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), b)
+	})
 }
 
 // agreementPrint serves the agreement as a PDF in the reader's language,
 // with the same access check as the agreement page.
 func (s *Server) agreementPrint(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var buf bytes.Buffer
-	if _, err := s.svc.ExportAgreementPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), &buf); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": id + ".pdf"}))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err := w.Write(buf.Bytes())
-	return err
+	return s.servePDF(w, id+".pdf", func(b *bytes.Buffer) (int, error) {
+		return s.svc.ExportAgreementPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), b)
+	})
 }
 
 // leftOffPrint serves the left-off report as a PDF, with the same checks
 // as its page.
 func (s *Server) leftOffPrint(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
+	return s.servePDF(w, id+"-left-off.pdf", func(b *bytes.Buffer) (int, error) {
+		return s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), b)
+	})
+}
+
+// servePDF renders a document into memory first, so that a failure still
+// yields an error page rather than half a file, then serves it inline.
+func (s *Server) servePDF(w http.ResponseWriter, filename string, render func(*bytes.Buffer) (int, error)) error {
 	var buf bytes.Buffer
-	if _, err := s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), &buf); err != nil {
+	if _, err := render(&buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": id + "-left-off.pdf"}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filename}))
 	w.Header().Set("Cache-Control", "no-store")
 	_, err := w.Write(buf.Bytes())
 	return err
