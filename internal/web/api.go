@@ -14,6 +14,7 @@ import (
 	"parley/internal/auth"
 	"parley/internal/category"
 	"parley/internal/disputes"
+	"parley/internal/httpx"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
@@ -27,7 +28,7 @@ const APIPrefix = "/api/v1"
 func init() { addRoutes(apiRoutes) }
 
 func apiRoutes(s *Server) []Route {
-	importQuery := []Param{
+	importQuery := []httpx.Param{
 		{Name: "from", Description: "sending party (default: the caller's party)"},
 		{Name: "to", Description: "receiving party", Required: true},
 		{Name: "title", Description: "title of the list (not needed for a new version)"},
@@ -48,10 +49,10 @@ func apiRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/handover", Auth: SignedIn, Summary: "Hand a draft list over to the receiving party (freezes it)", Handler: s.apiHandOver},
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge receipt of a handed-over list; optional JSON {\"reservation\":\"...\"} states a reservation that the sender must answer", Body: []string{"application/json"}, Handler: s.apiAck},
 		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/diff/{other}", Auth: SignedIn, Summary: "What changed from list {id} to list {other}", Handler: s.apiDiff},
-		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []Param{{Name: "format", Description: "csv (default), xlsx or json"}, {Name: "lang", Description: "csv only: en, uk or ru — the clerk's CSV (running number, byte-order mark, headers and values in the language, only columns with data)"}, {Name: "no_bom", Description: "with lang: leave out the byte-order mark"}, {Name: "all_columns", Description: "with lang: write every column"}}, Response: "application/octet-stream", Handler: s.apiExport},
+		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []httpx.Param{{Name: "format", Description: "csv (default), xlsx or json"}, {Name: "lang", Description: "csv only: en, uk or ru — the clerk's CSV (running number, byte-order mark, headers and values in the language, only columns with data)"}, {Name: "no_bom", Description: "with lang: leave out the byte-order mark"}, {Name: "all_columns", Description: "with lang: write every column"}}, Response: "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/json", Handler: s.apiExport},
 		{Method: "GET", Pattern: APIPrefix + "/registry", Auth: SignedIn, Summary: "The registry of missing people of the caller's own party", Handler: s.apiOwnRegistry},
 		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry", Auth: SignedIn, Summary: "A party's registry of missing people (its own officers only)", Handler: s.apiRegistry},
-		{Method: "GET", Pattern: APIPrefix + "/access-log", Auth: SignedIn, Summary: "Who viewed or exported which records (administrator, mediator)", Query: []Param{{Name: "limit", Description: "newest records to return (default 500)"}}, Handler: s.apiAccessLog},
+		{Method: "GET", Pattern: APIPrefix + "/access-log", Auth: SignedIn, Summary: "Who viewed or exported which records (administrator, mediator)", Query: []httpx.Param{{Name: "limit", Description: "newest records to return (default 500)"}}, Handler: s.apiAccessLog},
 		{Method: "GET", Pattern: APIPrefix + "/users", Auth: SignedIn, Summary: "Every user (administrator)", Handler: s.apiUsers},
 		{Method: "POST", Pattern: APIPrefix + "/users", Auth: SignedIn, Summary: "Create a user (administrator); without a password one is generated and returned once", Body: []string{"application/json"}, Handler: s.apiCreateUser},
 		{Method: "GET", Pattern: APIPrefix + "/users/{username}", Auth: SignedIn, Summary: "One user (administrator, or the user)", Handler: s.apiUser},
@@ -59,7 +60,7 @@ func apiRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/users/{username}/enable", Auth: SignedIn, Summary: "Re-enable a user (administrator)", Handler: s.apiSetDisabled(false)},
 		{Method: "GET", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "A user's API tokens, without the secrets (administrator, or the user)", Handler: s.apiTokens},
 		{Method: "POST", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "Issue an API token to oneself; the token is returned once (only the user: an administrator cannot issue one for another user)", Body: []string{"application/json"}, Handler: s.apiCreateToken},
-		{Method: "DELETE", Pattern: APIPrefix + "/tokens/{id}", Auth: SignedIn, Summary: "Revoke an API token (administrator, or its owner)", Handler: s.apiRevokeToken},
+		{Method: "DELETE", Pattern: APIPrefix + "/tokens/{id}", Auth: SignedIn, Summary: "Revoke an API token (administrator, or its owner)", Status: http.StatusNoContent, Handler: s.apiRevokeToken},
 	}
 }
 
@@ -145,11 +146,11 @@ func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) error {
 
 // importResultJSON answers an import.
 type importResultJSON struct {
-	List     *lists.List   `json:"list,omitempty"`
-	Imported int           `json:"imported"`
-	DryRun   bool          `json:"dry_run,omitempty"`
-	Warnings []string      `json:"warnings,omitempty"`
-	Problems []problemJSON `json:"problems,omitempty"` // rows left out with skip_invalid
+	List     *lists.List     `json:"list,omitempty"`
+	Imported int             `json:"imported"`
+	DryRun   bool            `json:"dry_run,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Problems []httpx.Problem `json:"problems,omitempty"` // rows left out with skip_invalid
 }
 
 // importInput is an upload taken from a request: the file and the fields.

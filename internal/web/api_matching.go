@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/matching"
 	"parley/internal/service"
 )
@@ -14,13 +15,13 @@ import (
 func init() { addRoutes(matchingAPIRoutes) }
 
 func matchingAPIRoutes(s *Server) []Route {
-	filter := []Param{
+	filter := []httpx.Param{
 		{Name: "decision", Description: "only rows with this decision: match, review or none"},
 		{Name: "review", Description: "only rows in this review state: pending, confirmed or rejected"},
 	}
 	return []Route{
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/matches", Auth: SignedIn, Summary: "Match a received list against the receiving party's registry (its officers only); optional JSON body {\"threshold_match\":0.9,\"threshold_review\":0.5}", Body: []string{"application/json"}, Handler: s.apiMatchStart},
-		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []Param{{Name: "list", Description: "only the runs of this list"}}, Handler: s.apiMatchRuns},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []httpx.Param{{Name: "list", Description: "only the runs of this list"}}, Handler: s.apiMatchRuns},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Handler: s.apiMatchRun},
 		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_id\":\"ID\"}; registry_id picks another candidate", Body: []string{"application/json"}, Handler: s.apiMatchReview},
 		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions", Auth: SignedIn, Summary: "The versions of a party's registry, newest first, with counts of records added, changed and removed (its own officers only)", Handler: s.apiRegistryVersions},

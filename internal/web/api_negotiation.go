@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"parley/internal/httpx"
 	"parley/internal/negotiation"
 	"parley/internal/service"
 )
@@ -17,7 +18,7 @@ func init() { addRoutes(negotiationAPIRoutes) }
 
 func negotiationAPIRoutes(s *Server) []Route {
 	j := []string{"application/json"}
-	proposalFilter := []Param{
+	proposalFilter := []httpx.Param{
 		{Name: "round_id", Description: "only the proposals of this round"},
 		{Name: "thread_id", Description: "only this thread of proposals and counter-proposals"},
 		{Name: "state", Description: "only proposals in this state: draft, submitted, accepted, rejected, countered, withdrawn or agreed"},
@@ -41,7 +42,7 @@ func negotiationAPIRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/counter", Auth: SignedIn, Summary: "Counter a proposal with another stage (the addressee's officers); the body is a proposal", Body: j, Handler: s.apiCounterProposal},
 		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/witness", Auth: SignedIn, Summary: "Witness an accepted proposal (mediator): it becomes an immutable agreement", Handler: s.apiWitness},
 		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/commission", Auth: SignedIn, Summary: "Record the Mixed Medical Commission's decision on a person released under Art. 110 (observer, mediator): JSON {\"list_id\",\"row\",\"outcome\":{\"decision\",\"decided_on\",\"reexamine_on\"}}", Body: j, Handler: s.apiCommission},
-		{Method: "GET", Pattern: APIPrefix + "/agreements", Auth: SignedIn, Summary: "The agreements the caller may see, in the order made", Query: []Param{{Name: "round_id", Description: "only the agreements of this round"}}, Handler: s.apiAgreements},
+		{Method: "GET", Pattern: APIPrefix + "/agreements", Auth: SignedIn, Summary: "The agreements the caller may see, in the order made", Query: []httpx.Param{{Name: "round_id", Description: "only the agreements of this round"}}, Handler: s.apiAgreements},
 		{Method: "GET", Pattern: APIPrefix + "/agreements/{id}", Auth: SignedIn, Summary: "An agreement with both sides' persons, its content hash (checked) and where each person stands in the handover", Handler: s.apiAgreement},
 	}
 }
@@ -52,7 +53,7 @@ func (s *Server) negAPIError(w http.ResponseWriter, err error) error {
 	var re *negotiation.RuleError
 	if errors.As(err, &re) && errors.Is(err, service.ErrInvalid) {
 		status, msg := statusOf(err)
-		writeJSON(w, status, errorBody{Error: msg, Details: map[string]any{"rule": re.Rule, "problems": re.Problems}})
+		writeJSON(w, status, httpx.ErrorBody{Error: msg, Details: map[string]any{"rule": re.Rule, "problems": re.Problems}})
 		return nil
 	}
 	return err

@@ -204,21 +204,6 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, isAPIPath(r.URL.Path), fmt.Errorf("%s: %w", r.URL.Path, service.ErrNotFound))
 }
 
-// errorBody is the JSON body of every API error.
-type errorBody struct {
-	Error    string         `json:"error"`
-	Problems []problemJSON  `json:"problems,omitempty"`
-	Details  map[string]any `json:"details,omitempty"`
-}
-
-type problemJSON struct {
-	Row    int    `json:"row"`
-	Column string `json:"column,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Reason string `json:"reason"`
-	Code   string `json:"code,omitempty"`
-}
-
 // statusOf maps an error to an HTTP status and a message safe to show.
 func statusOf(err error) (int, string) {
 	var he *httpError
@@ -243,7 +228,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 		s.log.Error("request failed", "route", requestInfoFrom(r.Context()).route, "err", err)
 	}
 	if api {
-		body := errorBody{Error: msg}
+		body := httpx.ErrorBody{Error: msg}
 		var ie *service.ImportError
 		if errors.As(err, &ie) {
 			body.Problems = problemsJSON(ie)
@@ -254,10 +239,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 	s.renderError(w, r, status, msg)
 }
 
-func problemsJSON(ie *service.ImportError) []problemJSON {
-	out := make([]problemJSON, len(ie.Problems))
+func problemsJSON(ie *service.ImportError) []httpx.Problem {
+	out := make([]httpx.Problem, len(ie.Problems))
 	for i, p := range ie.Problems {
-		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.Reason, Code: p.Code}
+		out[i] = httpx.Problem{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.Reason, Code: p.Code}
 	}
 	return out
 }
