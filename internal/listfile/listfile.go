@@ -43,9 +43,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -116,6 +118,10 @@ type Problem struct {
 	Row    int    // data row from 1; 0 for a problem with the file as a whole
 	Column string // column header as written in the file; "" when none applies
 	Value  string // offending value; "" when none
+	// Msg says what is wrong, as a code of the message catalogue with its
+	// parameters (package msg); Reason is its English text, for logs.
+	// Front ends show ReasonIn or TextIn in the reader's language.
+	Msg    msg.Msg
 	Reason string
 	// Code says what kind of problem it is (see the Code constants);
 	// "invalid" when not set otherwise.
@@ -140,6 +146,30 @@ func (p Problem) String() string {
 	b.WriteString(": ")
 	b.WriteString(p.Reason)
 	return b.String()
+}
+
+// ReasonIn returns what is wrong in lang.
+func (p Problem) ReasonIn(lang string) string {
+	if p.Msg.IsZero() {
+		return p.Reason
+	}
+	return msg.Text(lang, p.Msg)
+}
+
+// TextIn is String in lang: the problem placed in the file and its reason.
+func (p Problem) TextIn(lang string) string {
+	reason := p.ReasonIn(lang)
+	switch {
+	case p.Row == 0:
+		return msg.Text(lang, msg.New("listfile.place.file", "reason", reason))
+	case p.Column != "" && p.Value != "":
+		return msg.Text(lang, msg.New("listfile.place.row_column_value", "row", p.Row, "column", p.Column, "value", strconv.Quote(p.Value), "reason", reason))
+	case p.Column != "":
+		return msg.Text(lang, msg.New("listfile.place.row_column", "row", p.Row, "column", p.Column, "reason", reason))
+	case p.Value != "":
+		return msg.Text(lang, msg.New("listfile.place.row_value", "row", p.Row, "value", strconv.Quote(p.Value), "reason", reason))
+	}
+	return msg.Text(lang, msg.New("listfile.place.row", "row", p.Row, "reason", reason))
 }
 
 // Namesake is a registry row with the same identity as an earlier row.
