@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,6 +79,14 @@ type Enum struct{ Kind, Code string }
 // never as a number or date.
 type Raw string
 
+// Plain is an integer written without digit grouping: a row number, a
+// line of a file, a year.
+func Plain(n int) Raw { return Raw(strconv.Itoa(n)) }
+
+// CalendarDate is a day as written, which need not exist (31 February):
+// YYYY-MM-DD in English, DD.MM.YYYY in Ukrainian and Russian.
+type CalendarDate struct{ Y, M, D int }
+
 // Float is a number with a fixed count of decimals, written with the
 // language's decimal separator.
 type Float struct {
@@ -118,6 +127,16 @@ func Of(err error) (Msg, bool) {
 		return c.Message(), true
 	}
 	return Msg{}, false
+}
+
+// FromError returns the message err carries, or one that quotes its text
+// when it carries none (an error from outside the catalogue, such as one
+// of the standard library).
+func FromError(err error) Msg {
+	if m, ok := Of(err); ok {
+		return m
+	}
+	return New("error.other", "text", Raw(err.Error()))
 }
 
 // ErrorText renders err for a reader of lang: the message it carries,
@@ -270,6 +289,11 @@ func Param(lang string, v any) string {
 		return printer(lang).Sprintf("%.*f", x.Prec, x.V)
 	case float64:
 		return printer(lang).Sprintf("%v", x)
+	case CalendarDate:
+		if lang == English {
+			return fmt.Sprintf("%04d-%02d-%02d", x.Y, x.M, x.D)
+		}
+		return fmt.Sprintf("%02d.%02d.%04d", x.D, x.M, x.Y)
 	case time.Time:
 		return Date(lang, x)
 	case interface{ YMD() (int, int, int) }:
