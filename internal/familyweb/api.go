@@ -14,6 +14,11 @@ import (
 	"parley/internal/service"
 )
 
+// errorBody is the API's answer to a request refused for one reason, in
+// the body both front ends give (the family API's sentences are not yet
+// codes of the message catalogue).
+func errorBody(text string) httpx.ErrorBody { return httpx.ErrorBody{Error: text, Message: text} }
+
 func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 // decodeJSON reads a JSON body of bounded size. It insists on the JSON
@@ -23,13 +28,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, st
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" {
-		writeJSON(w, http.StatusUnsupportedMediaType, httpx.ErrorBody{Error: "send application/json"})
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody("send application/json"))
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxForm))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, httpx.ErrorBody{Error: "bad JSON: " + err.Error()})
+		writeJSON(w, http.StatusBadRequest, errorBody("bad JSON: " + err.Error()))
 		return false
 	}
 	return true
@@ -39,7 +44,7 @@ func rateLimited(w http.ResponseWriter, hdr func(http.ResponseWriter)) {
 	if hdr != nil {
 		hdr(w)
 	}
-	writeJSON(w, http.StatusTooManyRequests, httpx.ErrorBody{Error: "too many attempts; wait and try again"})
+	writeJSON(w, http.StatusTooManyRequests, errorBody("too many attempts; wait and try again"))
 }
 
 // registerResponse answers a registration: the secret only when new.
@@ -65,11 +70,11 @@ func (h *Handler) apiRegister(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &verr):
 		status, _ := serviceError(verr)
-		writeJSON(w, status, httpx.ErrorBody{Error: "the inquiry is incomplete or wrong", Fields: verr.Fields})
+		writeJSON(w, status, httpx.ErrorBody{Error: "the inquiry is incomplete or wrong", Message: "the inquiry is incomplete or wrong", Fields: verr.Fields})
 		return
 	case err != nil:
 		h.opts.Logger.Error("familyweb: register inquiry", "err", err)
-		writeJSON(w, http.StatusInternalServerError, httpx.ErrorBody{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 		return
 	}
 	h.inquiries.add(r.Context(), ip)
@@ -97,9 +102,9 @@ func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request) {
 	case code == http.StatusTooManyRequests:
 		rateLimited(w, hdr)
 	case st == nil && code == http.StatusForbidden:
-		writeJSON(w, code, httpx.ErrorBody{Error: service.ErrNotRecognised.Error()})
+		writeJSON(w, code, errorBody(service.ErrNotRecognised.Error()))
 	case st == nil:
-		writeJSON(w, code, httpx.ErrorBody{Error: "internal error"})
+		writeJSON(w, code, errorBody("internal error"))
 	default:
 		writeJSON(w, http.StatusOK, st)
 	}
@@ -126,7 +131,7 @@ func (h *Handler) apiNewSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.svc.RequestNewSecret(r.Context(), c.Reference); err != nil {
 		h.opts.Logger.Error("familyweb: new secret", "err", err)
-		writeJSON(w, http.StatusInternalServerError, httpx.ErrorBody{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 		return
 	}
 	writeJSON(w, http.StatusAccepted, messageResponse{Message: "if the reference exists and has a contact, a new secret is on its way to it"})
@@ -139,7 +144,7 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (access.Actor, b
 			return a, true
 		}
 	}
-	writeJSON(w, http.StatusUnauthorized, httpx.ErrorBody{Error: access.ErrUnauthenticated.Error()})
+	writeJSON(w, http.StatusUnauthorized, errorBody(access.ErrUnauthenticated.Error()))
 	return access.Actor{}, false
 }
 
@@ -161,7 +166,7 @@ func (h *Handler) apiLinks(w http.ResponseWriter, r *http.Request) {
 		if code == http.StatusInternalServerError {
 			h.opts.Logger.Error("familyweb: pending links", "err", err)
 		}
-		writeJSON(w, code, httpx.ErrorBody{Error: msg})
+		writeJSON(w, code, errorBody(msg))
 		return
 	}
 	if links == nil {
@@ -206,7 +211,7 @@ func (h *Handler) apiDecide(w http.ResponseWriter, r *http.Request) {
 		if code == http.StatusInternalServerError {
 			h.opts.Logger.Error("familyweb: decide link", "err", err)
 		}
-		writeJSON(w, code, httpx.ErrorBody{Error: msg})
+		writeJSON(w, code, errorBody(msg))
 		return
 	}
 	state := families.LinkConfirmed
@@ -244,7 +249,7 @@ func (h *Handler) apiFigures(w http.ResponseWriter, r *http.Request) {
 	f, err := h.figures(r)
 	if err != nil {
 		h.opts.Logger.Error("familyweb: public figures", "err", err)
-		writeJSON(w, http.StatusInternalServerError, httpx.ErrorBody{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(h.opts.FiguresTTL.Seconds())))

@@ -12,6 +12,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/names"
 	"parley/internal/parties"
 	"parley/internal/person"
@@ -65,6 +66,12 @@ func (e *ImportError) Error() string {
 }
 
 func (e *ImportError) Unwrap() error { return ErrInvalid }
+
+// Message is the error's message for a reader (see package msg); each
+// problem has its own (listfile.Problem.TextIn).
+func (e *ImportError) Message() msg.Msg {
+	return msg.New("import.refused", "count", len(e.Problems))
+}
 
 // readError turns a file that could not be read into an ImportError with
 // its one problem, or the context's error when the caller has gone.

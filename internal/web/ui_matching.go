@@ -189,7 +189,7 @@ func (s *Server) matchStart(w http.ResponseWriter, r *http.Request) error {
 	if derr != nil {
 		return derr
 	}
-	_, d.Error = statusOf(err)
+	_, d.Error = s.errText(r, err)
 	return s.render(w, r, status, "matches", s.page(w, r, "matches.title", "matching", d))
 }
 
