@@ -34,7 +34,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxForm))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody("bad JSON: " + err.Error()))
+		writeJSON(w, http.StatusBadRequest, errorBody("bad JSON: "+err.Error()))
 		return false
 	}
 	return true
