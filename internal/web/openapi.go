@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -120,6 +121,17 @@ func (s *Server) OpenAPI() map[string]any {
 			},
 		},
 	}
+}
+
+// resultOf returns a value of the type a service method returns first
+// (the record behind a pointer), for Route.Out of a handler that writes
+// what the method returns: the document then follows the method's type.
+func resultOf(method any) any {
+	t := reflect.TypeOf(method).Out(0)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return reflect.Zero(t).Interface()
 }
 
 // openAPIPath writes a ServeMux pattern as an OpenAPI path: {name...}

@@ -66,3 +66,64 @@ type contractError string
 func (e contractError) Error() string { return string(e) }
 
 const errNotDocumented = contractError("the route is not in the OpenAPI document")
+
+// TestAPIContractCanFail: the contract check refuses a body that does not
+// fit the schema made from the route's type, and a status the route does
+// not document.
+func TestAPIContractCanFail(t *testing.T) {
+	e := newEnv(t, envOptions{family: true})
+	c := newAPIContract(t, e.srv)
+	var me, figures Route
+	for _, rt := range e.srv.Routes() {
+		switch rt.Method + " " + rt.Pattern {
+		case "GET /api/v1/me":
+			me = rt
+		case "GET /api/v1/public/figures":
+			figures = rt
+		}
+	}
+	resp, body := e.api(roleOfficerA, "GET", "/api/v1/me", nil, "")
+	if err := c.check(me, resp, body); err != nil {
+		t.Fatalf("a real answer: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		rt   Route
+		body string
+	}{
+		{"a number for a string", me, `{"user_id":"a","username":5,"roles":[],"via":"token"}`},
+		{"a member missing", me, `{"user_id":"a","roles":[],"via":"token"}`},
+		{"a member the type does not have", me, `{"user_id":"a","username":"a","roles":[],"via":"token","extra":1}`},
+		{"a suppressed count with its value", figures, withMember(t, e, "/api/v1/public/figures", "lists", `{"suppressed":true,"below":10,"count":3}`)},
+	} {
+		r, _ := e.api(roleAnon, "GET", tc.rt.Pattern, nil, "")
+		r.StatusCode = http.StatusOK
+		if err := c.check(tc.rt, r, []byte(tc.body)); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+	resp.StatusCode = http.StatusTeapot
+	resp.Header.Set("Content-Type", "text/plain")
+	if err := c.check(me, resp, []byte("tea")); err == nil {
+		t.Error("an undocumented status and type: accepted")
+	}
+}
+
+// withMember returns the body of a real GET answer with one member replaced.
+func withMember(t *testing.T, e *env, path, name, value string) string {
+	t.Helper()
+	_, body := e.api(roleAnon, "GET", path, nil, "")
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m[name]; !ok {
+		t.Fatalf("%s has no member %q: %s", path, name, body)
+	}
+	m[name] = json.RawMessage(value)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
