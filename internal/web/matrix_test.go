@@ -139,6 +139,7 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 		"GET /metrics":             {fixed("/metrics"), all(s404)},
 		"GET /static/":             {fixed("/static/app.css"), all(s200)},
 		"GET /api/v1/openapi.json": {fixed("/api/v1/openapi.json"), all(s200)},
+		"GET /api/v1/docs":         {fixed("/api/v1/docs"), all(s200)},
 		"GET /login":               {fixed("/login"), map[string]int{roleAnon: s200, "*": s303}},
 		"POST /login": {func(*env, *fixtures) probe {
 			return probe{path: "/login", form: url.Values{"username": {uniq("nobody")}, "password": {"wrong password"}}}

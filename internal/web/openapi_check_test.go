@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -126,4 +128,42 @@ func withMember(t *testing.T, e *env, path, name, value string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestAPIDocs: the reference page names every operation of the document,
+// with an anchor each, and every type; it is a page like the others, in
+// the reader's language and without script.
+func TestAPIDocs(t *testing.T) {
+	e := newEnv(t, envOptions{family: true})
+	for _, lang := range []string{"en", "uk"} {
+		req, _ := http.NewRequest("GET", e.ts.URL+"/api/v1/docs", nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page := string(body)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("%s: %d %s", lang, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src") || strings.Contains(page, "<script") {
+			t.Errorf("%s: the page must be served under the CSP, without script", lang)
+		}
+		title := map[string]string{"en": "API reference", "uk": "Довідник API"}[lang]
+		if !strings.Contains(page, title) {
+			t.Errorf("%s: no title %q", lang, title)
+		}
+		for _, rt := range e.srv.Routes() {
+			if rt.IsAPI() && !strings.Contains(page, `id="op-`+operationID(rt)+`"`) {
+				t.Errorf("%s: %s %s is not on the page", lang, rt.Method, rt.Pattern)
+			}
+		}
+		for _, name := range []string{"Error", "families.Figures", "service.ProposalView", "negotiation.Round"} {
+			if !strings.Contains(page, `id="schema-`+name+`"`) {
+				t.Errorf("%s: type %s is not on the page", lang, name)
+			}
+		}
+	}
 }
