@@ -14,14 +14,16 @@ import (
 // for a nested message. Other values are stored as their text.
 
 type jsonParam struct {
-	S *string  `json:"s,omitempty"`
-	I *int64   `json:"i,omitempty"`
-	E string   `json:"e,omitempty"`
-	F *float64 `json:"f,omitempty"`
-	P int      `json:"p,omitempty"`
-	D *[3]int  `json:"d,omitempty"`
-	M *Msg     `json:"m,omitempty"`
-	L []Msg    `json:"l,omitempty"`
+	S *string     `json:"s,omitempty"`
+	I *int64      `json:"i,omitempty"`
+	E string      `json:"e,omitempty"`
+	F *float64    `json:"f,omitempty"`
+	P int         `json:"p,omitempty"`
+	D *[3]int     `json:"d,omitempty"`
+	M *Msg        `json:"m,omitempty"`
+	L []Msg       `json:"l,omitempty"`
+	A []jsonParam `json:"a,omitempty"` // a list of values
+	N bool        `json:"n,omitempty"` // an empty list
 }
 
 type jsonMsg struct {
@@ -35,35 +37,7 @@ func (m Msg) MarshalJSON() ([]byte, error) {
 	if len(m.Params) > 0 {
 		out.Params = make(map[string]jsonParam, len(m.Params))
 		for k, v := range m.Params {
-			var p jsonParam
-			switch x := v.(type) {
-			case string:
-				p.S = &x
-			case Raw:
-				s := string(x)
-				p.S = &s
-			case int:
-				n := int64(x)
-				p.I = &n
-			case int64:
-				p.I = &x
-			case Enum:
-				p.E = x.Kind + "/" + x.Code
-			case Float:
-				p.F, p.P = &x.V, x.Prec
-			case CalendarDate:
-				p.D = &[3]int{x.Y, x.M, x.D}
-			case Msg:
-				p.M = &x
-			case []Msg:
-				p.L = x
-				if x == nil {
-					p.L = []Msg{}
-				}
-			default:
-				s := Param(English, v)
-				p.S = &s
-			}
+			p := encodeParam(v)
 			out.Params[k] = p
 		}
 	}
@@ -83,26 +57,73 @@ func (m *Msg) UnmarshalJSON(b []byte) error {
 	if len(in.Params) > 0 {
 		m.Params = make(map[string]any, len(in.Params))
 		for k, p := range in.Params {
-			var v any
-			switch {
-			case p.S != nil:
-				v = Raw(*p.S)
-			case p.I != nil:
-				v = int(*p.I)
-			case p.E != "":
-				kind, code, _ := strings.Cut(p.E, "/")
-				v = Enum{Kind: kind, Code: code}
-			case p.F != nil:
-				v = Float{V: *p.F, Prec: p.P}
-			case p.D != nil:
-				v = CalendarDate{Y: p.D[0], M: p.D[1], D: p.D[2]}
-			case p.M != nil:
-				v = *p.M
-			case p.L != nil:
-				v = p.L
-			}
+			v := decodeParam(p)
 			m.Params[k] = v
 		}
+	}
+	return nil
+}
+
+func encodeParam(v any) jsonParam {
+	var p jsonParam
+	switch x := v.(type) {
+	case string:
+		p.S = &x
+	case Raw:
+		s := string(x)
+		p.S = &s
+	case int:
+		n := int64(x)
+		p.I = &n
+	case int64:
+		p.I = &x
+	case Enum:
+		p.E = x.Kind + "/" + x.Code
+	case Float:
+		p.F, p.P = &x.V, x.Prec
+	case CalendarDate:
+		p.D = &[3]int{x.Y, x.M, x.D}
+	case Msg:
+		p.M = &x
+	case []Msg:
+		p.L, p.N = x, len(x) == 0
+	case []any:
+		p.N = len(x) == 0
+		for _, e := range x {
+			p.A = append(p.A, encodeParam(e))
+		}
+	default:
+		s := Param(English, v)
+		p.S = &s
+	}
+	return p
+}
+
+func decodeParam(p jsonParam) any {
+	switch {
+	case p.S != nil:
+		return Raw(*p.S)
+	case p.I != nil:
+		return int(*p.I)
+	case p.E != "":
+		kind, code, _ := strings.Cut(p.E, "/")
+		return Enum{Kind: kind, Code: code}
+	case p.F != nil:
+		return Float{V: *p.F, Prec: p.P}
+	case p.D != nil:
+		return CalendarDate{Y: p.D[0], M: p.D[1], D: p.D[2]}
+	case p.M != nil:
+		return *p.M
+	case p.L != nil:
+		return p.L
+	case p.N && p.A == nil:
+		return []any{}
+	case p.A != nil:
+		out := make([]any, len(p.A))
+		for i, e := range p.A {
+			out[i] = decodeParam(e)
+		}
+		return out
 	}
 	return nil
 }
