@@ -44,8 +44,9 @@ func TestBrowserHandoverCorrection(t *testing.T) {
 		chromedp.EmulateViewport(1024, 768),
 		chromedp.Navigate(base+"/agreements/"+d.a.ID+"/handover"),
 		chromedp.WaitVisible(chromedp.CSS("#ho-q")),
-		chromedp.SendKeys(chromedp.CSS("#ho-q"), strings.ToLower(called)),
-		chromedp.Submit(chromedp.CSS("#ho-q")),
+		chromedp.SendKeys(chromedp.CSS("#ho-q"), strings.ToLower(called)+"\r"),
+		// the search is done when the page offers to clear it
+		chromedp.WaitVisible(chromedp.CSS(".name-search a.button")),
 		chromedp.WaitVisible(chromedp.CSS(li+" details.fix > summary")),
 	)
 	if n := eval[int](t, c, `document.querySelectorAll("ul.persons > li").length`); n != 1 {
