@@ -11,6 +11,7 @@ import (
 	"parley/internal/handover"
 	"parley/internal/lists"
 	"parley/internal/names"
+	"parley/internal/negotiation"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -140,7 +141,7 @@ func (s *Service) CorrectOutcome(ctx context.Context, actor access.Actor, req Co
 	}
 	var from handover.Outcome
 	var fromSub *handover.Substitute
-	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, _ *store.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
+	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, _ *negotiation.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		from, fromSub = rec.State.Outcome, rec.State.Substitute
 		ev := handover.Event{Type: handover.EventCorrected, Outcome: req.Outcome, Reason: req.Reason}
 		switch req.Outcome {
