@@ -9,8 +9,8 @@ import (
 	"unicode"
 
 	"parley/internal/access"
-	"parley/internal/lists"
 	"parley/internal/listfile"
+	"parley/internal/lists"
 	"parley/internal/names"
 	"parley/internal/person"
 	"parley/internal/store"

@@ -246,4 +246,3 @@ func (s *Server) listDiffPage(w http.ResponseWriter, r *http.Request) error {
 	d := &diffData{Old: a, New: b, Diff: lists.Compare(a, b)}
 	return s.render(w, r, http.StatusOK, "diff", s.page(w, r, "diff.title", "lists", d))
 }
-
