@@ -59,6 +59,7 @@ func main() {
 	showErrors := flag.Int("errors", 0, "print this many wrong or missed rows of Parley")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of Parley's matching to this file")
 	flag.BoolVar(&variant, "variant", false, "generate the variant data set (gen.Variant: other noise rates, 5% namesakes, 1% duplicate registry records), which the weights were not calibrated on")
+	flag.BoolVar(&holdout, "holdout", false, "generate the hold-out data set (gen.Holdout), kept out of the development of the rules")
 	flag.Parse()
 	profile = *cpuProfile
 	if err := run(context.Background(), os.Stdout, *listN, *regN, *seed, *pgURL, *noPG, *pgSample, *calibrate, *showErrors); err != nil {
@@ -119,6 +120,7 @@ func score(pred, truth []int) metrics {
 var (
 	profile, load string
 	variant       bool
+	holdout       bool
 	same          = func(a, b int) bool { return a == b }
 )
 
@@ -161,6 +163,10 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 	if variant {
 		gcfg = gen.Variant(regN, listN, seed)
 		dataName = "generator variant"
+	}
+	if holdout {
+		gcfg = gen.Holdout(regN, listN, seed)
+		dataName = "hold-out generator"
 	}
 	data, err := gen.Generate(gcfg)
 	if err != nil {
