@@ -62,6 +62,7 @@ func main() {
 	flag.BoolVar(&holdout, "holdout", false, "generate the hold-out data set (gen.Holdout), kept out of the development of the rules")
 	flag.IntVar(&why, "why", -1, "sort reviewed and missed rows into causes, printing this many examples of each")
 	flag.Float64Var(&prior, "prior", 0, "share of list rows assumed present in the registry (0: the default)")
+	flag.IntVar(&updateN, "update", 0, "also time a registry version that changes this many records (taken out and put in again with a new date of birth) applied to the index, and single inquiries against it")
 	flag.Parse()
 	profile = *cpuProfile
 	if err := run(context.Background(), os.Stdout, *listN, *regN, *seed, *pgURL, *noPG, *pgSample, *calibrate, *showErrors); err != nil {
@@ -125,6 +126,7 @@ var (
 	holdout       bool
 	why           = -1
 	prior         float64
+	updateN       int
 	same          = func(a, b int) bool { return a == b }
 )
 
@@ -262,6 +264,9 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 				break
 			}
 		}
+	}
+	if updateN > 0 {
+		measureUpdate(os.Stderr, ix, data, updateN, cfg)
 	}
 	pm := score(pred, data.Truth)
 	if showErrors > 0 {
@@ -706,4 +711,36 @@ func explainReviews(w io.Writer, d *gen.Data, results []matching.Result, example
 func sameNames(a, b *person.Person) bool {
 	return a.Surname == b.Surname && a.GivenNames == b.GivenNames && a.Patronymic == b.Patronymic &&
 		a.SurnameLatin == b.SurnameLatin && a.GivenNamesLatin == b.GivenNamesLatin
+}
+
+// measureUpdate times matching.Index.Update with a version that changes n
+// records, and single look-ups (Best) against the updated index, as an
+// inquiry would make them.
+func measureUpdate(w io.Writer, ix *matching.Index, d *gen.Data, n int, cfg matching.Config) {
+	r := rand.New(rand.NewPCG(3, 3))
+	removed := r.Perm(len(d.Registry))[:n]
+	added := make([]person.Person, n)
+	for k, id := range removed {
+		p := d.Registry[id]
+		p.BirthDate.Day = p.BirthDate.Day%28 + 1
+		added[k] = p
+	}
+	runtime.GC()
+	cpu0, t0 := cpuTime(), time.Now()
+	nx, err := ix.Update(removed, added)
+	if err != nil {
+		fmt.Fprintln(w, "update:", err)
+		return
+	}
+	wall, cpu := time.Since(t0), cpuTime()-cpu0
+	var lat []time.Duration
+	for i := 0; i < min(2000, len(d.List)); i++ {
+		t := time.Now()
+		nx.Best(d.List[i], cfg)
+		lat = append(lat, time.Since(t))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	fmt.Fprintf(w, "index update, %d of %d records changed: %s wall, %s CPU (load %s); then %d single look-ups: p50 %s, p99 %s, max %s\n",
+		n, len(d.Registry), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), readLoadAverage(), len(lat),
+		lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*99/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
 }

@@ -27,7 +27,7 @@ type Index struct {
 	segs []segment
 	// total counts the numbers given out, live the records not removed.
 	total, live int
-	// dead marks removed records, one bit each; their postings are gone.
+	// dead marks removed records, one bit each (see delta).
 	dead []uint64
 	// postings are the blocking keys with their records, sorted: the high
 	// bits of each word are the key's hash, the low idBits bits the
@@ -35,6 +35,11 @@ type Index struct {
 	// some twenty million of them.
 	postings []uint64
 	idBits   uint
+	// delta holds the postings of the records that Updates added, in the
+	// same form, and dead marks removed records: postings is shared with
+	// the index updated from, never copied or changed, and a look-up
+	// reads both and skips the dead.
+	delta []uint64
 
 	surCount, givenCount, patrCount map[string]int32
 	dateCount                       map[uint32]int32
@@ -394,8 +399,9 @@ func mergeCounts(dst, src map[string]int32) {
 
 // lookup returns the postings of a key; the record of a posting is
 // p&ix.idMask().
-func (ix *Index) lookup(key uint64) []uint64 {
-	p := ix.postings
+func (ix *Index) lookup(key uint64) []uint64 { return ix.lookupIn(ix.postings, key) }
+
+func (ix *Index) lookupIn(p []uint64, key uint64) []uint64 {
 	lo := key &^ ix.idMask()
 	hi := lo | ix.idMask()
 	i := sort.Search(len(p), func(i int) bool { return p[i] >= lo })
@@ -569,11 +575,22 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 	}
 	for _, k := range st.keys {
 		ps := ix.lookup(k)
-		if len(ps) > maxBlock {
+		var ds []uint64
+		if len(ix.delta) > 0 {
+			ds = ix.lookupIn(ix.delta, k)
+		}
+		if len(ps)+len(ds) > maxBlock {
 			continue
 		}
 		mask := ix.idMask()
 		for _, p := range ps {
+			id := int32(p & mask)
+			if st.seen[id] != st.gen && (ix.dead == nil || !ix.Removed(int(id))) {
+				st.seen[id] = st.gen
+				st.cands = append(st.cands, id)
+			}
+		}
+		for _, p := range ds {
 			id := int32(p & mask)
 			if st.seen[id] != st.gen {
 				st.seen[id] = st.gen
