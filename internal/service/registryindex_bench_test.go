@@ -39,6 +39,8 @@ func BenchmarkMatchingRerun(b *testing.B) {
 	if err := s.CreateParties(ctx, demo.Parties); err != nil {
 		b.Fatal(err)
 	}
+	// A registry of a million is a file past the upload limits.
+	s.Limits.Rows, s.Limits.FileBytes, s.Limits.UnzippedBytes = 2*n, 1<<30, 1<<30
 	sc := demo.Default()
 	sc.FirstList, sc.Registry, sc.CounterList = 1000, n, 10
 	res, err := demo.Build(ctx, s, be.DataDir, sc)
