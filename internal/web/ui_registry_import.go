@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/service"
@@ -54,7 +55,7 @@ type registryImportData struct {
 	Skip      bool
 	Result    *service.ImportResult
 	Diff      *lists.Diff
-	Form      struct{ Problems []problemJSON } // for the "problems" partial
+	Form      struct{ Problems []httpx.Problem } // for the "problems" partial
 	Error     string
 	Shown     int
 	Added     []lists.Entry
