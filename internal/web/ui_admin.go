@@ -3,8 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"parley/internal/access"
 	"parley/internal/auth"
@@ -134,13 +137,54 @@ func (s *Server) tokensRevoke(w http.ResponseWriter, r *http.Request) error {
 }
 
 type accessLogData struct {
-	Records []service.AccessRecord
+	*service.AccessPage
+	Actor, Action, Subject, From, To string
+	Prev, Next                       int
+}
+
+// Link is the access log under the same filter at another page.
+func (d *accessLogData) Link(page int) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"actor": d.Actor, "action": d.Action, "subject": d.Subject, "from": d.From, "to": d.To} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/access-log"
+	}
+	return "/access-log?" + v.Encode()
 }
 
 func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request) error {
-	recs, err := s.svc.AccessLog(r.Context(), actorOf(r), 500)
+	v := r.URL.Query()
+	d := &accessLogData{Actor: strings.TrimSpace(v.Get("actor")), Action: v.Get("action"), Subject: strings.TrimSpace(v.Get("subject")), From: v.Get("from"), To: v.Get("to")}
+	q := service.AccessQuery{Actor: d.Actor, Action: d.Action, Subject: d.Subject}
+	q.Page, _ = strconv.Atoi(v.Get("page"))
+	// Dates as the date picker sends them; "to" includes its day.
+	if t, err := time.Parse(time.DateOnly, d.From); err == nil {
+		q.From = t
+	} else {
+		d.From = ""
+	}
+	if t, err := time.Parse(time.DateOnly, d.To); err == nil {
+		q.To = t.AddDate(0, 0, 1)
+	} else {
+		d.To = ""
+	}
+	pg, err := s.svc.AccessLogPage(r.Context(), actorOf(r), q)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "accesslog", s.page(w, r, "accesslog.title", "accesslog", &accessLogData{Records: recs}))
+	d.AccessPage = pg
+	if pg.Page > 1 {
+		d.Prev = pg.Page - 1
+	}
+	if pg.Page < pg.Pages {
+		d.Next = pg.Page + 1
+	}
+	return s.render(w, r, http.StatusOK, "accesslog", s.page(w, r, "accesslog.title", "accesslog", d))
 }
