@@ -17,6 +17,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
+	"parley/internal/msg"
 	"parley/internal/printout"
 	"parley/internal/service"
 )
@@ -429,6 +430,10 @@ func (s *Server) apiAccessLog(w http.ResponseWriter, r *http.Request) error {
 	}
 	if recs == nil {
 		recs = []service.AccessRecord{}
+	}
+	lang := s.pickLanguage(r)
+	for i := range recs {
+		recs[i].Detail = msg.TextOf(lang, recs[i].Detail) // stored as messages
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"records": recs})
 	return nil
