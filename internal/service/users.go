@@ -10,6 +10,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/families"
 	"parley/internal/msg"
 	"parley/internal/store"
 )
@@ -22,6 +23,14 @@ import (
 // that run in parallel cannot change each other's cost.
 func WithPasswordParams(p auth.Params) Option {
 	return func(s *Service) { s.passwordParams = p }
+}
+
+// WithSecretParams sets the argon2id cost of family secrets for a service
+// without a family key (a store without a data directory; default
+// families.DefaultArgon2). Like WithPasswordParams it lets tests hash
+// cheaply without changing a package variable.
+func WithSecretParams(p families.Argon2Params) Option {
+	return func(s *Service) { s.secretParams = p }
 }
 
 // PasswordParams returns the parameters new password hashes are made with.
