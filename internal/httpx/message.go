@@ -34,6 +34,9 @@ func Message(err error, lang string) (status int, code, text string, ok bool) {
 	if m, has := msg.Of(err); has {
 		return status, m.Code, msg.Text(lang, m), ok
 	}
+	if lang == msg.English {
+		return status, "", english, ok // the service's own words, with their reason
+	}
 	switch {
 	case errors.Is(err, service.ErrBadCredentials):
 		return status, "error.bad_credentials", msg.Text(lang, msg.New("error.bad_credentials")), ok

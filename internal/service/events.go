@@ -9,6 +9,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/store"
 )
 
@@ -78,12 +79,13 @@ func (s *Service) recordAccess(ctx context.Context, actor access.Actor, action, 
 		return nil
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
-		return s.recordAccessTx(ctx, tx, actor, action, subject, strconv.Itoa(persons)+" persons")
+		return s.recordAccessTx(ctx, tx, actor, action, subject, msg.Encode([]msg.Msg{msg.New("access.persons", "count", persons)}))
 	})
 }
 
 // recordAccessTx writes one line of the access log inside the caller's
-// transaction. The actor is always the one who acted (the local operator
+// transaction. detail is stored as messages (msg.Encode), so that the
+// reviewer reads it in his language. The actor is always the one who acted (the local operator
 // appears as "system"), never the user acted upon.
 func (s *Service) recordAccessTx(ctx context.Context, tx *store.Tx, actor access.Actor, action, subject, detail string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO access_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,

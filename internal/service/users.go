@@ -11,6 +11,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/auth"
 	"parley/internal/families"
+	"parley/internal/msg"
 	"parley/internal/store"
 )
 
@@ -155,7 +156,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 		}
 		// Whoever makes an account could sign in with its first password;
 		// the access log shows who made which account with which rights.
-		return s.recordAccessTx(ctx, tx, actor, "user.create", name, "roles "+strings.Join(roles, ",")+partyDetail(u.Party))
+		return s.recordAccessTx(ctx, tx, actor, "user.create", name, userCreateDetail(roles, u.Party))
 	})
 	if err != nil {
 		return nil, err
@@ -263,11 +264,18 @@ func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, usernam
 	})
 }
 
-func partyDetail(party string) string {
-	if party == "" {
-		return ""
+// userCreateDetail is the access log's detail of a new user: the roles,
+// and the party an officer is bound to.
+func userCreateDetail(roles []string, party string) string {
+	rs := make([]any, len(roles))
+	for i, r := range roles {
+		rs[i] = msg.Enum{Kind: "role", Code: r}
 	}
-	return ", party " + party
+	m := msg.New("access.user_roles", "roles", rs)
+	if party != "" {
+		m = msg.New("access.user_roles_party", "roles", rs, "party", msg.Raw(party))
+	}
+	return msg.Encode([]msg.Msg{m})
 }
 
 // ChangePassword lets a signed-in user replace their own password after
@@ -489,7 +497,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 		}}); err != nil {
 			return err
 		}
-		return s.recordAccessTx(ctx, tx, actor, "token.issue", u.Username, "token "+t.ID+" issued via "+via)
+		return s.recordAccessTx(ctx, tx, actor, "token.issue", u.Username, msg.Encode([]msg.Msg{msg.New("access.token_issued", "token", msg.Raw(t.ID), "via", msg.Enum{Kind: "token_via", Code: via})}))
 	})
 	if err != nil {
 		return "", nil, err

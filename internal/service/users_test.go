@@ -9,6 +9,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/msg"
 	"parley/internal/service"
 	"parley/internal/service/servicetest"
 	"parley/internal/store"
@@ -84,10 +85,10 @@ func TestCreateUserRules(t *testing.T) {
 		for _, r := range recs {
 			created[r.Subject] = r
 		}
-		if r := created["olena"]; r.Actor != "root" || r.Action != "user.create" || r.Detail != "roles officer, party A" {
+		if r := created["olena"]; r.Actor != "root" || r.Action != "user.create" || msg.TextOf("en", r.Detail) != "roles officer, party A" {
 			t.Errorf("creation of olena logged as %+v", r)
 		}
-		if r := created["root"]; r.Actor != "system" || r.Detail != "roles admin" {
+		if r := created["root"]; r.Actor != "system" || msg.TextOf("en", r.Detail) != "roles admin" {
 			t.Errorf("creation of root logged as %+v", r)
 		}
 		if _, err := s.GetUser(ctx, access.Actor{UserID: users[0].ID, Username: "olena", Roles: []access.Role{access.Officer}, Party: "A"}, "olena"); err != nil {

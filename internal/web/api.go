@@ -18,6 +18,7 @@ import (
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
+	"parley/internal/msg"
 	"parley/internal/parties"
 	"parley/internal/printout"
 	"parley/internal/service"
@@ -470,6 +471,10 @@ func (s *Server) apiAccessLog(w http.ResponseWriter, r *http.Request) error {
 	}
 	if recs == nil {
 		recs = []service.AccessRecord{}
+	}
+	lang := s.pickLanguage(r)
+	for i := range recs {
+		recs[i].Detail = msg.TextOf(lang, recs[i].Detail) // stored as messages
 	}
 	writeJSON(w, http.StatusOK, accessLogJSON{recs})
 	return nil
