@@ -11,6 +11,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/families"
 	"parley/internal/httpx"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -171,6 +172,16 @@ func (h *Handler) apiLinks(w http.ResponseWriter, r *http.Request) {
 	}
 	if links == nil {
 		links = []service.LinkReview{}
+	}
+	// The reasons are stored as messages; the caller reads them in his
+	// language (Accept-Language).
+	lang := msg.Pick(msg.FromAcceptLanguage(r.Header.Get("Accept-Language")))
+	for i := range links {
+		if l := links[i].Link; l != nil {
+			c := *l
+			c.Reason = msg.TextOf(lang, c.Reason)
+			links[i].Link = &c
+		}
 	}
 	writeJSON(w, http.StatusOK, links)
 }

@@ -39,6 +39,8 @@ import (
 	"parley/internal/access"
 	"parley/internal/families"
 	"parley/internal/httpx"
+	"parley/internal/msg"
+	"parley/internal/person"
 	"parley/internal/service"
 )
 
@@ -280,7 +282,7 @@ func (h *Handler) parseTemplates() error {
 		}
 		// The translation function is bound per request (see render);
 		// here it only has to exist.
-		t, err := template.New("layout.html").Funcs(h.funcs(catalogue{})).ParseFS(templateFiles, "templates/layout.html", p)
+		t, err := template.New("layout.html").Funcs(h.funcs(languages[0], catalogue{})).ParseFS(templateFiles, "templates/layout.html", p)
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
 		}
@@ -289,7 +291,7 @@ func (h *Handler) parseTemplates() error {
 	return nil
 }
 
-func (h *Handler) funcs(c catalogue) template.FuncMap {
+func (h *Handler) funcs(lang string, c catalogue) template.FuncMap {
 	return template.FuncMap{
 		"T": func(key string, args ...any) string {
 			s := make([]string, len(args))
@@ -298,8 +300,14 @@ func (h *Handler) funcs(c catalogue) template.FuncMap {
 			}
 			return c.translate(key, s...)
 		},
-		"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + " %" },
-		"inc": func(i int) int { return i + 1 },
+		"pct": func(f float64) string { return msg.Param(lang, msg.Float{V: f * 100, Prec: 1}) + " %" },
+		// stored renders a text stored as messages (a link's reasons) in
+		// the page's language.
+		"stored": func(s string) string { return msg.TextOf(lang, s) },
+		"num":    func(n int) string { return msg.Number(lang, int64(n)) },
+		// pdate writes a possibly partial date the page's language's way.
+		"pdate": func(d person.Date) string { return msg.PartialDate(lang, d.Year, d.Month, d.Day) },
+		"inc":   func(i int) int { return i + 1 },
 	}
 }
 
@@ -326,7 +334,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	t, err := t.Clone()
 	if err == nil {
-		t = t.Funcs(h.funcs(c))
+		t = t.Funcs(h.funcs(p.Lang, c))
 	}
 	var buf bytes.Buffer
 	if err == nil {

@@ -17,6 +17,7 @@ import (
 	"parley/internal/families"
 	"parley/internal/lists"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/notify"
 	"parley/internal/person"
 	"parley/internal/pfif"
@@ -789,12 +790,14 @@ func (li *listIndex) propose(q *families.Inquiry, l *lists.List) *families.Link 
 	if !families.Proposes(r) {
 		return nil
 	}
-	reason := r.Describe(func(_ bool, i int) string {
+	// Stored as messages, so that the officer who reviews the link reads
+	// them in his language.
+	reason := msg.Encode(r.Reasons(func(_ bool, i int) string {
 		if i >= 0 && i < len(li.rows) {
 			return strconv.Itoa(li.rows[i])
 		}
 		return "?"
-	}, false)
+	}, false))
 	return &families.Link{
 		ID: newID("K"), InquiryID: q.ID, ListID: l.ID, Row: li.rows[r.RegistryIndex], PersonID: li.persons[r.RegistryIndex], Party: q.Party,
 		Score: r.Score, Decision: string(r.Decision), Reason: reason, State: families.LinkPending,

@@ -97,9 +97,9 @@ func validateRoles(ctx context.Context, tx *store.Tx, roles []access.Role, party
 	}
 	switch {
 	case officer && party == "":
-		return invalidf("an officer must be bound to a party (--party)")
+		return Invalid("user.officer_needs_party")
 	case !officer && party != "":
-		return invalidf("only officers are bound to a party")
+		return Invalid("user.party_only_officers")
 	case officer:
 		if _, err := tx.Party(ctx, party); err != nil {
 			return invalidf("unknown party %q", party)

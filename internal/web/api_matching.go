@@ -9,6 +9,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/httpx"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -95,6 +96,9 @@ func (s *Server) apiMatchRuns(w http.ResponseWriter, r *http.Request) error {
 type matchRowJSON struct {
 	service.MatchRowDetail
 	CandidateRows []matchCandidate `json:"candidate_rows"`
+	// Reasons are the reasons as codes with parameters (package msg);
+	// reason is their text in the caller's language.
+	Reasons []msg.Msg `json:"reasons,omitempty"`
 }
 
 // matchRunJSON answers GET /match-runs/{id}.
@@ -105,12 +109,14 @@ type matchRunJSON struct {
 	Rows   []matchRowJSON `json:"rows"`
 }
 
-func matchRowOut(r service.MatchRowDetail) matchRowJSON {
+func matchRowOut(r service.MatchRowDetail, lang string) matchRowJSON {
 	cs := parseCandidates(r.Candidates)
 	if cs == nil {
 		cs = []matchCandidate{}
 	}
-	return matchRowJSON{MatchRowDetail: r, CandidateRows: cs}
+	reasons, _ := msg.Decode(r.Reason)
+	r.Reason = msg.TextOf(lang, r.Reason)
+	return matchRowJSON{MatchRowDetail: r, CandidateRows: cs, Reasons: reasons}
 }
 
 func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
@@ -130,7 +136,7 @@ func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
 		out.Review[row.Review]++
 	}
 	for _, row := range filterRows(view.Rows, f) {
-		out.Rows = append(out.Rows, matchRowOut(row))
+		out.Rows = append(out.Rows, matchRowOut(row, s.pickLanguage(r)))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -162,7 +168,7 @@ func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, d := range view.Rows {
 		if d.ListRow == row {
-			writeJSON(w, http.StatusOK, matchRowOut(d))
+			writeJSON(w, http.StatusOK, matchRowOut(d, s.pickLanguage(r)))
 			return nil
 		}
 	}
