@@ -66,7 +66,7 @@ func TestDeathNewsOnlyAfterRelease(t *testing.T) {
 			}
 		}
 		for _, typ := range []string{"death.recorded", "death.released", "entry.outcome", "inquiry.status_changed"} {
-			if log.count(typ) == 0 {
+			if log.Count(typ) == 0 {
 				t.Errorf("no %s in the log", typ)
 			}
 		}

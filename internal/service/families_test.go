@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,39 +30,7 @@ var (
 	famAdmin    = access.Actor{UserID: "fx", Username: "fx", Roles: []access.Role{access.Admin}}
 )
 
-// The tests check what is done with secrets, not how long hashing takes:
-// a cheap argon2id setting keeps them fast (hashes carry their own
-// parameters, so verification is the real code path).
-
-// famLog keeps the events of committed transactions, as the signed log
-// would hold them.
-type famLog struct {
-	mu     sync.Mutex
-	events []service.Event
-}
-
-func (l *famLog) Append(_ context.Context, tx *store.Tx, _ string, _ time.Time, ev service.Event) (int64, error) {
-	tx.AfterCommit(func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.events = append(l.events, ev)
-	})
-	return 0, nil
-}
-
-func (l *famLog) count(typ string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, e := range l.events {
-		if e.Type == typ {
-			n++
-		}
-	}
-	return n
-}
-
-func famService(t *testing.T, b storetest.Backend) (*service.Service, *famLog) {
+func famService(t *testing.T, b storetest.Backend) (*service.Service, *servicetest.Log) {
 	t.Helper()
 	s, err := service.New(context.Background(), b.Open(t), nil, service.WithSecretParams(servicetest.CheapSecrets))
 	if err != nil {
@@ -73,7 +40,7 @@ func famService(t *testing.T, b storetest.Backend) (*service.Service, *famLog) {
 	if err := s.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
 		t.Fatal(err)
 	}
-	log := &famLog{}
+	log := &servicetest.Log{}
 	s.Log = log
 	return s, log
 }
@@ -250,20 +217,18 @@ func TestInquiryLife(t *testing.T) {
 			t.Errorf("%d notifications, want 3 (listed, agreed, repatriated)", n)
 		}
 		for typ, want := range map[string]int{"inquiry.link_confirmed": 1, "inquiry.status_changed": 3, "entry.outcome": 3} {
-			if got := log.count(typ); got != want {
+			if got := log.Count(typ); got != want {
 				t.Errorf("%d %s events, want %d", got, typ, want)
 			}
 		}
 		// The log's clear attributes never carry a name or a row.
-		log.mu.Lock()
-		for _, ev := range log.events {
+		for _, ev := range log.Events() {
 			for k, v := range ev.Attrs {
 				if strings.Contains(v, "Шевченко") || strings.Contains(v, "mother@") || k == "row" {
 					t.Errorf("event %s attribute %s=%q is personal", ev.Type, k, v)
 				}
 			}
 		}
-		log.mu.Unlock()
 	})
 }
 

@@ -21,7 +21,7 @@ func (f *negFixture) outcome(t *testing.T, actor access.Actor, ag, list string, 
 func testRefusalInvariant(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	ag := f.agree(t, negotiation.Terms{Rule: negotiation.OneForOne}, refs(f.listA, 1, 2), refs(f.listB, 1, 2))
-	before := f.log.steps()
+	before := handoverSteps(f.log)
 	if _, err := f.s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 1, handover.Refuses); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func testRefusalInvariant(t *testing.T, f *negFixture) {
 	if _, err := f.s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 1, handover.Consents); !errors.Is(err, handover.ErrRefused) {
 		t.Errorf("consent after a refusal: err = %v, want the refusal to stand", err)
 	}
-	if got := f.log.steps() - before; got != 1 {
+	if got := handoverSteps(f.log) - before; got != 1 {
 		t.Errorf("%d log entries, want 1 (the interview; refused steps are neither stored nor logged)", got)
 	}
 	// Nobody is handed over before his consent is recorded.
@@ -81,7 +81,7 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 		{f.listB, 3, handover.Consents, handover.NotPresented},
 		{f.listB, 6, "", handover.Deceased},
 	}
-	before := f.log.steps()
+	before := handoverSteps(f.log)
 	var last *service.StepResult
 	for i, st := range steps {
 		if st.interview != "" {
@@ -109,7 +109,7 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 			t.Errorf("after step %d complete = %v", i, last.Complete)
 		}
 	}
-	if got := f.log.steps() - before; got != 10 {
+	if got := handoverSteps(f.log) - before; got != 10 {
 		t.Errorf("%d log entries for 10 recorded steps", got)
 	}
 	if _, err := f.outcome(t, negObserver, ag.ID, f.listA, 2, handover.NotPresented); !errors.Is(err, handover.ErrFinal) {

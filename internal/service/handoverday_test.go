@@ -55,7 +55,7 @@ func TestHandoverDay(t *testing.T) {
 		fix := func(actor access.Actor, list string, row int, o handover.Outcome, reason string) (*service.StepResult, error) {
 			return s.CorrectOutcome(ctx, actor, service.CorrectionRequest{AgreementID: ag.ID, ListID: list, Row: row, Outcome: o, Reason: reason})
 		}
-		before := f.log.count("handover.corrected")
+		before := f.log.Count("handover.corrected")
 		for _, c := range []struct {
 			name   string
 			actor  access.Actor
@@ -76,8 +76,8 @@ func TestHandoverDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.State.Outcome != handover.NotPresented || f.log.count("handover.corrected") != before+1 {
-			t.Errorf("corrected to %q with %d new log entries", res.State.Outcome, f.log.count("handover.corrected")-before)
+		if res.State.Outcome != handover.NotPresented || f.log.Count("handover.corrected") != before+1 {
+			t.Errorf("corrected to %q with %d new log entries", res.State.Outcome, f.log.Count("handover.corrected")-before)
 		}
 		tl, err := s.PersonTimeline(ctx, negObserver, f.listA, 1)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"parley/internal/access"
 	"parley/internal/listfile"
@@ -17,6 +16,7 @@ import (
 	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -30,46 +30,9 @@ var (
 	negAdmin    = access.Actor{UserID: "nx", Username: "nx", Roles: []access.Role{access.Admin}}
 )
 
-// committedLog is an EventLog that keeps the events of committed
-// transactions only, so that a test sees exactly what the signed log would.
-type committedLog struct {
-	mu     sync.Mutex
-	events []service.Event
-}
-
-func (l *committedLog) Append(_ context.Context, tx *store.Tx, _ string, _ time.Time, ev service.Event) (int64, error) {
-	tx.AfterCommit(func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.events = append(l.events, ev)
-	})
-	return 0, nil
-}
-
-// count returns how many committed events have the type.
-func (l *committedLog) count(typ string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, e := range l.events {
-		if e.Type == typ {
-			n++
-		}
-	}
-	return n
-}
-
-// steps counts the committed events of the handover.
-func (l *committedLog) steps() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, e := range l.events {
-		if strings.HasPrefix(e.Type, "handover.") {
-			n++
-		}
-	}
-	return n
+// handoverSteps counts the committed events of the handover.
+func handoverSteps(l *servicetest.Log) int {
+	return l.CountFunc(func(typ string) bool { return strings.HasPrefix(typ, "handover.") })
 }
 
 // negFixture is a fresh world in a shared installation: Party A's list to
@@ -79,7 +42,7 @@ func (l *committedLog) steps() int {
 // PostgreSQL database costs a second) do not see each other's records.
 type negFixture struct {
 	s            *service.Service
-	log          *committedLog
+	log          *servicetest.Log
 	listA, listB string
 	round        *negotiation.Round
 }
@@ -103,7 +66,7 @@ func newNegService(t *testing.T, b storetest.Backend) *service.Service {
 // newNegFixture makes a new world in the installation, with a log of its own.
 func newNegFixture(t *testing.T, s *service.Service) *negFixture {
 	t.Helper()
-	f := &negFixture{s: s, log: &committedLog{}}
+	f := &negFixture{s: s, log: &servicetest.Log{}}
 	s.Log = f.log
 	f.listA = negImport(t, s, negOfficerA, negOfficerB, "testdata/negotiation/list-A.csv", "A", "B", true)
 	f.listB = negImport(t, s, negOfficerB, negOfficerA, "testdata/negotiation/list-B.csv", "B", "A", true)
@@ -301,8 +264,8 @@ func testProposalRules(t *testing.T, f *negFixture) {
 			passed++
 		}
 	}
-	if len(ps) != passed || f.log.count("proposal.submitted") != passed {
-		t.Errorf("%d proposals stored, %d logged, want %d", len(ps), f.log.count("proposal.submitted"), passed)
+	if len(ps) != passed || f.log.Count("proposal.submitted") != passed {
+		t.Errorf("%d proposals stored, %d logged, want %d", len(ps), f.log.Count("proposal.submitted"), passed)
 	}
 }
 
@@ -403,7 +366,7 @@ func testConformanceReport(t *testing.T, f *negFixture) {
 	if _, err := f.s.AttachList(ctx, negOfficerB, f.round.ID, f.listA); err != nil {
 		t.Fatalf("attaching again: %v", err)
 	}
-	if n := f.log.count("round.list_attached"); n != 1 {
+	if n := f.log.Count("round.list_attached"); n != 1 {
 		t.Errorf("%d attach events, want 1 (attaching twice changes nothing)", n)
 	}
 	rep, err := f.s.ConformanceReport(ctx, negOfficerB, f.round.ID, f.listA)
@@ -686,8 +649,8 @@ func testProposalFlowAndRoles(t *testing.T, f *negFixture) {
 	if got, _ := f.s.GetProposal(ctx, negOfficerA, p2.ID); got.State != "agreed" || got.AgreementID != ag.ID || got.WitnessedBy != negMediator.String() {
 		t.Errorf("proposal after witnessing: %s, agreement %q", got.State, got.AgreementID)
 	}
-	if f.log.count("agreement.witnessed") != 1 {
-		t.Errorf("%d agreement events", f.log.count("agreement.witnessed"))
+	if f.log.Count("agreement.witnessed") != 1 {
+		t.Errorf("%d agreement events", f.log.Count("agreement.witnessed"))
 	}
 	// Agreed persons cannot be proposed again.
 	if _, err := f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.AllForAll}, refs(f.listA, 3)); !errors.Is(err, service.ErrConflict) || !strings.Contains(err.Error(), ag.ID) {

@@ -7,7 +7,9 @@ package servicetest
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
+	"time"
 
 	"parley/internal/access"
 	"parley/internal/auth"
@@ -56,4 +58,45 @@ func New(t testing.TB, b storetest.Backend, opts ...service.Option) (*service.Se
 		t.Fatal(err)
 	}
 	return s, db
+}
+
+// Log is an EventLog that keeps the events of committed transactions
+// only, so that a test sees exactly what the signed log would hold.
+type Log struct {
+	mu     sync.Mutex
+	events []service.Event
+}
+
+// Append keeps ev once its transaction commits.
+func (l *Log) Append(_ context.Context, tx *store.Tx, _ string, _ time.Time, ev service.Event) (int64, error) {
+	tx.AfterCommit(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.events = append(l.events, ev)
+	})
+	return 0, nil
+}
+
+// Events returns a copy of the committed events, oldest first.
+func (l *Log) Events() []service.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]service.Event(nil), l.events...)
+}
+
+// Count returns how many committed events have the type.
+func (l *Log) Count(typ string) int {
+	return l.CountFunc(func(t string) bool { return t == typ })
+}
+
+// CountFunc returns how many committed events have a type for which keep
+// is true.
+func (l *Log) CountFunc(keep func(typ string) bool) int {
+	n := 0
+	for _, e := range l.Events() {
+		if keep(e.Type) {
+			n++
+		}
+	}
+	return n
 }
