@@ -70,7 +70,7 @@ type Item struct {
 // Proof is one log entry with its inclusion proof in Checkpoint's tree.
 type Proof struct {
 	Index int64    `json:"index"`
-	Entry string   `json:"entry"`  // the entry's bytes (parley-event/v1)
+	Entry string   `json:"entry"` // the entry's bytes (parley-event/v1)
 	Proof []string `json:"proof"` // base64 hashes, tlog.RecordProof order
 }
 
