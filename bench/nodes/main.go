@@ -333,4 +333,3 @@ func pct(d []time.Duration, p int) time.Duration {
 	i := (len(s) - 1) * p / 100
 	return s[i].Round(time.Millisecond)
 }
-
