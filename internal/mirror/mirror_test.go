@@ -120,8 +120,10 @@ func TestTamperingRaisesAlarms(t *testing.T) {
 				h.appendTo(other, 0, 6, event)
 				return h.serve(other).URL
 			},
-			kind:    mirror.KindTruncated,
-			params:  func(*hub, mirror.State) map[string]string { return map[string]string{"size": "6", "trusted_size": "10"} },
+			kind: mirror.KindTruncated,
+			params: func(*hub, mirror.State) map[string]string {
+				return map[string]string{"size": "6", "trusted_size": "10"}
+			},
 			keepsAt: 10,
 		},
 		{
