@@ -1,9 +1,7 @@
 package mirror
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -11,14 +9,15 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"parley/internal/ledger"
+	"parley/internal/statement"
 )
 
 // The audit rule: the hub holds the log key and can append whatever it
 // likes, but it cannot sign as a party. Every entry recording a party's
 // statement (a list handed over or acknowledged, a proposal made or
 // answered), and every entry whose actor names a party, must carry the
-// statement the party signed (attribute "statement", a C2SP signed note
-// "parley-statement/v1") under a key the log published for that party
+// statement the party signed (attribute "statement", a C2SP signed note of
+// package statement) under a key the log published for that party
 // (entries "party.key_trusted") or the node's own key, and the statement
 // must say what the entry says. An entry that fails is an entry_unsigned
 // alarm: the hub (or whoever holds its key) logged it on the party's behalf.
@@ -27,39 +26,27 @@ import (
 // party's key (parley party trust).
 const EventKeyTrusted = "party.key_trusted"
 
-// StatementFormat is the first line of a statement's note text.
-const StatementFormat = "parley-statement/v1"
-
 // statementTypes maps the logged event types that record a party's
 // statement to the statement's type.
 var statementTypes = map[string]string{
-	"list.handed_over":   "list.handover",
-	"list.acknowledged":  "list.ack",
-	"proposal.submitted": "proposal.submit",
-	"proposal.countered": "proposal.counter",
-	"proposal.accepted":  "proposal.accept",
-	"proposal.rejected":  "proposal.reject",
-}
-
-// statementJSON is the JSON line of a statement.
-type statementJSON struct {
-	Type    string            `json:"type"`
-	ID      string            `json:"id"`
-	Party   string            `json:"party"`
-	Time    string            `json:"time"`
-	Subject string            `json:"subject"`
-	Attrs   map[string]string `json:"attrs"`
+	"list.handed_over":   statement.ListHandover,
+	"list.acknowledged":  statement.ListAck,
+	"proposal.submitted": statement.ProposalSubmit,
+	"proposal.countered": statement.ProposalCounter,
+	"proposal.accepted":  statement.ProposalAccept,
+	"proposal.rejected":  statement.ProposalReject,
 }
 
 type auditor struct {
-	stmt map[string][]note.Verifier // party → statement keys
-	wit  map[string][]note.Verifier // party → witness keys
+	origin string
+	stmt   map[string][]note.Verifier // party → statement keys
+	wit    map[string][]note.Verifier // party → witness keys
 }
 
 // newAuditor learns the keys the log published before index upTo, and the
 // node's own.
 func newAuditor(ctx context.Context, m *Mirror, upTo int64) (*auditor, error) {
-	a := &auditor{stmt: map[string][]note.Verifier{}, wit: map[string][]note.Verifier{}}
+	a := &auditor{origin: m.v.Name(), stmt: map[string][]note.Verifier{}, wit: map[string][]note.Verifier{}}
 	if m.opt.OwnKey != "" {
 		v, err := note.NewVerifier(m.opt.OwnKey)
 		if err != nil {
@@ -145,18 +132,8 @@ func (a *auditor) verify(e *ledger.Entry, party string) error {
 	if len(keys) == 0 {
 		return errors.New("no trusted key for the party")
 	}
-	n, err := note.Open([]byte(text), note.VerifierList(keys...))
+	s, _, err := statement.Open([]byte(text), a.origin, note.VerifierList(keys...))
 	if err != nil {
-		return err
-	}
-	body, ok := strings.CutPrefix(n.Text, StatementFormat+"\n")
-	if !ok {
-		return errors.New("not a " + StatementFormat + " statement")
-	}
-	var s statementJSON
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
 		return err
 	}
 	if want, ok := statementTypes[e.Type]; ok && s.Type != want {

@@ -22,6 +22,7 @@ import (
 	"parley/internal/lists"
 	"parley/internal/mirror"
 	"parley/internal/person"
+	"parley/internal/statement"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -195,21 +196,12 @@ func newParty(t testing.TB, id string) *party {
 	return &party{id: id, signer: s, vkey: vkey}
 }
 
-// statement signs a parley-statement/v1 note.
+// statement signs a statement of the party.
 func (p *party) statement(t testing.TB, typ, id, subject string, attrs map[string]string) string {
 	t.Helper()
-	line, err := json.Marshal(struct {
-		Type    string            `json:"type"`
-		ID      string            `json:"id"`
-		Party   string            `json:"party"`
-		Time    string            `json:"time"`
-		Subject string            `json:"subject"`
-		Attrs   map[string]string `json:"attrs"`
-	}{typ, id, p.id, time.Now().UTC().Format(time.RFC3339Nano), subject, attrs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := note.Sign(&note.Note{Text: mirror.StatementFormat + "\n" + string(line) + "\n"}, p.signer)
+	st := statement.New(typ, p.id, subject, attrs)
+	st.ID = id
+	msg, err := statement.Sign(st, p.signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +252,9 @@ func (h *hub) handOver(t testing.TB, a *party, id string) int64 {
 		if err != nil {
 			return err
 		}
-		sid := "S-" + id
-		ev.Attrs["statement"] = a.statement(t, "list.handover", sid, id, map[string]string{"content_hash": ev.Attrs["content_hash"], "from": "A", "to": "B"})
+		sid := statement.NewID()
+		ev.Attrs["statement"] = a.statement(t, statement.ListHandover, sid, id, map[string]string{
+			"content_hash": ev.Attrs["content_hash"], "from": "A", "to": "B", "title": lst.Title, "version": "1", "entry_count": ev.Attrs["entry_count"]})
 		ev.Attrs["statement_id"] = sid
 		if err := tx.SetListState(ctx, id, lists.Draft, lists.HandedOver, ev.Attrs["content_hash"]); err != nil {
 			return err

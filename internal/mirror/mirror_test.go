@@ -16,6 +16,7 @@ import (
 
 	"parley/internal/ledger"
 	"parley/internal/mirror"
+	"parley/internal/statement"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -346,7 +347,7 @@ func TestAuditRule(t *testing.T) {
 		forger := newParty(t, "A")
 		h.appendTo(h.db, 0, 1, func(int) ledger.Event {
 			return ledger.Event{Type: "proposal.accepted", Time: time.Now(), Actor: "party:A", Subject: "P1",
-				Attrs: map[string]string{"party": "A", "statement": forger.statement(t, "proposal.accept", "S9", "P1", nil)}}
+				Attrs: map[string]string{"party": "A", "statement": forger.statement(t, statement.ProposalAccept, statement.NewID(), "P1", map[string]string{"content_hash": "sha256:00"})}}
 		})
 		n.sync(t)
 		as := n.alarms(t)
