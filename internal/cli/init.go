@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"parley/internal/access"
+	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/translit"
@@ -20,8 +21,8 @@ func init() {
 
 func runInit(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("init")
-	var parties, translits, translitsRU multiFlag
-	fs.Var(&parties, "party", "a party as ID=NAME (repeat, at least two)")
+	var partyFlags, translits, translitsRU multiFlag
+	fs.Var(&partyFlags, "party", "a party as ID=NAME (repeat, at least two)")
 	fs.Var(&translits, "translit", "romanization system of a party's country as ID=SYSTEM (ua2010, icao, gost-b, bgn); default ua2010")
 	fs.Var(&translitsRU, "translit-ru", "romanization system for names written in Russian spelling, as ID=SYSTEM (icao, gost-b, bgn); default icao (ICAO Doc 9303, as in Russian passports)")
 	origin := fs.String("origin", "", "origin line of the log's checkpoints (default parley/<random>)")
@@ -32,7 +33,7 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
-	ps, err := parseParties(parties, translits)
+	ps, err := parseParties(partyFlags, translits)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
@@ -55,14 +56,14 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	return initData(ctx, a, ps, *origin)
 }
 
-func parseParties(parties, translits []string) ([]store.Party, error) {
-	var out []store.Party
-	for _, p := range parties {
+func parseParties(specs, translits []string) ([]parties.Party, error) {
+	var out []parties.Party
+	for _, p := range specs {
 		id, name, ok := strings.Cut(p, "=")
 		if !ok || strings.TrimSpace(name) == "" {
 			return nil, fmt.Errorf("--party %q: want ID=NAME", p)
 		}
-		out = append(out, store.Party{ID: strings.TrimSpace(id), Name: strings.TrimSpace(name), Translit: string(translit.UA2010)})
+		out = append(out, parties.Party{ID: strings.TrimSpace(id), Name: strings.TrimSpace(name), Translit: string(translit.UA2010)})
 	}
 	if len(out) < 2 {
 		return nil, errors.New("give at least two parties: --party A=NAME --party B=NAME")
@@ -90,7 +91,7 @@ func parseParties(parties, translits []string) ([]store.Party, error) {
 }
 
 // initData creates the data directory, the schema, the parties and the keys.
-func initData(ctx context.Context, a *App, parties []store.Party, origin string) error {
+func initData(ctx context.Context, a *App, sides []parties.Party, origin string) error {
 	if !store.IsPostgresURL(a.DBURL) {
 		if _, err := os.Stat(filepath.Join(a.DataDir, "parley.db")); err == nil {
 			return fmt.Errorf("%s already holds Parley data", a.DataDir)
@@ -108,11 +109,11 @@ func initData(ctx context.Context, a *App, parties []store.Party, origin string)
 	if err != nil {
 		return err
 	}
-	if err := s.CreateParties(ctx, parties); err != nil {
+	if err := s.CreateParties(ctx, sides); err != nil {
 		return err
 	}
-	ids := make([]string, len(parties))
-	for i, p := range parties {
+	ids := make([]string, len(sides))
+	for i, p := range sides {
 		ids[i] = p.ID
 	}
 	if err := initLog(ctx, a.DataDir, origin, ids); err != nil {
