@@ -2,14 +2,18 @@ package nodetest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"parley/internal/mirror"
 )
 
 // TestHubKilledMidSubmission kills the hub with SIGKILL while A submits a
@@ -64,11 +68,11 @@ func TestHubKilledMidSubmission(t *testing.T) {
 					t.Errorf("A's queue while the hub is down: %s", st)
 				}
 				c.restartHub()
-				waitFor(t, time.Minute, "A's queue drains", func() (bool, string) {
+				waitFor(t, 2*time.Minute, "A's queue drains", func() (bool, string) {
 					st, _ := c.a.status()
 					return st.Queued == 0, st.String()
 				})
-				waitFor(t, time.Minute, "B holds "+l, func() (bool, string) {
+				waitFor(t, 2*time.Minute, "B holds "+l, func() (bool, string) {
 					_, ok := c.b.showList(l)
 					return ok, "not yet"
 				})
@@ -87,50 +91,74 @@ func TestHubKilledMidSubmission(t *testing.T) {
 	})
 }
 
-// TestNodeKilledMidSync kills B's node with SIGKILL three times while it
-// mirrors a log of several thousand entries it joined late. After each
-// restart it resumes from what it had verified; at the end it holds every
-// entry once, verifies and cosigns the whole log, without an alarm.
+// TestNodeKilledMidSync kills B's node with SIGKILL twice while it mirrors
+// a log of some thousands of entries it joined late: once before it
+// stored its first batch, once just after. B's proxy slows the hub's entry
+// bundles down so that a sync lasts long enough to be cut at those points
+// on any machine. After each kill B's copy is a verified prefix (its
+// verified size is what it holds, hashes included); at the end it holds
+// every entry once, and verifies and cosigns the whole log without an
+// alarm.
 func TestNodeKilledMidSync(t *testing.T) {
 	c := newCluster(t, onSQLite)
 	c.handOver(c.a, "neg-list-A.csv", "Stage 1, from A")
 	c.waitSynced()
 	c.b.stop()
-	const entries = 6000
+	// One batch of the mirror (mirror.DefaultBatch) and part of the next.
+	entries := mirror.DefaultBatch + 300
 	c.hub.appendEvents(entries, mediatorNotes("late"))
 	total := c.hub.logSize()
-	seed := uint64(time.Now().UnixNano())
-	rng := rand.New(rand.NewPCG(seed, 2))
-	t.Logf("seed %d", seed)
-	mirrored := func() int { return c.b.count("SELECT COUNT(*) FROM mirror_entries") }
-	kills := 0
-	for kills < 3 {
-		before := mirrored()
-		c.b.start()
-		// Kill once the node has made progress in this run, at a random
-		// moment of the rest.
-		waitFor(t, time.Minute, "B mirrors more entries", func() (bool, string) {
-			n := mirrored()
-			return n > before, "still at " + strconv.Itoa(n)
-		})
-		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
-		c.b.kill()
-		if n := mirrored(); n >= total {
-			t.Logf("B finished syncing before kill %d", kills+1)
-			break
+
+	var bundles atomic.Int64
+	c.proxy["B"].setHook(func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasPrefix(r.URL.Path, "/log/tile/entries/") {
+			bundles.Add(1)
+			time.Sleep(150 * time.Millisecond)
 		}
-		kills++
+		return false
+	})
+	mirrored := func() int { return c.b.count("SELECT COUNT(*) FROM mirror_entries") }
+	consistent := func(when string) {
+		t.Helper()
+		n := mirrored()
+		size := c.b.count("SELECT COALESCE(MAX(size), 0) FROM mirror_state")
+		hashes := c.b.count("SELECT COUNT(*) FROM mirror_hashes")
+		if n != size || int64(hashes) != tlog.StoredHashCount(int64(size)) {
+			t.Fatalf("%s: B holds %d entries and %d hashes, its verified size is %d (want %d hashes)", when, n, hashes, size, tlog.StoredHashCount(int64(size)))
+		}
 	}
-	if kills == 0 {
-		t.Fatalf("B synced %d entries before it could be killed once: the test proves nothing; raise entries", entries)
+	before := mirrored()
+
+	// Kill 1: in the middle of fetching the first batch.
+	c.b.start()
+	waitFor(t, 2*2*time.Minute, "B fetches entry bundles", func() (bool, string) {
+		return bundles.Load() >= 4, fmt.Sprintf("%d bundles fetched", bundles.Load())
+	})
+	c.b.kill()
+	if n := mirrored(); n >= before+mirror.DefaultBatch {
+		t.Fatalf("B stored a whole batch (%d entries) before the first kill: the kill came too late", n)
 	}
+	consistent("after the first kill")
+
+	// Kill 2: right after the first batch is stored, while the rest is
+	// on its way.
+	c.b.start()
+	waitFor(t, 2*2*time.Minute, "B stores its first batch", func() (bool, string) {
+		n := mirrored()
+		return n >= before+mirror.DefaultBatch, "holds " + strconv.Itoa(n)
+	})
+	c.b.kill()
+	if n := mirrored(); n >= total {
+		t.Fatalf("B finished syncing before the second kill")
+	}
+	consistent("after the second kill")
+
+	c.proxy["B"].setHook(nil)
 	c.b.start()
 	c.waitSynced()
+	consistent("at the end")
 	if n := mirrored(); n != total {
 		t.Errorf("B mirrors %d entries, the hub's log has %d", n, total)
-	}
-	if n := c.b.count("SELECT COUNT(DISTINCT idx) FROM mirror_entries"); n != total {
-		t.Errorf("B mirrors %d distinct entries, the hub's log has %d", n, total)
 	}
 }
 
@@ -165,7 +193,7 @@ func TestHubDown(t *testing.T) {
 		return time.Since(downSince) >= down, ""
 	})
 	c.restartHub()
-	waitFor(t, time.Minute, "B holds "+l2, func() (bool, string) {
+	waitFor(t, 2*time.Minute, "B holds "+l2, func() (bool, string) {
 		_, ok := c.b.showList(l2)
 		return ok, "not yet"
 	})

@@ -29,7 +29,7 @@ func TestHubAndNodes(t *testing.T) {
 			t.Fatalf("A does not show its handed-over list %s: %+v", la, sent)
 		}
 		var got listJSON
-		waitFor(t, time.Minute, "B holds list "+la, func() (bool, string) {
+		waitFor(t, 2*time.Minute, "B holds list "+la, func() (bool, string) {
 			var ok bool
 			got, ok = bn.showList(la)
 			return ok, "not yet"
@@ -48,7 +48,7 @@ func TestHubAndNodes(t *testing.T) {
 
 		// B acknowledges with a reservation; the hub logs B's statement.
 		bn.run("list", "ack", la, "--reservation", "Row 2: unit unknown")
-		waitFor(t, time.Minute, "the hub logs B's acknowledgement", func() (bool, string) {
+		waitFor(t, 2*time.Minute, "the hub logs B's acknowledgement", func() (bool, string) {
 			e := hub.logEntries("list.acknowledged", la)
 			return len(e) == 1 && e[0].Entry.Actor == "party:B" && e[0].Entry.Attrs["statement"] != "", "not yet"
 		})
@@ -56,25 +56,25 @@ func TestHubAndNodes(t *testing.T) {
 		// A list from B, so that a stage can release persons both ways.
 		lb := bn.importList(testdata(t, "neg-list-B.csv"), "A", "Stage 1, from B")
 		bn.run("list", "handover", lb)
-		waitFor(t, time.Minute, "A holds list "+lb, func() (bool, string) {
+		waitFor(t, 2*time.Minute, "A holds list "+lb, func() (bool, string) {
 			_, ok := a.showList(lb)
 			return ok, "not yet"
 		})
 
 		// The mediator convenes a round on the hub; A proposes, B accepts.
 		round := strings.TrimSpace(hub.run("round", "create", "--title", "First round", "--party", "A", "--party", "B"))
-		waitFor(t, time.Minute, "A sees round "+round, func() (bool, string) {
+		waitFor(t, 2*time.Minute, "A sees round "+round, func() (bool, string) {
 			code, _, errOut := a.try("round", "show", round)
 			return code == 0, errOut
 		})
 		prop := strings.TrimSpace(a.run("stage", "propose", "--round", round, "--from", "A", "--rule", "one-for-one",
 			"--release", la+":1", "--release", lb+":1"))
-		waitFor(t, time.Minute, "B sees proposal "+prop, func() (bool, string) {
+		waitFor(t, 2*time.Minute, "B sees proposal "+prop, func() (bool, string) {
 			code, _, errOut := bn.try("stage", "show", prop)
 			return code == 0, errOut
 		})
 		bn.run("stage", "accept", prop)
-		waitFor(t, time.Minute, "A sees B's acceptance of "+prop, func() (bool, string) {
+		waitFor(t, 2*time.Minute, "A sees B's acceptance of "+prop, func() (bool, string) {
 			_, out, _ := a.try("stage", "show", prop, "--json")
 			return proposalState(out) == "accepted", out
 		})
@@ -89,7 +89,7 @@ func TestHubAndNodes(t *testing.T) {
 		c.waitSynced()
 		for _, n := range []*inst{a, bn} {
 			witness := witnessKeyName(t, c.vkeys[n.party])
-			waitFor(t, time.Minute, "the hub holds "+n.name+"'s cosignature", func() (bool, string) {
+			waitFor(t, 2*time.Minute, "the hub holds "+n.name+"'s cosignature", func() (bool, string) {
 				return hub.count("SELECT COUNT(*) FROM log_cosignatures WHERE witness = ?", witness) > 0, "none yet"
 			})
 		}

@@ -118,7 +118,7 @@ func (c *cluster) handOver(from *inst, file, title string) string {
 	}
 	id := from.importList(testdata(c.t, file), to.party, title)
 	from.run("list", "handover", id)
-	waitFor(c.t, time.Minute, to.name+" holds list "+id, func() (bool, string) {
+	waitFor(c.t, 2*time.Minute, to.name+" holds list "+id, func() (bool, string) {
 		_, ok := to.showList(id)
 		return ok, "not yet"
 	})
