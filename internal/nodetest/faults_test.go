@@ -131,7 +131,7 @@ func TestNodeKilledMidSync(t *testing.T) {
 
 	// Kill 1: in the middle of fetching the first batch.
 	c.b.start()
-	waitFor(t, 2*2*time.Minute, "B fetches entry bundles", func() (bool, string) {
+	waitFor(t, 2*time.Minute, "B fetches entry bundles", func() (bool, string) {
 		return bundles.Load() >= 4, fmt.Sprintf("%d bundles fetched", bundles.Load())
 	})
 	c.b.kill()
@@ -143,7 +143,7 @@ func TestNodeKilledMidSync(t *testing.T) {
 	// Kill 2: right after the first batch is stored, while the rest is
 	// on its way.
 	c.b.start()
-	waitFor(t, 2*2*time.Minute, "B stores its first batch", func() (bool, string) {
+	waitFor(t, 2*time.Minute, "B stores its first batch", func() (bool, string) {
 		n := mirrored()
 		return n >= before+mirror.DefaultBatch, "holds " + strconv.Itoa(n)
 	})
