@@ -293,10 +293,10 @@ func checkPayload(st *statement.Statement, payload json.RawMessage) error {
 	return nil
 }
 
-// references names the log entry a statement refers to and that must be
+// References names the log entry a statement refers to and that must be
 // proven: the hand-over an acknowledgement answers, the previous version
 // a new version replaces, the proposal an answer is about.
-func references(st *statement.Statement) (types []string, subject string) {
+func References(st *statement.Statement) (types []string, subject string) {
 	switch st.Type {
 	case statement.ListAck:
 		return []string{ledger.EventListHandedOver}, st.Subject
@@ -315,7 +315,7 @@ func references(st *statement.Statement) (types []string, subject string) {
 }
 
 func checkReferences(st *statement.Statement, entries []*ledger.Entry) error {
-	types, subject := references(st)
+	types, subject := References(st)
 	if len(types) == 0 {
 		return nil
 	}
