@@ -236,9 +236,25 @@ func statusOf(err error) (int, string) {
 	return status, msg
 }
 
+// wrongModeKeys are the catalogue sentences of service.WrongModeError.
+var wrongModeKeys = map[string]string{
+	service.RefuseRegistry:  "nodes.refused.registry",
+	service.RefuseMatching:  "nodes.refused.matching",
+	service.RefuseFamilies:  "nodes.refused.families",
+	service.RefuseDraftList: "nodes.refused.draft_list",
+}
+
 // fail answers with the error: JSON for the API, an error page otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
 	status, msg := statusOf(err)
+	var wm *service.WrongModeError
+	if errors.As(err, &wm) {
+		// What this mode never does: the catalogue says why, in the
+		// reader's language.
+		if key, ok := wrongModeKeys[wm.Code]; ok {
+			msg = s.localizer(s.pickLanguage(r)).T(key)
+		}
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "route", requestInfoFrom(r.Context()).route, "err", err)
 	}
