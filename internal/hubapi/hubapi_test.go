@@ -489,3 +489,48 @@ func TestHubDown(t *testing.T) {
 		}
 	})
 }
+
+// TestHubRefuses: what a party keeps on its own node is refused on the hub
+// with the code its catalogue sentence is found by.
+func TestHubRefuses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newWorld(t, b)
+		csv := func() io.Reader { f, _ := os.ReadFile("testdata/list.csv"); return bytes.NewReader(f) }
+		cases := []struct {
+			name, code string
+			do         func() error
+		}{
+			{"draft list", service.RefuseDraftList, func() error {
+				_, err := w.hub.ImportList(ctx, officerA, service.ImportRequest{From: "A", To: "B", Title: "T", Format: listfile.CSV}, csv())
+				return err
+			}},
+			{"registry", service.RefuseRegistry, func() error {
+				_, err := w.hub.ImportRegistry(ctx, officerB, service.RegistryImportRequest{Party: "B", Format: listfile.CSV}, csv())
+				return err
+			}},
+			{"matching", service.RefuseMatching, func() error {
+				_, err := w.hub.RunMatching(ctx, officerB, service.MatchRequest{ListID: "L1"})
+				return err
+			}},
+			{"match review", service.RefuseMatching, func() error {
+				_, err := w.hub.ConfirmAllMatches(ctx, officerB, "M1")
+				return err
+			}},
+			{"family links", service.RefuseFamilies, func() error { return w.hub.RelinkInquiries(ctx, access.System) }},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				err := c.do()
+				var wm *service.WrongModeError
+				if !errors.As(err, &wm) || wm.Code != c.code || !errors.Is(err, service.ErrWrongMode) {
+					t.Fatalf("err = %v, want a refusal %q", err, c.code)
+				}
+			})
+		}
+		// The same operations still work on a node.
+		if _, err := w.a.ImportList(ctx, officerA, service.ImportRequest{From: "A", To: "B", Title: "T", Format: listfile.CSV}, csv()); err != nil {
+			t.Fatalf("a node refused a draft list: %v", err)
+		}
+	})
+}

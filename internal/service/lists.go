@@ -89,6 +89,9 @@ func readError(ctx context.Context, err error) error {
 // ImportList reads a file and stores it as a new draft list. The import is
 // all or nothing: on any problem (unless SkipInvalid) nothing is stored.
 func (s *Service) ImportList(ctx context.Context, actor access.Actor, req ImportRequest, r io.Reader) (*ImportResult, error) {
+	if err := s.refuseOnHub(RefuseDraftList); err != nil {
+		return nil, err
+	}
 	if !actor.CanWriteList(req.From) {
 		return nil, access.Deny("only officers of party %s may create its lists", req.From)
 	}

@@ -113,11 +113,42 @@ func (s *Service) SetupMode(ctx context.Context, settings map[string]string) err
 // shared record. Its text names the operation (codes in package web).
 var ErrWrongMode = errors.New("not available in this mode")
 
-// refuseOnHub returns ErrWrongMode on a hub, for the operations that would
-// put a party's own data on the mediator's server.
-func (s *Service) refuseOnHub(what string) error {
+// WrongModeError is a refusal of an operation this mode does not do. Code
+// names the operation for the front ends, which show the catalogue's
+// sentence for it ("nodes.refused.<code>").
+type WrongModeError struct {
+	Code string // registry, matching, families, draft_list
+	Mode nodes.Mode
+}
+
+func (e *WrongModeError) Error() string {
+	return fmt.Sprintf("%v: a %s does not hold %s: it is kept on the party's own node", ErrWrongMode, e.Mode, refusalWhat[e.Code])
+}
+
+func (e *WrongModeError) Unwrap() error { return ErrWrongMode }
+
+// refusalWhat names, for logs and the command line, what each refusal
+// keeps off the hub.
+var refusalWhat = map[string]string{
+	"registry":   "a party's registry of missing persons",
+	"matching":   "matching runs or their reviews",
+	"families":   "family inquiries or their links",
+	"draft_list": "draft lists (a list reaches the hub when its party hands it over)",
+}
+
+// Refusal codes of the operations a hub never does.
+const (
+	RefuseRegistry  = "registry"
+	RefuseMatching  = "matching"
+	RefuseFamilies  = "families"
+	RefuseDraftList = "draft_list"
+)
+
+// refuseOnHub returns a *WrongModeError on a hub, for the operations that
+// would put a party's own data on the mediator's server.
+func (s *Service) refuseOnHub(code string) error {
 	if s.Mode() == nodes.Hub {
-		return fmt.Errorf("%w: %s is kept on the party's own node, never on the hub", ErrWrongMode, what)
+		return &WrongModeError{Code: code, Mode: nodes.Hub}
 	}
 	return nil
 }
