@@ -8,15 +8,22 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/familyweb"
+	"parley/internal/hubapi"
 	"parley/internal/ledger"
+	"parley/internal/nodes"
 	"parley/internal/notify"
 	"parley/internal/service"
 	"parley/internal/web"
 )
+
+// nodeSendInterval is how often a node's server retries the statements
+// waiting for the hub; a local change wakes the sender at once.
+const nodeSendInterval = 5 * time.Second
 
 // mountExtras returns the function that adds to the web server what other
 // capabilities serve — the signed log in the C2SP tiles layout under /log/,
@@ -43,6 +50,18 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 			}
 		}
 		tls := o.TLSCert != "" || strings.HasPrefix(o.BaseURL, "https://")
+		switch s.Mode() {
+		case nodes.Hub:
+			scheme := ""
+			if strings.HasPrefix(o.BaseURL, "https://") {
+				scheme = "https"
+			}
+			if err := srv.Mount("/hub/v1/", hubapi.Handler(s, hubapi.Options{Logger: logger, Scheme: scheme})); err != nil {
+				return err
+			}
+		case nodes.Node:
+			go s.RunNodeSender(ctx, nodeSendInterval)
+		}
 		var origins []string
 		if o.BaseURL != "" {
 			origins = append(origins, o.BaseURL)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/nodes"
 	"strconv"
 	"strings"
 
@@ -386,6 +387,11 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 		l.State, l.ContentHash = lists.HandedOver, hash
 		if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
 			return err
+		}
+		if s.Mode() == nodes.Node {
+			if err := s.queueHandover(ctx, tx, l); err != nil {
+				return err
+			}
 		}
 		return s.closeDisputes(ctx, tx, actor, l)
 	})
