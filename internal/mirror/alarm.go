@@ -1,25 +1,16 @@
 package mirror
 
-// Alarm messages come from the catalogues: MessageKey names the text and
-// Args gives its parameters in the order the text uses them (%[1]s, ...).
-// The params are stored by name, so that a later text may use them in
-// another order without touching stored alarms.
+import (
+	"slices"
 
-// alarmArgs lists, per message key, the params the text uses, in order.
-var alarmArgs = map[string][]string{
-	"alarm.fork":                          {"size", "root", "trusted_size", "trusted_root"},
-	"alarm.truncated":                     {"size", "trusted_size"},
-	"alarm.entry_changed":                 {"index", "got", "want"},
-	"alarm.entry_changed.range":           {"from", "to", "size"},
-	"alarm.entry_unsigned":                {"index", "type", "party"},
-	"alarm.list_hash_mismatch":            {"list", "index", "logged", "served"},
-	"alarm.list_hash_mismatch.row":        {"list", "index", "logged", "served", "row"},
-	"alarm.split_view":                    {"peer", "size", "root", "our_size", "our_root"},
-	"alarm.signature_invalid":             {"size", "key"},
-	"alarm.signature_invalid.cosignature": {"size", "witness"},
-}
+	"parley/internal/msg"
+)
 
-// MessageKey returns the catalogue key of the alarm's message.
+// An alarm's sentence comes from the message catalogue (package msg,
+// catalogue/<lang>/alarm.json): Msg gives the code and the stored params,
+// and each front end renders it in its reader's language.
+
+// MessageKey returns the catalogue code of the alarm's message.
 func (a Alarm) MessageKey() string {
 	k := "alarm." + a.Kind
 	switch {
@@ -33,22 +24,28 @@ func (a Alarm) MessageKey() string {
 	return k
 }
 
-// Args returns the message's parameters in the order its text uses them.
-func (a Alarm) Args() []any {
-	names := alarmArgs[a.MessageKey()]
-	out := make([]any, len(names))
-	for i, n := range names {
-		out[i] = a.Params[n]
+// Msg returns the alarm's message: what differs, with its params.
+func (a Alarm) Msg() msg.Msg {
+	keys := make([]string, 0, len(a.Params))
+	for k := range a.Params {
+		keys = append(keys, k)
 	}
-	return out
+	slices.Sort(keys)
+	kv := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		kv = append(kv, k, a.Params[k])
+	}
+	return msg.New(a.MessageKey(), kv...)
 }
 
-// MessageKeys returns every catalogue key an alarm may use, for the test
+// MessageKeys returns every catalogue code an alarm may use, for the test
 // that the catalogues define them all.
 func MessageKeys() []string {
-	out := make([]string, 0, len(alarmArgs))
-	for k := range alarmArgs {
-		out = append(out, k)
+	out := []string{
+		"alarm.entry_changed.range", "alarm.list_hash_mismatch.row", "alarm.signature_invalid.cosignature",
+	}
+	for _, k := range Kinds {
+		out = append(out, "alarm."+k)
 	}
 	return out
 }

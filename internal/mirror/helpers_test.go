@@ -21,6 +21,7 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/lists"
 	"parley/internal/mirror"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/statement"
 	"parley/internal/store"
@@ -231,7 +232,7 @@ func (h *hub) handOver(t testing.TB, a *party, id string) int64 {
 	var idx int64
 	err := h.db.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, "A"); err != nil {
-			for _, p := range []store.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
+			for _, p := range []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
 				if err := tx.CreateParty(ctx, p); err != nil {
 					return err
 				}

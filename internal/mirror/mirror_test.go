@@ -16,6 +16,7 @@ import (
 
 	"parley/internal/ledger"
 	"parley/internal/mirror"
+	"parley/internal/parties"
 	"parley/internal/statement"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -439,7 +440,7 @@ type listView struct {
 
 func createParties(ctx context.Context, db *store.DB) error {
 	return db.Update(ctx, func(tx *store.Tx) error {
-		for _, p := range []store.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
+		for _, p := range []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
 			if err := tx.CreateParty(ctx, p); err != nil {
 				return err
 			}

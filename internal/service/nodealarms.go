@@ -3,10 +3,10 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"parley/internal/access"
 	"parley/internal/mirror"
+	"parley/internal/msg"
 	"parley/internal/store"
 )
 
@@ -20,7 +20,7 @@ import (
 // them: they concern the record everyone relies on.
 func (s *Service) NodeAlarms(ctx context.Context, actor access.Actor, all bool) ([]mirror.Alarm, error) {
 	if !actor.System && len(actor.Roles) == 0 {
-		return nil, access.Deny("only the node's users see its alarms")
+		return nil, access.Forbid("alarm.forbidden_read")
 	}
 	return s.db.Alarms(ctx, all)
 }
@@ -29,11 +29,11 @@ func (s *Service) NodeAlarms(ctx context.Context, actor access.Actor, all bool) 
 // hand; it no longer holds /readyz down. The alarm stays on record.
 func (s *Service) AckNodeAlarm(ctx context.Context, actor access.Actor, id string) error {
 	if !actor.System && !actor.Has(access.Officer) {
-		return access.Deny("only an officer acknowledges an alarm")
+		return access.Forbid("alarm.forbidden_ack")
 	}
 	err := s.db.AckAlarm(ctx, id, actor.String(), s.Now().UTC())
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("alarm %s (or it was acknowledged already): %w", id, ErrNotFound)
+		return msg.NewError(ErrNotFound, "alarm.not_found", "id", id)
 	}
 	if err != nil {
 		return err

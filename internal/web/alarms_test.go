@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"parley/internal/mirror"
+	"parley/internal/msg"
 )
 
 func init() { matrixExtras = append(matrixExtras, alarmMatrix) }
@@ -91,14 +92,14 @@ func TestNodeAlarmsReadyAndBanner(t *testing.T) {
 // TestAlarmMessagesInCatalogues: every message an alarm may use exists in
 // every language.
 func TestAlarmMessagesInCatalogues(t *testing.T) {
-	c, err := loadCatalogues()
+	c, err := msg.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range Languages {
+	for _, l := range msg.Languages {
 		for _, k := range mirror.MessageKeys() {
-			if c.msgs[l.Code][k] == "" {
-				t.Errorf("%s: no message %s", l.Code, k)
+			if c[l][k] == "" {
+				t.Errorf("%s: no message %s", l, k)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/mirror"
+	"parley/internal/msg"
 )
 
 // The alarms of a party's node (package mirror): what the hub's log was
@@ -34,7 +35,7 @@ type alarmView struct {
 func alarmViews(l *Localizer, as []mirror.Alarm) []alarmView {
 	out := make([]alarmView, len(as))
 	for i, a := range as {
-		out[i] = alarmView{ID: a.ID, Kind: a.Kind, Message: l.T(a.MessageKey(), a.Args()...),
+		out[i] = alarmView{ID: a.ID, Kind: a.Kind, Message: msg.Text(l.Lang, a.Msg()),
 			FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, AckedBy: a.AckedBy, AckedAt: a.AckedAt}
 	}
 	return out
