@@ -15,6 +15,7 @@ import (
 	"parley/internal/familyweb"
 	"parley/internal/hubapi"
 	"parley/internal/ledger"
+	"parley/internal/mirror"
 	"parley/internal/nodes"
 	"parley/internal/notify"
 	"parley/internal/service"
@@ -56,11 +57,20 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 			if strings.HasPrefix(o.BaseURL, "https://") {
 				scheme = "https"
 			}
-			if err := srv.Mount("/hub/v1/", hubapi.Handler(s, hubapi.Options{Logger: logger, Scheme: scheme})); err != nil {
+			ho := hubapi.Options{Logger: logger, Scheme: scheme}
+			if err := srv.Mount("/hub/v1/", hubapi.Handler(s, ho)); err != nil {
+				return err
+			}
+			// Party nodes push their witnesses' cosignatures here.
+			caller := func(r *http.Request) (string, []byte, error) { return hubapi.Authenticate(r.Context(), s, r, ho) }
+			if err := srv.Mount(mirror.CosignaturesPath, mirror.CosignaturesHandler(service.AdminStore(s), caller, s.TrustedWitnessKeys, logger)); err != nil {
 				return err
 			}
 		case nodes.Node:
 			go s.RunNodeSender(ctx, nodeSendInterval)
+			if err := mountMirror(ctx, srv, s, o, logger); err != nil {
+				return err
+			}
 		}
 		var origins []string
 		if o.BaseURL != "" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -101,11 +100,11 @@ func AcceptCosignature(ctx context.Context, st ledger.CosignStorage, witnessKeys
 	return nil, ErrBadCosignature
 }
 
-// CosignaturesHandler serves POST /hub/v1/cosignatures. caller returns
-// the party whose key signed the request (RFC 9421), or an error to
-// refuse it with 401; witnessKeys returns the witness keys the mediator
-// trusts for a party.
-func CosignaturesHandler(st ledger.CosignStorage, caller func(*http.Request, []byte) (string, error),
+// CosignaturesHandler serves POST /hub/v1/cosignatures. caller checks
+// the request's signature (RFC 9421) and returns the party whose key
+// signed it with the body it read, or an error to refuse it with 401;
+// witnessKeys returns the witness keys the mediator trusts for a party.
+func CosignaturesHandler(st ledger.CosignStorage, caller func(*http.Request) (string, []byte, error),
 	witnessKeys func(ctx context.Context, party string) ([]string, error), logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -113,12 +112,8 @@ func CosignaturesHandler(st ledger.CosignStorage, caller func(*http.Request, []b
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 128<<10))
-		if err != nil {
-			http.Error(w, "request body too large or unreadable", http.StatusBadRequest)
-			return
-		}
-		party, err := caller(r, body)
+		r.Body = http.MaxBytesReader(w, r.Body, 128<<10)
+		party, body, err := caller(r)
 		if err != nil {
 			http.Error(w, "the request is not signed by a trusted party key", http.StatusUnauthorized)
 			return

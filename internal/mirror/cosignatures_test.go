@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -37,11 +38,12 @@ func TestHubAcceptsCosignatures(t *testing.T) {
 		trusted := map[string][]string{"A": {wvk}, "B": {otherVK}}
 		mux := http.NewServeMux()
 		mux.Handle("POST "+mirror.CosignaturesPath, mirror.CosignaturesHandler(h.db,
-			func(r *http.Request, _ []byte) (string, error) {
-				if p := r.Header.Get("X-Test-Party"); p != "" {
-					return p, nil
+			func(r *http.Request) (string, []byte, error) {
+				body, err := io.ReadAll(r.Body)
+				if p := r.Header.Get("X-Test-Party"); p != "" && err == nil {
+					return p, body, nil
 				}
-				return "", errors.New("unsigned")
+				return "", nil, errors.New("unsigned")
 			},
 			func(_ context.Context, party string) ([]string, error) { return trusted[party], nil },
 			slog.New(slog.DiscardHandler)))

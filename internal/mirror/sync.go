@@ -96,6 +96,9 @@ func New(st Store, opt Options) (*Mirror, error) {
 	return &Mirror{opt: opt, st: st, v: v, src: src}, nil
 }
 
+// Witness returns the node's witness, nil when none is configured.
+func (m *Mirror) Witness() *ledger.Witness { return m.opt.Witness }
+
 // Origin returns the log's origin, the name of its key.
 func (m *Mirror) Origin() string { return m.v.Name() }
 
