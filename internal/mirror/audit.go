@@ -77,6 +77,13 @@ func (a *auditor) learn(e *ledger.Entry) {
 		return
 	}
 	if v, err := note.NewVerifier(key); err == nil {
+		// The node's own key is published too: a key twice would make
+		// every statement it signed "ambiguous" to note.Open.
+		for _, have := range a.stmt[party] {
+			if have.Name() == v.Name() && have.KeyHash() == v.KeyHash() {
+				return
+			}
+		}
 		a.stmt[party] = append(a.stmt[party], v)
 		return
 	}

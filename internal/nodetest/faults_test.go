@@ -182,7 +182,7 @@ func TestHubDown(t *testing.T) {
 	if code, out, errOut := c.a.try("list", "handover", l2); code != 0 || !strings.Contains(out+errOut, "queued") {
 		t.Errorf("hand-over with the hub down: exit %d, %q %q; want success, queued", code, out, errOut)
 	}
-	c.b.run("registry", "import", testdata(t, "registry-B.csv"))
+	c.b.run("registry", "import", testdata(t, "registry-B.csv"), "--party", "B")
 	c.b.run("matches", "run", l1)
 	for _, n := range []*inst{c.a, c.b} {
 		if st, code := n.status(); code == 0 {

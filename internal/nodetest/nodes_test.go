@@ -43,7 +43,7 @@ func TestHubAndNodes(t *testing.T) {
 
 		// B works on its own data: its registry and a matching run stay
 		// on its node.
-		bn.run("registry", "import", testdata(t, "registry-B.csv"))
+		bn.run("registry", "import", testdata(t, "registry-B.csv"), "--party", "B")
 		bn.run("matches", "run", la)
 
 		// B acknowledges with a reservation; the hub logs B's statement.
