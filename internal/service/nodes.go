@@ -395,6 +395,8 @@ func (s *Service) applyStatement(ctx context.Context, tx *store.Tx, actor access
 		}
 		_, err = s.acknowledgeWithReservation(ctx, tx, actor, st.Subject, p.Reservation)
 		return err
+	case statement.ProposalSubmit, statement.ProposalCounter, statement.ProposalAccept, statement.ProposalReject:
+		return s.applyProposal(ctx, tx, actor, st, payload)
 	}
 	return invalidf("statement type %s is not accepted by this hub", st.Type)
 }
@@ -674,7 +676,7 @@ func (s *Service) HubProposals(ctx context.Context, party string) ([]json.RawMes
 		if err != nil {
 			continue // not visible to this party
 		}
-		b, err := json.Marshal(v)
+		b, err := s.hubProposalJSON(ctx, v)
 		if err != nil {
 			return nil, err
 		}
