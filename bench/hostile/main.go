@@ -36,6 +36,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/listfile/hostile"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/service"
 	"parley/internal/store"
@@ -187,7 +188,7 @@ func runChild(path, dbURL string, wide bool) error {
 		return err
 	}
 	defer s.Close()
-	if err := s.CreateParties(ctx, []store.Party{{ID: "A", Name: "A", Translit: "icao"}, {ID: "B", Name: "B", Translit: "ua2010"}}); err != nil && dbURL == "" {
+	if err := s.CreateParties(ctx, []parties.Party{{ID: "A", Name: "A", Translit: "icao"}, {ID: "B", Name: "B", Translit: "ua2010"}}); err != nil && dbURL == "" {
 		return err
 	}
 	s.Limits.TempDir = filepath.Join(data, "tmp")

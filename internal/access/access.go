@@ -12,6 +12,7 @@ package access
 import (
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 	"slices"
 )
 
@@ -69,9 +70,16 @@ var ErrForbidden = errors.New("forbidden")
 var ErrUnauthenticated = errors.New("authentication required")
 
 // Deny returns an error wrapping ErrForbidden with a reason.
+//
+// New code uses Forbid, whose words come from the catalogue.
 func Deny(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
 }
+
+// Forbid returns an error of kind ErrForbidden carrying the message code
+// with its parameters (name, value pairs), rendered in the reader's
+// language by the front end (see package msg).
+func Forbid(code string, kv ...any) error { return msg.NewError(ErrForbidden, code, kv...) }
 
 // ListView is what the rules need to know about a list.
 type ListView struct {

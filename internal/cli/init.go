@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"parley/internal/access"
+	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/translit"
@@ -18,8 +19,8 @@ func init() {
 
 func runInit(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("init")
-	var parties, translits, translitsRU multiFlag
-	fs.Var(&parties, "party", "a party as ID=NAME (repeat, at least two)")
+	var partyFlags, translits, translitsRU multiFlag
+	fs.Var(&partyFlags, "party", "a party as ID=NAME (repeat, at least two)")
 	fs.Var(&translits, "translit", "romanization system of a party's country as ID=SYSTEM (ua2010, icao, gost-b, bgn); default ua2010")
 	fs.Var(&translitsRU, "translit-ru", "romanization system for names written in Russian spelling, as ID=SYSTEM (icao, gost-b, bgn); default icao (ICAO Doc 9303, as in Russian passports)")
 	origin := fs.String("origin", "", "origin line of the log's checkpoints (default parley/<random>)")
@@ -40,7 +41,7 @@ func runInit(ctx context.Context, a *App, args []string) error {
 		if url == "" && len(pos) == 1 {
 			url, pos = pos[0], nil // "--hub URL": the flag is boolean-like
 		}
-		if url == "" || len(pos) > 0 || len(parties) > 0 {
+		if url == "" || len(pos) > 0 || len(partyFlags) > 0 {
 			return &ExitError{Code: 2, Err: errors.New("usage: parley init --node PARTY --hub URL [--hub-key VKEY] (the parties come from the hub)")}
 		}
 		return initNode(ctx, a, *node, url, *hubKey)
@@ -48,7 +49,7 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	if len(pos) > 0 || hub.url != "" {
 		return &ExitError{Code: 2, Err: errors.New("usage: parley init [--hub] --party ID=NAME --party ID=NAME (--hub URL goes with --node)")}
 	}
-	ps, err := parseParties(parties, translits)
+	ps, err := parseParties(partyFlags, translits)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
@@ -74,14 +75,14 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	return initData(ctx, a, ps, *origin)
 }
 
-func parseParties(parties, translits []string) ([]store.Party, error) {
-	var out []store.Party
-	for _, p := range parties {
+func parseParties(specs, translits []string) ([]parties.Party, error) {
+	var out []parties.Party
+	for _, p := range specs {
 		id, name, ok := strings.Cut(p, "=")
 		if !ok || strings.TrimSpace(name) == "" {
 			return nil, fmt.Errorf("--party %q: want ID=NAME", p)
 		}
-		out = append(out, store.Party{ID: strings.TrimSpace(id), Name: strings.TrimSpace(name), Translit: string(translit.UA2010)})
+		out = append(out, parties.Party{ID: strings.TrimSpace(id), Name: strings.TrimSpace(name), Translit: string(translit.UA2010)})
 	}
 	if len(out) < 2 {
 		return nil, errors.New("give at least two parties: --party A=NAME --party B=NAME")
@@ -109,7 +110,7 @@ func parseParties(parties, translits []string) ([]store.Party, error) {
 }
 
 // initData creates the data directory, the schema, the parties and the keys.
-func initData(ctx context.Context, a *App, parties []store.Party, origin string) error {
+func initData(ctx context.Context, a *App, sides []parties.Party, origin string) error {
 	if err := prepareDataDir(a); err != nil {
 		return err
 	}
@@ -122,11 +123,11 @@ func initData(ctx context.Context, a *App, parties []store.Party, origin string)
 	if err != nil {
 		return err
 	}
-	if err := s.CreateParties(ctx, parties); err != nil {
+	if err := s.CreateParties(ctx, sides); err != nil {
 		return err
 	}
-	ids := make([]string, len(parties))
-	for i, p := range parties {
+	ids := make([]string, len(sides))
+	for i, p := range sides {
 		ids[i] = p.ID
 	}
 	if err := initLog(ctx, a.DataDir, origin, ids); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"parley/internal/ledger"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -35,7 +36,7 @@ func logFixture(t *testing.T) (dir string, l *ledger.Log) {
 		t.Fatal(err)
 	}
 	err = db.Update(ctx, func(tx *store.Tx) error {
-		for _, p := range []store.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
+		for _, p := range []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
 			if err := tx.CreateParty(ctx, p); err != nil {
 				return err
 			}

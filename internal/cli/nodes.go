@@ -12,6 +12,7 @@ import (
 	"parley/internal/hubclient"
 	"parley/internal/ledger"
 	"parley/internal/nodes"
+	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/statement"
 	"parley/internal/store"
@@ -84,7 +85,7 @@ func (a *App) deliver(ctx context.Context, s *service.Service) error {
 
 // initHub creates a hub: the shared record and the mediator's log key,
 // and no key of any party.
-func initHub(ctx context.Context, a *App, parties []store.Party, origin string) error {
+func initHub(ctx context.Context, a *App, sides []parties.Party, origin string) error {
 	if err := prepareDataDir(a); err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func initHub(ctx context.Context, a *App, parties []store.Party, origin string) 
 	if err != nil {
 		return err
 	}
-	if err := s.CreateParties(ctx, parties); err != nil {
+	if err := s.CreateParties(ctx, sides); err != nil {
 		return err
 	}
 	if origin == "" {
@@ -115,8 +116,8 @@ func initHub(ctx context.Context, a *App, parties []store.Party, origin string) 
 	if err := s.RecordKeys(ctx, a.actor()); err != nil {
 		return err
 	}
-	ids := make([]string, len(parties))
-	for i, p := range parties {
+	ids := make([]string, len(sides))
+	for i, p := range sides {
 		ids[i] = p.ID
 	}
 	fmt.Fprintf(a.Stdout, "initialised hub %s with parties %s\n", a.DataDir, strings.Join(ids, ", "))
@@ -148,10 +149,10 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string) error {
 	} else {
 		fmt.Fprintf(a.Stderr, "trusting the hub's log key on first use: %s\nfingerprint %s (compare it with the mediator's)\n", info.LogKey, statement.Fingerprint(info.LogKey))
 	}
-	var parties []store.Party
+	var sides []parties.Party
 	found := false
 	for _, p := range info.Parties {
-		parties = append(parties, store.Party{ID: p.ID, Name: p.Name, Translit: string(translit.UA2010)})
+		sides = append(sides, parties.Party{ID: p.ID, Name: p.Name, Translit: string(translit.UA2010)})
 		found = found || p.ID == party
 	}
 	if !found {
@@ -169,7 +170,7 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.CreateParties(ctx, parties); err != nil {
+	if err := s.CreateParties(ctx, sides); err != nil {
 		return err
 	}
 	keys, err := nodes.CreateNodeKeys(a.DataDir, info.Origin, party, info.LogKey)

@@ -28,9 +28,9 @@ import (
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/matching/gen"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/service"
-	"parley/internal/store"
 )
 
 // Scenario sizes the demo.
@@ -49,7 +49,7 @@ func Default() Scenario {
 
 // Parties of the demo. The names are neutral: Parley is not tied to one
 // conflict.
-var Parties = []store.Party{
+var Parties = []parties.Party{
 	{ID: "A", Name: "Party A", Languages: []string{"ru"}, Translit: "icao"},
 	{ID: "B", Name: "Party B", Languages: []string{"uk"}, Translit: "ua2010"},
 }

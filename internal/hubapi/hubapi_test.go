@@ -24,6 +24,7 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/nodes"
 	"parley/internal/service"
 	"parley/internal/service/servicetest"
@@ -522,8 +523,8 @@ func TestHubRefuses(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				err := c.do()
-				var wm *service.WrongModeError
-				if !errors.As(err, &wm) || wm.Code != c.code || !errors.Is(err, service.ErrWrongMode) {
+				m, ok := msg.Of(err)
+				if !ok || m.Code != "nodes.refused."+c.code || !errors.Is(err, service.ErrWrongMode) {
 					t.Fatalf("err = %v, want a refusal %q", err, c.code)
 				}
 			})

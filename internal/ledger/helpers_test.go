@@ -10,6 +10,7 @@ import (
 
 	"parley/internal/ledger"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -77,7 +78,7 @@ func ensureParties(ctx context.Context, tx *store.Tx) error {
 	if _, err := tx.Party(ctx, "A"); err == nil {
 		return nil
 	}
-	for _, p := range []store.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
+	for _, p := range []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
 		if err := tx.CreateParty(ctx, p); err != nil {
 			return err
 		}

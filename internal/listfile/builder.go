@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -30,7 +31,7 @@ type binding struct {
 	// lazyWarning is given once the column is found to hold data: an
 	// empty column without a header, or an empty status column in a list,
 	// loses nothing and is not worth a warning.
-	lazyWarning string
+	lazyWarning msg.Msg
 }
 
 func (b *binding) mappingField() string {
@@ -89,17 +90,19 @@ func newBuilder(opts Options, m *mapOverride) *builder {
 	}
 }
 
-func (b *builder) warn(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if b.warned[msg] {
+func (b *builder) warn(code string, kv ...any) {
+	m := msg.New(code, kv...)
+	text := m.String()
+	if b.warned[text] {
 		return
 	}
-	b.warned[msg] = true
-	b.res.Warnings = append(b.res.Warnings, msg)
+	b.warned[text] = true
+	b.res.Warnings = append(b.res.Warnings, text)
+	b.res.Notes = append(b.res.Notes, m)
 }
 
-func (b *builder) fileProblem(format string, args ...any) {
-	b.res.Problems = append(b.res.Problems, Problem{Reason: fmt.Sprintf(format, args...)})
+func (b *builder) fileProblem(code string, kv ...any) {
+	b.res.Problems = append(b.res.Problems, Problem{Msg: msg.New(code, kv...)})
 }
 
 // uniqueExtraKey returns name, or name with a number when another column
@@ -128,7 +131,7 @@ func (b *builder) bind(header string, pos int, claimed map[string]string) *bindi
 		case len(header) > len(extraPrefix) && strings.EqualFold(header[:len(extraPrefix)], extraPrefix):
 			target = header
 		case isRowNumberHeader(header):
-			b.warn("column %q is a running number; ignored", header)
+			b.warn("listfile.warn.running_number", "column", quote(header))
 			target = FieldIgnore
 		default:
 			target = recognise(header)
@@ -143,7 +146,7 @@ func (b *builder) bindTarget(bd *binding, target string, pos int, statusOK bool,
 	header := bd.header
 	switch {
 	case target == "":
-		b.warn("column %q is not recognised; kept as an extra attribute", header)
+		b.warn("listfile.warn.unknown_column", "column", quote(header))
 		bd.kind, bd.extra = bindExtra, b.uniqueExtraKey(header)
 	case target == FieldIgnore:
 		bd.kind = bindIgnore
@@ -152,7 +155,7 @@ func (b *builder) bindTarget(bd *binding, target string, pos int, statusOK bool,
 		if name == "" {
 			name = "column " + columnLetters(pos)
 			bd.header = name
-			bd.lazyWarning = fmt.Sprintf("%s has no header; its cells are kept as the extra attribute %q", name, name)
+			bd.lazyWarning = msg.New("listfile.warn.no_header", "column", columnLetters(pos), "name", quote(name))
 		}
 		bd.kind, bd.extra = bindExtra, b.uniqueExtraKey(name)
 	case strings.HasPrefix(strings.ToLower(target), extraPrefix):
@@ -165,13 +168,13 @@ func (b *builder) bindTarget(bd *binding, target string, pos int, statusOK bool,
 		f, _ := person.FieldByName(target)
 		bd.kind, bd.field = bindField, f
 		if f.Kind == person.FieldStatus && !b.opts.Registry && !statusOK {
-			bd.lazyWarning = fmt.Sprintf("column %q holds a registry status; kept as an extra attribute (import the file as a registry to use it)", header)
+			bd.lazyWarning = msg.New("listfile.warn.status_in_list", "column", quote(header))
 			bd.kind, bd.field, bd.extra = bindExtra, person.Field{}, b.uniqueExtraKey(header)
 		}
 	}
 	if name := bd.mappingField(); bd.kind != bindExtra && bd.kind != bindIgnore {
 		if first, dup := claimed[name]; dup {
-			b.warn("columns %q and %q both hold %s; %q kept as an extra attribute", first, header, name, header)
+			b.warn("listfile.warn.two_columns", "first", quote(first), "column", quote(header), "field", msg.Raw(name))
 			bd.kind, bd.field, bd.extra = bindExtra, person.Field{}, b.uniqueExtraKey(header)
 		} else {
 			claimed[name] = header
@@ -186,7 +189,7 @@ func (b *builder) bindTarget(bd *binding, target string, pos int, statusOK bool,
 // whole lacks.
 func (b *builder) checkColumns() {
 	for _, h := range b.m.unused() {
-		b.warn("column %q named in the column map is not in the file", h)
+		b.warn("listfile.warn.map_column_absent", "column", quote(h))
 	}
 	_, s := b.fieldHeader["surname"]
 	_, sl := b.fieldHeader["surname_latin"]
@@ -199,11 +202,11 @@ func (b *builder) checkColumns() {
 		for _, c := range b.res.Columns {
 			heads = append(heads, strconv.Quote(c.Header))
 		}
-		b.fileProblem("no column holds surnames (columns: %s); name the column with a column map, e.g. \"ПІБ\" → full_name or \"Прізвище\" → surname", strings.Join(heads, ", "))
+		b.fileProblem("listfile.no_surname_column", "columns", msg.Raw(strings.Join(heads, ", ")))
 	}
 	if b.opts.Registry {
 		if _, ok := b.fieldHeader["status"]; !ok {
-			b.fileProblem("a registry needs a status column (missing, believed captured, confirmed captured, returned, deceased)")
+			b.fileProblem("listfile.registry_needs_status")
 		}
 	}
 }
@@ -216,16 +219,16 @@ type cell struct {
 	list []string
 }
 
-func (b *builder) problem(line int, c *binding, value, reason string) {
+func (b *builder) problem(line int, c *binding, value string, reason msg.Msg) {
 	b.problemCode(line, c, value, CodeInvalid, reason)
 }
 
-func (b *builder) problemCode(line int, c *binding, value, code, reason string) {
+func (b *builder) problemCode(line int, c *binding, value, code string, reason msg.Msg) {
 	header := ""
 	if c != nil {
 		header = c.header
 	}
-	b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: header, Value: value, Reason: reason, Code: code})
+	b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: header, Value: value, Msg: reason, Code: code})
 }
 
 // textOK applies the character rules (see text.go) to a cell, recording a
@@ -280,8 +283,8 @@ func (b *builder) add(line int, cells []cell, shapeProblems ...Problem) {
 		switch c.b.kind {
 		case bindIgnore:
 		case bindExtra:
-			if c.b.lazyWarning != "" {
-				b.warn("%s", c.b.lazyWarning)
+			if !c.b.lazyWarning.IsZero() {
+				b.warn(c.b.lazyWarning.Code, paramsKV(c.b.lazyWarning)...)
 			}
 			if p.Extra == nil {
 				p.Extra = map[string]string{}
@@ -324,7 +327,7 @@ func (b *builder) add(line int, cells []cell, shapeProblems ...Problem) {
 			continue
 		}
 		col := b.headerOf(fe.Field)
-		b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: col, Value: fe.Value, Reason: fe.Reason})
+		b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: col, Value: fe.Value, Msg: fe.Msg})
 	}
 	if b.opts.Registry && p.Status == "" && !b.failed("status") {
 		// A table without a status column has had one file-level problem.
@@ -332,12 +335,12 @@ func (b *builder) add(line int, cells []cell, shapeProblems ...Problem) {
 			if !ok {
 				h = "status"
 			}
-			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: h, Reason: "missing status"})
+			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: h, Msg: msg.New("listfile.missing_status")})
 		}
 	}
 	if p.RecordID != "" {
 		if first, dup := b.seenIDs[p.RecordID]; dup {
-			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("record_id"), Value: p.RecordID, Reason: fmt.Sprintf("record id also on row %d", first)})
+			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("record_id"), Value: p.RecordID, Msg: msg.New("listfile.record_id_repeated", "row", msg.Plain(first))})
 		} else {
 			b.seenIDs[p.RecordID] = line
 		}
@@ -354,7 +357,7 @@ func (b *builder) add(line int, cells []cell, shapeProblems ...Problem) {
 			// a list entry that fits both goes to review.
 			b.res.Namesakes = append(b.res.Namesakes, Namesake{Row: line, Of: first})
 		default:
-			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("surname"), Value: p.FullName(), Reason: fmt.Sprintf("duplicate of row %d", first)})
+			b.rowProblems = append(b.rowProblems, Problem{Row: line, Column: b.headerOf("surname"), Value: p.FullName(), Msg: msg.New("listfile.duplicate_row", "row", msg.Plain(first))})
 		}
 	}
 	if len(b.rowProblems) > 0 || excluded {
@@ -443,12 +446,12 @@ func (b *builder) setField(p *person.Person, line int, c *cell) bool {
 			d, err = ParseDate(v)
 		}
 		if err != nil {
-			b.problem(line, c.b, v, err.Error())
+			b.problem(line, c.b, v, msg.FromError(err))
 			return false
 		}
 		// Set takes the ISO form, which String gives for a valid date.
 		if err := f.Set(p, d.String()); err != nil {
-			b.problem(line, c.b, v, err.Error())
+			b.problem(line, c.b, v, msg.FromError(err))
 			return false
 		}
 	case person.FieldCategories:
@@ -463,7 +466,7 @@ func (b *builder) setField(p *person.Person, line int, c *cell) bool {
 				p.AddCategory(code)
 			}
 			for _, u := range unknown {
-				b.problem(line, c.b, cellText(c), fmt.Sprintf("unknown category %q", u))
+				b.problem(line, c.b, cellText(c), msg.New("listfile.unknown_category", "category", quote(u)))
 				ok = false
 			}
 		}
@@ -471,14 +474,14 @@ func (b *builder) setField(p *person.Person, line int, c *cell) bool {
 	case person.FieldKindOf:
 		k, err := parseKind(v)
 		if err != nil {
-			b.problem(line, c.b, v, err.Error())
+			b.problem(line, c.b, v, msg.FromError(err))
 			return false
 		}
 		p.Kind = k
 	case person.FieldStatus:
 		st, err := parseStatus(v)
 		if err != nil {
-			b.problem(line, c.b, v, err.Error())
+			b.problem(line, c.b, v, msg.FromError(err))
 			return false
 		}
 		p.Status = st
@@ -486,13 +489,13 @@ func (b *builder) setField(p *person.Person, line int, c *cell) bool {
 		if f.Name == "sex" {
 			s, err := parseSex(v)
 			if err != nil {
-				b.problem(line, c.b, v, err.Error())
+				b.problem(line, c.b, v, msg.FromError(err))
 				return false
 			}
 			v = s
 		}
 		if err := f.Set(p, v); err != nil {
-			b.problem(line, c.b, v, err.Error())
+			b.problem(line, c.b, v, msg.FromError(err))
 			return false
 		}
 	}
@@ -535,10 +538,11 @@ func (b *builder) finish() *Result {
 		if b.res.Problems[i].Code == "" {
 			b.res.Problems[i].Code = CodeInvalid
 		}
+		b.res.Problems[i].fillReason()
 	}
 	sort.SliceStable(b.res.Problems, func(i, j int) bool { return b.res.Problems[i].Row < b.res.Problems[j].Row })
 	if n := len(b.res.Namesakes); n > 0 {
-		b.warn("%d row(s) have the same name and date of birth as an earlier row (first: row %d, as row %d); namesakes are kept and their matches go to review", n, b.res.Namesakes[0].Row, b.res.Namesakes[0].Of)
+		b.warn("listfile.warn.namesakes", "count", n, "row", msg.Plain(b.res.Namesakes[0].Row), "of", msg.Plain(b.res.Namesakes[0].Of))
 	}
 	return &b.res
 }

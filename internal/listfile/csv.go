@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/msg"
 	"strings"
 	"unicode/utf8"
 
@@ -79,7 +80,7 @@ func readCSV(r io.Reader, b *builder) error {
 				return fmt.Errorf("read CSV: line %d: %w", perr.StartLine, perr.Err)
 			}
 			line := sheetRow - t.headerRow
-			b.res.Problems = append(b.res.Problems, Problem{Row: line, Code: CodeDamaged, Reason: "cannot read the row: " + perr.Err.Error()})
+			b.res.Problems = append(b.res.Problems, Problem{Row: line, Code: CodeDamaged, Msg: msg.New("listfile.row_unreadable", "detail", msg.Raw(perr.Err.Error()))})
 			continue
 		}
 		start, _ := cr.FieldPos(0)
@@ -162,9 +163,7 @@ func (u *utf8Stats) verdict(chosen string) (Problem, bool) {
 	if whole == chosen {
 		return Problem{}, true
 	}
-	return Problem{Code: CodeMixedEncoding, Reason: fmt.Sprintf(
-		"the file mixes encodings: it begins as %s, but as a whole it holds %d UTF-8 characters and %d bytes that are not UTF-8; save it in one encoding (UTF-8)",
-		chosen, u.valid, u.invalid)}, false
+	return Problem{Code: CodeMixedEncoding, Msg: msg.New("listfile.mixed_encoding", "encoding", msg.Raw(chosen), "valid", u.valid, "invalid", u.invalid)}, false
 }
 
 // csvGuard refuses, as the text is read and before encoding/csv gathers it
@@ -213,13 +212,13 @@ func (g *csvGuard) Read(p []byte) (int, error) {
 		case sepOK && c == sep:
 			g.field = 0
 			if g.fields++; g.fields >= g.maxFields {
-				return 0, refuse(CodeTooManyColumns, 0, "line %d of the file has more than %d columns", g.line+1, g.maxFields)
+				return 0, refuse(CodeTooManyColumns, 0, msg.New("listfile.too_many_columns_line", "line", msg.Plain(g.line+1), "max", g.maxFields))
 			}
 		default:
 			g.field++
 		}
 		if g.field > g.maxField {
-			return 0, refuse(CodeCellTooLong, 0, "line %d of the file holds a value longer than %d bytes (or a quote that is never closed)", g.line+1, g.maxField)
+			return 0, refuse(CodeCellTooLong, 0, msg.New("listfile.cell_too_long_line", "line", msg.Plain(g.line+1), "max", g.maxField))
 		}
 	}
 	return n, err

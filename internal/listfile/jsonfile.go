@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -29,7 +30,7 @@ func readJSON(r io.Reader, b *builder) error {
 	j := &jsonReader{b: b, dec: dec, keys: map[string]*binding{}, claimed: map[string]string{}}
 	tok, err := dec.Token()
 	if errors.Is(err, io.EOF) {
-		b.fileProblem("the file is empty")
+		b.fileProblem("listfile.file_empty")
 		return nil
 	}
 	if err != nil {
@@ -82,7 +83,7 @@ func readJSON(r io.Reader, b *builder) error {
 				s, _ := scalarText(v)
 				n, err := strconv.Atoi(s)
 				if err != nil && v != nil {
-					b.warn("the list's version %s is not a whole number; ignored", truncate(fmt.Sprint(v), 20))
+					b.warn("listfile.warn.version_not_number", "value", msg.Raw(truncate(fmt.Sprint(v), 20)))
 				}
 				b.res.Meta.Version = n
 			default:
@@ -90,18 +91,18 @@ func readJSON(r io.Reader, b *builder) error {
 				if err := dec.Decode(&skip); err != nil {
 					return fmt.Errorf("read JSON: %q: %w", key, err)
 				}
-				b.warn("key %q of the list is not recognised; ignored", key)
+				b.warn("listfile.warn.unknown_list_key", "key", quote(key))
 			}
 		}
 		if !found {
-			b.fileProblem("the JSON object has no \"entries\" array")
+			b.fileProblem("listfile.json_no_entries_array")
 			return nil
 		}
 	default:
 		return errors.New("read JSON: a list must be an array of entries or an object with an \"entries\" array")
 	}
 	if j.n == 0 {
-		b.fileProblem("the list has no entries")
+		b.fileProblem("listfile.list_no_entries")
 	}
 	b.checkJSON()
 	return nil
@@ -120,7 +121,7 @@ type jsonReader struct {
 func (j *jsonReader) entries() error {
 	for j.dec.More() {
 		if j.n >= j.b.opts.Limits.Rows {
-			r := refuse(CodeTooManyRows, 0, "the list has more than %d entries; split it into smaller files", j.b.opts.Limits.Rows)
+			r := refuse(CodeTooManyRows, 0, msg.New("listfile.too_many_entries", "max", j.b.opts.Limits.Rows))
 			r.TooLarge = true
 			return r
 		}
@@ -149,7 +150,7 @@ func (j *jsonReader) entries() error {
 func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
-		j.b.res.Problems = append(j.b.res.Problems, Problem{Row: line, Value: truncate(string(raw), 40), Reason: "the entry is not an object"})
+		j.b.res.Problems = append(j.b.res.Problems, Problem{Row: line, Value: truncate(string(raw), 40), Msg: msg.New("listfile.entry_not_object")})
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -161,7 +162,7 @@ func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 	var shape []Problem
 	if !utf8.Valid(raw) {
 		// encoding/json would quietly turn the stray bytes into U+FFFD.
-		shape = append(shape, Problem{Row: line, Code: CodeInvalidUTF8, Reason: "the entry holds bytes that are not UTF-8; a JSON file must be UTF-8"})
+		shape = append(shape, Problem{Row: line, Code: CodeInvalidUTF8, Msg: msg.New("listfile.entry_not_utf8")})
 	}
 	for dec.More() {
 		kt, err := dec.Token()
@@ -177,7 +178,7 @@ func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 			obj, ok := v.(map[string]any)
 			if !ok {
 				if v != nil {
-					shape = append(shape, Problem{Row: line, Column: key, Value: truncate(fmt.Sprint(v), 40), Reason: "extra must be an object of names and values"})
+					shape = append(shape, Problem{Row: line, Column: key, Value: truncate(fmt.Sprint(v), 40), Msg: msg.New("listfile.extra_not_object")})
 				}
 				continue
 			}
@@ -195,7 +196,7 @@ func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 			for _, item := range arr {
 				s, ok := scalarText(item)
 				if !ok {
-					shape = append(shape, Problem{Row: line, Column: key, Value: truncate(fmt.Sprint(item), 40), Reason: "a category must be text"})
+					shape = append(shape, Problem{Row: line, Column: key, Value: truncate(fmt.Sprint(item), 40), Msg: msg.New("listfile.category_not_text")})
 					continue
 				}
 				if s = strings.TrimSpace(s); s != "" {
@@ -212,7 +213,7 @@ func (j *jsonReader) entry(line int, raw json.RawMessage) error {
 			b, _ := json.Marshal(v)
 			c.val = string(b)
 		} else {
-			shape = append(shape, Problem{Row: line, Column: key, Value: truncate(fmt.Sprint(v), 40), Reason: "expected text"})
+			shape = append(shape, Problem{Row: line, Column: key, Value: truncate(fmt.Sprint(v), 40), Msg: msg.New("listfile.expected_text")})
 			continue
 		}
 		j.cells = append(j.cells, c)
@@ -251,7 +252,7 @@ func (j *jsonReader) bindKey(key string) *binding {
 		}
 	}
 	if target == "" {
-		j.b.warn("key %q is not recognised; kept as an extra attribute", key)
+		j.b.warn("listfile.warn.unknown_key", "key", quote(key))
 		target = FieldExtra
 	}
 	j.b.bindTarget(bd, target, 0, true, j.claimed)
@@ -262,7 +263,7 @@ func (j *jsonReader) bindKey(key string) *binding {
 // checkJSON reports what the list as a whole lacks.
 func (b *builder) checkJSON() {
 	for _, h := range b.m.unused() {
-		b.warn("key %q named in the column map is not in the file", h)
+		b.warn("listfile.warn.map_key_absent", "key", quote(h))
 	}
 }
 
@@ -327,7 +328,7 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 				g.inStr = false
 			}
 			if g.run++; g.run > g.maxRun {
-				return 0, refuse(CodeCellTooLong, 0, "the entry holds a text longer than %d bytes", g.maxRun)
+				return 0, refuse(CodeCellTooLong, 0, msg.New("listfile.json_text_too_long", "max", g.maxRun))
 			}
 			continue
 		}
@@ -336,7 +337,7 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 			g.inStr, g.run = true, 0
 		case '[', '{':
 			if len(g.members) >= g.maxDepth {
-				return 0, refuse(CodeTooDeep, 0, "the JSON nests arrays and objects more than %d deep", g.maxDepth)
+				return 0, refuse(CodeTooDeep, 0, msg.New("listfile.json_too_deep", "max", g.maxDepth))
 			}
 			g.members = append(g.members, 0)
 			g.run = 0
@@ -350,7 +351,7 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 			// long; what lies inside an entry may not.
 			if d := len(g.members); d >= 2 {
 				if g.members[d-1]++; g.members[d-1] >= g.maxMembers {
-					return 0, refuse(CodeTooManyColumns, 0, "an entry holds more than %d keys or items", g.maxMembers)
+					return 0, refuse(CodeTooManyColumns, 0, msg.New("listfile.json_too_many_keys", "max", g.maxMembers))
 				}
 			}
 			g.run = 0
@@ -358,7 +359,7 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 			g.run = 0
 		default:
 			if g.run++; g.run > g.maxRun {
-				return 0, refuse(CodeCellTooLong, 0, "the JSON holds a value or a run of spaces longer than %d bytes", g.maxRun)
+				return 0, refuse(CodeCellTooLong, 0, msg.New("listfile.json_run_too_long", "max", g.maxRun))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"parley/internal/msg"
 )
 
 // Limits bound the work of reading one file. A file is uploaded by a person
@@ -144,12 +145,12 @@ type Refusal struct {
 func (r *Refusal) Error() string { return r.Problem.String() }
 func (r *Refusal) Unwrap() error { return r.err }
 
-func refuse(code string, row int, format string, args ...any) *Refusal {
-	return &Refusal{Problem: Problem{Row: row, Code: code, Reason: fmt.Sprintf(format, args...)}}
+func refuse(code string, row int, m msg.Msg) *Refusal {
+	return &Refusal{Problem: Problem{Row: row, Code: code, Msg: m, Reason: m.String()}}
 }
 
-func tooLarge(code string, format string, args ...any) *Refusal {
-	r := refuse(code, 0, format, args...)
+func tooLarge(code string, m msg.Msg) *Refusal {
+	r := refuse(code, 0, m)
 	r.TooLarge = true
 	return r
 }
@@ -157,7 +158,7 @@ func tooLarge(code string, format string, args ...any) *Refusal {
 // FileTooLarge is the refusal of a file larger than limit bytes, for
 // callers that bound the upload before the reader sees it.
 func FileTooLarge(limit int64, cause error) *Refusal {
-	r := tooLarge(CodeFileTooLarge, "the file is larger than %s", sizeText(limit))
+	r := tooLarge(CodeFileTooLarge, msg.New("listfile.file_too_large", "size", msg.Raw(sizeText(limit))))
 	r.err = cause
 	return r
 }
@@ -184,7 +185,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func cancelled(err error) error {
-	r := refuse(CodeCancelled, 0, "reading was stopped: %v", err)
+	r := refuse(CodeCancelled, 0, msg.New("listfile.cancelled", "detail", msg.Raw(err.Error())))
 	r.err = err
 	return r
 }
@@ -229,7 +230,7 @@ func spool(ctx context.Context, r io.Reader, dir string, limit int64) (io.Reader
 	}); ok {
 		if size, err := f.Seek(0, io.SeekEnd); err == nil {
 			if size > limit {
-				return nil, 0, func() {}, tooLarge(CodeFileTooLarge, "the file is larger than %s", sizeText(limit))
+				return nil, 0, func() {}, tooLarge(CodeFileTooLarge, msg.New("listfile.file_too_large", "size", msg.Raw(sizeText(limit))))
 			}
 			return f, size, func() {}, nil
 		}

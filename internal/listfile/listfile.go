@@ -43,9 +43,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -116,6 +118,10 @@ type Problem struct {
 	Row    int    // data row from 1; 0 for a problem with the file as a whole
 	Column string // column header as written in the file; "" when none applies
 	Value  string // offending value; "" when none
+	// Msg says what is wrong, as a code of the message catalogue with its
+	// parameters (package msg); Reason is its English text, for logs.
+	// Front ends show ReasonIn or TextIn in the reader's language.
+	Msg    msg.Msg
 	Reason string
 	// Code says what kind of problem it is (see the Code constants);
 	// "invalid" when not set otherwise.
@@ -125,21 +131,56 @@ type Problem struct {
 // String formats the problem as `row N, column C: value "V": reason`,
 // leaving out the parts that do not apply; a problem of the whole file
 // reads `file: reason`.
-func (p Problem) String() string {
-	if p.Row == 0 {
-		return "file: " + p.Reason
+func (p Problem) String() string { return p.TextIn(msg.English) }
+
+// fillReason sets Reason, the English text, from Msg.
+func (p *Problem) fillReason() {
+	if p.Reason == "" && !p.Msg.IsZero() {
+		p.Reason = p.Msg.String()
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "row %d", p.Row)
-	if p.Column != "" {
-		fmt.Fprintf(&b, ", column %s", p.Column)
+}
+
+// quote is a value from the file as a message quotes it.
+func quote(s string) msg.Raw { return msg.Raw(strconv.Quote(s)) }
+
+// paramsKV returns a message's parameters as name, value pairs.
+func paramsKV(m msg.Msg) []any {
+	kv := make([]any, 0, 2*len(m.Params))
+	for k, v := range m.Params {
+		kv = append(kv, k, v)
 	}
-	if p.Value != "" {
-		fmt.Fprintf(&b, ": value %q", p.Value)
+	return kv
+}
+
+// refusalOf is a refusal for a cause from outside the package.
+func refusalOf(code string, m msg.Msg, cause error) *Refusal {
+	r := refuse(code, 0, m)
+	r.err = cause
+	return r
+}
+
+// ReasonIn returns what is wrong in lang.
+func (p Problem) ReasonIn(lang string) string {
+	if p.Msg.IsZero() {
+		return p.Reason
 	}
-	b.WriteString(": ")
-	b.WriteString(p.Reason)
-	return b.String()
+	return msg.Text(lang, p.Msg)
+}
+
+// TextIn is String in lang: the problem placed in the file and its reason.
+func (p Problem) TextIn(lang string) string {
+	reason := p.ReasonIn(lang)
+	switch {
+	case p.Row == 0:
+		return msg.Text(lang, msg.New("listfile.place.file", "reason", reason))
+	case p.Column != "" && p.Value != "":
+		return msg.Text(lang, msg.New("listfile.place.row_column_value", "row", msg.Plain(p.Row), "column", p.Column, "value", strconv.Quote(p.Value), "reason", reason))
+	case p.Column != "":
+		return msg.Text(lang, msg.New("listfile.place.row_column", "row", msg.Plain(p.Row), "column", p.Column, "reason", reason))
+	case p.Value != "":
+		return msg.Text(lang, msg.New("listfile.place.row_value", "row", msg.Plain(p.Row), "value", strconv.Quote(p.Value), "reason", reason))
+	}
+	return msg.Text(lang, msg.New("listfile.place.row", "row", msg.Plain(p.Row), "reason", reason))
 }
 
 // Namesake is a registry row with the same identity as an earlier row.
@@ -160,7 +201,8 @@ type ColumnMapping struct {
 type Result struct {
 	Rows     []Row     // every row that parsed; rows with problems are left out
 	Problems []Problem // every problem, in row order (file-level ones first)
-	Warnings []string
+	Warnings []string  // in English, for logs; Notes says them for any reader
+	Notes    []msg.Msg
 	// Namesakes are the rows of a registry with the same identity (names,
 	// date of birth, service number) as an earlier row: kept, since two
 	// persons may share a name and a date of birth. In a list the same rows
@@ -233,7 +275,7 @@ func ReadContext(ctx context.Context, r io.Reader, opts Options) (*Result, error
 	if err != nil {
 		if _, ok := AsRefusal(err); !ok {
 			// The file could not be read: a refusal of the file as a whole.
-			err = &Refusal{Problem: Problem{Code: CodeDamaged, Reason: err.Error()}, err: err}
+			err = &Refusal{Problem: Problem{Code: CodeDamaged, Msg: msg.New("listfile.damaged", "detail", msg.Raw(err.Error())), Reason: err.Error()}, err: err}
 		}
 		return nil, err
 	}

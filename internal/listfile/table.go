@@ -1,7 +1,7 @@
 package listfile
 
 import (
-	"fmt"
+	"parley/internal/msg"
 	"strconv"
 	"strings"
 )
@@ -34,7 +34,7 @@ type table struct {
 // below the header (or below the top, before the header is found).
 func (t *table) checkRows(n int) error {
 	if lim := t.b.opts.Limits.Rows; n-t.headerRow > lim {
-		r := refuse(CodeTooManyRows, 0, "the file has more than %d rows; split it into smaller files", lim)
+		r := refuse(CodeTooManyRows, 0, msg.New("listfile.too_many_rows", "max", lim))
 		r.TooLarge = true
 		return r
 	}
@@ -69,7 +69,7 @@ func (t *table) row(n int, raw []string) bool {
 			if raw[i] != "" {
 				shape = append(shape, Problem{
 					Row: line, Column: columnLetters(i + 1), Value: shownValue(raw[i]),
-					Reason: fmt.Sprintf("the row has %d cells but the header names %d columns", last+1, len(t.cols)),
+					Msg: msg.New("listfile.row_cells_mismatch", "cells", last+1, "columns", len(t.cols)),
 				})
 				break
 			}
@@ -82,7 +82,7 @@ func (t *table) row(n int, raw []string) bool {
 				col = t.cols[i].header
 			}
 			shape = append(shape, Problem{Row: line, Column: col, Value: shownValue(raw[i]), Code: CodeInvalidUTF8,
-				Reason: "the text holds bytes that are not UTF-8 (does the file mix encodings?); retype it or save the file in one encoding"})
+				Msg: msg.New("listfile.cell_not_utf8")})
 		}
 	}
 	t.cells = t.cells[:0]
@@ -132,9 +132,9 @@ func (t *table) findHeader(n int, raw []string) bool {
 	switch t.nonEmpty {
 	case 1:
 	case 2:
-		t.b.warn("1 row above the header row was skipped")
+		t.b.warn("listfile.warn.one_row_above_header")
 	default:
-		t.b.warn("%d rows above the header row were skipped", t.nonEmpty-1)
+		t.b.warn("listfile.warn.rows_above_header", "count", t.nonEmpty-1)
 	}
 	t.headerRow = n
 	claimed := map[string]string{}
@@ -169,7 +169,7 @@ func (t *table) headerless() {
 		}
 		q = append(q, strconv.Quote(c))
 	}
-	t.b.fileProblem("no header row: the first row (%s) names no known column; add a header row such as \"Прізвище, Ім'я, По батькові, Дата народження\", or name the columns with a column map", strings.Join(q, ", "))
+	t.b.fileProblem("listfile.no_header_row", "cells", msg.Raw(strings.Join(q, ", ")))
 }
 
 // end reports what the whole file lacked.
@@ -177,11 +177,11 @@ func (t *table) end() {
 	switch {
 	case t.stopped:
 	case t.cols == nil && t.nonEmpty == 0:
-		t.b.fileProblem("the file is empty")
+		t.b.fileProblem("listfile.file_empty")
 	case t.cols == nil:
 		t.headerless()
 	case t.dataRows == 0:
-		t.b.fileProblem("the file has a header row but no data rows")
+		t.b.fileProblem("listfile.header_no_data")
 	}
 }
 

@@ -2,6 +2,7 @@ package listfile
 
 import (
 	"fmt"
+	"parley/internal/msg"
 	"strings"
 	"unicode/utf8"
 )
@@ -55,7 +56,7 @@ func classOf(bd *binding) textClass {
 
 // checkText returns the problem code and reason of a value that breaks the
 // rules above, or "" when it is acceptable.
-func checkText(v string, class textClass, lim Limits) (code, reason string) {
+func checkText(v string, class textClass, lim Limits) (code string, reason msg.Msg) {
 	maxRunes := lim.CellRunes
 	switch class {
 	case textName:
@@ -64,21 +65,21 @@ func checkText(v string, class textClass, lim Limits) (code, reason string) {
 		maxRunes = lim.NoteRunes
 	}
 	if n := utf8.RuneCountInString(v); n > maxRunes {
-		return CodeCellTooLong, fmt.Sprintf("the value has %d characters; at most %d are allowed here", n, maxRunes)
+		return CodeCellTooLong, msg.New("listfile.text_too_long", "count", n, "max", maxRunes)
 	}
 	for _, r := range v {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			if class == textName {
-				return CodeControlChar, fmt.Sprintf("the name holds a control character (%U); a name is one line without tabs", r)
+				return CodeControlChar, msg.New("listfile.name_control_char", "char", msg.Raw(fmt.Sprintf("%U", r)))
 			}
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			return CodeControlChar, fmt.Sprintf("the value holds a control character (%U), which is not text", r)
+			return CodeControlChar, msg.New("listfile.control_char", "char", msg.Raw(fmt.Sprintf("%U", r)))
 		case class == textName && invisible(r):
-			return CodeInvisibleChar, fmt.Sprintf("the name holds an invisible character (%U, a direction or zero-width mark); retype the name", r)
+			return CodeInvisibleChar, msg.New("listfile.name_invisible_char", "char", msg.Raw(fmt.Sprintf("%U", r)))
 		}
 	}
-	return "", ""
+	return "", msg.Msg{}
 }
 
 // invisible reports the bidirectional controls and zero-width characters

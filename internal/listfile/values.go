@@ -1,19 +1,18 @@
 package listfile
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
 // errNotDate is the reason given for text that is no date form at all.
-var errNotDate = errors.New("not a date (write DD.MM.YYYY, YYYY-MM-DD, MM.YYYY or YYYY)")
+var errNotDate = msg.NewError(nil, "listfile.not_a_date")
 
 // ParseDate parses the date forms found in lists kept in Ukraine and Russia:
 //
@@ -107,7 +106,7 @@ func ParseDate(s string) (person.Date, error) {
 		return person.Date{}, errNotDate
 	}
 	if d.Month == 0 && d.Day != 0 {
-		return person.Date{}, fmt.Errorf("day %d without a month", d.Day)
+		return person.Date{}, msg.NewError(nil, "listfile.day_without_month", "day", msg.Plain(d.Day))
 	}
 	if err := d.Validate(); err != nil {
 		return person.Date{}, err
@@ -115,7 +114,7 @@ func ParseDate(s string) (person.Date, error) {
 	return d, nil
 }
 
-var errTwoDigitYear = errors.New("two-digit year is ambiguous; write the year in full")
+var errTwoDigitYear = msg.NewError(nil, "listfile.two_digit_year")
 
 // stripYearWord removes a trailing "р.", "року", "г.", "года" and the like.
 func stripYearWord(s string) string {
@@ -189,7 +188,7 @@ func parseSex(s string) (string, error) {
 	if v, ok := sexValues[normHeader(s)]; ok {
 		return v, nil
 	}
-	return "", errors.New("unknown sex (write M or F, ч or ж, м or ж)")
+	return "", msg.NewError(nil, "listfile.unknown_sex")
 }
 
 // kindValues maps folded kind labels to kinds.
@@ -216,7 +215,7 @@ func parseKind(s string) (person.Kind, error) {
 	if k, ok := kindValues[normHeader(s)]; ok {
 		return k, nil
 	}
-	return "", errors.New("unknown kind (write prisoner of war / військовополонений / военнопленный, civilian / цивільний / гражданский, or remains / тіло / останки)")
+	return "", msg.NewError(nil, "listfile.unknown_kind")
 }
 
 // statusValues maps folded status labels to registry statuses.
@@ -250,7 +249,7 @@ func parseStatus(s string) (person.Status, error) {
 	if st, ok := statusValues[normHeader(s)]; ok {
 		return st, nil
 	}
-	return "", errors.New("unknown status (write missing, believed captured, confirmed captured, returned or deceased, in English, Ukrainian or Russian)")
+	return "", msg.NewError(nil, "listfile.unknown_status")
 }
 
 // patronymicEndings are the endings of East Slavic patronymics in Cyrillic

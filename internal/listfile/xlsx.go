@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/msg"
 	"path"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ func readXLSX(ctx context.Context, r io.Reader, b *builder) error {
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return &Refusal{Problem: Problem{Code: CodeDamaged, Reason: fmt.Sprintf("the file is not an XLSX workbook (not a readable zip archive: %v)", err)}, err: err}
+		return refusalOf(CodeDamaged, msg.New("listfile.not_xlsx", "detail", msg.Raw(err.Error())), err)
 	}
 	x := &xlsxReader{ctx: ctx, b: b, lim: lim, files: map[string]*zip.File{}}
 	for _, f := range zr.File {
@@ -99,10 +100,10 @@ type xlsxReader struct {
 func (x *xlsxReader) inspect(f *zip.File) error {
 	u, c := f.UncompressedSize64, f.CompressedSize64
 	if u > uint64(x.lim.UnzippedBytes) {
-		return tooLarge(CodeUnzippedSize, "the workbook part %s unpacks to %s, more than the %s allowed", f.Name, sizeText(int64(min(u, 1<<62))), sizeText(x.lim.UnzippedBytes))
+		return tooLarge(CodeUnzippedSize, msg.New("listfile.xlsx_part_unpacks", "part", msg.Raw(f.Name), "size", msg.Raw(sizeText(int64(min(u, 1<<62)))), "max", msg.Raw(sizeText(x.lim.UnzippedBytes))))
 	}
 	if u > 1<<20 && u/max(c, 1) > uint64(x.lim.ZipRatio) {
-		return tooLarge(CodeZipRatio, "the workbook part %s unpacks to %d times its packed size (at most %d is allowed); the file looks like a zip bomb", f.Name, u/max(c, 1), x.lim.ZipRatio)
+		return tooLarge(CodeZipRatio, msg.New("listfile.xlsx_zip_ratio", "part", msg.Raw(f.Name), "ratio", int64(u/max(c, 1)), "max", int64(x.lim.ZipRatio)))
 	}
 	return nil
 }
@@ -117,7 +118,7 @@ func (x *xlsxReader) budget(parts ...string) error {
 		}
 	}
 	if total > uint64(x.lim.UnzippedBytes) {
-		return tooLarge(CodeUnzippedSize, "the workbook unpacks to %s, more than the %s allowed", sizeText(int64(min(total, 1<<62))), sizeText(x.lim.UnzippedBytes))
+		return tooLarge(CodeUnzippedSize, msg.New("listfile.xlsx_unpacks", "size", msg.Raw(sizeText(int64(min(total, 1<<62)))), "max", msg.Raw(sizeText(x.lim.UnzippedBytes))))
 	}
 	return nil
 }
@@ -133,11 +134,11 @@ func (x *xlsxReader) file(name string) *zip.File {
 func (x *xlsxReader) open(name string) (*xml.Decoder, func(), error) {
 	f := x.file(name)
 	if f == nil {
-		return nil, nil, refuse(CodeDamaged, 0, "the workbook has no part %s", name)
+		return nil, nil, refuse(CodeDamaged, 0, msg.New("listfile.xlsx_no_part", "part", msg.Raw(name)))
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, nil, &Refusal{Problem: Problem{Code: CodeDamaged, Reason: fmt.Sprintf("the workbook part %s cannot be unpacked: %v", name, err)}, err: err}
+		return nil, nil, refusalOf(CodeDamaged, msg.New("listfile.xlsx_part_unreadable", "part", msg.Raw(name), "detail", msg.Raw(err.Error())), err)
 	}
 	pr := &partReader{x: x, r: rc, name: name, maxRun: x.lim.maxCellBytes()}
 	d := xml.NewDecoder(pr)
@@ -167,7 +168,7 @@ func (p *partReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.x.unzipped += int64(n)
 	if p.x.unzipped > p.x.lim.UnzippedBytes {
-		return 0, tooLarge(CodeUnzippedSize, "the workbook unpacks to more than the %s allowed", sizeText(p.x.lim.UnzippedBytes))
+		return 0, tooLarge(CodeUnzippedSize, msg.New("listfile.xlsx_unpacks_more", "max", msg.Raw(sizeText(p.x.lim.UnzippedBytes))))
 	}
 	for chunk := b[:n]; ; {
 		j := bytes.IndexByte(chunk, '<')
@@ -182,7 +183,7 @@ func (p *partReader) Read(b []byte) (int, error) {
 		p.run, chunk = 0, chunk[j+1:]
 	}
 	if p.run > p.maxRun {
-		return 0, refuse(CodeCellTooLong, 0, "the workbook part %s holds a value or tag longer than %d bytes", p.name, p.maxRun)
+		return 0, refuse(CodeCellTooLong, 0, msg.New("listfile.xlsx_run_too_long", "part", msg.Raw(p.name), "max", p.maxRun))
 	}
 	return n, err
 }
@@ -217,29 +218,29 @@ func (w *xmlWalker) next() (xml.Token, error) {
 	switch t := tok.(type) {
 	case xml.StartElement:
 		if w.depth++; w.depth > w.x.lim.Depth {
-			return nil, w.refuse(CodeTooDeep, "the workbook part %s nests elements more than %d deep", w.part, w.x.lim.Depth)
+			return nil, w.refuse(CodeTooDeep, msg.New("listfile.xlsx_too_deep", "part", msg.Raw(w.part), "max", w.x.lim.Depth))
 		}
 	case xml.EndElement:
 		w.depth--
 	case xml.Directive:
-		return nil, w.refuse(CodeXMLDTD, "the workbook part %s carries a document type declaration (%s), which a workbook never needs; entities and external references are not read", w.part, truncate(string(t), 40))
+		return nil, w.refuse(CodeXMLDTD, msg.New("listfile.xlsx_dtd", "part", msg.Raw(w.part), "decl", msg.Raw(truncate(string(t), 40))))
 	}
 	return tok, nil
 }
 
-func (w *xmlWalker) refuse(code, format string, args ...any) *Refusal {
+func (w *xmlWalker) refuse(code string, m msg.Msg) *Refusal {
 	row := 0
 	if w.row != nil {
 		row = w.row()
 	}
-	return refuse(code, row, format, args...)
+	return refuse(code, row, m)
 }
 
-func (w *xmlWalker) damaged(msg string) *Refusal {
+func (w *xmlWalker) damaged(detail string) *Refusal {
 	if w.row != nil {
-		return w.refuse(CodeXMLError, "the sheet's XML is damaged here (%s); this row and every row after it cannot be read", msg)
+		return w.refuse(CodeXMLError, msg.New("listfile.xml_damaged_row", "detail", msg.Raw(detail)))
 	}
-	return w.refuse(CodeXMLError, "the workbook part %s is damaged (%s)", w.part, msg)
+	return w.refuse(CodeXMLError, msg.New("listfile.xml_damaged_part", "part", msg.Raw(w.part), "detail", msg.Raw(detail)))
 }
 
 // walk calls fn for every token of a part.
@@ -357,10 +358,10 @@ func (x *xlsxReader) workbook(wb string) (sheet, sst string, err error) {
 		return "", "", err
 	}
 	if len(sheets) == 0 {
-		return "", "", refuse(CodeDamaged, 0, "the workbook has no sheets")
+		return "", "", refuse(CodeDamaged, 0, msg.New("listfile.xlsx_no_sheets"))
 	}
 	if len(sheets) > 1 {
-		x.b.warn("the workbook has %d sheets; only the first, %q, was read", len(sheets), sheets[0].name)
+		x.b.warn("listfile.warn.sheets", "count", len(sheets), "sheet", quote(sheets[0].name))
 	}
 	dir, base := path.Split(wb)
 	relsPart := path.Join(dir, "_rels", base+".rels")
@@ -385,7 +386,7 @@ func (x *xlsxReader) workbook(wb string) (sheet, sst string, err error) {
 		sst = path.Join(dir, "sharedStrings.xml")
 	}
 	if x.file(sheet) == nil {
-		return "", "", refuse(CodeDamaged, 0, "the workbook's first sheet %q has no part %s", sheets[0].name, sheet)
+		return "", "", refuse(CodeDamaged, 0, msg.New("listfile.xlsx_no_sheet_part", "sheet", quote(sheets[0].name), "part", msg.Raw(sheet)))
 	}
 	return sheet, sst, nil
 }
@@ -421,7 +422,7 @@ func (x *xlsxReader) sharedStrings(part string) error {
 		case xml.CharData:
 			if inT {
 				if len(cur)+len(t) > maxCell {
-					return w.refuse(CodeCellTooLong, "a shared string of the workbook is longer than %d bytes", maxCell)
+					return w.refuse(CodeCellTooLong, msg.New("listfile.shared_string_too_long", "max", maxCell))
 				}
 				cur = append(cur, t...)
 			}
@@ -478,7 +479,7 @@ func (x *xlsxReader) sheet(part string, t *table) error {
 					v, err := strconv.Atoi(r)
 					if err != nil || v <= prevRow {
 						rowNum = n
-						return w.refuse(CodeXMLError, "the sheet's row number %q is not a number after row %d; the sheet is damaged", truncate(r, 20), prevRow)
+						return w.refuse(CodeXMLError, msg.New("listfile.row_number_bad", "value", quote(truncate(r, 20)), "row", msg.Plain(prevRow)))
 					}
 					n = v
 				}
@@ -507,12 +508,12 @@ func (x *xlsxReader) sheet(part string, t *table) error {
 				if ref := attr(e, "r"); ref != "" {
 					v, ok := cellColumn(ref)
 					if !ok || v <= prevCol {
-						return w.refuse(CodeXMLError, "the cell reference %q is not valid here; the sheet is damaged", truncate(ref, 20))
+						return w.refuse(CodeXMLError, msg.New("listfile.cell_ref_bad", "ref", quote(truncate(ref, 20))))
 					}
 					c = v
 				}
 				if c > x.lim.Columns {
-					return w.refuse(CodeTooManyColumns, "the row has a cell in column %d; at most %d columns are read", c, x.lim.Columns)
+					return w.refuse(CodeTooManyColumns, msg.New("listfile.too_many_cells", "column", c, "max", x.lim.Columns))
 				}
 				col, prevCol, inCell, cellType, val = c, c, true, attr(e, "t"), val[:0]
 			case "v":
@@ -546,7 +547,7 @@ func (x *xlsxReader) sheet(part string, t *table) error {
 				case "s":
 					s, ok := x.sharedString(v)
 					if !ok && v != "" {
-						return w.refuse(CodeDamaged, "cell %s%d points to shared string %q, which the workbook does not have", columnLetters(col), rowNum, truncate(v, 20))
+						return w.refuse(CodeDamaged, msg.New("listfile.shared_string_missing", "cell", msg.Raw(fmt.Sprintf("%s%d", columnLetters(col), rowNum)), "value", quote(truncate(v, 20))))
 					}
 					v = s
 				case "inlineStr":
@@ -568,7 +569,7 @@ func (x *xlsxReader) sheet(part string, t *table) error {
 		case xml.CharData:
 			if inV || (inT && phonetic == 0 && cellType == "inlineStr") {
 				if len(val)+len(e) > maxCell {
-					return w.refuse(CodeCellTooLong, "cell %s%d is longer than %d bytes", columnLetters(col), rowNum, maxCell)
+					return w.refuse(CodeCellTooLong, msg.New("listfile.cell_too_long", "cell", msg.Raw(fmt.Sprintf("%s%d", columnLetters(col), rowNum)), "max", maxCell))
 				}
 				val = append(val, e...)
 			}

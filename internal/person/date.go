@@ -3,6 +3,7 @@ package person
 import (
 	"encoding/json"
 	"fmt"
+	"parley/internal/msg"
 	"strconv"
 	"strings"
 	"time"
@@ -62,23 +63,23 @@ func (d Date) Validate() error {
 		return nil
 	}
 	if d.Year < 1800 || d.Year > 2200 {
-		return fmt.Errorf("year %d is out of range", d.Year)
+		return msg.NewError(nil, "date.year_out_of_range", "year", msg.Raw(strconv.Itoa(d.Year)))
 	}
 	if d.Month == 0 {
 		if d.Day != 0 {
-			return fmt.Errorf("day without month")
+			return msg.NewError(nil, "date.day_without_month")
 		}
 		return nil
 	}
 	if d.Month < 1 || d.Month > 12 {
-		return fmt.Errorf("month %d does not exist", d.Month)
+		return msg.NewError(nil, "date.month_not_exist", "month", msg.Plain(d.Month))
 	}
 	if d.Day == 0 {
 		return nil
 	}
 	t := time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
 	if t.Year() != d.Year || int(t.Month()) != d.Month || t.Day() != d.Day {
-		return fmt.Errorf("%04d-%02d-%02d does not exist", d.Year, d.Month, d.Day)
+		return msg.NewError(nil, "date.not_exist", "date", msg.CalendarDate{Y: d.Year, M: d.Month, D: d.Day})
 	}
 	return nil
 }

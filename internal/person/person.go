@@ -11,6 +11,7 @@ package person
 
 import (
 	"fmt"
+	"parley/internal/msg"
 	"sort"
 	"strings"
 )
@@ -201,17 +202,17 @@ func (p *Person) Normalize() {
 func (p *Person) Validate() []FieldError {
 	var errs []FieldError
 	if !p.Kind.Valid() {
-		errs = append(errs, FieldError{Field: "kind", Value: string(p.Kind), Reason: "unknown kind (want pow, civilian or remains)"})
+		errs = append(errs, fieldError("kind", string(p.Kind), msg.New("person.unknown_kind")))
 	}
 	if strings.TrimSpace(p.Surname) == "" && strings.TrimSpace(p.SurnameLatin) == "" && p.Kind != KindRemains {
-		errs = append(errs, FieldError{Field: "surname", Reason: "missing surname"})
+		errs = append(errs, fieldError("surname", "", msg.New("person.missing_surname")))
 	}
 	for _, d := range []struct {
 		name string
 		v    Date
 	}{{"birth_date", p.BirthDate}, {"capture_date", p.CaptureDate}, {"death_date", p.DeathDate}} {
 		if err := d.v.Validate(); err != nil {
-			errs = append(errs, FieldError{Field: d.name, Value: d.v.String(), Reason: err.Error()})
+			errs = append(errs, fieldError(d.name, d.v.String(), msg.FromError(err)))
 		}
 	}
 	if p.Kind != KindRemains {
@@ -219,27 +220,33 @@ func (p *Person) Validate() []FieldError {
 			{"death_place", p.DeathPlace}, {"death_cause", p.DeathCause}, {"burial_place", p.BurialPlace}, {"grave_id", p.GraveID},
 		} {
 			if f.v != "" {
-				errs = append(errs, FieldError{Field: f.name, Value: f.v, Reason: "only records of remains carry particulars of death"})
+				errs = append(errs, fieldError(f.name, f.v, msg.New("person.death_particulars")))
 			}
 		}
 		if !p.DeathDate.IsZero() {
-			errs = append(errs, FieldError{Field: "death_date", Value: p.DeathDate.String(), Reason: "only records of remains carry particulars of death"})
+			errs = append(errs, fieldError("death_date", p.DeathDate.String(), msg.New("person.death_particulars")))
 		}
 	}
 	if p.Sex != "" && p.Sex != "M" && p.Sex != "F" {
-		errs = append(errs, FieldError{Field: "sex", Value: p.Sex, Reason: "sex must be M or F"})
+		errs = append(errs, fieldError("sex", p.Sex, msg.New("person.sex")))
 	}
 	if p.Status != "" && !p.Status.Valid() {
-		errs = append(errs, FieldError{Field: "status", Value: string(p.Status), Reason: "unknown status"})
+		errs = append(errs, fieldError("status", string(p.Status), msg.New("person.unknown_status")))
 	}
 	return errs
 }
 
 // FieldError is one problem with one field of a record.
 type FieldError struct {
-	Field  string
-	Value  string
+	Field string
+	Value string
+	// Msg says what is wrong (package msg); Reason is its English text.
+	Msg    msg.Msg
 	Reason string
+}
+
+func fieldError(field, value string, m msg.Msg) FieldError {
+	return FieldError{Field: field, Value: value, Msg: m, Reason: m.String()}
 }
 
 func (e FieldError) Error() string {

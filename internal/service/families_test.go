@@ -15,6 +15,7 @@ import (
 	"parley/internal/families"
 	"parley/internal/listfile"
 	"parley/internal/notify"
+	"parley/internal/parties"
 	"parley/internal/pfif"
 	"parley/internal/service"
 	"parley/internal/store"
@@ -68,7 +69,7 @@ func famService(t *testing.T, b storetest.Backend) (*service.Service, *famLog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateParties(context.Background(), []store.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
+	if err := s.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
 		t.Fatal(err)
 	}
 	log := &famLog{}

@@ -107,7 +107,7 @@ func handoverError(err error) error {
 }
 
 // stepper builds the event of a step from the stored record.
-type stepper func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *store.HandoverRecord) (handover.Event, error)
+type stepper func(ctx context.Context, tx *store.Tx, a *negotiation.Agreement, rec *store.HandoverRecord) (handover.Event, error)
 
 // recordStep records one step of one person in one transaction with one log
 // entry: handover.Apply decides whether it may happen, a conditional update
@@ -173,7 +173,7 @@ func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementI
 }
 
 // compareStage compares an agreement with its handover records.
-func (s *Service) compareStage(ctx context.Context, tx *store.Tx, a *store.Agreement) (handover.Report, error) {
+func (s *Service) compareStage(ctx context.Context, tx *store.Tx, a *negotiation.Agreement) (handover.Report, error) {
 	sides, err := tx.AgreementReleases(ctx, a.ID)
 	if err != nil {
 		return handover.Report{}, err
@@ -212,7 +212,7 @@ func (s *Service) RecordInterviewDisclosed(ctx context.Context, actor access.Act
 	if disclose && iv != handover.Refuses {
 		return nil, invalidf("only a refusal is disclosed to the family by the person's choice")
 	}
-	res, err := s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *store.Agreement, *store.HandoverRecord) (handover.Event, error) {
+	res, err := s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *negotiation.Agreement, *store.HandoverRecord) (handover.Event, error) {
 		return handover.Event{Type: handover.EventInterviewed, Interview: iv, Disclose: disclose}, nil
 	})
 	if err == nil && iv == handover.Refuses {
@@ -250,7 +250,7 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 	if req.Outcome != handover.Substituted && req.Substitute != nil {
 		return nil, invalidf("only a substitution names a substitute")
 	}
-	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *store.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
+	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *negotiation.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		ev := handover.Event{Type: evType}
 		// (A person who refused or has an outcome is refused by
 		// handover.Apply, with the reason that matters.)
@@ -315,7 +315,7 @@ func noDeath(ctx context.Context, tx *store.Tx, listID string, row int) error {
 }
 
 // substitute resolves the person brought in place of an agreed one.
-func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Actor, a *store.Agreement, rec *store.HandoverRecord, req *SubstituteRequest) (*handover.Substitute, error) {
+func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Actor, a *negotiation.Agreement, rec *store.HandoverRecord, req *SubstituteRequest) (*handover.Substitute, error) {
 	party := rec.State.Party
 	sub := &handover.Substitute{Interview: req.Interview}
 	switch {
@@ -397,7 +397,7 @@ func (s *Service) RecordIdentification(ctx context.Context, actor access.Actor, 
 	if !actor.CanObserve() && !actor.CanMediate() {
 		return nil, access.Deny("only observers and the mediator record the identification of remains")
 	}
-	return s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *store.Agreement, *store.HandoverRecord) (handover.Event, error) {
+	return s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *negotiation.Agreement, *store.HandoverRecord) (handover.Event, error) {
 		return handover.Event{Type: handover.EventIdentified, Identification: id}, nil
 	})
 }
@@ -437,7 +437,7 @@ func (s *Service) informFamilies(ctx context.Context, actor access.Actor, listID
 
 // afterAgreed tells the families of every person of a new agreement that
 // their relative is included in an agreed stage.
-func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *store.Agreement, persons []handover.PersonState) {
+func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *negotiation.Agreement, persons []handover.PersonState) {
 	date := s.Now()
 	if t, ok := a.Date.Time(); ok {
 		date = t
@@ -492,7 +492,7 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 		return nil, err
 	}
 	for _, p := range props {
-		if p.State == store.ProposalDraft || !proposalVisible(actor, p) {
+		if p.State == negotiation.ProposalDraft || !proposalVisible(actor, p) {
 			continue
 		}
 		steps = append(steps, TimelineStep{ProposalID: p.ID, Step: handover.Step{Status: handover.StatusProposed, At: p.SubmittedAt, By: p.CreatedBy,

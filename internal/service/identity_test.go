@@ -10,6 +10,7 @@ import (
 	"parley/internal/demo"
 	"parley/internal/ledger"
 	"parley/internal/listfile"
+	"parley/internal/matching"
 	"parley/internal/service"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -151,20 +152,20 @@ func TestRegistryReimportKeepsIdentity(t *testing.T) {
 		for _, name := range []string{"Шевченко", "Коваленко"} {
 			r := after[name]
 			if r.Review != "confirmed" || r.Registered == nil || r.Registered.Surname != name || r.ReviewedID != before[name].ReviewedID {
-				t.Errorf("%s after the re-import: %+v registered %+v", name, r.MatchRow, r.Registered)
+				t.Errorf("%s after the re-import: %+v registered %+v", name, r.Row, r.Registered)
 			}
 		}
 		bondar := after["Бондар"]
 		if bondar.Review != "pending" || bondar.ReviewReason != service.ReviewReasonDOBChanged ||
 			bondar.ReviewParams["from"] != "1979-11-23" || bondar.ReviewParams["to"] != "1979-12-23" || bondar.ReviewParams["side"] != "registry" {
-			t.Errorf("the edited pair: %+v", bondar.MatchRow)
+			t.Errorf("the edited pair: %+v", bondar.Row)
 		}
 		if bondar.Registered == nil || bondar.Registered.Surname != "Бондар" {
 			t.Errorf("the edited pair names %+v", bondar.Registered)
 		}
 		melnyk := after["Мельник"]
 		if melnyk.Review != "pending" || melnyk.ReviewReason != service.ReviewReasonRegistryRemoved || !melnyk.RegisteredRemoved || melnyk.Registered.Surname != "Мельник" {
-			t.Errorf("the removed pair: %+v removed=%v", melnyk.MatchRow, melnyk.RegisteredRemoved)
+			t.Errorf("the removed pair: %+v removed=%v", melnyk.Row, melnyk.RegisteredRemoved)
 		}
 		if err := s.ReviewMatch(ctx, idOfficerB, runID, melnyk.ListRow, service.ReviewConfirm, ""); err == nil {
 			t.Error("a removed registry record was confirmed")
@@ -206,13 +207,13 @@ func TestListVersionCarriesReviews(t *testing.T) {
 		for _, name := range []string{"Шевченко", "Бондар"} {
 			r := second[name]
 			if r.Review != "confirmed" || r.CarriedFrom != run1 || r.ReviewedID != first[name].ReviewedID || r.EntryID != first[name].EntryID {
-				t.Errorf("%s on version 2: %+v", name, r.MatchRow)
+				t.Errorf("%s on version 2: %+v", name, r.Row)
 			}
 		}
 		k := second["Коваленко"]
 		if k.Review != "pending" || k.ReviewReason != service.ReviewReasonDOBChanged || k.ReviewParams["side"] != "list" ||
 			k.ReviewParams["from"] != "1985-05-06" || k.ReviewParams["to"] != "1985-06-05" || k.EntryID != first["Коваленко"].EntryID {
-			t.Errorf("the corrected person: %+v", k.MatchRow)
+			t.Errorf("the corrected person: %+v", k.Row)
 		}
 		if _, ok := second["Мельник"]; ok || len(second) != 3 {
 			t.Errorf("version 2 run rows: %d", len(second))
@@ -261,14 +262,14 @@ func TestRegistryNamesakes(t *testing.T) {
 		}
 		r := rowsBySurname(t, s, run.ID)["Шевченко"]
 		if r.Decision == "match" || len(splitCandidates(r.Candidates)) < 2 {
-			t.Errorf("a list row fitting two namesakes: %+v", r.MatchRow)
+			t.Errorf("a list row fitting two namesakes: %+v", r.Row)
 		}
 	})
 }
 
 func splitCandidates(s string) []string {
 	var out []string
-	for _, c := range store.CandidateList(s) {
+	for _, c := range matching.CandidateList(s) {
 		out = append(out, c.ID)
 	}
 	return out

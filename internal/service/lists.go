@@ -12,7 +12,10 @@ import (
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/names"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/store"
 	"parley/internal/translit"
@@ -41,7 +44,7 @@ type ImportRequest struct {
 type ImportResult struct {
 	List *lists.List // nil on a dry run or when refused
 	// Registry and RegistryDiff describe the new version of a registry.
-	Registry     *store.RegistryVersion
+	Registry     *matching.RegistryVersion
 	RegistryDiff *lists.Diff
 	Read         *listfile.Result
 	Imported     int
@@ -64,6 +67,12 @@ func (e *ImportError) Error() string {
 }
 
 func (e *ImportError) Unwrap() error { return ErrInvalid }
+
+// Message is the error's message for a reader (see package msg); each
+// problem has its own (listfile.Problem.TextIn).
+func (e *ImportError) Message() msg.Msg {
+	return msg.New("import.refused", "count", len(e.Problems))
+}
 
 // readError turns a file that could not be read into an ImportError with
 // its one problem, or the context's error when the caller has gone.
@@ -103,7 +112,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 	if len(res.Rows) == 0 {
 		return out, invalidf("the file holds no valid rows")
 	}
-	var parties []store.Party
+	var sides []parties.Party
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, req.From); err != nil {
 			return invalidf("unknown party %q (--from)", req.From)
@@ -112,7 +121,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 			return invalidf("unknown party %q (--to)", req.To)
 		}
 		var err error
-		parties, err = tx.Parties(ctx)
+		sides, err = tx.Parties(ctx)
 		return err
 	}); err != nil {
 		return out, err
@@ -123,7 +132,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		// A list names the other side's people as a rule: romanize with the
 		// system of the Power the person depends on when the file says, else
 		// with the receiving party's.
-		fillLatin(&p, translitFor(parties, p.Power, req.To))
+		fillLatin(&p, translitFor(sides, p.Power, req.To))
 		entries[i] = lists.Entry{Row: row.Line, Person: p}
 	}
 	out.Imported = len(entries)
@@ -211,18 +220,18 @@ func AssignEntryIDs(before, after []lists.Entry) (pairs []lists.Paired, removed,
 
 // translitFor returns the party named by power (by id or name), or else
 // the fallback party, whose romanization systems apply.
-func translitFor(parties []store.Party, power, fallback string) store.Party {
-	for _, p := range parties {
+func translitFor(sides []parties.Party, power, fallback string) parties.Party {
+	for _, p := range sides {
 		if power != "" && (strings.EqualFold(p.ID, power) || strings.EqualFold(p.Name, power)) {
 			return p
 		}
 	}
-	for _, p := range parties {
+	for _, p := range sides {
 		if p.ID == fallback {
 			return p
 		}
 	}
-	return store.Party{}
+	return parties.Party{}
 }
 
 // Spelling says in which language's spelling a Cyrillic name is written.
@@ -274,7 +283,7 @@ func DetectSpelling(parts ...string) Spelling {
 // (ICAO Doc 9303, as in Russian passports, unless the party set another),
 // and an ambiguous spelling the party's own system. All three name parts
 // are read together, so that one person's names share one system.
-func RomanizationSystem(party store.Party, names ...string) translit.System {
+func RomanizationSystem(party parties.Party, names ...string) translit.System {
 	def, err := translit.ParseSystem(party.Translit)
 	if err != nil {
 		def = translit.UA2010
@@ -294,7 +303,7 @@ func RomanizationSystem(party store.Party, names ...string) translit.System {
 // fillLatin adds the Latin form of names that the source gave only in
 // Cyrillic, with the system RomanizationSystem chooses, and records that
 // system in the person's latin_system.
-func fillLatin(p *person.Person, party store.Party) {
+func fillLatin(p *person.Person, party parties.Party) {
 	sys := RomanizationSystem(party, p.Surname, p.GivenNames, p.Patronymic)
 	made := false
 	for _, f := range []struct{ src, dst *string }{

@@ -12,8 +12,8 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/person"
-	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
@@ -23,7 +23,7 @@ func newService(t testing.TB, b storetest.Backend) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateParties(context.Background(), []store.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
+	if err := s.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ledger.Init(b.DataDir, "parley.test/log", []string{"A", "B"}); err != nil {
@@ -211,7 +211,7 @@ func TestFillLatinNeverKeepsCyrillic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p := person.Person{Surname: tt.surname, GivenNames: tt.given}
-		fillLatin(&p, store.Party{Translit: tt.system})
+		fillLatin(&p, parties.Party{Translit: tt.system})
 		if p.SurnameLatin != tt.wantSurname || p.GivenNamesLatin != tt.wantGiven || p.LatinSystem == "" {
 			t.Errorf("%s %s %s → %s %s, want %s %s", tt.system, tt.surname, tt.given, p.SurnameLatin, p.GivenNamesLatin, tt.wantSurname, tt.wantGiven)
 		}

@@ -27,7 +27,7 @@ type MatchRequest struct {
 // registry of the party that received it, stores the results for review,
 // and returns the run. Only officers of the receiving party may run it: the
 // registry never leaves its party.
-func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req MatchRequest) (*store.MatchRun, error) {
+func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req MatchRequest) (*matching.Run, error) {
 	if err := s.refuseOnHub(RefuseMatching); err != nil {
 		return nil, err
 	}
@@ -75,11 +75,11 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	metrics.MatchingRun("ok")
-	run := &store.MatchRun{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: len(registry), CreatedBy: actor.String()}
-	rows := make([]store.MatchRow, len(results))
+	run := &matching.Run{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: len(registry), CreatedBy: actor.String()}
+	rows := make([]matching.Row, len(results))
 	for i, r := range results {
 		e := &l.Entries[r.ListIndex]
-		m := store.MatchRow{EntryID: e.ID, ListRow: e.Row, Score: r.Score, Decision: string(r.Decision), Review: "pending"}
+		m := matching.Row{EntryID: e.ID, ListRow: e.Row, Score: r.Score, Decision: string(r.Decision), Review: "pending"}
 		if r.RegistryIndex >= 0 && r.Decision != matching.DecisionNone {
 			m.RegistryID = registry[r.RegistryIndex].ID
 		}
@@ -89,11 +89,11 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 			}
 			return registry[idx].ID
 		}, false)
-		cands := make([]store.Candidate, len(r.Candidates))
+		cands := make([]matching.RowCandidate, len(r.Candidates))
 		for k, c := range r.Candidates {
-			cands[k] = store.Candidate{ID: registry[c.RegistryIndex].ID, Score: c.Score}
+			cands[k] = matching.RowCandidate{ID: registry[c.RegistryIndex].ID, Score: c.Score}
 		}
-		m.Candidates = store.CandidateText(cands)
+		m.Candidates = matching.CandidateText(cands)
 		switch r.Decision {
 		case matching.DecisionMatch:
 			run.Matched++
@@ -132,7 +132,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 // priorRun finds the latest run of the party on the list or, failing that,
 // on the nearest earlier version of it, and returns it with the entries of
 // its list; nil when there is none.
-func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*store.MatchRun, []lists.Entry, error) {
+func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*matching.Run, []lists.Entry, error) {
 	for id := l.ID; id != ""; {
 		runs, err := tx.MatchRuns(ctx, l.To, id)
 		if err != nil {
@@ -158,7 +158,7 @@ func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*store.MatchRun
 // entry changed in who it describes (identityChanges) goes back to pending
 // with the reason. Registry changes
 // have already reopened the reviews they concern (see newRegistryVersion).
-func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []store.MatchRow) (carried, reopened int, err error) {
+func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []matching.Row) (carried, reopened int, err error) {
 	prev, prevEntries, err := priorRun(ctx, tx, l)
 	if err != nil || prev == nil {
 		return 0, 0, err
@@ -167,7 +167,7 @@ func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []store
 	if err != nil {
 		return 0, 0, err
 	}
-	byEntry := make(map[string]*store.MatchRow, len(prevRows))
+	byEntry := make(map[string]*matching.Row, len(prevRows))
 	for i := range prevRows {
 		byEntry[prevRows[i].EntryID] = &prevRows[i]
 	}
@@ -214,7 +214,7 @@ func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []store
 // MatchRunView is a run with its rows and the persons on both sides, for
 // the officers who review it.
 type MatchRunView struct {
-	Run  *store.MatchRun  `json:"run"`
+	Run  *matching.Run    `json:"run"`
 	Rows []MatchRowDetail `json:"rows"`
 }
 
@@ -223,7 +223,7 @@ type MatchRunView struct {
 // one, else the proposed one); RegisteredRemoved says the registry's latest
 // version no longer holds it.
 type MatchRowDetail struct {
-	store.MatchRow
+	matching.Row
 	Listed            *lists.Entry `json:"listed"`
 	Registered        *lists.Entry `json:"registered,omitempty"`
 	RegisteredRemoved bool         `json:"registered_removed,omitempty"`
@@ -231,14 +231,14 @@ type MatchRowDetail struct {
 
 // Shown is the registry record a result stands for: the confirmed one,
 // else the proposed one; "" when none.
-func Shown(r *store.MatchRow) string {
+func Shown(r *matching.Row) string {
 	if r.Review == "confirmed" && r.ReviewedID != "" {
 		return r.ReviewedID
 	}
 	return r.RegistryID
 }
 
-func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor, runID string) (*store.MatchRun, error) {
+func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor, runID string) (*matching.Run, error) {
 	run, err := tx.MatchRun(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -251,11 +251,11 @@ func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor,
 
 // MatchRuns lists the runs of the actor's party (for one list when listID
 // is set).
-func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, listID string) ([]*store.MatchRun, error) {
+func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, listID string) ([]*matching.Run, error) {
 	if !actor.CanReadRegistry(party) {
 		return nil, access.Deny("matching runs belong to the receiving party")
 	}
-	var out []*store.MatchRun
+	var out []*matching.Run
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.MatchRuns(ctx, party, listID)
 		return err
@@ -295,7 +295,7 @@ func (s *Service) MatchRun(ctx context.Context, actor access.Actor, runID string
 			return err
 		}
 		for _, r := range rows {
-			d := MatchRowDetail{MatchRow: r, Listed: byRow[r.ListRow]}
+			d := MatchRowDetail{Row: r, Listed: byRow[r.ListRow]}
 			if rec, ok := recs[Shown(&r)]; ok {
 				d.Registered = &rec.Entry
 				d.RegisteredRemoved = rec.RemovedVersion > 0
@@ -338,7 +338,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 		if err != nil {
 			return err
 		}
-		var row *store.MatchRow
+		var row *matching.Row
 		for i := range rows {
 			if rows[i].ListRow == listRow {
 				row = &rows[i]
@@ -373,7 +373,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 	})
 }
 
-func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Actor, run *store.MatchRun, row *store.MatchRow, review, chosen string) error {
+func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Actor, run *matching.Run, row *matching.Row, review, chosen string) error {
 	if err := tx.ReviewMatchRow(ctx, run.ID, row.ListRow, row.Review, review, chosen, actor.String()); err != nil {
 		return fmt.Errorf("%w: %v", ErrConflict, err)
 	}
@@ -480,7 +480,7 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 
 // leftOff computes the left-off report of a run in the caller's
 // transaction (see LeftOffReport).
-func leftOff(ctx context.Context, tx *store.Tx, run *store.MatchRun) ([]LeftOffEntry, error) {
+func leftOff(ctx context.Context, tx *store.Tx, run *matching.Run) ([]LeftOffEntry, error) {
 	var out []LeftOffEntry
 	err := func() error {
 		rows, err := tx.MatchRows(ctx, run.ID)
@@ -508,7 +508,7 @@ func leftOff(ctx context.Context, tx *store.Tx, run *store.MatchRun) ([]LeftOffE
 }
 
 // foundRecords returns the registry records that a run's rows stand for.
-func foundRecords(rows []store.MatchRow) map[string]bool {
+func foundRecords(rows []matching.Row) map[string]bool {
 	found := map[string]bool{}
 	for _, r := range rows {
 		switch {
@@ -525,7 +525,7 @@ func foundRecords(rows []store.MatchRow) map[string]bool {
 // droppedMatches returns, by registry record, the entries of the version
 // before the run's list that this version dropped and that the latest run
 // on that version matched to the record.
-func droppedMatches(ctx context.Context, tx *store.Tx, run *store.MatchRun) (map[string]*DroppedEntry, error) {
+func droppedMatches(ctx context.Context, tx *store.Tx, run *matching.Run) (map[string]*DroppedEntry, error) {
 	out := map[string]*DroppedEntry{}
 	dropped, prev, err := droppedEntries(ctx, tx, run.ListID)
 	if err != nil || len(dropped) == 0 {

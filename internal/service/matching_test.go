@@ -92,7 +92,7 @@ func TestMatchingRunReviewAndLeftOff(t *testing.T) {
 			}
 		}
 		if rejected.Review != "rejected" || rejected.ReviewedBy == "" {
-			t.Errorf("review not recorded: %+v", rejected.MatchRow)
+			t.Errorf("review not recorded: %+v", rejected.Row)
 		}
 		wantAfter := len(before)
 		if st := rejected.Registered; st != nil && (st.Status == person.StatusBelievedCaptured || st.Status == person.StatusConfirmedCaptured) {

@@ -14,6 +14,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/negotiation"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/service"
 	"parley/internal/store"
@@ -80,7 +81,7 @@ type negFixture struct {
 	s            *service.Service
 	log          *committedLog
 	listA, listB string
-	round        *store.Round
+	round        *negotiation.Round
 }
 
 var istanbul = negotiation.Criteria{Categories: []string{"wounded", "seriously_ill"}, AgeMin: 18, AgeMax: 25, RefDate: person.Date{Year: 2025, Month: 6, Day: 7}}
@@ -93,7 +94,7 @@ func newNegService(t *testing.T, b storetest.Backend) *service.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateParties(ctx, []store.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}, {ID: "C", Name: "Party C"}}); err != nil {
+	if err := s.CreateParties(ctx, []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}, {ID: "C", Name: "Party C"}}); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -639,7 +640,7 @@ func testProposalFlowAndRoles(t *testing.T, f *negFixture) {
 		t.Fatal(err)
 	}
 	if p2.From != "B" || p2.To != "A" || p2.CounterOf != p1.ID || p2.ThreadID != p1.ThreadID || p2.Sides[0].Party != "B" || p2.Counts != [2]int{2, 2} {
-		t.Errorf("counter = %+v", p2.Proposal)
+		t.Errorf("counter = %+v", p2.ProposalRecord)
 	}
 	thread, err := f.s.ProposalThread(ctx, negOfficerA, p2.ID)
 	if err != nil {

@@ -70,7 +70,7 @@ func (s *Service) nodePropose(ctx context.Context, actor access.Actor, req Propo
 	if err != nil {
 		return nil, err
 	}
-	return &ProposalView{Proposal: &store.Proposal{ID: id, RoundID: req.RoundID, ThreadID: id, From: party, To: req.To, State: proposalQueued}}, nil
+	return &ProposalView{ProposalRecord: &negotiation.ProposalRecord{ID: id, RoundID: req.RoundID, ThreadID: id, From: party, To: req.To, State: proposalQueued}}, nil
 }
 
 func (s *Service) nodeCounter(ctx context.Context, actor access.Actor, parent string, req ProposalRequest) (*ProposalView, error) {
@@ -91,7 +91,7 @@ func (s *Service) nodeCounter(ctx context.Context, actor access.Actor, parent st
 	if err != nil {
 		return nil, err
 	}
-	return &ProposalView{Proposal: &store.Proposal{ID: id, RoundID: req.RoundID, CounterOf: parent, From: party, State: proposalQueued}}, nil
+	return &ProposalView{ProposalRecord: &negotiation.ProposalRecord{ID: id, RoundID: req.RoundID, CounterOf: parent, From: party, State: proposalQueued}}, nil
 }
 
 // answerPayload is the payload of proposal.accept and proposal.reject.
@@ -140,16 +140,16 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 	if err != nil {
 		return nil, err
 	}
-	p := rec.Proposal
+	p := rec.ProposalRecord
 	p.State = proposalQueued
-	return &ProposalView{Proposal: &p}, nil
+	return &ProposalView{ProposalRecord: &p}, nil
 }
 
 // nodeProposalRecord is one element of GET /hub/v1/proposals: the
 // proposal as the hub shows it to the party, with the content hash its
 // statement signed.
 type nodeProposalRecord struct {
-	store.Proposal
+	negotiation.ProposalRecord
 	ContentHash string `json:"content_hash"`
 }
 
@@ -188,7 +188,7 @@ func (s *Service) nodeProposal(ctx context.Context, id string) (*ProposalView, e
 		if err := json.Unmarshal(r, &v); err != nil {
 			return nil, fmt.Errorf("a proposal from the hub: %w", err)
 		}
-		if v.Proposal != nil && v.ID == id {
+		if v.ProposalRecord != nil && v.ID == id {
 			return &v, nil
 		}
 	}
@@ -295,14 +295,14 @@ func (s *Service) hubProposalJSON(ctx context.Context, v *ProposalView) (json.Ra
 
 // nodeListProposals lists the proposals of the hub the node's party may
 // see.
-func (s *Service) nodeListProposals(ctx context.Context, f ProposalFilter) ([]*store.Proposal, error) {
+func (s *Service) nodeListProposals(ctx context.Context, f ProposalFilter) ([]*negotiation.ProposalRecord, error) {
 	recs, err := s.hubProposalRecords(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []*store.Proposal
+	var out []*negotiation.ProposalRecord
 	for i := range recs {
-		p := &recs[i].Proposal
+		p := &recs[i].ProposalRecord
 		if (f.RoundID == "" || p.RoundID == f.RoundID) && (f.ThreadID == "" || p.ThreadID == f.ThreadID) && (f.State == "" || p.State == f.State) {
 			out = append(out, p)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/category"
+	"parley/internal/parties"
 	"parley/internal/store"
 )
 
@@ -23,7 +24,7 @@ func ValidatePartyID(id string) error {
 }
 
 // CreateParties adds the parties of a new installation in one transaction.
-func (s *Service) CreateParties(ctx context.Context, parties []store.Party) error {
+func (s *Service) CreateParties(ctx context.Context, parties []parties.Party) error {
 	if len(parties) < 2 {
 		return invalidf("at least two parties are needed, got %d", len(parties))
 	}
@@ -58,8 +59,8 @@ func (s *Service) CreateParties(ctx context.Context, parties []store.Party) erro
 }
 
 // Parties returns every party. Party names are not personal data.
-func (s *Service) Parties(ctx context.Context) ([]store.Party, error) {
-	var out []store.Party
+func (s *Service) Parties(ctx context.Context) ([]parties.Party, error) {
+	var out []parties.Party
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Parties(ctx)
 		return err

@@ -9,6 +9,8 @@ import (
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/matching"
+	"parley/internal/parties"
 	"parley/internal/store"
 )
 
@@ -41,7 +43,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	if len(res.Problems) > 0 && !req.SkipInvalid {
 		return out, &ImportError{Problems: res.Problems}
 	}
-	var party store.Party
+	var party parties.Party
 	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		party, err = tx.Party(ctx, req.Party)
 		return err
@@ -126,7 +128,7 @@ func changeReason(side string, fields []lists.FieldChange) (string, map[string]s
 // before (lists.Pair), else takes the party's record id, else a new one; a
 // reviewed match whose registry record changed goes back to pending with
 // the reason, and one whose record was removed is flagged.
-func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor access.Actor, req RegistryImportRequest, entries []lists.Entry) (*store.RegistryVersion, *lists.Diff, error) {
+func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor access.Actor, req RegistryImportRequest, entries []lists.Entry) (*matching.RegistryVersion, *lists.Diff, error) {
 	latest, err := tx.RegistryVersionNumber(ctx, req.Party)
 	if err != nil {
 		return nil, nil, err
@@ -159,7 +161,7 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 		pairedOld[p.New] = p.Old
 	}
 	var reappeared []string
-	v := &store.RegistryVersion{Party: req.Party, Version: version, SourceName: req.SourceName, Records: len(entries), CreatedBy: actor.String()}
+	v := &matching.RegistryVersion{Party: req.Party, Version: version, SourceName: req.SourceName, Records: len(entries), CreatedBy: actor.String()}
 	for j := range entries {
 		e := &entries[j]
 		versions[j] = store.RecordVersions{Added: version, Changed: version}
@@ -207,11 +209,11 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 
 // RegistryVersions returns the versions of a party's registry, newest
 // first.
-func (s *Service) RegistryVersions(ctx context.Context, actor access.Actor, party string) ([]store.RegistryVersion, error) {
+func (s *Service) RegistryVersions(ctx context.Context, actor access.Actor, party string) ([]matching.RegistryVersion, error) {
 	if !actor.CanReadRegistry(party) {
 		return nil, access.Deny("a registry is visible to its own party only")
 	}
-	var out []store.RegistryVersion
+	var out []matching.RegistryVersion
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.RegistryVersions(ctx, party)
 		return err

@@ -3,17 +3,17 @@ package service_test
 import (
 	"testing"
 
+	"parley/internal/parties"
 	"parley/internal/service"
-	"parley/internal/store"
 	"parley/internal/translit"
 )
 
 func TestRomanizationFollowsSpelling(t *testing.T) {
-	ua := store.Party{ID: "B", Translit: "ua2010"}
-	ru := store.Party{ID: "A", Translit: "icao"}
-	gost := store.Party{ID: "C", Translit: "ua2010", TranslitRU: "gost-b"}
+	ua := parties.Party{ID: "B", Translit: "ua2010"}
+	ru := parties.Party{ID: "A", Translit: "icao"}
+	gost := parties.Party{ID: "C", Translit: "ua2010", TranslitRU: "gost-b"}
 	tests := []struct {
-		party store.Party
+		party parties.Party
 		names []string
 		want  translit.System
 		given string

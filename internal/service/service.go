@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"parley/internal/msg"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,6 +170,28 @@ var ErrConflict = errors.New("conflict")
 // ErrInvalid is returned for bad input; the error text says what is wrong.
 var ErrInvalid = errors.New("invalid input")
 
+// Invalid returns an error of kind ErrInvalid that carries the message
+// code with its parameters, given as name, value pairs. This is how the
+// service refuses input: the words live in the catalogue (package msg,
+// catalogue/<lang>/<area>.json), the front end renders them in the
+// reader's language, and API clients get the code. For example
+//
+//	return Invalid("list.same_party", "party", req.From)
+//
+// with "list.same_party": "A list goes from one party to another; both are {party}."
+// in catalogue/en/service.json and its uk and ru translations.
+func Invalid(code string, kv ...any) error { return msg.NewError(ErrInvalid, code, kv...) }
+
+// Conflict is Invalid for ErrConflict: a change that does not fit the
+// record's state.
+func Conflict(code string, kv ...any) error { return msg.NewError(ErrConflict, code, kv...) }
+
+// NotFoundMsg is Invalid for ErrNotFound. Front ends show every not-found
+// error alike (see httpx.Message); the message is for logs and the CLI.
+func NotFoundMsg(code string, kv ...any) error { return msg.NewError(ErrNotFound, code, kv...) }
+
+// invalidf is the older form of Invalid, with an English sentence; new
+// code uses Invalid.
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }

@@ -9,6 +9,7 @@ import (
 
 	"parley/internal/families"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/pfif"
 	"parley/internal/store"
@@ -19,7 +20,7 @@ func famDB(t *testing.T, b storetest.Backend) *store.DB {
 	t.Helper()
 	db := b.Open(t)
 	err := db.Update(context.Background(), func(tx *store.Tx) error {
-		for _, p := range []store.Party{{ID: "A", Name: "Alpha"}, {ID: "B", Name: "Beta"}} {
+		for _, p := range []parties.Party{{ID: "A", Name: "Alpha"}, {ID: "B", Name: "Beta"}} {
 			if err := tx.CreateParty(context.Background(), p); err != nil {
 				return err
 			}

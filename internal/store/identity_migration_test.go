@@ -10,6 +10,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"parley/internal/families"
+	"parley/internal/matching"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -81,7 +82,7 @@ func TestIdentityMigrationKeepsData(t *testing.T) {
 				t.Fatalf("match rows: %+v", rows)
 			}
 			r := rows[0]
-			cs := store.CandidateList(r.Candidates)
+			cs := matching.CandidateList(r.Candidates)
 			if r.EntryID != "L1-1" || r.RegistryID != "r2" || r.Review != "confirmed" || r.ReviewedID != "r2" || len(cs) != 2 || cs[0].ID != "r2" || cs[1].ID != "r1" {
 				t.Errorf("confirmed row: %+v", r)
 			}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"parley/internal/matching"
 )
 
 func paramsText(p map[string]string) (string, error) {
@@ -18,7 +20,7 @@ func paramsText(p map[string]string) (string, error) {
 
 // InsertMatchRun stores a run and all its rows (with the reviews carried
 // over from an earlier run, if any).
-func (tx *Tx) InsertMatchRun(ctx context.Context, r *MatchRun, rows []MatchRow) error {
+func (tx *Tx) InsertMatchRun(ctx context.Context, r *matching.Run, rows []matching.Row) error {
 	r.CreatedAt = now()
 	_, err := tx.Exec(ctx, `INSERT INTO match_runs (id, list_id, party, threshold_match, threshold_review, registry_size, matched, review, unmatched, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -50,8 +52,8 @@ func (tx *Tx) InsertMatchRun(ctx context.Context, r *MatchRun, rows []MatchRow) 
 
 const matchRunColumns = `id, list_id, party, threshold_match, threshold_review, registry_size, matched, review, unmatched, created_by, created_at`
 
-func scanMatchRun(scan func(...any) error) (*MatchRun, error) {
-	var r MatchRun
+func scanMatchRun(scan func(...any) error) (*matching.Run, error) {
+	var r matching.Run
 	var at string
 	if err := scan(&r.ID, &r.ListID, &r.Party, &r.ThresholdMatch, &r.ThresholdReview, &r.RegistrySize, &r.Matched, &r.Review, &r.Unmatched, &r.CreatedBy, &at); err != nil {
 		return nil, err
@@ -61,7 +63,7 @@ func scanMatchRun(scan func(...any) error) (*MatchRun, error) {
 }
 
 // MatchRun returns a run.
-func (tx *Tx) MatchRun(ctx context.Context, id string) (*MatchRun, error) {
+func (tx *Tx) MatchRun(ctx context.Context, id string) (*matching.Run, error) {
 	r, err := scanMatchRun(tx.QueryRow(ctx, `SELECT `+matchRunColumns+` FROM match_runs WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("match run %q: %w", id, ErrNotFound)
@@ -71,7 +73,7 @@ func (tx *Tx) MatchRun(ctx context.Context, id string) (*MatchRun, error) {
 
 // MatchRuns returns the runs of a party, newest first; listID narrows them
 // to one list when set.
-func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*MatchRun, error) {
+func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*matching.Run, error) {
 	q := `SELECT ` + matchRunColumns + ` FROM match_runs WHERE party = ?`
 	args := []any{party}
 	if listID != "" {
@@ -83,7 +85,7 @@ func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*MatchRun,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*MatchRun
+	var out []*matching.Run
 	for rows.Next() {
 		r, err := scanMatchRun(rows.Scan)
 		if err != nil {
@@ -96,8 +98,8 @@ func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*MatchRun,
 
 const matchRowColumns = `entry_id, list_row, registry_id, score, decision, reason, candidates, review, reviewed_id, reviewed_by, reviewed_at, review_reason, review_params, carried_from`
 
-func scanMatchRow(scan func(...any) error) (MatchRow, error) {
-	var m MatchRow
+func scanMatchRow(scan func(...any) error) (matching.Row, error) {
+	var m matching.Row
 	var at, params string
 	if err := scan(&m.EntryID, &m.ListRow, &m.RegistryID, &m.Score, &m.Decision, &m.Reason, &m.Candidates, &m.Review, &m.ReviewedID, &m.ReviewedBy, &at, &m.ReviewReason, &params, &m.CarriedFrom); err != nil {
 		return m, err
@@ -112,13 +114,13 @@ func scanMatchRow(scan func(...any) error) (MatchRow, error) {
 }
 
 // MatchRows returns a run's rows in list order.
-func (tx *Tx) MatchRows(ctx context.Context, runID string) ([]MatchRow, error) {
+func (tx *Tx) MatchRows(ctx context.Context, runID string) ([]matching.Row, error) {
 	rows, err := tx.Query(ctx, `SELECT `+matchRowColumns+` FROM match_results WHERE run_id = ? ORDER BY list_row`, runID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []MatchRow
+	var out []matching.Row
 	for rows.Next() {
 		m, err := scanMatchRow(rows.Scan)
 		if err != nil {

@@ -45,7 +45,7 @@ func isUniqueViolation(err error) bool {
 var ErrStateChanged = errors.New("changed concurrently")
 
 // InsertRound stores a new round; the store sets CreatedAt.
-func (tx *Tx) InsertRound(ctx context.Context, r *Round) error {
+func (tx *Tx) InsertRound(ctx context.Context, r *negotiation.Round) error {
 	r.CreatedAt = now()
 	if r.Participants == nil {
 		r.Participants = []string{}
@@ -73,8 +73,8 @@ func (tx *Tx) InsertRound(ctx context.Context, r *Round) error {
 
 const roundColumns = `id, title, venue, starts_on, ends_on, party_a, party_b, participants, notes, criteria, convened_by, created_at`
 
-func scanRound(scan func(...any) error) (*Round, error) {
-	var r Round
+func scanRound(scan func(...any) error) (*negotiation.Round, error) {
+	var r negotiation.Round
 	var starts, ends, parts, crit, created string
 	if err := scan(&r.ID, &r.Title, &r.Venue, &starts, &ends, &r.Parties[0], &r.Parties[1], &parts, &r.Notes, &crit, &r.ConvenedBy, &created); err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func parseDate(s string) person.Date {
 }
 
 // Round returns one round.
-func (tx *Tx) Round(ctx context.Context, id string) (*Round, error) {
+func (tx *Tx) Round(ctx context.Context, id string) (*negotiation.Round, error) {
 	r, err := scanRound(tx.QueryRow(ctx, `SELECT `+roundColumns+` FROM rounds WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("round %q: %w", id, ErrNotFound)
@@ -113,7 +113,7 @@ func (tx *Tx) Round(ctx context.Context, id string) (*Round, error) {
 
 // Rounds returns the rounds, newest first; party, when set, selects the
 // rounds of that party.
-func (tx *Tx) Rounds(ctx context.Context, party string) ([]*Round, error) {
+func (tx *Tx) Rounds(ctx context.Context, party string) ([]*negotiation.Round, error) {
 	q := `SELECT ` + roundColumns + ` FROM rounds`
 	var args []any
 	if party != "" {
@@ -125,7 +125,7 @@ func (tx *Tx) Rounds(ctx context.Context, party string) ([]*Round, error) {
 		return nil, fmt.Errorf("list rounds: %w", err)
 	}
 	defer rows.Close()
-	out := []*Round{}
+	out := []*negotiation.Round{}
 	for rows.Next() {
 		r, err := scanRound(rows.Scan)
 		if err != nil {
@@ -138,7 +138,7 @@ func (tx *Tx) Rounds(ctx context.Context, party string) ([]*Round, error) {
 
 // AttachList records that a list was handed over in a round. It reports
 // false when the list was already attached (and changes nothing).
-func (tx *Tx) AttachList(ctx context.Context, rl *RoundList) (bool, error) {
+func (tx *Tx) AttachList(ctx context.Context, rl *negotiation.RoundList) (bool, error) {
 	rl.AttachedAt = now()
 	res, err := tx.Exec(ctx, `INSERT INTO round_lists (round_id, list_id, nonconforming, attached_by, attached_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (round_id, list_id) DO NOTHING`, rl.RoundID, rl.ListID, rl.Nonconforming, rl.AttachedBy, timeText(rl.AttachedAt))
@@ -150,15 +150,15 @@ func (tx *Tx) AttachList(ctx context.Context, rl *RoundList) (bool, error) {
 }
 
 // RoundLists returns the lists attached to a round, in the order attached.
-func (tx *Tx) RoundLists(ctx context.Context, roundID string) ([]RoundList, error) {
+func (tx *Tx) RoundLists(ctx context.Context, roundID string) ([]negotiation.RoundList, error) {
 	rows, err := tx.Query(ctx, `SELECT round_id, list_id, nonconforming, attached_by, attached_at FROM round_lists WHERE round_id = ? ORDER BY attached_at, list_id`, roundID)
 	if err != nil {
 		return nil, fmt.Errorf("lists of round %s: %w", roundID, err)
 	}
 	defer rows.Close()
-	out := []RoundList{}
+	out := []negotiation.RoundList{}
 	for rows.Next() {
-		var rl RoundList
+		var rl negotiation.RoundList
 		var at string
 		if err := rows.Scan(&rl.RoundID, &rl.ListID, &rl.Nonconforming, &rl.AttachedBy, &at); err != nil {
 			return nil, err
@@ -172,9 +172,9 @@ func (tx *Tx) RoundLists(ctx context.Context, roundID string) ([]RoundList, erro
 // InsertProposal stores a proposal with its releases: sides[0] are the
 // proposer's, sides[1] the addressee's. The store sets CreatedAt and
 // Counts; SubmittedAt is set unless the proposal is a draft.
-func (tx *Tx) InsertProposal(ctx context.Context, p *Proposal, sides [2][]negotiation.Release) error {
+func (tx *Tx) InsertProposal(ctx context.Context, p *negotiation.ProposalRecord, sides [2][]negotiation.Release) error {
 	p.CreatedAt = now()
-	if p.State != ProposalDraft {
+	if p.State != negotiation.ProposalDraft {
 		p.SubmittedAt = p.CreatedAt
 	}
 	p.Counts = [2]int{len(sides[0]), len(sides[1])}
@@ -258,8 +258,8 @@ func (tx *Tx) ProposalReleases(ctx context.Context, id string) ([2][]negotiation
 const proposalColumns = `id, round_id, thread_id, COALESCE(counter_of, ''), from_party, to_party, state, terms, stage_date, ref_date, count_from, count_to,
 	note, reasons, created_by, created_at, submitted_at, answered_by, answered_at, witnessed_by, witnessed_at`
 
-func scanProposal(scan func(...any) error) (*Proposal, error) {
-	var p Proposal
+func scanProposal(scan func(...any) error) (*negotiation.ProposalRecord, error) {
+	var p negotiation.ProposalRecord
 	var terms, date, ref, created, submitted, answered, witnessed string
 	if err := scan(&p.ID, &p.RoundID, &p.ThreadID, &p.CounterOf, &p.From, &p.To, &p.State, &terms, &date, &ref, &p.Counts[0], &p.Counts[1],
 		&p.Note, &p.Reasons, &p.CreatedBy, &created, &submitted, &p.AnsweredBy, &answered, &p.WitnessedBy, &witnessed); err != nil {
@@ -274,7 +274,7 @@ func scanProposal(scan func(...any) error) (*Proposal, error) {
 }
 
 // Proposal returns one proposal without its releases.
-func (tx *Tx) Proposal(ctx context.Context, id string) (*Proposal, error) {
+func (tx *Tx) Proposal(ctx context.Context, id string) (*negotiation.ProposalRecord, error) {
 	p, err := scanProposal(tx.QueryRow(ctx, `SELECT `+proposalColumns+` FROM proposals WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("proposal %q: %w", id, ErrNotFound)
@@ -298,7 +298,7 @@ type ProposalFilter struct {
 }
 
 // Proposals returns proposals in the order made.
-func (tx *Tx) Proposals(ctx context.Context, f ProposalFilter) ([]*Proposal, error) {
+func (tx *Tx) Proposals(ctx context.Context, f ProposalFilter) ([]*negotiation.ProposalRecord, error) {
 	q := `SELECT ` + proposalColumns + ` FROM proposals WHERE 1=1`
 	var args []any
 	if f.RoundID != "" {
@@ -325,7 +325,7 @@ func (tx *Tx) Proposals(ctx context.Context, f ProposalFilter) ([]*Proposal, err
 		return nil, fmt.Errorf("list proposals: %w", err)
 	}
 	defer rows.Close()
-	out := []*Proposal{}
+	out := []*negotiation.ProposalRecord{}
 	for rows.Next() {
 		p, err := scanProposal(rows.Scan)
 		if err != nil {
@@ -381,7 +381,7 @@ func (tx *Tx) SetProposalState(ctx context.Context, c ProposalChange) (time.Time
 
 // EntryProposals returns the proposals that release the row of
 // the list, in the order made.
-func (tx *Tx) EntryProposals(ctx context.Context, listID string, row int) ([]*Proposal, error) {
+func (tx *Tx) EntryProposals(ctx context.Context, listID string, row int) ([]*negotiation.ProposalRecord, error) {
 	rows, err := tx.Query(ctx, `SELECT p.id FROM proposal_releases r JOIN proposals p ON p.id = r.proposal_id
 		WHERE r.list_id = ? AND r.row_no = ? ORDER BY p.created_at, p.id`, listID, row)
 	if err != nil {
@@ -391,7 +391,7 @@ func (tx *Tx) EntryProposals(ctx context.Context, listID string, row int) ([]*Pr
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Proposal, 0, len(ids))
+	out := make([]*negotiation.ProposalRecord, 0, len(ids))
 	for _, id := range ids {
 		p, err := tx.Proposal(ctx, id)
 		if err != nil {
@@ -404,7 +404,7 @@ func (tx *Tx) EntryProposals(ctx context.Context, listID string, row int) ([]*Pr
 
 // InsertAgreement stores an agreement with the exact persons of both sides.
 // The caller sets CreatedAt, which the content hash may cover.
-func (tx *Tx) InsertAgreement(ctx context.Context, a *Agreement, sides [2][]negotiation.Release) error {
+func (tx *Tx) InsertAgreement(ctx context.Context, a *negotiation.Agreement, sides [2][]negotiation.Release) error {
 	terms, err := json.Marshal(a.Terms)
 	if err != nil {
 		return fmt.Errorf("encode terms: %w", err)
@@ -420,8 +420,8 @@ func (tx *Tx) InsertAgreement(ctx context.Context, a *Agreement, sides [2][]nego
 
 const agreementColumns = `id, proposal_id, round_id, party_a, party_b, terms, stage_date, content_hash, accepted_by, witnessed_by, created_at`
 
-func scanAgreement(scan func(...any) error) (*Agreement, error) {
-	var a Agreement
+func scanAgreement(scan func(...any) error) (*negotiation.Agreement, error) {
+	var a negotiation.Agreement
 	var terms, date, created string
 	if err := scan(&a.ID, &a.ProposalID, &a.RoundID, &a.Parties[0], &a.Parties[1], &terms, &date, &a.ContentHash, &a.AcceptedBy, &a.WitnessedBy, &created); err != nil {
 		return nil, err
@@ -434,7 +434,7 @@ func scanAgreement(scan func(...any) error) (*Agreement, error) {
 }
 
 // Agreement returns one agreement without its releases.
-func (tx *Tx) Agreement(ctx context.Context, id string) (*Agreement, error) {
+func (tx *Tx) Agreement(ctx context.Context, id string) (*negotiation.Agreement, error) {
 	a, err := scanAgreement(tx.QueryRow(ctx, `SELECT `+agreementColumns+` FROM agreements WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("agreement %q: %w", id, ErrNotFound)
@@ -446,7 +446,7 @@ func (tx *Tx) Agreement(ctx context.Context, id string) (*Agreement, error) {
 }
 
 // AgreementOfProposal returns the agreement made from a proposal.
-func (tx *Tx) AgreementOfProposal(ctx context.Context, proposalID string) (*Agreement, error) {
+func (tx *Tx) AgreementOfProposal(ctx context.Context, proposalID string) (*negotiation.Agreement, error) {
 	a, err := scanAgreement(tx.QueryRow(ctx, `SELECT `+agreementColumns+` FROM agreements WHERE proposal_id = ?`, proposalID).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("agreement of proposal %q: %w", proposalID, ErrNotFound)
@@ -459,7 +459,7 @@ func (tx *Tx) AgreementOfProposal(ctx context.Context, proposalID string) (*Agre
 
 // Agreements returns agreements in the order made; roundID and party
 // narrow them when set.
-func (tx *Tx) Agreements(ctx context.Context, roundID, party string) ([]*Agreement, error) {
+func (tx *Tx) Agreements(ctx context.Context, roundID, party string) ([]*negotiation.Agreement, error) {
 	q := `SELECT ` + agreementColumns + ` FROM agreements WHERE 1=1`
 	var args []any
 	if roundID != "" {
@@ -475,7 +475,7 @@ func (tx *Tx) Agreements(ctx context.Context, roundID, party string) ([]*Agreeme
 		return nil, fmt.Errorf("list agreements: %w", err)
 	}
 	defer rows.Close()
-	out := []*Agreement{}
+	out := []*negotiation.Agreement{}
 	for rows.Next() {
 		a, err := scanAgreement(rows.Scan)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"parley/internal/handover"
 	"parley/internal/lists"
 	"parley/internal/negotiation"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -26,7 +27,7 @@ func negotiationFixture(t *testing.T, db *store.DB) (listA, listB *lists.List) {
 		{Row: 1, Person: person.Person{Kind: person.KindPOW, Surname: "Ivanov", GivenNames: "Sergei", Categories: []string{"wounded"}}},
 	}}
 	err := db.Update(ctx, func(tx *store.Tx) error {
-		for _, p := range []store.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
+		for _, p := range []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
 			if err := tx.CreateParty(ctx, p); err != nil {
 				return err
 			}
@@ -53,24 +54,24 @@ func TestNegotiationStore(t *testing.T) {
 		db := b.Open(t)
 		la, lb := negotiationFixture(t, db)
 		crit := &negotiation.Criteria{Categories: []string{"wounded"}, AgeMin: 18, AgeMax: 25, RefDate: person.Date{Year: 2025, Month: 6, Day: 7}}
-		round := &store.Round{ID: "R1", Title: "Istanbul", Venue: "Istanbul", StartsOn: person.Date{Year: 2025, Month: 6, Day: 2},
+		round := &negotiation.Round{ID: "R1", Title: "Istanbul", Venue: "Istanbul", StartsOn: person.Date{Year: 2025, Month: 6, Day: 2},
 			Parties: [2]string{"A", "B"}, Participants: []string{"Delegation A"}, Criteria: crit, ConvenedBy: "med"}
 		basis := negotiation.LegalBasis{Code: negotiation.BasisSpecialAgreement, Agreement: "Istanbul"}
 		sides := [2][]negotiation.Release{
 			{{Party: "A", ListID: la.ID, Row: 1, Person: la.Entries[0].Person, LegalBasis: basis}, {Party: "A", ListID: la.ID, Row: 2, Person: la.Entries[1].Person, LegalBasis: basis}},
 			{{Party: "B", ListID: lb.ID, Row: 1, Person: lb.Entries[0].Person, LegalBasis: basis}},
 		}
-		p := &store.Proposal{ID: "P1", RoundID: "R1", ThreadID: "P1", From: "A", To: "B", State: "submitted",
+		p := &negotiation.ProposalRecord{ID: "P1", RoundID: "R1", ThreadID: "P1", From: "A", To: "B", State: "submitted",
 			Terms: negotiation.Terms{Rule: negotiation.AllForAll, Categories: []string{"wounded", "youth"}, Scale: map[string]float64{"private": 1.5}},
 			Date:  person.Date{Year: 2025, Month: 6, Day: 10}, CreatedBy: "oa@A"}
 		err := db.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.InsertRound(ctx, round); err != nil {
 				return err
 			}
-			if added, err := tx.AttachList(ctx, &store.RoundList{RoundID: "R1", ListID: la.ID, Nonconforming: 1, AttachedBy: "med"}); err != nil || !added {
+			if added, err := tx.AttachList(ctx, &negotiation.RoundList{RoundID: "R1", ListID: la.ID, Nonconforming: 1, AttachedBy: "med"}); err != nil || !added {
 				t.Errorf("attach: %v %v", added, err)
 			}
-			if added, err := tx.AttachList(ctx, &store.RoundList{RoundID: "R1", ListID: la.ID, Nonconforming: 5, AttachedBy: "med"}); err != nil || added {
+			if added, err := tx.AttachList(ctx, &negotiation.RoundList{RoundID: "R1", ListID: la.ID, Nonconforming: 5, AttachedBy: "med"}); err != nil || added {
 				t.Errorf("attach twice: %v %v", added, err)
 			}
 			return tx.InsertProposal(ctx, p, sides)
@@ -123,7 +124,7 @@ func TestNegotiationStore(t *testing.T) {
 			}
 		}
 		// The agreement and its handover records.
-		ag := &store.Agreement{ID: "G1", ProposalID: "P1", RoundID: "R1", Parties: [2]string{"A", "B"}, Terms: p.Terms, ContentHash: "sha256:y",
+		ag := &negotiation.Agreement{ID: "G1", ProposalID: "P1", RoundID: "R1", Parties: [2]string{"A", "B"}, Terms: p.Terms, ContentHash: "sha256:y",
 			AcceptedBy: "ob@B", WitnessedBy: "med", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 		var recs []store.HandoverRecord
 		for i, side := range sides {
@@ -176,8 +177,8 @@ func TestNegotiationStore(t *testing.T) {
 		}
 		// A second agreement cannot hold a person the first holds; once he
 		// was not presented, it can.
-		p2 := &store.Proposal{ID: "P2", RoundID: "R1", ThreadID: "P2", From: "A", To: "B", State: "agreed", Terms: p.Terms, CreatedBy: "oa@A"}
-		ag2 := &store.Agreement{ID: "G2", ProposalID: "P2", RoundID: "R1", Parties: [2]string{"A", "B"}, Terms: p.Terms, ContentHash: "sha256:w",
+		p2 := &negotiation.ProposalRecord{ID: "P2", RoundID: "R1", ThreadID: "P2", From: "A", To: "B", State: "agreed", Terms: p.Terms, CreatedBy: "oa@A"}
+		ag2 := &negotiation.Agreement{ID: "G2", ProposalID: "P2", RoundID: "R1", Parties: [2]string{"A", "B"}, Terms: p.Terms, ContentHash: "sha256:w",
 			AcceptedBy: "ob@B", WitnessedBy: "med", CreatedAt: time.Now().UTC()}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.InsertProposal(ctx, p2, [2][]negotiation.Release{sides[0][:1], sides[1]}); err != nil {

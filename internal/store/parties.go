@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"parley/internal/parties"
 )
 
 // CreateParty adds a party.
-func (tx *Tx) CreateParty(ctx context.Context, p Party) error {
+func (tx *Tx) CreateParty(ctx context.Context, p parties.Party) error {
 	_, err := tx.Exec(ctx, `INSERT INTO parties (id, name, languages, translit, translit_ru, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Name, strings.Join(p.Languages, ","), p.Translit, p.TranslitRU, timeText(now()))
 	if err != nil {
@@ -19,15 +21,15 @@ func (tx *Tx) CreateParty(ctx context.Context, p Party) error {
 }
 
 // Parties returns every party, ordered by id.
-func (tx *Tx) Parties(ctx context.Context) ([]Party, error) {
+func (tx *Tx) Parties(ctx context.Context) ([]parties.Party, error) {
 	rows, err := tx.Query(ctx, `SELECT id, name, languages, translit, translit_ru FROM parties ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list parties: %w", err)
 	}
 	defer rows.Close()
-	var out []Party
+	var out []parties.Party
 	for rows.Next() {
-		var p Party
+		var p parties.Party
 		var langs string
 		if err := rows.Scan(&p.ID, &p.Name, &langs, &p.Translit, &p.TranslitRU); err != nil {
 			return nil, err
@@ -41,15 +43,15 @@ func (tx *Tx) Parties(ctx context.Context) ([]Party, error) {
 }
 
 // Party returns one party.
-func (tx *Tx) Party(ctx context.Context, id string) (Party, error) {
-	var p Party
+func (tx *Tx) Party(ctx context.Context, id string) (parties.Party, error) {
+	var p parties.Party
 	var langs string
 	err := tx.QueryRow(ctx, `SELECT id, name, languages, translit, translit_ru FROM parties WHERE id = ?`, id).Scan(&p.ID, &p.Name, &langs, &p.Translit, &p.TranslitRU)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Party{}, fmt.Errorf("party %q: %w", id, ErrNotFound)
+		return parties.Party{}, fmt.Errorf("party %q: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return Party{}, fmt.Errorf("read party %s: %w", id, err)
+		return parties.Party{}, fmt.Errorf("read party %s: %w", id, err)
 	}
 	if langs != "" {
 		p.Languages = strings.Split(langs, ",")

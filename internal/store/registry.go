@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"parley/internal/lists"
+	"parley/internal/matching"
 	"parley/internal/person"
 )
 
@@ -42,7 +43,7 @@ type RecordVersions struct{ Added, Changed int }
 // records this version removes (with RemovedVersion set); reappeared names
 // records that an earlier version removed and this one holds again. diff
 // is the version's lists.Diff.
-func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *RegistryVersion, current []lists.Entry, versions []RecordVersions, removed []RegistryRecord, reappeared []string, diff *lists.Diff) error {
+func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVersion, current []lists.Entry, versions []RecordVersions, removed []RegistryRecord, reappeared []string, diff *lists.Diff) error {
 	v.CreatedAt = now()
 	b, err := json.Marshal(diff)
 	if err != nil {
@@ -173,16 +174,16 @@ func (tx *Tx) RegistryRecords(ctx context.Context, party string, ids []string) (
 
 // RegistryVersions returns the versions of a party's registry, newest
 // first.
-func (tx *Tx) RegistryVersions(ctx context.Context, party string) ([]RegistryVersion, error) {
+func (tx *Tx) RegistryVersions(ctx context.Context, party string) ([]matching.RegistryVersion, error) {
 	rows, err := tx.Query(ctx, `SELECT party, version, source_name, records, added, changed, removed, created_by, created_at
 		FROM registry_versions WHERE party = ? ORDER BY version DESC`, party)
 	if err != nil {
 		return nil, fmt.Errorf("read registry versions of %s: %w", party, err)
 	}
 	defer rows.Close()
-	var out []RegistryVersion
+	var out []matching.RegistryVersion
 	for rows.Next() {
-		var v RegistryVersion
+		var v matching.RegistryVersion
 		var at string
 		if err := rows.Scan(&v.Party, &v.Version, &v.SourceName, &v.Records, &v.Added, &v.Changed, &v.Removed, &v.CreatedBy, &at); err != nil {
 			return nil, err

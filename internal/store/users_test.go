@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/parties"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -15,7 +16,7 @@ func TestUsersSessionsTokens(t *testing.T) {
 		ctx := context.Background()
 		db := b.Open(t)
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			if err := tx.CreateParty(ctx, store.Party{ID: "A", Name: "Alpha"}); err != nil {
+			if err := tx.CreateParty(ctx, parties.Party{ID: "A", Name: "Alpha"}); err != nil {
 				return err
 			}
 			if err := tx.CreateUser(ctx, &store.User{ID: "u1", Username: "olena", PasswordHash: "h1", Roles: []string{"officer"}, Party: "A"}); err != nil {

@@ -288,7 +288,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if res.Read != nil {
 		out.Warnings = res.Read.Warnings
 		if len(res.Read.Problems) > 0 {
-			out.Problems = problemsJSON(&service.ImportError{Problems: res.Read.Problems})
+			out.Problems = problemsJSON(&service.ImportError{Problems: res.Read.Problems}, s.pickLanguage(r))
 		}
 	}
 	status := http.StatusCreated

@@ -76,7 +76,7 @@ func TestConfirmAllMatchesPage(t *testing.T) {
 		if r.Review == "confirmed" {
 			got++
 			if r.Decision != "match" || r.ReviewedID != r.RegistryID {
-				t.Errorf("confirmed in bulk: %+v", r.MatchRow)
+				t.Errorf("confirmed in bulk: %+v", r.Row)
 			}
 		}
 	}

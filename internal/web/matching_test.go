@@ -253,7 +253,7 @@ func TestMatchReviewPages(t *testing.T) {
 	}
 	got := matchRowOf(serviceRun(e, runID), matchRow)
 	if got.Review != "confirmed" || got.ReviewedID != got.RegistryID || got.ReviewedBy != "officerb@B" {
-		t.Errorf("after confirming: %+v", got.MatchRow)
+		t.Errorf("after confirming: %+v", got.Row)
 	}
 	_, body = b.get(resp.Header.Get("Location"))
 	if !strings.Contains(body, `class="alert ok"`) {
@@ -283,7 +283,7 @@ func TestMatchReviewPages(t *testing.T) {
 		t.Fatalf("pick another: %d", resp.StatusCode)
 	}
 	if got := matchRowOf(serviceRun(e, runID), otherRow); got.Review != "confirmed" || got.ReviewedID != otherPick || got.Registered == nil || got.Registered.ID != otherPick {
-		t.Errorf("after picking registry record %s: %+v", otherPick, got.MatchRow)
+		t.Errorf("after picking registry record %s: %+v", otherPick, got.Row)
 	}
 
 	// The left-off report before and after rejecting the confirmed match:
@@ -710,7 +710,7 @@ func TestBrowserMatchReviewAndLog(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#row-3.review-confirmed")),
 	)
 	if got := matchRowOf(serviceRun(e, runID), 3); got.Review != "confirmed" || got.ReviewedID == got.RegistryID {
-		t.Errorf("row 3 after picking another matchCandidate: %+v", got.MatchRow)
+		t.Errorf("row 3 after picking another matchCandidate: %+v", got.Row)
 	}
 	run(t, ctx, "left-off report",
 		chromedp.Click(chromedp.CSS(`a[href$="/left-off"]`)),

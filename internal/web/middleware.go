@@ -14,6 +14,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/httpx"
 	"parley/internal/metrics"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -206,7 +207,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 
 // errorBody is the JSON body of every API error.
 type errorBody struct {
-	Error    string         `json:"error"`
+	Error    string         `json:"error"`   // the message, in the reader's language (as Message)
+	Code     string         `json:"code"`    // the message's stable code; "" for errors that carry none
+	Message  string         `json:"message"` // the message, in the reader's language
 	Problems []problemJSON  `json:"problems,omitempty"`
 	Details  map[string]any `json:"details,omitempty"`
 }
@@ -217,63 +220,71 @@ type problemJSON struct {
 	Value  string `json:"value,omitempty"`
 	Reason string `json:"reason"`
 	Code   string `json:"code,omitempty"`
+	Kind   string `json:"kind,omitempty"` // the message code of the problem, e.g. listfile.missing_surname
 }
 
-// statusOf maps an error to an HTTP status and a message safe to show.
+// statusOf maps an error to an HTTP status and a message safe to show, in
+// English; pages and API bodies use errorText, in the reader's language.
 func statusOf(err error) (int, string) {
+	status, _, text := errorText(err, msg.English)
+	return status, text
+}
+
+// errorText maps an error to an HTTP status, the stable code of its
+// message (see package msg; "" for an error that carries none) and the
+// message in lang.
+func errorText(err error, lang string) (status int, code, text string) {
 	var he *httpError
 	var ie *service.ImportError
 	switch {
 	case errors.As(err, &he):
-		return he.status, he.err.Error()
+		code, text = msg.ErrorText(lang, he.err)
+		return he.status, code, text
 	case errors.As(err, &ie):
+		status = http.StatusUnprocessableEntity
 		if ie.TooLarge {
-			return http.StatusRequestEntityTooLarge, ie.Error()
+			status = http.StatusRequestEntityTooLarge
 		}
-		return http.StatusUnprocessableEntity, ie.Error()
+		m := ie.Message()
+		return status, m.Code, msg.Text(lang, m)
 	}
-	status, msg, _ := httpx.Status(err)
-	return status, msg
+	status, code, text, _ = httpx.Message(err, lang)
+	return status, code, text
 }
 
-// wrongModeKeys are the catalogue sentences of service.WrongModeError.
-var wrongModeKeys = map[string]string{
-	service.RefuseRegistry:  "nodes.refused.registry",
-	service.RefuseMatching:  "nodes.refused.matching",
-	service.RefuseFamilies:  "nodes.refused.families",
-	service.RefuseDraftList: "nodes.refused.draft_list",
+// errText is errorText in the request's language.
+func (s *Server) errText(r *http.Request, err error) (status int, text string) {
+	status, _, text = errorText(err, s.pickLanguage(r))
+	return status, text
 }
 
 // fail answers with the error: JSON for the API, an error page otherwise.
+// Both are in the reader's language; the API body carries the message's
+// code as well, for programs.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
-	status, msg := statusOf(err)
-	var wm *service.WrongModeError
-	if errors.As(err, &wm) {
-		// What this mode never does: the catalogue says why, in the
-		// reader's language.
-		if key, ok := wrongModeKeys[wm.Code]; ok {
-			msg = s.localizer(s.pickLanguage(r)).T(key)
-		}
-	}
+	lang := s.pickLanguage(r)
+	status, code, text := errorText(err, lang)
 	if status >= 500 {
 		s.log.Error("request failed", "route", requestInfoFrom(r.Context()).route, "err", err)
 	}
 	if api {
-		body := errorBody{Error: msg}
+		body := errorBody{Error: text, Code: code, Message: text}
 		var ie *service.ImportError
 		if errors.As(err, &ie) {
-			body.Problems = problemsJSON(ie)
+			body.Problems = problemsJSON(ie, lang)
 		}
 		writeJSON(w, status, body)
 		return
 	}
-	s.renderError(w, r, status, msg)
+	s.renderError(w, r, status, text)
 }
 
-func problemsJSON(ie *service.ImportError) []problemJSON {
+// problemsJSON renders the problems of a refused file in lang; each keeps
+// its coarse code (invalid, cell_too_long, …) and the kind of its message.
+func problemsJSON(ie *service.ImportError, lang string) []problemJSON {
 	out := make([]problemJSON, len(ie.Problems))
 	for i, p := range ie.Problems {
-		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.Reason, Code: p.Code}
+		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.ReasonIn(lang), Code: p.Code, Kind: p.Msg.Code}
 	}
 	return out
 }

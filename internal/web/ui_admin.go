@@ -96,7 +96,7 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := s.svc.CreateUser(r.Context(), actorOf(r), service.NewUser{Username: form.Username, Password: password, Roles: form.Roles, Party: form.Party})
 	if errors.Is(err, service.ErrInvalid) || errors.Is(err, service.ErrConflict) {
-		_, msg := statusOf(err)
+		_, msg := s.errText(r, err)
 		return s.renderUsers(w, r, http.StatusUnprocessableEntity, func(d *usersData) { d.Form, d.Error = form, msg })
 	}
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Server) usersSetDisabled(disabled bool) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := s.svc.SetUserDisabled(r.Context(), actorOf(r), r.PathValue("username"), disabled)
 		if errors.Is(err, service.ErrConflict) {
-			_, msg := statusOf(err)
+			_, msg := s.errText(r, err)
 			return s.renderUsers(w, r, http.StatusConflict, func(d *usersData) { d.Error = msg })
 		}
 		if err != nil {

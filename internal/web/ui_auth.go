@@ -150,7 +150,7 @@ func (s *Server) accountTokenPost(w http.ResponseWriter, r *http.Request) error 
 	actor := actorOf(r)
 	tok, _, err := s.svc.CreateToken(r.Context(), actor, actor.Username, r.PostFormValue("name"))
 	if errors.Is(err, service.ErrInvalid) {
-		_, msg := statusOf(err)
+		_, msg := s.errText(r, err)
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: msg})
 	}
 	if err != nil {

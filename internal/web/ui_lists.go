@@ -109,15 +109,15 @@ func (s *Server) listsUpload(w http.ResponseWriter, r *http.Request) error {
 	var he *httpError
 	switch {
 	case errors.As(err, &ie):
-		form.Problems = problemsJSON(ie)
+		form.Problems = problemsJSON(ie, s.pickLanguage(r))
 		if ie.TooLarge {
 			status = http.StatusRequestEntityTooLarge
 		}
 	case errors.As(err, &he) && he.status == http.StatusUnprocessableEntity,
 		errors.Is(err, service.ErrInvalid):
-		_, form.Error = statusOf(err)
+		_, form.Error = s.errText(r, err)
 	case errors.Is(err, service.ErrNotFound):
-		_, form.Error = statusOf(err)
+		_, form.Error = s.errText(r, err)
 		status = http.StatusNotFound
 	default:
 		return err

@@ -105,7 +105,7 @@ func (f matchFilter) keep(r *matching.Row) bool {
 func filterRows(rows []service.MatchRowDetail, f matchFilter) []service.MatchRowDetail {
 	var out []service.MatchRowDetail
 	for _, r := range rows {
-		if f.keep(&r.MatchRow) {
+		if f.keep(&r.Row) {
 			out = append(out, r)
 		}
 	}
@@ -189,7 +189,7 @@ func (s *Server) matchStart(w http.ResponseWriter, r *http.Request) error {
 	if derr != nil {
 		return derr
 	}
-	_, d.Error = statusOf(err)
+	_, d.Error = s.errText(r, err)
 	return s.render(w, r, status, "matches", s.page(w, r, "matches.title", "matching", d))
 }
 
@@ -402,7 +402,7 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	needRegistry := false
 	for _, row := range rows {
 		for _, c := range parseCandidates(row.Candidates) {
-			needRegistry = needRegistry || c.ID != service.Shown(&row.MatchRow)
+			needRegistry = needRegistry || c.ID != service.Shown(&row.Row)
 		}
 	}
 	var registry map[string]*lists.Entry
@@ -417,7 +417,7 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	for _, row := range rows {
-		v := matchRowView{MatchRowDetail: row, ScoreText: p.L.MatchScore(row.Score), Shown: service.Shown(&row.MatchRow), BadgeClass: decisionBadge[row.Decision]}
+		v := matchRowView{MatchRowDetail: row, ScoreText: p.L.MatchScore(row.Score), Shown: service.Shown(&row.Row), BadgeClass: decisionBadge[row.Decision]}
 		if row.ReviewReason != "" {
 			v.ReasonText = reviewReasonText(p.L, row.ReviewReason, row.ReviewParams)
 		}
@@ -430,7 +430,7 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 		d.Rows = append(d.Rows, v)
 	}
 	for i := range view.Rows {
-		d.Confirmable += confirmable(view.Run, &view.Rows[i].MatchRow)
+		d.Confirmable += confirmable(view.Run, &view.Rows[i].Row)
 	}
 	d.Chart = newDecisionChart(p.L, view.Run, func(k string) string { return d.Link(k, f.Review, 1) })
 	p.Data = d

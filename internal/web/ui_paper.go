@@ -121,7 +121,7 @@ func (s *Server) verifyFileCheck(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case err == nil:
 	case errors.As(err, &he), errors.Is(err, service.ErrInvalid):
-		status, d.Error = statusOf(err)
+		status, d.Error = s.errText(r, err)
 	default:
 		return err
 	}
