@@ -316,7 +316,7 @@ func (d *nodesDemo) build(ctx context.Context, seed uint64, nodeA, nodeB *demoSi
 		return nil, err
 	}
 	res := &nodesDemoResult{RegistrySize: sc.Registry}
-	if _, err := d.call(ctx, nodeB, "registry", "import", files.Registry); err != nil {
+	if _, err := d.call(ctx, nodeB, "registry", "import", files.Registry, "--party", "B"); err != nil {
 		return nil, err
 	}
 	out, err := d.call(ctx, nodeA, "list", "import", files.FirstList, "--to", "B", "--title", demo.FirstListTitle)

@@ -520,7 +520,7 @@ func runStagePropose(ctx context.Context, a *App, args []string) error {
 		}
 		fmt.Fprintln(a.Stdout, p.ID)
 		fmt.Fprintf(a.Stderr, "%s proposes to %s under %s: %s releases %d, %s releases %d (%s)\n", p.From, p.To, p.Terms.Rule, p.From, p.Counts[0], p.To, p.Counts[1], p.State)
-		return nil
+		return a.deliver(ctx, s)
 	})
 }
 
@@ -547,7 +547,7 @@ func runStageCounter(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		fmt.Fprintln(a.Stdout, p.ID)
-		return nil
+		return a.deliver(ctx, s)
 	})
 }
 
@@ -573,7 +573,7 @@ func runAnswer(ctx context.Context, a *App, name string, args []string, withReas
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "%s: %s\n", p.ID, p.State)
-		return nil
+		return a.deliver(ctx, s)
 	})
 }
 

@@ -24,6 +24,8 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/msg"
+	"parley/internal/negotiation"
 	"parley/internal/nodes"
 	"parley/internal/service"
 	"parley/internal/service/servicetest"
@@ -138,7 +140,12 @@ func (w *world) stop() { w.srv.Close() }
 
 func importList(t *testing.T, s *service.Service, title string) *lists.List {
 	t.Helper()
-	f, err := os.Open("testdata/list.csv")
+	return importFile(t, s, title, "testdata/list.csv")
+}
+
+func importFile(t *testing.T, s *service.Service, title, file string) *lists.List {
+	t.Helper()
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,8 +529,8 @@ func TestHubRefuses(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				err := c.do()
-				var wm *service.WrongModeError
-				if !errors.As(err, &wm) || wm.Code != c.code || !errors.Is(err, service.ErrWrongMode) {
+				m, ok := msg.Of(err)
+				if !ok || m.Code != "nodes.refused."+c.code || !errors.Is(err, service.ErrWrongMode) {
 					t.Fatalf("err = %v, want a refusal %q", err, c.code)
 				}
 			})
@@ -531,6 +538,63 @@ func TestHubRefuses(t *testing.T) {
 		// The same operations still work on a node.
 		if _, err := w.a.ImportList(ctx, officerA, service.ImportRequest{From: "A", To: "B", Title: "T", Format: listfile.CSV}, csv()); err != nil {
 			t.Fatalf("a node refused a draft list: %v", err)
+		}
+	})
+}
+
+// TestProposalThroughHub: A proposes from its node, the hub applies the
+// signed statement, B reads the proposal from the hub and accepts it from
+// its node; each step is logged with the signature of the party that took
+// it, and neither node can act for the other party.
+func TestProposalThroughHub(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newWorld(t, b)
+		l := importFile(t, w.a, "Wounded", "testdata/wounded.csv")
+		if _, err := w.a.HandOver(ctx, officerA, l.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.a.SendQueued(ctx); err != nil {
+			t.Fatal(err)
+		}
+		round, err := w.hub.CreateRound(ctx, servicetest.Mediator, service.RoundRequest{Title: "Round", Parties: [2]string{"A", "B"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := service.ProposalRequest{RoundID: round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral},
+			Releases: []service.ReleaseRef{{ListID: l.ID, Row: 1}}}
+		if _, err := w.a.SubmitProposal(ctx, officerA, service.ProposalRequest{RoundID: round.ID, From: "B"}); !errors.Is(err, access.ErrForbidden) {
+			t.Fatalf("A's node proposing for B: %v", err)
+		}
+		p, err := w.a.SubmitProposal(ctx, officerA, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent, err := w.a.SendQueued(ctx); err != nil || sent != 1 {
+			out, _ := w.a.NodeOutbox(ctx, 1)
+			t.Fatalf("SendQueued = %d, %v (%s)", sent, err, out[0].LastError)
+		}
+		e, _ := entry(t, w.hubDB, "proposal.submitted", p.ID)
+		checkSigned(t, e, "A", statement.ProposalSubmit)
+
+		seen, err := w.b.ListProposals(ctx, officerB, service.ProposalFilter{RoundID: round.ID})
+		if err != nil || len(seen) != 1 || seen[0].ID != p.ID || seen[0].From != "A" {
+			t.Fatalf("B sees %+v, %v", seen, err)
+		}
+		if _, err := w.a.AcceptProposal(ctx, officerA, p.ID, ""); !errors.Is(err, access.ErrForbidden) {
+			t.Fatalf("A accepting its own proposal: %v", err)
+		}
+		if _, err := w.b.AcceptProposal(ctx, officerB, p.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if sent, err := w.b.SendQueued(ctx); err != nil || sent != 1 {
+			t.Fatalf("B SendQueued = %d, %v", sent, err)
+		}
+		e, _ = entry(t, w.hubDB, "proposal.accepted", p.ID)
+		checkSigned(t, e, "B", statement.ProposalAccept)
+		v, err := w.a.GetProposal(ctx, officerA, p.ID)
+		if err != nil || v.State != string(negotiation.Accepted) {
+			t.Fatalf("A reads %+v, %v", v, err)
 		}
 	})
 }

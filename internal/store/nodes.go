@@ -216,3 +216,24 @@ func (tx *Tx) MarkNodeOutboxFailed(ctx context.Context, id string, at time.Time,
 	}
 	return nil
 }
+
+// HubStatementsAbout returns the applied statements about a subject, in
+// the order they were received.
+func (tx *Tx) HubStatementsAbout(ctx context.Context, subject string) ([]HubStatement, error) {
+	rows, err := tx.Query(ctx, `SELECT id, party, type, subject, note, idx, received_at FROM hub_statements WHERE subject = ? ORDER BY idx`, subject)
+	if err != nil {
+		return nil, fmt.Errorf("read statements about %s: %w", subject, err)
+	}
+	defer rows.Close()
+	var out []HubStatement
+	for rows.Next() {
+		var h HubStatement
+		var at string
+		if err := rows.Scan(&h.ID, &h.Party, &h.Type, &h.Subject, &h.Note, &h.Index, &at); err != nil {
+			return nil, fmt.Errorf("read statements about %s: %w", subject, err)
+		}
+		h.ReceivedAt = parseTime(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

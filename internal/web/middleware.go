@@ -258,28 +258,12 @@ func (s *Server) errText(r *http.Request, err error) (status int, text string) {
 	return status, text
 }
 
-// wrongModeKeys are the catalogue sentences of service.WrongModeError.
-var wrongModeKeys = map[string]string{
-	service.RefuseRegistry:  "nodes.refused.registry",
-	service.RefuseMatching:  "nodes.refused.matching",
-	service.RefuseFamilies:  "nodes.refused.families",
-	service.RefuseDraftList: "nodes.refused.draft_list",
-}
-
 // fail answers with the error: JSON for the API, an error page otherwise.
 // Both are in the reader's language; the API body carries the message's
 // code as well, for programs.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
 	lang := s.pickLanguage(r)
 	status, code, text := errorText(err, lang)
-	var wm *service.WrongModeError
-	if errors.As(err, &wm) {
-		// What this mode never does: the catalogue says why, in the
-		// reader's language.
-		if key, ok := wrongModeKeys[wm.Code]; ok {
-			code, text = key, s.localizer(lang).T(key)
-		}
-	}
 	if status >= 500 {
 		s.log.Error("request failed", "route", requestInfoFrom(r.Context()).route, "err", err)
 	}
