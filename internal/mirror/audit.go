@@ -52,7 +52,7 @@ func newAuditor(ctx context.Context, m *Mirror, upTo int64) (*auditor, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.stmt[m.opt.Party] = append(a.stmt[m.opt.Party], v)
+		a.stmt[m.opt.Party] = addKey(a.stmt[m.opt.Party], v)
 	}
 	rows, err := m.st.MirrorEntriesOfType(ctx, EventKeyTrusted)
 	if err != nil {
@@ -77,19 +77,24 @@ func (a *auditor) learn(e *ledger.Entry) {
 		return
 	}
 	if v, err := note.NewVerifier(key); err == nil {
-		// The node's own key is published too: a key twice would make
-		// every statement it signed "ambiguous" to note.Open.
-		for _, have := range a.stmt[party] {
-			if have.Name() == v.Name() && have.KeyHash() == v.KeyHash() {
-				return
-			}
-		}
-		a.stmt[party] = append(a.stmt[party], v)
+		a.stmt[party] = addKey(a.stmt[party], v)
 		return
 	}
 	if v, err := fnote.NewVerifierForCosignatureV1(key); err == nil {
-		a.wit[party] = append(a.wit[party], v)
+		a.wit[party] = addKey(a.wit[party], v)
 	}
+}
+
+// addKey adds a verifier unless the same key is there already (the node's
+// own key is also published in the log): a note verifier list must not
+// hold one key twice.
+func addKey(vs []note.Verifier, v note.Verifier) []note.Verifier {
+	for _, o := range vs {
+		if o.Name() == v.Name() && o.KeyHash() == v.KeyHash() {
+			return vs
+		}
+	}
+	return append(vs, v)
 }
 
 // partyOf returns the party an entry speaks for, or "" when it does not
