@@ -484,7 +484,7 @@ type nodeStatus struct {
 // status runs "node status --json" and returns its answer and exit status.
 func (in *inst) status() (nodeStatus, int) {
 	in.t.Helper()
-	code, out, errOut := in.try("node", "status", "--json")
+	code, out, errOut := in.try("node", "status", "--json", "--lang", "en")
 	var st nodeStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		in.t.Fatalf("%s: node status --json: exit %d, not JSON (%v):\n%s\n%s", in.name, code, err, out, errOut)

@@ -143,7 +143,7 @@ func TestHubCannotForge(t *testing.T) {
 	idx := c.hub.logSize() - 1
 	for _, n := range []*inst{c.a, c.b} {
 		alarm := n.waitAlarm("an entry the hub wrote in B's name")
-		for _, want := range []string{fmt.Sprint(idx), "list.acknowledged", "B"} {
+		for _, want := range []string{"entry_unsigned", fmt.Sprint(idx), "list.acknowledged", "B"} {
 			if !strings.Contains(alarm, want) {
 				t.Errorf("%s: alarm %q does not name %q", n.name, alarm, want)
 			}
@@ -195,7 +195,7 @@ func editPerson(t *testing.T, c *cluster, list string) ([]*inst, []string) {
 	if n != 1 {
 		t.Fatalf("edited %d rows of the hub's list %s, want 1", n, list)
 	}
-	return []*inst{c.b}, []string{list, "1"}
+	return []*inst{c.b}, []string{"list_hash_mismatch", list, "row 1"}
 }
 
 // forkLog replaces the hub by a copy of itself taken earlier, on which a
@@ -212,7 +212,7 @@ func forkLog(t *testing.T, c *cluster, _ string) ([]*inst, []string) {
 	for _, p := range c.proxy {
 		p.setTarget(t, fork.URL())
 	}
-	return []*inst{c.a, c.b}, []string{fmt.Sprint(real)}
+	return []*inst{c.a, c.b}, []string{"fork", fmt.Sprint(real), fork.rootAt(real + 2)}
 }
 
 // splitView serves B, through its proxy, the log of a copy of the hub
@@ -226,7 +226,8 @@ func splitView(t *testing.T, c *cluster, _ string) ([]*inst, []string) {
 	fork.start()
 	c.proxy["B"].logTarget.Store(mustURL(t, fork.URL()))
 	c.hub.appendEvents(1, mediatorNotes("told A"))
-	return []*inst{c.a, c.b}, []string{fmt.Sprint(c.hub.logSize())}
+	size := c.hub.logSize()
+	return []*inst{c.a, c.b}, []string{"split_view", fmt.Sprint(size), c.hub.rootAt(size), fork.rootAt(size)}
 }
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -236,4 +237,19 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// rootAt returns the base64 root hash of the instance's checkpoint for a
+// tree size, as alarms name it.
+func (in *inst) rootAt(size int) string {
+	in.t.Helper()
+	var note string
+	if err := in.sqlDB().QueryRow(in.query("SELECT note FROM log_checkpoints WHERE size = ?"), size).Scan(&note); err != nil {
+		in.t.Fatalf("%s: checkpoint %d: %v", in.name, size, err)
+	}
+	lines := strings.SplitN(note, "\n", 4)
+	if len(lines) < 3 {
+		in.t.Fatalf("%s: checkpoint %d: %q", in.name, size, note)
+	}
+	return lines[2]
 }
