@@ -90,6 +90,9 @@ func (b *bench) cli(args ...string) (string, error) {
 	return string(out), nil
 }
 
+// vkeyRE matches a signed-note verifier key line (name+hash+base64).
+var vkeyRE = regexp.MustCompile(`^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$`)
+
 var servingRE = regexp.MustCompile(`serving on (http://[0-9.:]+)`)
 
 // serve starts "parley serve" and waits until it says where it serves.
@@ -151,8 +154,8 @@ func (b *bench) node(party, hubURL string) (string, error) {
 	}
 	var keys []string
 	for _, l := range strings.Split(out, "\n") {
-		if f := strings.Split(strings.TrimSpace(l), "+"); len(f) == 3 && len(f[1]) == 8 {
-			keys = append(keys, strings.TrimSpace(l))
+		if l = strings.TrimSpace(l); vkeyRE.MatchString(l) {
+			keys = append(keys, l)
 		}
 	}
 	if _, err := b.cli(append([]string{"--data", b.dir("hub"), "party", "trust", party}, keys...)...); err != nil {
