@@ -67,13 +67,13 @@ func TestHubAndNodes(t *testing.T) {
 		prop := strings.TrimSpace(a.run("stage", "propose", "--round", round, "--from", "A", "--rule", "unilateral",
 			"--release", la+":1"))
 		waitFor(t, 2*time.Minute, "B sees proposal "+prop, func() (bool, string) {
-			code, _, errOut := bn.try("stage", "show", prop)
-			return code == 0, errOut
+			st, out := proposalState(bn, prop)
+			return st == "submitted", out
 		})
 		bn.run("stage", "accept", prop)
 		waitFor(t, 2*time.Minute, "A sees B's acceptance of "+prop, func() (bool, string) {
-			_, out, _ := a.try("stage", "show", prop, "--json")
-			return proposalState(out) == "accepted", out
+			st, out := proposalState(a, prop)
+			return st == "accepted", out
 		})
 		for _, typ := range []string{"proposal.submitted", "proposal.accepted"} {
 			if e := hub.logEntries(typ, prop); len(e) != 1 || e[0].Entry.Attrs["statement"] == "" {
@@ -95,21 +95,26 @@ func TestHubAndNodes(t *testing.T) {
 	})
 }
 
-// proposalState reads the state out of "stage show --json".
-func proposalState(out string) string {
-	var p struct {
-		State    string `json:"state"`
-		Proposal struct {
+// proposalState returns the state of a proposal as "stage ls --json"
+// shows it at an instance ("" when it does not show it), and the output.
+func proposalState(in *inst, id string) (string, string) {
+	in.t.Helper()
+	_, out, errOut := in.try("stage", "ls", "--json")
+	var ls struct {
+		Proposals []struct {
+			ID    string `json:"id"`
 			State string `json:"state"`
-		} `json:"proposal"`
+		} `json:"proposals"`
 	}
-	if json.Unmarshal([]byte(out), &p) != nil {
-		return ""
+	if json.Unmarshal([]byte(out), &ls) != nil {
+		return "", out + errOut
 	}
-	if p.State != "" {
-		return p.State
+	for _, p := range ls.Proposals {
+		if p.ID == id {
+			return p.State, out
+		}
 	}
-	return p.Proposal.State
+	return "", out + errOut
 }
 
 // witnessKeyName returns the name of the witness key among a node's
