@@ -8,7 +8,7 @@
 //     and stores the list);
 //   - late join: the hub's log grows by -entries entries (appended
 //     in-process with the hub's log key, as fast as the database takes
-//     them), then a fresh node of B initialises and serves, and the time
+//     them), then a fresh node of a third party C initialises and serves, and the time
 //     until it has verified the whole log is measured, with its database's
 //     growth (mirror storage per entry).
 //
@@ -189,7 +189,8 @@ func holds(db *store.DB, id string) bool {
 func (b *bench) run() error {
 	ctx := context.Background()
 	hub := b.dir("hub")
-	if _, err := b.cli("--data", hub, "init", "--hub", "--party", "A=Party A", "--party", "B=Party B"); err != nil {
+	// C is the party whose node joins late.
+	if _, err := b.cli("--data", hub, "init", "--hub", "--party", "A=Party A", "--party", "B=Party B", "--party", "C=Party C"); err != nil {
 		return err
 	}
 	hs, err := b.serve(hub)
@@ -252,7 +253,7 @@ func (b *bench) run() error {
 		return err
 	}
 	fmt.Printf("hub log grown by %d entries in %s\n", *entries, time.Since(start).Round(time.Millisecond))
-	late, err := b.node("B", hs.url)
+	late, err := b.node("C", hs.url)
 	if err != nil {
 		return err
 	}
