@@ -32,10 +32,10 @@ func TestDemo(t *testing.T) {
 	}
 	hub := &inst{t: t, name: "demo hub", dir: filepath.Join(root, "hub")}
 	b := &inst{t: t, name: "demo node B", dir: filepath.Join(root, "node-b")}
-	if n := hub.count("SELECT COUNT(*) FROM registry_records"); n != 0 {
+	if n := hub.count("SELECT COUNT(*) FROM registry_entries"); n != 0 {
 		t.Errorf("the demo's hub holds %d registry records", n)
 	}
-	if n := b.count("SELECT COUNT(*) FROM registry_records"); n == 0 {
+	if n := b.count("SELECT COUNT(*) FROM registry_entries"); n == 0 {
 		t.Error("the demo's node of B holds no registry")
 	}
 	if n := b.count("SELECT COUNT(*) FROM match_runs"); n != 1 {
