@@ -12,13 +12,13 @@ import (
 
 // TestHubAndNodes runs the production shape: a hub and the nodes of A and
 // B as three processes. A list imported and handed over at A reaches B;
-// B acknowledges it with a reservation; a proposal goes from A through the
+// B acknowledges it; a proposal goes from A through the
 // hub to B and B's acceptance back; both nodes verify and cosign the whole
 // log; and afterwards the hub's data directory and database hold no
 // private key of A or B and no registry, matching or family row.
-// (An acknowledgement with a reservation is left out: the hub logs the
-// reservation as a dispute in B's name without B's statement, which the
-// nodes' audit rightly flags.)
+// The acknowledgement carries no reservation: the hub logs a reservation
+// as a dispute entry in B's name without B's statement, which the nodes'
+// audit flags as unsigned.
 func TestHubAndNodes(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		c := newCluster(t, b)
