@@ -56,7 +56,7 @@ type nodeStatus struct {
 func runNodeStatus(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("node status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	lang := fs.String("lang", "", "language of the alarm message (en, uk, ru; default from the locale)")
+	lang := &a.LangFlag
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
@@ -148,7 +148,7 @@ func runNodeAlarm(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("node alarm")
 	all := fs.Bool("all", false, "ls: also the acknowledged alarms")
 	asJSON := fs.Bool("json", false, "ls: print JSON")
-	lang := fs.String("lang", "", "ls: language of the messages (en, uk, ru; default from the locale)")
+	lang := &a.LangFlag
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
