@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-
 )
 
 // TestHubKilledMidSubmission kills the hub with SIGKILL while A submits a

@@ -141,4 +141,3 @@ func editPerson(t *testing.T, c *cluster, list string) ([]*inst, []string) {
 	}
 	return []*inst{c.b}, []string{"list_hash_mismatch", list, "row 1"}
 }
-
