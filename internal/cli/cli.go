@@ -30,6 +30,9 @@ type App struct {
 	// serviceOptions configure every service the commands open (tests
 	// lower the password hashing cost with them).
 	serviceOptions []service.Option
+	// nodeParty is the party of a node's data directory, set when the
+	// service opens (see actor).
+	nodeParty string
 }
 
 // command is one sub-command such as "list import". run receives the

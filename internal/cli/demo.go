@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register("demo", "create a data directory with the demo scenario and serve it", runDemo)
+	register("demo", "serve the demo scenario: a hub and two party nodes (--single: one server)", runDemo)
 }
 
 // demoUser is one sign-in the demo creates.
@@ -45,8 +45,12 @@ func runDemo(ctx context.Context, a *App, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to serve on")
 	seed := fs.Uint64("seed", demo.Default().Seed, "seed of the generated data")
 	noServe := fs.Bool("no-serve", false, "create the data and exit")
+	single := fs.Bool("single", false, "one server for everything (single mode) instead of a hub and two party nodes")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if !*single {
+		return runNodesDemo(ctx, a, dataGiven, *addr, *seed, *noServe)
 	}
 	if !dataGiven {
 		dir, err := os.MkdirTemp("", "parley-demo-")

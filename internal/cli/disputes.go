@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"parley/internal/access"
 	"parley/internal/disputes"
 	"parley/internal/service"
 )
@@ -40,7 +39,7 @@ func runListContest(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley list contest LIST --row N --reason CODE [--note TEXT]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		d, err := s.ContestRow(ctx, access.System, service.ContestRequest{ListID: pos[0], Row: *row, Reason: disputes.Reason(*reason), Note: *note})
+		d, err := s.ContestRow(ctx, a.actor(), service.ContestRequest{ListID: pos[0], Row: *row, Reason: disputes.Reason(*reason), Note: *note})
 		if err != nil {
 			return err
 		}
@@ -60,7 +59,7 @@ func runMatchesClaim(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley matches claim RUN_ID [--note TEXT]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		d, err := s.ClaimLeftOff(ctx, access.System, pos[0], *note)
+		d, err := s.ClaimLeftOff(ctx, a.actor(), pos[0], *note)
 		if err != nil {
 			return err
 		}
@@ -78,7 +77,7 @@ func runDisputeLs(ctx context.Context, a *App, args []string) error {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		ds, err := s.Disputes(ctx, access.System, service.DisputeQuery{ListID: *list, Open: *open})
+		ds, err := s.Disputes(ctx, a.actor(), service.DisputeQuery{ListID: *list, Open: *open})
 		if err != nil {
 			return err
 		}
@@ -110,7 +109,7 @@ func runDisputeAnswer(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley dispute answer DISPUTE --answer accepted|rejected|new_version [--reason TEXT]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		d, err := s.AnswerDispute(ctx, access.System, pos[0], disputes.Answer(*answer), *reason)
+		d, err := s.AnswerDispute(ctx, a.actor(), pos[0], disputes.Answer(*answer), *reason)
 		if err != nil {
 			return err
 		}
@@ -140,7 +139,7 @@ func runDeathRecord(ctx context.Context, a *App, args []string) error {
 	}
 	req.ListID, req.Documents = pos[0], docs
 	return a.withService(ctx, func(s *service.Service) error {
-		d, err := s.RecordDeath(ctx, access.System, req)
+		d, err := s.RecordDeath(ctx, a.actor(), req)
 		if err != nil {
 			return err
 		}
@@ -157,7 +156,7 @@ func runDeathLs(ctx context.Context, a *App, args []string) error {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		ds, err := s.Deaths(ctx, access.System, *pending)
+		ds, err := s.Deaths(ctx, a.actor(), *pending)
 		if err != nil {
 			return err
 		}
@@ -188,7 +187,7 @@ func runDeathRelease(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley death release DEATH --text TEXT")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		d, n, err := s.ReleaseDeath(ctx, access.System, pos[0], *text)
+		d, n, err := s.ReleaseDeath(ctx, a.actor(), pos[0], *text)
 		if err != nil {
 			return err
 		}
@@ -208,7 +207,7 @@ func runDeathRemains(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley death remains DEATH [--note TEXT]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		d, err := s.RecordRemainsIdentified(ctx, access.System, pos[0], *note)
+		d, err := s.RecordRemainsIdentified(ctx, a.actor(), pos[0], *note)
 		if err != nil {
 			return err
 		}
@@ -228,7 +227,7 @@ func runDeathWithdraw(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley death withdraw DEATH --reason TEXT")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		if err := s.WithdrawDeath(ctx, access.System, pos[0], *reason); err != nil {
+		if err := s.WithdrawDeath(ctx, a.actor(), pos[0], *reason); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "%s withdrawn\n", pos[0])

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"parley/internal/access"
@@ -26,12 +24,30 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	fs.Var(&translits, "translit", "romanization system of a party's country as ID=SYSTEM (ua2010, icao, gost-b, bgn); default ua2010")
 	fs.Var(&translitsRU, "translit-ru", "romanization system for names written in Russian spelling, as ID=SYSTEM (icao, gost-b, bgn); default icao (ICAO Doc 9303, as in Russian passports)")
 	origin := fs.String("origin", "", "origin line of the log's checkpoints (default parley/<random>)")
+	var hub hubFlag
+	fs.Var(&hub, "hub", "make a hub, the mediator's server of the shared record (with --node: the hub's address)")
+	node := fs.String("node", "", "make the node of this party; give the hub's address with --hub URL")
+	hubKey := fs.String("hub-key", "", "with --node: the hub's log verifier key to pin (default: trust on first use)")
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: parley init --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--translit-ru ID=SYSTEM] [--origin TEXT]")
+		fmt.Fprintln(a.Stderr, "usage: parley init [--hub] --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--translit-ru ID=SYSTEM] [--origin TEXT]\n       parley init --node PARTY --hub URL [--hub-key VKEY]")
 		fs.PrintDefaults()
 	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
+	}
+	if *node != "" {
+		url := hub.url
+		if url == "" && len(pos) == 1 {
+			url, pos = pos[0], nil // "--hub URL": the flag is boolean-like
+		}
+		if url == "" || len(pos) > 0 || len(partyFlags) > 0 {
+			return &ExitError{Code: 2, Err: errors.New("usage: parley init --node PARTY --hub URL [--hub-key VKEY] (the parties come from the hub)")}
+		}
+		return initNode(ctx, a, *node, url, *hubKey)
+	}
+	if len(pos) > 0 || hub.url != "" {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley init [--hub] --party ID=NAME --party ID=NAME (--hub URL goes with --node)")}
 	}
 	ps, err := parseParties(partyFlags, translits)
 	if err != nil {
@@ -52,6 +68,9 @@ func runInit(ctx context.Context, a *App, args []string) error {
 		if !found {
 			return &ExitError{Code: 2, Err: fmt.Errorf("--translit-ru %q: no party %q", t, id)}
 		}
+	}
+	if hub.set {
+		return initHub(ctx, a, ps, *origin)
 	}
 	return initData(ctx, a, ps, *origin)
 }
@@ -92,13 +111,8 @@ func parseParties(specs, translits []string) ([]parties.Party, error) {
 
 // initData creates the data directory, the schema, the parties and the keys.
 func initData(ctx context.Context, a *App, sides []parties.Party, origin string) error {
-	if !store.IsPostgresURL(a.DBURL) {
-		if _, err := os.Stat(filepath.Join(a.DataDir, "parley.db")); err == nil {
-			return fmt.Errorf("%s already holds Parley data", a.DataDir)
-		}
-	}
-	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", a.DataDir, err)
+	if err := prepareDataDir(a); err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, a.DataDir, a.DBURL)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"parley/internal/access"
 	"parley/internal/person"
 	"parley/internal/service"
 )
@@ -53,7 +52,7 @@ func runInquiryImport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	res, err := s.ImportInquiriesPFIF(ctx, access.System, f, service.PFIFImportOptions{Party: *party, Kind: person.Kind(*kind)})
+	res, err := s.ImportInquiriesPFIF(ctx, a.actor(), f, service.PFIFImportOptions{Party: *party, Kind: person.Kind(*kind)})
 	if err != nil {
 		return err
 	}
@@ -94,7 +93,7 @@ func runInquiryExport(ctx context.Context, a *App, args []string) error {
 	defer s.Close()
 	opts := service.PFIFExportOptions{Party: *party, Domain: *domain, SourceName: *source}
 	if *out == "-" {
-		_, err := s.ExportInquiriesPFIF(ctx, access.System, a.Stdout, opts)
+		_, err := s.ExportInquiriesPFIF(ctx, a.actor(), a.Stdout, opts)
 		return err
 	}
 	// Write to a temporary file and rename, so that a failed export never
@@ -104,7 +103,7 @@ func runInquiryExport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := s.ExportInquiriesPFIF(ctx, access.System, tmp, opts)
+	n, err := s.ExportInquiriesPFIF(ctx, a.actor(), tmp, opts)
 	if err != nil {
 		tmp.Close()
 		return err
@@ -129,5 +128,5 @@ func runInquiryRelink(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	return s.RelinkInquiries(ctx, access.System)
+	return s.RelinkInquiries(ctx, a.actor())
 }

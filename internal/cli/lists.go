@@ -14,7 +14,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/msg"
@@ -171,6 +170,9 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
+	if *from == "" {
+		*from = a.impliedParty(ctx)
+	}
 	if len(pos) != 1 || *from == "" || *to == "" {
 		return &ExitError{Code: 2, Err: errors.New("usage: parley list import FILE --from A --to B --title TEXT [--format csv|xlsx|json] [--map COL=FIELD ...] [--skip-invalid] [--dry-run]")}
 	}
@@ -198,7 +200,7 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 	defer s.Close()
 	lim.apply(s, a.DataDir)
 	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
-	res, err := s.ImportList(ctx, access.System, service.ImportRequest{
+	res, err := s.ImportList(ctx, a.actor(), service.ImportRequest{
 		From: *from, To: *to, Title: *title, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry,
 		VersionOf: *versionOf, YouthRef: ref, SourceName: filepath.Base(pos[0]), Progress: progress,
 	}, file)
@@ -232,7 +234,7 @@ func runListLs(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	ls, err := s.ListLists(ctx, access.System)
+	ls, err := s.ListLists(ctx, a.actor())
 	if err != nil {
 		return err
 	}
@@ -265,7 +267,7 @@ func runListShow(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	l, err := s.GetList(ctx, access.System, pos[0])
+	l, err := s.GetList(ctx, a.actor(), pos[0])
 	if err != nil {
 		return err
 	}
@@ -289,7 +291,7 @@ func runListShow(ctx context.Context, a *App, args []string) error {
 
 func runListHandover(ctx context.Context, a *App, args []string) error {
 	return listTransition(ctx, a, "list handover", args, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
-		return s.HandOver(ctx, access.System, id)
+		return s.HandOver(ctx, a.actor(), id)
 	})
 }
 
@@ -298,7 +300,7 @@ func runListAck(ctx context.Context, a *App, args []string) error {
 	return listTransitionFlags(ctx, a, "list ack", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&reservation, "reservation", "", "a reservation stated with the acknowledgement, which the sender must answer")
 	}, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
-		l, d, err := s.AcknowledgeWithReservation(ctx, access.System, id, reservation)
+		l, d, err := s.AcknowledgeWithReservation(ctx, a.actor(), id, reservation)
 		if d != nil {
 			fmt.Fprintf(a.Stdout, "%s reservation to %s: open\n", d.ID, d.To)
 		}
@@ -332,7 +334,7 @@ func listTransitionFlags(ctx context.Context, a *App, name string, args []string
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "%s %s %s\n", l.ID, l.State, l.ContentHash)
-	return nil
+	return a.deliver(ctx, s)
 }
 
 func runListDiff(ctx context.Context, a *App, args []string) error {
@@ -350,7 +352,7 @@ func runListDiff(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	d, err := s.DiffLists(ctx, access.System, pos[0], pos[1])
+	d, err := s.DiffLists(ctx, a.actor(), pos[0], pos[1])
 	if err != nil {
 		return err
 	}
@@ -405,12 +407,12 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 	write := func(w io.Writer) error {
 		switch f {
 		case "pdf":
-			_, err := s.ExportListPDF(ctx, access.System, pos[0], l, w)
+			_, err := s.ExportListPDF(ctx, a.actor(), pos[0], l, w)
 			return err
 		case listfile.CSV:
-			return s.ExportListCSV(ctx, access.System, pos[0], listfile.ExportOptions{Lang: l, NoBOM: *noBOM, AllColumns: *allColumns}, w)
+			return s.ExportListCSV(ctx, a.actor(), pos[0], listfile.ExportOptions{Lang: l, NoBOM: *noBOM, AllColumns: *allColumns}, w)
 		}
-		return s.ExportList(ctx, access.System, pos[0], f, w)
+		return s.ExportList(ctx, a.actor(), pos[0], f, w)
 	}
 	if *out == "-" {
 		return write(a.Stdout)
@@ -507,7 +509,7 @@ func runListVerifyFile(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	fc, err := s.CheckListFile(ctx, access.System, file, f, rdata)
+	fc, err := s.CheckListFile(ctx, a.actor(), file, f, rdata)
 	if err != nil {
 		return err
 	}

@@ -25,9 +25,14 @@ func attachLog(s *service.Service, dataDir string) error {
 // its checkpoints; by default it is unique to the installation.
 func initLog(ctx context.Context, dataDir, origin string, parties []string) error {
 	if origin == "" {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		origin = "parley.local/" + hex.EncodeToString(b[:])
+		origin = defaultOrigin()
 	}
 	return ledger.Init(dataDir, origin, parties)
+}
+
+// defaultOrigin names a new log uniquely to its installation.
+func defaultOrigin() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "parley.local/" + hex.EncodeToString(b[:])
 }

@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"parley/internal/access"
 	"parley/internal/msg"
 	"parley/internal/service"
 )
@@ -37,7 +36,7 @@ func runMatchesRun(ctx context.Context, a *App, args []string) error {
 	}
 	defer s.Close()
 	start := time.Now()
-	run, err := s.RunMatching(ctx, access.System, service.MatchRequest{ListID: pos[0], ThresholdMatch: *tm, ThresholdReview: *tr,
+	run, err := s.RunMatching(ctx, a.actor(), service.MatchRequest{ListID: pos[0], ThresholdMatch: *tm, ThresholdReview: *tr,
 		Progress: func(done, total int) {
 			if time.Since(start) > time.Second {
 				fmt.Fprintf(a.Stderr, "\rmatching: %d/%d", done, total)
@@ -69,7 +68,7 @@ func runMatchesShow(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	v, err := s.MatchRun(ctx, access.System, pos[0])
+	v, err := s.MatchRun(ctx, a.actor(), pos[0])
 	if err != nil {
 		return err
 	}
@@ -121,7 +120,7 @@ func runMatchesReview(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		defer s.Close()
-		n, err := s.ConfirmAllMatches(ctx, access.System, pos[0])
+		n, err := s.ConfirmAllMatches(ctx, a.actor(), pos[0])
 		if err != nil {
 			return err
 		}
@@ -144,7 +143,7 @@ func runMatchesReview(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	if err := s.ReviewMatch(ctx, access.System, pos[0], row, choice, *pick); err != nil {
+	if err := s.ReviewMatch(ctx, a.actor(), pos[0], row, choice, *pick); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "row %d: %sed\n", row, choice)
@@ -166,7 +165,7 @@ func runMatchesLeftOff(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	entries, err := s.LeftOffReport(ctx, access.System, pos[0])
+	entries, err := s.LeftOffReport(ctx, a.actor(), pos[0])
 	if err != nil {
 		return err
 	}
@@ -185,11 +184,11 @@ func runMatchesLeftOff(ctx context.Context, a *App, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	run, err := s.MatchRun(ctx, access.System, pos[0])
+	run, err := s.MatchRun(ctx, a.actor(), pos[0])
 	if err != nil {
 		return err
 	}
-	dropped, err := s.DroppedFromList(ctx, access.System, run.Run.ListID)
+	dropped, err := s.DroppedFromList(ctx, a.actor(), run.Run.ListID)
 	if err != nil {
 		return err
 	}

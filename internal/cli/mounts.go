@@ -8,15 +8,23 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/familyweb"
+	"parley/internal/hubapi"
 	"parley/internal/ledger"
+	"parley/internal/mirror"
+	"parley/internal/nodes"
 	"parley/internal/notify"
 	"parley/internal/service"
 	"parley/internal/web"
 )
+
+// nodeSendInterval is how often a node's server retries the statements
+// waiting for the hub; a local change wakes the sender at once.
+const nodeSendInterval = 5 * time.Second
 
 // mountExtras returns the function that adds to the web server what other
 // capabilities serve — the signed log in the C2SP tiles layout under /log/,
@@ -43,6 +51,27 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 			}
 		}
 		tls := o.TLSCert != "" || strings.HasPrefix(o.BaseURL, "https://")
+		switch s.Mode() {
+		case nodes.Hub:
+			scheme := ""
+			if strings.HasPrefix(o.BaseURL, "https://") {
+				scheme = "https"
+			}
+			ho := hubapi.Options{Logger: logger, Scheme: scheme}
+			if err := srv.Mount("/hub/v1/", hubapi.Handler(s, ho)); err != nil {
+				return err
+			}
+			// Party nodes push their witnesses' cosignatures here.
+			caller := func(r *http.Request) (string, []byte, error) { return hubapi.Authenticate(r.Context(), s, r, ho) }
+			if err := srv.Mount(mirror.CosignaturesPath, mirror.CosignaturesHandler(service.AdminStore(s), caller, s.TrustedWitnessKeys, logger)); err != nil {
+				return err
+			}
+		case nodes.Node:
+			go s.RunNodeSender(ctx, nodeSendInterval)
+			if err := mountMirror(ctx, srv, s, o, logger); err != nil {
+				return err
+			}
+		}
 		var origins []string
 		if o.BaseURL != "" {
 			origins = append(origins, o.BaseURL)

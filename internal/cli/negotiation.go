@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"parley/internal/access"
 	"parley/internal/handover"
 	"parley/internal/msg"
 	"parley/internal/negotiation"
@@ -19,7 +18,7 @@ import (
 	"parley/internal/service"
 )
 
-// The negotiation commands run as the local operator (access.System), who
+// The negotiation commands run as the local operator (a.actor()), who
 // holds the data directory and may act for either party; --as names the
 // party on whose behalf a step is taken where it matters, and the service
 // still refuses a party accepting or countering its own proposal.
@@ -219,7 +218,7 @@ func runPlan(ctx context.Context, a *App, args []string) error {
 		return usageError("%v\nusage: parley plan --list ID --list ID --rule RULE [--categories CODE,...] --capacity N [--priority medical,youngest,longest_captivity|row] [--ref-date YYYY-MM-DD] [--json]", err)
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		plan, err := s.PlanStage(ctx, access.System, req)
+		plan, err := s.PlanStage(ctx, a.actor(), req)
 		if err != nil {
 			return err
 		}
@@ -325,7 +324,7 @@ func runRoundCreate(ctx context.Context, a *App, args []string) error {
 		req.Criteria = c
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		r, err := s.CreateRound(ctx, access.System, req)
+		r, err := s.CreateRound(ctx, a.actor(), req)
 		if err != nil {
 			return err
 		}
@@ -341,7 +340,7 @@ func runRoundLs(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley round ls [--json]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		rs, err := s.ListRounds(ctx, access.System)
+		rs, err := s.ListRounds(ctx, a.actor())
 		if err != nil {
 			return err
 		}
@@ -382,7 +381,7 @@ func runRoundShow(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley round show ROUND [--json]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		v, err := s.GetRound(ctx, access.System, pos[0])
+		v, err := s.GetRound(ctx, a.actor(), pos[0])
 		if err != nil {
 			return err
 		}
@@ -453,7 +452,7 @@ func runRoundAttach(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley round attach ROUND LIST")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		rl, err := s.AttachList(ctx, access.System, pos[0], pos[1])
+		rl, err := s.AttachList(ctx, a.actor(), pos[0], pos[1])
 		if err != nil {
 			return err
 		}
@@ -474,7 +473,7 @@ func runRoundConformance(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley round conformance ROUND LIST [--json]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		rep, err := s.ConformanceReport(ctx, access.System, pos[0], pos[1])
+		rep, err := s.ConformanceReport(ctx, a.actor(), pos[0], pos[1])
 		if err != nil {
 			return err
 		}
@@ -505,6 +504,9 @@ func runStagePropose(ctx context.Context, a *App, args []string) error {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
 	req, err := f.proposalRequest()
+	if *from == "" {
+		*from = a.impliedParty(ctx)
+	}
 	if err == nil && (*round == "" || *from == "" || len(pos) > 0) {
 		err = errors.New("--round and --from are required")
 	}
@@ -513,13 +515,13 @@ func runStagePropose(ctx context.Context, a *App, args []string) error {
 	}
 	req.RoundID, req.From, req.To, req.Draft = *round, *from, *to, *draft
 	return a.withService(ctx, func(s *service.Service) error {
-		p, err := s.SubmitProposal(ctx, access.System, req)
+		p, err := s.SubmitProposal(ctx, a.actor(), req)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(a.Stdout, p.ID)
 		fmt.Fprintf(a.Stderr, "%s proposes to %s under %s: %s releases %d, %s releases %d (%s)\n", p.From, p.To, p.Terms.Rule, p.From, p.Counts[0], p.To, p.Counts[1], p.State)
-		return nil
+		return a.deliver(ctx, s)
 	})
 }
 
@@ -541,12 +543,12 @@ func runStageCounter(ctx context.Context, a *App, args []string) error {
 	}
 	req.From = *as
 	return a.withService(ctx, func(s *service.Service) error {
-		p, err := s.CounterProposal(ctx, access.System, pos[0], req)
+		p, err := s.CounterProposal(ctx, a.actor(), pos[0], req)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(a.Stdout, p.ID)
-		return nil
+		return a.deliver(ctx, s)
 	})
 }
 
@@ -572,31 +574,31 @@ func runAnswer(ctx context.Context, a *App, name string, args []string, withReas
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "%s: %s\n", p.ID, p.State)
-		return nil
+		return a.deliver(ctx, s)
 	})
 }
 
 func runStageAccept(ctx context.Context, a *App, args []string) error {
 	return runAnswer(ctx, a, "stage accept", args, false, func(s *service.Service, id, as, _ string) (*service.ProposalView, error) {
-		return s.AcceptProposal(ctx, access.System, id, as)
+		return s.AcceptProposal(ctx, a.actor(), id, as)
 	})
 }
 
 func runStageReject(ctx context.Context, a *App, args []string) error {
 	return runAnswer(ctx, a, "stage reject", args, true, func(s *service.Service, id, as, reason string) (*service.ProposalView, error) {
-		return s.RejectProposal(ctx, access.System, id, as, reason)
+		return s.RejectProposal(ctx, a.actor(), id, as, reason)
 	})
 }
 
 func runStageWithdraw(ctx context.Context, a *App, args []string) error {
 	return runAnswer(ctx, a, "stage withdraw", args, false, func(s *service.Service, id, as, _ string) (*service.ProposalView, error) {
-		return s.WithdrawProposal(ctx, access.System, id, as)
+		return s.WithdrawProposal(ctx, a.actor(), id, as)
 	})
 }
 
 func runStageSubmit(ctx context.Context, a *App, args []string) error {
 	return runAnswer(ctx, a, "stage submit", args, false, func(s *service.Service, id, _, _ string) (*service.ProposalView, error) {
-		return s.SubmitDraft(ctx, access.System, id)
+		return s.SubmitDraft(ctx, a.actor(), id)
 	})
 }
 
@@ -607,7 +609,7 @@ func runStageWitness(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley stage witness PROPOSAL")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		ag, err := s.WitnessProposal(ctx, access.System, pos[0])
+		ag, err := s.WitnessProposal(ctx, a.actor(), pos[0])
 		if err != nil {
 			return err
 		}
@@ -625,7 +627,7 @@ func runStageShow(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley stage show PROPOSAL|AGREEMENT [--json]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		thread, err := s.ProposalThread(ctx, access.System, pos[0])
+		thread, err := s.ProposalThread(ctx, a.actor(), pos[0])
 		if err == nil {
 			var p *service.ProposalView
 			for _, q := range thread {
@@ -642,7 +644,7 @@ func runStageShow(ctx context.Context, a *App, args []string) error {
 		if !service.IsNotFound(err) {
 			return err
 		}
-		ag, err := s.GetAgreement(ctx, access.System, pos[0])
+		ag, err := s.GetAgreement(ctx, a.actor(), pos[0])
 		if err != nil {
 			return err
 		}
@@ -740,11 +742,11 @@ func runStageLs(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley stage ls [--round R] [--json]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		ps, err := s.ListProposals(ctx, access.System, service.ProposalFilter{RoundID: *round})
+		ps, err := s.ListProposals(ctx, a.actor(), service.ProposalFilter{RoundID: *round})
 		if err != nil {
 			return err
 		}
-		ags, err := s.ListAgreements(ctx, access.System, *round)
+		ags, err := s.ListAgreements(ctx, a.actor(), *round)
 		if err != nil {
 			return err
 		}
@@ -804,7 +806,7 @@ func runStageInterview(ctx context.Context, a *App, args []string) error {
 		iv = handover.Refuses
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		res, err := s.RecordInterviewDisclosed(ctx, access.System, ag, list, row, iv, *tell)
+		res, err := s.RecordInterviewDisclosed(ctx, a.actor(), ag, list, row, iv, *tell)
 		if err != nil {
 			return err
 		}
@@ -850,7 +852,7 @@ func runStageOutcome(ctx context.Context, a *App, args []string) error {
 		req.Substitute = &service.SubstituteRequest{ListID: sl, Row: sr, Interview: handover.Consents}
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		res, err := s.RecordOutcome(ctx, access.System, req)
+		res, err := s.RecordOutcome(ctx, a.actor(), req)
 		if err != nil {
 			return err
 		}
@@ -871,7 +873,7 @@ func runStageIdentify(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley stage identify AGREEMENT LIST:ROW --status presumed|dna_pending|confirmed")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		res, err := s.RecordIdentification(ctx, access.System, ag, list, row, handover.Identification(*status))
+		res, err := s.RecordIdentification(ctx, a.actor(), ag, list, row, handover.Identification(*status))
 		if err != nil {
 			return err
 		}
@@ -901,7 +903,7 @@ func runStageCommission(ctx context.Context, a *App, args []string) error {
 		return usageError("%v", err)
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		rec, err := s.RecordCommissionOutcome(ctx, access.System, service.CommissionRequest{ProposalID: prop, ListID: list, Row: row, Outcome: o})
+		rec, err := s.RecordCommissionOutcome(ctx, a.actor(), service.CommissionRequest{ProposalID: prop, ListID: list, Row: row, Outcome: o})
 		if err != nil {
 			return err
 		}
@@ -918,7 +920,7 @@ func runStageReport(ctx context.Context, a *App, args []string) error {
 		return usageError("usage: parley stage report AGREEMENT [--json]")
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		rep, err := s.StageReport(ctx, access.System, pos[0])
+		rep, err := s.StageReport(ctx, a.actor(), pos[0])
 		if err != nil {
 			return err
 		}
@@ -964,7 +966,7 @@ func runStageTimeline(ctx context.Context, a *App, args []string) error {
 		return usageError("%v", err)
 	}
 	return a.withService(ctx, func(s *service.Service) error {
-		tl, err := s.PersonTimeline(ctx, access.System, list, row)
+		tl, err := s.PersonTimeline(ctx, a.actor(), list, row)
 		if err != nil {
 			return err
 		}

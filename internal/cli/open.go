@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"parley/internal/access"
+	"parley/internal/nodes"
 	"path/filepath"
 
 	"parley/internal/service"
@@ -41,7 +43,11 @@ func (a *App) openService(ctx context.Context) (*service.Service, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := attachLog(s, a.DataDir); err != nil {
+	// A node holds no log of its own (it mirrors the hub's) and acts for
+	// its party only.
+	if s.Mode() == nodes.Node {
+		a.nodeParty = s.NodeParty()
+	} else if err := attachLog(s, a.DataDir); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -59,4 +65,15 @@ func (a *App) openService(ctx context.Context) (*service.Service, error) {
 // stderr, so that command output stays clean.
 func (a *App) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// actor is who the command line acts as. On a party node it is an officer
+// (and administrator) of the node's party, so that every rule of package
+// access applies: the node's party is implied and another party is
+// refused. Elsewhere it is the local operator, who may do everything.
+func (a *App) actor() access.Actor {
+	if a.nodeParty == "" {
+		return access.System
+	}
+	return access.Actor{Username: "system", Roles: []access.Role{access.Officer, access.Admin}, Party: a.nodeParty}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"parley/internal/access"
 	"parley/internal/service"
 )
 
@@ -20,7 +19,7 @@ func init() {
 func runStagePrint(ctx context.Context, a *App, args []string) error {
 	return printPDF(ctx, a, "stage print", "usage: parley stage print AGREEMENT -o FILE [--lang en|uk|ru]", args,
 		func(s *service.Service, id, lang string, w io.Writer) error {
-			_, err := s.ExportAgreementPDF(ctx, access.System, id, lang, w)
+			_, err := s.ExportAgreementPDF(ctx, a.actor(), id, lang, w)
 			return err
 		})
 }
@@ -28,7 +27,7 @@ func runStagePrint(ctx context.Context, a *App, args []string) error {
 func runMatchesPrintLeftOff(ctx context.Context, a *App, args []string) error {
 	return printPDF(ctx, a, "matches print-left-off", "usage: parley matches print-left-off RUN -o FILE [--lang en|uk|ru]", args,
 		func(s *service.Service, id, lang string, w io.Writer) error {
-			_, err := s.ExportLeftOffPDF(ctx, access.System, id, lang, w)
+			_, err := s.ExportLeftOffPDF(ctx, a.actor(), id, lang, w)
 			return err
 		})
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"parley/internal/access"
 	"parley/internal/service"
 )
 
@@ -34,7 +33,7 @@ func runRegistryVersions(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	vs, err := s.RegistryVersions(ctx, access.System, *party)
+	vs, err := s.RegistryVersions(ctx, a.actor(), *party)
 	if err != nil {
 		return err
 	}
@@ -65,7 +64,7 @@ func runRegistryDiff(ctx context.Context, a *App, args []string) error {
 	defer s.Close()
 	v := *version
 	if v == 0 {
-		vs, err := s.RegistryVersions(ctx, access.System, *party)
+		vs, err := s.RegistryVersions(ctx, a.actor(), *party)
 		if err != nil {
 			return err
 		}
@@ -74,7 +73,7 @@ func runRegistryDiff(ctx context.Context, a *App, args []string) error {
 		}
 		v = vs[0].Version
 	}
-	d, err := s.RegistryDiff(ctx, access.System, *party, v)
+	d, err := s.RegistryDiff(ctx, a.actor(), *party, v)
 	if err != nil {
 		return err
 	}
@@ -134,7 +133,7 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 	defer s.Close()
 	lim.apply(s, a.DataDir)
 	progress, done := progressPrinter(a.Stderr, "importing "+filepath.Base(pos[0]))
-	res, err := s.ImportRegistry(ctx, access.System, service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, SourceName: filepath.Base(pos[0]), Progress: progress}, file)
+	res, err := s.ImportRegistry(ctx, a.actor(), service.RegistryImportRequest{Party: *party, Format: f, Map: m, SkipInvalid: *skip, DryRun: *dry, SourceName: filepath.Base(pos[0]), Progress: progress}, file)
 	done()
 	if err := reportImport(a, res, err); err != nil {
 		return err
@@ -179,7 +178,7 @@ func runRegistryShow(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer s.Close()
-	entries, err := s.Registry(ctx, access.System, *party)
+	entries, err := s.Registry(ctx, a.actor(), *party)
 	if err != nil {
 		return err
 	}

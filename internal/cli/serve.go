@@ -33,6 +33,9 @@ type serveOptions struct {
 	// CosignInterval is how often the server pushes a new checkpoint to
 	// the witnesses; 0 turns the pushes off.
 	CosignInterval time.Duration
+	// SyncInterval is how often a party's node syncs its mirror of the
+	// hub's log (0: the default, 5 s).
+	SyncInterval time.Duration
 	// Limits bound the reading of uploaded lists; see docs/limits.md.
 	Limits *limitFlags
 	// MetricsAddr, when set, serves /metrics (and nothing else) on its own
@@ -76,6 +79,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fs.StringVar(&o.BaseURL, "base-url", "", "public URL of the workbench, e.g. https://parley.example (behind a TLS proxy, an https URL marks cookies Secure)")
 	fs.DurationVar(&o.SessionTTL, "session-ttl", 12*time.Hour, "how long a sign-in lasts")
 	fs.DurationVar(&o.CosignInterval, "cosign-interval", 30*time.Second, "how often to push a new checkpoint to every witness (parties' and registered); 0: never")
+	fs.DurationVar(&o.SyncInterval, "sync-interval", 5*time.Second, "on a party's node: how often to sync and verify the mirror of the hub's log")
 	o.Limits = addLimitFlags(fs)
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve /metrics, without a token, on this separate address (e.g. 127.0.0.1:9090); on the main address /metrics needs $"+metricsTokenEnv+" or DATA/"+metricsTokenFile)
 	fs.Usage = func() {

@@ -62,9 +62,55 @@ type Result struct {
 	Files         []string
 }
 
+// Files are the demo's generated files, as each party would bring them.
+type Files struct {
+	Registry    string // Party B's registry of missing servicemen
+	FirstList   string // Party A's first list, to B
+	CounterList string // Party B's list of detainees, to A
+}
+
+// FirstListTitle and CounterListTitle are the titles the demo gives its
+// two lists.
+const (
+	FirstListTitle   = "First list: wounded, seriously ill, youth"
+	CounterListTitle = "Counter-list of detainees"
+)
+
 // Build creates the scenario in an initialised, empty installation whose
 // parties are Parties.
 func Build(ctx context.Context, s *service.Service, dir string, sc Scenario) (*Result, error) {
+	fs, err := WriteFiles(dir, sc)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Files: []string{fs.Registry, fs.FirstList, fs.CounterList}}
+	// Import and hand over, as the officers would.
+	officerA := access.Actor{Username: "demo-a", Roles: []access.Role{access.Officer}, Party: "A"}
+	officerB := access.Actor{Username: "demo-b", Roles: []access.Role{access.Officer}, Party: "B"}
+	if err := importFile(ctx, fs.Registry, func(f *os.File) error {
+		out, err := s.ImportRegistry(ctx, officerB, service.RegistryImportRequest{Party: "B", Format: listfile.Format("csv")}, f)
+		if err == nil {
+			res.RegistrySize = out.Imported
+		}
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("import registry: %w", err)
+	}
+	res.FirstListID, err = importAndHandOver(ctx, s, officerA, officerB, fs.FirstList, "A", "B", FirstListTitle)
+	if err != nil {
+		return nil, fmt.Errorf("first list: %w", err)
+	}
+	res.CounterListID, err = importAndHandOver(ctx, s, officerB, officerA, fs.CounterList, "B", "A", CounterListTitle)
+	if err != nil {
+		return nil, fmt.Errorf("counter-list: %w", err)
+	}
+	return res, nil
+}
+
+// WriteFiles generates the scenario's files under dir/demo: the registry
+// of B, the first list of A and the counter-list of B. The hub-and-nodes
+// demo imports each at its party's node.
+func WriteFiles(dir string, sc Scenario) (*Files, error) {
 	files := filepath.Join(dir, "demo")
 	if err := os.MkdirAll(files, 0o700); err != nil {
 		return nil, err
@@ -74,7 +120,7 @@ func Build(ctx context.Context, s *service.Service, dir string, sc Scenario) (*R
 		return nil, fmt.Errorf("generate names: %w", err)
 	}
 	r := rand.New(rand.NewPCG(sc.Seed, 7))
-	res := &Result{}
+	res := &Files{}
 
 	// Party B's registry: statuses consistent with the story — most of the
 	// listed are believed or confirmed captured; some believed captured are
@@ -105,7 +151,7 @@ func Build(ctx context.Context, s *service.Service, dir string, sc Scenario) (*R
 	if err := writeRegistryCSV(regPath, d.Registry); err != nil {
 		return nil, err
 	}
-	res.Files = append(res.Files, regPath)
+	res.Registry = regPath
 
 	// Party A's first list, categorised as in the report. Persons aged
 	// 18–25 on the reference date carry "юность"; the others are wounded or
@@ -138,7 +184,7 @@ func Build(ctx context.Context, s *service.Service, dir string, sc Scenario) (*R
 	if err := writeListCSV(firstPath, distinct(d.List)[:sc.FirstList]); err != nil {
 		return nil, err
 	}
-	res.Files = append(res.Files, firstPath)
+	res.FirstList = firstPath
 
 	// Party B's own list of detainees: other persons, written in Russian
 	// forms by Party B's officers.
@@ -166,28 +212,7 @@ func Build(ctx context.Context, s *service.Service, dir string, sc Scenario) (*R
 	if err := writeListCSV(counterPath, distinct(c.List)[:sc.CounterList]); err != nil {
 		return nil, err
 	}
-	res.Files = append(res.Files, counterPath)
-
-	// Import and hand over, as the officers would.
-	officerA := access.Actor{Username: "demo-a", Roles: []access.Role{access.Officer}, Party: "A"}
-	officerB := access.Actor{Username: "demo-b", Roles: []access.Role{access.Officer}, Party: "B"}
-	if err := importFile(ctx, regPath, func(f *os.File) error {
-		out, err := s.ImportRegistry(ctx, officerB, service.RegistryImportRequest{Party: "B", Format: listfile.Format("csv")}, f)
-		if err == nil {
-			res.RegistrySize = out.Imported
-		}
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("import registry: %w", err)
-	}
-	res.FirstListID, err = importAndHandOver(ctx, s, officerA, officerB, firstPath, "A", "B", "First list: wounded, seriously ill, youth")
-	if err != nil {
-		return nil, fmt.Errorf("first list: %w", err)
-	}
-	res.CounterListID, err = importAndHandOver(ctx, s, officerB, officerA, counterPath, "B", "A", "Counter-list of detainees")
-	if err != nil {
-		return nil, fmt.Errorf("counter-list: %w", err)
-	}
+	res.CounterList = counterPath
 	return res, nil
 }
 

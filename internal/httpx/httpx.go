@@ -31,7 +31,7 @@ func Status(err error) (status int, msg string, ok bool) {
 		return http.StatusNotFound, "not found", true
 	case errors.Is(err, service.ErrInvalid), errors.Is(err, families.ErrInvalid):
 		return http.StatusUnprocessableEntity, err.Error(), true
-	case errors.Is(err, service.ErrConflict):
+	case errors.Is(err, service.ErrConflict), errors.Is(err, service.ErrWrongMode):
 		return http.StatusConflict, err.Error(), true
 	case errors.Is(err, service.ErrHalted):
 		return http.StatusServiceUnavailable, err.Error(), true

@@ -124,6 +124,12 @@ func (l *Log) CosignAll(ctx context.Context, st CosignAllStorage, opt CosignOpti
 				return out, err
 			}
 			w = lw
+		} else if c.URL == "" {
+			// A party node's witness the hub cannot reach: the node
+			// pushes its cosignatures itself.
+			o.Err = fmt.Errorf("witness %s has no URL; its cosignatures come from its node", c.Name)
+			out = append(out, o)
+			continue
 		} else {
 			w = &HTTPWitness{URL: c.URL, Client: opt.Client}
 		}

@@ -85,6 +85,21 @@ func Init(dataDir, origin string, parties []string) error {
 	if len(parties) == 0 {
 		return errors.New("log init: at least one party is needed")
 	}
+	return initKeys(dataDir, origin, parties)
+}
+
+// InitHub creates the keys of a hub's log: the mediator's log signing key
+// only. The parties' witness keys are generated on their own nodes and
+// trusted by their public halves (parley party trust), so the hub's
+// directory never holds a key that could cosign for a party.
+func InitHub(dataDir, origin string) error {
+	if !validKeyName(origin) {
+		return fmt.Errorf("log origin %q: want a key name without spaces or '+' (for example example.org/parley)", origin)
+	}
+	return initKeys(dataDir, origin, nil)
+}
+
+func initKeys(dataDir, origin string, parties []string) error {
 	seen := map[string]bool{}
 	for _, p := range parties {
 		if !validParty(p) {

@@ -815,3 +815,12 @@ func (t *tileReader) leaf(i int64) (tlog.Hash, error) {
 	}
 	return hs[0], nil
 }
+
+// TileHashes returns a tlog.HashReader over the hash tiles a Source serves
+// for the tree of the given size, caching each tile it reads. It trusts
+// the tiles no more than a proof checked against a signed root does: use
+// it to build proofs (tlog.ProveTree, tlog.ProveRecord) that the caller
+// then checks.
+func TileHashes(ctx context.Context, src Source, size int64) tlog.HashReader {
+	return newTileReader(ctx, src, size)
+}

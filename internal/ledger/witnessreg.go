@@ -149,6 +149,19 @@ func CheckWitnessURL(s string) error {
 // NewWitnessRow checks a witness to register against the log and the
 // witnesses already registered, and returns its row.
 func (l *Log) NewWitnessRow(existing []WitnessRow, name, vkey, rawURL, party string) (WitnessRow, error) {
+	return l.newWitnessRow(existing, name, vkey, rawURL, party, false)
+}
+
+// NewPartyWitnessRow is NewWitnessRow for a hub, whose parties keep their
+// witnesses on their own nodes: the witness is named by the party id (so
+// an agreement policy can require the party), may have no URL (the node
+// pushes its cosignatures to the hub itself), and the party is one of the
+// hub's, which the caller checks.
+func (l *Log) NewPartyWitnessRow(existing []WitnessRow, vkey, party string) (WitnessRow, error) {
+	return l.newWitnessRow(existing, party, vkey, "", party, true)
+}
+
+func (l *Log) newWitnessRow(existing []WitnessRow, name, vkey, rawURL, party string, hubParty bool) (WitnessRow, error) {
 	if !validWitnessName(name) {
 		return WitnessRow{}, fmt.Errorf("witness name %q: want letters, digits, '-', '_' or '.'", name)
 	}
@@ -167,10 +180,12 @@ func (l *Log) NewWitnessRow(existing []WitnessRow, name, vkey, rawURL, party str
 			return WitnessRow{}, fmt.Errorf("witness key: its name %q is the name of party %s's own witness", v.Name(), w.party)
 		}
 	}
-	if err := CheckWitnessURL(rawURL); err != nil {
-		return WitnessRow{}, err
+	if rawURL != "" || !hubParty {
+		if err := CheckWitnessURL(rawURL); err != nil {
+			return WitnessRow{}, err
+		}
 	}
-	if party != "" {
+	if party != "" && !hubParty {
 		if _, ok := l.witnesses[party]; !ok {
 			return WitnessRow{}, fmt.Errorf("party %q is not a party of this log (parties: %s)", party, strings.Join(l.Parties(), ", "))
 		}

@@ -8,9 +8,11 @@
 package lists
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,4 +110,37 @@ func ContentHash(l *List) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// ParseCanonical reads a list from its canonical bytes, as a hub receives
+// it from the sending party's node and a node receives it from the hub. It
+// accepts only bytes that re-encode to themselves, so the content hash of
+// what was read is the hash of what was sent. The list comes back without
+// the bookkeeping the bytes do not carry (state, version chain, entry ids).
+func ParseCanonical(b []byte) (*List, error) {
+	var h hashedList
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("list: data after the JSON object")
+	}
+	if h.Format != HashFormat {
+		return nil, fmt.Errorf("list: unknown format %q", h.Format)
+	}
+	l := &List{ID: h.ID, From: h.From, To: h.To, Title: h.Title, Version: h.Version, EntryCount: len(h.Entries)}
+	l.Entries = make([]Entry, len(h.Entries))
+	for i, e := range h.Entries {
+		l.Entries[i] = Entry{Row: e.Row, Person: e.Person}
+	}
+	again, err := CanonicalBytes(l)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(again, b) {
+		return nil, errors.New("list: not in canonical form")
+	}
+	return l, nil
 }

@@ -116,3 +116,31 @@ func TestPairKeepsIdentity(t *testing.T) {
 		t.Errorf("pairing with nothing: %v %v %v", p, r, ad)
 	}
 }
+
+func TestParseCanonicalRoundTrip(t *testing.T) {
+	l := &List{ID: "Labc", From: "A", To: "B", Title: "First", Version: 1, Entries: []Entry{{Row: 1, ID: "x"}, {Row: 2}}}
+	l.Entries[0].Surname = "Шевченко"
+	b, err := CanonicalBytes(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseCanonical(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, _ := ContentHash(l)
+	h2, _ := ContentHash(got)
+	if h1 != h2 || got.Entries[0].Surname != "Шевченко" || got.EntryCount != 2 {
+		t.Fatalf("round trip changed the list: %+v", got)
+	}
+	for _, bad := range []string{
+		strings.Replace(string(b), `"title":"First"`, `"title": "First"`, 1),
+		strings.Replace(string(b), `"format":"parley-list/v1"`, `"format":"parley-list/v2"`, 1),
+		string(b) + "{}",
+		strings.Replace(string(b), `"id":"Labc"`, `"id":"Labc","x":1`, 1),
+	} {
+		if _, err := ParseCanonical([]byte(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}

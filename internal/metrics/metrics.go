@@ -46,6 +46,14 @@ var (
 		Help: "Number of entries in the signed log.",
 	})
 
+	// NodeAlarms is the number of unacknowledged alarms of a party's node
+	// by kind (fork, truncated, entry_changed, ...): anything above zero
+	// means the hub's log contradicts what the node verified.
+	NodeAlarms = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "parley_node_alarms",
+		Help: "Unacknowledged alarms of the node's mirror of the hub's log, by kind.",
+	}, []string{"kind"})
+
 	// LoginFailures counts failed sign-ins by reason (credentials, locked).
 	LoginFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "parley_login_failures_total",
@@ -60,7 +68,7 @@ func init() {
 		Registry.MustRegister(
 			collectors.NewGoCollector(),
 			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-			RequestDuration, Imports, MatchingRuns, LogSize, LoginFailures,
+			RequestDuration, Imports, MatchingRuns, LogSize, LoginFailures, NodeAlarms,
 		)
 	})
 }
@@ -74,6 +82,9 @@ func MatchingRun(result string) { MatchingRuns.WithLabelValues(result).Inc() }
 
 // SetLogSize records the size of the signed log.
 func SetLogSize(n int64) { LogSize.Set(float64(n)) }
+
+// SetNodeAlarms records the number of unacknowledged alarms of a kind.
+func SetNodeAlarms(kind string, n int) { NodeAlarms.WithLabelValues(kind).Set(float64(n)) }
 
 // Handler serves the metrics in the Prometheus text format.
 func Handler() http.Handler {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"parley/internal/nodes"
 	"strconv"
 	"strings"
 	"time"
@@ -84,23 +85,39 @@ func (s *Service) AcknowledgeWithReservation(ctx context.Context, actor access.A
 		return nil, nil, invalidf("%v", err)
 	}
 	var d *disputes.Dispute
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
-		l, err := s.acknowledge(ctx, tx, actor, id)
-		if err != nil || reservation == "" {
-			return err
-		}
-		d = newDispute(disputes.Reservation, l, l.To, l.From, actor, s.Now().UTC().Truncate(time.Microsecond))
-		d.Note = reservation
-		if err := tx.InsertDispute(ctx, d); err != nil {
-			return err
-		}
-		return s.recordEvent(ctx, tx, actor, disputeEvent("dispute.reservation", d))
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+		d, err = s.acknowledgeWithReservation(ctx, tx, actor, id, reservation)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	l, err := s.header(ctx, id)
 	return l, d, err
+}
+
+// acknowledgeWithReservation is AcknowledgeWithReservation in the caller's
+// transaction. On a party node it also queues the signed list.ack
+// statement for the hub, in the same transaction.
+func (s *Service) acknowledgeWithReservation(ctx context.Context, tx *store.Tx, actor access.Actor, id, reservation string) (*disputes.Dispute, error) {
+	l, err := s.acknowledge(ctx, tx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.Mode() == nodes.Node {
+		if err := s.queueAck(ctx, tx, l, reservation); err != nil {
+			return nil, err
+		}
+	}
+	if reservation == "" {
+		return nil, nil
+	}
+	d := newDispute(disputes.Reservation, l, l.To, l.From, actor, s.Now().UTC().Truncate(time.Microsecond))
+	d.Note = reservation
+	if err := tx.InsertDispute(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, s.recordEvent(ctx, tx, actor, disputeEvent("dispute.reservation", d))
 }
 
 // ContestRow records that the receiving side contests one row of a list

@@ -43,8 +43,20 @@ func (s *Service) recordEvent(ctx context.Context, tx *store.Tx, actor access.Ac
 	if err := s.Halted(); err != nil {
 		return err
 	}
-	if _, err := s.Log.Append(ctx, tx, actor.String(), s.Now().UTC(), ev); err != nil {
+	who := actor.String()
+	st := statementOf(ctx)
+	if st != nil {
+		// Applying a party's signed statement on the hub: the entry names
+		// the party and carries its signature (docs/nodes.md).
+		who = "party:" + st.party
+		ev.Attrs = statementAttrs(st, ev.Attrs)
+	}
+	idx, err := s.Log.Append(ctx, tx, who, s.Now().UTC(), ev)
+	if err != nil {
 		return fmt.Errorf("append %s to the log: %w", ev.Type, err)
+	}
+	if st != nil && st.index < 0 {
+		st.index = idx
 	}
 	return nil
 }

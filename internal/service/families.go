@@ -62,6 +62,9 @@ type Registration struct {
 // *families.ValidationError (errors.Is ErrInvalid) when the request is
 // incomplete or wrong.
 func (s *Service) RegisterInquiry(ctx context.Context, req families.Request, opts RegisterOptions) (*Registration, error) {
+	if err := s.refuseOnHub(RefuseFamilies); err != nil {
+		return nil, err
+	}
 	parties, err := s.Parties(ctx)
 	if err != nil {
 		return nil, err
@@ -463,6 +466,9 @@ func linkEvent(typ string, l *families.Link, q *families.Inquiry) Event {
 // (or the outcome already recorded for the row), unless it already sees
 // more; the family is notified in the same transaction.
 func (s *Service) ConfirmLink(ctx context.Context, actor access.Actor, linkID, note string) error {
+	if err := s.refuseOnHub(RefuseFamilies); err != nil {
+		return err
+	}
 	note = strings.TrimSpace(note)
 	if len([]rune(note)) > families.MaxNoteLen {
 		return invalidf("the note is longer than %d characters", families.MaxNoteLen)
@@ -735,6 +741,9 @@ func (s *Service) CatchUpLinks(ctx context.Context) error {
 // (for example after the matching engine changed). Links already proposed,
 // confirmed or rejected stay as they are.
 func (s *Service) RelinkInquiries(ctx context.Context, actor access.Actor) error {
+	if err := s.refuseOnHub(RefuseFamilies); err != nil {
+		return err
+	}
 	if !actor.System && !actor.CanAdminister() {
 		return access.Deny("only an administrator re-runs the comparison of inquiries")
 	}
@@ -939,6 +948,9 @@ type PFIFImportResult struct {
 // inquiries (see families.FromPFIF), all in one transaction, and compares
 // them with the lists. A record whose id was imported before is skipped.
 func (s *Service) ImportInquiriesPFIF(ctx context.Context, actor access.Actor, r io.Reader, opts PFIFImportOptions) (*PFIFImportResult, error) {
+	if err := s.refuseOnHub(RefuseFamilies); err != nil {
+		return nil, err
+	}
 	if !canReviewLinks(actor, opts.Party) {
 		return nil, access.Deny("inquiries about relatives on side %s are imported by its officers", opts.Party)
 	}

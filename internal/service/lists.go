@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/nodes"
 	"strconv"
 	"strings"
 
@@ -88,6 +89,9 @@ func readError(ctx context.Context, err error) error {
 // ImportList reads a file and stores it as a new draft list. The import is
 // all or nothing: on any problem (unless SkipInvalid) nothing is stored.
 func (s *Service) ImportList(ctx context.Context, actor access.Actor, req ImportRequest, r io.Reader) (*ImportResult, error) {
+	if err := s.refuseOnHub(RefuseDraftList); err != nil {
+		return nil, err
+	}
 	if !actor.CanWriteList(req.From) {
 		return nil, access.Deny("only officers of party %s may create its lists", req.From)
 	}
@@ -386,6 +390,11 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 		l.State, l.ContentHash = lists.HandedOver, hash
 		if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
 			return err
+		}
+		if s.Mode() == nodes.Node {
+			if err := s.queueHandover(ctx, tx, l); err != nil {
+				return err
+			}
 		}
 		return s.closeDisputes(ctx, tx, actor, l)
 	})

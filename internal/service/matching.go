@@ -29,6 +29,9 @@ type MatchRequest struct {
 // and returns the run. Only officers of the receiving party may run it: the
 // registry never leaves its party.
 func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req MatchRequest) (*matching.Run, error) {
+	if err := s.refuseOnHub(RefuseMatching); err != nil {
+		return nil, err
+	}
 	var l *lists.List
 	var reg *registryIndex
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -322,6 +325,9 @@ const (
 // proposed registry record (or pick another with registryID), or reject.
 // A "review" decision becomes a match only through this.
 func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID string, listRow int, choice string, registryID string) error {
+	if err := s.refuseOnHub(RefuseMatching); err != nil {
+		return err
+	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {
@@ -384,6 +390,9 @@ func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Acto
 // confirmation is recorded in the log like a single review. It returns how
 // many were confirmed.
 func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, runID string) (int, error) {
+	if err := s.refuseOnHub(RefuseMatching); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		n = 0

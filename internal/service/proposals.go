@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/nodes"
 	"slices"
 	"sort"
 	"strconv"
@@ -146,43 +147,56 @@ func stateChanged(err error) error {
 // with ErrInvalid wrapping the *negotiation.RuleError. A person whom an
 // agreement already binds cannot be proposed again.
 func (s *Service) SubmitProposal(ctx context.Context, actor access.Actor, req ProposalRequest) (*ProposalView, error) {
-	party, err := actingParty(actor, req.From)
-	if err != nil {
-		return nil, err
+	if s.Mode() == nodes.Node {
+		return s.nodePropose(ctx, actor, req)
 	}
-	if party == "" {
-		return nil, invalidf("name the proposing party")
-	}
-	req.From = party
 	var id string
-	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		r, err := s.loadRound(ctx, tx, actor, req.RoundID)
-		if err != nil {
-			return err
-		}
-		if !r.HasParty(req.From) {
-			return invalidf("party %s is not a party to round %s", req.From, r.ID)
-		}
-		if req.To == "" {
-			req.To = otherParty(r, req.From)
-		}
-		if !r.HasParty(req.To) || req.To == req.From {
-			return invalidf("a proposal of %s in round %s goes to %s", req.From, r.ID, otherParty(r, req.From))
-		}
-		p := &negotiation.ProposalRecord{ID: newID("P"), RoundID: r.ID, From: req.From, To: req.To, State: string(negotiation.Submitted),
-			Note: strings.TrimSpace(req.Note), CreatedBy: actor.String()}
-		p.ThreadID = p.ID
-		if req.Draft {
-			p.State = negotiation.ProposalDraft
-		}
-		id = p.ID
-		return s.insertProposal(ctx, tx, actor, r, p, req)
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+		id, err = s.submitProposal(ctx, tx, actor, req, "")
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.Logger.Info("stage proposed", "proposal", id, "round", req.RoundID, "from", req.From, "draft", req.Draft)
 	return s.GetProposal(ctx, actor, id)
+}
+
+// submitProposal is SubmitProposal in the caller's transaction; id names
+// the new proposal ("" draws one; a hub applying a party's statement uses
+// the id the party signed).
+func (s *Service) submitProposal(ctx context.Context, tx *store.Tx, actor access.Actor, req ProposalRequest, id string) (string, error) {
+	party, err := actingParty(actor, req.From)
+	if err != nil {
+		return "", err
+	}
+	if party == "" {
+		return "", invalidf("name the proposing party")
+	}
+	req.From = party
+	r, err := s.loadRound(ctx, tx, actor, req.RoundID)
+	if err != nil {
+		return "", err
+	}
+	if !r.HasParty(req.From) {
+		return "", invalidf("party %s is not a party to round %s", req.From, r.ID)
+	}
+	if req.To == "" {
+		req.To = otherParty(r, req.From)
+	}
+	if !r.HasParty(req.To) || req.To == req.From {
+		return "", invalidf("a proposal of %s in round %s goes to %s", req.From, r.ID, otherParty(r, req.From))
+	}
+	if id == "" {
+		id = newID("P")
+	}
+	p := &negotiation.ProposalRecord{ID: id, RoundID: r.ID, From: req.From, To: req.To, State: string(negotiation.Submitted),
+		Note: strings.TrimSpace(req.Note), CreatedBy: actor.String()}
+	p.ThreadID = p.ID
+	if req.Draft {
+		p.State = negotiation.ProposalDraft
+	}
+	return p.ID, s.insertProposal(ctx, tx, actor, r, p, req)
 }
 
 func otherParty(r *negotiation.Round, p string) string {
@@ -454,53 +468,61 @@ var answerVerbs = map[negotiation.ProposalState]string{negotiation.Accepted: "ac
 // answerProposal moves a proposal on behalf of a party, through the state machine
 // of negotiation.Proposal and a conditional update, in one transaction.
 func (s *Service) answerProposal(ctx context.Context, actor access.Actor, id, as string, to negotiation.ProposalState, reasons string) (*ProposalView, error) {
-	party, err := actingParty(actor, as)
-	if err != nil {
-		return nil, err
+	if s.Mode() == nodes.Node {
+		return s.nodeAnswer(ctx, actor, id, as, to, reasons)
 	}
-	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		p, err := s.loadProposal(ctx, tx, actor, id)
-		if err != nil {
-			return err
-		}
-		need, verb := p.To, answerVerbs[to]
-		if to == negotiation.Withdrawn {
-			need = p.From
-		}
-		acting := party
-		if acting == "" {
-			acting = need // the local operator acts for whichever party the step belongs to
-		}
-		if acting != need {
-			if acting == p.From && to != negotiation.Withdrawn {
-				return access.Deny("party %s cannot %s its own proposal; only %s may", acting, verb, p.To)
-			}
-			return access.Deny("only party %s may %s proposal %s", need, verb, id)
-		}
-		from := p.State
-		if p.State == negotiation.ProposalDraft {
-			if to != negotiation.Withdrawn {
-				return fmt.Errorf("%w: proposal %s is a draft; submit it first", ErrConflict, id)
-			}
-		} else if _, err := stateMachine(p).Advance(to, acting); err != nil {
-			return transitionError(err)
-		}
-		if _, err := tx.SetProposalState(ctx, store.ProposalChange{ID: id, From: from, To: string(to), By: actor.String(), Reasons: reasons}); err != nil {
-			return stateChanged(err)
-		}
-		ev := Event{Type: "proposal." + string(to), Subject: id, Attrs: map[string]string{
-			"proposal_id": id, "round_id": p.RoundID, "thread_id": p.ThreadID, "from": p.From, "to": p.To, "party": acting, "state": string(to)}}
-		if reasons != "" {
-			// An officer's words may name persons: committed, not shown.
-			ev.Personal = []EventItem{{ID: "reasons", Data: []byte(reasons)}}
-		}
-		return s.recordEvent(ctx, tx, actor, ev)
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		return s.answerProposalTx(ctx, tx, actor, id, as, to, reasons)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.Logger.Info("proposal answered", "proposal", id, "state", string(to))
 	return s.GetProposal(ctx, actor, id)
+}
+
+// answerProposalTx is answerProposal in the caller's transaction.
+func (s *Service) answerProposalTx(ctx context.Context, tx *store.Tx, actor access.Actor, id, as string, to negotiation.ProposalState, reasons string) error {
+	party, err := actingParty(actor, as)
+	if err != nil {
+		return err
+	}
+	p, err := s.loadProposal(ctx, tx, actor, id)
+	if err != nil {
+		return err
+	}
+	need, verb := p.To, answerVerbs[to]
+	if to == negotiation.Withdrawn {
+		need = p.From
+	}
+	acting := party
+	if acting == "" {
+		acting = need // the local operator acts for whichever party the step belongs to
+	}
+	if acting != need {
+		if acting == p.From && to != negotiation.Withdrawn {
+			return access.Deny("party %s cannot %s its own proposal; only %s may", acting, verb, p.To)
+		}
+		return access.Deny("only party %s may %s proposal %s", need, verb, id)
+	}
+	from := p.State
+	if p.State == negotiation.ProposalDraft {
+		if to != negotiation.Withdrawn {
+			return fmt.Errorf("%w: proposal %s is a draft; submit it first", ErrConflict, id)
+		}
+	} else if _, err := stateMachine(p).Advance(to, acting); err != nil {
+		return transitionError(err)
+	}
+	if _, err := tx.SetProposalState(ctx, store.ProposalChange{ID: id, From: from, To: string(to), By: actor.String(), Reasons: reasons}); err != nil {
+		return stateChanged(err)
+	}
+	ev := Event{Type: "proposal." + string(to), Subject: id, Attrs: map[string]string{
+		"proposal_id": id, "round_id": p.RoundID, "thread_id": p.ThreadID, "from": p.From, "to": p.To, "party": acting, "state": string(to)}}
+	if reasons != "" {
+		// An officer's words may name persons: committed, not shown.
+		ev.Personal = []EventItem{{ID: "reasons", Data: []byte(reasons)}}
+	}
+	return s.recordEvent(ctx, tx, actor, ev)
 }
 
 // AcceptProposal accepts a proposal on behalf of its addressee; as names
@@ -535,57 +557,16 @@ func (s *Service) WithdrawProposal(ctx context.Context, actor access.Actor, id, 
 // original's. The counter-proposal is checked like any other; when it
 // breaks its rule nothing changes.
 func (s *Service) CounterProposal(ctx context.Context, actor access.Actor, id string, req ProposalRequest) (*ProposalView, error) {
-	party, err := actingParty(actor, req.From)
-	if err != nil {
-		return nil, err
-	}
 	if req.Draft {
 		return nil, invalidf("a counter-proposal is submitted at once, not kept as a draft")
 	}
+	if s.Mode() == nodes.Node {
+		return s.nodeCounter(ctx, actor, id, req)
+	}
 	var counterID string
-	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		orig, err := s.loadProposal(ctx, tx, actor, id)
-		if err != nil {
-			return err
-		}
-		acting := party
-		if acting == "" {
-			acting = orig.To
-		}
-		if acting != orig.To {
-			if acting == orig.From {
-				return access.Deny("party %s cannot counter its own proposal; only %s may", acting, orig.To)
-			}
-			return access.Deny("only party %s may counter proposal %s", orig.To, id)
-		}
-		if orig.State == negotiation.ProposalDraft {
-			return fmt.Errorf("%w: proposal %s is a draft", ErrConflict, id)
-		}
-		if req.RoundID != "" && req.RoundID != orig.RoundID {
-			return invalidf("a counter-proposal stays in round %s", orig.RoundID)
-		}
-		if req.To != "" && req.To != orig.From {
-			return invalidf("a counter-proposal goes back to %s", orig.From)
-		}
-		p := &negotiation.ProposalRecord{ID: newID("P"), RoundID: orig.RoundID, ThreadID: orig.ThreadID, CounterOf: orig.ID, From: orig.To, To: orig.From,
-			State: string(negotiation.Submitted), Note: strings.TrimSpace(req.Note), CreatedBy: actor.String()}
-		if _, _, err := stateMachine(orig).Counter(p.ID, acting); err != nil {
-			return transitionError(err)
-		}
-		if _, err := tx.SetProposalState(ctx, store.ProposalChange{ID: id, From: orig.State, To: string(negotiation.Countered), By: actor.String()}); err != nil {
-			return stateChanged(err)
-		}
-		if err := s.recordEvent(ctx, tx, actor, Event{Type: "proposal.countered", Subject: id, Attrs: map[string]string{
-			"proposal_id": id, "round_id": orig.RoundID, "thread_id": orig.ThreadID, "from": orig.From, "to": orig.To, "party": acting, "counter_id": p.ID,
-		}}); err != nil {
-			return err
-		}
-		r, err := tx.Round(ctx, orig.RoundID)
-		if err != nil {
-			return err
-		}
-		counterID = p.ID
-		return s.insertProposal(ctx, tx, actor, r, p, req)
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+		counterID, err = s.counterProposal(ctx, tx, actor, id, req, "")
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -594,9 +575,65 @@ func (s *Service) CounterProposal(ctx context.Context, actor access.Actor, id st
 	return s.GetProposal(ctx, actor, counterID)
 }
 
+// counterProposal is CounterProposal in the caller's transaction;
+// counterID names the counter-proposal ("" draws one).
+func (s *Service) counterProposal(ctx context.Context, tx *store.Tx, actor access.Actor, id string, req ProposalRequest, counterID string) (string, error) {
+	party, err := actingParty(actor, req.From)
+	if err != nil {
+		return "", err
+	}
+	if counterID == "" {
+		counterID = newID("P")
+	}
+	orig, err := s.loadProposal(ctx, tx, actor, id)
+	if err != nil {
+		return "", err
+	}
+	acting := party
+	if acting == "" {
+		acting = orig.To
+	}
+	if acting != orig.To {
+		if acting == orig.From {
+			return "", access.Deny("party %s cannot counter its own proposal; only %s may", acting, orig.To)
+		}
+		return "", access.Deny("only party %s may counter proposal %s", orig.To, id)
+	}
+	if orig.State == negotiation.ProposalDraft {
+		return "", fmt.Errorf("%w: proposal %s is a draft", ErrConflict, id)
+	}
+	if req.RoundID != "" && req.RoundID != orig.RoundID {
+		return "", invalidf("a counter-proposal stays in round %s", orig.RoundID)
+	}
+	if req.To != "" && req.To != orig.From {
+		return "", invalidf("a counter-proposal goes back to %s", orig.From)
+	}
+	p := &negotiation.ProposalRecord{ID: counterID, RoundID: orig.RoundID, ThreadID: orig.ThreadID, CounterOf: orig.ID, From: orig.To, To: orig.From,
+		State: string(negotiation.Submitted), Note: strings.TrimSpace(req.Note), CreatedBy: actor.String()}
+	if _, _, err := stateMachine(orig).Counter(p.ID, acting); err != nil {
+		return "", transitionError(err)
+	}
+	if _, err := tx.SetProposalState(ctx, store.ProposalChange{ID: id, From: orig.State, To: string(negotiation.Countered), By: actor.String()}); err != nil {
+		return "", stateChanged(err)
+	}
+	if err := s.recordEvent(ctx, tx, actor, Event{Type: "proposal.countered", Subject: id, Attrs: map[string]string{
+		"proposal_id": id, "round_id": orig.RoundID, "thread_id": orig.ThreadID, "from": orig.From, "to": orig.To, "party": acting, "counter_id": p.ID,
+	}}); err != nil {
+		return "", err
+	}
+	r, err := tx.Round(ctx, orig.RoundID)
+	if err != nil {
+		return "", err
+	}
+	return counterID, s.insertProposal(ctx, tx, actor, r, p, req)
+}
+
 // GetProposal returns a proposal with the persons of both sides, the
 // commission's decisions, and what became of it.
 func (s *Service) GetProposal(ctx context.Context, actor access.Actor, id string) (*ProposalView, error) {
+	if s.Mode() == nodes.Node {
+		return s.nodeProposal(ctx, id)
+	}
 	var v *ProposalView
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.proposalView(ctx, tx, actor, id)
@@ -664,6 +701,9 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 	party, err := negotiationScope(actor)
 	if err != nil {
 		return nil, err
+	}
+	if s.Mode() == nodes.Node {
+		return s.nodeListProposals(ctx, f)
 	}
 	sf := store.ProposalFilter{RoundID: f.RoundID, ThreadID: f.ThreadID, State: f.State, Party: party}
 	if party == "" && !actor.System {

@@ -33,6 +33,9 @@ var errDryRun = errors.New("dry run")
 // registry, all or nothing, with a diff against the version before. A
 // registry is never handed over to anyone.
 func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req RegistryImportRequest, r io.Reader) (*ImportResult, error) {
+	if err := s.refuseOnHub(RefuseRegistry); err != nil {
+		return nil, err
+	}
 	if !actor.CanReadRegistry(req.Party) {
 		return nil, access.Deny("only officers of party %s may import its registry", req.Party)
 	}

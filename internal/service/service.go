@@ -68,6 +68,10 @@ type Service struct {
 	// familyKey (see WithSecretParams).
 	secretParams families.Argon2Params
 
+	// node is what the data directory serves (single, hub or node) and,
+	// on a node, its party, keys and hub (see nodes.go).
+	node nodeConfig
+
 	// registryIndexes keeps each party's registry matching index between
 	// runs (see registryindex.go).
 	registryIndexes registryIndexCache
@@ -90,6 +94,9 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger, opts ...Option)
 		o(s)
 	}
 	if err := s.reloadCatalogue(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.loadNodeConfig(ctx); err != nil {
 		return nil, err
 	}
 	if dir := db.DataDir(); dir != "" {

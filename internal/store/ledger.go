@@ -71,6 +71,12 @@ func (l logQ) logSize(ctx context.Context) (int64, error) {
 }
 
 func (l logQ) logHashes(ctx context.Context, indexes []int64) ([][]byte, error) {
+	return l.hashesFrom(ctx, "log_hashes", indexes)
+}
+
+// hashesFrom reads stored tlog hashes from a table of (idx, hash): the
+// log's own, or a node's mirror of the hub's.
+func (l logQ) hashesFrom(ctx context.Context, table string, indexes []int64) ([][]byte, error) {
 	found := make(map[int64][]byte, len(indexes))
 	const batch = 500
 	for start := 0; start < len(indexes); start += batch {
@@ -79,30 +85,30 @@ func (l logQ) logHashes(ctx context.Context, indexes []int64) ([][]byte, error) 
 		for i, x := range part {
 			args[i] = x
 		}
-		rows, err := l.query(ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (`+placeholders(len(part))+`)`, args...)
+		rows, err := l.query(ctx, `SELECT idx, hash FROM `+table+` WHERE idx IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("read log hashes: %w", err)
+			return nil, fmt.Errorf("read %s: %w", table, err)
 		}
 		for rows.Next() {
 			var x int64
 			var h []byte
 			if err := rows.Scan(&x, &h); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("read log hashes: %w", err)
+				return nil, fmt.Errorf("read %s: %w", table, err)
 			}
 			found[x] = h
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, fmt.Errorf("read log hashes: %w", err)
+			return nil, fmt.Errorf("read %s: %w", table, err)
 		}
 	}
 	out := make([][]byte, len(indexes))
 	for i, x := range indexes {
 		h, ok := found[x]
 		if !ok {
-			return nil, fmt.Errorf("log hash %d: %w", x, ledger.ErrNotFound)
+			return nil, fmt.Errorf("%s %d: %w", table, x, ledger.ErrNotFound)
 		}
 		out[i] = h
 	}

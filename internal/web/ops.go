@@ -27,7 +27,7 @@ func opsRoutes(s *Server) []Route {
 	static := s.staticHandler()
 	return []Route{
 		{Method: "GET", Pattern: "/healthz", Auth: Public, Summary: "The process is up", Handler: s.healthz},
-		{Method: "GET", Pattern: "/readyz", Auth: Public, Summary: "The database answers and the stored log agrees with every checkpoint, receipt and cosignature it issued (else 503 with the reason)", Handler: s.readyz},
+		{Method: "GET", Pattern: "/readyz", Auth: Public, Summary: "The database answers, the stored log agrees with every checkpoint, receipt and cosignature it issued, and a node has no unacknowledged alarm (else 503 with the reason)", Handler: s.readyz},
 		// Metrics carry no personal data, but they tell an outsider how the
 		// server is used; they are served here only to a scraper that
 		// presents Options.MetricsToken, and not at all without one (then
@@ -112,6 +112,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
+	// A node whose mirror found the hub's log contradicting what it
+	// verified is not ready until an officer has acknowledged it.
+	if a, err := s.svc.FirstNodeAlarm(ctx); err == nil && a != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: alarm " + a.Kind + ": " + a.Subject + "\n"))
+		return nil
+	}
 	err := s.svc.Ready(ctx)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err != nil {

@@ -46,6 +46,8 @@ type DirectionCount struct {
 }
 
 type dashboardData struct {
+	// Alarms are the node's unacknowledged alarms (see ui_alarms.go).
+	Alarms     []alarmView
 	SeesLists  bool
 	Parties    map[string]string
 	States     []StateCount
@@ -85,6 +87,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Parties = names
+	if as, err := s.svc.NodeAlarms(r.Context(), actor, false); err == nil && len(as) > 0 {
+		d.Alarms = alarmViews(s.localizer(s.pickLanguage(r)), as)
+	}
 	lang := s.page(w, r, "dashboard.title", "dashboard", d)
 	if err := s.dashboardToDo(r.Context(), actor, d, lang.L); err != nil {
 		return err

@@ -1,0 +1,285 @@
+// Package hubclient is a party node's client for the hub's API (see
+// docs/nodes.md, "Node to hub protocol"). Every request but /hub/v1/info
+// is signed with the party's key (RFC 9421, package httpsig), so the hub
+// knows which party is asking; statements inside are signed notes of
+// their own (package statement), which the hub logs.
+//
+// The wire types live here, and the hub's handlers use the same ones, so
+// that the two ends cannot drift apart.
+package hubclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"parley/internal/httpsig"
+	"parley/internal/statement"
+)
+
+// Info is what GET /hub/v1/info answers, without authentication: enough
+// for a node to pin the hub at init.
+type Info struct {
+	Origin  string  `json:"origin"`
+	LogKey  string  `json:"log_key"` // the log's signed-note verifier key
+	Parties []Party `json:"parties"`
+}
+
+// Party is a party as the hub knows it.
+type Party struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// SubmitRequest is the body of POST /hub/v1/statements.
+type SubmitRequest struct {
+	Statement string          `json:"statement"` // the signed note
+	Payload   json.RawMessage `json:"payload,omitempty"`
+}
+
+// HandoverPayload carries the list a list.handover statement hands over:
+// its parley-list/v1 canonical bytes (lists.CanonicalBytes), whose hash the
+// statement signs.
+type HandoverPayload struct {
+	List []byte `json:"list"` // base64 in JSON
+}
+
+// AckPayload carries the reservation text of a list.ack statement, whose
+// hash the statement signs.
+type AckPayload struct {
+	Reservation string `json:"reservation"`
+}
+
+// ProposalPayload carries the proposal a proposal.* statement is about.
+type ProposalPayload struct {
+	Proposal json.RawMessage `json:"proposal"`
+}
+
+// SubmitResult is the hub's answer to an accepted statement: the index of
+// the log entry that records it; Duplicate when the hub had it already
+// (the index is then the first one's).
+type SubmitResult struct {
+	Index     int64 `json:"index"`
+	Duplicate bool  `json:"duplicate"`
+}
+
+// ListInfo describes a list handed over from or to the calling party.
+type ListInfo struct {
+	ID          string `json:"id"`
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Title       string `json:"title"`
+	Version     int    `json:"version"`
+	PrevID      string `json:"prev_id,omitempty"`
+	EntryCount  int    `json:"entry_count"`
+	ContentHash string `json:"content_hash"`
+	Index       int64  `json:"index"` // the list.handed_over log entry
+	// Acknowledged etc. are the state of the list at the hub.
+	State       string `json:"state"`
+	Reservation string `json:"reservation,omitempty"`
+}
+
+// ListsResponse is GET /hub/v1/lists.
+type ListsResponse struct {
+	Lists []ListInfo `json:"lists"`
+}
+
+// ProposalsResponse is GET /hub/v1/proposals: the negotiation records the
+// calling party may see, as the hub's JSON API shows them to a party.
+type ProposalsResponse struct {
+	Proposals []json.RawMessage `json:"proposals"`
+}
+
+// Problem is the JSON body of a refusal.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ErrUnreachable wraps failures that say nothing about the request itself:
+// the hub cannot be reached or answered 5xx. A node keeps such a
+// submission queued and tries again.
+var ErrUnreachable = errors.New("hub unreachable")
+
+// RefusedError is a 4xx answer: the hub understood and refused. Trying
+// again will not help.
+type RefusedError struct {
+	Status int
+	Problem
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("hub refused (%d %s): %s", e.Status, e.Code, e.Message)
+}
+
+// Client talks to one hub as one party.
+type Client struct {
+	base   *url.URL
+	signer *httpsig.Signer
+	HTTP   *http.Client
+}
+
+// New returns a client of the hub at base (for example
+// "http://127.0.0.1:8080") that signs with key under keyID (the party key's
+// signed-note name). A nil key makes an unsigned client, good for Info and
+// the public log only.
+func New(base, keyID string, key ed25519.PrivateKey) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("hub address %q: want http(s)://host:port", base)
+	}
+	c := &Client{base: u, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	if key != nil {
+		c.signer = &httpsig.Signer{KeyID: keyID, Key: key}
+	}
+	return c, nil
+}
+
+// NewFromKeyFile returns a client signing with the signed-note private key
+// in the file at path (a node's keys/party-P.key).
+func NewFromKeyFile(base, path string) (*Client, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("party key: %w", err)
+	}
+	name, key, err := statement.PrivateKey(string(b))
+	if err != nil {
+		return nil, err
+	}
+	return New(base, name, key)
+}
+
+// Base returns the hub's address.
+func (c *Client) Base() string { return c.base.String() }
+
+// URL returns the absolute URL of a path on the hub.
+func (c *Client) URL(path string) string { return c.base.String() + path }
+
+// Do sends a request to the hub, signed when the client has a key, and
+// decodes a 2xx JSON answer into out (unless out is nil). A network error
+// or a 5xx answer wraps ErrUnreachable; a 4xx answer is a *RefusedError.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("hub %s %s: encode: %w", method, path, err)
+		}
+	}
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return fmt.Errorf("%w: %s %s: read answer: %v", ErrUnreachable, method, path, err)
+	}
+	if err := statusError(method, path, resp.StatusCode, data); err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if b, ok := out.(*[]byte); ok {
+		*b = data
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("hub %s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.URL(path), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("hub %s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.signer != nil {
+		if err := c.signer.Sign(req, body); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s %s: %v", ErrUnreachable, method, path, err)
+	}
+	return resp, nil
+}
+
+func statusError(method, path string, status int, data []byte) error {
+	switch {
+	case status >= 200 && status < 300:
+		return nil
+	case status >= 400 && status < 500:
+		e := &RefusedError{Status: status}
+		if json.Unmarshal(data, &e.Problem) != nil || e.Code == "" {
+			e.Code = strconv.Itoa(status)
+			e.Message = strings.TrimSpace(string(data))
+		}
+		return e
+	default:
+		return fmt.Errorf("%w: %s %s: status %d: %s", ErrUnreachable, method, path, status, strings.TrimSpace(string(data)))
+	}
+}
+
+// Info fetches the hub's public description.
+func (c *Client) Info(ctx context.Context) (*Info, error) {
+	var info Info
+	if err := c.Do(ctx, "GET", "/hub/v1/info", nil, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// Submit sends a signed statement with its payload.
+func (c *Client) Submit(ctx context.Context, note []byte, payload json.RawMessage) (*SubmitResult, error) {
+	var res SubmitResult
+	if err := c.Do(ctx, "POST", "/hub/v1/statements", SubmitRequest{Statement: string(note), Payload: payload}, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Lists returns the lists handed over from or to the calling party whose
+// hand-over was logged at index since or later.
+func (c *Client) Lists(ctx context.Context, since int64) ([]ListInfo, error) {
+	var res ListsResponse
+	if err := c.Do(ctx, "GET", "/hub/v1/lists?since="+strconv.FormatInt(since, 10), nil, &res); err != nil {
+		return nil, err
+	}
+	return res.Lists, nil
+}
+
+// List returns the canonical bytes (parley-list/v1) of a handed-over list.
+func (c *Client) List(ctx context.Context, id string) ([]byte, error) {
+	var b []byte
+	if err := c.Do(ctx, "GET", "/hub/v1/lists/"+url.PathEscape(id), nil, &b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Proposals returns the proposals the calling party may see.
+func (c *Client) Proposals(ctx context.Context) ([]json.RawMessage, error) {
+	var res ProposalsResponse
+	if err := c.Do(ctx, "GET", "/hub/v1/proposals", nil, &res); err != nil {
+		return nil, err
+	}
+	return res.Proposals, nil
+}
