@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type RegistryImportRequest struct {
 	SourceName  string
 	Progress    func(rows int)
 }
+
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run")
 
 // ImportRegistry makes the records of a file the next version of a party's
 // registry, all or nothing, with a diff against the version before. A
@@ -60,15 +64,21 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	// kept twice.
 	res.Rows = nil
 	out.Imported = len(entries)
-	if req.DryRun {
-		return out, nil
-	}
+	// A dry run makes the version in a transaction that is then rolled
+	// back, so that its diff (what would be added, changed and removed) is
+	// the one the real import would record.
 	if err := s.db.Update(ctx, func(tx *store.Tx) error {
 		v, diff, err := s.newRegistryVersion(ctx, tx, actor, req, entries)
 		out.Registry, out.RegistryDiff = v, diff
+		if err == nil && req.DryRun {
+			return errDryRun
+		}
 		return err
-	}); err != nil {
+	}); err != nil && !errors.Is(err, errDryRun) {
 		return out, err
+	}
+	if req.DryRun {
+		return out, nil
 	}
 	s.Logger.Info("registry imported", "party", req.Party, "records", len(entries), "version", out.Registry.Version,
 		"added", out.Registry.Added, "changed", out.Registry.Changed, "removed", out.Registry.Removed)

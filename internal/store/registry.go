@@ -64,7 +64,8 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		}
 	}
 	ts := timeText(v.CreatedAt)
-	cols := []string{"party", "record_id", "row_no", "person", "status", "added_version", "changed_version", "removed_version", "updated_at"}
+	cols := []string{"party", "record_id", "row_no", "person", "status", "added_version", "changed_version", "removed_version", "updated_at",
+		"searchable", "name_key", "sort_name", "birth", "category_codes"}
 	row := func(e *lists.Entry, added, changed, removedIn int) ([]any, error) {
 		b, err := json.Marshal(e.Person)
 		if err != nil {
@@ -74,7 +75,8 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		if status == "" {
 			status = person.StatusMissing
 		}
-		return []any{v.Party, e.ID, e.Row, string(b), string(status), added, changed, removedIn, ts}, nil
+		k := registrySearch(&e.Person)
+		return []any{v.Party, e.ID, e.Row, string(b), string(status), added, changed, removedIn, ts, 1, k.nameKey, k.sortName, k.birth, k.categories}, nil
 	}
 	err = tx.insertRows(ctx, "registry_entries", cols, len(current), func(i int) ([]any, error) {
 		return row(&current[i], versions[i].Added, versions[i].Changed, 0)

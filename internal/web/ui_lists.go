@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/lists"
 	"parley/internal/parties"
 	"parley/internal/service"
@@ -31,7 +32,7 @@ func listRoutes(s *Server) []Route {
 type uploadForm struct {
 	To, Title, VersionOf string
 	FileName             string
-	Problems             []problemJSON
+	Problems             []httpx.Problem
 	Warnings             []string
 	Error                string
 }
@@ -245,24 +246,4 @@ func (s *Server) listDiffPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &diffData{Old: a, New: b, Diff: lists.Compare(a, b)}
 	return s.render(w, r, http.StatusOK, "diff", s.page(w, r, "diff.title", "lists", d))
-}
-
-type registryData struct {
-	Party   string
-	Entries []lists.Entry
-	Query   string
-}
-
-func (s *Server) registryPage(w http.ResponseWriter, r *http.Request) error {
-	actor := actorOf(r)
-	if actor.Party == "" {
-		return access.Deny("only a party's officers have a registry")
-	}
-	es, err := s.svc.Registry(r.Context(), actor, actor.Party)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query().Get("q")
-	d := &registryData{Party: actor.Party, Entries: searchEntries(es, q), Query: q}
-	return s.render(w, r, http.StatusOK, "registry", s.page(w, r, "registry.title", "registry", d))
 }
