@@ -143,22 +143,14 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 	if err != nil {
 		return nil, nil, err
 	}
-	history, err := tx.RegistryHistory(ctx, req.Party)
+	// The current records only, decoded once into the slice that is
+	// paired: a registry of a million is held as the old version and the
+	// new one, not also as its history or a copy.
+	current, currentVersions, removedBefore, err := tx.RegistryCurrent(ctx, req.Party)
 	if err != nil {
 		return nil, nil, err
 	}
 	version := latest + 1
-	var current []lists.Entry
-	var currentRec []*store.RegistryRecord
-	removedBefore := map[string]bool{}
-	for i := range history {
-		if history[i].RemovedVersion == 0 {
-			current = append(current, history[i].Entry)
-			currentRec = append(currentRec, &history[i])
-		} else {
-			removedBefore[history[i].ID] = true
-		}
-	}
 	pairs, removed, _ := AssignEntryIDs(current, entries)
 	diff := &lists.Diff{Added: []lists.Entry{}, Removed: []lists.Entry{}, Changed: []lists.Change{}}
 	versions := make([]store.RecordVersions, len(entries))
@@ -176,8 +168,8 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 		e := &entries[j]
 		versions[j] = store.RecordVersions{Added: version, Changed: version}
 		if i := pairedOld[j]; i >= 0 {
-			old := currentRec[i]
-			versions[j] = store.RecordVersions{Added: old.AddedVersion, Changed: old.ChangedVersion}
+			old := &current[i]
+			versions[j] = currentVersions[i]
 			if fields := lists.FieldChanges(&old.Person, &e.Person); len(fields) > 0 {
 				versions[j].Changed = version
 				diff.Changed = append(diff.Changed, lists.Change{OldRow: old.Row, NewRow: e.Row, ID: e.ID, Name: e.FullName(), Fields: fields})
@@ -196,8 +188,7 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 		}
 	}
 	for _, i := range removed {
-		old := *currentRec[i]
-		old.RemovedVersion = version
+		old := store.RegistryRecord{Entry: current[i], AddedVersion: currentVersions[i].Added, ChangedVersion: currentVersions[i].Changed, RemovedVersion: version}
 		gone = append(gone, old)
 		diff.Removed = append(diff.Removed, old.Entry)
 		if _, err := tx.ReopenReviews(ctx, req.Party, old.ID, ReviewReasonRegistryRemoved, map[string]string{"side": "registry", "version": strconv.Itoa(version)}, true); err != nil {
