@@ -321,9 +321,10 @@ var (
 
 // Verifier checks request signatures.
 type Verifier struct {
-	// Key returns the public key of a key id, or an error when the id is
+	// Keys returns the public keys trusted under a key id (a party may
+	// have replaced its key: each is tried), or an error when the id is
 	// not trusted.
-	Key func(keyID string) (ed25519.PublicKey, error)
+	Keys func(keyID string) ([]ed25519.PublicKey, error)
 	// Skew is the largest difference allowed between created and the
 	// verifier's clock (5 minutes when zero).
 	Skew time.Duration
@@ -406,7 +407,7 @@ func (v *Verifier) Verify(r *http.Request) (keyID string, body []byte, err error
 	if p.Expires != 0 && t.Unix() > p.Expires {
 		return "", nil, fmt.Errorf("%w: the signature has expired", ErrBadSignature)
 	}
-	pub, err := v.Key(p.KeyID)
+	pubs, err := v.Keys(p.KeyID)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: key %q: %v", ErrBadSignature, p.KeyID, err)
 	}
@@ -414,7 +415,7 @@ func (v *Verifier) Verify(r *http.Request) (keyID string, body []byte, err error
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
-	if !ed25519.Verify(pub, base, sig) {
+	if !slices.ContainsFunc(pubs, func(pub ed25519.PublicKey) bool { return ed25519.Verify(pub, base, sig) }) {
 		return "", nil, fmt.Errorf("%w: by key %q", ErrBadSignature, p.KeyID)
 	}
 	if err := CheckContentDigest(r.Header.Get("Content-Digest"), body); err != nil {

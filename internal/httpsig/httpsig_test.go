@@ -112,9 +112,9 @@ func TestSignVerify(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
 	now := time.Now()
-	v := &Verifier{Key: func(id string) (ed25519.PublicKey, error) {
+	v := &Verifier{Keys: func(id string) ([]ed25519.PublicKey, error) {
 		if id == "hub.example/party/A" {
-			return pub, nil
+			return []ed25519.PublicKey{pub}, nil
 		}
 		return nil, errors.New("not trusted")
 	}}

@@ -66,10 +66,10 @@ type handler struct {
 func Authenticate(ctx context.Context, svc *service.Service, r *http.Request, o Options) (string, []byte, error) {
 	var party string
 	v := &httpsig.Verifier{
-		Key: func(keyID string) (ed25519.PublicKey, error) {
-			pub, p, err := svc.RequestKey(ctx, keyID)
+		Keys: func(keyID string) ([]ed25519.PublicKey, error) {
+			pubs, p, err := svc.RequestKeys(ctx, keyID)
 			party = p
-			return pub, err
+			return pubs, err
 		},
 		Scheme:  o.Scheme,
 		Now:     o.Now,

@@ -598,3 +598,37 @@ func TestProposalThroughHub(t *testing.T) {
 		}
 	})
 }
+
+// TestUntrustedKeyWaits: a node that hands over before the mediator trusts
+// its key keeps the statement queued, and it goes through once trusted.
+func TestUntrustedKeyWaits(t *testing.T) {
+	ctx := context.Background()
+	b := storetest.Backend{Name: "sqlite", DataDir: t.TempDir()}
+	w := newWorld(t, b)
+	// A third party's node the hub does not trust: use A's node with its
+	// key replaced by an untrusted one of the same name.
+	skey, vkey, _ := note.GenerateKey(rand.Reader, statement.KeyName("hub.test/parley", "A"))
+	if err := os.WriteFile(nodes.PartyKeyFile(w.aDir, "A"), []byte(skey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := service.New(ctx, w.aDB, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := importList(t, a, "First list")
+	if _, err := a.HandOver(ctx, officerA, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SendQueued(ctx); err == nil {
+		t.Fatal("an untrusted key was accepted")
+	}
+	if n, _ := a.NodeQueued(ctx); n != 1 {
+		t.Fatalf("queued %d, want the statement kept", n)
+	}
+	if _, err := w.hub.TrustPartyKey(ctx, access.System, "A", vkey); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := a.SendQueued(ctx); err != nil || sent != 1 {
+		t.Fatalf("SendQueued after trust = %d, %v", sent, err)
+	}
+}

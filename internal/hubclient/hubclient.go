@@ -118,6 +118,13 @@ type RefusedError struct {
 	Problem
 }
 
+// Final reports whether the refusal is about the request itself, so that
+// sending it again cannot help. 401 (the hub does not trust the signing
+// key yet: the mediator has still to run "party trust") and 429 are not.
+func (e *RefusedError) Final() bool {
+	return e.Status != 401 && e.Status != 429
+}
+
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("hub refused (%d %s): %s", e.Status, e.Code, e.Message)
 }

@@ -238,9 +238,10 @@ func (s *Service) trustedStatementKeys(ctx context.Context, tx *store.Tx) ([]sto
 	return out, nil
 }
 
-// RequestKey returns the public key and party of a trusted statement key
-// by name, for checking a node's signed request (package httpsig).
-func (s *Service) RequestKey(ctx context.Context, keyID string) (ed25519.PublicKey, string, error) {
+// RequestKeys returns the trusted statement keys of a key name and their
+// party, for checking a node's signed request (package httpsig). A party
+// that replaced its key has several; each is tried.
+func (s *Service) RequestKeys(ctx context.Context, keyID string) ([]ed25519.PublicKey, string, error) {
 	if s.Mode() != nodes.Hub || s.lg == nil {
 		return nil, "", fmt.Errorf("%w: not a hub", ErrWrongMode)
 	}
@@ -252,19 +253,22 @@ func (s *Service) RequestKey(ctx context.Context, keyID string) (ed25519.PublicK
 	if err != nil {
 		return nil, "", err
 	}
+	var out []ed25519.PublicKey
+	party := ""
 	for _, k := range keys {
 		if k.KeyName != keyID {
 			continue
 		}
-		// Several keys of one name (a replaced key) are tried by the
-		// caller in turn; the newest comes last.
 		_, pub, err := statement.PublicKey(k.VKey)
 		if err != nil {
 			return nil, "", err
 		}
-		return pub, k.Party, nil
+		out, party = append(out, pub), k.Party
 	}
-	return nil, "", fmt.Errorf("key %q is not trusted", keyID)
+	if len(out) == 0 {
+		return nil, "", fmt.Errorf("key %q is not trusted", keyID)
+	}
+	return out, party, nil
 }
 
 // statementCtx marks the events a hub logs while applying a party's
@@ -571,7 +575,8 @@ func (s *Service) NodeOutbox(ctx context.Context, limit int) ([]store.NodeOutbox
 // cannot take now (unreachable: the error wraps
 // hubclient.ErrUnreachable), so later statements never overtake earlier
 // ones; a statement the hub refuses for good is marked refused and
-// skipped. Sending twice is harmless: the hub applies a statement once.
+// skipped. A request the hub does not yet know the key of (401: the
+// mediator has not trusted it yet) stays queued. Sending twice is harmless: the hub applies a statement once.
 func (s *Service) SendQueued(ctx context.Context) (int, error) {
 	if s.Mode() != nodes.Node || s.node.hub == nil {
 		return 0, nil
@@ -598,7 +603,7 @@ func (s *Service) SendQueued(ctx context.Context) (int, error) {
 				}
 				sent++
 				s.Logger.Info("party statement delivered", "statement", o.Type, "statement_id", o.ID, "index", res.Index, "duplicate", res.Duplicate)
-			case errors.As(err, &refused):
+			case errors.As(err, &refused) && refused.Final():
 				s.Logger.Error("hub refused a party statement", "statement", o.Type, "statement_id", o.ID, "err", err)
 				if err := s.db.Update(ctx, func(tx *store.Tx) error {
 					return tx.MarkNodeOutboxFailed(ctx, o.ID, s.Now(), err.Error(), true)

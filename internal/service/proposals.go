@@ -720,6 +720,13 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 // ProposalThread returns the whole chain of proposals and counter-proposals
 // that the proposal belongs to, oldest first, as far as the actor may see it.
 func (s *Service) ProposalThread(ctx context.Context, actor access.Actor, id string) ([]*ProposalView, error) {
+	if s.Mode() == nodes.Node {
+		v, err := s.nodeProposal(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return []*ProposalView{v}, nil
+	}
 	var out []*ProposalView
 	n := 0
 	err := s.db.View(ctx, func(tx *store.Tx) error {
