@@ -21,9 +21,12 @@ type App struct {
 	DBURL   string // --db, default SQLite inside DataDir
 	// DataSet records that --data was given explicitly (or $PARLEY_DATA).
 	DataSet bool
-	Stdin   io.Reader
-	Stdout  io.Writer
-	Stderr  io.Writer
+	// LangFlag is --lang: the language of what the commands write for
+	// people (see App.lang).
+	LangFlag string
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
 	// serviceOptions configure every service the commands open (tests
 	// lower the password hashing cost with them).
 	serviceOptions []service.Option
@@ -88,6 +91,7 @@ func mainWith(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.SetOutput(stderr)
 	fs.StringVar(&a.DataDir, "data", a.DataDir, "data directory")
 	fs.StringVar(&a.DBURL, "db", a.DBURL, "database URL (postgres://...); default: SQLite inside the data directory")
+	fs.StringVar(&a.LangFlag, "lang", "", "language of messages and documents: en, uk or ru (default: from LANG)")
 	fs.Usage = func() { usage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -118,14 +122,14 @@ func mainWith(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if !ee.Silent && ee.Err != nil {
-			fmt.Fprintf(stderr, "parley %s: %v\n", cmd.name, ee.Err)
+			fmt.Fprintf(stderr, "parley %s: %s\n", cmd.name, a.errorText(ee.Err))
 		}
 		return ee.Code
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "parley %s: %v\n", cmd.name, err)
+	fmt.Fprintf(stderr, "parley %s: %s\n", cmd.name, a.errorText(err))
 	return 1
 }
 
@@ -159,6 +163,7 @@ func (a *App) newFlagSet(name string) *flag.FlagSet {
 	fs.SetOutput(a.Stderr)
 	fs.StringVar(&a.DataDir, "data", a.DataDir, "data directory")
 	fs.StringVar(&a.DBURL, "db", a.DBURL, "database URL")
+	fs.StringVar(&a.LangFlag, "lang", a.LangFlag, "language of messages and documents: en, uk or ru (default: from LANG)")
 	return fs
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/person"
 	"parley/internal/printout"
 	"parley/internal/service"
@@ -80,19 +81,19 @@ func progressPrinter(w io.Writer, what string) (func(int), func()) {
 // a refused file into exit status 1.
 func reportImport(a *App, res *service.ImportResult, err error) error {
 	if res != nil {
-		printProblems(a.Stderr, res.Read)
+		printProblems(a.Stderr, res.Read, a.lang())
 	}
 	var ie *service.ImportError
 	if errors.As(err, &ie) {
 		if res == nil || res.Read == nil {
 			for _, p := range ie.Problems {
-				fmt.Fprintln(a.Stderr, p.String())
+				fmt.Fprintln(a.Stderr, p.TextIn(a.lang()))
 			}
 		}
 		if ie.Refused {
-			fmt.Fprintln(a.Stderr, "the file was refused; nothing was imported")
+			fmt.Fprintln(a.Stderr, a.text("cli.import.refused"))
 		} else {
-			fmt.Fprintf(a.Stderr, "%d problem(s); nothing was imported (use --skip-invalid to import the valid rows)\n", len(ie.Problems))
+			fmt.Fprintln(a.Stderr, a.text("cli.import.problems", "count", len(ie.Problems)))
 		}
 		return &ExitError{Code: 1, Silent: true}
 	}
@@ -119,10 +120,10 @@ func reportSkipped(a *App, res *service.ImportResult) {
 		}
 	}
 	if len(rows) > 0 {
-		fmt.Fprintf(a.Stderr, "skipped %d row(s): %s\n", len(rows), strings.Join(rows, ", "))
+		fmt.Fprintln(a.Stderr, a.text("cli.import.skipped", "count", len(rows), "rows", msg.Raw(strings.Join(rows, ", "))))
 	}
 	if file {
-		fmt.Fprintln(a.Stderr, "some problems concern the file as a whole (listed above)")
+		fmt.Fprintln(a.Stderr, a.text("cli.import.file_problems"))
 	}
 }
 
@@ -137,15 +138,18 @@ func skippedRows(res *listfile.Result) []int {
 	return out
 }
 
-func printProblems(w io.Writer, res *listfile.Result) {
+func printProblems(w io.Writer, res *listfile.Result, lang string) {
 	if res == nil {
 		return
 	}
-	for _, warn := range res.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+	for i, warn := range res.Warnings {
+		if i < len(res.Notes) {
+			warn = msg.Text(lang, res.Notes[i])
+		}
+		fmt.Fprintln(w, msg.Text(lang, msg.New("cli.warning", "text", warn)))
 	}
 	for _, p := range res.Problems {
-		fmt.Fprintln(w, p.String())
+		fmt.Fprintln(w, p.TextIn(lang))
 	}
 }
 
@@ -205,14 +209,14 @@ func runListImport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	if *dry {
-		fmt.Fprintf(a.Stderr, "dry run: %d valid rows, %d problem(s); nothing stored\n", res.Imported, len(res.Read.Problems))
+		fmt.Fprintln(a.Stderr, a.text("cli.import.dry_run", "valid", res.Imported, "problems", len(res.Read.Problems)))
 		if len(res.Read.Problems) > 0 {
 			return &ExitError{Code: 1, Silent: true}
 		}
 		return nil
 	}
 	if n := len(res.Read.Problems); n > 0 {
-		fmt.Fprintf(a.Stderr, "imported %d rows; skipped %d problem(s) listed above\n", res.Imported, n)
+		fmt.Fprintln(a.Stderr, a.text("cli.import.partial", "count", res.Imported, "problems", n))
 		reportSkipped(a, res)
 	}
 	fmt.Fprintln(a.Stdout, res.List.ID)
@@ -376,7 +380,6 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("list export")
 	format := fs.String("format", "", "csv, xlsx, json or pdf (default: from the output name)")
 	out := fs.String("o", "", "output file (- for stdout)")
-	lang := fs.String("lang", "", "language of the CSV's headers and values and of the PDF: en, uk or ru (default: from LANG)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark")
 	allColumns := fs.Bool("all-columns", false, "CSV: write every column, also those without data")
 	pos, err := parseInterspersed(fs, args)
@@ -392,7 +395,7 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 	} else if f, err = formatFor(*format, *out); err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("%w (or pdf)", err)}
 	}
-	l, err := cliLang(*lang)
+	l, err := cliLang(a.LangFlag)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
@@ -431,6 +434,31 @@ func runListExport(ctx context.Context, a *App, args []string) error {
 	return os.Rename(tmp.Name(), *out)
 }
 
+// lang is the language of what the command writes for people: --lang,
+// else the locale, else English (see cliLang).
+func (a *App) lang() string {
+	l, err := cliLang(a.LangFlag)
+	if err != nil {
+		return msg.English
+	}
+	return l
+}
+
+// text renders a message of the catalogue in the command's language.
+func (a *App) text(code string, kv ...any) string { return msg.Text(a.lang(), msg.New(code, kv...)) }
+
+// errorText is an error as the command prints it: in English its whole
+// text, with the context each layer added; in another language the
+// message it carries, from the catalogue.
+func (a *App) errorText(err error) string {
+	lang := a.lang()
+	if lang == msg.English {
+		return err.Error()
+	}
+	_, text := msg.ErrorText(lang, err)
+	return text
+}
+
 // cliLang is the language of what the command writes for people: --lang,
 // else the locale (LC_ALL, LC_MESSAGES, LANG), else English.
 func cliLang(flag string) (string, error) {
@@ -444,7 +472,7 @@ func cliLang(flag string) (string, error) {
 	}
 	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		if s := os.Getenv(v); s != "" {
-			return printout.Lang(s), nil
+			return msg.Pick(msg.FromLocale(s)), nil
 		}
 	}
 	return printout.Languages[0], nil

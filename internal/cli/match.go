@@ -14,6 +14,7 @@ import (
 
 	"parley/internal/listfile"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -182,14 +183,17 @@ func readForMatch(ctx context.Context, a *App, path string, registry bool) (pers
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(a.Stderr, "%s: warning: %s\n", path, w)
+	for i, w := range res.Warnings {
+		if i < len(res.Notes) {
+			w = msg.Text(a.lang(), res.Notes[i])
+		}
+		fmt.Fprintf(a.Stderr, "%s: %s\n", path, a.text("cli.warning", "text", w))
 	}
 	for _, n := range res.Namesakes {
 		fmt.Fprintf(a.Stderr, "%s: row %d: namesake of row %d (same name and date of birth); both kept\n", path, n.Row, n.Of)
 	}
 	for _, p := range res.Problems {
-		fmt.Fprintf(a.Stderr, "%s: %s\n", path, p.String())
+		fmt.Fprintf(a.Stderr, "%s: %s\n", path, p.TextIn(a.lang()))
 	}
 	for _, row := range skippedRows(res) {
 		fmt.Fprintf(a.Stderr, "%s: row %d skipped\n", path, row)

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -95,7 +96,7 @@ func runMatchesShow(ctx context.Context, a *App, args []string) error {
 		if r.RegisteredRemoved {
 			review += " (registry record removed)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.4f\t%s\t%s\t%s\n", r.ListRow, listed, reg, regName, r.Score, r.Decision, review, r.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.4f\t%s\t%s\t%s\n", r.ListRow, listed, reg, regName, r.Score, r.Decision, review, msg.TextOf(a.lang(), r.Reason))
 	}
 	return tw.Flush()
 }

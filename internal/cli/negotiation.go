@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"parley/internal/handover"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 	"parley/internal/person"
 	"parley/internal/service"
@@ -224,12 +225,12 @@ func runPlan(ctx context.Context, a *App, args []string) error {
 		if *asJSON {
 			return writeJSON(a.Stdout, plan)
 		}
-		printPlan(a.Stdout, plan)
+		printPlan(a.Stdout, plan, a.lang())
 		return nil
 	})
 }
 
-func printPlan(w io.Writer, plan *negotiation.StagePlan) {
+func printPlan(w io.Writer, plan *negotiation.StagePlan, lang string) {
 	capacity := "no capacity limit"
 	if plan.Capacity > 0 {
 		capacity = fmt.Sprintf("capacity %d per side", plan.Capacity)
@@ -248,7 +249,7 @@ func printPlan(w io.Writer, plan *negotiation.StagePlan) {
 			fmt.Fprintf(tw, "  %s:\n", part.title)
 			fmt.Fprintln(tw, "  LIST\tROW\tNAME\tCATEGORIES\tREASON")
 			for _, d := range part.ds {
-				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", d.ListID, d.Row, d.Name, strings.Join(d.Categories, ", "), d.Reason)
+				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", d.ListID, d.Row, d.Name, strings.Join(d.Categories, ", "), msg.Join(lang, d.Why))
 			}
 		}
 		tw.Flush()
@@ -482,7 +483,7 @@ func runRoundConformance(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stdout, "list %s (%s → %s): %d of %d entries fit the agreed approach, %d do not\n", rep.ListID, rep.From, rep.To, rep.Conforming, rep.Entries, len(rep.Nonconforming))
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 		for _, n := range rep.Nonconforming {
-			fmt.Fprintf(tw, "%d\t%s\t%s\n", n.Row, n.Name, strings.Join(n.Reasons, "; "))
+			fmt.Fprintf(tw, "%d\t%s\t%s\n", n.Row, n.Name, msg.Join(a.lang(), n.Why))
 		}
 		return tw.Flush()
 	})

@@ -81,7 +81,7 @@ func TestPlanJSONShape(t *testing.T) {
 		}
 		for _, d := range append(released, left...) {
 			dm := d.(map[string]any)
-			if got := keysOf(dm); !slices.Equal(got, []string{"categories", "list_id", "name", "reason", "row"}) {
+			if got := keysOf(dm); !slices.Equal(got, []string{"categories", "list_id", "name", "reason", "row", "why"}) {
 				t.Errorf("decision keys = %v", got)
 			}
 			if dm["list_id"] != want.list || dm["reason"] == "" || dm["name"] == "" {

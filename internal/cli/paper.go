@@ -37,7 +37,6 @@ func runMatchesPrintLeftOff(ctx context.Context, a *App, args []string) error {
 func printPDF(ctx context.Context, a *App, name, usage string, args []string, write func(s *service.Service, id, lang string, w io.Writer) error) error {
 	fs := a.newFlagSet(name)
 	out := fs.String("o", "", "output file (- for stdout)")
-	lang := fs.String("lang", "", "language: en, uk or ru (default: from LANG)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
@@ -45,7 +44,7 @@ func printPDF(ctx context.Context, a *App, name, usage string, args []string, wr
 	if len(pos) != 1 || *out == "" {
 		return &ExitError{Code: 2, Err: errors.New(usage)}
 	}
-	l, err := cliLang(*lang)
+	l, err := cliLang(a.LangFlag)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}

@@ -139,11 +139,11 @@ func runRegistryImport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	if *dry {
-		fmt.Fprintf(a.Stderr, "dry run: %d valid rows; nothing stored\n", res.Imported)
+		fmt.Fprintln(a.Stderr, a.text("cli.registry.dry_run", "valid", res.Imported))
 		return nil
 	}
 	if n := len(res.Read.Problems); n > 0 {
-		fmt.Fprintf(a.Stderr, "imported %d records; skipped %d problem(s) listed above\n", res.Imported, n)
+		fmt.Fprintln(a.Stderr, a.text("cli.registry.partial", "count", res.Imported, "problems", n))
 		reportSkipped(a, res)
 	}
 	fmt.Fprintf(a.Stdout, "imported %d registry records for %s\n", res.Imported, *party)

@@ -43,6 +43,16 @@ func (c Cell) MarshalJSON() ([]byte, error) {
 	}{c.Count})
 }
 
+// JSONSchema describes what MarshalJSON writes, for API documents.
+func (Cell) JSONSchema() map[string]any {
+	return map[string]any{"oneOf": []any{
+		map[string]any{"type": "object", "required": []any{"count"}, "additionalProperties": false,
+			"properties": map[string]any{"count": map[string]any{"type": "integer"}}},
+		map[string]any{"type": "object", "required": []any{"suppressed", "below"}, "additionalProperties": false,
+			"properties": map[string]any{"suppressed": map[string]any{"const": true}, "below": map[string]any{"type": "integer"}}},
+	}}
+}
+
 // Suppress publishes one count.
 func Suppress(n, threshold int) Cell {
 	if threshold <= 0 {

@@ -229,6 +229,9 @@ func (r Request) Build(opts ValidateOptions, src Source) (*Inquiry, error) {
 		add("party", CodeUnknownParty, "unknown side")
 	}
 	q.Relationship = strings.TrimSpace(r.Relationship)
+	if code, ok := ParseRelationship(q.Relationship); ok {
+		q.Relationship = code // "мати", "мать" and "mother" are one relationship
+	}
 	if q.Relationship == "" {
 		add("relationship", CodeRequired, "required")
 	} else if !contains(Relationships, q.Relationship) {

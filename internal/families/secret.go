@@ -136,7 +136,8 @@ type Argon2Params struct {
 // guidance lists as equivalent to its minimum (m=19 MiB, t=2). It takes
 // roughly 10–30 ms on one core of a current server (see BenchmarkVerify),
 // which keeps a status look-up — one indexed query and one verification —
-// fast. The secret itself carries 100 random bits, so the hash is defence
+// fast. Callers that need another cost (tests) pass it to HashSecretWith
+// and SpendCheckWith; nothing changes this variable. The secret itself carries 100 random bits, so the hash is defence
 // in depth against a copied database, not what stops guessing; the rate
 // limits of the web front do that.
 var DefaultArgon2 = Argon2Params{Time: 3, Memory: 12 * 1024, Threads: 1}
@@ -158,12 +159,15 @@ func argonKey(secret, salt []byte, p Argon2Params) []byte {
 
 // HashSecret returns the PHC-format argon2id hash of a secret, with a fresh
 // random salt: "$argon2id$v=19$m=12288,t=3,p=1$<salt>$<hash>".
-func HashSecret(secret string) (string, error) {
+func HashSecret(secret string) (string, error) { return HashSecretWith(secret, DefaultArgon2) }
+
+// HashSecretWith is HashSecret at the cost p.
+func HashSecretWith(secret string, p Argon2Params) (string, error) {
 	n, err := NormalizeSecret(secret)
 	if err != nil {
 		return "", err
 	}
-	return hashWith(n, DefaultArgon2), nil
+	return hashWith(n, p), nil
 }
 
 func hashWith(normalised string, p Argon2Params) string {
@@ -181,11 +185,9 @@ func hashWith(normalised string, p Argon2Params) string {
 func VerifySecret(hash, secret string) bool {
 	n, err := NormalizeSecret(secret)
 	if err != nil {
-		// Spend the same time as a real verification, so that the answer
-		// time does not tell a malformed guess from a wrong one.
-		n = strings.Repeat("0", secretChars)
-		hash, _ = dummyHash()
-		verifyNormalised(hash, n)
+		// Spend the same time as a real verification of this hash, so that
+		// the answer time does not tell a malformed guess from a wrong one.
+		verifyNormalised(hash, strings.Repeat("0", secretChars))
 		return false
 	}
 	return verifyNormalised(hash, n)
@@ -221,25 +223,25 @@ func verifyNormalised(hash, n string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-var (
-	dummyOnce sync.Once
-	dummy     string
-)
+// dummies holds, per cost, a hash of a secret nobody knows. Checking a
+// guess against it costs what a real check costs, so that an unknown
+// reference answers as slowly as a known one with a wrong secret.
+var dummies sync.Map // Argon2Params → string
 
-// dummyHash is a hash of a secret nobody knows. Checking a guess against it
-// costs what a real check costs, so that an unknown reference answers as
-// slowly as a known one with a wrong secret.
-func dummyHash() (string, bool) {
-	dummyOnce.Do(func() { dummy = hashWith(randomChars(secretChars), DefaultArgon2) })
-	return dummy, true
+func dummyHash(p Argon2Params) string {
+	if h, ok := dummies.Load(p); ok {
+		return h.(string)
+	}
+	h, _ := dummies.LoadOrStore(p, hashWith(randomChars(secretChars), p))
+	return h.(string)
 }
 
 // SpendVerification runs one verification against a hash of a secret
-// nobody knows; callers use it when the reference does not exist.
-func SpendVerification(secret string) {
-	h, _ := dummyHash()
-	VerifySecret(h, secret)
-}
+// nobody knows, at the cost DefaultArgon2; callers use it when the
+// reference does not exist.
+func SpendVerification(secret string) { spendVerification(secret, DefaultArgon2) }
+
+func spendVerification(secret string, p Argon2Params) { VerifySecret(dummyHash(p), secret) }
 
 // # Keyed check of family secrets
 //
@@ -339,9 +341,13 @@ func CheckSecret(key SecretKey, hash, secret string) (ok, upgrade bool) {
 // SpendCheck does the work of one keyed check of secret against a value
 // nobody holds; callers use it when the reference does not exist, so that
 // the answer time does not tell an unknown reference from a wrong secret.
-func SpendCheck(key SecretKey, secret string) {
+func SpendCheck(key SecretKey, secret string) { SpendCheckWith(key, secret, DefaultArgon2) }
+
+// SpendCheckWith is SpendCheck for a service whose secrets, without a key,
+// are hashed at the cost p.
+func SpendCheckWith(key SecretKey, secret string, p Argon2Params) {
 	if len(key) < SecretKeyLen {
-		SpendVerification(secret)
+		spendVerification(secret, p)
 		return
 	}
 	n, _ := NormalizeSecret(secret)

@@ -11,14 +11,14 @@ import (
 	"parley/internal/access"
 	"parley/internal/families"
 	"parley/internal/httpx"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
-// apiError is the JSON body of every API error.
-type apiError struct {
-	Error  string                `json:"error"`
-	Fields []families.FieldError `json:"fields,omitempty"`
-}
+// errorBody is the API's answer to a request refused for one reason, in
+// the body both front ends give (the family API's sentences are not yet
+// codes of the message catalogue).
+func errorBody(text string) httpx.ErrorBody { return httpx.ErrorBody{Error: text, Message: text} }
 
 func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
@@ -29,13 +29,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, st
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" {
-		writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "send application/json"})
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody("send application/json"))
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxForm))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad JSON: " + err.Error()})
+		writeJSON(w, http.StatusBadRequest, errorBody("bad JSON: "+err.Error()))
 		return false
 	}
 	return true
@@ -45,7 +45,7 @@ func rateLimited(w http.ResponseWriter, hdr func(http.ResponseWriter)) {
 	if hdr != nil {
 		hdr(w)
 	}
-	writeJSON(w, http.StatusTooManyRequests, apiError{Error: "too many attempts; wait and try again"})
+	writeJSON(w, http.StatusTooManyRequests, errorBody("too many attempts; wait and try again"))
 }
 
 // registerResponse answers a registration: the secret only when new.
@@ -71,11 +71,11 @@ func (h *Handler) apiRegister(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &verr):
 		status, _ := serviceError(verr)
-		writeJSON(w, status, apiError{Error: "the inquiry is incomplete or wrong", Fields: verr.Fields})
+		writeJSON(w, status, httpx.ErrorBody{Error: "the inquiry is incomplete or wrong", Message: "the inquiry is incomplete or wrong", Fields: verr.Fields})
 		return
 	case err != nil:
 		h.opts.Logger.Error("familyweb: register inquiry", "err", err)
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 		return
 	}
 	h.inquiries.add(r.Context(), ip)
@@ -103,18 +103,26 @@ func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request) {
 	case code == http.StatusTooManyRequests:
 		rateLimited(w, hdr)
 	case st == nil && code == http.StatusForbidden:
-		writeJSON(w, code, apiError{Error: service.ErrNotRecognised.Error()})
+		writeJSON(w, code, errorBody(service.ErrNotRecognised.Error()))
 	case st == nil:
-		writeJSON(w, code, apiError{Error: "internal error"})
+		writeJSON(w, code, errorBody("internal error"))
 	default:
 		writeJSON(w, http.StatusOK, st)
 	}
 }
 
+// newSecretRequest asks for a new secret for an inquiry.
+type newSecretRequest struct {
+	Reference string `json:"reference"`
+}
+
+// messageResponse is an answer that is only a sentence.
+type messageResponse struct {
+	Message string `json:"message"`
+}
+
 func (h *Handler) apiNewSecret(w http.ResponseWriter, r *http.Request) {
-	var c struct {
-		Reference string `json:"reference"`
-	}
+	var c newSecretRequest
 	if !decodeJSON(w, r, &c) {
 		return
 	}
@@ -124,10 +132,10 @@ func (h *Handler) apiNewSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.svc.RequestNewSecret(r.Context(), c.Reference); err != nil {
 		h.opts.Logger.Error("familyweb: new secret", "err", err)
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"message": "if the reference exists and has a contact, a new secret is on its way to it"})
+	writeJSON(w, http.StatusAccepted, messageResponse{Message: "if the reference exists and has a contact, a new secret is on its way to it"})
 }
 
 // actor returns the signed-in user, or answers 401.
@@ -137,7 +145,7 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) (access.Actor, b
 			return a, true
 		}
 	}
-	writeJSON(w, http.StatusUnauthorized, apiError{Error: access.ErrUnauthenticated.Error()})
+	writeJSON(w, http.StatusUnauthorized, errorBody(access.ErrUnauthenticated.Error()))
 	return access.Actor{}, false
 }
 
@@ -159,11 +167,21 @@ func (h *Handler) apiLinks(w http.ResponseWriter, r *http.Request) {
 		if code == http.StatusInternalServerError {
 			h.opts.Logger.Error("familyweb: pending links", "err", err)
 		}
-		writeJSON(w, code, apiError{Error: msg})
+		writeJSON(w, code, errorBody(msg))
 		return
 	}
 	if links == nil {
 		links = []service.LinkReview{}
+	}
+	// The reasons are stored as messages; the caller reads them in his
+	// language (Accept-Language).
+	lang := msg.Pick(msg.FromAcceptLanguage(r.Header.Get("Accept-Language")))
+	for i := range links {
+		if l := links[i].Link; l != nil {
+			c := *l
+			c.Reason = msg.TextOf(lang, c.Reason)
+			links[i].Link = &c
+		}
 	}
 	writeJSON(w, http.StatusOK, links)
 }
@@ -178,14 +196,23 @@ func (h *Handler) decide(r *http.Request, a access.Actor, id, decision, note str
 	return fmt.Errorf("%w: decision %q (want confirm or reject)", service.ErrNotFound, decision)
 }
 
+// decideRequest is the optional body of a decision on a link.
+type decideRequest struct {
+	Note string `json:"note"`
+}
+
+// decisionResponse says what became of a link.
+type decisionResponse struct {
+	ID    string             `json:"id"`
+	State families.LinkState `json:"state"`
+}
+
 func (h *Handler) apiDecide(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.actor(w, r)
 	if !ok {
 		return
 	}
-	var body struct {
-		Note string `json:"note"`
-	}
+	var body decideRequest
 	if r.ContentLength != 0 && !decodeJSON(w, r, &body) {
 		return
 	}
@@ -195,14 +222,14 @@ func (h *Handler) apiDecide(w http.ResponseWriter, r *http.Request) {
 		if code == http.StatusInternalServerError {
 			h.opts.Logger.Error("familyweb: decide link", "err", err)
 		}
-		writeJSON(w, code, apiError{Error: msg})
+		writeJSON(w, code, errorBody(msg))
 		return
 	}
 	state := families.LinkConfirmed
 	if decision == "reject" {
 		state = families.LinkRejected
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": id, "state": string(state)})
+	writeJSON(w, http.StatusOK, decisionResponse{ID: id, State: state})
 }
 
 // figures returns the public figures from a cache that an event empties:
@@ -233,7 +260,7 @@ func (h *Handler) apiFigures(w http.ResponseWriter, r *http.Request) {
 	f, err := h.figures(r)
 	if err != nil {
 		h.opts.Logger.Error("familyweb: public figures", "err", err)
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+		writeJSON(w, http.StatusInternalServerError, errorBody("internal error"))
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(h.opts.FiguresTTL.Seconds())))

@@ -37,11 +37,6 @@ var (
 	observer = servicetest.Observer
 )
 
-// The tests check what is done with secrets, not how long hashing takes:
-// a cheap argon2id setting keeps them fast (hashes carry their own
-// parameters, so verification is the real code path).
-func init() { families.DefaultArgon2 = families.Argon2Params{Time: 1, Memory: 64, Threads: 1} }
-
 // clock is a settable clock for the rate limits.
 type clock struct {
 	mu sync.Mutex

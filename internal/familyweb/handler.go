@@ -39,6 +39,8 @@ import (
 	"parley/internal/access"
 	"parley/internal/families"
 	"parley/internal/httpx"
+	"parley/internal/msg"
+	"parley/internal/person"
 	"parley/internal/service"
 )
 
@@ -105,8 +107,8 @@ type Handler struct {
 // New returns the handler of the family pages and API. The server routes
 // to it: /family/, /public, /api/v1/inquiries, /api/v1/inquiries/,
 // /api/v1/inquiry-links, /api/v1/inquiry-links/ and /api/v1/public/. It
-// also makes hand-overs compare lists with inquiries at once (see
-// service.EnableFamilyLinking). It panics on an invalid trusted origin or
+// also starts the background comparison of handed-over lists with
+// inquiries (see service.EnableFamilyLinking). It panics on an invalid trusted origin or
 // a broken embedded template or catalogue (the tests catch the latter);
 // NewHandler returns the error instead.
 func New(svc *service.Service, opts Options) http.Handler {
@@ -173,35 +175,64 @@ func NewHandler(svc *service.Service, opts Options) (*Handler, error) {
 // ServeHTTP serves a request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
 
-func (h *Handler) routes() {
-	m := h.mux
+// table is the family site's route table: its pages and its API.
+func (h *Handler) table() []httpx.Route {
 	static, _ := fs.Sub(staticFiles, "static")
 	files := http.StripPrefix("/family/static/", http.FileServerFS(static))
-	m.Handle("GET /family/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		files.ServeHTTP(w, r)
-	}))
-	m.HandleFunc("GET /family/{$}", h.home)
-	m.HandleFunc("GET /family", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/family/", http.StatusMovedPermanently)
-	})
-	m.HandleFunc("GET /family/inquire", h.inquireForm)
-	m.HandleFunc("POST /family/inquire", h.inquireSubmit)
-	m.HandleFunc("GET /family/status", h.statusForm)
-	m.HandleFunc("POST /family/status", h.statusSubmit)
-	m.HandleFunc("GET /family/new-secret", h.newSecretForm)
-	m.HandleFunc("POST /family/new-secret", h.newSecretSubmit)
-	m.HandleFunc("GET /family/review", h.reviewPage)
-	m.HandleFunc("POST /family/review/{id}/{decision}", h.reviewDecide)
-	m.HandleFunc("GET /public", h.publicPage)
-	m.HandleFunc("GET /family/", func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, http.StatusNotFound, "error.notfound") })
+	page := func(method, pattern, summary string, f http.HandlerFunc) httpx.Route {
+		return httpx.Route{Method: method, Pattern: pattern, Public: true, Summary: summary, Handler: f}
+	}
+	jsonBody := []string{"application/json"}
+	return []httpx.Route{
+		page("GET", "/family/static/", "The family pages' stylesheet", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+			files.ServeHTTP(w, r)
+		}),
+		page("GET", "/family/{$}", "The family site's home page", h.home),
+		page("GET", "/family", "Redirect to /family/", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/family/", http.StatusMovedPermanently)
+		}),
+		page("GET", "/family/inquire", "The form of a new inquiry", h.inquireForm),
+		page("POST", "/family/inquire", "Register an inquiry", h.inquireSubmit),
+		page("GET", "/family/status", "The form of a status look-up", h.statusForm),
+		page("POST", "/family/status", "Look up an inquiry's status", h.statusSubmit),
+		page("GET", "/family/new-secret", "The form asking for a new secret", h.newSecretForm),
+		page("POST", "/family/new-secret", "Ask for a new secret, sent to the registered contact", h.newSecretSubmit),
+		{Method: "GET", Pattern: "/family/review", Summary: "Links waiting for the officers of the relative's side", Handler: http.HandlerFunc(h.reviewPage)},
+		{Method: "POST", Pattern: "/family/review/{id}/{decision}", Summary: "Confirm or reject a link", Handler: http.HandlerFunc(h.reviewDecide)},
+		page("GET", "/public", "Public aggregate figures", h.publicPage),
+		page("GET", "/family/", "Any other family page: not found", func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, http.StatusNotFound, "error.notfound") }),
 
-	m.HandleFunc("POST /api/v1/inquiries", h.apiRegister)
-	m.HandleFunc("POST /api/v1/inquiries/status", h.apiStatus)
-	m.HandleFunc("POST /api/v1/inquiries/new-secret", h.apiNewSecret)
-	m.HandleFunc("GET /api/v1/inquiry-links", h.apiLinks)
-	m.HandleFunc("POST /api/v1/inquiry-links/{id}/{decision}", h.apiDecide)
-	m.HandleFunc("GET /api/v1/public/figures", h.apiFigures)
+		{Method: "POST", Pattern: "/api/v1/inquiries", Public: true, Summary: "Register a family's inquiry about a relative; the secret is returned once", Body: jsonBody,
+			In: families.Request{}, Out: registerResponse{}, Handler: http.HandlerFunc(h.apiRegister)},
+		{Method: "POST", Pattern: "/api/v1/inquiries/status", Public: true, Summary: "An inquiry's status, given its reference and secret", Body: jsonBody,
+			In: credentials{}, Out: families.PublicStatus{}, Handler: http.HandlerFunc(h.apiStatus)},
+		{Method: "POST", Pattern: "/api/v1/inquiries/new-secret", Public: true, Summary: "Send a new secret to an inquiry's registered contact", Body: jsonBody,
+			In: newSecretRequest{}, Out: messageResponse{}, Handler: http.HandlerFunc(h.apiNewSecret)},
+		{Method: "GET", Pattern: "/api/v1/inquiry-links", Summary: "Links between inquiries and list entries waiting for the caller's side (officers)",
+			Out: []service.LinkReview{}, Handler: http.HandlerFunc(h.apiLinks)},
+		{Method: "POST", Pattern: "/api/v1/inquiry-links/{id}/{decision}", Summary: "Confirm or reject a link (decision confirm or reject; officers of the relative's side)", Body: jsonBody,
+			In: decideRequest{}, Out: decisionResponse{}, Handler: http.HandlerFunc(h.apiDecide)},
+		{Method: "GET", Pattern: "/api/v1/public/figures", Public: true, Summary: "Public aggregate figures, small counts suppressed",
+			Out: families.Figures{}, Handler: http.HandlerFunc(h.apiFigures)},
+	}
+}
+
+func (h *Handler) routes() {
+	for _, rt := range h.table() {
+		h.mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
+	}
+}
+
+// Routes returns the family site's route table for the server that
+// carries it (see web.Server.Adopt), each route served by the whole
+// handler, with its security headers and cross-origin checks.
+func (h *Handler) Routes() []httpx.Route {
+	rs := h.table()
+	for i := range rs {
+		rs[i].Handler = h
+	}
+	return rs
 }
 
 // contentSecurityPolicy allows the family pages a stylesheet from this
@@ -251,7 +282,7 @@ func (h *Handler) parseTemplates() error {
 		}
 		// The translation function is bound per request (see render);
 		// here it only has to exist.
-		t, err := template.New("layout.html").Funcs(h.funcs(catalogue{})).ParseFS(templateFiles, "templates/layout.html", p)
+		t, err := template.New("layout.html").Funcs(h.funcs(languages[0], catalogue{})).ParseFS(templateFiles, "templates/layout.html", p)
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
 		}
@@ -260,7 +291,7 @@ func (h *Handler) parseTemplates() error {
 	return nil
 }
 
-func (h *Handler) funcs(c catalogue) template.FuncMap {
+func (h *Handler) funcs(lang string, c catalogue) template.FuncMap {
 	return template.FuncMap{
 		"T": func(key string, args ...any) string {
 			s := make([]string, len(args))
@@ -269,8 +300,14 @@ func (h *Handler) funcs(c catalogue) template.FuncMap {
 			}
 			return c.translate(key, s...)
 		},
-		"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + " %" },
-		"inc": func(i int) int { return i + 1 },
+		"pct": func(f float64) string { return msg.Param(lang, msg.Float{V: f * 100, Prec: 1}) + " %" },
+		// stored renders a text stored as messages (a link's reasons) in
+		// the page's language.
+		"stored": func(s string) string { return msg.TextOf(lang, s) },
+		"num":    func(n int) string { return msg.Number(lang, int64(n)) },
+		// pdate writes a possibly partial date the page's language's way.
+		"pdate": func(d person.Date) string { return msg.PartialDate(lang, d.Year, d.Month, d.Day) },
+		"inc":   func(i int) int { return i + 1 },
 	}
 }
 
@@ -297,7 +334,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	t, err := t.Clone()
 	if err == nil {
-		t = t.Funcs(h.funcs(c))
+		t = t.Funcs(h.funcs(p.Lang, c))
 	}
 	var buf bytes.Buffer
 	if err == nil {

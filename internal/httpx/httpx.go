@@ -65,3 +65,30 @@ func SetSecurityHeaders(h http.Header, csp string) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 }
+
+// ErrorBody is the JSON body of every API error of both front ends.
+type ErrorBody struct {
+	Error   string `json:"error"`   // the message, in the reader's language (as Message)
+	Code    string `json:"code"`    // the message's stable code; "" for errors that carry none
+	Message string `json:"message"` // the message, in the reader's language
+	// Problems are the rows of an upload that failed its checks.
+	Problems []Problem `json:"problems,omitempty"`
+	// Fields are the fields of a family's inquiry that failed its checks.
+	Fields []families.FieldError `json:"fields,omitempty"`
+	// Details say more about a refusal (a proposal that breaks its rule).
+	Details map[string]any `json:"details,omitempty"`
+}
+
+// Problem is one row of an upload that failed its checks.
+type Problem struct {
+	Row    int    `json:"row"`
+	Column string `json:"column,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
+	// Code is the kind of problem, see docs/limits.md (invalid,
+	// control_character, file_too_large, xml_error, ...).
+	Code string `json:"code,omitempty"`
+	// Kind is the message code of the problem, e.g.
+	// listfile.missing_surname.
+	Kind string `json:"kind,omitempty"`
+}

@@ -101,6 +101,7 @@ import (
 	"strconv"
 	"strings"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -207,65 +208,85 @@ type Result struct {
 // from 1 in the order of the slices given to Match.
 func (r Result) Reason() string { return r.Describe(nil, false) }
 
-// Describe is Reason with a way to name other list rows and registry rows
-// (for example by their line in a file; nil numbers them from 1) and, when
-// explain is set, the weight of every field and the other candidates.
+// Describe is Reasons in English, joined with "; ": what the command
+// line's match report and the logs show.
 func (r Result) Describe(rowName func(list bool, index int) string, explain bool) string {
+	return msg.Join(msg.English, r.Reasons(rowName, explain))
+}
+
+// Reasons says why the result is what it is, as messages of the catalogue
+// (package msg), so that each reader gets them in his language: "surname
+// typo (Шевчнеко~Шевченко); given agree (Сергей≈Сергій)". rowName names a
+// list row (list true) or registry row by index; nil numbers them from 1.
+// With explain every field is given, with its weight.
+func (r Result) Reasons(rowName func(list bool, index int) string, explain bool) []msg.Msg {
 	if rowName == nil {
 		rowName = func(_ bool, i int) string { return strconv.Itoa(i + 1) }
 	}
-	var parts []string
+	var parts []msg.Msg
 	if len(r.Fields) == 0 {
-		return "no candidate in the registry"
+		return []msg.Msg{msg.New("match.no_candidate")}
 	}
 	if r.Decision == DecisionNone && len(r.Candidates) > 0 {
-		parts = append(parts, fmt.Sprintf("best candidate registry row %s scores %.4f", rowName(false, r.Candidates[0].RegistryIndex), r.Candidates[0].Score))
+		parts = append(parts, msg.New("match.best_candidate", "row", msg.Raw(rowName(false, r.Candidates[0].RegistryIndex)), "score", msg.Float{V: r.Candidates[0].Score, Prec: 4}))
 	}
 	if r.Rule != "" {
-		parts = append(parts, "review rule "+string(r.Rule))
+		parts = append(parts, msg.New("match.review_rule", "rule", msg.Enum{Kind: "review_rule", Code: string(r.Rule)}))
 	}
 	if r.NameOrderSwapped {
-		parts = append(parts, "given name and surname swapped")
+		parts = append(parts, msg.New("match.name_swapped"))
 	}
 	for _, f := range r.Fields {
 		if !explain && f.Outcome == OutcomeMissing && f.Field != "birth_date" && f.Field != "service_number" && f.Field != "patronymic" {
 			continue // keep the brief reason brief: unit, rank and sex are weak evidence
 		}
-		s := f.Field + " "
+		field := msg.Enum{Kind: "match_field", Code: f.Field}
+		outcome := msg.Enum{Kind: "match_outcome", Code: string(f.Outcome)}
+		var m msg.Msg
 		switch word, spellings, hasSpellings := strings.Cut(f.Detail, ": "); {
 		case f.Outcome == OutcomePartial && hasSpellings:
-			s += word + " (" + spellings + ")" // "surname typo (Шевчнеко~Шевченко)"
+			m = msg.New("match.field_detail_spellings", "field", field, "detail", detailEnum(word), "spellings", msg.Raw(spellings)) // "surname typo (Шевчнеко~Шевченко)"
 		case f.Outcome == OutcomePartial && f.Detail != "":
-			s += f.Detail // "birth_date day/month swapped"
+			m = msg.New("match.field_detail", "field", field, "detail", detailEnum(f.Detail)) // "birth_date day/month swapped"
 		case f.Detail != "":
-			s += string(f.Outcome) + " (" + f.Detail + ")" // "given agree (Сергей≈Сергій)"
+			m = msg.New("match.field_outcome_spellings", "field", field, "outcome", outcome, "spellings", msg.Raw(f.Detail)) // "given agree (Сергей≈Сергій)"
 		default:
-			s += string(f.Outcome)
+			m = msg.New("match.field_outcome", "field", field, "outcome", outcome)
 		}
 		if explain {
-			s += fmt.Sprintf(" %+.1f", f.Weight)
+			m = msg.New("match.weighted", "reason", m, "weight", msg.Raw(fmt.Sprintf("%+.1f", f.Weight)))
 		}
-		parts = append(parts, s)
+		parts = append(parts, m)
 	}
 	if n := len(r.AlsoBestFor); n > 0 {
 		var rows []string
 		for _, k := range r.AlsoBestFor[:min(n, 3)] {
 			rows = append(rows, rowName(true, k))
 		}
-		s := "registry row also best for list row " + strings.Join(rows, ", ")
 		if n > 3 {
-			s = fmt.Sprintf("registry row also best for list rows %s and %d more", strings.Join(rows, ", "), n-3)
+			parts = append(parts, msg.New("match.also_best_for_more", "rows", msg.Raw(strings.Join(rows, ", ")), "more", n-3))
+		} else {
+			parts = append(parts, msg.New("match.also_best_for", "rows", msg.Raw(strings.Join(rows, ", "))))
 		}
-		parts = append(parts, s)
 	}
 	if len(r.Candidates) > 1 && (explain || r.Candidates[1].Score >= 0.05) {
 		var alt []string
 		for _, c := range r.Candidates[1:] {
 			alt = append(alt, fmt.Sprintf("%s (%.4f)", rowName(false, c.RegistryIndex), c.Score))
 		}
-		parts = append(parts, "other candidates: registry rows "+strings.Join(alt, ", "))
+		parts = append(parts, msg.New("match.other_candidates", "rows", msg.Raw(strings.Join(alt, ", "))))
 	}
-	return strings.Join(parts, "; ")
+	return parts
+}
+
+// detailCodes name the details of a partial agreement in the catalogue.
+var detailCodes = map[string]string{"typo": "typo", "initial": "initial", "day/month swapped": "day_month_swapped", "one digit differs": "one_digit", "year only": "year_only"}
+
+func detailEnum(word string) msg.Enum {
+	if c, ok := detailCodes[word]; ok {
+		return msg.Enum{Kind: "match_detail", Code: c}
+	}
+	return msg.Enum{Kind: "match_detail", Code: word}
 }
 
 // Weights are the Fellegi–Sunter weights, log2(m/u), per field and outcome.

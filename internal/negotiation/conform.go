@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -38,7 +39,10 @@ type Criteria struct {
 type Nonconformity struct {
 	Row     int      `json:"row"`
 	Name    string   `json:"name"`
-	Reasons []string `json:"reasons"`
+	Reasons []string `json:"reasons"` // in English
+	// Why holds the reasons as messages of the catalogue (package msg),
+	// for each reader in his language.
+	Why []msg.Msg `json:"why"`
 }
 
 // hasBracket reports whether the criteria set an age bracket.
@@ -72,14 +76,14 @@ func (c Criteria) Validate(cat *category.Catalogue) error {
 	return errors.Join(errs...)
 }
 
-func (c Criteria) bracket() string {
+func (c Criteria) bracket() msg.Msg {
 	switch {
 	case c.AgeMin > 0 && c.AgeMax > 0:
-		return fmt.Sprintf("%d–%d", c.AgeMin, c.AgeMax)
+		return msg.New("conform.bracket", "min", msg.Plain(c.AgeMin), "max", msg.Plain(c.AgeMax))
 	case c.AgeMin > 0:
-		return fmt.Sprintf("%d or older", c.AgeMin)
+		return msg.New("conform.bracket_min", "min", msg.Plain(c.AgeMin))
 	default:
-		return fmt.Sprintf("at most %d", c.AgeMax)
+		return msg.New("conform.bracket_max", "max", msg.Plain(c.AgeMax))
 	}
 }
 
@@ -101,23 +105,27 @@ func Conform(entries []Entry, c Criteria, cat *category.Catalogue) []Nonconformi
 	}
 	var out []Nonconformity
 	for _, e := range entries {
-		if reasons := nonconforming(&e.Person, c, codes, cat); len(reasons) > 0 {
-			out = append(out, Nonconformity{Row: e.Row, Name: displayName(&e.Person), Reasons: reasons})
+		if why := nonconforming(&e.Person, c, codes, cat); len(why) > 0 {
+			reasons := make([]string, len(why))
+			for i, m := range why {
+				reasons[i] = m.String()
+			}
+			out = append(out, Nonconformity{Row: e.Row, Name: displayName(&e.Person), Reasons: reasons, Why: why})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Row < out[j].Row })
 	return out
 }
 
-func nonconforming(p *person.Person, c Criteria, codes []string, cat *category.Catalogue) []string {
-	var reasons []string
+func nonconforming(p *person.Person, c Criteria, codes []string, cat *category.Catalogue) []msg.Msg {
+	var reasons []msg.Msg
 	if k := kindOf(p); len(c.Kinds) > 0 && !containsKind(c.Kinds, k) {
-		reasons = append(reasons, fmt.Sprintf("kind %s is not among the agreed kinds %s", k, joinKinds(c.Kinds)))
+		reasons = append(reasons, msg.New("conform.kind", "kind", msg.Enum{Kind: "kind", Code: string(k)}, "kinds", kindList(c.Kinds)))
 	}
 	if len(codes) == 0 && !c.hasBracket() {
 		return reasons
 	}
-	var why []string
+	var why []msg.Msg
 	if len(codes) > 0 {
 		ok, r := qualifiesByCategory(p, c, codes, cat)
 		if ok {
@@ -135,41 +143,50 @@ func nonconforming(p *person.Person, c Criteria, codes []string, cat *category.C
 	return append(reasons, why...)
 }
 
-func qualifiesByCategory(p *person.Person, c Criteria, codes []string, cat *category.Catalogue) (bool, []string) {
-	var notes []string
+func qualifiesByCategory(p *person.Person, c Criteria, codes []string, cat *category.Catalogue) (bool, []msg.Msg) {
+	var notes []msg.Msg
 	for _, code := range codes {
 		if !p.HasCategory(code) {
 			continue
 		}
 		if code == category.Youth {
 			if age, known := p.BirthDate.AgeOn(c.RefDate); known && (age < cat.YouthMin || age > cat.YouthMax) {
-				notes = append(notes, fmt.Sprintf("labelled %s but aged %d on %s (youth is %d–%d)", code, age, c.RefDate, cat.YouthMin, cat.YouthMax))
+				notes = append(notes, msg.New("conform.youth_age", "category", categoryEnum(code), "age", msg.Plain(age), "date", isoDate(c.RefDate), "min", msg.Plain(cat.YouthMin), "max", msg.Plain(cat.YouthMax)))
 				continue
 			}
 		}
 		return true, nil
 	}
 	if len(notes) == 0 {
-		notes = append(notes, fmt.Sprintf("in none of the categories %s", strings.Join(codes, ", ")))
+		notes = append(notes, msg.New("conform.no_category", "categories", categoryList(codes)))
 	}
 	return false, notes
 }
 
-func qualifiesByAge(p *person.Person, c Criteria) (bool, string) {
+func qualifiesByAge(p *person.Person, c Criteria) (bool, msg.Msg) {
 	if !c.RefDate.Complete() {
-		return false, fmt.Sprintf("age bracket %s cannot be applied without a complete reference date", c.bracket())
+		return false, msg.New("conform.no_ref_date", "bracket", c.bracket())
 	}
 	age, ok := p.BirthDate.AgeOn(c.RefDate)
 	if !ok {
 		if p.BirthDate.IsZero() {
-			return false, fmt.Sprintf("date of birth unknown; age on %s cannot be checked against %s", c.RefDate, c.bracket())
+			return false, msg.New("conform.birth_unknown", "date", isoDate(c.RefDate), "bracket", c.bracket())
 		}
-		return false, fmt.Sprintf("date of birth %s is incomplete; age on %s cannot be checked against %s", p.BirthDate, c.RefDate, c.bracket())
+		return false, msg.New("conform.birth_incomplete", "birth", msg.Raw(p.BirthDate.String()), "date", isoDate(c.RefDate), "bracket", c.bracket())
 	}
 	if (c.AgeMin > 0 && age < c.AgeMin) || (c.AgeMax > 0 && age > c.AgeMax) {
-		return false, fmt.Sprintf("aged %d on %s, outside %s", age, c.RefDate, c.bracket())
+		return false, msg.New("conform.outside", "age", msg.Plain(age), "date", isoDate(c.RefDate), "bracket", c.bracket())
 	}
-	return true, ""
+	return true, msg.Msg{}
+}
+
+// kindList is a list of kinds, shown by their names.
+func kindList(ks []person.Kind) []any {
+	out := make([]any, len(ks))
+	for i, k := range ks {
+		out[i] = msg.Enum{Kind: "kind", Code: string(k)}
+	}
+	return out
 }
 
 func containsKind(ks []person.Kind, k person.Kind) bool {

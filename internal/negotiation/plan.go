@@ -7,9 +7,10 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
+	"strconv"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -85,7 +86,10 @@ type Decision struct {
 	Row        int      `json:"row"`
 	Name       string   `json:"name"`
 	Categories []string `json:"categories"`
-	Reason     string   `json:"reason"`
+	// Why is the reason as messages of the catalogue (package msg), for
+	// each reader in his language; Reason is its English text.
+	Why    []msg.Msg `json:"why,omitempty"`
+	Reason string    `json:"reason"`
 }
 
 // TotalKey is the key of the sum in PlanSide.Totals.
@@ -113,7 +117,7 @@ type cand struct {
 	rank     int // 1-based among the side's eligible, 0 when not eligible
 	released bool
 	dropped  bool // removed to balance the weighted sums
-	reason   string
+	why      []msg.Msg
 }
 
 type planner struct {
@@ -263,18 +267,18 @@ func (pl *planner) eligibility() {
 			p := &c.p
 			switch {
 			case seen[c.row]:
-				c.reason = fmt.Sprintf("left out: row %d is listed twice in list %s", c.row, pl.in.Sides[s].ListID)
+				c.out("plan.out.listed_twice", "row", msg.Plain(c.row), "list", msg.Raw(pl.in.Sides[s].ListID))
 				continue
 			case !c.kind.Valid():
-				c.reason = fmt.Sprintf("left out: unknown kind %q", c.kind)
+				c.out("plan.out.unknown_kind", "kind", msg.Raw(strconv.Quote(string(c.kind))))
 			case t.Rule == Unilateral && c.kind != person.KindPOW:
-				c.reason = fmt.Sprintf("left out: direct repatriation under Art. 109/110 covers prisoners of war, not %s", groupNoun(string(c.kind), 2))
+				c.out("plan.out.unilateral_not_pow", "kind", groupEnum(string(c.kind), 2))
 			case t.Rule == Unilateral && c.severity == 0:
-				c.reason = fmt.Sprintf("left out: not in a medical category; unilateral release under Art. 109/110 requires %s", orList(t.medical))
+				c.out("plan.out.unilateral_not_medical", "categories", orMsg(t.medical))
 			case t.Rule == Unilateral && !t.isMedicalAllowed(p):
-				c.reason = "left out: not in categories " + strings.Join(t.cats, ", ")
+				c.out("plan.out.not_in_categories", "categories", categoryList(t.cats))
 			case t.Rule != Unilateral && !t.inCategories(p):
-				c.reason = "left out: not in categories " + strings.Join(t.cats, ", ")
+				c.out("plan.out.not_in_categories", "categories", categoryList(t.cats))
 			default:
 				c.eligible = true
 			}
@@ -283,7 +287,7 @@ func (pl *planner) eligibility() {
 				w, ok := t.weight(p)
 				if !ok {
 					c.eligible = false
-					c.reason = fmt.Sprintf("left out: rank %q is not on the agreed scale, which has no default", p.Rank)
+					c.out("plan.out.rank_not_on_scale", "rank", msg.Raw(strconv.Quote(p.Rank)))
 				}
 				c.weight = w
 			}
@@ -304,7 +308,7 @@ func (pl *planner) eligibility() {
 			}
 			if f, dup := first[id]; dup {
 				c.eligible = false
-				c.reason = fmt.Sprintf("left out: same person as row %d of list %s", f.row, pl.in.Sides[f.side].ListID)
+				c.out("plan.out.same_person", "row", msg.Plain(f.row), "list", msg.Raw(pl.in.Sides[f.side].ListID))
 				continue
 			}
 			first[id] = c
@@ -390,59 +394,62 @@ func cmpKnown(a, b int, latestFirst bool) int {
 }
 
 // capacityPhrase says where a released person stands.
-func (pl *planner) capacityPhrase(c *cand) string {
+func (pl *planner) capacityPhrase(c *cand) msg.Msg {
 	n := len(pl.ranked[c.side])
 	if pl.in.Capacity == 0 {
-		return fmt.Sprintf("no capacity limit (rank %d of %d)", c.rank, n)
+		return msg.New("plan.no_capacity_limit", "rank", msg.Plain(c.rank), "of", msg.Plain(n))
 	}
-	return fmt.Sprintf("within capacity %d (rank %d of %d)", pl.in.Capacity, c.rank, n)
+	return msg.New("plan.within_capacity", "capacity", msg.Plain(pl.in.Capacity), "rank", msg.Plain(c.rank), "of", msg.Plain(n))
 }
 
 // capacityOut says why a person did not fit.
-func (pl *planner) capacityOut(c *cand, waits bool) string {
-	s := fmt.Sprintf("left out: capacity %d reached (rank %d of %d)", pl.in.Capacity, c.rank, len(pl.ranked[c.side]))
+func (pl *planner) capacityOut(c *cand, waits bool) []msg.Msg {
+	out := []msg.Msg{msg.New("plan.out.capacity", "capacity", msg.Plain(pl.in.Capacity), "rank", msg.Plain(c.rank), "of", msg.Plain(len(pl.ranked[c.side])))}
 	if waits {
-		s += "; waits for the next stage"
+		out = append(out, msg.New("plan.waits"))
 	}
-	return s
+	return out
 }
 
+// out sets why a candidate is left out.
+func (c *cand) out(code string, kv ...any) { c.why = []msg.Msg{msg.New(code, kv...)} }
+
 // why names the first priority key that placed the person.
-func (pl *planner) why(c *cand) string {
+func (pl *planner) why(c *cand) msg.Msg {
 	for _, k := range pl.keys {
 		switch k {
 		case PriorityMedical:
 			if c.severity > 0 {
-				return fmt.Sprintf("medical priority (%s)", strings.Join(c.medical, ", "))
+				return msg.New("plan.medical_priority", "categories", categoryList(c.medical))
 			}
 		case PriorityYoungest:
 			if !c.p.BirthDate.IsZero() {
 				if age, ok := c.p.BirthDate.AgeOn(pl.in.RefDate); ok {
-					return fmt.Sprintf("by age (aged %d on %s)", age, pl.in.RefDate)
+					return msg.New("plan.by_age", "age", msg.Plain(age), "date", isoDate(pl.in.RefDate))
 				}
-				return fmt.Sprintf("by age (born %s)", c.p.BirthDate)
+				return msg.New("plan.by_age_born", "date", isoDate(c.p.BirthDate))
 			}
 		case PriorityLongestCaptivity:
 			if !c.p.CaptureDate.IsZero() {
-				return fmt.Sprintf("by time in captivity (since %s)", c.p.CaptureDate)
+				return msg.New("plan.by_captivity", "date", isoDate(c.p.CaptureDate))
 			}
 		case PriorityRow:
-			return fmt.Sprintf("operator's order (row %d)", c.row)
+			return msg.New("plan.operator_order", "row", msg.Plain(c.row))
 		}
 	}
-	return fmt.Sprintf("in row order (row %d)", c.row)
+	return msg.New("plan.row_order", "row", msg.Plain(c.row))
 }
 
 // release marks a candidate released with its reason.
-func (pl *planner) release(c *cand, extra ...string) {
+func (pl *planner) release(c *cand, extra ...msg.Msg) {
 	c.released = true
-	parts := []string{pl.why(c), pl.capacityPhrase(c)}
+	parts := []msg.Msg{pl.why(c), pl.capacityPhrase(c)}
 	parts = append(parts, extra...)
 	if c.derived {
 		age, _ := c.p.BirthDate.AgeOn(pl.in.RefDate)
-		parts = append(parts, fmt.Sprintf("youth by date of birth (aged %d on %s)", age, pl.in.RefDate))
+		parts = append(parts, msg.New("plan.youth_derived", "age", msg.Plain(age), "date", isoDate(pl.in.RefDate)))
 	}
-	c.reason = strings.Join(parts, "; ")
+	c.why = parts
 }
 
 type bucket struct {
@@ -519,42 +526,42 @@ func (pl *planner) selectParity() {
 				switch {
 				case k < b.n:
 					if perCat {
-						pl.release(c, "counted under "+b.cat)
+						pl.release(c, msg.New("plan.counted_under", "category", categoryEnum(b.cat)))
 					} else {
 						pl.release(c)
 					}
 				case b.n < m:
 					// capacity cut this bucket before parity did
-					c.reason = pl.capacityOut(c, false)
+					c.why = pl.capacityOut(c, false)
 				default:
-					c.reason = pl.parityOut(b, parties[1-s])
+					c.why = []msg.Msg{pl.parityOut(b, parties[1-s])}
 				}
 			}
 		}
 	}
 }
 
-func (pl *planner) parityOut(b *bucket, other string) string {
-	count := "none"
+func (pl *planner) parityOut(b *bucket, other string) msg.Msg {
+	count := msg.New("plan.count.none")
 	if b.n > 0 {
-		count = fmt.Sprintf("only %d", b.n)
+		count = msg.New("plan.count.only", "n", msg.Plain(b.n))
 	}
 	several := len(pl.present) > 1
+	rule := msg.Enum{Kind: "rule", Code: string(pl.t.Rule)}
 	if b.cat != "" {
-		scope := ""
 		if several {
-			scope = " among " + groupNoun(b.group, 2)
+			return msg.New("plan.out.parity_category_among", "category", categoryEnum(b.cat), "group", groupEnum(b.group, 2), "other", msg.Raw(other), "count", count, "rule", rule)
 		}
-		return fmt.Sprintf("left out: parity in %s%s — %s releases %s under %s", b.cat, scope, other, count, pl.t.Rule)
+		return msg.New("plan.out.parity_category", "category", categoryEnum(b.cat), "other", msg.Raw(other), "count", count, "rule", rule)
 	}
 	if several {
 		if b.n == 0 {
-			count = "no " + groupNoun(b.group, 2)
+			count = msg.New("plan.count.none_of", "group", groupEnum(b.group, 2))
 		} else {
-			count += " " + groupNoun(b.group, b.n)
+			count = msg.New("plan.count.only_of", "n", msg.Plain(b.n), "group", groupEnum(b.group, b.n))
 		}
 	}
-	return fmt.Sprintf("left out: parity — %s releases %s under %s", other, count, pl.t.Rule)
+	return msg.New("plan.out.parity", "other", msg.Raw(other), "count", count, "rule", rule)
 }
 
 func indexOf(list []string, s string) int {
@@ -574,7 +581,7 @@ func (pl *planner) selectEach() {
 			if i < pl.cap {
 				pl.release(c)
 			} else {
-				c.reason = pl.capacityOut(c, true)
+				c.why = pl.capacityOut(c, true)
 			}
 		}
 	}
@@ -606,7 +613,7 @@ func (pl *planner) decision(c *cand) Decision {
 	if cats == nil {
 		cats = []string{}
 	}
-	return Decision{ListID: pl.in.Sides[c.side].ListID, Row: c.row, Name: c.name, Categories: cats, Reason: c.reason}
+	return Decision{ListID: pl.in.Sides[c.side].ListID, Row: c.row, Name: c.name, Categories: cats, Why: c.why, Reason: msg.Join(msg.English, c.why)}
 }
 
 // Stage turns the plan into the stage it proposes: the released rows of

@@ -575,7 +575,7 @@ func TestPlanJSONShape(t *testing.T) {
 		t.Errorf("side keys %v", got)
 	}
 	dec := side["released"].([]any)[0].(map[string]any)
-	if got := sortedKeys(dec); !reflect.DeepEqual(got, []string{"categories", "list_id", "name", "reason", "row"}) {
+	if got := sortedKeys(dec); !reflect.DeepEqual(got, []string{"categories", "list_id", "name", "reason", "row", "why"}) {
 		t.Errorf("decision keys %v", got)
 	}
 	if got := side["totals"].(map[string]any); got["wounded"] != float64(2) || got[TotalKey] != float64(2) {

@@ -2,12 +2,12 @@ package negotiation
 
 import (
 	"container/heap"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 )
 
 // selectWeighted implements the weighted rule group by group (each kind, or
@@ -34,22 +34,21 @@ func (pl *planner) selectWeighted() {
 		for s, w := range ws {
 			capLeft[s] -= w.count
 			for _, c := range w.sel {
-				pl.release(c, fmt.Sprintf("weight %s (%s)", formatWeight(c.weight), rankLabel(c.p.Rank, pl.t)))
+				pl.release(c, msg.New("plan.weight", "weight", msg.Raw(formatWeight(c.weight)), "rank", msg.Raw(rankLabel(c.p.Rank, pl.t))))
 			}
 			for _, c := range w.all {
 				if c.released {
 					continue
 				}
 				if !c.dropped && w.count >= w.cap {
-					c.reason = pl.capacityOut(c, false)
+					c.why = pl.capacityOut(c, false)
 					continue
 				}
-				scope := ""
+				code, kv := "plan.out.weighted_parity", []any{}
 				if len(pl.present) > 1 {
-					scope = " among " + groupNoun(g, 2)
+					code, kv = "plan.out.weighted_parity_among", []any{"group", groupEnum(g, 2)}
 				}
-				c.reason = fmt.Sprintf("left out: weighted parity%s — %s releases only weight %s under the weighted scale; this person weighs %s",
-					scope, parties[1-s], formatWeight(ws[1-s].sum), formatWeight(c.weight))
+				c.out(code, append(kv, "other", msg.Raw(parties[1-s]), "sum", msg.Raw(formatWeight(ws[1-s].sum)), "weight", msg.Raw(formatWeight(c.weight)))...)
 			}
 		}
 	}

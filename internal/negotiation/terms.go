@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -386,6 +387,48 @@ func groupNoun(g string, n int) string {
 		return "remains"
 	}
 	return g
+}
+
+// groupEnum is groupNoun as an enumerated value of the catalogue: the
+// group in the singular (n == 1) or the plural.
+func groupEnum(g string, n int) msg.Enum {
+	if n == 1 {
+		return msg.Enum{Kind: "group_one", Code: g}
+	}
+	return msg.Enum{Kind: "group", Code: g}
+}
+
+// categoryEnum is a category code as an enumerated value, shown by its
+// label in the reader's language.
+func categoryEnum(code string) msg.Enum { return msg.Enum{Kind: "category", Code: code} }
+
+// categoryList is a list of category codes, shown by their labels.
+func categoryList(codes []string) []any {
+	out := make([]any, len(codes))
+	for i, c := range codes {
+		out[i] = categoryEnum(c)
+	}
+	return out
+}
+
+// orMsg is orList as a message.
+func orMsg(codes []string) msg.Msg {
+	switch len(codes) {
+	case 0:
+		return msg.New("plan.any_medical")
+	case 1:
+		return msg.New("plan.one", "item", categoryEnum(codes[0]))
+	}
+	return msg.New("plan.or", "items", categoryList(codes[:len(codes)-1]), "last", categoryEnum(codes[len(codes)-1]))
+}
+
+// isoDate is a date as the planner's reasons give it.
+// A complete date is written the reader's way (ISO in English).
+func isoDate(d person.Date) any {
+	if d.Complete() {
+		return msg.CalendarDate{Y: d.Year, M: d.Month, D: d.Day}
+	}
+	return msg.Raw(d.String())
 }
 
 // medicalSeverity counts the medical categories a person holds: both

@@ -149,6 +149,11 @@ func (d Date) Before(o Date) bool {
 // MarshalJSON encodes the date as its ISO string ("" when unknown).
 func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
+// JSONSchema describes what MarshalJSON writes, for API documents.
+func (Date) JSONSchema() map[string]any {
+	return map[string]any{"type": "string", "pattern": `^([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$`, "description": "ISO date, as far as it is known: YYYY-MM-DD, YYYY-MM, YYYY, or empty when unknown"}
+}
+
 // UnmarshalJSON accepts the ISO string forms.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string

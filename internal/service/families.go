@@ -17,6 +17,7 @@ import (
 	"parley/internal/families"
 	"parley/internal/lists"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/notify"
 	"parley/internal/person"
 	"parley/internal/pfif"
@@ -183,7 +184,7 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 		return nil, wait, nil
 	}
 	if q == nil || !strings.HasPrefix(q.SecretHash, "$") {
-		families.SpendCheck(s.familyKey, secret)
+		families.SpendCheckWith(s.familyKey, secret, s.secretParams)
 		return nil, 0, ErrNotRecognised
 	}
 	ok, upgrade := families.CheckSecret(s.familyKey, q.SecretHash, secret)
@@ -209,7 +210,7 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 // data directory).
 func (s *Service) hashFamilySecret(secret string) (string, error) {
 	if len(s.familyKey) == 0 {
-		return families.HashSecret(secret)
+		return families.HashSecretWith(secret, s.secretParams)
 	}
 	return families.HashSecretKeyed(s.familyKey, secret)
 }
@@ -645,28 +646,65 @@ func (s *Service) applyEntryOutcome(ctx context.Context, tx *store.Tx, actor acc
 	return changed, err
 }
 
-// EnableFamilyLinking makes every hand-over compare the list with the
-// inquiries of the side it is handed to, as soon as it is committed. Call
-// it once when the server starts. Without it (a hand-over from the command
-// line), the comparison happens at the next CatchUpLinks, which
-// PendingLinks runs.
+// EnableFamilyLinking makes every hand-over wake a background job that
+// compares the lists not yet compared with the inquiries of the side they
+// are handed to (CatchUpLinks), so that the hand-over request does not wait
+// for it. Call it once when the server starts; later calls do nothing, and
+// Close stops the job. Without it (a hand-over from the command line), the
+// comparison happens at the next CatchUpLinks, which PendingLinks runs.
 func (s *Service) EnableFamilyLinking() {
-	if _, loaded := linkingEnabled.LoadOrStore(s, true); loaded {
-		return
-	}
-	s.OnListHandedOver(func(ctx context.Context, l *lists.List) {
-		// The hand-over is committed; a cancelled request must not stop
-		// the comparison half-way (it is idempotent, but would wait for
-		// the next catch-up).
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
-		defer cancel()
-		if err := s.linkList(lctx, l.ID); err != nil {
-			s.Logger.Warn("comparing a handed-over list with inquiries", "list", l.ID, "err", err)
-		}
+	s.linker.once.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.linker.wake = make(chan struct{}, 1)
+		s.linker.stop = cancel
+		s.linker.done = make(chan struct{})
+		go s.runFamilyLinking(ctx)
+		s.OnListHandedOver(func(context.Context, *lists.List) {
+			select {
+			case s.linker.wake <- struct{}{}:
+			default: // a catch-up is already due; it takes this list too
+			}
+		})
 	})
 }
 
-var linkingEnabled sync.Map // *Service → true
+// familyLinker is the background job of EnableFamilyLinking.
+type familyLinker struct {
+	once sync.Once
+	// wake holds at most one pending request for a catch-up: hand-overs
+	// during a catch-up are taken by the next one.
+	wake chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// linkingBudget bounds one background catch-up; what it leaves undone is
+// taken up by the next.
+const linkingBudget = 5 * time.Minute
+
+func (s *Service) runFamilyLinking(ctx context.Context) {
+	defer close(s.linker.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.linker.wake:
+		}
+		rctx, cancel := context.WithTimeout(ctx, linkingBudget)
+		if err := s.CatchUpLinks(rctx); err != nil && ctx.Err() == nil {
+			s.Logger.Warn("comparing handed-over lists with inquiries", "err", err)
+		}
+		cancel()
+	}
+}
+
+// stopFamilyLinking stops the background job, if it runs, and waits for it.
+func (s *Service) stopFamilyLinking() {
+	if s.linker.stop != nil {
+		s.linker.stop()
+		<-s.linker.done
+	}
+}
 
 // CatchUpLinks compares every handed-over list not yet compared with the
 // inquiries, and every inquiry not yet compared with the lists. It is
@@ -752,12 +790,14 @@ func (li *listIndex) propose(q *families.Inquiry, l *lists.List) *families.Link 
 	if !families.Proposes(r) {
 		return nil
 	}
-	reason := r.Describe(func(_ bool, i int) string {
+	// Stored as messages, so that the officer who reviews the link reads
+	// them in his language.
+	reason := msg.Encode(r.Reasons(func(_ bool, i int) string {
 		if i >= 0 && i < len(li.rows) {
 			return strconv.Itoa(li.rows[i])
 		}
 		return "?"
-	}, false)
+	}, false))
 	return &families.Link{
 		ID: newID("K"), InquiryID: q.ID, ListID: l.ID, Row: li.rows[r.RegistryIndex], PersonID: li.persons[r.RegistryIndex], Party: q.Party,
 		Score: r.Score, Decision: string(r.Decision), Reason: reason, State: families.LinkPending,

@@ -18,6 +18,7 @@ import (
 	"parley/internal/parties"
 	"parley/internal/pfif"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -33,7 +34,6 @@ var (
 // The tests check what is done with secrets, not how long hashing takes:
 // a cheap argon2id setting keeps them fast (hashes carry their own
 // parameters, so verification is the real code path).
-func init() { families.DefaultArgon2 = families.Argon2Params{Time: 1, Memory: 64, Threads: 1} }
 
 // famLog keeps the events of committed transactions, as the signed log
 // would hold them.
@@ -65,10 +65,11 @@ func (l *famLog) count(typ string) int {
 
 func famService(t *testing.T, b storetest.Backend) (*service.Service, *famLog) {
 	t.Helper()
-	s, err := service.New(context.Background(), b.Open(t), nil)
+	s, err := service.New(context.Background(), b.Open(t), nil, service.WithSecretParams(servicetest.CheapSecrets))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Stop)
 	if err := s.CreateParties(context.Background(), []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -158,8 +159,9 @@ func TestInquiryLife(t *testing.T) {
 			t.Fatalf("new inquiry status = %+v", st)
 		}
 
-		// A list from A to B (B's people held by A) is handed over; the
-		// hook compares it with B's inquiries at once.
+		// A list from A to B (B's people held by A) is handed over; it is
+		// compared with B's inquiries in the background or, at the latest,
+		// when officers ask for the pending links.
 		listID := famList(t, s, "testdata/first-list.csv", "")
 		links := pending(t, s, famOfficerB)
 		if len(links) != 1 {

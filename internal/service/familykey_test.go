@@ -10,6 +10,7 @@ import (
 
 	"parley/internal/families"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -51,7 +52,7 @@ func TestFamilySecretKeyedAndUpgraded(t *testing.T) {
 		}
 
 		// A hash from before keyed hashes.
-		legacy, err := families.HashSecret(reg.Secret)
+		legacy, err := families.HashSecretWith(reg.Secret, servicetest.CheapSecrets)
 		if err != nil {
 			t.Fatal(err)
 		}

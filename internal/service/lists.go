@@ -93,10 +93,10 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		return nil, access.Deny("only officers of party %s may create its lists", req.From)
 	}
 	if req.From == req.To {
-		return nil, invalidf("a list goes from one party to another; --from and --to are both %q", req.From)
+		return nil, Invalid("list.same_party", "party", msg.Raw(req.From))
 	}
 	if strings.TrimSpace(req.Title) == "" && req.VersionOf == "" {
-		return nil, invalidf("a list needs a title")
+		return nil, Invalid("list.no_title")
 	}
 	res, err := listfile.ReadContext(ctx, r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), YouthRef: req.YouthRef, Progress: req.Progress, Limits: s.Limits})
 	if err != nil {
@@ -107,15 +107,15 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		return out, &ImportError{Problems: res.Problems}
 	}
 	if len(res.Rows) == 0 {
-		return out, invalidf("the file holds no valid rows")
+		return out, Invalid("list.no_valid_rows")
 	}
 	var sides []parties.Party
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, req.From); err != nil {
-			return invalidf("unknown party %q (--from)", req.From)
+			return Invalid("list.unknown_sender", "party", msg.Raw(req.From))
 		}
 		if _, err := tx.Party(ctx, req.To); err != nil {
-			return invalidf("unknown party %q (--to)", req.To)
+			return Invalid("list.unknown_receiver", "party", msg.Raw(req.To))
 		}
 		var err error
 		sides, err = tx.Parties(ctx)
@@ -147,7 +147,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 				return fmt.Errorf("list %q: %w", req.VersionOf, ErrNotFound)
 			}
 			if prev.From != req.From || prev.To != req.To {
-				return invalidf("a new version of %s must go from %s to %s", prev.ID, prev.From, prev.To)
+				return Invalid("list.version_parties", "list", msg.Raw(prev.ID), "from", msg.Raw(prev.From), "to", msg.Raw(prev.To))
 			}
 			latest, err := tx.LatestVersion(ctx, prev.RootID)
 			if err != nil {

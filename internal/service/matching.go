@@ -10,6 +10,7 @@ import (
 	"parley/internal/lists"
 	"parley/internal/matching"
 	"parley/internal/metrics"
+	"parley/internal/msg"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -80,12 +81,13 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		if r.RegistryIndex >= 0 && r.Decision != matching.DecisionNone {
 			m.RegistryID = registry[r.RegistryIndex].ID
 		}
-		m.Reason = r.Describe(func(isList bool, idx int) string {
+		// Stored as messages, so that each reader gets them in his language.
+		m.Reason = msg.Encode(r.Reasons(func(isList bool, idx int) string {
 			if isList {
 				return strconv.Itoa(l.Entries[idx].Row)
 			}
 			return registry[idx].ID
-		}, false)
+		}, false))
 		cands := make([]matching.RowCandidate, len(r.Candidates))
 		for k, c := range r.Candidates {
 			cands[k] = matching.RowCandidate{ID: registry[c.RegistryIndex].ID, Score: c.Score}

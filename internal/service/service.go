@@ -64,6 +64,9 @@ type Service struct {
 	// familyKey checks family secrets (families.CheckSecret); nil for a
 	// store without a data directory, which then hashes them with argon2id.
 	familyKey families.SecretKey
+	// secretParams is the argon2id cost of family secrets when there is no
+	// familyKey (see WithSecretParams).
+	secretParams families.Argon2Params
 
 	// node is what the data directory serves (single, hub or node) and,
 	// on a node, its party, keys and hub (see nodes.go).
@@ -72,6 +75,10 @@ type Service struct {
 	// registryIndexes keeps each party's registry matching index between
 	// runs (see registryindex.go).
 	registryIndexes registryIndexCache
+
+	// linker compares handed-over lists with inquiries in the background
+	// (see EnableFamilyLinking).
+	linker familyLinker
 }
 
 // Option configures a Service at construction.
@@ -82,7 +89,7 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger, opts ...Option)
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, Logger: logger, Now: time.Now, passwordParams: auth.DefaultParams}
+	s := &Service{db: db, Logger: logger, Now: time.Now, passwordParams: auth.DefaultParams, secretParams: families.DefaultArgon2}
 	for _, o := range opts {
 		o(s)
 	}
@@ -116,8 +123,16 @@ func Open(ctx context.Context, dataDir, dbURL string, logger *slog.Logger, opts 
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Service) Close() error { return s.db.Close() }
+// Close stops the background jobs (Stop) and closes the database.
+func (s *Service) Close() error {
+	s.Stop()
+	return s.db.Close()
+}
+
+// Stop stops the service's background jobs (the comparison of lists with
+// inquiries, see EnableFamilyLinking) and waits for them, leaving the
+// database open for its owner to close.
+func (s *Service) Stop() { s.stopFamilyLinking() }
 
 // Catalogue returns the categories in force: built-in plus operator-added.
 func (s *Service) Catalogue() *category.Catalogue { return s.catalogue.Load() }

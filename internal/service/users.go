@@ -10,6 +10,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/families"
 	"parley/internal/store"
 )
 
@@ -21,6 +22,14 @@ import (
 // that run in parallel cannot change each other's cost.
 func WithPasswordParams(p auth.Params) Option {
 	return func(s *Service) { s.passwordParams = p }
+}
+
+// WithSecretParams sets the argon2id cost of family secrets for a service
+// without a family key (a store without a data directory; default
+// families.DefaultArgon2). Like WithPasswordParams it lets tests hash
+// cheaply without changing a package variable.
+func WithSecretParams(p families.Argon2Params) Option {
+	return func(s *Service) { s.secretParams = p }
 }
 
 // PasswordParams returns the parameters new password hashes are made with.
@@ -88,9 +97,9 @@ func validateRoles(ctx context.Context, tx *store.Tx, roles []access.Role, party
 	}
 	switch {
 	case officer && party == "":
-		return invalidf("an officer must be bound to a party (--party)")
+		return Invalid("user.officer_needs_party")
 	case !officer && party != "":
-		return invalidf("only officers are bound to a party")
+		return Invalid("user.party_only_officers")
 	case officer:
 		if _, err := tx.Party(ctx, party); err != nil {
 			return invalidf("unknown party %q", party)

@@ -14,9 +14,11 @@ import (
 	"parley/internal/auth"
 	"parley/internal/category"
 	"parley/internal/disputes"
+	"parley/internal/httpx"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/metrics"
+	"parley/internal/parties"
 	"parley/internal/printout"
 	"parley/internal/service"
 )
@@ -27,7 +29,7 @@ const APIPrefix = "/api/v1"
 func init() { addRoutes(apiRoutes) }
 
 func apiRoutes(s *Server) []Route {
-	importQuery := []Param{
+	importQuery := []httpx.Param{
 		{Name: "from", Description: "sending party (default: the caller's party)"},
 		{Name: "to", Description: "receiving party", Required: true},
 		{Name: "title", Description: "title of the list (not needed for a new version)"},
@@ -38,28 +40,28 @@ func apiRoutes(s *Server) []Route {
 	}
 	return []Route{
 		{Method: "GET", Pattern: APIPrefix + "/openapi.json", Auth: Public, Summary: "This API's OpenAPI 3 document", Handler: s.apiOpenAPI},
-		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles and party", Handler: s.apiMe},
-		{Method: "GET", Pattern: APIPrefix + "/parties", Auth: SignedIn, Summary: "The parties of the exchange", Handler: s.apiParties},
-		{Method: "GET", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "The categories in force (built-in and added)", Handler: s.apiCategories},
-		{Method: "POST", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "Add a category (mediator, administrator)", Body: []string{"application/json"}, Handler: s.apiAddCategory},
-		{Method: "GET", Pattern: APIPrefix + "/lists", Auth: SignedIn, Summary: "Headers of the lists the caller may see", Handler: s.apiLists},
-		{Method: "POST", Pattern: APIPrefix + "/lists", Auth: SignedIn, Summary: "Import a list as a new draft: a multipart form with the file in field \"file\", or the file as the raw body", Query: importQuery, Body: []string{"multipart/form-data", "text/csv", "application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Handler: s.apiImport},
-		{Method: "GET", Pattern: APIPrefix + "/lists/{id}", Auth: SignedIn, Summary: "One list with its entries", Handler: s.apiList},
-		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/handover", Auth: SignedIn, Summary: "Hand a draft list over to the receiving party (freezes it)", Handler: s.apiHandOver},
-		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge receipt of a handed-over list; optional JSON {\"reservation\":\"...\"} states a reservation that the sender must answer", Body: []string{"application/json"}, Handler: s.apiAck},
-		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/diff/{other}", Auth: SignedIn, Summary: "What changed from list {id} to list {other}", Handler: s.apiDiff},
-		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []Param{{Name: "format", Description: "csv (default), xlsx or json"}, {Name: "lang", Description: "csv only: en, uk or ru — the clerk's CSV (running number, byte-order mark, headers and values in the language, only columns with data)"}, {Name: "no_bom", Description: "with lang: leave out the byte-order mark"}, {Name: "all_columns", Description: "with lang: write every column"}}, Response: "application/octet-stream", Handler: s.apiExport},
-		{Method: "GET", Pattern: APIPrefix + "/registry", Auth: SignedIn, Summary: "The registry of missing people of the caller's own party", Handler: s.apiOwnRegistry},
-		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry", Auth: SignedIn, Summary: "A party's registry of missing people (its own officers only)", Handler: s.apiRegistry},
-		{Method: "GET", Pattern: APIPrefix + "/access-log", Auth: SignedIn, Summary: "Who viewed or exported which records (administrator, mediator)", Query: []Param{{Name: "limit", Description: "newest records to return (default 500)"}}, Handler: s.apiAccessLog},
-		{Method: "GET", Pattern: APIPrefix + "/users", Auth: SignedIn, Summary: "Every user (administrator)", Handler: s.apiUsers},
-		{Method: "POST", Pattern: APIPrefix + "/users", Auth: SignedIn, Summary: "Create a user (administrator); without a password one is generated and returned once", Body: []string{"application/json"}, Handler: s.apiCreateUser},
-		{Method: "GET", Pattern: APIPrefix + "/users/{username}", Auth: SignedIn, Summary: "One user (administrator, or the user)", Handler: s.apiUser},
-		{Method: "POST", Pattern: APIPrefix + "/users/{username}/disable", Auth: SignedIn, Summary: "Disable a user and end their sessions (administrator)", Handler: s.apiSetDisabled(true)},
-		{Method: "POST", Pattern: APIPrefix + "/users/{username}/enable", Auth: SignedIn, Summary: "Re-enable a user (administrator)", Handler: s.apiSetDisabled(false)},
-		{Method: "GET", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "A user's API tokens, without the secrets (administrator, or the user)", Handler: s.apiTokens},
-		{Method: "POST", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "Issue an API token to oneself; the token is returned once (only the user: an administrator cannot issue one for another user)", Body: []string{"application/json"}, Handler: s.apiCreateToken},
-		{Method: "DELETE", Pattern: APIPrefix + "/tokens/{id}", Auth: SignedIn, Summary: "Revoke an API token (administrator, or its owner)", Handler: s.apiRevokeToken},
+		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles and party", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "GET", Pattern: APIPrefix + "/parties", Auth: SignedIn, Summary: "The parties of the exchange", Out: partiesJSON{}, Handler: s.apiParties},
+		{Method: "GET", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "The categories in force (built-in and added)", Out: categoriesJSON{}, Handler: s.apiCategories},
+		{Method: "POST", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "Add a category (mediator, administrator)", Body: []string{"application/json"}, In: category.Category{}, Out: category.Category{}, Handler: s.apiAddCategory},
+		{Method: "GET", Pattern: APIPrefix + "/lists", Auth: SignedIn, Summary: "Headers of the lists the caller may see", Out: listsJSON{}, Handler: s.apiLists},
+		{Method: "POST", Pattern: APIPrefix + "/lists", Auth: SignedIn, Summary: "Import a list as a new draft: a multipart form with the file in field \"file\", or the file as the raw body", Query: importQuery, Body: []string{"multipart/form-data", "text/csv", "application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Out: importResultJSON{}, Handler: s.apiImport},
+		{Method: "GET", Pattern: APIPrefix + "/lists/{id}", Auth: SignedIn, Summary: "One list with its entries", Out: lists.List{}, Handler: s.apiList},
+		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/handover", Auth: SignedIn, Summary: "Hand a draft list over to the receiving party (freezes it)", Out: lists.List{}, Handler: s.apiHandOver},
+		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/ack", Auth: SignedIn, Summary: "Acknowledge receipt of a handed-over list; optional JSON {\"reservation\":\"...\"} states a reservation that the sender must answer", Body: []string{"application/json"}, In: ackJSON{}, Out: ackResultJSON{}, Handler: s.apiAck},
+		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/diff/{other}", Auth: SignedIn, Summary: "What changed from list {id} to list {other}", Out: lists.Diff{}, Handler: s.apiDiff},
+		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/export", Auth: SignedIn, Summary: "Download a list as CSV, XLSX or JSON", Query: []httpx.Param{{Name: "format", Description: "csv (default), xlsx or json"}, {Name: "lang", Description: "csv only: en, uk or ru — the clerk's CSV (running number, byte-order mark, headers and values in the language, only columns with data)"}, {Name: "no_bom", Description: "with lang: leave out the byte-order mark"}, {Name: "all_columns", Description: "with lang: write every column"}}, Response: "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/json", Handler: s.apiExport},
+		{Method: "GET", Pattern: APIPrefix + "/registry", Auth: SignedIn, Summary: "The registry of missing people of the caller's own party", Out: registryJSON{}, Handler: s.apiOwnRegistry},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry", Auth: SignedIn, Summary: "A party's registry of missing people (its own officers only)", Out: registryJSON{}, Handler: s.apiRegistry},
+		{Method: "GET", Pattern: APIPrefix + "/access-log", Auth: SignedIn, Summary: "Who viewed or exported which records (administrator, mediator)", Query: []httpx.Param{{Name: "limit", Description: "newest records to return (default 500)"}}, Out: accessLogJSON{}, Handler: s.apiAccessLog},
+		{Method: "GET", Pattern: APIPrefix + "/users", Auth: SignedIn, Summary: "Every user (administrator)", Out: usersJSON{}, Handler: s.apiUsers},
+		{Method: "POST", Pattern: APIPrefix + "/users", Auth: SignedIn, Summary: "Create a user (administrator); without a password one is generated and returned once", Body: []string{"application/json"}, In: newUserJSON{}, Out: newUserResultJSON{}, Handler: s.apiCreateUser},
+		{Method: "GET", Pattern: APIPrefix + "/users/{username}", Auth: SignedIn, Summary: "One user (administrator, or the user)", Out: service.User{}, Handler: s.apiUser},
+		{Method: "POST", Pattern: APIPrefix + "/users/{username}/disable", Auth: SignedIn, Summary: "Disable a user and end their sessions (administrator)", Out: service.User{}, Handler: s.apiSetDisabled(true)},
+		{Method: "POST", Pattern: APIPrefix + "/users/{username}/enable", Auth: SignedIn, Summary: "Re-enable a user (administrator)", Out: service.User{}, Handler: s.apiSetDisabled(false)},
+		{Method: "GET", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "A user's API tokens, without the secrets (administrator, or the user)", Out: tokensJSON{}, Handler: s.apiTokens},
+		{Method: "POST", Pattern: APIPrefix + "/users/{username}/tokens", Auth: SignedIn, Summary: "Issue an API token to oneself; the token is returned once (only the user: an administrator cannot issue one for another user)", Body: []string{"application/json"}, In: newTokenJSON{}, Out: newTokenResultJSON{}, Handler: s.apiCreateToken},
+		{Method: "DELETE", Pattern: APIPrefix + "/tokens/{id}", Auth: SignedIn, Summary: "Revoke an API token (administrator, or its owner)", Status: http.StatusNoContent, Handler: s.apiRevokeToken},
 	}
 }
 
@@ -92,12 +94,12 @@ func (s *Server) apiParties(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"parties": ps})
+	writeJSON(w, http.StatusOK, partiesJSON{ps})
 	return nil
 }
 
 func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"categories": s.svc.Catalogue().All()})
+	writeJSON(w, http.StatusOK, categoriesJSON{s.svc.Catalogue().All()})
 	return nil
 }
 
@@ -139,17 +141,17 @@ func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) error {
 	if ls == nil {
 		ls = []*lists.List{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lists": ls})
+	writeJSON(w, http.StatusOK, listsJSON{ls})
 	return nil
 }
 
 // importResultJSON answers an import.
 type importResultJSON struct {
-	List     *lists.List   `json:"list,omitempty"`
-	Imported int           `json:"imported"`
-	DryRun   bool          `json:"dry_run,omitempty"`
-	Warnings []string      `json:"warnings,omitempty"`
-	Problems []problemJSON `json:"problems,omitempty"` // rows left out with skip_invalid
+	List     *lists.List     `json:"list,omitempty"`
+	Imported int             `json:"imported"`
+	DryRun   bool            `json:"dry_run,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Problems []httpx.Problem `json:"problems,omitempty"` // rows left out with skip_invalid
 }
 
 // importInput is an upload taken from a request: the file and the fields.
@@ -323,6 +325,48 @@ func (s *Server) apiHandOver(w http.ResponseWriter, r *http.Request) error {
 }
 
 // ackJSON is the optional body of an acknowledgement.
+// The bodies of the API's answers and requests: the OpenAPI document's
+// schemas are made from these types (see Route.In and Route.Out).
+type (
+	partiesJSON struct {
+		Parties []parties.Party `json:"parties"`
+	}
+	categoriesJSON struct {
+		Categories []category.Category `json:"categories"`
+	}
+	listsJSON struct {
+		Lists []*lists.List `json:"lists"`
+	}
+	ackResultJSON struct {
+		*lists.List
+		Reservation *disputes.Dispute `json:"reservation,omitempty"`
+	}
+	registryJSON struct {
+		Party   string        `json:"party"`
+		Entries []lists.Entry `json:"entries"`
+	}
+	accessLogJSON struct {
+		Records []service.AccessRecord `json:"records"`
+	}
+	usersJSON struct {
+		Users []service.User `json:"users"`
+	}
+	newUserResultJSON struct {
+		User     *service.User `json:"user"`
+		Password string        `json:"password,omitempty"` // generated, shown once
+	}
+	tokensJSON struct {
+		Tokens []service.APIToken `json:"tokens"`
+	}
+	newTokenJSON struct {
+		Name string `json:"name"`
+	}
+	newTokenResultJSON struct {
+		Token string            `json:"token"` // shown once
+		Info  *service.APIToken `json:"info"`
+	}
+)
+
 type ackJSON struct {
 	Reservation string `json:"reservation,omitempty"`
 }
@@ -339,10 +383,7 @@ func (s *Server) apiAck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The list as before, with the reservation when one was made.
-	writeJSON(w, http.StatusOK, struct {
-		*lists.List
-		Reservation *disputes.Dispute `json:"reservation,omitempty"`
-	}{l, d})
+	writeJSON(w, http.StatusOK, ackResultJSON{l, d})
 	return nil
 }
 
@@ -417,7 +458,7 @@ func (s *Server) writeRegistry(w http.ResponseWriter, r *http.Request, party str
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"party": party, "entries": es})
+	writeJSON(w, http.StatusOK, registryJSON{party, es})
 	return nil
 }
 
@@ -430,7 +471,7 @@ func (s *Server) apiAccessLog(w http.ResponseWriter, r *http.Request) error {
 	if recs == nil {
 		recs = []service.AccessRecord{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"records": recs})
+	writeJSON(w, http.StatusOK, accessLogJSON{recs})
 	return nil
 }
 
@@ -439,7 +480,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": us})
+	writeJSON(w, http.StatusOK, usersJSON{us})
 	return nil
 }
 
@@ -472,9 +513,9 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"user": u}
+	out := newUserResultJSON{User: u}
 	if generated {
-		out["password"] = in.Password
+		out.Password = in.Password
 	}
 	w.Header().Set("Location", APIPrefix+"/users/"+u.Username)
 	writeJSON(w, http.StatusCreated, out)
@@ -511,14 +552,12 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tokens": ts})
+	writeJSON(w, http.StatusOK, tokensJSON{ts})
 	return nil
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in newTokenJSON
 	if r.ContentLength != 0 {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
@@ -528,7 +567,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": tok, "info": info})
+	writeJSON(w, http.StatusCreated, newTokenResultJSON{tok, info})
 	return nil
 }
 

@@ -30,9 +30,9 @@ func init() { addRoutes(logAPIRoutes) }
 
 func logAPIRoutes(s *Server) []Route {
 	return []Route{
-		{Method: "GET", Pattern: APIPrefix + "/log", Auth: SignedIn, Summary: "The signed log: latest checkpoint, size, root hash, the parties whose witnesses cosigned it, whether all have, and the verifier keys", Handler: s.apiLog},
+		{Method: "GET", Pattern: APIPrefix + "/log", Auth: SignedIn, Summary: "The signed log: latest checkpoint, size, root hash, the parties whose witnesses cosigned it, whether all have, and the verifier keys", Out: logState{}, Handler: s.apiLog},
 		{Method: "GET", Pattern: APIPrefix + "/lists/{id}/receipt", Auth: SignedIn, Summary: "The receipt proving a list's hand-over, to verify offline with the log's key (those who may read the list)", Response: "application/json", Handler: s.apiReceipt},
-		{Method: "POST", Pattern: APIPrefix + "/receipts/verify", Auth: SignedIn, Summary: "Check a receipt (the body) against this log's key and the parties' witness keys; the answer says whether it holds and why not", Body: []string{"application/json"}, Handler: s.apiVerifyReceipt},
+		{Method: "POST", Pattern: APIPrefix + "/receipts/verify", Auth: SignedIn, Summary: "Check a receipt (the body) against this log's key and the parties' witness keys; the answer says whether it holds and why not", Body: []string{"application/json"}, Out: receiptCheck{}, Handler: s.apiVerifyReceipt},
 	}
 }
 

@@ -7,30 +7,52 @@ import (
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
 func init() { addRoutes(matchingAPIRoutes) }
 
 func matchingAPIRoutes(s *Server) []Route {
-	filter := []Param{
+	filter := []httpx.Param{
 		{Name: "decision", Description: "only rows with this decision: match, review or none"},
 		{Name: "review", Description: "only rows in this review state: pending, confirmed or rejected"},
 	}
 	return []Route{
-		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/matches", Auth: SignedIn, Summary: "Match a received list against the receiving party's registry (its officers only); optional JSON body {\"threshold_match\":0.9,\"threshold_review\":0.5}", Body: []string{"application/json"}, Handler: s.apiMatchStart},
-		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []Param{{Name: "list", Description: "only the runs of this list"}}, Handler: s.apiMatchRuns},
-		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Handler: s.apiMatchRun},
-		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_id\":\"ID\"}; registry_id picks another candidate", Body: []string{"application/json"}, Handler: s.apiMatchReview},
-		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions", Auth: SignedIn, Summary: "The versions of a party's registry, newest first, with counts of records added, changed and removed (its own officers only)", Handler: s.apiRegistryVersions},
-		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions/{version}/diff", Auth: SignedIn, Summary: "What a version of a party's registry changed: records added, changed (field by field) and removed, by record id (its own officers only)", Handler: s.apiRegistryDiff},
-		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/confirm-all-matches", Auth: SignedIn, Summary: "Confirm every pending match decision at or above the run's match threshold, each recorded in the log; answers {\"confirmed\":N}", Handler: s.apiConfirmAll},
-		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}/left-off", Auth: SignedIn, Summary: "Registry persons believed or confirmed captured whom the run's list leaves off", Handler: s.apiLeftOff},
+		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/matches", Auth: SignedIn, Summary: "Match a received list against the receiving party's registry (its officers only); optional JSON body {\"threshold_match\":0.9,\"threshold_review\":0.5}", Body: []string{"application/json"}, In: matchStartJSON{}, Out: resultOf((*service.Service).RunMatching), Handler: s.apiMatchStart},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []httpx.Param{{Name: "list", Description: "only the runs of this list"}}, Out: runsJSON{}, Handler: s.apiMatchRuns},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Out: matchRunJSON{}, Handler: s.apiMatchRun},
+		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_id\":\"ID\"}; registry_id picks another candidate", Body: []string{"application/json"}, In: reviewJSON{}, Out: matchRowJSON{}, Handler: s.apiMatchReview},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions", Auth: SignedIn, Summary: "The versions of a party's registry, newest first, with counts of records added, changed and removed (its own officers only)", Out: registryVersionsJSON{}, Handler: s.apiRegistryVersions},
+		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions/{version}/diff", Auth: SignedIn, Summary: "What a version of a party's registry changed: records added, changed (field by field) and removed, by record id (its own officers only)", Out: resultOf((*service.Service).RegistryDiff), Handler: s.apiRegistryDiff},
+		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/confirm-all-matches", Auth: SignedIn, Summary: "Confirm every pending match decision at or above the run's match threshold, each recorded in the log; answers {\"confirmed\":N}", Out: confirmedJSON{}, Handler: s.apiConfirmAll},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}/left-off", Auth: SignedIn, Summary: "Registry persons believed or confirmed captured whom the run's list leaves off", Out: leftOffJSON{}, Handler: s.apiLeftOff},
 	}
 }
 
 // matchStartJSON is the optional body of a matching request.
+// The bodies of the matching API's answers (see Route.Out).
+type (
+	runsJSON struct {
+		Runs []*matching.Run `json:"runs"`
+	}
+	registryVersionsJSON struct {
+		Party    string                     `json:"party"`
+		Versions []matching.RegistryVersion `json:"versions"`
+	}
+	confirmedJSON struct {
+		RunID     string `json:"run_id"`
+		Confirmed int    `json:"confirmed"`
+	}
+	leftOffJSON struct {
+		RunID   string                 `json:"run_id"`
+		Count   int                    `json:"count"`
+		Entries []service.LeftOffEntry `json:"entries"`
+	}
+)
+
 type matchStartJSON struct {
 	ThresholdMatch  float64 `json:"threshold_match,omitempty"`
 	ThresholdReview float64 `json:"threshold_review,omitempty"`
@@ -66,7 +88,7 @@ func (s *Server) apiMatchRuns(w http.ResponseWriter, r *http.Request) error {
 	if runs == nil {
 		runs = []*matching.Run{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
+	writeJSON(w, http.StatusOK, runsJSON{runs})
 	return nil
 }
 
@@ -74,6 +96,9 @@ func (s *Server) apiMatchRuns(w http.ResponseWriter, r *http.Request) error {
 type matchRowJSON struct {
 	service.MatchRowDetail
 	CandidateRows []matchCandidate `json:"candidate_rows"`
+	// Reasons are the reasons as codes with parameters (package msg);
+	// reason is their text in the caller's language.
+	Reasons []msg.Msg `json:"reasons,omitempty"`
 }
 
 // matchRunJSON answers GET /match-runs/{id}.
@@ -84,12 +109,14 @@ type matchRunJSON struct {
 	Rows   []matchRowJSON `json:"rows"`
 }
 
-func matchRowOut(r service.MatchRowDetail) matchRowJSON {
+func matchRowOut(r service.MatchRowDetail, lang string) matchRowJSON {
 	cs := parseCandidates(r.Candidates)
 	if cs == nil {
 		cs = []matchCandidate{}
 	}
-	return matchRowJSON{MatchRowDetail: r, CandidateRows: cs}
+	reasons, _ := msg.Decode(r.Reason)
+	r.Reason = msg.TextOf(lang, r.Reason)
+	return matchRowJSON{MatchRowDetail: r, CandidateRows: cs, Reasons: reasons}
 }
 
 func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +136,7 @@ func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
 		out.Review[row.Review]++
 	}
 	for _, row := range filterRows(view.Rows, f) {
-		out.Rows = append(out.Rows, matchRowOut(row))
+		out.Rows = append(out.Rows, matchRowOut(row, s.pickLanguage(r)))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -141,7 +168,7 @@ func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, d := range view.Rows {
 		if d.ListRow == row {
-			writeJSON(w, http.StatusOK, matchRowOut(d))
+			writeJSON(w, http.StatusOK, matchRowOut(d, s.pickLanguage(r)))
 			return nil
 		}
 	}
@@ -157,7 +184,7 @@ func (s *Server) apiRegistryVersions(w http.ResponseWriter, r *http.Request) err
 	if vs == nil {
 		vs = []matching.RegistryVersion{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"party": party, "versions": vs})
+	writeJSON(w, http.StatusOK, registryVersionsJSON{party, vs})
 	return nil
 }
 
@@ -180,7 +207,7 @@ func (s *Server) apiConfirmAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run_id": id, "confirmed": n})
+	writeJSON(w, http.StatusOK, confirmedJSON{id, n})
 	return nil
 }
 
@@ -193,6 +220,6 @@ func (s *Server) apiLeftOff(w http.ResponseWriter, r *http.Request) error {
 	if es == nil {
 		es = []service.LeftOffEntry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run_id": id, "count": len(es), "entries": es})
+	writeJSON(w, http.StatusOK, leftOffJSON{id, len(es), es})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"parley/internal/httpx"
 	"parley/internal/negotiation"
 	"parley/internal/service"
 )
@@ -17,34 +18,63 @@ func init() { addRoutes(negotiationAPIRoutes) }
 
 func negotiationAPIRoutes(s *Server) []Route {
 	j := []string{"application/json"}
-	proposalFilter := []Param{
+	proposalFilter := []httpx.Param{
 		{Name: "round_id", Description: "only the proposals of this round"},
 		{Name: "thread_id", Description: "only this thread of proposals and counter-proposals"},
 		{Name: "state", Description: "only proposals in this state: draft, submitted, accepted, rejected, countered, withdrawn or agreed"},
 	}
 	return []Route{
-		{Method: "GET", Pattern: APIPrefix + "/rounds", Auth: SignedIn, Summary: "The rounds the caller may see, newest first", Handler: s.apiRounds},
-		{Method: "POST", Pattern: APIPrefix + "/rounds", Auth: SignedIn, Summary: "Convene a round between two parties (mediator); optional criteria are the agreed approach for its lists", Body: j, Handler: s.apiCreateRound},
-		{Method: "GET", Pattern: APIPrefix + "/rounds/{id}", Auth: SignedIn, Summary: "A round with its lists and the proposals and agreements the caller may see", Handler: s.apiRound},
-		{Method: "GET", Pattern: APIPrefix + "/rounds/{id}/lists", Auth: SignedIn, Summary: "The lists attached to a round, with their count of nonconforming rows", Handler: s.apiRoundLists},
-		{Method: "POST", Pattern: APIPrefix + "/rounds/{id}/lists", Auth: SignedIn, Summary: "Attach a handed-over list to a round: JSON {\"list_id\":\"...\"} (mediator, or an officer of either party of the list)", Body: j, Handler: s.apiAttachList},
-		{Method: "GET", Pattern: APIPrefix + "/rounds/{id}/lists/{list}/conformance", Auth: SignedIn, Summary: "Every row of an attached list that does not fit the round's agreed approach, with all its reasons", Handler: s.apiConformance},
-		{Method: "POST", Pattern: APIPrefix + "/plan", Auth: SignedIn, Summary: "Plan a stage from two handed-over lists, one from each side: who is released and who is left out, with the reason for each, and totals per category", Body: j, Handler: s.apiPlan},
-		{Method: "GET", Pattern: APIPrefix + "/proposals", Auth: SignedIn, Summary: "The proposals the caller may see, without their persons", Query: proposalFilter, Handler: s.apiProposals},
-		{Method: "POST", Pattern: APIPrefix + "/proposals", Auth: SignedIn, Summary: "Propose a stage (a party's officers): releases by list row, or a plan; 422 with every problem when it breaks its rule", Body: j, Handler: s.apiSubmitProposal},
-		{Method: "GET", Pattern: APIPrefix + "/proposals/{id}", Auth: SignedIn, Summary: "A proposal with both sides' persons and legal basis, totals per category and the commission's decisions", Handler: s.apiProposal},
-		{Method: "GET", Pattern: APIPrefix + "/proposals/{id}/thread", Auth: SignedIn, Summary: "The proposal and its counter-proposals, oldest first", Handler: s.apiProposalThread},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/submit", Auth: SignedIn, Summary: "Submit a draft to the other party (the proposing party's officers)", Handler: s.apiProposalStep("submit")},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/accept", Auth: SignedIn, Summary: "Accept a proposal (the addressee's officers); optional JSON {\"as\":\"party\"}", Body: j, Handler: s.apiProposalStep("accept")},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/reject", Auth: SignedIn, Summary: "Reject a proposal with reasons (the addressee's officers): JSON {\"reasons\":\"...\"}", Body: j, Handler: s.apiProposalStep("reject")},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/withdraw", Auth: SignedIn, Summary: "Withdraw a proposal or discard a draft (the proposer's officers)", Body: j, Handler: s.apiProposalStep("withdraw")},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/counter", Auth: SignedIn, Summary: "Counter a proposal with another stage (the addressee's officers); the body is a proposal", Body: j, Handler: s.apiCounterProposal},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/witness", Auth: SignedIn, Summary: "Witness an accepted proposal (mediator): it becomes an immutable agreement", Handler: s.apiWitness},
-		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/commission", Auth: SignedIn, Summary: "Record the Mixed Medical Commission's decision on a person released under Art. 110 (observer, mediator): JSON {\"list_id\",\"row\",\"outcome\":{\"decision\",\"decided_on\",\"reexamine_on\"}}", Body: j, Handler: s.apiCommission},
-		{Method: "GET", Pattern: APIPrefix + "/agreements", Auth: SignedIn, Summary: "The agreements the caller may see, in the order made", Query: []Param{{Name: "round_id", Description: "only the agreements of this round"}}, Handler: s.apiAgreements},
-		{Method: "GET", Pattern: APIPrefix + "/agreements/{id}", Auth: SignedIn, Summary: "An agreement with both sides' persons, its content hash (checked) and where each person stands in the handover", Handler: s.apiAgreement},
+		{Method: "GET", Pattern: APIPrefix + "/rounds", Auth: SignedIn, Summary: "The rounds the caller may see, newest first", Out: roundsJSON{}, Handler: s.apiRounds},
+		{Method: "POST", Pattern: APIPrefix + "/rounds", Auth: SignedIn, Summary: "Convene a round between two parties (mediator); optional criteria are the agreed approach for its lists", Body: j, In: service.RoundRequest{}, Out: resultOf((*service.Service).CreateRound), Handler: s.apiCreateRound},
+		{Method: "GET", Pattern: APIPrefix + "/rounds/{id}", Auth: SignedIn, Summary: "A round with its lists and the proposals and agreements the caller may see", Out: resultOf((*service.Service).GetRound), Handler: s.apiRound},
+		{Method: "GET", Pattern: APIPrefix + "/rounds/{id}/lists", Auth: SignedIn, Summary: "The lists attached to a round, with their count of nonconforming rows", Out: roundListsJSON{}, Handler: s.apiRoundLists},
+		{Method: "POST", Pattern: APIPrefix + "/rounds/{id}/lists", Auth: SignedIn, Summary: "Attach a handed-over list to a round: JSON {\"list_id\":\"...\"} (mediator, or an officer of either party of the list)", Body: j, In: attachJSON{}, Out: resultOf((*service.Service).AttachList), Handler: s.apiAttachList},
+		{Method: "GET", Pattern: APIPrefix + "/rounds/{id}/lists/{list}/conformance", Auth: SignedIn, Summary: "Every row of an attached list that does not fit the round's agreed approach, with all its reasons", Out: resultOf((*service.Service).ConformanceReport), Handler: s.apiConformance},
+		{Method: "POST", Pattern: APIPrefix + "/plan", Auth: SignedIn, Summary: "Plan a stage from two handed-over lists, one from each side: who is released and who is left out, with the reason for each, and totals per category", Body: j, In: service.PlanRequest{}, Out: resultOf((*service.Service).PlanStage), Handler: s.apiPlan},
+		{Method: "GET", Pattern: APIPrefix + "/proposals", Auth: SignedIn, Summary: "The proposals the caller may see, without their persons", Query: proposalFilter, Out: proposalsJSON{}, Handler: s.apiProposals},
+		{Method: "POST", Pattern: APIPrefix + "/proposals", Auth: SignedIn, Summary: "Propose a stage (a party's officers): releases by list row, or a plan; 422 with every problem when it breaks its rule", Body: j, In: service.ProposalRequest{}, Out: resultOf((*service.Service).SubmitProposal), Handler: s.apiSubmitProposal},
+		{Method: "GET", Pattern: APIPrefix + "/proposals/{id}", Auth: SignedIn, Summary: "A proposal with both sides' persons and legal basis, totals per category and the commission's decisions", Out: resultOf((*service.Service).GetProposal), Handler: s.apiProposal},
+		{Method: "GET", Pattern: APIPrefix + "/proposals/{id}/thread", Auth: SignedIn, Summary: "The proposal and its counter-proposals, oldest first", Out: threadJSON{}, Handler: s.apiProposalThread},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/submit", Auth: SignedIn, Summary: "Submit a draft to the other party (the proposing party's officers)", Out: resultOf((*service.Service).SubmitDraft), Handler: s.apiProposalStep("submit")},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/accept", Auth: SignedIn, Summary: "Accept a proposal (the addressee's officers); optional JSON {\"as\":\"party\"}", Body: j, In: answerJSON{}, Out: resultOf((*service.Service).AcceptProposal), Handler: s.apiProposalStep("accept")},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/reject", Auth: SignedIn, Summary: "Reject a proposal with reasons (the addressee's officers): JSON {\"reasons\":\"...\"}", Body: j, In: answerJSON{}, Out: resultOf((*service.Service).RejectProposal), Handler: s.apiProposalStep("reject")},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/withdraw", Auth: SignedIn, Summary: "Withdraw a proposal or discard a draft (the proposer's officers)", Body: j, In: answerJSON{}, Out: resultOf((*service.Service).WithdrawProposal), Handler: s.apiProposalStep("withdraw")},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/counter", Auth: SignedIn, Summary: "Counter a proposal with another stage (the addressee's officers); the body is a proposal", Body: j, In: service.ProposalRequest{}, Out: resultOf((*service.Service).CounterProposal), Handler: s.apiCounterProposal},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/witness", Auth: SignedIn, Summary: "Witness an accepted proposal (mediator): it becomes an immutable agreement", Out: resultOf((*service.Service).WitnessProposal), Handler: s.apiWitness},
+		{Method: "POST", Pattern: APIPrefix + "/proposals/{id}/commission", Auth: SignedIn, Summary: "Record the Mixed Medical Commission's decision on a person released under Art. 110 (observer, mediator): JSON {\"list_id\",\"row\",\"outcome\":{\"decision\",\"decided_on\",\"reexamine_on\"}}", Body: j, In: commissionJSON{}, Out: resultOf((*service.Service).RecordCommissionOutcome), Handler: s.apiCommission},
+		{Method: "GET", Pattern: APIPrefix + "/agreements", Auth: SignedIn, Summary: "The agreements the caller may see, in the order made", Query: []httpx.Param{{Name: "round_id", Description: "only the agreements of this round"}}, Out: agreementsJSON{}, Handler: s.apiAgreements},
+		{Method: "GET", Pattern: APIPrefix + "/agreements/{id}", Auth: SignedIn, Summary: "An agreement with both sides' persons, its content hash (checked) and where each person stands in the handover", Out: resultOf((*service.Service).GetAgreement), Handler: s.apiAgreement},
 	}
 }
+
+// The bodies of the negotiation API's answers and requests (see Route.In
+// and Route.Out).
+type (
+	roundsJSON struct {
+		Rounds []*negotiation.Round `json:"rounds"`
+	}
+	roundListsJSON struct {
+		RoundID string                  `json:"round_id"`
+		Lists   []service.RoundListView `json:"lists"`
+	}
+	attachJSON struct {
+		ListID string `json:"list_id"`
+	}
+	proposalsJSON struct {
+		Proposals []*negotiation.ProposalRecord `json:"proposals"`
+	}
+	threadJSON struct {
+		Proposals []*service.ProposalView `json:"proposals"`
+	}
+	commissionJSON struct {
+		ListID  string                        `json:"list_id"`
+		Row     int                           `json:"row"`
+		Outcome negotiation.CommissionOutcome `json:"outcome"`
+	}
+	agreementsJSON struct {
+		Agreements []*negotiation.Agreement `json:"agreements"`
+	}
+)
 
 // negAPIError answers a stage that breaks its rule with the rule and every
 // problem; other errors go to the common mapping.
@@ -52,7 +82,7 @@ func (s *Server) negAPIError(w http.ResponseWriter, err error) error {
 	var re *negotiation.RuleError
 	if errors.As(err, &re) && errors.Is(err, service.ErrInvalid) {
 		status, msg := statusOf(err)
-		writeJSON(w, status, errorBody{Error: msg, Details: map[string]any{"rule": re.Rule, "problems": re.Problems}})
+		writeJSON(w, status, httpx.ErrorBody{Error: msg, Details: map[string]any{"rule": re.Rule, "problems": re.Problems}})
 		return nil
 	}
 	return err
@@ -66,7 +96,7 @@ func (s *Server) apiRounds(w http.ResponseWriter, r *http.Request) error {
 	if rs == nil {
 		rs = []*negotiation.Round{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rounds": rs})
+	writeJSON(w, http.StatusOK, roundsJSON{rs})
 	return nil
 }
 
@@ -98,14 +128,12 @@ func (s *Server) apiRoundLists(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"round_id": v.ID, "lists": v.Lists})
+	writeJSON(w, http.StatusOK, roundListsJSON{v.ID, v.Lists})
 	return nil
 }
 
 func (s *Server) apiAttachList(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		ListID string `json:"list_id"`
-	}
+	var in attachJSON
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -148,7 +176,7 @@ func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request) error {
 	if ps == nil {
 		ps = []*negotiation.ProposalRecord{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"proposals": ps})
+	writeJSON(w, http.StatusOK, proposalsJSON{ps})
 	return nil
 }
 
@@ -183,7 +211,7 @@ func (s *Server) apiProposalThread(w http.ResponseWriter, r *http.Request) error
 	if vs == nil {
 		vs = []*service.ProposalView{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"proposals": vs})
+	writeJSON(w, http.StatusOK, threadJSON{vs})
 	return nil
 }
 
@@ -248,11 +276,7 @@ func (s *Server) apiWitness(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCommission(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		ListID  string                        `json:"list_id"`
-		Row     int                           `json:"row"`
-		Outcome negotiation.CommissionOutcome `json:"outcome"`
-	}
+	var in commissionJSON
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -272,7 +296,7 @@ func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
 	if as == nil {
 		as = []*negotiation.Agreement{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"agreements": as})
+	writeJSON(w, http.StatusOK, agreementsJSON{as})
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/familyweb"
 	"parley/internal/ledger"
 	"parley/internal/parties"
 	"parley/internal/service"
@@ -110,6 +111,8 @@ type envOptions struct {
 	// ledger attaches a signed log (origin "parley.test/log", witnesses
 	// for A and B) before anything is recorded.
 	ledger bool
+	// family adds the family site's routes, as the server does.
+	family bool
 }
 
 func newEnv(t *testing.T, eo ...envOptions) *env {
@@ -172,6 +175,21 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 	e.srv, err = New(svc, o.opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.family {
+		roomy := familyweb.Rate{N: 1000, Per: time.Hour}
+		fam, err := familyweb.NewHandler(svc, familyweb.Options{
+			Actor:           func(r *http.Request) (access.Actor, bool) { return ActorFrom(r.Context()) },
+			InsecureCookies: true,
+			Limits:          familyweb.Limits{Inquiries: roomy, Lookups: roomy, LookupFailures: roomy, ReferenceFailures: roomy, NewSecrets: roomy},
+			Logger:          logger,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.srv.Adopt(fam.Routes()...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if o.mount != nil {
 		o.mount(e.srv)

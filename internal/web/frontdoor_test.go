@@ -7,11 +7,12 @@ import (
 	"go/token"
 	"net/http"
 	"os"
-	"parley/internal/service"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"parley/internal/service"
 )
 
 // TestFrontEndsUseTheService: the workbench and the family site reach the

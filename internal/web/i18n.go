@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/message"
 
 	"parley/internal/category"
+	"parley/internal/listfile"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -244,3 +246,18 @@ func (l *Localizer) TOr(key, fallback string) string {
 	}
 	return fallback
 }
+
+// Msg renders a message of the one catalogue (package msg): what the
+// service and the domain say (reasons, findings, errors) in the page's
+// language.
+func (l *Localizer) Msg(m msg.Msg) string { return msg.Text(l.Lang, m) }
+
+// Msgs renders messages joined with "; ".
+func (l *Localizer) Msgs(ms []msg.Msg) string { return msg.Join(l.Lang, ms) }
+
+// Stored renders a text that was stored as messages (msg.Encode), such as
+// a matching run's reasons; a text stored before that is shown as it is.
+func (l *Localizer) Stored(s string) string { return msg.TextOf(l.Lang, s) }
+
+// Problem renders what is wrong with a row of an imported or checked file.
+func (l *Localizer) Problem(p listfile.Problem) string { return p.ReasonIn(l.Lang) }

@@ -73,7 +73,9 @@ func all(status int) map[string]int { return map[string]int{"*": status} }
 const (
 	s200 = http.StatusOK
 	s201 = http.StatusCreated
+	s202 = http.StatusAccepted
 	s204 = http.StatusNoContent
+	s301 = http.StatusMovedPermanently
 	s303 = http.StatusSeeOther
 	s401 = http.StatusUnauthorized
 	s403 = http.StatusForbidden
@@ -137,6 +139,7 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 		"GET /metrics":             {fixed("/metrics"), all(s404)},
 		"GET /static/":             {fixed("/static/app.css"), all(s200)},
 		"GET /api/v1/openapi.json": {fixed("/api/v1/openapi.json"), all(s200)},
+		"GET /api/v1/docs":         {fixed("/api/v1/docs"), all(s200)},
 		"GET /login":               {fixed("/login"), map[string]int{roleAnon: s200, "*": s303}},
 		"POST /login": {func(*env, *fixtures) probe {
 			return probe{path: "/login", form: url.Values{"username": {uniq("nobody")}, "password": {"wrong password"}}}
@@ -270,10 +273,12 @@ func multipartFile(t *testing.T, name string, content []byte, fields map[string]
 }
 
 // TestAuthorizationMatrix walks every route of the route table for every
-// role and checks the outcome. It runs on SQLite; the store's own suite
+// role and checks the outcome; every response of an API route is checked
+// against the OpenAPI document too (see apiContract), so that each route of
+// the table is held to its documented schemas at least once per role. It runs on SQLite; the store's own suite
 // covers PostgreSQL.
 func TestAuthorizationMatrix(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, envOptions{family: true})
 	f := &fixtures{}
 	f.draftA = e.importList("A", "B", "good.csv", "Draft of A", "")
 	f.draftA2 = e.importList("A", "B", "good_v2.csv", "", f.draftA)
@@ -293,6 +298,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		browsers[role] = e.login(role)
 	}
 	cases := matrix(t)
+	contract := newAPIContract(t, e.srv)
 	seen := map[string]bool{}
 	for _, rt := range e.srv.Routes() {
 		key := rt.Method + " " + rt.Pattern
@@ -317,6 +323,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				resp, b := e.api(role, rt.Method, p.path, rd, p.contentType)
 				got, body = resp.StatusCode, string(b)
+				if err := contract.check(rt, resp, b); err != nil {
+					t.Errorf("%s as %s: the response (%d) does not fit the OpenAPI document: %v", key, role, got, err)
+				}
 				if got >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 					t.Errorf("%s as %s: error %d is not JSON (%s)", key, role, got, resp.Header.Get("Content-Type"))
 				}

@@ -205,24 +205,6 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, isAPIPath(r.URL.Path), fmt.Errorf("%s: %w", r.URL.Path, service.ErrNotFound))
 }
 
-// errorBody is the JSON body of every API error.
-type errorBody struct {
-	Error    string         `json:"error"`   // the message, in the reader's language (as Message)
-	Code     string         `json:"code"`    // the message's stable code; "" for errors that carry none
-	Message  string         `json:"message"` // the message, in the reader's language
-	Problems []problemJSON  `json:"problems,omitempty"`
-	Details  map[string]any `json:"details,omitempty"`
-}
-
-type problemJSON struct {
-	Row    int    `json:"row"`
-	Column string `json:"column,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Reason string `json:"reason"`
-	Code   string `json:"code,omitempty"`
-	Kind   string `json:"kind,omitempty"` // the message code of the problem, e.g. listfile.missing_surname
-}
-
 // statusOf maps an error to an HTTP status and a message safe to show, in
 // English; pages and API bodies use errorText, in the reader's language.
 func statusOf(err error) (int, string) {
@@ -268,7 +250,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 		s.log.Error("request failed", "route", requestInfoFrom(r.Context()).route, "err", err)
 	}
 	if api {
-		body := errorBody{Error: text, Code: code, Message: text}
+		body := httpx.ErrorBody{Error: text, Code: code, Message: text}
 		var ie *service.ImportError
 		if errors.As(err, &ie) {
 			body.Problems = problemsJSON(ie, lang)
@@ -281,10 +263,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 
 // problemsJSON renders the problems of a refused file in lang; each keeps
 // its coarse code (invalid, cell_too_long, …) and the kind of its message.
-func problemsJSON(ie *service.ImportError, lang string) []problemJSON {
-	out := make([]problemJSON, len(ie.Problems))
+func problemsJSON(ie *service.ImportError, lang string) []httpx.Problem {
+	out := make([]httpx.Problem, len(ie.Problems))
 	for i, p := range ie.Problems {
-		out[i] = problemJSON{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.ReasonIn(lang), Code: p.Code, Kind: p.Msg.Code}
+		out[i] = httpx.Problem{Row: p.Row, Column: p.Column, Value: p.Value, Reason: p.ReasonIn(lang), Code: p.Code, Kind: p.Msg.Code}
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/negotiation"
 	"parley/internal/person"
 	"parley/internal/service"
@@ -360,7 +361,7 @@ func TestNegotiationAPI(t *testing.T) {
 	// A stage that breaks one for one: A releases two, B one.
 	bad := service.ProposalRequest{RoundID: round.ID, Terms: negotiation.Terms{Rule: negotiation.OneForOne},
 		Releases: []service.ReleaseRef{{ListID: listA, Row: 4}, {ListID: listA, Row: 5}, {ListID: listB, Row: 4}}}
-	var refused errorBody
+	var refused httpx.ErrorBody
 	if got := e.apiJSON(roleOfficerA, "POST", "/api/v1/proposals", bad, &refused); got != http.StatusUnprocessableEntity {
 		t.Fatalf("unbalanced proposal: %d", got)
 	}

@@ -2,18 +2,27 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+
+	"parley/internal/httpx"
 )
 
 var pathParam = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\.{0,3}\}`)
 
 // OpenAPI returns the OpenAPI 3.1 document of the JSON API, generated from
-// the route table so that it cannot fall behind the routes.
+// the route table so that it cannot fall behind the routes, with the
+// schemas of request and response bodies made by reflection from the
+// types the routes name (Route.In and Route.Out) — the very types the
+// handlers decode and encode.
 func (s *Server) OpenAPI() map[string]any {
 	paths := map[string]map[string]any{}
+	schemas := httpx.NewSchemas()
 	errRef := map[string]any{"$ref": "#/components/responses/Error"}
+	errSchema := schemas.Of(httpx.ErrorBody{})
 	for _, rt := range s.Routes() {
 		if !rt.IsAPI() {
 			continue
@@ -29,16 +38,33 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Method != http.MethodGet {
 			okStatus = "2XX"
 		}
-		respType := rt.Response
-		if respType == "" {
-			respType = "application/json"
+		if rt.Status != 0 {
+			okStatus = strconv.Itoa(rt.Status)
+		}
+		respTypes := rt.Response
+		if respTypes == "" {
+			respTypes = "application/json"
+		}
+		success := map[string]any{"description": "success"}
+		if rt.Status != http.StatusNoContent {
+			content := map[string]any{}
+			for _, t := range strings.Split(respTypes, ",") {
+				t = strings.TrimSpace(t)
+				media := map[string]any{}
+				if sch := schemas.Of(rt.Out); sch != nil && t == "application/json" {
+					media["schema"] = sch
+				}
+				content[t] = media
+			}
+			success["content"] = content
 		}
 		op := map[string]any{
 			"operationId": operationID(rt),
 			"summary":     rt.Summary,
 			"responses": map[string]any{
-				okStatus: map[string]any{"description": "success", "content": map[string]any{respType: map[string]any{}}},
-				"400":    errRef, "401": errRef, "403": errRef, "404": errRef, "409": errRef, "413": errRef, "422": errRef,
+				okStatus: success,
+				"400":    errRef, "401": errRef, "403": errRef, "404": errRef, "409": errRef, "413": errRef, "415": errRef, "422": errRef,
+				"429": errRef, "default": errRef,
 			},
 		}
 		if len(params) > 0 {
@@ -47,17 +73,21 @@ func (s *Server) OpenAPI() map[string]any {
 		if len(rt.Body) > 0 {
 			content := map[string]any{}
 			for _, t := range rt.Body {
-				content[t] = map[string]any{}
+				m := map[string]any{}
+				if sch := schemas.Of(rt.In); sch != nil && t == "application/json" {
+					m["schema"] = sch
+				}
+				content[t] = m
 			}
 			op["requestBody"] = map[string]any{"content": content}
 		}
 		if rt.Auth == Public {
 			op["security"] = []any{}
 		}
-		p := paths[rt.Pattern]
+		p := paths[openAPIPath(rt.Pattern)]
 		if p == nil {
 			p = map[string]any{}
-			paths[rt.Pattern] = p
+			paths[openAPIPath(rt.Pattern)] = p
 		}
 		p[strings.ToLower(rt.Method)] = op
 	}
@@ -65,6 +95,8 @@ func (s *Server) OpenAPI() map[string]any {
 	if server == "" {
 		server = "/"
 	}
+	components := schemas.Components()
+	components["Error"] = errSchema
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -80,24 +112,7 @@ func (s *Server) OpenAPI() map[string]any {
 				"bearer":  map[string]any{"type": "http", "scheme": "bearer"},
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": s.cookieName(sessionCookie)},
 			},
-			"schemas": map[string]any{
-				"Error": map[string]any{
-					"type":     "object",
-					"required": []any{"error"},
-					"properties": map[string]any{
-						"error": map[string]any{"type": "string"},
-						"problems": map[string]any{"type": "array", "items": map[string]any{
-							"type":     "object",
-							"required": []any{"row", "reason"},
-							"properties": map[string]any{
-								"row": map[string]any{"type": "integer"}, "column": map[string]any{"type": "string"},
-								"value": map[string]any{"type": "string"}, "reason": map[string]any{"type": "string"},
-								"code": map[string]any{"type": "string", "description": "kind of problem, see docs/limits.md (invalid, control_character, file_too_large, xml_error, ...)"},
-							},
-						}},
-					},
-				},
-			},
+			"schemas": components,
 			"responses": map[string]any{
 				"Error": map[string]any{
 					"description": "error",
@@ -107,6 +122,21 @@ func (s *Server) OpenAPI() map[string]any {
 		},
 	}
 }
+
+// resultOf returns a value of the type a service method returns first
+// (the record behind a pointer), for Route.Out of a handler that writes
+// what the method returns: the document then follows the method's type.
+func resultOf(method any) any {
+	t := reflect.TypeOf(method).Out(0)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return reflect.Zero(t).Interface()
+}
+
+// openAPIPath writes a ServeMux pattern as an OpenAPI path: {name...}
+// becomes {name}.
+func openAPIPath(pattern string) string { return strings.ReplaceAll(pattern, "...}", "}") }
 
 // operationID makes "getListsById"-style ids from a route.
 func operationID(rt Route) string {

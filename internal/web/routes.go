@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 )
 
 // Auth says who may reach a route at all; what they may then see or change
@@ -39,16 +40,21 @@ type Route struct {
 	Roles   []access.Role
 	Summary string // one line, for the OpenAPI document
 	// API documentation (routes under /api/ only).
-	Query    []Param  // query parameters
-	Body     []string // accepted request body media types
-	Response string   // response media type; default application/json
-	Handler  HandlerFunc
-}
-
-// Param is a documented query parameter.
-type Param struct {
-	Name, Description string
-	Required          bool
+	Query    []httpx.Param // query parameters
+	Body     []string      // accepted request body media types
+	Response string        // response media types, comma-separated; default application/json
+	// Status is the success status when it is always the same one; by
+	// default GET answers 200 and other methods some 2XX. 204 has no body.
+	Status int
+	// In and Out are values of the types the handler decodes from a JSON
+	// body and writes on success; the OpenAPI document's schemas are made
+	// from them (see httpx.Schemas). Nil when there is no JSON body.
+	In, Out any
+	Handler HandlerFunc
+	// Own, set instead of Handler, is the handler of a route another front
+	// end serves (see Adopt): it keeps its own gates, and the route table
+	// only carries it.
+	Own http.Handler
 }
 
 // IsAPI reports whether the route belongs to the JSON API.
@@ -64,6 +70,12 @@ func safeMethod(m string) bool {
 // roles, the form token of state-changing requests, the size of request
 // bodies, and the mapping of errors to responses.
 func (s *Server) wrapRoute(rt Route) http.Handler {
+	if rt.Own != nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requestInfoFrom(r.Context()).route = rt.Pattern
+			rt.Own.ServeHTTP(w, r)
+		})
+	}
 	api := rt.IsAPI()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfoFrom(r.Context())

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/service"
 )
 
@@ -164,7 +165,7 @@ func (s *Server) Handle(routes ...Route) error {
 		return errors.New("web: routes added after the handler was built")
 	}
 	for _, r := range routes {
-		if r.Method == "" || !strings.HasPrefix(r.Pattern, "/") || r.Handler == nil {
+		if r.Method == "" || !strings.HasPrefix(r.Pattern, "/") || (r.Handler == nil) == (r.Own == nil) {
 			return fmt.Errorf("web: incomplete route %s %s", r.Method, r.Pattern)
 		}
 		for _, old := range s.routes {
@@ -175,6 +176,27 @@ func (s *Server) Handle(routes ...Route) error {
 		s.routes = append(s.routes, r)
 	}
 	return nil
+}
+
+// Adopt adds the routes of another front end (the family site), served by
+// their own handlers, to the route table: they are documented in the
+// OpenAPI document and walked by the authorization test like the
+// workbench's own. The handlers get the common protections, as with
+// Mount, and keep their own gates.
+func (s *Server) Adopt(routes ...httpx.Route) error {
+	rs := make([]Route, len(routes))
+	for i, r := range routes {
+		auth := SignedIn
+		if r.Public {
+			auth = Public
+		}
+		rs[i] = Route{Method: r.Method, Pattern: r.Pattern, Auth: auth, Summary: r.Summary, Query: r.Query, Body: r.Body,
+			Response: r.Response, In: r.In, Out: r.Out, Own: r.Handler}
+		if r.Handler == nil {
+			return fmt.Errorf("web: route %s %s without a handler", r.Method, r.Pattern)
+		}
+	}
+	return s.Handle(rs...)
 }
 
 // Mount serves a handler built elsewhere under a ServeMux pattern, such as

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/lists"
 	"parley/internal/parties"
 	"parley/internal/service"
@@ -31,7 +32,7 @@ func listRoutes(s *Server) []Route {
 type uploadForm struct {
 	To, Title, VersionOf string
 	FileName             string
-	Problems             []problemJSON
+	Problems             []httpx.Problem
 	Warnings             []string
 	Error                string
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/listfile"
 	"parley/internal/service"
 )
@@ -73,7 +74,7 @@ func TestUploadRefusals(t *testing.T) {
 		if tt.code == "" {
 			continue
 		}
-		var eb errorBody
+		var eb httpx.ErrorBody
 		if err := json.Unmarshal(b, &eb); err != nil {
 			t.Fatalf("%s: %v: %s", tt.name, err, b)
 		}

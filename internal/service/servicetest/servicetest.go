@@ -11,6 +11,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/auth"
+	"parley/internal/families"
 	"parley/internal/parties"
 	"parley/internal/service"
 	"parley/internal/store"
@@ -31,20 +32,26 @@ var (
 // carries its parameters, so verification runs the real code path.
 var CheapPasswords = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
+// CheapSecrets hash family secrets at the lowest cost, for the same
+// reason, when a fixture service has no family key.
+var CheapSecrets = families.Argon2Params{Time: 1, Memory: 64, Threads: 1}
+
 // Parties are the two sides every fixture service knows.
 var Parties = []parties.Party{{ID: "A", Name: "Party A", Translit: "icao"}, {ID: "B", Name: "Party B", Translit: "ua2010"}}
 
-// New opens a service over the backend's fresh database, with Parties and
-// CheapPasswords (opts may override them), logging nowhere. It returns the
-// database too, for tests that check what was stored; both close when the
-// test ends.
+// New opens a service over the backend's fresh database, with Parties,
+// CheapPasswords and CheapSecrets (opts may override them), logging
+// nowhere. It returns the database too, for tests that check what was
+// stored; both close when the test ends, after the service's background
+// jobs have stopped.
 func New(t testing.TB, b storetest.Backend, opts ...service.Option) (*service.Service, *store.DB) {
 	t.Helper()
 	db := b.Open(t)
-	s, err := service.New(context.Background(), db, slog.New(slog.DiscardHandler), append([]service.Option{service.WithPasswordParams(CheapPasswords)}, opts...)...)
+	s, err := service.New(context.Background(), db, slog.New(slog.DiscardHandler), append([]service.Option{service.WithPasswordParams(CheapPasswords), service.WithSecretParams(CheapSecrets)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Stop) // before the database closes
 	if err := s.CreateParties(context.Background(), Parties); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,32 @@
+package httpx
+
+import "net/http"
+
+// Param is a documented query parameter of an API route.
+type Param struct {
+	Name, Description string
+	Required          bool
+}
+
+// Route is a route a front end serves with a handler of its own and hands
+// to the server that carries it, so that one route table holds every
+// route: the authorization test walks it and the OpenAPI document is made
+// from it. The handler keeps its own gates (sign-in, form tokens, errors);
+// the fields besides Handler describe the route.
+type Route struct {
+	Method  string // GET, POST, ...
+	Pattern string // a net/http ServeMux path pattern
+	// Public says the route needs no sign-in; otherwise the handler asks
+	// for one (401) and checks the caller's role and party itself.
+	Public  bool
+	Summary string // one line, for the OpenAPI document
+	// API documentation (routes under /api/ only).
+	Query    []Param  // query parameters
+	Body     []string // accepted request body media types
+	Response string   // response media type; default application/json
+	// In and Out are values of the types of the JSON request body and of
+	// the success response body, from which the document's schemas are
+	// made (see Schemas); nil when there is none.
+	In, Out any
+	Handler http.Handler
+}
