@@ -59,6 +59,10 @@ func main() {
 	showErrors := flag.Int("errors", 0, "print this many wrong or missed rows of Parley")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of Parley's matching to this file")
 	flag.BoolVar(&variant, "variant", false, "generate the variant data set (gen.Variant: other noise rates, 5% namesakes, 1% duplicate registry records), which the weights were not calibrated on")
+	flag.BoolVar(&holdout, "holdout", false, "generate the hold-out data set (gen.Holdout), kept out of the development of the rules")
+	flag.IntVar(&why, "why", -1, "sort reviewed and missed rows into causes, printing this many examples of each")
+	flag.Float64Var(&prior, "prior", 0, "share of list rows assumed present in the registry (0: the default)")
+	flag.IntVar(&updateN, "update", 0, "also time a registry version that changes this many records (taken out and put in again with a new date of birth) applied to the index, and single inquiries against it")
 	flag.Parse()
 	profile = *cpuProfile
 	if err := run(context.Background(), os.Stdout, *listN, *regN, *seed, *pgURL, *noPG, *pgSample, *calibrate, *showErrors); err != nil {
@@ -119,6 +123,10 @@ func score(pred, truth []int) metrics {
 var (
 	profile, load string
 	variant       bool
+	holdout       bool
+	why           = -1
+	prior         float64
+	updateN       int
 	same          = func(a, b int) bool { return a == b }
 )
 
@@ -162,6 +170,10 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 		gcfg = gen.Variant(regN, listN, seed)
 		dataName = "generator variant"
 	}
+	if holdout {
+		gcfg = gen.Holdout(regN, listN, seed)
+		dataName = "hold-out generator"
+	}
 	data, err := gen.Generate(gcfg)
 	if err != nil {
 		return err
@@ -175,6 +187,9 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 
 	runtime.GC()
 	cfg := matching.DefaultConfig()
+	if prior > 0 {
+		cfg.PriorPresent = prior
+	}
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -250,6 +265,9 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 			}
 		}
 	}
+	if updateN > 0 {
+		measureUpdate(os.Stderr, ix, data, updateN, cfg)
+	}
 	pm := score(pred, data.Truth)
 	if showErrors > 0 {
 		// How precision and recall would move with the match threshold.
@@ -267,6 +285,9 @@ func run(ctx context.Context, out io.Writer, listN, regN int, seed uint64, pgURL
 	}
 	if showErrors > 0 {
 		printErrors(os.Stderr, data, results, pred, showErrors)
+	}
+	if why >= 0 {
+		explainReviews(os.Stderr, data, results, why)
 	}
 
 	type baseline struct {
@@ -589,3 +610,137 @@ func calibrateWeights(w io.Writer, d *gen.Data) error {
 }
 
 func log2(x float64) float64 { return math.Log2(x) }
+
+// explainReviews sorts the rows that are reviewed or not surfaced into
+// causes, to see what a change of the rules should address.
+func explainReviews(w io.Writer, d *gen.Data, results []matching.Result, examples int) {
+	counts := map[string]int{}
+	shown := map[string]int{}
+	for i, r := range results {
+		t := d.Truth[i]
+		var cause string
+		switch {
+		case t >= 0 && r.Decision == matching.DecisionMatch && same(r.RegistryIndex, t):
+			continue
+		case t < 0 && r.Decision == matching.DecisionNone:
+			continue
+		case t < 0:
+			cause = fmt.Sprintf("absent %s rule=%s", r.Decision, r.Rule)
+		case r.Decision == matching.DecisionNone:
+			cause = "present none"
+		case r.Decision == matching.DecisionMatch:
+			cause = "present wrong match"
+		default:
+			right := same(r.RegistryIndex, t)
+			rival := ""
+			if len(r.Candidates) > 1 {
+				o := r.Candidates[1].RegistryIndex
+				if !right {
+					o = r.RegistryIndex
+				}
+				switch {
+				case same(o, t):
+					rival = "dup-of-person"
+				case sameNames(&d.Registry[o], &d.Registry[t]):
+					rival = "namesake"
+				default:
+					rival = "other"
+				}
+			}
+			dob := "dob"
+			if d.List[i].BirthDate.Year == 0 {
+				dob = "nodob"
+			} else if d.List[i].BirthDate.Day == 0 {
+				dob = "year"
+			}
+			cause = fmt.Sprintf("present review right=%v rival=%s %s rule=%s", right, rival, dob, r.Rule)
+		}
+		counts[cause]++
+		if shown[cause] < examples {
+			shown[cause]++
+			l := d.List[i]
+			fmt.Fprintf(w, "[%s] list %d [%s] %q %s | %s %.3f\n", cause, i, strings.Join(d.Applied[i], ","), fullName(&l), l.BirthDate, r.Decision, r.Score)
+			if t >= 0 {
+				tr := d.Registry[t]
+				fmt.Fprintf(w, "    truth %d %q %s\n", t, fullName(&tr), tr.BirthDate)
+			}
+			for _, c := range r.Candidates {
+				cr := d.Registry[c.RegistryIndex]
+				fmt.Fprintf(w, "    cand %d %q %s %s %.3f %v\n", c.RegistryIndex, fullName(&cr), cr.BirthDate, cr.ServiceNumber, c.Score, c.Reasons)
+			}
+		}
+	}
+	// Rows of present persons whose right record ties with another
+	// candidate: no rule can put the right one first but by chance.
+	ties := 0
+	for i, r := range results {
+		if d.Truth[i] < 0 || len(r.Candidates) < 2 {
+			continue
+		}
+		c := r.Candidates
+		if c[1].Score >= c[0].Score*0.999 && (same(c[0].RegistryIndex, d.Truth[i]) || same(c[1].RegistryIndex, d.Truth[i])) && !same(c[0].RegistryIndex, c[1].RegistryIndex) {
+			ties++
+		}
+	}
+	fmt.Fprintf(w, "present rows whose right record ties with another person's: %d\n", ties)
+	// How often the best candidate is the right one, by score band.
+	var bandN, bandRight [10]int
+	for i, r := range results {
+		if len(r.Candidates) == 0 {
+			continue
+		}
+		b := min(int(r.Candidates[0].Score*10), 9)
+		bandN[b]++
+		if same(r.Candidates[0].RegistryIndex, d.Truth[i]) {
+			bandRight[b]++
+		}
+	}
+	for b := range bandN {
+		fmt.Fprintf(w, "score %.1f–%.1f: %d rows, best right %d (%.3f)\n", float64(b)/10, float64(b+1)/10, bandN[b], bandRight[b], ratio(bandRight[b], bandN[b]))
+	}
+	var keys []string
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
+	for _, k := range keys {
+		fmt.Fprintf(w, "%6d  %s\n", counts[k], k)
+	}
+}
+
+func sameNames(a, b *person.Person) bool {
+	return a.Surname == b.Surname && a.GivenNames == b.GivenNames && a.Patronymic == b.Patronymic &&
+		a.SurnameLatin == b.SurnameLatin && a.GivenNamesLatin == b.GivenNamesLatin
+}
+
+// measureUpdate times matching.Index.Update with a version that changes n
+// records, and single look-ups (Best) against the updated index, as an
+// inquiry would make them.
+func measureUpdate(w io.Writer, ix *matching.Index, d *gen.Data, n int, cfg matching.Config) {
+	r := rand.New(rand.NewPCG(3, 3))
+	removed := r.Perm(len(d.Registry))[:n]
+	added := make([]person.Person, n)
+	for k, id := range removed {
+		p := d.Registry[id]
+		p.BirthDate.Day = p.BirthDate.Day%28 + 1
+		added[k] = p
+	}
+	runtime.GC()
+	cpu0, t0 := cpuTime(), time.Now()
+	nx, err := ix.Update(removed, added)
+	if err != nil {
+		fmt.Fprintln(w, "update:", err)
+		return
+	}
+	wall, cpu := time.Since(t0), cpuTime()-cpu0
+	var lat []time.Duration
+	for i := 0; i < min(2000, len(d.List)); i++ {
+		t := time.Now()
+		nx.Best(d.List[i], cfg)
+		lat = append(lat, time.Since(t))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	fmt.Fprintf(w, "index update, %d of %d records changed: %s wall, %s CPU (load %s); then %d single look-ups: p50 %s, p99 %s, max %s\n",
+		n, len(d.Registry), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), readLoadAverage(), len(lat),
+		lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*99/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+}

@@ -83,6 +83,9 @@ const (
 	StatusDeceased     = string(Deceased)
 	StatusSubstituted  = string(Substituted)
 	StatusIdentified   = "identified" // a change of the identification of remains
+	// StatusCorrected is the step that corrects an outcome recorded by
+	// mistake; the person's status is then his corrected outcome.
+	StatusCorrected = "corrected"
 )
 
 // Step is one entry of a person's timeline: what was recorded, when and by
@@ -93,6 +96,11 @@ type Step struct {
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`
 	Note   string    `json:"note,omitempty"`
+	// From and Reason belong to a correction: the outcome it replaced and
+	// why (the new outcome is in Note, empty when the person is back to
+	// awaiting his outcome).
+	From   Outcome `json:"from,omitempty"`
+	Reason string  `json:"reason,omitempty"`
 }
 
 // Substitute is the person brought in place of an agreed one. ListID and
@@ -136,7 +144,14 @@ const (
 	EventDeceased     EventType = "deceased"
 	EventSubstituted  EventType = "substituted"
 	EventIdentified   EventType = "identified"
+	EventCorrected    EventType = "corrected"
 )
+
+// CorrectionWindow is how long after an outcome it may still be corrected:
+// the day of the handover, while the observers are still at the crossing
+// point and the mistake can be checked with the person in front of them.
+// Later the stage report stands and a disagreement goes to a dispute.
+const CorrectionWindow = 24 * time.Hour
 
 // Event is one thing recorded about a person.
 type Event struct {
@@ -147,6 +162,10 @@ type Event struct {
 	Disclose       bool           `json:"disclose,omitempty"`       // for interviewed: a refusal may be told to the family
 	Substitute     *Substitute    `json:"substitute,omitempty"`     // for substituted
 	Identification Identification `json:"identification,omitempty"` // for identified
+	// For corrected: the right outcome (empty to withdraw the outcome, so
+	// that the person awaits one again) and why the first was wrong.
+	Outcome Outcome `json:"outcome,omitempty"`
+	Reason  string  `json:"reason,omitempty"`
 }
 
 // Errors that Apply wraps, so that callers can tell a breach of the refusal
@@ -267,13 +286,84 @@ func (sub *Substitute) check(ref string) error {
 	return fmt.Errorf("%w: substitute %s for %s: unknown interview outcome %q", ErrEvent, name(&sub.Person), ref, sub.Interview)
 }
 
+// mayTake says whether the person may get outcome o (handed over, not
+// presented or deceased), whether recorded at once or as a correction. It
+// holds the refusal rule: a person who refused is never handed over, and
+// his refusal is his outcome.
+func (s *PersonState) mayTake(o Outcome) error {
+	remains := isRemains(&s.Person)
+	switch {
+	case o == HandedOver && s.Interview == Refuses:
+		return fmt.Errorf("%w: %s refused repatriation and can never be handed over", ErrRefused, s.ref())
+	case o == HandedOver && !remains && s.Interview != Consents:
+		return fmt.Errorf("%w: %s cannot be handed over before an observer has recorded his consent", ErrOrder, s.ref())
+	case s.Interview == Refuses:
+		return fmt.Errorf("%w: %s refused repatriation; the refusal is his outcome", ErrRefused, s.ref())
+	case o == Deceased && remains:
+		return fmt.Errorf("%w: %s: remains cannot be recorded as deceased again", ErrOrder, s.ref())
+	}
+	return nil
+}
+
+// mayCorrect says whether ev may correct the person's outcome: there is one,
+// it was recorded within CorrectionWindow, the reason is given, and the
+// right outcome is one the person may take. A substitution is corrected by
+// withdrawing it and recording the substitution anew.
+func (s *PersonState) mayCorrect(ev Event) error {
+	switch {
+	case strings.TrimSpace(ev.Reason) == "":
+		return fmt.Errorf("%w: %s: a correction gives its reason", ErrEvent, s.ref())
+	case s.Outcome == "":
+		return fmt.Errorf("%w: %s has no outcome to correct", ErrOrder, s.ref())
+	case ev.Outcome == s.Outcome:
+		return fmt.Errorf("%w: %s is already %s", ErrOrder, s.ref(), s.Outcome)
+	}
+	if at, ok := s.OutcomeAt(); ok && ev.At.Sub(at) > CorrectionWindow {
+		return fmt.Errorf("%w: %s: the outcome was recorded at %s, more than %s before; the stage report stands", ErrFinal, s.ref(), at.Format(time.RFC3339), CorrectionWindow)
+	}
+	switch ev.Outcome {
+	case "":
+		return nil
+	case HandedOver, NotPresented, Deceased:
+		return s.mayTake(ev.Outcome)
+	}
+	return fmt.Errorf("%w: %s: an outcome is corrected to handed_over, not_presented, deceased or withdrawn, not %q", ErrEvent, s.ref(), ev.Outcome)
+}
+
+// OutcomeAt is when the person's present outcome was recorded (by its
+// first recording or its last correction).
+func (s PersonState) OutcomeAt() (time.Time, bool) {
+	if s.Outcome == "" {
+		return time.Time{}, false
+	}
+	for i := len(s.Timeline) - 1; i >= 0; i-- {
+		switch st := s.Timeline[i]; st.Status {
+		case StatusHandedOver, StatusNotPresented, StatusDeceased, StatusSubstituted, StatusCorrected:
+			return st.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// awaiting is the status of a person whose outcome was withdrawn: the last
+// step before any outcome.
+func (s PersonState) awaiting() string {
+	if s.Interview != "" {
+		return StatusInterviewed
+	}
+	return StatusAgreed
+}
+
 // Apply records an event and returns the new state, or the unchanged state
 // and an error that wraps ErrRefused, ErrOrder, ErrFinal or ErrEvent.
 //
 // The refusal rule holds on every path: a person who refused cannot be
 // handed over, re-interviewed into consent, marked not presented or
-// deceased; only a substitution (another person, who must consent himself)
-// may follow a refusal. Facts that break the agreement but not the law, such
+// deceased, whether at once or by a correction; only a substitution
+// (another person, who must consent himself) may follow a refusal. A
+// correction replaces an outcome recorded by mistake within
+// CorrectionWindow, as a new step with its reason: nothing is edited.
+// Facts that break the agreement but not the law, such
 // as handing over someone who was never agreed, are recorded and left to
 // Discrepancies.
 func Apply(s PersonState, ev Event) (PersonState, error) {
@@ -328,23 +418,19 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 		next.DiscloseRefusal = ev.Interview == Refuses && ev.Disclose
 		next.Status = StatusInterviewed
 		step.Note = string(ev.Interview)
-	case EventHandedOver:
-		switch {
-		case s.Interview == Refuses:
-			err = fmt.Errorf("%w: %s refused repatriation and can never be handed over", ErrRefused, s.ref())
-		case !remains && s.Interview != Consents:
-			err = fmt.Errorf("%w: %s cannot be handed over before an observer has recorded his consent", ErrOrder, s.ref())
-		default:
-			err = outcome(HandedOver)
-		}
-	case EventNotPresented, EventDeceased:
-		switch {
-		case s.Interview == Refuses:
-			err = fmt.Errorf("%w: %s refused repatriation; the refusal is his outcome", ErrRefused, s.ref())
-		case ev.Type == EventDeceased && remains:
-			err = fmt.Errorf("%w: %s: remains cannot be recorded as deceased again", ErrOrder, s.ref())
-		default:
+	case EventHandedOver, EventNotPresented, EventDeceased:
+		if err = s.mayTake(Outcome(ev.Type)); err == nil {
 			err = outcome(Outcome(ev.Type))
+		}
+	case EventCorrected:
+		err = s.mayCorrect(ev)
+		if err == nil {
+			next.Outcome, next.Status = ev.Outcome, string(ev.Outcome)
+			if ev.Outcome == "" {
+				next.Status = s.awaiting()
+			}
+			next.Substitute = nil
+			step.Note, step.From, step.Reason = string(ev.Outcome), s.Outcome, strings.TrimSpace(ev.Reason)
 		}
 	case EventSubstituted:
 		switch {

@@ -20,14 +20,26 @@ import (
 // safe for concurrent use; the registry slice given to NewIndex must not be
 // changed while the index is in use.
 type Index struct {
-	reg  []person.Person
-	recs []prepared
+	// segs hold the records: the registry given to NewIndex, then the
+	// records each Update added, numbered on from the last. A record keeps
+	// its number for the life of the index and of the indexes updated
+	// from it.
+	segs []segment
+	// total counts the numbers given out, live the records not removed.
+	total, live int
+	// dead marks removed records, one bit each (see delta).
+	dead []uint64
 	// postings are the blocking keys with their records, sorted: the high
 	// bits of each word are the key's hash, the low idBits bits the
 	// record. Eight bytes a posting, and a million-record registry has
 	// some twenty million of them.
 	postings []uint64
 	idBits   uint
+	// delta holds the postings of the records that Updates added, in the
+	// same form, and dead marks removed records: postings is shared with
+	// the index updated from, never copied or changed, and a look-up
+	// reads both and skips the dead.
+	delta []uint64
 
 	surCount, givenCount, patrCount map[string]int32
 	dateCount                       map[uint32]int32
@@ -262,7 +274,9 @@ func workers(n int) int {
 func NewIndex(registry []person.Person) *Index { return newIndex(registry, 0) }
 
 func newIndex(registry []person.Person, nworkers int) *Index {
-	ix := &Index{reg: registry, recs: make([]prepared, len(registry)), n: float64(max(len(registry), 1)), idBits: idBitsFor(len(registry))}
+	recs := make([]prepared, len(registry))
+	ix := &Index{segs: []segment{{reg: registry, recs: recs}}, total: len(registry), live: len(registry),
+		n: float64(max(len(registry), 1)), idBits: idBitsFor(len(registry))}
 	idMask := uint64(1)<<ix.idBits - 1
 	nw := workers(nworkers)
 	// Two passes, so that the postings are held once: the first prepares
@@ -290,8 +304,8 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 			var keys []uint64
 			pp := newPreparer()
 			for i := p.lo; i < p.hi; i++ {
-				ix.recs[i] = pp.prepare(&registry[i])
-				r := &ix.recs[i]
+				recs[i] = pp.prepare(&registry[i])
+				r := &recs[i]
 				if r.surC != "" {
 					p.surCount[r.surC]++
 				}
@@ -341,7 +355,7 @@ func newIndex(registry []person.Person, nworkers int) *Index {
 			defer wg.Done()
 			var keys []uint64
 			for i := p.lo; i < p.hi; i++ {
-				keys = recordKeys(&ix.recs[i], keys[:0])
+				keys = recordKeys(&recs[i], keys[:0])
 				for _, k := range keys {
 					b := k >> 56
 					ix.postings[p.buckets[b]] = k&^idMask | uint64(i)
@@ -385,8 +399,9 @@ func mergeCounts(dst, src map[string]int32) {
 
 // lookup returns the postings of a key; the record of a posting is
 // p&ix.idMask().
-func (ix *Index) lookup(key uint64) []uint64 {
-	p := ix.postings
+func (ix *Index) lookup(key uint64) []uint64 { return ix.lookupIn(ix.postings, key) }
+
+func (ix *Index) lookupIn(p []uint64, key uint64) []uint64 {
 	lo := key &^ ix.idMask()
 	hi := lo | ix.idMask()
 	i := sort.Search(len(p), func(i int) bool { return p[i] >= lo })
@@ -399,8 +414,9 @@ func (ix *Index) lookup(key uint64) []uint64 {
 
 func (ix *Index) idMask() uint64 { return uint64(1)<<ix.idBits - 1 }
 
-// Len returns the number of registry records.
-func (ix *Index) Len() int { return len(ix.recs) }
+// Len returns the number of registry records, removed ones included: the
+// numbers a result's RegistryIndex may take are 0 to Len()-1.
+func (ix *Index) Len() int { return ix.total }
 
 func (ix *Index) share(m map[string]int32, k string) float64 { return float64(m[k]) / ix.n }
 
@@ -438,7 +454,7 @@ func (ix *Index) getState() *state {
 	if s, ok := ix.statePool.Get().(*state); ok {
 		return s
 	}
-	return &state{seen: make([]uint32, len(ix.recs)), pp: newPreparer()}
+	return &state{seen: make([]uint32, ix.total), pp: newPreparer()}
 }
 
 // Best returns the best registry row for one person (an inquiry), with the
@@ -559,11 +575,22 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 	}
 	for _, k := range st.keys {
 		ps := ix.lookup(k)
-		if len(ps) > maxBlock {
+		var ds []uint64
+		if len(ix.delta) > 0 {
+			ds = ix.lookupIn(ix.delta, k)
+		}
+		if len(ps)+len(ds) > maxBlock {
 			continue
 		}
 		mask := ix.idMask()
 		for _, p := range ps {
+			id := int32(p & mask)
+			if st.seen[id] != st.gen && (ix.dead == nil || !ix.Removed(int(id))) {
+				st.seen[id] = st.gen
+				st.cands = append(st.cands, id)
+			}
+		}
+		for _, p := range ds {
 			id := int32(p & mask)
 			if st.seen[id] != st.gen {
 				st.seen[id] = st.gen
@@ -583,7 +610,7 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 	var sum float64
 	ref := math.Inf(-1)
 	for _, id := range st.cands {
-		r := &ix.recs[id]
+		r := ix.rec(int(id))
 		c := compare(q, r, w, ix)
 		if hasSwap {
 			if c2 := compare(&qs, r, w, ix); c2.total+w.NameOrderSwapped > c.total {
@@ -595,10 +622,10 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 		if lp != nil && c.lv[fBirthDate] != lvDisagree {
 			near := func(l level) bool { return l == lvAgree || l == lvTypo }
 			switch {
-			case c.lv[fSurname] == lvDisagree && near(c.lv[fGiven]) && nameSlip(lp, &ix.reg[id], fSurname, c.swapped):
+			case c.lv[fSurname] == lvDisagree && near(c.lv[fGiven]) && nameSlip(lp, ix.person(int(id)), fSurname, c.swapped):
 				c.total += w.SurnamePartial - c.w[fSurname]
 				c.lv[fSurname], c.w[fSurname] = lvTypo, w.SurnamePartial
-			case c.lv[fGiven] == lvDisagree && near(c.lv[fSurname]) && nameSlip(lp, &ix.reg[id], fGiven, c.swapped):
+			case c.lv[fGiven] == lvDisagree && near(c.lv[fSurname]) && nameSlip(lp, ix.person(int(id)), fGiven, c.swapped):
 				c.total += w.GivenPartial - c.w[fGiven]
 				c.lv[fGiven], c.w[fGiven] = lvTypo, w.GivenPartial
 			}
@@ -693,7 +720,7 @@ func (ix *Index) fill(r *Result, p *person.Person) {
 	if len(r.Fields) == 0 || len(r.Candidates) == 0 {
 		return
 	}
-	reg := &ix.reg[r.Candidates[0].RegistryIndex]
+	reg := ix.person(r.Candidates[0].RegistryIndex)
 	ls, lg, lp := nameParts(p)
 	rs, rg, rp := nameParts(reg)
 	if r.NameOrderSwapped {
@@ -729,7 +756,7 @@ func (ix *Index) fill(r *Result, p *person.Person) {
 // not propose or that a reviewer asks about.
 func (ix *Index) Compare(p person.Person, registryIndex int, cfg Config) []FieldComparison {
 	q := newPreparer().prepare(&p)
-	r := &ix.recs[registryIndex]
+	r := ix.rec(registryIndex)
 	c := compare(&q, r, &cfg.Weights, ix)
 	if qs, ok := q.swapped(); ok {
 		if c2 := compare(&qs, r, &cfg.Weights, ix); c2.total+cfg.Weights.NameOrderSwapped > c.total {

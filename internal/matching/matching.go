@@ -168,7 +168,8 @@ const (
 	// RuleNamesBirthDate: surname and given name each agree or are one
 	// slip apart (the given name may be an initial that fits), and the date
 	// of birth agrees, also with day and month swapped or one digit
-	// differing.
+	// differing; with swapped or one digit off, the patronymic must not
+	// name another father.
 	RuleNamesBirthDate Rule = "names_birth_date"
 	// RuleServiceNumber: the service number agrees.
 	RuleServiceNumber Rule = "service_number"

@@ -398,3 +398,58 @@ func TestSurnameSlips(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleRefusesChanceAgreement: the review rules must not lift a
+// candidate that agrees only as chance makes namesakes agree in a large
+// registry — a patronymic naming another father beside a date merely near.
+// With thresholds of 1, nothing but a rule can send the row to review.
+func TestRuleRefusesChanceAgreement(t *testing.T) {
+	tests := []struct {
+		name     string
+		registry person.Person
+		list     person.Person
+		want     Rule
+	}{
+		{
+			name:     "another father, date one digit off",
+			registry: person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонід", Patronymic: "Ігорович", BirthDate: date(1983, 9, 10), Sex: "M"},
+			list:     person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонид", Patronymic: "Анатольевич", BirthDate: date(1983, 1, 10)},
+			want:     "",
+		},
+		{
+			name:     "another father, day and month swapped",
+			registry: person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонід", Patronymic: "Ігорович", BirthDate: date(1983, 9, 10), Sex: "M"},
+			list:     person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонид", Patronymic: "Анатольевич", BirthDate: date(1983, 10, 9)},
+			want:     "",
+		},
+		{
+			name:     "another father, date agreeing to the day",
+			registry: person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонід", Patronymic: "Ігорович", BirthDate: date(1983, 9, 10), Sex: "M"},
+			list:     person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонид", Patronymic: "Анатольевич", BirthDate: date(1983, 9, 10)},
+			want:     RuleNamesBirthDate,
+		},
+		{
+			name:     "no patronymic on the list, date one digit off",
+			registry: person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонід", Patronymic: "Ігорович", BirthDate: date(1983, 9, 10), Sex: "M"},
+			list:     person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонид", BirthDate: date(1983, 9, 19)},
+			want:     RuleFullName,
+		},
+	}
+	strict := DefaultConfig()
+	strict.MatchThreshold, strict.ReviewThreshold = 1, 1
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg, first := registryWith(tt.registry)
+			r := NewIndex(reg).Best(tt.list, strict)
+			if tt.want == "" {
+				if r.Decision != DecisionNone {
+					t.Fatalf("decision %s rule %q, want none: %s", r.Decision, r.Rule, r.Reason())
+				}
+				return
+			}
+			if r.Decision != DecisionReview || r.Rule != tt.want || r.RegistryIndex != first {
+				t.Fatalf("decision %s rule %q best %d, want review by %q of %d: %s", r.Decision, r.Rule, r.RegistryIndex, tt.want, first, r.Reason())
+			}
+		})
+	}
+}

@@ -133,6 +133,7 @@ func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementI
 		if err != nil {
 			return handoverError(err)
 		}
+		step := next.Timeline[len(next.Timeline)-1]
 		rec.State, rec.UpdatedBy = next, actor.String()
 		if err := tx.UpdateHandoverRecord(ctx, rec); err != nil {
 			return stateChanged(err)
@@ -147,7 +148,8 @@ func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementI
 		// day of thousands of handovers stays linear.
 		var codes []string
 		switch {
-		case res.Complete, ev.Type == handover.EventSubstituted, ev.Type == handover.EventNotPresented, ev.Type == handover.EventDeceased:
+		case res.Complete, ev.Type == handover.EventSubstituted, ev.Type == handover.EventNotPresented, ev.Type == handover.EventDeceased,
+			ev.Type == handover.EventCorrected:
 			rep, err := s.compareStage(ctx, tx, a)
 			if err != nil {
 				return err
@@ -157,13 +159,20 @@ func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementI
 				codes = append(codes, p.Code)
 			}
 		}
-		data, _ := json.Marshal(map[string]any{"list_id": listID, "row": row, "type": ev.Type, "interview": next.Interview,
-			"outcome": next.Outcome, "substitute": next.Substitute, "identification": next.Identification})
-		return s.recordEvent(ctx, tx, actor, Event{Type: "handover." + string(ev.Type), Subject: agreementID,
-			Attrs: map[string]string{
-				"agreement_id": agreementID, "round_id": a.RoundID, "party": rec.State.Party, "step": string(ev.Type),
-				"stage_complete": strconv.FormatBool(res.Complete), "breach": strings.Join(codes, ","),
-			},
+		item := map[string]any{"list_id": listID, "row": row, "type": ev.Type, "interview": next.Interview,
+			"outcome": next.Outcome, "substitute": next.Substitute, "identification": next.Identification}
+		if ev.Type == handover.EventCorrected {
+			item["corrected_from"], item["reason"] = step.From, step.Reason
+		}
+		data, _ := json.Marshal(item)
+		attrs := map[string]string{
+			"agreement_id": agreementID, "round_id": a.RoundID, "party": rec.State.Party, "step": string(ev.Type),
+			"stage_complete": strconv.FormatBool(res.Complete), "breach": strings.Join(codes, ","),
+		}
+		if ev.Type == handover.EventCorrected {
+			attrs["corrected_from"] = string(step.From)
+		}
+		return s.recordEvent(ctx, tx, actor, Event{Type: "handover." + string(ev.Type), Subject: agreementID, Attrs: attrs,
 			Personal: []EventItem{{ID: fmt.Sprintf("release/%s/%d", listID, row), Data: data}}})
 	})
 	if err != nil {

@@ -52,8 +52,8 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	if err != nil {
 		return nil, err
 	}
-	registry := reg.entries
-	if len(registry) == 0 {
+	registry := reg.ids
+	if reg.records == 0 {
 		return nil, invalidf("party %s has no registry to match against; import one first", l.To)
 	}
 	cfg := matching.DefaultConfig()
@@ -73,24 +73,24 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	metrics.MatchingRun("ok")
-	run := &matching.Run{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: len(registry), CreatedBy: actor.String()}
+	run := &matching.Run{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: reg.records, CreatedBy: actor.String()}
 	rows := make([]matching.Row, len(results))
 	for i, r := range results {
 		e := &l.Entries[r.ListIndex]
 		m := matching.Row{EntryID: e.ID, ListRow: e.Row, Score: r.Score, Decision: string(r.Decision), Review: "pending"}
 		if r.RegistryIndex >= 0 && r.Decision != matching.DecisionNone {
-			m.RegistryID = registry[r.RegistryIndex].ID
+			m.RegistryID = registry[r.RegistryIndex]
 		}
 		// Stored as messages, so that each reader gets them in his language.
 		m.Reason = msg.Encode(r.Reasons(func(isList bool, idx int) string {
 			if isList {
 				return strconv.Itoa(l.Entries[idx].Row)
 			}
-			return registry[idx].ID
+			return registry[idx]
 		}, false))
 		cands := make([]matching.RowCandidate, len(r.Candidates))
 		for k, c := range r.Candidates {
-			cands[k] = matching.RowCandidate{ID: registry[c.RegistryIndex].ID, Score: c.Score}
+			cands[k] = matching.RowCandidate{ID: registry[c.RegistryIndex], Score: c.Score}
 		}
 		m.Candidates = matching.CandidateText(cands)
 		switch r.Decision {
@@ -116,7 +116,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 			return err
 		}
 		return s.recordEvent(ctx, tx, actor, Event{Type: "match.run", Subject: run.ID, Attrs: map[string]string{
-			"run_id": run.ID, "list_id": l.ID, "party": l.To, "registry_size": strconv.Itoa(len(registry)),
+			"run_id": run.ID, "list_id": l.ID, "party": l.To, "registry_size": strconv.Itoa(reg.records),
 			"matched": strconv.Itoa(run.Matched), "review": strconv.Itoa(run.Review), "unmatched": strconv.Itoa(run.Unmatched),
 			"carried": strconv.Itoa(carried), "reopened": strconv.Itoa(reopened),
 		}})

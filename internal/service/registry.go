@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type RegistryImportRequest struct {
 	SourceName  string
 	Progress    func(rows int)
 }
+
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run")
 
 // ImportRegistry makes the records of a file the next version of a party's
 // registry, all or nothing, with a diff against the version before. A
@@ -57,15 +61,21 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 	// kept twice.
 	res.Rows = nil
 	out.Imported = len(entries)
-	if req.DryRun {
-		return out, nil
-	}
+	// A dry run makes the version in a transaction that is then rolled
+	// back, so that its diff (what would be added, changed and removed) is
+	// the one the real import would record.
 	if err := s.db.Update(ctx, func(tx *store.Tx) error {
 		v, diff, err := s.newRegistryVersion(ctx, tx, actor, req, entries)
 		out.Registry, out.RegistryDiff = v, diff
+		if err == nil && req.DryRun {
+			return errDryRun
+		}
 		return err
-	}); err != nil {
+	}); err != nil && !errors.Is(err, errDryRun) {
 		return out, err
+	}
+	if req.DryRun {
+		return out, nil
 	}
 	s.Logger.Info("registry imported", "party", req.Party, "records", len(entries), "version", out.Registry.Version,
 		"added", out.Registry.Added, "changed", out.Registry.Changed, "removed", out.Registry.Removed)
@@ -130,22 +140,14 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 	if err != nil {
 		return nil, nil, err
 	}
-	history, err := tx.RegistryHistory(ctx, req.Party)
+	// The current records only, decoded once into the slice that is
+	// paired: a registry of a million is held as the old version and the
+	// new one, not also as its history or a copy.
+	current, currentVersions, removedBefore, err := tx.RegistryCurrent(ctx, req.Party)
 	if err != nil {
 		return nil, nil, err
 	}
 	version := latest + 1
-	var current []lists.Entry
-	var currentRec []*store.RegistryRecord
-	removedBefore := map[string]bool{}
-	for i := range history {
-		if history[i].RemovedVersion == 0 {
-			current = append(current, history[i].Entry)
-			currentRec = append(currentRec, &history[i])
-		} else {
-			removedBefore[history[i].ID] = true
-		}
-	}
 	pairs, removed, _ := AssignEntryIDs(current, entries)
 	diff := &lists.Diff{Added: []lists.Entry{}, Removed: []lists.Entry{}, Changed: []lists.Change{}}
 	versions := make([]store.RecordVersions, len(entries))
@@ -163,8 +165,8 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 		e := &entries[j]
 		versions[j] = store.RecordVersions{Added: version, Changed: version}
 		if i := pairedOld[j]; i >= 0 {
-			old := currentRec[i]
-			versions[j] = store.RecordVersions{Added: old.AddedVersion, Changed: old.ChangedVersion}
+			old := &current[i]
+			versions[j] = currentVersions[i]
 			if fields := lists.FieldChanges(&old.Person, &e.Person); len(fields) > 0 {
 				versions[j].Changed = version
 				diff.Changed = append(diff.Changed, lists.Change{OldRow: old.Row, NewRow: e.Row, ID: e.ID, Name: e.FullName(), Fields: fields})
@@ -183,8 +185,7 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 		}
 	}
 	for _, i := range removed {
-		old := *currentRec[i]
-		old.RemovedVersion = version
+		old := store.RegistryRecord{Entry: current[i], AddedVersion: currentVersions[i].Added, ChangedVersion: currentVersions[i].Changed, RemovedVersion: version}
 		gone = append(gone, old)
 		diff.Removed = append(diff.Removed, old.Entry)
 		if _, err := tx.ReopenReviews(ctx, req.Party, old.ID, ReviewReasonRegistryRemoved, map[string]string{"side": "registry", "version": strconv.Itoa(version)}, true); err != nil {

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -9,13 +10,15 @@ import (
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/listfile"
+	"parley/internal/person"
 	"parley/internal/service"
 	"parley/internal/store/storetest"
 )
 
 // TestRegistryIndexKeptBetweenRuns: a re-run of matching reuses the
-// registry's index; a new registry version replaces it, and the next run
-// matches against the new records.
+// registry's index; a new registry version of a few changes is applied to
+// it and decides as a rebuilt one; a version that replaces the registry
+// rebuilds it, and the next run matches against the new records.
 func TestRegistryIndexKeptBetweenRuns(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
@@ -49,11 +52,62 @@ func TestRegistryIndexKeptBetweenRuns(t *testing.T) {
 			t.Errorf("re-run differs: %+v then %+v", first, second)
 		}
 
+		// A version that changes a few records is applied to the kept
+		// index, and decides as an index built anew would.
+		cur, err := s.Registry(ctx, officerB, "B")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var next []person.Person
+		for i, e := range cur {
+			switch {
+			case i%50 == 7: // removed
+				continue
+			case i%50 == 11: // changed
+				e.Person.BirthDate.Day = e.Person.BirthDate.Day%28 + 1
+			}
+			next = append(next, e.Person)
+		}
+		next = append(next, person.Person{Kind: person.KindPOW, Surname: "Гнатюк", GivenNames: "Тарас", Patronymic: "Іванович",
+			BirthDate: person.Date{Year: 1991, Month: 4, Day: 2}, Status: person.StatusMissing})
+		var buf bytes.Buffer
+		if err := listfile.Write(&buf, listfile.CSV, listfile.Meta{}, next); err != nil {
+			t.Fatal(err)
+		}
+		imp, err := s.ImportRegistry(ctx, officerB, service.RegistryImportRequest{Party: "B", Format: listfile.CSV}, &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if imp.Registry.Removed == 0 || imp.Registry.Changed == 0 || imp.Registry.Added == 0 {
+			t.Fatalf("the version should remove, change and add records: %+v", imp.Registry)
+		}
+		updates := service.RegistryIndexUpdates(s)
+		updated, err := s.RunMatching(ctx, officerB, service.MatchRequest{ListID: res.FirstListID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := service.RegistryIndexBuilds(s); got != builds {
+			t.Errorf("a version of a few changes rebuilt the index: %d builds, want %d", got, builds)
+		}
+		if got := service.RegistryIndexUpdates(s); got != updates+1 {
+			t.Errorf("%d index updates, want %d", got, updates+1)
+		}
+		service.ForgetRegistryIndexes(s)
+		rebuilt, err := s.RunMatching(ctx, officerB, service.MatchRequest{ListID: res.FirstListID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if updated.Matched != rebuilt.Matched || updated.Review != rebuilt.Review || updated.Unmatched != rebuilt.Unmatched ||
+			updated.RegistrySize != rebuilt.RegistrySize || updated.RegistrySize != len(next) {
+			t.Errorf("updated index decided %+v, rebuilt %+v (registry of %d)", updated, rebuilt, len(next))
+		}
+		builds = service.RegistryIndexBuilds(s)
+
 		f, err := os.Open("testdata/disputes/registry-B.csv")
 		if err != nil {
 			t.Fatal(err)
 		}
-		imp, err := s.ImportRegistry(ctx, officerB, service.RegistryImportRequest{Party: "B", Format: listfile.Format("csv")}, f)
+		imp, err = s.ImportRegistry(ctx, officerB, service.RegistryImportRequest{Party: "B", Format: listfile.Format("csv")}, f)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -224,3 +224,44 @@ func TestOutboxLeases(t *testing.T) {
 		}
 	})
 }
+
+// TestFiguresVersionSeesWriters: the figures version read is reused between
+// requests, but a commit of this process shows at once and one of another
+// process (another handle on the same database) within the poll interval.
+func TestFiguresVersionSeesWriters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db, other := b.Open(t), b.Open(t)
+		bump := func(d *store.DB) {
+			t.Helper()
+			if err := d.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `UPDATE figures_version SET version = version + 1 WHERE id = 1`)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		read := func() int64 {
+			t.Helper()
+			v, err := db.FiguresVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		v0 := read()
+		bump(db)
+		v1 := read()
+		if v1 == v0 {
+			t.Fatalf("a commit of this process left the figures version at %d", v1)
+		}
+		bump(other)
+		deadline := time.Now().Add(2 * time.Second)
+		for read() == v1 {
+			if time.Now().After(deadline) {
+				t.Fatal("a commit of another process was not seen within 2 s")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}

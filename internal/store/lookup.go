@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"parley/internal/families"
@@ -91,7 +92,25 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // FiguresVersion returns the counter that every change to what the public
 // figures count moves, in the same transaction (triggers of migration
 // 00016): equal counters mean equal figures.
+//
+// The counter read is reused, without a statement, while this process has
+// committed nothing since and for at most figuresPoll: the figures page is
+// asked for by every family after an announcement, and on PostgreSQL each
+// read is a round trip. A commit of this process is seen at once (the
+// commit count is taken before the read, so one that lands during it
+// makes the next request read again); another process writing the same
+// database, such as the command line, within figuresPoll.
 func (db *DB) FiguresVersion(ctx context.Context) (int64, error) {
+	updates := db.updates.Load()
+	now := time.Now()
+	c := &db.figVersion
+	c.mu.Lock()
+	if c.ok && c.updates == updates && now.Sub(c.at) < figuresPoll {
+		v := c.v
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
 	st, err := db.prepared(ctx, `SELECT version FROM figures_version WHERE id = 1`)
 	if err != nil {
 		return 0, fmt.Errorf("read figures version: %w", err)
@@ -100,7 +119,24 @@ func (db *DB) FiguresVersion(ctx context.Context) (int64, error) {
 	if err := st.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read figures version: %w", err)
 	}
+	c.mu.Lock()
+	c.v, c.updates, c.at, c.ok = v, updates, now, true
+	c.mu.Unlock()
 	return v, nil
+}
+
+// figuresPoll bounds the age of a reused figures version (see
+// DB.FiguresVersion).
+const figuresPoll = 100 * time.Millisecond
+
+// figuresVersionCache is the last figures version read, with the count of
+// this process's commits before the read.
+type figuresVersionCache struct {
+	mu      sync.Mutex
+	v       int64
+	updates int64
+	at      time.Time
+	ok      bool
 }
 
 // FiguresVersion is FiguresVersion read in tx, for figures computed in

@@ -64,7 +64,8 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		}
 	}
 	ts := timeText(v.CreatedAt)
-	cols := []string{"party", "record_id", "row_no", "person", "status", "added_version", "changed_version", "removed_version", "updated_at"}
+	cols := []string{"party", "record_id", "row_no", "person", "status", "added_version", "changed_version", "removed_version", "updated_at",
+		"searchable", "name_key", "sort_name", "birth", "category_codes"}
 	row := func(e *lists.Entry, added, changed, removedIn int) ([]any, error) {
 		b, err := json.Marshal(e.Person)
 		if err != nil {
@@ -74,7 +75,8 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		if status == "" {
 			status = person.StatusMissing
 		}
-		return []any{v.Party, e.ID, e.Row, string(b), string(status), added, changed, removedIn, ts}, nil
+		k := registrySearch(&e.Person)
+		return []any{v.Party, e.ID, e.Row, string(b), string(status), added, changed, removedIn, ts, 1, k.nameKey, k.sortName, k.birth, k.categories}, nil
 	}
 	err = tx.insertRows(ctx, "registry_entries", cols, len(current), func(i int) ([]any, error) {
 		return row(&current[i], versions[i].Added, versions[i].Changed, 0)
@@ -112,28 +114,108 @@ func (tx *Tx) RegistryHistory(ctx context.Context, party string) ([]RegistryReco
 }
 
 func (tx *Tx) registryRecords(ctx context.Context, party string, removed bool) ([]RegistryRecord, error) {
+	n, err := tx.registryCount(ctx, party, removed)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegistryRecord, 0, n)
+	err = tx.scanRegistry(ctx, party, removed, func(id string, row int, p []byte, v RecordVersions, removedIn int) error {
+		r := RegistryRecord{Entry: lists.Entry{ID: id, Row: row}, AddedVersion: v.Added, ChangedVersion: v.Changed, RemovedVersion: removedIn}
+		if err := json.Unmarshal(p, &r.Person); err != nil {
+			return fmt.Errorf("decode registry record %s: %w", id, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// registryCount counts a party's registry records, so that a reader sizes
+// its slice once: growing a slice of a million records by doubling
+// allocates it about twice over.
+func (tx *Tx) registryCount(ctx context.Context, party string, removed bool) (int, error) {
+	q := `SELECT COUNT(*) FROM registry_entries WHERE party = ?`
+	if !removed {
+		q += ` AND removed_version = 0`
+	}
+	var n int
+	if err := tx.QueryRow(ctx, q, party).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count registry of %s: %w", party, err)
+	}
+	return n, nil
+}
+
+// scanRegistry calls f for each record of a party's registry (removed
+// ones too when removed is set) in row order; p is the record's encoded
+// person, valid only during the call.
+func (tx *Tx) scanRegistry(ctx context.Context, party string, removed bool, f func(id string, row int, p []byte, v RecordVersions, removedIn int) error) error {
 	q := `SELECT record_id, row_no, person, added_version, changed_version, removed_version FROM registry_entries WHERE party = ?`
 	if !removed {
 		q += ` AND removed_version = 0`
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY removed_version, row_no, record_id`, party)
 	if err != nil {
-		return nil, fmt.Errorf("read registry of %s: %w", party, err)
+		return fmt.Errorf("read registry of %s: %w", party, err)
 	}
 	defer rows.Close()
-	out := []RegistryRecord{}
+	var id string
+	var row, removedIn int
+	var v RecordVersions
+	var b []byte
 	for rows.Next() {
-		var r RegistryRecord
-		var b string
-		if err := rows.Scan(&r.ID, &r.Row, &b, &r.AddedVersion, &r.ChangedVersion, &r.RemovedVersion); err != nil {
-			return nil, err
+		if err := rows.Scan(&id, &row, &b, &v.Added, &v.Changed, &removedIn); err != nil {
+			return fmt.Errorf("read registry of %s: %w", party, err)
 		}
-		if err := json.Unmarshal([]byte(b), &r.Person); err != nil {
-			return nil, fmt.Errorf("decode registry record %s: %w", r.ID, err)
+		if err := f(id, row, b, v, removedIn); err != nil {
+			return err
 		}
-		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read registry of %s: %w", party, err)
+	}
+	return nil
+}
+
+// RegistryCurrent returns the records of a party's registry in its latest
+// version, in row order, with the versions that added and last changed
+// each (in the same order), and the ids of the records earlier versions
+// removed. It is what a new version is compared with: the records are
+// decoded once, straight into the slice the comparison uses, and removed
+// records only by id.
+func (tx *Tx) RegistryCurrent(ctx context.Context, party string) ([]lists.Entry, []RecordVersions, map[string]bool, error) {
+	n, err := tx.registryCount(ctx, party, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	entries, versions := make([]lists.Entry, 0, n), make([]RecordVersions, 0, n)
+	err = tx.scanRegistry(ctx, party, false, func(id string, row int, p []byte, v RecordVersions, _ int) error {
+		entries = append(entries, lists.Entry{ID: id, Row: row})
+		if err := json.Unmarshal(p, &entries[len(entries)-1].Person); err != nil {
+			return fmt.Errorf("decode registry record %s: %w", id, err)
+		}
+		versions = append(versions, v)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT record_id FROM registry_entries WHERE party = ? AND removed_version > 0`, party)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read removed records of %s: %w", party, err)
+	}
+	defer rows.Close()
+	removed := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, nil, nil, fmt.Errorf("read removed records of %s: %w", party, err)
+		}
+		removed[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, fmt.Errorf("read removed records of %s: %w", party, err)
+	}
+	return entries, versions, removed, nil
 }
 
 // RegistryRecords returns the records of a party's registry with the given

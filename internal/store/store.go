@@ -74,6 +74,8 @@ type DB struct {
 	// updates and commits count successful Update calls and the commits
 	// that carried them, to show how well writers are batched.
 	updates, commits atomic.Int64
+	// figVersion is the figures version last read (see FiguresVersion).
+	figVersion figuresVersionCache
 	// stmts holds statements prepared once on the read pool for the
 	// family status look-up (see lookup.go).
 	stmts sync.Map

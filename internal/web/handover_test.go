@@ -432,7 +432,7 @@ func TestHandoverForms(t *testing.T) {
 	}
 	// The list of stages shows its progress.
 	_, body = obs.get("/handover")
-	if !strings.Contains(body, d.a.ID) || !strings.Contains(body, "Rule broken") {
+	if !strings.Contains(body, d.a.ID) || !strings.Contains(body, "Rule at risk") {
 		t.Errorf("stages page lacks the stage or its breach")
 	}
 }

@@ -92,6 +92,9 @@ type Page struct {
 	Path      string // this page's path and query, for the language switcher
 	Languages []Language
 	Data      any
+	// ToDo counts the steps that wait for the signed-in user (service.ToDo),
+	// for the menu's badge.
+	ToDo int
 }
 
 // Has reports whether the signed-in actor holds a role (false when
@@ -108,6 +111,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, titleKey, nav stri
 	if id := identityFrom(r.Context()); id != nil {
 		a := id.Actor
 		p.Actor = &a
+		p.ToDo = s.todoCount(r.Context(), a)
 		if id.Session != nil {
 			p.CSRF = id.Session.CSRFToken
 		}

@@ -60,6 +60,12 @@ type dashboardData struct {
 	// Dropped are the persons that the newest versions of recent lists no
 	// longer hold, list by list.
 	Dropped []droppedView
+	// ToDo is what waits for the user; Negotiation and the repatriation
+	// chart the state of the negotiation, for those who see it.
+	ToDo        []todoView
+	Negotiation *service.NegotiationSummary
+	RepChart    template.HTML
+	RepLegend   []legendItem
 }
 
 // droppedView is a list version and the persons it dropped from the
@@ -83,6 +89,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	d.Parties = names
 	if as, err := s.svc.NodeAlarms(r.Context(), actor, false); err == nil && len(as) > 0 {
 		d.Alarms = alarmViews(s.localizer(s.pickLanguage(r)), as)
+	}
+	lang := s.page(w, r, "dashboard.title", "dashboard", d)
+	if err := s.dashboardToDo(r.Context(), actor, d, lang.L); err != nil {
+		return err
 	}
 	all, err := s.svc.ListLists(r.Context(), actor)
 	switch {
@@ -245,8 +255,6 @@ func progressChart(all []*lists.List, names map[string]string, l *Localizer, now
 		}
 		return keys[i][len(keys[i])-1] == 'h'
 	})
-	var tMin, tMax time.Time
-	maxV := 0
 	lines := map[string][]point{}
 	for _, k := range keys {
 		evs := series[k]
@@ -259,15 +267,55 @@ func progressChart(all []*lists.List, names map[string]string, l *Localizer, now
 			total += e.count - cur[e.root]
 			cur[e.root] = e.count
 			pts = append(pts, point{e.t, total})
-			maxV = max(maxV, total)
-			if tMin.IsZero() || e.t.Before(tMin) {
-				tMin = e.t
-			}
-			if e.t.After(tMax) {
-				tMax = e.t
-			}
 		}
 		lines[k] = pts
+	}
+	var out []stepSeries
+	dirIndex := map[string]int{}
+	for _, k := range keys {
+		parts := strings.Split(k, "\x00")
+		dir := parts[0] + "\x00" + parts[1]
+		idx, ok := dirIndex[dir]
+		if !ok {
+			idx = len(dirIndex)
+			dirIndex[dir] = idx
+		}
+		class := fmt.Sprintf("s%d", idx%4)
+		what := "dashboard.series_handed"
+		if parts[2] == "a" {
+			class += " acked"
+			what = "dashboard.series_acked"
+		}
+		out = append(out, stepSeries{Class: class, Label: l.T(what, partyName(names, parts[0]), partyName(names, parts[1])), Points: lines[k]})
+	}
+	return stepChart(l.T("dashboard.chart_title"), out, l, now)
+}
+
+// stepSeries is one line of a step chart: a running total over time.
+type stepSeries struct {
+	Class, Label string
+	Points       []point // in time order
+}
+
+// stepChart draws running totals over time as steps (the count holds
+// until the next event), as inline SVG: no script, no library, and it
+// prints.
+func stepChart(titleText string, series []stepSeries, l *Localizer, now time.Time) (template.HTML, []legendItem) {
+	var tMin, tMax time.Time
+	maxV := 0
+	for _, sr := range series {
+		for _, p := range sr.Points {
+			maxV = max(maxV, p.v)
+			if tMin.IsZero() || p.t.Before(tMin) {
+				tMin = p.t
+			}
+			if p.t.After(tMax) {
+				tMax = p.t
+			}
+		}
+	}
+	if tMin.IsZero() {
+		return "", nil
 	}
 	if now.After(tMax) {
 		tMax = now
@@ -275,7 +323,7 @@ func progressChart(all []*lists.List, names map[string]string, l *Localizer, now
 	if !tMax.After(tMin) {
 		tMax = tMin.Add(time.Hour)
 	}
-	// Start the axis a little before the first hand-over so that the first
+	// Start the axis a little before the first event so that the first
 	// step is visible.
 	span := tMax.Sub(tMin)
 	tMin = tMin.Add(-span / 20)
@@ -287,7 +335,7 @@ func progressChart(all []*lists.List, names map[string]string, l *Localizer, now
 	y := func(v int) float64 { return top + (h-top-bottom)*(1-float64(v)/float64(yMax)) }
 
 	var b strings.Builder
-	title := html.EscapeString(l.T("dashboard.chart_title"))
+	title := html.EscapeString(titleText)
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, w, h, title)
 	fmt.Fprintf(&b, `<title>%s</title>`, title)
 	for i := 0; i <= 4; i++ {
@@ -313,34 +361,17 @@ func progressChart(all []*lists.List, names map[string]string, l *Localizer, now
 		fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x(t), h-bottom+20, anchor, html.EscapeString(label))
 	}
 	var legend []legendItem
-	dirIndex := map[string]int{}
-	for _, k := range keys {
-		parts := strings.Split(k, "\x00")
-		dir := parts[0] + "\x00" + parts[1]
-		idx, ok := dirIndex[dir]
-		if !ok {
-			idx = len(dirIndex)
-			dirIndex[dir] = idx
-		}
-		class := fmt.Sprintf("s%d", idx%4)
-		what := "dashboard.series_handed"
-		if parts[2] == "a" {
-			class += " acked"
-			what = "dashboard.series_acked"
-		}
-		pts := lines[k]
+	for _, sr := range series {
 		var coords []string
 		prev := 0
 		coords = append(coords, fmt.Sprintf("%.1f,%.1f", x(tMin), y(0)))
-		for _, p := range pts {
-			// Steps: the count holds until the next event.
+		for _, p := range sr.Points {
 			coords = append(coords, fmt.Sprintf("%.1f,%.1f", x(p.t), y(prev)), fmt.Sprintf("%.1f,%.1f", x(p.t), y(p.v)))
 			prev = p.v
 		}
 		coords = append(coords, fmt.Sprintf("%.1f,%.1f", x(tMax), y(prev)))
-		fmt.Fprintf(&b, `<polyline class="line %s" points="%s"/>`, class, strings.Join(coords, " "))
-		label := l.T(what, partyName(names, parts[0]), partyName(names, parts[1]))
-		legend = append(legend, legendItem{Class: class, Label: label})
+		fmt.Fprintf(&b, `<polyline class="line %s" points="%s"/>`, sr.Class, strings.Join(coords, " "))
+		legend = append(legend, legendItem{Class: sr.Class, Label: sr.Label})
 	}
 	b.WriteString(`</svg>`)
 	// Every text in the SVG went through html.EscapeString; the rest is

@@ -10,12 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"parley/internal/access"
 	"parley/internal/category"
 	"parley/internal/handover"
-	"parley/internal/lists"
 	"parley/internal/negotiation"
-	"parley/internal/person"
 	"parley/internal/service"
 )
 
@@ -38,6 +35,7 @@ func handoverRoutes(s *Server) []Route {
 		{Method: "GET", Pattern: "/agreements/{id}/handover", Auth: SignedIn, Summary: "The handover day of an agreed stage: a checklist per person and the stage report", Handler: s.handoverPage},
 		{Method: "POST", Pattern: "/agreements/{id}/interview", Auth: SignedIn, Summary: "Record a person's interview (observer)", Handler: s.handoverStep("interview")},
 		{Method: "POST", Pattern: "/agreements/{id}/outcome", Auth: SignedIn, Summary: "Record a person's outcome", Handler: s.handoverStep("outcome")},
+		{Method: "POST", Pattern: "/agreements/{id}/correction", Auth: SignedIn, Summary: "Correct an outcome recorded by mistake, with its reason (observer or mediator, within the day)", Handler: s.handoverStep("correction")},
 		{Method: "POST", Pattern: "/agreements/{id}/identification", Auth: SignedIn, Summary: "Advance the identification of remains", Handler: s.handoverStep("identification")},
 		{Method: "GET", Pattern: "/lists/{id}/rows/{row}/timeline", Auth: SignedIn, Summary: "Everything recorded about one person of a list", Handler: s.timelinePage},
 	}
@@ -86,21 +84,12 @@ func (s *Server) handoverIndex(w http.ResponseWriter, r *http.Request) error {
 
 // --- the handover day ------------------------------------------------------------
 
-// Row filters of the handover page.
-const (
-	hoAll       = ""
-	hoInterview = "interview" // living, not yet interviewed, no outcome
-	hoReady     = "ready"     // consented (or remains), awaiting the outcome
-	hoDone      = "done"      // an outcome, or a refusal
-	hoRefused   = "refused"
-)
-
-var hoStatuses = []string{hoAll, hoInterview, hoReady, hoDone, hoRefused}
-
-// hoFilter is what the sticky filter bar selects.
+// hoFilter is what the sticky filter bar selects: a side, a queue and a
+// name as it is called out.
 type hoFilter struct {
 	Side   string // a party, or "" for both
-	Status string
+	Status string // a queue of handover.Queues
+	Name   string
 	Page   int
 }
 
@@ -113,6 +102,9 @@ func (f hoFilter) query() string {
 	}
 	if f.Status != "" {
 		v.Set("status", f.Status)
+	}
+	if f.Name != "" {
+		v.Set("q", f.Name)
 	}
 	if f.Page > 1 {
 		v.Set("page", strconv.Itoa(f.Page))
@@ -129,6 +121,8 @@ func (f hoFilter) Link(agreementID, field, value string) string {
 		g.Side = value
 	case "status":
 		g.Status = value
+	case "q":
+		g.Name = value
 	case "page":
 		g.Page, _ = strconv.Atoi(value)
 	}
@@ -139,62 +133,37 @@ func (f hoFilter) Link(agreementID, field, value string) string {
 	return "/agreements/" + agreementID + "/handover?" + q
 }
 
-// hoRow is one person of the stage on the handover page.
-type hoRow struct {
-	Anchor  string
-	State   handover.PersonState
-	Basis   negotiation.LegalBasis
-	Remains bool
-	Stage   string // hoInterview, hoReady, hoDone or hoRefused
-	// Buttons offered.
-	CanInterview bool
-	HandOver     bool
-	NotPresented bool
-	Deceased     bool
-	Substitute   bool
-	Identify     []handover.Identification
-}
-
-// hoStageOf places a person in the page's filters.
-func hoStageOf(st handover.PersonState) string {
-	switch {
-	case st.Refused() && st.Outcome == "":
-		return hoRefused
-	case st.Done():
-		return hoDone
-	case st.Person.Kind != person.KindRemains && st.Interview == "":
-		return hoInterview
+func readHoFilter(v url.Values) hoFilter {
+	f := hoFilter{Side: v.Get("side"), Status: v.Get("status"), Name: strings.TrimSpace(v.Get("q"))}
+	f.Page, _ = strconv.Atoi(v.Get("page"))
+	if !handover.ValidQueue(f.Status) {
+		f.Status = handover.QueueAll
 	}
-	return hoReady
+	return f
 }
 
-// hoProgress is the count at the top of the page.
-type hoProgress struct {
-	Agreed, Interviewed, Done, Pending                       int
-	HandedOver, Refused, NotPresented, Deceased, Substituted int
+// hoRow is one person of the stage on the handover page, with the
+// substitutes found for him when the observer searched.
+type hoRow struct {
+	handover.DayPerson
+	Anchor     string
+	Searching  bool // the substitute search of this person is open
+	Candidates []service.Candidate
 }
 
 type hoDayData struct {
-	A            *service.AgreementView
-	Parties      map[string]string
-	Report       handover.Report
-	Progress     hoProgress
-	SideCounts   map[string]int // persons per party, for the filter
-	StatusCounts map[string]int
-	Rows         []hoRow
-	Filter       hoFilter
-	Statuses     []string
-	Page, Pages  int
-	Prev, Next   int
-	CanObserve   bool // interviews
-	CanRecord    bool // outcomes and identification
-	SubLists     map[string][]*lists.List
-	Chart        template.HTML
-	Legend       []hoLegend
-	ReportCats   []hoReportRow
-	Items        []handover.Item // the discrepancies, without the persons still pending
-	Error        *negFormError
-	ErrorAnchor  string
+	*service.HandoverDay
+	Parties     map[string]string
+	Filter      hoFilter
+	Statuses    []string
+	Rows        []hoRow
+	Prev, Next  int
+	Chart       template.HTML
+	Legend      []hoLegend
+	ReportCats  []hoReportRow
+	SubQuery    string // the name searched for a substitute
+	Error       *negFormError
+	ErrorAnchor string
 }
 
 type hoLegend struct {
@@ -207,24 +176,14 @@ type hoReportRow struct {
 	Counts   handover.Counts
 }
 
-func readHoFilter(v url.Values) hoFilter {
-	f := hoFilter{Side: v.Get("side"), Status: v.Get("status")}
-	f.Page, _ = strconv.Atoi(v.Get("page"))
-	ok := false
-	for _, st := range hoStatuses {
-		if f.Status == st {
-			ok = true
-		}
-	}
-	if !ok {
-		f.Status = hoAll
-	}
-	return f
-}
+func hoAnchor(listID string, row int) string { return fmt.Sprintf("p-%s-%d", listID, row) }
 
+// handoverData asks the service for the day under the filter and lays it
+// out; the rules (what may be recorded, whether the rule holds) are the
+// service's and package handover's.
 func (s *Server) handoverData(r *http.Request, id string, f hoFilter, l *Localizer) (*hoDayData, error) {
 	actor := actorOf(r)
-	a, err := s.svc.GetAgreement(r.Context(), actor, id)
+	day, err := s.svc.HandoverDay(r.Context(), actor, id, service.DayQuery{Side: f.Side, Queue: f.Status, Name: f.Name, Page: f.Page, PageSize: pageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -232,107 +191,33 @@ func (s *Server) handoverData(r *http.Request, id string, f hoFilter, l *Localiz
 	if err != nil {
 		return nil, err
 	}
-	if f.Side != "" && f.Side != a.Parties[0] && f.Side != a.Parties[1] {
-		f.Side = ""
+	f.Side, f.Status, f.Page = day.Query.Side, day.Query.Queue, day.Query.Page
+	d := &hoDayData{HandoverDay: day, Parties: names, Filter: f, Statuses: handover.Queues}
+	subFor, subQ := r.URL.Query().Get("sub_for"), strings.TrimSpace(r.URL.Query().Get("sub_q"))
+	d.SubQuery = subQ
+	for _, p := range day.Persons {
+		row := hoRow{DayPerson: p, Anchor: hoAnchor(p.State.ListID, p.State.Row)}
+		if row.Anchor == subFor && p.Actions.Substitute {
+			row.Searching = true
+			if row.Candidates, err = s.svc.SubstituteCandidates(r.Context(), actor, id, p.State.ListID, p.State.Row, subQ); err != nil {
+				return nil, err
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if day.Query.Page > 1 {
+		d.Prev = day.Query.Page - 1
+	}
+	if day.Query.Page < day.Pages {
+		d.Next = day.Query.Page + 1
 	}
 	cat := s.svc.Catalogue()
-	d := &hoDayData{A: a, Parties: names, Filter: f, Statuses: hoStatuses, CanObserve: actor.CanObserve(),
-		CanRecord: actor.CanObserve() || actor.CanMediate(), SideCounts: map[string]int{}, StatusCounts: map[string]int{}}
-	d.Report = handover.Discrepancies(a.Stage(), a.Handover, cat)
-	for _, side := range d.Report.Sides {
-		c := side.Counts
-		d.Progress.Agreed += c.Agreed
-		d.Progress.Pending += c.Pending
-		d.Progress.HandedOver += c.HandedOver
-		d.Progress.Refused += c.Refused
-		d.Progress.NotPresented += c.NotPresented
-		d.Progress.Deceased += c.Deceased
-		d.Progress.Substituted += c.Substituted
+	for _, side := range day.Report.Sides {
 		for _, code := range negCategoryOrder(cat, hoKeys(side.ByCategory)) {
 			d.ReportCats = append(d.ReportCats, hoReportRow{Party: side.Party, Category: code, Counts: side.ByCategory[code]})
 		}
 	}
-	d.Progress.Done = d.Progress.Agreed - d.Progress.Pending
-	for _, it := range d.Report.Items {
-		if it.Type != handover.ItemPending {
-			d.Items = append(d.Items, it)
-		}
-	}
-	states := map[string]handover.PersonState{}
-	for _, st := range a.Handover {
-		states[negReleaseKey(st.ListID, st.Row)] = st
-		if st.Interview != "" {
-			d.Progress.Interviewed++
-		}
-	}
-	var all []hoRow
-	for _, side := range a.Sides {
-		for _, rel := range side.Releases {
-			st, ok := states[negReleaseKey(rel.ListID, rel.Row)]
-			if !ok {
-				// not started: shown as agreed, nothing recorded
-				st = handover.PersonState{Party: side.Party, ListID: rel.ListID, Row: rel.Row, Person: rel.Person, Status: handover.StatusAgreed}
-			}
-			row := hoRow{Anchor: fmt.Sprintf("p-%s-%d", rel.ListID, rel.Row), State: st, Basis: rel.LegalBasis,
-				Remains: rel.Person.Kind == person.KindRemains, Stage: hoStageOf(st)}
-			if !st.Done() {
-				row.CanInterview = d.CanObserve && !row.Remains && st.Interview == ""
-				row.HandOver = d.CanRecord && (row.Remains || st.Interview == handover.Consents)
-				row.NotPresented = d.CanRecord
-				row.Deceased = d.CanRecord && !row.Remains
-			}
-			// A refusal may still be followed by a substitution: another
-			// person, who must consent himself.
-			row.Substitute = d.CanRecord && st.Outcome == ""
-			if row.Remains && d.CanRecord {
-				for _, next := range []handover.Identification{handover.DNAPending, handover.Confirmed} {
-					if hoIdentLevel(next) > hoIdentLevel(st.Identification) {
-						row.Identify = append(row.Identify, next)
-					}
-				}
-			}
-			d.SideCounts[side.Party]++
-			if f.Side == "" || f.Side == side.Party {
-				d.StatusCounts[row.Stage]++
-				d.StatusCounts[hoAll]++
-			}
-			if (f.Side == "" || f.Side == side.Party) && (f.Status == hoAll || f.Status == row.Stage) {
-				all = append(all, row)
-			}
-		}
-	}
-	d.SideCounts[""] = len(a.Sides[0].Releases) + len(a.Sides[1].Releases)
-	d.Pages = max(1, (len(all)+pageSize-1)/pageSize)
-	d.Page = min(max(f.Page, 1), d.Pages)
-	d.Filter.Page = d.Page
-	start := (d.Page - 1) * pageSize
-	d.Rows = all[start:min(start+pageSize, len(all))]
-	if d.Page > 1 {
-		d.Prev = d.Page - 1
-	}
-	if d.Page < d.Pages {
-		d.Next = d.Page + 1
-	}
-	if d.CanRecord {
-		// Substitutes come from the handed-over lists of the side that
-		// releases the person replaced.
-		d.SubLists = map[string][]*lists.List{}
-		ls, err := s.svc.ListLists(r.Context(), actor)
-		if err != nil && !errors.Is(err, access.ErrForbidden) {
-			return nil, err
-		}
-		for _, x := range ls {
-			if x.State == lists.Draft {
-				continue
-			}
-			for i, p := range a.Parties {
-				if x.From == p && x.To == a.Parties[1-i] {
-					d.SubLists[p] = append(d.SubLists[p], x)
-				}
-			}
-		}
-	}
-	d.Chart, d.Legend = hoChart(d.Report, names, cat, l)
+	d.Chart, d.Legend = hoChart(day.Report, names, cat, l)
 	return d, nil
 }
 
@@ -342,18 +227,6 @@ func hoKeys[V any](m map[string]V) map[string]bool {
 		out[k] = true
 	}
 	return out
-}
-
-func hoIdentLevel(i handover.Identification) int {
-	switch i {
-	case handover.Presumed, "":
-		return 1
-	case handover.DNAPending:
-		return 2
-	case handover.Confirmed:
-		return 3
-	}
-	return 0
 }
 
 func (s *Server) handoverPage(w http.ResponseWriter, r *http.Request) error {
@@ -385,21 +258,20 @@ func (s *Server) handoverStep(kind string) HandlerFunc {
 		f := readHoFilter(r.PostForm)
 		listID := r.PostForm.Get("list_id")
 		row, _ := strconv.Atoi(r.PostForm.Get("row"))
-		anchor := fmt.Sprintf("p-%s-%d", listID, row)
+		anchor := hoAnchor(listID, row)
 		var err error
 		switch kind {
 		case "interview":
 			_, err = s.svc.RecordInterviewDisclosed(r.Context(), actor, id, listID, row, handover.Interview(r.PostForm.Get("interview")), r.PostForm.Get("tell_family") == "1")
 		case "identification":
 			_, err = s.svc.RecordIdentification(r.Context(), actor, id, listID, row, handover.Identification(r.PostForm.Get("identification")))
+		case "correction":
+			_, err = s.svc.CorrectOutcome(r.Context(), actor, service.CorrectionRequest{AgreementID: id, ListID: listID, Row: row,
+				Outcome: handover.Outcome(r.PostForm.Get("outcome")), Reason: r.PostForm.Get("reason")})
 		case "outcome":
 			req := service.OutcomeRequest{AgreementID: id, ListID: listID, Row: row, Outcome: handover.Outcome(r.PostForm.Get("outcome"))}
 			if req.Outcome == handover.Substituted {
-				sub := &service.SubstituteRequest{ListID: r.PostForm.Get("sub_list"), Interview: handover.Interview(r.PostForm.Get("sub_interview"))}
-				if sub.Row, err = negInt("substitute row", r.PostForm.Get("sub_row")); err == nil && sub.Row < 1 {
-					err = &httpError{http.StatusUnprocessableEntity, errors.New("give the row of the substitute on his list")}
-				}
-				req.Substitute = sub
+				req.Substitute, err = readSubstitute(r.PostForm)
 			}
 			if err == nil {
 				_, err = s.svc.RecordOutcome(r.Context(), actor, req)
@@ -416,6 +288,25 @@ func (s *Server) handoverStep(kind string) HandlerFunc {
 		}
 		return s.renderHandover(w, r, fe.Status, f, fe, anchor)
 	}
+}
+
+// readSubstitute reads the substitute of the form: a candidate picked from
+// the search ("list|row"), or a list and a row typed.
+func readSubstitute(v url.Values) (*service.SubstituteRequest, error) {
+	sub := &service.SubstituteRequest{ListID: v.Get("sub_list"), Interview: handover.Interview(v.Get("sub_interview"))}
+	rowText := v.Get("sub_row")
+	if pick := v.Get("sub_pick"); pick != "" {
+		i := strings.LastIndex(pick, "|")
+		if i < 0 {
+			return nil, badRequest("unreadable substitute %q", pick)
+		}
+		sub.ListID, rowText = pick[:i], pick[i+1:]
+	}
+	var err error
+	if sub.Row, err = negInt("substitute row", rowText); err == nil && sub.Row < 1 {
+		err = &httpError{http.StatusUnprocessableEntity, errors.New("give the row of the substitute on his list")}
+	}
+	return sub, err
 }
 
 // Colours of the stage chart, one per outcome; they meet WCAG AA contrast
@@ -526,6 +417,14 @@ func (l *Localizer) HoNote(step handover.Step) string {
 		return l.TOr("handover.interview."+step.Note, step.Note)
 	case handover.StatusIdentified:
 		return l.TOr("handover.ident."+step.Note, step.Note)
+	case handover.StatusCorrected:
+		outcome := func(o string) string {
+			if o == "" {
+				return l.T("workbench.correct_awaiting")
+			}
+			return l.TOr("handover.outcome."+o, o)
+		}
+		return l.T("workbench.corrected_note", outcome(string(step.From)), outcome(step.Note), step.Reason)
 	}
 	return step.Note
 }
@@ -557,6 +456,9 @@ func hoFields(csrf string, f hoFilter, listID string, row int) template.HTML {
 	}
 	if f.Status != "" {
 		field("status", f.Status)
+	}
+	if f.Name != "" {
+		field("q", f.Name)
 	}
 	if f.Page > 1 {
 		field("page", strconv.Itoa(f.Page))

@@ -247,23 +247,3 @@ func (s *Server) listDiffPage(w http.ResponseWriter, r *http.Request) error {
 	d := &diffData{Old: a, New: b, Diff: lists.Compare(a, b)}
 	return s.render(w, r, http.StatusOK, "diff", s.page(w, r, "diff.title", "lists", d))
 }
-
-type registryData struct {
-	Party   string
-	Entries []lists.Entry
-	Query   string
-}
-
-func (s *Server) registryPage(w http.ResponseWriter, r *http.Request) error {
-	actor := actorOf(r)
-	if actor.Party == "" {
-		return access.Deny("only a party's officers have a registry")
-	}
-	es, err := s.svc.Registry(r.Context(), actor, actor.Party)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query().Get("q")
-	d := &registryData{Party: actor.Party, Entries: searchEntries(es, q), Query: q}
-	return s.render(w, r, http.StatusOK, "registry", s.page(w, r, "registry.title", "registry", d))
-}

@@ -271,6 +271,7 @@ type matchRunData struct {
 	Rows        []matchRowView
 	Filter      matchFilter
 	Shown       int // rows after filtering
+	First, Last int // the rows of this page, from 1 (0 when none)
 	Total       int
 	ReviewCount map[string]int
 	Page, Pages int
@@ -389,6 +390,9 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	d.Page = min(max(d.Page, 1), d.Pages)
 	start := (d.Page - 1) * matchPageSize
 	rows = rows[start:min(start+matchPageSize, len(rows))]
+	if len(rows) > 0 {
+		d.First, d.Last = start+1, start+len(rows)
+	}
 	if d.Page > 1 {
 		d.PrevPage = d.Page - 1
 	}
