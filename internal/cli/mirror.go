@@ -56,15 +56,14 @@ type nodeStatus struct {
 func runNodeStatus(ctx context.Context, a *App, args []string) error {
 	fs := a.newFlagSet("node status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	lang := &a.LangFlag
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
 	}
 	if len(pos) > 0 {
-		return usageError("usage: parley node status [--json] [--lang en|uk|ru]")
+		return usageError("usage: parley node status [--json]")
 	}
-	l, err := cliLang(*lang)
+	l, err := cliLang(a.LangFlag)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
@@ -144,11 +143,10 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 }
 
 func runNodeAlarm(ctx context.Context, a *App, args []string) error {
-	const usage = "usage: parley node alarm ls [--all] [--json] [--lang en|uk|ru] | parley node alarm ack ID"
+	const usage = "usage: parley node alarm ls [--all] [--json] | parley node alarm ack ID"
 	fs := a.newFlagSet("node alarm")
 	all := fs.Bool("all", false, "ls: also the acknowledged alarms")
 	asJSON := fs.Bool("json", false, "ls: print JSON")
-	lang := &a.LangFlag
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return &ExitError{Code: 2, Silent: true, Err: err}
@@ -156,7 +154,7 @@ func runNodeAlarm(ctx context.Context, a *App, args []string) error {
 	if len(pos) == 0 || (pos[0] == "ls" && len(pos) != 1) || (pos[0] == "ack" && len(pos) != 2) || (pos[0] != "ls" && pos[0] != "ack") {
 		return usageError(usage)
 	}
-	l, err := cliLang(*lang)
+	l, err := cliLang(a.LangFlag)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}

@@ -17,7 +17,6 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"parley/internal/ledger"
-	"parley/internal/metrics"
 )
 
 // ErrUnreachable marks a sync that could not reach the hub (or a peer):
@@ -54,6 +53,10 @@ type Options struct {
 	// PushCosignature sends the witness's cosignature line of a checkpoint
 	// to the hub (POST /hub/v1/cosignatures); nil: not sent.
 	PushCosignature func(ctx context.Context, checkpoint []byte, line string) error
+	// AlarmCounts, when set, receives after each sync the number of
+	// unacknowledged alarms of every kind (for the parley_node_alarms
+	// metric).
+	AlarmCounts func(counts map[string]int)
 	// FetchList returns the canonical bytes of a handed-over list as the
 	// hub serves them (GET /hub/v1/lists/{id}); nil: lists are not
 	// fetched.
@@ -496,24 +499,33 @@ func (l *localHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// RefreshMetrics sets parley_node_alarms{kind} to the unacknowledged
-// alarms of each kind.
+// RefreshMetrics hands the counts of unacknowledged alarms by kind to
+// Options.AlarmCounts.
 func (m *Mirror) RefreshMetrics(ctx context.Context) error {
-	return RefreshMetrics(ctx, m.st)
-}
-
-// RefreshMetrics sets parley_node_alarms{kind} from the stored alarms.
-func RefreshMetrics(ctx context.Context, st Store) error {
-	as, err := st.Alarms(ctx, false)
+	if m.opt.AlarmCounts == nil {
+		return nil
+	}
+	counts, err := AlarmCounts(ctx, m.st)
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
+	m.opt.AlarmCounts(counts)
+	return nil
+}
+
+// AlarmCounts returns the number of unacknowledged alarms of every kind
+// (zero included).
+func AlarmCounts(ctx context.Context, st Store) (map[string]int, error) {
+	as, err := st.Alarms(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	counts := make(map[string]int, len(Kinds))
+	for _, k := range Kinds {
+		counts[k] = 0
+	}
 	for _, a := range as {
 		counts[a.Kind]++
 	}
-	for _, k := range Kinds {
-		metrics.SetNodeAlarms(k, counts[k])
-	}
-	return nil
+	return counts, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/ledger"
+	"parley/internal/metrics"
 	"parley/internal/mirror"
 	"parley/internal/msg"
 	"parley/internal/nodes"
@@ -53,8 +54,25 @@ func (s *Service) NewMirror(logger *slog.Logger) (*mirror.Mirror, error) {
 			var res mirror.CosignatureResponse
 			return hub.Do(ctx, http.MethodPost, mirror.CosignaturesPath, mirror.CosignatureRequest{Checkpoint: string(cp), Cosignature: line}, &res)
 		},
-		FetchList: hub.List,
+		FetchList:   hub.List,
+		AlarmCounts: setAlarmMetrics,
 	})
+}
+
+// setAlarmMetrics sets parley_node_alarms{kind}.
+func setAlarmMetrics(counts map[string]int) {
+	for k, n := range counts {
+		metrics.SetNodeAlarms(k, n)
+	}
+}
+
+func (s *Service) refreshAlarmMetrics(ctx context.Context) error {
+	counts, err := mirror.AlarmCounts(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	setAlarmMetrics(counts)
+	return nil
 }
 
 // The alarms of a party's node: raised by its mirror of the hub's log
@@ -86,7 +104,7 @@ func (s *Service) AckNodeAlarm(ctx context.Context, actor access.Actor, id strin
 		return err
 	}
 	s.Logger.Info("node alarm acknowledged", "alarm", id, "by", actor.String())
-	return mirror.RefreshMetrics(ctx, s.db)
+	return s.refreshAlarmMetrics(ctx)
 }
 
 // FirstNodeAlarm returns the newest unacknowledged alarm, or nil; the
