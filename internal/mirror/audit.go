@@ -148,13 +148,13 @@ func (a *auditor) verify(e *ledger.Entry, party string) error {
 	if err != nil {
 		return err
 	}
-	if want, ok := statementTypes[e.Type]; ok && s.Type != want {
+	if want, ok := statementTypes[e.Type]; ok && s.Type != want && !(e.Type == "proposal.submitted" && s.Type == statement.ProposalCounter) {
 		return errors.New("statement type " + s.Type + " does not record " + e.Type)
 	}
 	switch {
 	case s.Party != party:
 		return errors.New("statement of party " + s.Party)
-	case s.Subject != e.Subject:
+	case s.Subject != e.Subject && !follows(s, e):
 		return errors.New("statement about " + s.Subject)
 	case e.Attrs["content_hash"] != "" && s.Attrs["content_hash"] != e.Attrs["content_hash"]:
 		return errors.New("statement content hash differs")
@@ -162,6 +162,29 @@ func (a *auditor) verify(e *ledger.Entry, party string) error {
 		return errors.New("statement id differs")
 	}
 	return nil
+}
+
+// followLinks names, per statement type, the attributes by which an entry
+// with its own subject (a dispute's id, the countered proposal) names the
+// statement's subject when it follows from applying that statement
+// (docs/nodes.md, "In the log"): a reservation or a dispute closed by a
+// new version follow from a list statement, the countered proposal's entry
+// from the counter-proposal.
+var followLinks = map[string][]string{
+	statement.ListHandover:    {"closed_by"},
+	statement.ListAck:         {"list_id"},
+	statement.ProposalCounter: {"counter_id"},
+}
+
+// follows reports whether entry e follows from statement s: it names the
+// statement's subject in an attribute that links the two for its type.
+func follows(s *statement.Statement, e *ledger.Entry) bool {
+	for _, k := range followLinks[s.Type] {
+		if s.Subject != "" && e.Attrs[k] == s.Subject {
+			return true
+		}
+	}
+	return false
 }
 
 // checkCosignatures raises signature_invalid for a cosignature, by a

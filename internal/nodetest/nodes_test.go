@@ -16,9 +16,9 @@ import (
 // hub to B and B's acceptance back; both nodes verify and cosign the whole
 // log; and afterwards the hub's data directory and database hold no
 // private key of A or B and no registry, matching or family row.
-// The acknowledgement carries no reservation: the hub logs a reservation
-// as a dispute entry in B's name without B's statement, which the nodes'
-// audit flags as unsigned.
+// B acknowledges with a reservation: the hub logs it as a dispute entry
+// of its own subject that carries B's statement, and neither node's audit
+// raises an alarm.
 func TestHubAndNodes(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		c := newCluster(t, b)
@@ -49,12 +49,18 @@ func TestHubAndNodes(t *testing.T) {
 		bn.run("registry", "import", testdata(t, "registry-B.csv"), "--party", "B")
 		bn.run("matches", "run", la)
 
-		// B acknowledges; the hub logs B's statement.
-		bn.run("list", "ack", la)
+		// B acknowledges with a reservation; the hub logs B's statement
+		// on both entries.
+		bn.run("list", "ack", la, "--reservation", "Row 3 is not ours; we will answer in writing.")
 		waitFor(t, 2*time.Minute, "the hub logs B's acknowledgement", func() (bool, string) {
 			e := hub.logEntries("list.acknowledged", la)
 			return len(e) == 1 && e[0].Entry.Actor == "party:B" && e[0].Entry.Attrs["statement"] != "", "not yet"
 		})
+		ack := hub.logEntries("list.acknowledged", la)[0].Entry.Attrs["statement_id"]
+		if ds := hub.logEntries("dispute.reservation", ""); len(ds) != 1 || ds[0].Entry.Actor != "party:B" ||
+			ds[0].Entry.Attrs["list_id"] != la || ds[0].Entry.Attrs["statement_id"] != ack || ds[0].Entry.Attrs["statement"] == "" {
+			t.Fatalf("hub log entries of B's reservation: %+v", ds)
+		}
 
 		// A list from B, so that a stage can release persons both ways.
 		lb := bn.importList(testdata(t, "neg-list-B.csv"), "A", "Stage 1, from B")
@@ -93,6 +99,13 @@ func TestHubAndNodes(t *testing.T) {
 			waitFor(t, 2*time.Minute, "the hub holds "+n.name+"'s cosignature", func() (bool, string) {
 				return hub.count("SELECT COUNT(*) FROM log_cosignatures WHERE witness = ?", witness) > 0, "none yet"
 			})
+		}
+
+		for _, n := range []*inst{a, bn} {
+			if k := n.count("SELECT COUNT(*) FROM node_alarms"); k != 0 {
+				st, _ := n.status()
+				t.Errorf("%s holds %d alarms: %s", n.name, k, st)
+			}
 		}
 
 		assertHubHoldsNoPartyData(t, c)
@@ -162,6 +175,9 @@ func assertHubHoldsNoPartyData(t *testing.T, c *cluster) {
 				t.Fatal(err)
 			}
 			line := strings.TrimSpace(string(b))
+			if len(line) < 16 {
+				t.Fatalf("%s: private key file %s holds %q", n.name, k, line)
+			}
 			secrets = append(secrets, line)
 			// The key material alone, in case it was stored re-encoded
 			// with another name.
