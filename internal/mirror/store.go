@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -91,6 +92,11 @@ type ReceivedList struct {
 	Checked     time.Time
 }
 
+// ErrMoved is what SaveMirrorBatch wraps when the stored size is no
+// longer the batch's start: another sync of the same database stored a
+// batch first.
+var ErrMoved = errors.New("the mirror moved meanwhile (another sync stored a batch)")
+
 // Store keeps the mirror in the node's database. *store.DB implements it.
 type Store interface {
 	// MirrorState returns the state, and false before the first sync.
@@ -104,7 +110,7 @@ type Store interface {
 	// in index order.
 	MirrorEntriesOfType(ctx context.Context, types ...string) ([]ledger.EntryRow, error)
 	// SaveMirrorBatch writes a batch in one transaction; it fails when the
-	// stored size is not b.From.
+	// stored size is not b.From (wrapping ErrMoved).
 	SaveMirrorBatch(ctx context.Context, b Batch) error
 
 	// RaiseAlarm stores an alarm, or moves last_seen (and the params) of

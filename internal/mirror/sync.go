@@ -132,6 +132,15 @@ func (m *Mirror) Sync(ctx context.Context) (*Result, error) {
 	defer m.mu.Unlock()
 	r := &run{m: m, ctx: ctx, res: &Result{}}
 	err := r.sync()
+	// The node's server and a "node status" or "node sync" beside it may
+	// sync the same database at once (the lock above is per process):
+	// when the other one stored a batch first, start again from what it
+	// stored.
+	for try := 0; errors.Is(err, ErrMoved) && try < 3; try++ {
+		m.opt.Logger.Debug("another sync moved the mirror; syncing again", "err", err)
+		r = &run{m: m, ctx: ctx, res: &Result{}}
+		err = r.sync()
+	}
 	if merr := m.RefreshMetrics(ctx); merr != nil && err == nil {
 		err = merr
 	}

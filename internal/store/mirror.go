@@ -97,18 +97,20 @@ func (db *DB) SaveMirrorBatch(ctx context.Context, b mirror.Batch) error {
 		var res sql.Result
 		var err error
 		if b.From == 0 {
-			// The first batch creates the row; a second first batch fails
-			// on the primary key, as a moved state should.
+			// The first batch creates the row (or replaces one at size 0);
+			// a second first batch inserts nothing, as a moved state
+			// should.
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM mirror_state WHERE id = 1 AND size <> 0`).Scan(&n); err != nil {
 				return fmt.Errorf("read mirror state: %w", err)
 			}
 			if n > 0 {
-				return fmt.Errorf("save mirror batch: the mirror moved past size 0 meanwhile")
+				return fmt.Errorf("save mirror batch: %w: past size 0", mirror.ErrMoved)
 			}
-			_, err = tx.Exec(ctx, `DELETE FROM mirror_state WHERE id = 1`)
+			_, err = tx.Exec(ctx, `DELETE FROM mirror_state WHERE id = 1 AND size = 0`)
 			if err == nil {
-				res, err = tx.Exec(ctx, `INSERT INTO mirror_state (id, origin, size, root, log_size, log_root, checkpoint, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
+				res, err = tx.Exec(ctx, `INSERT INTO mirror_state (id, origin, size, root, log_size, log_root, checkpoint, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+					ON CONFLICT (id) DO NOTHING`,
 					s.Origin, s.Size, s.Root[:], s.LogSize, s.LogRoot[:], string(s.Checkpoint), timeText(now()))
 			}
 		} else {
@@ -119,7 +121,7 @@ func (db *DB) SaveMirrorBatch(ctx context.Context, b mirror.Batch) error {
 			return fmt.Errorf("save mirror state: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("save mirror batch: the mirror is no longer at size %d (another sync moved it)", b.From)
+			return fmt.Errorf("save mirror batch: %w: no longer at size %d", mirror.ErrMoved, b.From)
 		}
 		err = tx.insertRows(ctx, "mirror_entries", []string{"idx", "data", "event_type", "subject"}, len(b.Entries), func(i int) ([]any, error) {
 			e := &b.Entries[i]
@@ -299,10 +301,18 @@ func (db *DB) SaveReceivedList(ctx context.Context, r mirror.ReceivedList) error
 		return fmt.Errorf("received list %s: the bytes are those of list %s", r.ID, l.ID)
 	}
 	return db.Update(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO mirror_lists (list_id, idx, content_hash, data, received_at, checked_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		// The node's server and a "node status" or "node sync" run beside
+		// it may fetch the same list at once: the first one records it.
+		res, err := tx.Exec(ctx, `INSERT INTO mirror_lists (list_id, idx, content_hash, data, received_at, checked_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (list_id) DO NOTHING`,
 			r.ID, r.Index, r.ContentHash, r.Data, timeText(r.Received), timeText(r.Received))
 		if err != nil {
 			return fmt.Errorf("record received list %s: %w", r.ID, err)
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("record received list %s: %w", r.ID, err)
+		} else if k == 0 {
+			return nil
 		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM lists WHERE id = ?`, r.ID).Scan(&n); err != nil {
