@@ -51,6 +51,10 @@ type Config struct {
 	// out; tests replace it with a fake clock that they move on instead
 	// of sleeping.
 	Now func() time.Time
+	// OnRound, when set, is called by Run after each round has been
+	// recorded, with its figures: a hook for tests, which wait for the
+	// dispatcher's rounds instead of sleeping, and for instrumentation.
+	OnRound func(Stats)
 }
 
 // Dispatcher delivers the outbox. Several dispatchers, in one process or
@@ -135,6 +139,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		st, err := d.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.logger.Warn("notify: outbox round failed", "err", err)
+		}
+		if d.cfg.OnRound != nil {
+			d.cfg.OnRound(st)
 		}
 		if ctx.Err() != nil {
 			return nil

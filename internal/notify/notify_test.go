@@ -220,25 +220,25 @@ func items(t *testing.T, db *store.DB) []*store.OutboxItem {
 	return out
 }
 
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // fakeClock is the dispatcher's clock in tests: backoffs and leases run
 // out when a test moves it on, not when real time passes.
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
+	// rounds hears of every round the dispatchers on this clock finish
+	// (Config.OnRound), so tests wait for rounds, never sleep.
+	rounds chan struct{}
 }
 
-func newClock() *fakeClock { return &fakeClock{t: time.Now().UTC()} }
+func newClock() *fakeClock { return &fakeClock{t: time.Now().UTC(), rounds: make(chan struct{}, 1)} }
+
+// round is the dispatchers' OnRound: it never blocks a dispatcher.
+func (c *fakeClock) round(Stats) {
+	select {
+	case c.rounds <- struct{}{}:
+	default:
+	}
+}
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -254,20 +254,25 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func fastConfig(owner string, clk *fakeClock) Config {
 	return Config{StatusURL: "https://parley.test/family/status", Owner: owner, Workers: 2, BatchSize: 3, PollInterval: 20 * time.Millisecond,
-		Lease: 2 * time.Minute, MinBackoff: time.Second, MaxBackoff: 10 * time.Second, Now: clk.Now}
+		Lease: 2 * time.Minute, MinBackoff: time.Second, MaxBackoff: 10 * time.Second, Now: clk.Now, OnRound: clk.round}
 }
 
-// waitAdvancing waits for cond while moving the clock on by a second at
-// every look, so that a running dispatcher finds its retries due.
+// waitAdvancing waits for cond, looking again after each round of the
+// dispatchers and moving the clock on by a second each time, so that a
+// running dispatcher finds its retries due. Nothing here sleeps: the
+// dispatchers' rounds drive the test, and a deadline fails it.
 func waitAdvancing(t *testing.T, clk *fakeClock, what string, cond func() bool) {
 	t.Helper()
-	waitFor(t, what, 20*time.Second, func() bool {
-		if cond() {
-			return true
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for !cond() {
+		select {
+		case <-clk.rounds:
+			clk.Advance(time.Second)
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
 		}
-		clk.Advance(time.Second)
-		return false
-	})
+	}
 }
 
 // assertExactlyOnce checks that every notification arrived once and only
