@@ -58,10 +58,7 @@ func parleyBinary(t testing.TB) string {
 		}
 		binPath = filepath.Join(binDir, "parley")
 		args := []string{"build", "-o", binPath}
-		// The processes' own packages are race-tested in process (mirror,
-		// hubapi, service, cli); a race-built binary runs these tests about
-		// four times slower, so it is built only on request.
-		if raceEnabled && os.Getenv("PARLEY_NODETEST_RACE") == "1" {
+		if raceEnabled {
 			args = append(args, "-race")
 		}
 		args = append(args, "parley/cmd/parley")

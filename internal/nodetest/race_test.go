@@ -2,9 +2,8 @@
 
 package nodetest
 
-// raceEnabled, with PARLEY_NODETEST_RACE=1, builds the parley binary with
-// the race detector when the tests run with it, so that data races in the
-// background loops of a real process (sync, outbox, cosigning) are caught
-// too. It is not the default: such a binary makes these tests four times
-// slower, and the same loops are race-tested in process by their packages.
+// raceEnabled builds the parley binary with the race detector when the
+// tests run with it: the packages are then already in the build cache in
+// that form, and data races in the background loops of a real process
+// (sync, outbox, cosigning) are caught too.
 const raceEnabled = true
