@@ -180,9 +180,13 @@ func assertHubHoldsNoPartyData(t *testing.T, c *cluster) {
 			}
 			secrets = append(secrets, line)
 			// The key material alone, in case it was stored re-encoded
-			// with another name.
-			if i := strings.LastIndex(line, "+"); i > 0 {
-				secrets = append(secrets, line[i+1:])
+			// with another name. A signed-note private key reads
+			// PRIVATE+KEY+<name>+<hash>+<base64>, and the base64 may
+			// itself hold '+', so the fields are counted from the left.
+			if f := strings.SplitN(line, "+", 5); len(f) == 5 && len(f[4]) >= 16 {
+				secrets = append(secrets, f[4])
+			} else {
+				t.Fatalf("%s: private key file %s is not a signed-note key", n.name, k)
 			}
 		}
 	}
