@@ -18,6 +18,8 @@ import (
 // to the hub. A checkpoint the hub already serves with the node's
 // cosignature is left alone; one whose cosignature did not reach the hub
 // is cosigned again (the witness signs the same checkpoint again) and sent.
+// A node whose witness key the hub does not trust for its party (the
+// party's second node) does not cosign.
 //
 // The witness's state is shared by every process on the node's database
 // (the server's background sync, a "node status" beside it): another one
@@ -30,6 +32,10 @@ func (r *run) cosign() error {
 	w, ws := r.m.opt.Witness, r.m.opt.WitnessStore
 	st := r.st
 	if w == nil || ws == nil {
+		return nil
+	}
+	if !r.audit.trustsWitness(r.m.opt.Party, w) {
+		r.m.opt.Logger.Debug("the log trusts another witness key for the party; not cosigning", "party", r.m.opt.Party, "witness", w.Name())
 		return nil
 	}
 	const tries = 3
