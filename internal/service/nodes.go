@@ -175,6 +175,11 @@ func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, 
 		if _, err := tx.Party(ctx, party); err != nil {
 			return invalidf("no party %q", party)
 		}
+		if kind == nodes.KindWitness {
+			if err := oneWitnessKey(ctx, tx, party, vkey); err != nil {
+				return err
+			}
+		}
 		added, err := tx.AddPartyKey(ctx, store.PartyKey{Party: party, Kind: kind, KeyName: name, VKey: vkey, TrustedAt: s.Now()})
 		if err != nil || !added {
 			return err
@@ -204,6 +209,24 @@ func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// oneWitnessKey refuses a second witness key of a party. The hub counts
+// one witness per party (its registry holds one witness row per party,
+// and a checkpoint one cosignature per witness key name); a party's
+// second node verifies the log without cosigning, and only its statement
+// key is trusted.
+func oneWitnessKey(ctx context.Context, tx *store.Tx, party, vkey string) error {
+	ks, err := tx.PartyKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		if k.Party == party && k.Kind == nodes.KindWitness && k.VKey != vkey {
+			return Conflict("nodes.witness_taken", "party", party, "fingerprint", statement.Fingerprint(k.VKey))
+		}
+	}
+	return nil
 }
 
 // HubInfo is what a node reads at init: the log's origin and key, and the
