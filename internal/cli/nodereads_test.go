@@ -41,8 +41,8 @@ func nodePair(t *testing.T, nodeAArgs ...string) (hub, na, nb, addr string, stop
 	return hub, na, nb, addr, stop
 }
 
-// mustRun runs a command that must succeed and returns its output.
-func mustRun(t *testing.T, args ...string) (stdout, stderr string) {
+// cmdOK runs a command that must succeed and returns its output.
+func cmdOK(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
 	code, out, errOut := run(t, args...)
 	if code != 0 {
@@ -59,12 +59,12 @@ func mustRun(t *testing.T, args ...string) (stdout, stderr string) {
 func TestNodeNegotiation(t *testing.T) {
 	hub, na, nb, addr, stop := nodePair(t)
 	defer func() { stop() }()
-	la := strings.Fields(mustRun2(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A"))[0]
-	mustRun(t, "--data", na, "list", "handover", la)
-	lb := strings.Fields(mustRun2(t, "--data", nb, "list", "import", "../nodetest/testdata/neg-list-B.csv", "--to", "A", "--title", "From B"))[0]
-	mustRun(t, "--data", nb, "list", "handover", lb)
-	round := strings.TrimSpace(mustRun2(t, "--data", hub, "round", "create", "--title", "Round one", "--party", "A", "--party", "B", "--criteria", "wounded"))
-	mustRun(t, "--data", na, "node", "status")
+	la := strings.Fields(cmdOut(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A"))[0]
+	cmdOK(t, "--data", na, "list", "handover", la)
+	lb := strings.Fields(cmdOut(t, "--data", nb, "list", "import", "../nodetest/testdata/neg-list-B.csv", "--to", "A", "--title", "From B"))[0]
+	cmdOK(t, "--data", nb, "list", "handover", lb)
+	round := strings.TrimSpace(cmdOut(t, "--data", hub, "round", "create", "--title", "Round one", "--party", "A", "--party", "B", "--criteria", "wounded"))
+	cmdOK(t, "--data", na, "node", "status")
 
 	// A proposal the hub refuses is named, and the command fails.
 	code, _, errOut := run(t, "--data", na, "--lang", "en", "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
@@ -72,12 +72,12 @@ func TestNodeNegotiation(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "the hub refused statement") {
 		t.Fatalf("a proposal the hub refuses: exit %d\n%s", code, errOut)
 	}
-	prop := strings.TrimSpace(mustRun2(t, "--data", na, "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
+	prop := strings.TrimSpace(cmdOut(t, "--data", na, "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
 		"--release", la+":1", "--release", lb+":1"))
 	// B's audit finds every entry of A's proposal signed by A or the
 	// mediator's own: no alarm (node status fails on one).
-	mustRun(t, "--data", nb, "node", "status")
-	mustRun(t, "--data", na, "node", "status")
+	cmdOK(t, "--data", nb, "node", "status")
+	cmdOK(t, "--data", na, "node", "status")
 
 	for _, tc := range []struct {
 		args []string
@@ -89,7 +89,7 @@ func TestNodeNegotiation(t *testing.T) {
 		{[]string{"stage", "ls", "--round", round}, []string{prop, "one-for-one", "1/1"}},
 		{[]string{"stage", "show", prop}, []string{prop, "Petrenko", "Ivanov"}},
 	} {
-		out, _ := mustRun(t, append([]string{"--data", nb}, tc.args...)...)
+		out, _ := cmdOK(t, append([]string{"--data", nb}, tc.args...)...)
 		for _, w := range tc.want {
 			if !strings.Contains(out, w) {
 				t.Errorf("node B: %s: %q lacks %q", strings.Join(tc.args, " "), out, w)
@@ -163,18 +163,18 @@ func TestNodeNegotiation(t *testing.T) {
 	if err != nil || p.State != string(negotiation.Accepted) {
 		t.Fatalf("on the hub: %+v, %v; want accepted", p, err)
 	}
-	mustRun(t, "--data", nb, "node", "status")
-	if out, _ := mustRun(t, "--data", nb, "stage", "ls"); !strings.Contains(out, "accepted") {
+	cmdOK(t, "--data", nb, "node", "status")
+	if out, _ := cmdOK(t, "--data", nb, "stage", "ls"); !strings.Contains(out, "accepted") {
 		t.Errorf("stage ls after the sync: %s", out)
 	}
-	if out, _ := mustRun(t, "--data", nb, "--lang", "uk", "node", "status"); !strings.Contains(out, "розмір журналу") || strings.Contains(out, "log size") {
+	if out, _ := cmdOK(t, "--data", nb, "--lang", "uk", "node", "status"); !strings.Contains(out, "розмір журналу") || strings.Contains(out, "log size") {
 		t.Errorf("node status --lang uk: %s", out)
 	}
 }
 
-func mustRun2(t *testing.T, args ...string) string {
+func cmdOut(t *testing.T, args ...string) string {
 	t.Helper()
-	out, _ := mustRun(t, args...)
+	out, _ := cmdOK(t, args...)
 	return out
 }
 
@@ -183,7 +183,7 @@ func mustRun2(t *testing.T, args ...string) string {
 func TestInitNodePeers(t *testing.T) {
 	hub, na, _, addr, stop := nodePair(t, "--peer", "http://127.0.0.1:1/", "--peer", "https://node-b.example:8443")
 	defer stop()
-	out, _ := mustRun(t, "--data", na, "node", "peer", "ls")
+	out, _ := cmdOK(t, "--data", na, "node", "peer", "ls")
 	for _, w := range []string{"http://127.0.0.1:1\t", "https://node-b.example:8443"} {
 		if !strings.Contains(strings.ReplaceAll(out, " ", "\t"), w) {
 			t.Errorf("peer ls lacks %q:\n%s", w, out)
