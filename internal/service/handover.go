@@ -14,7 +14,9 @@ import (
 	"parley/internal/families"
 	"parley/internal/handover"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -416,6 +418,9 @@ func (s *Service) RecordIdentification(ctx context.Context, actor access.Actor, 
 // deceased, substituted, handed over outside the agreement or still
 // pending, and how the releases as they happened break the agreed rule.
 func (s *Service) StageReport(ctx context.Context, actor access.Actor, agreementID string) (*handover.Report, error) {
+	if s.Mode() == nodes.Node {
+		return nil, s.nodeHubOnly(ctx, actor, agreementID)
+	}
 	var rep handover.Report
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		a, err := s.loadAgreement(ctx, tx, actor, agreementID)
@@ -462,6 +467,10 @@ func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *negoti
 // his outcome, or his being handed over in another's place; each step with
 // who and when.
 func (s *Service) PersonTimeline(ctx context.Context, actor access.Actor, listID string, row int) (*PersonTimeline, error) {
+	if s.Mode() == nodes.Node {
+		// The proposals, agreements and handover steps of a person are the hub's.
+		return nil, msg.NewError(ErrWrongMode, "node.hub_only.timeline", "list", listID, "row", row)
+	}
 	var t *PersonTimeline
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := s.loadHandedOverList(ctx, tx, actor, listID)

@@ -313,6 +313,14 @@ func statementOf(ctx context.Context) *statementCtx {
 	return st
 }
 
+// mediatorAct returns ctx and the actor for what a hub logs on its own
+// account while it applies a party's statement: an entry without the
+// statement, whose actor is the mediator, so that the log never names a
+// party for an act the party did not sign.
+func mediatorAct(ctx context.Context) (context.Context, access.Actor) {
+	return context.WithValue(ctx, statementKey{}, (*statementCtx)(nil)), access.Actor{Username: "mediator", Roles: []access.Role{access.Mediator}}
+}
+
 // ErrStatementUnsigned is returned when a submitted statement does not
 // verify under the key the hub trusts for the party it names.
 var ErrStatementUnsigned = statement.ErrUnsigned
