@@ -173,7 +173,7 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 			return err
 		}
 		return fill(q, &pg.Page, func(offset, limit int) ([]lists.Entry, int, error) {
-			return tx.EntryPage(ctx, store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit})
+			return tx.EntryPage(ctx, store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit, Count: pg.List.EntryCount})
 		})
 	})
 	if err != nil {

@@ -103,6 +103,9 @@ type EntryQuery struct {
 	Desc   bool
 	Offset int
 	Limit  int
+	// Count is the list's entry count (its header's), the total when the
+	// query does not narrow; 0 reads it.
+	Count int
 }
 
 // EntryPage returns one page of a list's entries under q, and how many
@@ -110,14 +113,16 @@ type EntryQuery struct {
 func (tx *Tx) EntryPage(ctx context.Context, q EntryQuery) ([]lists.Entry, int, error) {
 	where, args := q.PersonFilter.conds([]string{"list_id = ?"}, []any{q.ListID})
 	cond := strings.Join(where, " AND ")
-	var total int
+	total := q.Count
 	countQ := `SELECT entry_count FROM lists WHERE id = ?`
 	countArgs := []any{q.ListID}
 	if q.Filtered() {
-		countQ, countArgs = `SELECT COUNT(*) FROM list_entries WHERE `+cond, args
+		countQ, countArgs, total = `SELECT COUNT(*) FROM list_entries WHERE `+cond, args, 0
 	}
-	if err := tx.QueryRow(ctx, countQ, countArgs...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count entries of %s: %w", q.ListID, err)
+	if total == 0 {
+		if err := tx.QueryRow(ctx, countQ, countArgs...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count entries of %s: %w", q.ListID, err)
+		}
 	}
 	limit := q.Limit
 	if limit <= 0 {

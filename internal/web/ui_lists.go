@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
 	"parley/internal/access"
@@ -139,7 +140,7 @@ var listTable = tableSpec{sorts: []string{"name", "birth"}}
 type listData struct {
 	List        *lists.List
 	Parties     map[string]string
-	Entries     []lists.Entry
+	Rows        template.HTML // listRows
 	Table       *tableView
 	CanHandOver bool
 	// HandOverUnconfirmed: a hand-over was asked for without ticking
@@ -168,7 +169,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	t := newTableView(f, &pg.Page)
 	t.Selects = []tableSelect{s.categorySelect(f)}
-	d := &listData{List: l, Parties: names, Entries: pg.Entries, Table: t}
+	d := &listData{List: l, Parties: names, Table: t}
 	view := access.ListView{From: l.From, To: l.To, Draft: l.State == lists.Draft}
 	d.CanHandOver = l.State == lists.Draft && actor.CanWriteList(l.From)
 	d.HandOverUnconfirmed = d.CanHandOver && r.URL.Query().Get("handover") == "unconfirmed"
@@ -180,6 +181,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	s.listDisputes(r, l, d)
 	p := s.page(w, r, "list.title", "lists", d)
 	p.Title = l.Title
+	d.Rows = listRows(p.L, pg.Entries)
 	d.Disputes.Rows.P = p
 	return s.render(w, r, http.StatusOK, "list", p)
 }
