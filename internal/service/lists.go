@@ -382,24 +382,21 @@ func (s *Service) readableList(ctx context.Context, tx *store.Tx, actor access.A
 	return h, nil
 }
 
-// ListVersions returns the other versions of a list that the actor may
-// see, newest first.
-func (s *Service) ListVersions(ctx context.Context, actor access.Actor, l *lists.List) ([]*lists.List, error) {
+// versions returns the other versions of a list that the actor may see,
+// newest first, in the caller's transaction.
+func (s *Service) versions(ctx context.Context, tx *store.Tx, actor access.Actor, l *lists.List) ([]*lists.List, error) {
 	f, err := listFilter(actor)
 	if err != nil {
-		return nil, err
+		return nil, nil // a role that sees no lists sees no versions
 	}
 	f.RootID = l.RootID
+	all, err := tx.Lists(ctx, f)
 	var out []*lists.List
-	err = s.db.View(ctx, func(tx *store.Tx) error {
-		all, err := tx.Lists(ctx, f)
-		for _, o := range all {
-			if o.ID != l.ID {
-				out = append(out, o)
-			}
+	for _, o := range all {
+		if o.ID != l.ID {
+			out = append(out, o)
 		}
-		return err
-	})
+	}
 	return out, err
 }
 

@@ -156,6 +156,9 @@ func entryPersons(es []lists.Entry) []person.Person {
 // Entries empty).
 type ListPage struct {
 	List *lists.List `json:"list"`
+	// Versions are the list's other versions the actor may see, newest
+	// first.
+	Versions []*lists.List `json:"versions"`
 	Page[lists.Entry]
 }
 
@@ -170,6 +173,9 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if pg.List, err = s.readableList(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		if pg.Versions, err = s.versions(ctx, tx, actor, pg.List); err != nil {
 			return err
 		}
 		return fill(q, &pg.Page, func(offset, limit int) ([]lists.Entry, int, error) {

@@ -175,9 +175,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	d.HandOverUnconfirmed = d.CanHandOver && r.URL.Query().Get("handover") == "unconfirmed"
 	d.CanAck = l.State == lists.HandedOver && actor.CanAcknowledge(view)
 	d.CanNewVersion = actor.CanWriteList(l.From)
-	if d.Versions, err = s.svc.ListVersions(r.Context(), actor, l); err != nil {
-		return err
-	}
+	d.Versions = pg.Versions
 	s.listDisputes(r, l, d)
 	p := s.page(w, r, "list.title", "lists", d)
 	p.Title = l.Title
