@@ -410,12 +410,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if f == "" {
 		f = listfile.CSV
 	}
-	ctype, ok := exportTypes[f]
-	if !ok {
+	if _, ok := exportTypes[f]; !ok {
 		return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv, xlsx or json", f)}
 	}
 	id := r.PathValue("id")
-	var buf strings.Builder
+	// The persons as filtered and sorted on the list's page (all of them,
+	// in row order, without a filter).
+	q := readTableFilter(r.URL.Query(), "", listTable).TableQuery
+	var opts *listfile.ExportOptions
 	if f == listfile.CSV && !isAPIPath(r.URL.Path) || r.URL.Query().Has("lang") {
 		// The workbench's CSV is the clerk's (see listfile.WriteClerkCSV),
 		// in the reader's language; the API's stays Parley's own columns
@@ -424,20 +426,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 		if q := r.URL.Query().Get("lang"); q != "" {
 			lang = printout.Lang(q)
 		}
-		opts := listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
+		opts = &listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
 		if f != listfile.CSV {
 			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: a language applies to csv only", f)}
 		}
-		if err := s.svc.ExportListCSV(r.Context(), actorOf(r), id, opts, &buf); err != nil {
-			return err
-		}
-	} else if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
-		return err
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": id + "." + string(f)}))
-	_, err := io.WriteString(w, buf.String())
-	return err
+	return serveExport(w, id, f, func(b *strings.Builder) error {
+		return s.svc.ExportListTable(r.Context(), actorOf(r), id, q, f, opts, b)
+	})
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error { return s.export(w, r) }
