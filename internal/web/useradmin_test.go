@@ -189,7 +189,7 @@ func TestBrowserUserAdmin(t *testing.T) {
 		chromedp.Click(chromedp.CSS("form.roles-form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(".alert.ok")),
 	)
-	if got := text(t, c, ".user-roles"); !strings.Contains(got, "officer") || !strings.Contains(got, "observer") {
+	if got := strings.ToLower(text(t, c, ".user-roles")); !strings.Contains(got, "officer") || !strings.Contains(got, "observer") {
 		t.Errorf("roles shown after saving: %q", got)
 	}
 	run(t, c, "reset the password",
