@@ -139,6 +139,16 @@ func (tx *Tx) setPassword(ctx context.Context, userID, hash string, mustChange b
 	return oneRow(res, "user", userID)
 }
 
+// RehashPassword stores a stronger hash of the same password: neither the
+// time of the last change nor the duty to change it moves.
+func (tx *Tx) RehashPassword(ctx context.Context, userID, hash string) error {
+	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("rehash password: %w", err)
+	}
+	return oneRow(res, "user", userID)
+}
+
 // SetUserRoles replaces a user's roles and party binding.
 func (tx *Tx) SetUserRoles(ctx context.Context, userID string, roles []string, party string) error {
 	var p any
