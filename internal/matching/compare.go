@@ -591,3 +591,38 @@ func digitsOneApart(a, b int) bool {
 	}
 	return false
 }
+
+// sameEntry reports whether two registry records are one person entered
+// twice, as registries fed from several sources hold them (one of them in
+// Latin letters, or with a slip in the surname): the same full date of
+// birth; surname and given name agreeing in any script or language; the
+// patronymic agreeing where both give it; at most one slip of the pen, and
+// only when both give all three names; and no service number or sex that
+// disagrees. Two such records do not compete for a list row: a row that
+// fits them both fits one person. Namesakes born the same day whose service
+// numbers differ stay two persons, and a row that cannot tell them apart
+// goes to review.
+func sameEntry(a, b *prepared, w *Weights, f freqs) bool {
+	if a.dob == 0 || a.dob != b.dob || a.dob&31 == 0 || a.dob>>5&15 == 0 {
+		return false
+	}
+	c := compare(a, b, w, f)
+	slips := 0
+	for _, i := range [...]int{fSurname, fGiven, fPatronymic} {
+		switch c.lv[i] {
+		case lvAgree:
+		case lvTypo:
+			slips++
+		case lvMissing:
+			if i != fPatronymic {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if slips > 1 || (slips == 1 && c.lv[fPatronymic] == lvMissing) {
+		return false
+	}
+	return c.lv[fServiceNumber] != lvDisagree && c.lv[fSex] != lvDisagree
+}

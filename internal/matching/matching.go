@@ -146,6 +146,10 @@ type Candidate struct {
 	Reasons []string
 	// Rule is the review rule the candidate meets, or "".
 	Rule Rule
+	// SameAsBest is set when the registry row records the same person as
+	// the best candidate: the same full date of birth and full name, in
+	// another script or with one slip (reason "same_entry").
+	SameAsBest bool
 }
 
 // Rule names a kind of agreement that makes a candidate plausible whatever
@@ -182,7 +186,9 @@ type Result struct {
 	// review, and -1 when it is none.
 	RegistryIndex int
 	// Score is the probability, by the model, that the best candidate is the
-	// person (also reported when the decision is none).
+	// person (also reported when the decision is none), summed over the
+	// records of that person when the registry holds him twice
+	// (SameEntries).
 	Score    float64
 	Decision Decision
 	// Fields compares the list row with its best candidate (even when the
@@ -197,6 +203,9 @@ type Result struct {
 	// NameOrderSwapped is set when the list row fits the best candidate with
 	// its given name and surname exchanged.
 	NameOrderSwapped bool
+	// SameEntries are the other candidates that record the best
+	// candidate's person a second time: they do not compete with it.
+	SameEntries []int
 	// AlsoBestFor lists other list rows whose best registry row is the same
 	// (a registry person cannot be two listed persons: at least one of them
 	// needs a second look).
@@ -236,6 +245,13 @@ func (r Result) Reasons(rowName func(list bool, index int) string, explain bool)
 	}
 	if r.NameOrderSwapped {
 		parts = append(parts, msg.New("match.name_swapped"))
+	}
+	if len(r.SameEntries) > 0 {
+		var rows []string
+		for _, k := range r.SameEntries {
+			rows = append(rows, rowName(false, k))
+		}
+		parts = append(parts, msg.New("match.same_entry", "rows", msg.Raw(strings.Join(rows, ", "))))
 	}
 	for _, f := range r.Fields {
 		if !explain && f.Outcome == OutcomeMissing && f.Field != "birth_date" && f.Field != "service_number" && f.Field != "patronymic" {
