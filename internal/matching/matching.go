@@ -47,6 +47,19 @@
 // "rule:full_name") for the reader's language to word. None is left only
 // for rows with no plausible candidate.
 //
+// # A person entered twice
+//
+// Registries fed from several sources hold some persons twice, once in
+// Latin letters or with a slip in the surname. Two records with the same
+// full date of birth and the same name (in any script, with at most one
+// slip), whose service numbers and sex do not disagree, are taken for one
+// person: a list row that fits both is that person with the sum of their
+// probabilities, instead of two candidates of about 0.5 each that would
+// send a clear match to review (Result.SameEntries, reason "same_entry").
+// Namesakes that something recorded tells apart stay separate candidates,
+// and a row that fits several of them equally (typically a list row without
+// a date of birth) is a review by necessity: only a person can choose.
+//
 // # Calibration
 //
 // DefaultWeights were set with data from package gen, whose noise model is
