@@ -100,10 +100,13 @@ func (c *comparison) rule() Rule {
 	}
 	dateNear := dob == lvAgree || dob == lvSwapDM || dob == lvOneDigit
 	switch {
-	case dob != lvDisagree && slips <= 1 && near(sur) && (near(given) || (given == lvInitial && sur == lvAgree)) && patr != lvDisagree:
+	case dob != lvDisagree && c.lv[fServiceNumber] != lvDisagree && slips <= 1 && near(sur) && (near(given) || (given == lvInitial && sur == lvAgree)) && patr != lvDisagree:
 		// Every name part known on both sides agrees, or its initial
 		// fits, but for at most one slip of the pen; nothing known of the
-		// date of birth speaks against it.
+		// date of birth or the service number speaks against it (a number
+		// one slip off is partial, not disagreeing). A namesake whose
+		// number differs is another person as surely as one born on
+		// another date.
 		return RuleFullName
 	case near(sur) && (near(given) || given == lvInitial) && dateNear && (patr != lvDisagree || dob == lvAgree):
 		// A patronymic naming another father is the one name part that

@@ -39,7 +39,8 @@
 // a row must still be shown to a person, because a record no reviewer sees
 // is a family never told. So a row whose candidates (the best three) include
 // one that meets a Rule — the full name agreeing as far as both sides give
-// it, with at most one slip and no disagreeing date (RuleFullName); surname
+// it, with at most one slip and no disagreeing date or service number
+// (RuleFullName); surname
 // and given name within a slip with a date of birth that agrees, also
 // swapped or one digit off (RuleNamesBirthDate); an agreeing service number
 // (RuleServiceNumber) — goes at least to review, whatever its score. Every
@@ -177,8 +178,8 @@ const (
 	// script or language), or is an initial that fits, but for at most one
 	// slip of the pen (a typo, a letter left out); the surname is given on
 	// both sides and the given name too, at least as an initial of an
-	// agreeing surname. The date of birth, if both give it, does not
-	// disagree. A person whose date of birth the list lacks scores low
+	// agreeing surname. The date of birth and the service number, if both
+	// give them, do not disagree. A person whose date of birth the list lacks scores low
 	// against a registry with namesakes, and only a reviewer can tell them
 	// apart.
 	RuleFullName Rule = "full_name"
