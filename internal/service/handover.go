@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 	"sort"
 	"strconv"
 	"strings"
@@ -356,7 +357,7 @@ func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Act
 			}
 		}
 		if ag, why := boundBy(elsewhere); ag != "" {
-			return nil, fmt.Errorf("%w: substitute row %d of list %s: %s in agreement %s", ErrConflict, req.Row, l.ID, strings.TrimSuffix(why, ","), ag)
+			return nil, Conflict("err.substitute_bound", "row", msg.Plain(req.Row), "list", l.ID, "why", why, "agreement", ag)
 		}
 		p := e.Person
 		p.Categories = append([]string(nil), e.Categories...)

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"parley/internal/msg"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +23,8 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/msg"
+	"parley/internal/person"
 	"parley/internal/store"
 )
 
@@ -209,6 +210,29 @@ func NotFoundMsg(code string, kv ...any) error { return msg.NewError(ErrNotFound
 // code uses Invalid.
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// invalidBecause is Invalid for a value refused by err: the message's
+// {reason} is err, in the reader's language when err carries a message,
+// and err stays the cause, for errors.Is and errors.As.
+func invalidBecause(code string, err error, kv ...any) error {
+	return because(ErrInvalid, code, err, kv...)
+}
+
+// conflictBecause is invalidBecause for ErrConflict.
+func conflictBecause(code string, err error, kv ...any) error {
+	return because(ErrConflict, code, err, kv...)
+}
+
+// day is a date as a message parameter, written in the reader's locale.
+type day person.Date
+
+func (d day) YMD() (y, m, dd int) { return d.Year, d.Month, d.Day }
+
+func because(kind error, code string, err error, kv ...any) error {
+	e := msg.NewError(kind, code, append(kv, "reason", err)...)
+	e.Cause = err
+	return e
 }
 
 // newID returns a random identifier with a readable prefix. Ids are random
