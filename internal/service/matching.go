@@ -44,10 +44,10 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 			return fmt.Errorf("list %q: %w", req.ListID, ErrNotFound)
 		}
 		if l.State == lists.Draft {
-			return fmt.Errorf("%w: list %s has not been handed over", ErrConflict, l.ID)
+			return Conflict("err.list.not_handed_over", "list", l.ID)
 		}
 		if !actor.CanReadRegistry(l.To) {
-			return access.Deny("only officers of party %s match this list against its registry", l.To)
+			return access.Forbid("deny.match_list", "party", l.To)
 		}
 		reg, err = s.registryIndexes.get(ctx, tx, l.To)
 		return err
@@ -57,7 +57,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	}
 	registry := reg.ids
 	if reg.records == 0 {
-		return nil, invalidf("party %s has no registry to match against; import one first", l.To)
+		return nil, Invalid("err.match.no_registry", "party", l.To)
 	}
 	cfg := matching.DefaultConfig()
 	if req.ThresholdMatch > 0 {
@@ -255,7 +255,7 @@ func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor,
 // is set).
 func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, listID string) ([]*matching.Run, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("matching runs belong to the receiving party")
+		return nil, access.Forbid("deny.match_runs")
 	}
 	var out []*matching.Run
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -334,7 +334,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("only officers of party %s review its matches", run.Party)
+			return access.Forbid("deny.review_matches", "party", run.Party)
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {
@@ -357,19 +357,19 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 				chosen = registryID
 			}
 			if chosen == "" {
-				return invalidf("row %d has no proposed registry person; pick one to confirm", listRow)
+				return Invalid("err.match.no_candidate", "row", msg.Plain(listRow))
 			}
 			recs, err := tx.RegistryRecords(ctx, run.Party, []string{chosen})
 			if err != nil {
 				return err
 			}
 			if rec, ok := recs[chosen]; !ok || rec.RemovedVersion > 0 {
-				return invalidf("registry record %q is not in the registry", chosen)
+				return Invalid("err.match.unknown_record", "record", chosen)
 			}
 		case ReviewReject:
 			review = "rejected"
 		default:
-			return invalidf("review must be confirm or reject, not %q", choice)
+			return Invalid("err.match.review", "value", choice)
 		}
 		return s.reviewRow(ctx, tx, actor, run, row, review, chosen)
 	})
@@ -401,7 +401,7 @@ func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, run
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("only officers of party %s review its matches", run.Party)
+			return access.Forbid("deny.review_matches", "party", run.Party)
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {

@@ -125,7 +125,7 @@ type RowDifference struct {
 // to read, to name the rows and fields that differ.
 func (s *Service) CheckListFile(ctx context.Context, actor access.Actor, file io.Reader, format listfile.Format, receipt []byte) (*FileCheck, error) {
 	if s.lg == nil {
-		return nil, fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return nil, Conflict("err.no_log")
 	}
 	r, err := ledger.VerifyReceipt(receipt, s.lg.VerifierKey())
 	if err != nil {

@@ -229,6 +229,19 @@ type day person.Date
 
 func (d day) YMD() (y, m, dd int) { return d.Year, d.Month, d.Day }
 
+// fieldProblems are the problems of a record, each naming its field.
+func fieldProblems(errs []person.FieldError) []msg.Msg {
+	out := make([]msg.Msg, len(errs))
+	for i, e := range errs {
+		if e.Value == "" {
+			out[i] = msg.New("err.person_field", "field", msg.Enum{Kind: "svc_field", Code: e.Field}, "reason", e.Msg)
+			continue
+		}
+		out[i] = msg.New("err.person_field_value", "field", msg.Enum{Kind: "svc_field", Code: e.Field}, "value", e.Value, "reason", e.Msg)
+	}
+	return out
+}
+
 func because(kind error, code string, err error, kv ...any) error {
 	e := msg.NewError(kind, code, append(kv, "reason", err)...)
 	e.Cause = err

@@ -82,16 +82,16 @@ func actorOf(u *store.User) access.Actor {
 // for exactly one party, and nobody else is bound to one.
 func validateRoles(ctx context.Context, tx *store.Tx, roles []access.Role, party string) error {
 	if len(roles) == 0 {
-		return invalidf("a user needs at least one role (%s)", roleNames())
+		return Invalid("err.user.no_role", "roles", roleLabels())
 	}
 	officer := false
 	seen := map[access.Role]bool{}
 	for _, r := range roles {
 		if !r.Valid() {
-			return invalidf("unknown role %q (want %s)", r, roleNames())
+			return Invalid("err.user.unknown_role", "role", string(r), "roles", roleLabels())
 		}
 		if seen[r] {
-			return invalidf("role %q given twice", r)
+			return Invalid("err.user.role_twice", "role", msg.Enum{Kind: "role", Code: string(r)})
 		}
 		seen[r] = true
 		officer = officer || r == access.Officer
@@ -103,18 +103,18 @@ func validateRoles(ctx context.Context, tx *store.Tx, roles []access.Role, party
 		return Invalid("user.party_only_officers")
 	case officer:
 		if _, err := tx.Party(ctx, party); err != nil {
-			return invalidf("unknown party %q", party)
+			return Invalid("err.unknown_party", "party", party)
 		}
 	}
 	return nil
 }
 
-func roleNames() string {
-	var names []string
+func roleLabels() []any {
+	var out []any
 	for _, r := range access.Roles() {
-		names = append(names, string(r))
+		out = append(out, msg.Enum{Kind: "role", Code: string(r)})
 	}
-	return strings.Join(names, ", ")
+	return out
 }
 
 // CreateUser adds an account. Only administrators (and the local operator)
@@ -126,14 +126,14 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 
 func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser) (*User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(nu.Username)
 	if !usernamePattern.MatchString(name) {
-		return nil, invalidf("username %q: use 2 to 63 lower-case Latin letters, digits, '.', '_' or '-', starting with a letter or digit", nu.Username)
+		return nil, Invalid("err.user.username", "username", nu.Username)
 	}
-	if reason := auth.CheckPasswordStrength(nu.Password, name); reason != "" {
-		return nil, invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(nu.Password, name); !weak.IsZero() {
+		return nil, &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	hash, err := auth.HashPassword(nu.Password, s.passwordParams)
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return fmt.Errorf("%w: username %q is taken", ErrConflict, name)
+				return Conflict("err.user.taken", "username", name)
 			}
 			return err
 		}
@@ -169,7 +169,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 // Users returns every account.
 func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out []User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -186,7 +186,7 @@ func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error)
 func (s *Service) GetUser(ctx context.Context, actor access.Actor, username string) (*User, error) {
 	name := NormalizeUsername(username)
 	if !actor.CanAdminister() && name != actor.Username {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -207,11 +207,11 @@ func (s *Service) GetUser(ctx context.Context, actor access.Actor, username stri
 // user's sessions at once; API tokens stop working while disabled.
 func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, username string, disabled bool) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
 	if disabled && !actor.System && name == actor.Username {
-		return fmt.Errorf("%w: you cannot disable your own account", ErrConflict)
+		return Conflict("err.user.disable_self")
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
@@ -239,11 +239,11 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 // act when someone has forgotten theirs) and ends that user's sessions.
 func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, username, password string) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
-	if reason := auth.CheckPasswordStrength(password, name); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(password, name); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	hash, err := auth.HashPassword(password, s.passwordParams)
 	if err != nil {
@@ -285,11 +285,11 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if actor.UserID == "" {
 		return access.ErrUnauthenticated
 	}
-	if reason := auth.CheckPasswordStrength(next, actor.Username); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(next, actor.Username); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	if current == next {
-		return invalidf("the new password is the same as the current one")
+		return Invalid("err.password.same")
 	}
 	// Guesses of the current password are throttled like sign-ins, per
 	// account, in the database: a stolen session must not become an
@@ -318,7 +318,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		if _, err := s.db.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
 			return err
 		}
-		return invalidf("the current password is wrong")
+		return Invalid("err.password.current_wrong")
 	}
 	if err := s.db.ClearThrottle(ctx, guess); err != nil {
 		return err
@@ -470,11 +470,11 @@ func tokenFromStore(t *store.Token, username string) APIToken {
 func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username, name string) (string, *APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanIssueToken(uname) {
-		return "", nil, access.Deny("an API token is issued only to its own holder")
+		return "", nil, access.Forbid("deny.token_holder")
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
-		return "", nil, invalidf("a token name may have at most 100 bytes")
+		return "", nil, Invalid("err.token.name_long", "max", 100)
 	}
 	plain := auth.NewToken()
 	var out APIToken
@@ -511,7 +511,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 func (s *Service) Tokens(ctx context.Context, actor access.Actor, username string) ([]APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanAdminister() && (actor.UserID == "" || uname != actor.Username) {
-		return nil, access.Deny("only administrators see other users' tokens")
+		return nil, access.Forbid("deny.other_tokens")
 	}
 	out := []APIToken{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {

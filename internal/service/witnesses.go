@@ -17,10 +17,10 @@ import (
 
 func (s *Service) witnessAdmin(actor access.Actor) error {
 	if !actor.CanAdminister() && !actor.CanMediate() {
-		return access.Deny("only the mediator or an administrator changes the log's witnesses and agreement policy")
+		return access.Forbid("deny.witnesses")
 	}
 	if s.lg == nil {
-		return fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return Conflict("err.no_log")
 	}
 	return nil
 }

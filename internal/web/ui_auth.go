@@ -183,7 +183,7 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: s.localizer(s.pickLanguage(r)).T("account.mismatch")})
 	}
 	l := s.localizer(s.pickLanguage(r))
-	if auth.CheckPasswordStrength(next, id.Actor.Username) != "" {
+	if !auth.CheckPasswordStrength(next, id.Actor.Username).IsZero() {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.weak", auth.MinPasswordLen)})
 	}
 	if cur == next {
