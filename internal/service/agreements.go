@@ -143,7 +143,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 		if err := tx.InsertHandoverRecords(ctx, recs); err != nil {
 			if errors.Is(err, store.ErrBound) {
 				// another agreement, witnessed at the same moment, took one of them
-				return fmt.Errorf("%w: %w", ErrConflict, err)
+				return conflictErr(err)
 			}
 			return err
 		}

@@ -33,7 +33,7 @@ func (s *Service) RecordCommissionOutcome(ctx context.Context, actor access.Acto
 		return nil, access.Forbid("deny.commission")
 	}
 	if err := req.Outcome.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	rec := &store.CommissionRecord{ID: newID("C"), ProposalID: req.ProposalID, ListID: req.ListID, Row: req.Row, Outcome: req.Outcome, RecordedBy: actor.String()}
 	err := s.db.Update(ctx, func(tx *store.Tx) error {

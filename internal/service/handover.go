@@ -100,9 +100,9 @@ const (
 func handoverError(err error) error {
 	switch {
 	case errors.Is(err, handover.ErrEvent):
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return invalidErr(err)
 	case errors.Is(err, handover.ErrRefused), errors.Is(err, handover.ErrOrder), errors.Is(err, handover.ErrFinal):
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return conflictErr(err)
 	}
 	return err
 }

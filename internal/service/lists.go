@@ -83,7 +83,7 @@ func readError(ctx context.Context, err error) error {
 	if r, ok := listfile.AsRefusal(err); ok {
 		return &ImportError{Problems: []listfile.Problem{r.Problem}, Refused: true, TooLarge: r.TooLarge}
 	}
-	return fmt.Errorf("%w: %v", ErrInvalid, err)
+	return invalidErr(err)
 }
 
 // ImportList reads a file and stores it as a new draft list. The import is
@@ -385,7 +385,7 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 			return err
 		}
 		if err := tx.SetListState(ctx, id, lists.Draft, lists.HandedOver, hash); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		l.State, l.ContentHash = lists.HandedOver, hash
 		if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
@@ -428,7 +428,7 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, actor access.Ac
 		return nil, Conflict("err.list.state_not_handed_over", "list", id, "state", msg.Enum{Kind: "svc_list_state", Code: string(l.State)})
 	}
 	if err := tx.SetListState(ctx, id, lists.HandedOver, lists.Acknowledged, ""); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConflict, err)
+		return nil, changedMeanwhile(err)
 	}
 	return l, s.recordEvent(ctx, tx, actor, listAcknowledgedEvent(l))
 }

@@ -73,7 +73,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	results, err := reg.index().MatchAll(ctx, listPersons, cfg, req.Progress)
 	if err != nil {
 		metrics.MatchingRun("error")
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	metrics.MatchingRun("ok")
 	run := &matching.Run{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: reg.records, CreatedBy: actor.String()}
@@ -377,7 +377,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 
 func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Actor, run *matching.Run, row *matching.Row, review, chosen string) error {
 	if err := tx.ReviewMatchRow(ctx, run.ID, row.ListRow, row.Review, review, chosen, actor.String()); err != nil {
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return changedMeanwhile(err)
 	}
 	return s.recordEvent(ctx, tx, actor, Event{Type: "match.reviewed", Subject: run.ID, Attrs: map[string]string{
 		"run_id": run.ID, "list_id": run.ListID, "list_row": strconv.Itoa(row.ListRow), "entry_id": row.EntryID, "review": review,

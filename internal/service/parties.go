@@ -75,7 +75,7 @@ func (s *Service) AddCategory(ctx context.Context, actor access.Actor, c categor
 	}
 	// Check against the catalogue in force before writing.
 	if _, err := category.NewCatalogue(append(s.extraCategories(), c)...); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return invalidErr(err)
 	}
 	labels, _ := json.Marshal(c.Labels)
 	syn, _ := json.Marshal(c.Synonyms)

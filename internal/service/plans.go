@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"parley/internal/msg"
 	"sort"
 
@@ -118,7 +117,7 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 	}
 	plan, err := negotiation.Plan(in, s.Catalogue())
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, nil, invalidErr(err)
 	}
 	for i := range plan.Sides {
 		if len(bound[i]) == 0 {

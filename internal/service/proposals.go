@@ -129,7 +129,7 @@ func stateMachine(p *negotiation.ProposalRecord) negotiation.Proposal {
 
 func transitionError(err error) error {
 	if errors.Is(err, negotiation.ErrTransition) {
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return conflictErr(err)
 	}
 	return err
 }
@@ -137,7 +137,7 @@ func transitionError(err error) error {
 // stateChanged turns a lost race into a conflict.
 func stateChanged(err error) error {
 	if errors.Is(err, store.ErrStateChanged) {
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return conflictErr(err)
 	}
 	return err
 }
@@ -382,7 +382,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 	}
 	stage := negotiation.Stage{Terms: c.terms, Sides: [2]negotiation.SideRelease{{Party: from, Releases: c.sides[0]}, {Party: to, Releases: c.sides[1]}}}
 	if err := negotiation.Check(stage, s.Catalogue()); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	return c, nil
 }

@@ -206,12 +206,6 @@ func Conflict(code string, kv ...any) error { return msg.NewError(ErrConflict, c
 // error alike (see httpx.Message); the message is for logs and the CLI.
 func NotFoundMsg(code string, kv ...any) error { return msg.NewError(ErrNotFound, code, kv...) }
 
-// invalidf is the older form of Invalid, with an English sentence; new
-// code uses Invalid.
-func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
-}
-
 // invalidBecause is Invalid for a value refused by err: the message's
 // {reason} is err, in the reader's language when err carries a message,
 // and err stays the cause, for errors.Is and errors.As.
@@ -228,6 +222,28 @@ func conflictBecause(code string, err error, kv ...any) error {
 type day person.Date
 
 func (d day) YMD() (y, m, dd int) { return d.Year, d.Month, d.Day }
+
+// invalidErr is err as an error of kind ErrInvalid: err's own message
+// when it carries one (see package msg), its text otherwise.
+func invalidErr(err error) error { return ofKind(ErrInvalid, err) }
+
+// conflictErr is invalidErr for ErrConflict.
+func conflictErr(err error) error { return ofKind(ErrConflict, err) }
+
+func ofKind(kind, err error) error {
+	if m, ok := msg.Of(err); ok {
+		return &msg.Error{Kind: kind, Msg: m, Cause: err}
+	}
+	return fmt.Errorf("%w: %w", kind, err)
+}
+
+// changedMeanwhile is the conflict of a conditional update that found the
+// record changed by another request.
+func changedMeanwhile(err error) error {
+	e := msg.NewError(ErrConflict, "err.changed_meanwhile")
+	e.Cause = err
+	return e
+}
 
 // fieldProblems are the problems of a record, each naming its field.
 func fieldProblems(errs []person.FieldError) []msg.Msg {
