@@ -91,7 +91,7 @@ func (s *Service) RecordDeath(ctx context.Context, actor access.Actor, req Death
 	if v := strings.TrimSpace(req.DiedOn); v != "" {
 		date, err := person.ParseISODate(v)
 		if err != nil {
-			return nil, invalidBecause("err.field_value", err, "field", "died_on", "value", v)
+			return nil, invalidBecause("err.field_value", err, "field", input("died_on"), "value", v)
 		}
 		d.DiedOn = date
 	}
@@ -213,7 +213,7 @@ func (s *Service) Deaths(ctx context.Context, actor access.Actor, pendingOnly bo
 func (s *Service) RecordRemainsIdentified(ctx context.Context, actor access.Actor, deathID, note string) (*handover.Death, error) {
 	note = strings.TrimSpace(note)
 	if err := handover.ValidFamilyText(note); err != nil && note != "" {
-		return nil, invalidBecause("err.field", err, "field", "note")
+		return nil, invalidBecause("err.field", err, "field", input("note"))
 	}
 	var d *handover.Death
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -291,7 +291,7 @@ func (s *Service) ReleaseDeath(ctx context.Context, actor access.Actor, deathID,
 func (s *Service) WithdrawDeath(ctx context.Context, actor access.Actor, deathID, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if err := handover.ValidFamilyText(reason); err != nil {
-		return invalidBecause("err.field", err, "field", "reason")
+		return invalidBecause("err.field", err, "field", input("reason"))
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		d, err := s.loadDeath(ctx, tx, actor, deathID)

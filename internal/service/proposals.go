@@ -219,7 +219,7 @@ type composed struct {
 // parties, thread and state are set) from the request, with its log entry.
 func (s *Service) insertProposal(ctx context.Context, tx *store.Tx, actor access.Actor, r *negotiation.Round, p *negotiation.ProposalRecord, req ProposalRequest) error {
 	if err := req.Date.Validate(); err != nil {
-		return invalidBecause("err.field", err, "field", "date")
+		return invalidBecause("err.field", err, "field", input("date"))
 	}
 	c, err := s.compose(ctx, tx, actor, r, p.From, p.To, req)
 	if err != nil {
@@ -308,7 +308,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 		c.refDate = r.Criteria.RefDate
 	}
 	if err := c.refDate.Validate(); err != nil {
-		return nil, invalidBecause("err.field", err, "field", "ref_date")
+		return nil, invalidBecause("err.field", err, "field", input("ref_date"))
 	}
 	if len(refs) == 0 {
 		return nil, Invalid("err.proposal.empty")

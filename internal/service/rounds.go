@@ -101,7 +101,7 @@ func (s *Service) CreateRound(ctx context.Context, actor access.Actor, req Round
 		d    person.Date
 	}{{"starts_on", req.StartsOn}, {"ends_on", req.EndsOn}} {
 		if err := d.d.Validate(); err != nil {
-			return nil, invalidBecause("err.field", err, "field", d.name)
+			return nil, invalidBecause("err.field", err, "field", input(d.name))
 		}
 	}
 	if !req.StartsOn.IsZero() && !req.EndsOn.IsZero() && req.EndsOn.Before(req.StartsOn) {
@@ -109,7 +109,7 @@ func (s *Service) CreateRound(ctx context.Context, actor access.Actor, req Round
 	}
 	if req.Criteria != nil {
 		if err := req.Criteria.Validate(s.Catalogue()); err != nil {
-			return nil, invalidBecause("err.field", err, "field", "criteria")
+			return nil, invalidBecause("err.field", err, "field", input("criteria"))
 		}
 	}
 	var participants []string

@@ -245,6 +245,10 @@ func changedMeanwhile(err error) error {
 	return e
 }
 
+// input is the name of an input field as a message parameter, shown by
+// its label in the reader's language.
+func input(name string) msg.Enum { return msg.Enum{Kind: "svc_input", Code: name} }
+
 // fieldProblems are the problems of a record, each naming its field.
 func fieldProblems(errs []person.FieldError) []msg.Msg {
 	out := make([]msg.Msg, len(errs))

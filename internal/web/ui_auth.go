@@ -217,7 +217,7 @@ func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
 		ok = ok || l.Code == code
 	}
 	if !ok {
-		return badRequest("unknown language %q", code)
+		return badRequest("err.web.language", "value", code)
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -129,7 +128,7 @@ type registryData struct {
 func (s *Server) registryPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	f := readRegistryFilter(r.URL.Query())
 	pg, err := s.svc.RegistryPage(r.Context(), actor, actor.Party, f.RegistryQuery)
@@ -154,7 +153,7 @@ func (s *Server) registryPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) registryExport(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	f := readRegistryFilter(r.URL.Query())
 	format := listfile.Format(strings.ToLower(r.URL.Query().Get("format")))
@@ -165,7 +164,7 @@ func (s *Server) registryExport(w http.ResponseWriter, r *http.Request) error {
 		opts = &listfile.ExportOptions{Lang: printout.Lang(s.pickLanguage(r))}
 	case listfile.XLSX:
 	default:
-		return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv or xlsx", format)}
+		return unprocessable("err.web.format_registry", "format", format)
 	}
 	var buf strings.Builder
 	if err := s.svc.ExportRegistry(r.Context(), actor, actor.Party, f.RegistryQuery, format, opts, &buf); err != nil {
