@@ -140,7 +140,7 @@ func CheckText(field, s string, required bool) error {
 // CheckAnswer checks an answer: a known one, a reason for a rejection.
 func CheckAnswer(a Answer, reason string) error {
 	if !a.Valid() {
-		return msg.NewError(nil, "err.dispute.answer", "value", string(a))
+		return msg.NewError(nil, "err.dispute.answer", "value", string(a), "choices", []string{string(Accepted), string(Rejected), string(NewVersion)})
 	}
 	return CheckText("reason", reason, a == Rejected)
 }

@@ -33,7 +33,7 @@ type CommissionOutcome struct {
 // Validate checks the outcome's own consistency.
 func (o CommissionOutcome) Validate() error {
 	if !o.Decision.Valid() {
-		return msg.NewError(nil, "err.commission.decision", "value", string(o.Decision))
+		return msg.NewError(nil, "err.commission.decision", "value", string(o.Decision), "choices", []string{string(Repatriate), string(Reject), string(Reexamine)})
 	}
 	if err := o.DecidedOn.Validate(); err != nil {
 		return fieldErr("decided_on", err)

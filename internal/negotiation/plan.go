@@ -190,7 +190,7 @@ func newPlanner(in PlanInput, cat *category.Catalogue) (*planner, error) {
 		switch k {
 		case PriorityMedical, PriorityYoungest, PriorityLongestCaptivity, PriorityRow:
 		default:
-			return nil, msg.NewError(ErrPlanInput, "err.plan.priority", "value", string(k))
+			return nil, msg.NewError(ErrPlanInput, "err.plan.priority", "value", string(k), "choices", []string{string(PriorityMedical), string(PriorityYoungest), string(PriorityLongestCaptivity), string(PriorityRow)})
 		}
 	}
 	if pl.cap == 0 {

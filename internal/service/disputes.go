@@ -127,7 +127,7 @@ func (s *Service) acknowledgeWithReservation(ctx context.Context, tx *store.Tx, 
 func (s *Service) ContestRow(ctx context.Context, actor access.Actor, req ContestRequest) (*disputes.Dispute, error) {
 	req.Note = strings.TrimSpace(req.Note)
 	if !req.Reason.Valid() {
-		return nil, Invalid("err.dispute.reason", "row", msg.Plain(req.Row), "value", string(req.Reason))
+		return nil, Invalid("err.dispute.reason", "row", msg.Plain(req.Row), "value", string(req.Reason), "choices", disputeReasons())
 	}
 	if err := disputes.CheckText("note", req.Note, req.Reason == disputes.Other); err != nil {
 		return nil, invalidBecause("err.row_reason", err, "row", msg.Plain(req.Row))
@@ -361,4 +361,13 @@ func (s *Service) closeDisputes(ctx context.Context, tx *store.Tx, actor access.
 		}
 	}
 	return nil
+}
+
+// disputeReasons are the codes of the reasons a row is contested for.
+func disputeReasons() []string {
+	var out []string
+	for _, r := range disputes.Reasons() {
+		out = append(out, string(r))
+	}
+	return out
 }
