@@ -90,7 +90,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 
 func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser) (*User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(nu.Username)
 	// Every problem of the form at once: the username, the password and
@@ -119,7 +119,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return fmt.Errorf("%w: username %q is taken", ErrConflict, name)
+				return Conflict("err.user.taken", "username", name)
 			}
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 // Users returns every account.
 func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out []User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -155,7 +155,7 @@ func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error)
 func (s *Service) GetUser(ctx context.Context, actor access.Actor, username string) (*User, error) {
 	name := NormalizeUsername(username)
 	if !actor.CanAdminister() && name != actor.Username {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -176,11 +176,11 @@ func (s *Service) GetUser(ctx context.Context, actor access.Actor, username stri
 // user's sessions at once; API tokens stop working while disabled.
 func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, username string, disabled bool) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
 	if disabled && !actor.System && name == actor.Username {
-		return fmt.Errorf("%w: you cannot disable your own account", ErrConflict)
+		return Conflict("err.user.disable_self")
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
@@ -208,11 +208,11 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 // act when someone has forgotten theirs) and ends that user's sessions.
 func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, username, password string) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
-	if reason := auth.CheckPasswordStrength(password, name); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(password, name); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	hash, err := auth.HashPassword(password, s.passwordParams)
 	if err != nil {
@@ -254,11 +254,11 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if actor.UserID == "" {
 		return access.ErrUnauthenticated
 	}
-	if reason := auth.CheckPasswordStrength(next, actor.Username); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(next, actor.Username); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	if current == next {
-		return invalidf("the new password is the same as the current one")
+		return Invalid("err.password.same")
 	}
 	// Guesses of the current password are throttled like sign-ins, per
 	// account, in the database: a stolen session must not become an
@@ -287,7 +287,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		if _, err := s.db.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
 			return err
 		}
-		return invalidf("the current password is wrong")
+		return Invalid("err.password.current_wrong")
 	}
 	if err := s.db.ClearThrottle(ctx, guess); err != nil {
 		return err
@@ -442,11 +442,11 @@ func tokenFromStore(t *store.Token, username string) APIToken {
 func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username, name string) (string, *APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanIssueToken(uname) {
-		return "", nil, access.Deny("an API token is issued only to its own holder")
+		return "", nil, access.Forbid("deny.token_holder")
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
-		return "", nil, invalidf("a token name may have at most 100 bytes")
+		return "", nil, Invalid("err.token.name_long", "max", 100)
 	}
 	plain := auth.NewToken()
 	var out APIToken
@@ -483,7 +483,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 func (s *Service) Tokens(ctx context.Context, actor access.Actor, username string) ([]APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanAdminister() && (actor.UserID == "" || uname != actor.Username) {
-		return nil, access.Deny("only administrators see other users' tokens")
+		return nil, access.Forbid("deny.other_tokens")
 	}
 	out := []APIToken{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
