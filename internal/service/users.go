@@ -63,6 +63,9 @@ type User struct {
 	Disabled          bool          `json:"disabled"`
 	CreatedAt         time.Time     `json:"created_at"`
 	PasswordChangedAt time.Time     `json:"password_changed_at"`
+	// Language is the language the user chose (en, uk or ru): it wins over
+	// the browser's Accept-Language. "" when he chose none.
+	Language string `json:"language,omitempty"`
 }
 
 func userFromStore(u *store.User) User {
@@ -70,12 +73,12 @@ func userFromStore(u *store.User) User {
 	for i, r := range u.Roles {
 		roles[i] = access.Role(r)
 	}
-	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt}
+	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, Language: u.Language}
 }
 
 func actorOf(u *store.User) access.Actor {
 	v := userFromStore(u)
-	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party}
+	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party, Language: u.Language}
 }
 
 // validateRoles checks a role set and its party binding: an officer acts
@@ -337,6 +340,19 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		}
 		return tx.DeleteUserSessions(ctx, u.ID, keep)
 	})
+}
+
+// SetLanguage saves the language the actor reads Parley in: en, uk or ru,
+// or "" to forget the choice (the browser's Accept-Language decides
+// again). Only a signed-in user has one, and only for himself.
+func (s *Service) SetLanguage(ctx context.Context, actor access.Actor, lang string) error {
+	if actor.UserID == "" {
+		return access.ErrUnauthenticated
+	}
+	if lang != "" && !msg.Supported(lang) {
+		return Invalid("preference.language_unknown", "value", msg.Raw(lang), "want", msg.Raw(strings.Join(msg.Languages, ", ")))
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetUserLanguage(ctx, actor.UserID, lang) })
 }
 
 // Authenticate checks a username and password and returns the actor. An

@@ -20,18 +20,20 @@ type User struct {
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
 	PasswordAt   time.Time `json:"password_changed_at"`
+	// Language is the language the user chose (en, uk, ru); "" for none.
+	Language string `json:"language,omitempty"`
 }
 
 // ErrDuplicate is returned when a unique value (a username) is taken.
 var ErrDuplicate = errors.New("already exists")
 
-const userColumns = `id, username, password_hash, roles, COALESCE(party, ''), disabled, created_at, password_at`
+const userColumns = `id, username, password_hash, roles, COALESCE(party, ''), disabled, created_at, password_at, language`
 
 func scanUser(scan func(...any) error) (*User, error) {
 	var u User
 	var roles, created, pwAt string
 	var disabled int
-	if err := scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &u.Party, &disabled, &created, &pwAt); err != nil {
+	if err := scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &u.Party, &disabled, &created, &pwAt, &u.Language); err != nil {
 		return nil, err
 	}
 	if roles != "" {
@@ -58,8 +60,8 @@ func (tx *Tx) CreateUser(ctx context.Context, u *User) error {
 	}
 	u.CreatedAt = now()
 	u.PasswordAt = u.CreatedAt
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, username, password_hash, roles, party, disabled, created_at, password_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.PasswordHash, strings.Join(u.Roles, ","), party, boolInt(u.Disabled), timeText(u.CreatedAt), timeText(u.PasswordAt))
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, username, password_hash, roles, party, disabled, created_at, password_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.PasswordHash, strings.Join(u.Roles, ","), party, boolInt(u.Disabled), timeText(u.CreatedAt), timeText(u.PasswordAt), u.Language)
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.Username, err)
 	}
@@ -120,6 +122,16 @@ func (tx *Tx) SetPassword(ctx context.Context, userID, hash string) error {
 	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, password_at = ? WHERE id = ?`, hash, timeText(now()), userID)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
+	}
+	return oneRow(res, "user", userID)
+}
+
+// SetUserLanguage saves the language a user chose; "" forgets the choice.
+// The caller checks that the language is one of ours.
+func (tx *Tx) SetUserLanguage(ctx context.Context, userID, lang string) error {
+	res, err := tx.Exec(ctx, `UPDATE users SET language = ? WHERE id = ?`, lang, userID)
+	if err != nil {
+		return fmt.Errorf("set language: %w", err)
 	}
 	return oneRow(res, "user", userID)
 }
