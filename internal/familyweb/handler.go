@@ -21,11 +21,8 @@ package familyweb
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"html/template"
@@ -355,36 +352,23 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, key s
 	h.render(w, r, status, "error.html", &page{Title: key, Data: key})
 }
 
-// csrfCookie is the double-submit cookie. With Secure cookies it carries
-// the __Host- prefix, which browsers accept only from this very host over
-// HTTPS, so that a neighbouring subdomain cannot plant a token.
-func (h *Handler) csrfCookie() string {
-	if h.opts.InsecureCookies {
-		return "parley_family_csrf"
-	}
-	return "__Host-parley_family_csrf"
+// csrf is the double-submit defence of the family forms, behind the
+// cross-origin check. With Secure cookies its cookie carries the __Host-
+// prefix, which browsers accept only from this very host over HTTPS, so
+// that a neighbouring subdomain cannot plant a token.
+func (h *Handler) csrf() httpx.DoubleSubmit {
+	return httpx.DoubleSubmit{Name: "parley_family_csrf", Secure: !h.opts.InsecureCookies}
 }
 
 // csrfToken returns the request's token, setting a new cookie when it has
 // none.
 func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(h.csrfCookie()); err == nil && len(c.Value) >= 32 {
-		return c.Value
-	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	http.SetCookie(w, &http.Cookie{Name: h.csrfCookie(), Value: tok, Path: "/", HttpOnly: true, Secure: !h.opts.InsecureCookies, SameSite: http.SameSiteStrictMode})
-	return tok
+	return h.csrf().Token(w, r)
 }
 
 // checkCSRF compares the form's token with the cookie's, in constant time.
 func (h *Handler) checkCSRF(r *http.Request) bool {
-	c, err := r.Cookie(h.csrfCookie())
-	if err != nil || len(c.Value) < 32 {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+	return h.csrf().Check(r, r.PostFormValue("csrf"))
 }
 
 // tooMany answers 429 with Retry-After.

@@ -2,11 +2,11 @@ package familyweb
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strings"
+
+	"parley/internal/httpx"
 
 	"golang.org/x/text/language"
 )
@@ -24,48 +24,13 @@ var languages = []string{"en", "uk", "ru"}
 type catalogue map[string]string
 
 func loadCatalogues() (map[string]catalogue, error) {
-	out := map[string]catalogue{}
-	for _, lang := range languages {
-		b, err := catalogueFiles.ReadFile("i18n/" + lang + ".json")
-		if err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
-		}
-		var c catalogue
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
-		}
-		extra, _ := fs.Glob(catalogueFiles, "i18n/"+lang+"/*.json")
-		for _, name := range extra {
-			b, err := catalogueFiles.ReadFile(name)
-			if err != nil {
-				return nil, fmt.Errorf("catalogue %s: %w", name, err)
-			}
-			var more catalogue
-			if err := json.Unmarshal(b, &more); err != nil {
-				return nil, fmt.Errorf("catalogue %s: %w", name, err)
-			}
-			for k, v := range more {
-				if _, dup := c[k]; dup {
-					return nil, fmt.Errorf("catalogue %s: key %q given twice", name, k)
-				}
-				c[k] = v
-			}
-		}
-		out[lang] = c
+	all, err := httpx.LoadCatalogues(catalogueFiles, "i18n", languages)
+	if err != nil {
+		return nil, fmt.Errorf("family pages: %w", err)
 	}
-	// Every language must say everything English says: a missing message
-	// would show a key to a family.
-	for _, lang := range languages[1:] {
-		for k := range out["en"] {
-			if out[lang][k] == "" {
-				return nil, fmt.Errorf("catalogue %s lacks %q", lang, k)
-			}
-		}
-		for k := range out[lang] {
-			if _, ok := out["en"][k]; !ok {
-				return nil, fmt.Errorf("catalogue %s has %q, which English lacks", lang, k)
-			}
-		}
+	out := make(map[string]catalogue, len(all))
+	for lang, m := range all {
+		out[lang] = m
 	}
 	return out, nil
 }

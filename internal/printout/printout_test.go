@@ -28,6 +28,7 @@ var (
 	demoList string
 	demoErr  error
 	demoDir  string
+	demoVKey string // the log's verifier key
 )
 
 func TestMain(m *testing.M) {
@@ -75,6 +76,7 @@ func demoFirstList(tb testing.TB) (*service.Service, string) {
 			return
 		}
 		s.AttachLedger(lg)
+		demoVKey = lg.VerifierKey()
 		res, err := demo.Build(ctx, s, dir, demo.Default())
 		if err != nil {
 			demoErr = err

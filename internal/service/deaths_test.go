@@ -8,6 +8,7 @@ import (
 
 	"parley/internal/families"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store/storetest"
 )
 
@@ -27,15 +28,15 @@ func TestDeathNewsOnlyAfterRelease(t *testing.T) {
 			t.Fatal(err)
 		}
 		listID := famList(t, s, "testdata/first-list.csv", "")
-		links := pending(t, s, famOfficerB)
+		links := pending(t, s, servicetest.OfficerB)
 		if len(links) != 1 {
 			t.Fatalf("links: %d", len(links))
 		}
-		if err := s.ConfirmLink(ctx, famOfficerB, links[0].Link.ID, ""); err != nil {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerB, links[0].Link.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		before := len(outbox(t, s))
-		d, err := s.RecordDeath(ctx, famOfficerA, service.DeathRequest{ListID: listID, Row: 1, DiedOn: "2025-05-20", ReportedBy: "camp doctor"})
+		d, err := s.RecordDeath(ctx, servicetest.OfficerA, service.DeathRequest{ListID: listID, Row: 1, DiedOn: "2025-05-20", ReportedBy: "camp doctor"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestDeathNewsOnlyAfterRelease(t *testing.T) {
 		if n := len(outbox(t, s)); n != before {
 			t.Errorf("%d notifications before the release", n-before)
 		}
-		if _, _, err := s.ReleaseDeath(ctx, famOfficerB, d.ID, "We are sorry; an officer will call you."); err != nil {
+		if _, _, err := s.ReleaseDeath(ctx, servicetest.OfficerB, d.ID, "We are sorry; an officer will call you."); err != nil {
 			t.Fatal(err)
 		}
 		st := status(t, s, reg)

@@ -7,6 +7,7 @@ import (
 
 	"parley/internal/notify"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
@@ -25,7 +26,7 @@ func TestInquiryPhoneGetsSMS(t *testing.T) {
 		reg := register(t, s, req)
 
 		famList(t, s, "testdata/first-list.csv", "")
-		links := pending(t, s, famOfficerB)
+		links := pending(t, s, servicetest.OfficerB)
 		if len(links) != 1 {
 			t.Fatalf("%d pending links, want 1", len(links))
 		}
@@ -38,7 +39,7 @@ func TestInquiryPhoneGetsSMS(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ConfirmLink(ctx, famOfficerB, links[0].Link.ID, ""); err != nil {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerB, links[0].Link.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		box := outbox(t, s)

@@ -22,14 +22,6 @@ import (
 	"parley/internal/store/storetest"
 )
 
-var (
-	famOfficerA = access.Actor{UserID: "fa", Username: "fa", Roles: []access.Role{access.Officer}, Party: "A"}
-	famOfficerB = access.Actor{UserID: "fb", Username: "fb", Roles: []access.Role{access.Officer}, Party: "B"}
-	famMediator = access.Actor{UserID: "fm", Username: "fm", Roles: []access.Role{access.Mediator}}
-	famObserver = access.Actor{UserID: "fo", Username: "fo", Roles: []access.Role{access.Observer}}
-	famAdmin    = access.Actor{UserID: "fx", Username: "fx", Roles: []access.Role{access.Admin}}
-)
-
 func famService(t *testing.T, b storetest.Backend) (*service.Service, *servicetest.Log) {
 	t.Helper()
 	s, err := service.New(context.Background(), b.Open(t), nil, service.WithSecretParams(servicetest.CheapSecrets))
@@ -55,11 +47,11 @@ func famList(t *testing.T, s *service.Service, path, versionOf string) string {
 	}
 	defer f.Close()
 	req := service.ImportRequest{From: "A", To: "B", Title: "Secret title of the list", Format: listfile.Format("csv"), VersionOf: versionOf}
-	res, err := s.ImportList(context.Background(), famOfficerA, req, f)
+	res, err := s.ImportList(context.Background(), servicetest.OfficerA, req, f)
 	if err != nil {
 		t.Fatalf("import %s: %v", path, err)
 	}
-	if _, err := s.HandOver(context.Background(), famOfficerA, res.List.ID); err != nil {
+	if _, err := s.HandOver(context.Background(), servicetest.OfficerA, res.List.ID); err != nil {
 		t.Fatal(err)
 	}
 	return res.List.ID
@@ -130,7 +122,7 @@ func TestInquiryLife(t *testing.T) {
 		// compared with B's inquiries in the background or, at the latest,
 		// when officers ask for the pending links.
 		listID := famList(t, s, "testdata/first-list.csv", "")
-		links := pending(t, s, famOfficerB)
+		links := pending(t, s, servicetest.OfficerB)
 		if len(links) != 1 {
 			t.Fatalf("officer B sees %d pending links, want 1", len(links))
 		}
@@ -141,10 +133,10 @@ func TestInquiryLife(t *testing.T) {
 		if lk.Link.Decision != "match" && lk.Link.Decision != "review" {
 			t.Errorf("decision %q", lk.Link.Decision)
 		}
-		if got := pending(t, s, famOfficerA); len(got) != 0 {
+		if got := pending(t, s, servicetest.OfficerA); len(got) != 0 {
 			t.Errorf("officer A (the detaining side) sees %d links of B's inquiries", len(got))
 		}
-		for _, a := range []access.Actor{famMediator, famAdmin, famObserver} {
+		for _, a := range []access.Actor{servicetest.Mediator, servicetest.Admin, servicetest.Observer} {
 			if _, err := s.PendingLinks(ctx, a); !errors.Is(err, access.ErrForbidden) {
 				t.Errorf("%s reading pending links: %v, want forbidden", a, err)
 			}
@@ -157,16 +149,16 @@ func TestInquiryLife(t *testing.T) {
 			t.Errorf("%d notifications before any confirmation", n)
 		}
 
-		if err := s.ConfirmLink(ctx, famOfficerA, lk.Link.ID, ""); !errors.Is(err, service.ErrNotFound) {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerA, lk.Link.ID, ""); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("officer A confirming B's link: %v, want not found", err)
 		}
-		if err := s.ConfirmLink(ctx, famOfficerB, lk.Link.ID, "same man, unit matches"); err != nil {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerB, lk.Link.ID, "same man, unit matches"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ConfirmLink(ctx, famOfficerB, lk.Link.ID, ""); !errors.Is(err, service.ErrConflict) {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerB, lk.Link.ID, ""); !errors.Is(err, service.ErrConflict) {
 			t.Errorf("confirming twice: %v, want conflict", err)
 		}
-		l, err := s.GetList(ctx, famOfficerB, listID)
+		l, err := s.GetList(ctx, servicetest.OfficerB, listID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,28 +177,28 @@ func TestInquiryLife(t *testing.T) {
 
 		// The hand-over records outcomes; only those authorised may.
 		day := time.Date(2025, 6, 14, 0, 0, 0, 0, time.UTC)
-		if _, err := s.SetInquiryOutcome(ctx, famOfficerA, listID, 1, families.StatusAgreed, day, ""); !errors.Is(err, access.ErrForbidden) {
+		if _, err := s.SetInquiryOutcome(ctx, servicetest.OfficerA, listID, 1, families.StatusAgreed, day, ""); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("the detaining side recording outcomes: %v, want forbidden", err)
 		}
-		if _, err := s.SetInquiryOutcome(ctx, famObserver, listID, 99, families.StatusAgreed, day, ""); !errors.Is(err, service.ErrNotFound) {
+		if _, err := s.SetInquiryOutcome(ctx, servicetest.Observer, listID, 99, families.StatusAgreed, day, ""); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("outcome of a row that does not exist: %v", err)
 		}
-		if changed, err := s.SetInquiryOutcome(ctx, famMediator, listID, 1, families.StatusAgreed, day, ""); err != nil || changed != 1 {
+		if changed, err := s.SetInquiryOutcome(ctx, servicetest.Mediator, listID, 1, families.StatusAgreed, day, ""); err != nil || changed != 1 {
 			t.Fatalf("agreed: %d changed, %v", changed, err)
 		}
 		if st := status(t, s, reg); st.Status != families.StatusAgreed || st.Date != "2025-06-14" {
 			t.Errorf("status = %+v, want agreed", st)
 		}
 		// Another row's outcome changes nothing for this family.
-		if changed, err := s.SetInquiryOutcome(ctx, famObserver, listID, 2, families.StatusRepatriated, day, ""); err != nil || changed != 0 {
+		if changed, err := s.SetInquiryOutcome(ctx, servicetest.Observer, listID, 2, families.StatusRepatriated, day, ""); err != nil || changed != 0 {
 			t.Errorf("outcome of an unlinked row: %d changed, %v", changed, err)
 		}
 		home := time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)
-		if changed, err := s.SetInquiryOutcome(ctx, famObserver, listID, 1, families.StatusRepatriated, home, ""); err != nil || changed != 1 {
+		if changed, err := s.SetInquiryOutcome(ctx, servicetest.Observer, listID, 1, families.StatusRepatriated, home, ""); err != nil || changed != 1 {
 			t.Fatalf("repatriated: %d, %v", changed, err)
 		}
 		// Recording the same outcome again tells nobody anything new.
-		if changed, err := s.SetInquiryOutcome(ctx, famObserver, listID, 1, families.StatusRepatriated, home, ""); err != nil || changed != 0 {
+		if changed, err := s.SetInquiryOutcome(ctx, servicetest.Observer, listID, 1, families.StatusRepatriated, home, ""); err != nil || changed != 0 {
 			t.Errorf("repeated outcome: %d changed, %v", changed, err)
 		}
 		st = status(t, s, reg)
@@ -250,15 +242,15 @@ func TestInquiryLinking(t *testing.T) {
 
 		v1 := famList(t, s, "testdata/first-list.csv", "")
 		register(t, s, families.Request{Surname: "Коваленко", GivenNames: "Олексій", Patronymic: "Петрович", BirthDate: "01.02.2003", Party: "B", Relationship: "parent", Email: "k@example.org", Consent: true})
-		links := pending(t, s, famOfficerB)
+		links := pending(t, s, servicetest.OfficerB)
 		if len(links) != 1 || links[0].Entry.Surname != "Коваленко" || links[0].Link.ListID != v1 {
 			t.Fatalf("after v1: %d links %+v", len(links), links)
 		}
-		if got := pending(t, s, famOfficerA); len(got) != 0 {
+		if got := pending(t, s, servicetest.OfficerA); len(got) != 0 {
 			t.Errorf("officer A has %d links; A's inquiry must not match B's people", len(got))
 		}
 		v2 := famList(t, s, "testdata/first-list-v2.csv", v1)
-		links = pending(t, s, famOfficerB)
+		links = pending(t, s, servicetest.OfficerB)
 		found := map[string]bool{}
 		var kov string
 		for _, l := range links {
@@ -274,16 +266,16 @@ func TestInquiryLinking(t *testing.T) {
 			t.Fatalf("after v2 the pending links are %v", found)
 		}
 		// A rejected link is not proposed again, even after a full re-run.
-		if err := s.RejectLink(ctx, famOfficerB, kov); err != nil {
+		if err := s.RejectLink(ctx, servicetest.OfficerB, kov); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RelinkInquiries(ctx, famOfficerB); !errors.Is(err, access.ErrForbidden) {
+		if err := s.RelinkInquiries(ctx, servicetest.OfficerB); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("an officer re-running the comparison: %v", err)
 		}
 		if err := s.RelinkInquiries(ctx, access.System); err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range pending(t, s, famOfficerB) {
+		for _, l := range pending(t, s, servicetest.OfficerB) {
 			if l.Link.ID == kov || (l.Entry.Surname == "Коваленко" && l.Link.ListID == v1) {
 				t.Errorf("the rejected link came back: %+v", l.Link)
 			}
@@ -298,17 +290,17 @@ func TestInquiryWithdrawConfirmedLink(t *testing.T) {
 		s, _ := famService(t, b)
 		reg := register(t, s, sergii)
 		famList(t, s, "testdata/first-list.csv", "")
-		links := pending(t, s, famOfficerB)
+		links := pending(t, s, servicetest.OfficerB)
 		if len(links) != 1 {
 			t.Fatalf("%d links", len(links))
 		}
-		if err := s.ConfirmLink(ctx, famOfficerB, links[0].Link.ID, ""); err != nil {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerB, links[0].Link.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		if st := status(t, s, reg); st.Status != families.StatusListed {
 			t.Fatalf("status %+v", st)
 		}
-		if err := s.RejectLink(ctx, famOfficerB, links[0].Link.ID); err != nil {
+		if err := s.RejectLink(ctx, servicetest.OfficerB, links[0].Link.ID); err != nil {
 			t.Fatal(err)
 		}
 		if st := status(t, s, reg); st.Status != families.StatusNone || st.Date != "" {
@@ -317,7 +309,7 @@ func TestInquiryWithdrawConfirmedLink(t *testing.T) {
 		if n := len(outbox(t, s)); n != 2 {
 			t.Errorf("%d notifications, want 2 (the news, then its correction)", n)
 		}
-		if err := s.RejectLink(ctx, famOfficerB, links[0].Link.ID); !errors.Is(err, service.ErrConflict) {
+		if err := s.RejectLink(ctx, servicetest.OfficerB, links[0].Link.ID); !errors.Is(err, service.ErrConflict) {
 			t.Errorf("rejecting twice: %v", err)
 		}
 	})
@@ -492,7 +484,7 @@ func TestInquiryPFIFRoundTrip(t *testing.T) {
 			t.Errorf("import → export → import changed the records:\nfirst:\n%s\nsecond:\n%s", exp1.String(), exp2.String())
 		}
 		// Officers export only their own side's inquiries; others none.
-		if _, err := s1.ExportInquiriesPFIF(ctx, famOfficerA, &bytes.Buffer{}, service.PFIFExportOptions{Party: "B"}); !errors.Is(err, access.ErrForbidden) {
+		if _, err := s1.ExportInquiriesPFIF(ctx, servicetest.OfficerA, &bytes.Buffer{}, service.PFIFExportOptions{Party: "B"}); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("officer A exporting B's inquiries: %v", err)
 		}
 	})
@@ -505,15 +497,15 @@ func TestInquiryPFIFStatusNote(t *testing.T) {
 		s, _ := famService(t, b)
 		register(t, s, sergii)
 		listID := famList(t, s, "testdata/first-list.csv", "")
-		links := pending(t, s, famOfficerB)
+		links := pending(t, s, servicetest.OfficerB)
 		if len(links) != 1 {
 			t.Fatalf("%d links", len(links))
 		}
-		if err := s.ConfirmLink(ctx, famOfficerB, links[0].Link.ID, ""); err != nil {
+		if err := s.ConfirmLink(ctx, servicetest.OfficerB, links[0].Link.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if _, err := s.ExportInquiriesPFIF(ctx, famOfficerB, &out, service.PFIFExportOptions{Party: "B", Domain: "parley.test"}); err != nil {
+		if _, err := s.ExportInquiriesPFIF(ctx, servicetest.OfficerB, &out, service.PFIFExportOptions{Party: "B", Domain: "parley.test"}); err != nil {
 			t.Fatal(err)
 		}
 		doc, err := pfif.Parse(&out, pfif.ParseOptions{})
@@ -545,7 +537,7 @@ func TestPublicFigures(t *testing.T) {
 		s, _ := famService(t, b)
 		register(t, s, sergii)
 		listID := famList(t, s, "testdata/first-list.csv", "")
-		if _, err := s.SetInquiryOutcome(ctx, famObserver, listID, 2, families.StatusRepatriated, time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC), ""); err != nil {
+		if _, err := s.SetInquiryOutcome(ctx, servicetest.Observer, listID, 2, families.StatusRepatriated, time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC), ""); err != nil {
 			t.Fatal(err)
 		}
 		f, err := s.PublicFigures(ctx, 1)

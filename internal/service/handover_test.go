@@ -11,6 +11,7 @@ import (
 	"parley/internal/negotiation"
 	"parley/internal/person"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 )
 
 func (f *negFixture) outcome(t *testing.T, actor access.Actor, ag, list string, row int, o handover.Outcome) (*service.StepResult, error) {
@@ -22,26 +23,26 @@ func testRefusalInvariant(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	ag := f.agree(t, negotiation.Terms{Rule: negotiation.OneForOne}, refs(f.listA, 1, 2), refs(f.listB, 1, 2))
 	before := handoverSteps(f.log)
-	if _, err := f.s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 1, handover.Refuses); err != nil {
+	if _, err := f.s.RecordInterview(ctx, servicetest.Observer, ag.ID, f.listA, 1, handover.Refuses); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range []handover.Outcome{handover.HandedOver, handover.NotPresented, handover.Deceased} {
-		_, err := f.outcome(t, negObserver, ag.ID, f.listA, 1, o)
+		_, err := f.outcome(t, servicetest.Observer, ag.ID, f.listA, 1, o)
 		if !errors.Is(err, handover.ErrRefused) || !errors.Is(err, service.ErrConflict) {
 			t.Errorf("%s after a refusal: err = %v, want the refusal to stand", o, err)
 		}
 	}
-	if _, err := f.s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 1, handover.Consents); !errors.Is(err, handover.ErrRefused) {
+	if _, err := f.s.RecordInterview(ctx, servicetest.Observer, ag.ID, f.listA, 1, handover.Consents); !errors.Is(err, handover.ErrRefused) {
 		t.Errorf("consent after a refusal: err = %v, want the refusal to stand", err)
 	}
 	if got := handoverSteps(f.log) - before; got != 1 {
 		t.Errorf("%d log entries, want 1 (the interview; refused steps are neither stored nor logged)", got)
 	}
 	// Nobody is handed over before his consent is recorded.
-	if _, err := f.outcome(t, negObserver, ag.ID, f.listB, 1, handover.HandedOver); !errors.Is(err, handover.ErrOrder) {
+	if _, err := f.outcome(t, servicetest.Observer, ag.ID, f.listB, 1, handover.HandedOver); !errors.Is(err, handover.ErrOrder) {
 		t.Errorf("handing over before the interview: err = %v, want out of order", err)
 	}
-	rep, err := f.s.StageReport(ctx, negOfficerB, ag.ID)
+	rep, err := f.s.StageReport(ctx, servicetest.OfficerB, ag.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func testRefusalInvariant(t *testing.T, f *negFixture) {
 		t.Error("stage complete with persons pending")
 	}
 	// The stored state reads back with the refusal, as the agreement shows.
-	v, err := f.s.GetAgreement(ctx, negMediator, ag.ID)
+	v, err := f.s.GetAgreement(ctx, servicetest.Mediator, ag.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 	var last *service.StepResult
 	for i, st := range steps {
 		if st.interview != "" {
-			r, err := f.s.RecordInterview(ctx, negObserver, ag.ID, st.list, st.row, st.interview)
+			r, err := f.s.RecordInterview(ctx, servicetest.Observer, ag.ID, st.list, st.row, st.interview)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,12 +95,12 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 		if st.outcome == handover.Deceased {
 			// The detaining side (B, for its own list) reports the death
 			// in captivity first.
-			if _, err := f.s.RecordDeath(ctx, negOfficerB, service.DeathRequest{ListID: st.list, Row: st.row, ReportedBy: "camp doctor"}); err != nil {
+			if _, err := f.s.RecordDeath(ctx, servicetest.OfficerB, service.DeathRequest{ListID: st.list, Row: st.row, ReportedBy: "camp doctor"}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if st.outcome != "" {
-			r, err := f.outcome(t, negMediator, ag.ID, st.list, st.row, st.outcome)
+			r, err := f.outcome(t, servicetest.Mediator, ag.ID, st.list, st.row, st.outcome)
 			if err != nil {
 				t.Fatalf("step %d: %v", i, err)
 			}
@@ -112,10 +113,10 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 	if got := handoverSteps(f.log) - before; got != 10 {
 		t.Errorf("%d log entries for 10 recorded steps", got)
 	}
-	if _, err := f.outcome(t, negObserver, ag.ID, f.listA, 2, handover.NotPresented); !errors.Is(err, handover.ErrFinal) {
+	if _, err := f.outcome(t, servicetest.Observer, ag.ID, f.listA, 2, handover.NotPresented); !errors.Is(err, handover.ErrFinal) {
 		t.Errorf("a second outcome: err = %v, want final", err)
 	}
-	rep, err := f.s.StageReport(ctx, negObserver, ag.ID)
+	rep, err := f.s.StageReport(ctx, servicetest.Observer, ag.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,11 +145,11 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 	if last.BreachMessage != rep.BreachMessage {
 		t.Errorf("the last step reported breach %q, the report %q", last.BreachMessage, rep.BreachMessage)
 	}
-	if _, err := f.s.StageReport(ctx, negOfficerC, ag.ID); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.StageReport(ctx, servicetest.OfficerC, ag.ID); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("party C: err = %v, want not found", err)
 	}
 	// The timeline of a person handed over, step by step.
-	tl, err := f.s.PersonTimeline(ctx, negOfficerB, f.listA, 2)
+	tl, err := f.s.PersonTimeline(ctx, servicetest.OfficerB, f.listA, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,19 +163,19 @@ func testStageReportAndCompletion(t *testing.T, f *negFixture) {
 	if strings.Join(got, ",") != "listed,proposed,agreed,interviewed,handed_over" || tl.Status != "handed_over" || tl.Party != "A" {
 		t.Errorf("timeline = %v, status %s", got, tl.Status)
 	}
-	if tl.Steps[1].ProposalID != ag.ProposalID || tl.Steps[2].AgreementID != ag.ID || tl.Steps[4].By != negMediator.String() {
+	if tl.Steps[1].ProposalID != ag.ProposalID || tl.Steps[2].AgreementID != ag.ID || tl.Steps[4].By != servicetest.Mediator.String() {
 		t.Errorf("timeline steps = %+v", tl.Steps)
 	}
-	if _, err := f.s.PersonTimeline(ctx, negOfficerC, f.listA, 2); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.PersonTimeline(ctx, servicetest.OfficerC, f.listA, 2); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("party C reading a timeline: err = %v, want not found", err)
 	}
 	// The refused and the not presented may be proposed again; the
 	// handed over and the dead may not.
 	oo := negotiation.Terms{Rule: negotiation.OneForOne}
-	if _, err := f.propose(t, negOfficerA, oo, refs(f.listA, 1), refs(f.listB, 3)); err != nil {
+	if _, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 1), refs(f.listB, 3)); err != nil {
 		t.Errorf("proposing the refused and the not presented again: %v", err)
 	}
-	if _, err := f.propose(t, negOfficerA, oo, refs(f.listA, 2), refs(f.listB, 6)); !errors.Is(err, service.ErrConflict) {
+	if _, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 2), refs(f.listB, 6)); !errors.Is(err, service.ErrConflict) {
 		t.Errorf("proposing the handed over again: err = %v, want conflict", err)
 	}
 }
@@ -184,7 +185,7 @@ func testSubstitution(t *testing.T, f *negFixture) {
 	terms := negotiation.Terms{Rule: negotiation.OneForOnePerCategory, Categories: []string{"wounded", "youth"}}
 	ag := f.agree(t, terms, refs(f.listA, 1, 3), refs(f.listB, 1, 2))
 	sub := func(row int, req *service.SubstituteRequest) (*service.StepResult, error) {
-		return f.s.RecordOutcome(ctx, negObserver, service.OutcomeRequest{AgreementID: ag.ID, ListID: f.listA, Row: row, Outcome: handover.Substituted, Substitute: req})
+		return f.s.RecordOutcome(ctx, servicetest.Observer, service.OutcomeRequest{AgreementID: ag.ID, ListID: f.listA, Row: row, Outcome: handover.Substituted, Substitute: req})
 	}
 	for _, c := range []struct {
 		name string
@@ -222,7 +223,7 @@ func testSubstitution(t *testing.T, f *negFixture) {
 	if !parity {
 		t.Errorf("breach problems %+v, want parity", res.Breach)
 	}
-	rep, err := f.s.StageReport(ctx, negOfficerA, ag.ID)
+	rep, err := f.s.StageReport(ctx, servicetest.OfficerA, ag.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func testSubstitution(t *testing.T, f *negFixture) {
 	}
 	// A person given in full, on no list, in place of row 1 (wounded),
 	// after row 1 refused.
-	if _, err := f.s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 1, handover.Refuses); err != nil {
+	if _, err := f.s.RecordInterview(ctx, servicetest.Observer, ag.ID, f.listA, 1, handover.Refuses); err != nil {
 		t.Fatal(err)
 	}
 	full := &person.Person{Surname: "Hnatiuk", GivenNames: "Bohdan", BirthDate: person.Date{Year: 1991, Month: 4, Day: 4}, Categories: []string{"wounded"}}
@@ -243,7 +244,7 @@ func testSubstitution(t *testing.T, f *negFixture) {
 		t.Errorf("substitute = %+v", res.State.Substitute)
 	}
 	// The substitute's timeline shows him handed over in another's place.
-	tl, err := f.s.PersonTimeline(ctx, negMediator, f.listA, 8)
+	tl, err := f.s.PersonTimeline(ctx, servicetest.Mediator, f.listA, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,40 +256,40 @@ func testSubstitution(t *testing.T, f *negFixture) {
 func testHandoverRoles(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	ag := f.agree(t, negotiation.Terms{Rule: negotiation.AllForAll}, refs(f.listA, 1, 9), refs(f.listB, 8))
-	for _, actor := range []access.Actor{negOfficerA, negOfficerB, negMediator, negAdmin} {
+	for _, actor := range []access.Actor{servicetest.OfficerA, servicetest.OfficerB, servicetest.Mediator, servicetest.Admin} {
 		if _, err := f.s.RecordInterview(ctx, actor, ag.ID, f.listA, 1, handover.Consents); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("%s interviewing: err = %v, want forbidden", actor, err)
 		}
 	}
-	for _, actor := range []access.Actor{negOfficerA, negOfficerB, negAdmin} {
+	for _, actor := range []access.Actor{servicetest.OfficerA, servicetest.OfficerB, servicetest.Admin} {
 		if _, err := f.outcome(t, actor, ag.ID, f.listA, 9, handover.HandedOver); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("%s recording an outcome: err = %v, want forbidden", actor, err)
 		}
 	}
-	if _, err := f.outcome(t, negObserver, ag.ID, f.listA, 5, handover.HandedOver); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.outcome(t, servicetest.Observer, ag.ID, f.listA, 5, handover.HandedOver); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("outcome of a row outside the agreement: err = %v, want not found", err)
 	}
-	if _, err := f.outcome(t, negObserver, ag.ID, f.listA, 9, "escaped"); !errors.Is(err, service.ErrInvalid) {
+	if _, err := f.outcome(t, servicetest.Observer, ag.ID, f.listA, 9, "escaped"); !errors.Is(err, service.ErrInvalid) {
 		t.Errorf("unknown outcome: err = %v, want invalid", err)
 	}
 	// Remains are not interviewed; they are identified, then handed over.
-	if _, err := f.s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 9, handover.Consents); !errors.Is(err, handover.ErrOrder) {
+	if _, err := f.s.RecordInterview(ctx, servicetest.Observer, ag.ID, f.listA, 9, handover.Consents); !errors.Is(err, handover.ErrOrder) {
 		t.Errorf("interviewing remains: err = %v, want out of order", err)
 	}
-	if _, err := f.s.RecordIdentification(ctx, negOfficerA, ag.ID, f.listA, 9, handover.DNAPending); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.RecordIdentification(ctx, servicetest.OfficerA, ag.ID, f.listA, 9, handover.DNAPending); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("officer identifying: err = %v, want forbidden", err)
 	}
-	r, err := f.s.RecordIdentification(ctx, negObserver, ag.ID, f.listA, 9, handover.DNAPending)
+	r, err := f.s.RecordIdentification(ctx, servicetest.Observer, ag.ID, f.listA, 9, handover.DNAPending)
 	if err != nil || r.State.Identification != handover.DNAPending {
 		t.Fatalf("identification: %v", err)
 	}
-	if _, err := f.s.RecordIdentification(ctx, negObserver, ag.ID, f.listA, 9, handover.Presumed); !errors.Is(err, handover.ErrOrder) {
+	if _, err := f.s.RecordIdentification(ctx, servicetest.Observer, ag.ID, f.listA, 9, handover.Presumed); !errors.Is(err, handover.ErrOrder) {
 		t.Errorf("identification going back: err = %v, want out of order", err)
 	}
-	if _, err := f.outcome(t, negMediator, ag.ID, f.listA, 9, handover.HandedOver); err != nil {
+	if _, err := f.outcome(t, servicetest.Mediator, ag.ID, f.listA, 9, handover.HandedOver); err != nil {
 		t.Errorf("mediator handing over remains: %v", err)
 	}
-	rep, err := f.s.StageReport(ctx, negMediator, ag.ID)
+	rep, err := f.s.StageReport(ctx, servicetest.Mediator, ag.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +301,7 @@ func testHandoverRoles(t *testing.T, f *negFixture) {
 func testCommissionOutcome(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	art110 := &negotiation.LegalBasis{Code: negotiation.BasisArt110}
-	p, err := f.s.SubmitProposal(ctx, negOfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral},
+	p, err := f.s.SubmitProposal(ctx, servicetest.OfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral},
 		Releases: []service.ReleaseRef{{ListID: f.listA, Row: 1}, {ListID: f.listA, Row: 4, LegalBasis: art110}}})
 	if err != nil {
 		t.Fatal(err)
@@ -312,24 +313,24 @@ func testCommissionOutcome(t *testing.T, f *negFixture) {
 		req   service.CommissionRequest
 		want  error
 	}{
-		{"officer", negOfficerA, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: later}, access.ErrForbidden},
-		{"Art. 109 release", negObserver, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 1, Outcome: later}, service.ErrInvalid},
-		{"not in the proposal", negObserver, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 2, Outcome: later}, service.ErrInvalid},
-		{"re-examination without date", negObserver, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: negotiation.CommissionOutcome{Decision: negotiation.Reexamine}}, service.ErrInvalid},
-		{"outsider", negOfficerC, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: later}, access.ErrForbidden},
+		{"officer", servicetest.OfficerA, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: later}, access.ErrForbidden},
+		{"Art. 109 release", servicetest.Observer, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 1, Outcome: later}, service.ErrInvalid},
+		{"not in the proposal", servicetest.Observer, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 2, Outcome: later}, service.ErrInvalid},
+		{"re-examination without date", servicetest.Observer, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: negotiation.CommissionOutcome{Decision: negotiation.Reexamine}}, service.ErrInvalid},
+		{"outsider", servicetest.OfficerC, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: later}, access.ErrForbidden},
 	} {
 		if _, err := f.s.RecordCommissionOutcome(ctx, c.actor, c.req); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
-	if _, err := f.s.RecordCommissionOutcome(ctx, negObserver, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: later}); err != nil {
+	if _, err := f.s.RecordCommissionOutcome(ctx, servicetest.Observer, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: later}); err != nil {
 		t.Fatal(err)
 	}
 	repatriate := negotiation.CommissionOutcome{Decision: negotiation.Repatriate, DecidedOn: person.Date{Year: 2025, Month: 9, Day: 5}}
-	if _, err := f.s.RecordCommissionOutcome(ctx, negMediator, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: repatriate}); err != nil {
+	if _, err := f.s.RecordCommissionOutcome(ctx, servicetest.Mediator, service.CommissionRequest{ProposalID: p.ID, ListID: f.listA, Row: 4, Outcome: repatriate}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := f.s.GetProposal(ctx, negOfficerB, p.ID)
+	v, err := f.s.GetProposal(ctx, servicetest.OfficerB, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,10 +338,10 @@ func testCommissionOutcome(t *testing.T, f *negFixture) {
 		t.Errorf("commission = %+v", v.Commission)
 	}
 	// A later unilateral proposal releases him under Art. 110 by default.
-	if _, err := f.s.WithdrawProposal(ctx, negOfficerA, p.ID, ""); err != nil {
+	if _, err := f.s.WithdrawProposal(ctx, servicetest.OfficerA, p.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	q, err := f.s.SubmitProposal(ctx, negOfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral}, Releases: refs(f.listA, 4, 1)})
+	q, err := f.s.SubmitProposal(ctx, servicetest.OfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral}, Releases: refs(f.listA, 4, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +351,7 @@ func testCommissionOutcome(t *testing.T, f *negFixture) {
 	if got := q.Sides[0].Releases[1].LegalBasis.Code; got != negotiation.BasisArt109 {
 		t.Errorf("basis without a decision = %s, want art109", got)
 	}
-	tl, err := f.s.PersonTimeline(ctx, negObserver, f.listA, 4)
+	tl, err := f.s.PersonTimeline(ctx, servicetest.Observer, f.listA, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"parley/internal/handover"
 	"parley/internal/negotiation"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store/storetest"
 )
 
@@ -29,7 +30,7 @@ func TestHandoverDay(t *testing.T) {
 			name string
 			want int
 		}{{"Петренко", 1}, {"petr", 2}, {"Пет", 2}, {"Сидоренко Олег", 1}, {"2", 2}, {"Shevchenko", 0}, {"", 4}} {
-			d, err := s.HandoverDay(ctx, negObserver, ag.ID, service.DayQuery{Name: c.name})
+			d, err := s.HandoverDay(ctx, servicetest.Observer, ag.ID, service.DayQuery{Name: c.name})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +38,7 @@ func TestHandoverDay(t *testing.T) {
 				t.Errorf("name %q finds %d (%d shown), want %d", c.name, d.Matched, len(d.Persons), c.want)
 			}
 		}
-		d, err := s.HandoverDay(ctx, negOfficerA, ag.ID, service.DayQuery{Side: "B"})
+		d, err := s.HandoverDay(ctx, servicetest.OfficerA, ag.ID, service.DayQuery{Side: "B"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,10 +47,10 @@ func TestHandoverDay(t *testing.T) {
 		}
 
 		// Handed over by mistake, corrected to not presented.
-		if _, err := s.RecordInterview(ctx, negObserver, ag.ID, f.listA, 1, handover.Consents); err != nil {
+		if _, err := s.RecordInterview(ctx, servicetest.Observer, ag.ID, f.listA, 1, handover.Consents); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.outcome(t, negObserver, ag.ID, f.listA, 1, handover.HandedOver); err != nil {
+		if _, err := f.outcome(t, servicetest.Observer, ag.ID, f.listA, 1, handover.HandedOver); err != nil {
 			t.Fatal(err)
 		}
 		fix := func(actor access.Actor, list string, row int, o handover.Outcome, reason string) (*service.StepResult, error) {
@@ -64,22 +65,22 @@ func TestHandoverDay(t *testing.T) {
 			reason string
 			want   error
 		}{
-			{"an officer of a party", negOfficerA, 1, handover.NotPresented, "wrong man", access.ErrForbidden},
-			{"no reason", negObserver, 1, handover.NotPresented, " ", service.ErrInvalid},
-			{"nothing to correct", negObserver, 2, handover.NotPresented, "wrong row", handover.ErrOrder},
+			{"an officer of a party", servicetest.OfficerA, 1, handover.NotPresented, "wrong man", access.ErrForbidden},
+			{"no reason", servicetest.Observer, 1, handover.NotPresented, " ", service.ErrInvalid},
+			{"nothing to correct", servicetest.Observer, 2, handover.NotPresented, "wrong row", handover.ErrOrder},
 		} {
 			if _, err := fix(c.actor, f.listA, c.row, c.o, c.reason); !errors.Is(err, c.want) {
 				t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 			}
 		}
-		res, err := fix(negObserver, f.listA, 1, handover.NotPresented, "another man of the same name")
+		res, err := fix(servicetest.Observer, f.listA, 1, handover.NotPresented, "another man of the same name")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.State.Outcome != handover.NotPresented || f.log.Count("handover.corrected") != before+1 {
 			t.Errorf("corrected to %q with %d new log entries", res.State.Outcome, f.log.Count("handover.corrected")-before)
 		}
-		tl, err := s.PersonTimeline(ctx, negObserver, f.listA, 1)
+		tl, err := s.PersonTimeline(ctx, servicetest.Observer, f.listA, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,32 +96,32 @@ func TestHandoverDay(t *testing.T) {
 		}
 
 		// The refusal stands through any correction.
-		if _, err := s.RecordInterview(ctx, negObserver, ag.ID, f.listB, 1, handover.Refuses); err != nil {
+		if _, err := s.RecordInterview(ctx, servicetest.Observer, ag.ID, f.listB, 1, handover.Refuses); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fix(negObserver, f.listB, 1, handover.HandedOver, "he went anyway"); !errors.Is(err, handover.ErrOrder) {
+		if _, err := fix(servicetest.Observer, f.listB, 1, handover.HandedOver, "he went anyway"); !errors.Is(err, handover.ErrOrder) {
 			t.Errorf("correcting a refusal without an outcome: err = %v, want nothing to correct", err)
 		}
-		cands, err := s.SubstituteCandidates(ctx, negObserver, ag.ID, f.listB, 1, "Смирнов")
+		cands, err := s.SubstituteCandidates(ctx, servicetest.Observer, ag.ID, f.listB, 1, "Смирнов")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(cands) != 1 || cands[0].ListID != f.listB || cands[0].Row != 4 {
 			t.Fatalf("substitutes for Смирнов: %+v, want row 4 of B's list", cands)
 		}
-		if _, err := s.SubstituteCandidates(ctx, negOfficerB, ag.ID, f.listB, 1, "Смирнов"); !errors.Is(err, access.ErrForbidden) {
+		if _, err := s.SubstituteCandidates(ctx, servicetest.OfficerB, ag.ID, f.listB, 1, "Смирнов"); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("an officer searched substitutes: err = %v", err)
 		}
-		if _, err := s.RecordOutcome(ctx, negObserver, service.OutcomeRequest{AgreementID: ag.ID, ListID: f.listB, Row: 1, Outcome: handover.Substituted,
+		if _, err := s.RecordOutcome(ctx, servicetest.Observer, service.OutcomeRequest{AgreementID: ag.ID, ListID: f.listB, Row: 1, Outcome: handover.Substituted,
 			Substitute: &service.SubstituteRequest{ListID: cands[0].ListID, Row: cands[0].Row, Interview: handover.Consents}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range []handover.Outcome{handover.HandedOver, handover.NotPresented} {
-			if _, err := fix(negObserver, f.listB, 1, o, "typed the wrong row"); !errors.Is(err, handover.ErrRefused) {
+			if _, err := fix(servicetest.Observer, f.listB, 1, o, "typed the wrong row"); !errors.Is(err, handover.ErrRefused) {
 				t.Errorf("correcting a refused person's substitution to %s: err = %v, want the refusal to stand", o, err)
 			}
 		}
-		v, err := s.GetAgreement(ctx, negMediator, ag.ID)
+		v, err := s.GetAgreement(ctx, servicetest.Mediator, ag.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,7 @@ func TestHandoverDay(t *testing.T) {
 		now := s.Now
 		defer func() { s.Now = now }()
 		s.Now = func() time.Time { return now().Add(handover.CorrectionWindow + time.Hour) }
-		if _, err := fix(negMediator, f.listA, 1, handover.HandedOver, "checked next day"); !errors.Is(err, handover.ErrFinal) || !errors.Is(err, service.ErrConflict) {
+		if _, err := fix(servicetest.Mediator, f.listA, 1, handover.HandedOver, "checked next day"); !errors.Is(err, handover.ErrFinal) || !errors.Is(err, service.ErrConflict) {
 			t.Errorf("a correction after the day: err = %v, want the outcome final", err)
 		}
 	})

@@ -6,19 +6,14 @@ import (
 	"os"
 	"testing"
 
-	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/matching"
 	"parley/internal/service"
+	"parley/internal/service/servicetest"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
-)
-
-var (
-	idOfficerA = access.Actor{Username: "a", Roles: []access.Role{access.Officer}, Party: "A"}
-	idOfficerB = access.Actor{Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
 )
 
 func idService(t *testing.T, b storetest.Backend) *service.Service {
@@ -49,7 +44,7 @@ func idRegistry(t *testing.T, s *service.Service, file string) *service.ImportRe
 		t.Fatal(err)
 	}
 	defer f.Close()
-	res, err := s.ImportRegistry(context.Background(), idOfficerB, service.RegistryImportRequest{Party: "B", Format: listfile.CSV, SourceName: file}, f)
+	res, err := s.ImportRegistry(context.Background(), servicetest.OfficerB, service.RegistryImportRequest{Party: "B", Format: listfile.CSV, SourceName: file}, f)
 	if err != nil {
 		t.Fatalf("import %s: %v", file, err)
 	}
@@ -64,11 +59,11 @@ func idList(t *testing.T, s *service.Service, file, versionOf string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	res, err := s.ImportList(ctx, idOfficerA, service.ImportRequest{From: "A", To: "B", Title: "identity", Format: listfile.CSV, VersionOf: versionOf}, f)
+	res, err := s.ImportList(ctx, servicetest.OfficerA, service.ImportRequest{From: "A", To: "B", Title: "identity", Format: listfile.CSV, VersionOf: versionOf}, f)
 	if err != nil {
 		t.Fatalf("import %s: %v", file, err)
 	}
-	if _, err := s.HandOver(ctx, idOfficerA, res.List.ID); err != nil {
+	if _, err := s.HandOver(ctx, servicetest.OfficerA, res.List.ID); err != nil {
 		t.Fatal(err)
 	}
 	return res.List.ID
@@ -77,7 +72,7 @@ func idList(t *testing.T, s *service.Service, file, versionOf string) string {
 // rowsBySurname returns a run's rows by the listed person's surname.
 func rowsBySurname(t *testing.T, s *service.Service, runID string) map[string]service.MatchRowDetail {
 	t.Helper()
-	v, err := s.MatchRun(context.Background(), idOfficerB, runID)
+	v, err := s.MatchRun(context.Background(), servicetest.OfficerB, runID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +87,11 @@ func rowsBySurname(t *testing.T, s *service.Service, runID string) map[string]se
 func matchAndConfirm(t *testing.T, s *service.Service, listID string, want int) string {
 	t.Helper()
 	ctx := context.Background()
-	run, err := s.RunMatching(ctx, idOfficerB, service.MatchRequest{ListID: listID})
+	run, err := s.RunMatching(ctx, servicetest.OfficerB, service.MatchRequest{ListID: listID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.ConfirmAllMatches(ctx, idOfficerB, run.ID)
+	n, err := s.ConfirmAllMatches(ctx, servicetest.OfficerB, run.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +110,7 @@ func matchAndConfirm(t *testing.T, s *service.Service, listID string, want int) 
 	if logged != want {
 		t.Errorf("%d reviews in the log, want %d", logged, want)
 	}
-	if again, err := s.ConfirmAllMatches(ctx, idOfficerB, run.ID); err != nil || again != 0 {
+	if again, err := s.ConfirmAllMatches(ctx, servicetest.OfficerB, run.ID); err != nil || again != 0 {
 		t.Errorf("confirming again: %d, %v", again, err)
 	}
 	return run.ID
@@ -134,7 +129,7 @@ func TestRegistryReimportKeepsIdentity(t *testing.T) {
 		}
 		list := idList(t, s, "list-v1.csv", "")
 		runID := matchAndConfirm(t, s, list, 4)
-		if _, err := s.ConfirmAllMatches(ctx, idOfficerA, runID); err == nil {
+		if _, err := s.ConfirmAllMatches(ctx, servicetest.OfficerA, runID); err == nil {
 			t.Error("the sender confirmed the receiver's matches")
 		}
 		before := rowsBySurname(t, s, runID)
@@ -167,22 +162,22 @@ func TestRegistryReimportKeepsIdentity(t *testing.T) {
 		if melnyk.Review != "pending" || melnyk.ReviewReason != service.ReviewReasonRegistryRemoved || !melnyk.RegisteredRemoved || melnyk.Registered.Surname != "Мельник" {
 			t.Errorf("the removed pair: %+v removed=%v", melnyk.Row, melnyk.RegisteredRemoved)
 		}
-		if err := s.ReviewMatch(ctx, idOfficerB, runID, melnyk.ListRow, service.ReviewConfirm, ""); err == nil {
+		if err := s.ReviewMatch(ctx, servicetest.OfficerB, runID, melnyk.ListRow, service.ReviewConfirm, ""); err == nil {
 			t.Error("a removed registry record was confirmed")
 		}
 		// The left-off report reads ids, not rows: Ткаченко alone, as before.
-		left, err := s.LeftOffReport(ctx, idOfficerB, runID)
+		left, err := s.LeftOffReport(ctx, servicetest.OfficerB, runID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(left) != 1 || left[0].Surname != "Ткаченко" {
 			t.Errorf("left-off after the re-import: %+v", left)
 		}
-		vs, err := s.RegistryVersions(ctx, idOfficerB, "B")
+		vs, err := s.RegistryVersions(ctx, servicetest.OfficerB, "B")
 		if err != nil || len(vs) != 2 {
 			t.Fatalf("versions %+v %v", vs, err)
 		}
-		if _, err := s.RegistryVersions(ctx, idOfficerA, "B"); err == nil {
+		if _, err := s.RegistryVersions(ctx, servicetest.OfficerA, "B"); err == nil {
 			t.Error("party A read B's registry versions")
 		}
 	})
@@ -199,7 +194,7 @@ func TestListVersionCarriesReviews(t *testing.T) {
 		l1 := idList(t, s, "list-v1.csv", "")
 		run1 := matchAndConfirm(t, s, l1, 4)
 		l2 := idList(t, s, "list-v2.csv", l1)
-		run2, err := s.RunMatching(ctx, idOfficerB, service.MatchRequest{ListID: l2})
+		run2, err := s.RunMatching(ctx, servicetest.OfficerB, service.MatchRequest{ListID: l2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,14 +213,14 @@ func TestListVersionCarriesReviews(t *testing.T) {
 		if _, ok := second["Мельник"]; ok || len(second) != 3 {
 			t.Errorf("version 2 run rows: %d", len(second))
 		}
-		d, err := s.DiffLists(ctx, idOfficerB, l1, l2)
+		d, err := s.DiffLists(ctx, servicetest.OfficerB, l1, l2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(d.Removed) != 1 || d.Removed[0].Surname != "Мельник" || len(d.Changed) != 1 {
 			t.Errorf("diff: %+v", d)
 		}
-		left, err := s.LeftOffReport(ctx, idOfficerB, run2.ID)
+		left, err := s.LeftOffReport(ctx, servicetest.OfficerB, run2.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +233,7 @@ func TestListVersionCarriesReviews(t *testing.T) {
 		if !dropped || len(left) != 2 {
 			t.Errorf("left-off of version 2 (want Мельник, dropped from v1, and Ткаченко): %+v", left)
 		}
-		gone, err := s.DroppedFromList(ctx, idOfficerB, l2)
+		gone, err := s.DroppedFromList(ctx, servicetest.OfficerB, l2)
 		if err != nil || len(gone) != 1 || gone[0].Name != "Мельник Олег Васильович" {
 			t.Errorf("dropped from the list: %+v %v", gone, err)
 		}
@@ -256,7 +251,7 @@ func TestRegistryNamesakes(t *testing.T) {
 			t.Fatalf("namesakes import: %d imported, namesakes %+v", res.Imported, res.Read.Namesakes)
 		}
 		l := idList(t, s, "list-v2.csv", "")
-		run, err := s.RunMatching(ctx, idOfficerB, service.MatchRequest{ListID: l})
+		run, err := s.RunMatching(ctx, servicetest.OfficerB, service.MatchRequest{ListID: l})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,15 +21,6 @@ import (
 	"parley/internal/store/storetest"
 )
 
-var (
-	negOfficerA = access.Actor{UserID: "na", Username: "na", Roles: []access.Role{access.Officer}, Party: "A"}
-	negOfficerB = access.Actor{UserID: "nb", Username: "nb", Roles: []access.Role{access.Officer}, Party: "B"}
-	negOfficerC = access.Actor{UserID: "nc", Username: "nc", Roles: []access.Role{access.Officer}, Party: "C"}
-	negMediator = access.Actor{UserID: "nm", Username: "nm", Roles: []access.Role{access.Mediator}}
-	negObserver = access.Actor{UserID: "no", Username: "no", Roles: []access.Role{access.Observer}}
-	negAdmin    = access.Actor{UserID: "nx", Username: "nx", Roles: []access.Role{access.Admin}}
-)
-
 // handoverSteps counts the committed events of the handover.
 func handoverSteps(l *servicetest.Log) int {
 	return l.CountFunc(func(typ string) bool { return strings.HasPrefix(typ, "handover.") })
@@ -68,11 +59,11 @@ func newNegFixture(t *testing.T, s *service.Service) *negFixture {
 	t.Helper()
 	f := &negFixture{s: s, log: &servicetest.Log{}}
 	s.Log = f.log
-	f.listA = negImport(t, s, negOfficerA, negOfficerB, "testdata/negotiation/list-A.csv", "A", "B", true)
-	f.listB = negImport(t, s, negOfficerB, negOfficerA, "testdata/negotiation/list-B.csv", "B", "A", true)
+	f.listA = negImport(t, s, servicetest.OfficerA, servicetest.OfficerB, "testdata/negotiation/list-A.csv", "A", "B", true)
+	f.listB = negImport(t, s, servicetest.OfficerB, servicetest.OfficerA, "testdata/negotiation/list-B.csv", "B", "A", true)
 	crit := istanbul
 	var err error
-	f.round, err = s.CreateRound(context.Background(), negMediator, service.RoundRequest{Title: "Istanbul, first round", Venue: "Istanbul",
+	f.round, err = s.CreateRound(context.Background(), servicetest.Mediator, service.RoundRequest{Title: "Istanbul, first round", Venue: "Istanbul",
 		StartsOn: person.Date{Year: 2025, Month: 6, Day: 2}, EndsOn: person.Date{Year: 2025, Month: 6, Day: 2},
 		Parties: [2]string{"A", "B"}, Participants: []string{"Delegation A", "Delegation B"}, Criteria: &crit})
 	if err != nil {
@@ -162,14 +153,14 @@ func (f *negFixture) propose(t *testing.T, actor access.Actor, terms negotiation
 func (f *negFixture) agree(t *testing.T, terms negotiation.Terms, rs ...[]service.ReleaseRef) *service.AgreementView {
 	t.Helper()
 	ctx := context.Background()
-	p, err := f.propose(t, negOfficerA, terms, rs...)
+	p, err := f.propose(t, servicetest.OfficerA, terms, rs...)
 	if err != nil {
 		t.Fatalf("propose: %v", err)
 	}
-	if _, err := f.s.AcceptProposal(ctx, negOfficerB, p.ID, ""); err != nil {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerB, p.ID, ""); err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	a, err := f.s.WitnessProposal(ctx, negMediator, p.ID)
+	a, err := f.s.WitnessProposal(ctx, servicetest.Mediator, p.ID)
 	if err != nil {
 		t.Fatalf("witness: %v", err)
 	}
@@ -217,7 +208,7 @@ func testProposalRules(t *testing.T, f *negFixture) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := f.propose(t, negOfficerA, c.terms, c.rs...)
+			p, err := f.propose(t, servicetest.OfficerA, c.terms, c.rs...)
 			if c.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -254,7 +245,7 @@ func testProposalRules(t *testing.T, f *negFixture) {
 		})
 	}
 	// Nothing refused was stored or logged.
-	ps, err := f.s.ListProposals(context.Background(), negMediator, service.ProposalFilter{RoundID: f.round.ID})
+	ps, err := f.s.ListProposals(context.Background(), servicetest.Mediator, service.ProposalFilter{RoundID: f.round.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +265,7 @@ func testProposalDefaultsAndInput(t *testing.T, f *negFixture) {
 	// Unilateral releases default to Art. 109, others to the special
 	// agreement named after the round; Art110Categories moves a
 	// category to Art. 110.
-	p, err := f.s.SubmitProposal(ctx, negOfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral},
+	p, err := f.s.SubmitProposal(ctx, servicetest.OfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.Unilateral},
 		Releases: refs(f.listA, 1, 2), Art110Categories: []string{"seriously ill"}})
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +280,7 @@ func testProposalDefaultsAndInput(t *testing.T, f *negFixture) {
 	if p.To != "B" || p.From != "A" {
 		t.Errorf("proposal goes from %s to %s", p.From, p.To)
 	}
-	q, err := f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.OneForOne}, refs(f.listA, 1), refs(f.listB, 1))
+	q, err := f.propose(t, servicetest.OfficerA, negotiation.Terms{Rule: negotiation.OneForOne}, refs(f.listA, 1), refs(f.listB, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +293,7 @@ func testProposalDefaultsAndInput(t *testing.T, f *negFixture) {
 	}
 	// Youth is derived from the date of birth on the round's reference
 	// date: row 7 (aged 23, labelled wounded only) counts as youth.
-	y, err := f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.OneForOnePerCategory, Categories: []string{"youth"}}, refs(f.listA, 7), refs(f.listB, 2))
+	y, err := f.propose(t, servicetest.OfficerA, negotiation.Terms{Rule: negotiation.OneForOnePerCategory, Categories: []string{"youth"}}, refs(f.listA, 7), refs(f.listB, 2))
 	if err != nil {
 		t.Fatalf("youth by date of birth refused: %v", err)
 	}
@@ -322,22 +313,22 @@ func testProposalDefaultsAndInput(t *testing.T, f *negFixture) {
 		{"unknown list", service.ProposalRequest{RoundID: f.round.ID, Terms: negotiation.Terms{Rule: negotiation.AllForAll}, Releases: refs("Lnone", 1)}, service.ErrNotFound},
 	}
 	for _, c := range bad {
-		if _, err := f.s.SubmitProposal(ctx, negOfficerA, c.req); !errors.Is(err, c.want) {
+		if _, err := f.s.SubmitProposal(ctx, servicetest.OfficerA, c.req); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
 	// The other party's draft list is invisible; one's own draft list
 	// cannot be proposed from.
-	draftB := negImport(t, f.s, negOfficerB, negOfficerA, "testdata/negotiation/list-B.csv", "B", "A", false)
-	if _, err := f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.AllForAll}, refs(draftB, 1)); !errors.Is(err, service.ErrNotFound) {
+	draftB := negImport(t, f.s, servicetest.OfficerB, servicetest.OfficerA, "testdata/negotiation/list-B.csv", "B", "A", false)
+	if _, err := f.propose(t, servicetest.OfficerA, negotiation.Terms{Rule: negotiation.AllForAll}, refs(draftB, 1)); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("proposing from B's draft: err = %v, want not found", err)
 	}
-	if _, err := f.propose(t, negOfficerB, negotiation.Terms{Rule: negotiation.AllForAll}, refs(draftB, 1)); !errors.Is(err, service.ErrConflict) {
+	if _, err := f.propose(t, servicetest.OfficerB, negotiation.Terms{Rule: negotiation.AllForAll}, refs(draftB, 1)); !errors.Is(err, service.ErrConflict) {
 		t.Errorf("proposing from one's own draft: err = %v, want conflict", err)
 	}
 	// A proposal attaches its lists to the round, with the conformance
 	// count of the round's criteria.
-	rv, err := f.s.GetRound(ctx, negOfficerB, f.round.ID)
+	rv, err := f.s.GetRound(ctx, servicetest.OfficerB, f.round.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,27 +344,27 @@ func testProposalDefaultsAndInput(t *testing.T, f *negFixture) {
 
 func testConformanceReport(t *testing.T, f *negFixture) {
 	ctx := context.Background()
-	if _, err := f.s.ConformanceReport(ctx, negMediator, f.round.ID, f.listA); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.ConformanceReport(ctx, servicetest.Mediator, f.round.ID, f.listA); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("report on a list not attached: err = %v, want not found", err)
 	}
-	if _, err := f.s.AttachList(ctx, negObserver, f.round.ID, f.listA); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.AttachList(ctx, servicetest.Observer, f.round.ID, f.listA); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("observer attaching: err = %v, want forbidden", err)
 	}
-	rl, err := f.s.AttachList(ctx, negMediator, f.round.ID, f.listA)
+	rl, err := f.s.AttachList(ctx, servicetest.Mediator, f.round.ID, f.listA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.AttachList(ctx, negOfficerB, f.round.ID, f.listA); err != nil {
+	if _, err := f.s.AttachList(ctx, servicetest.OfficerB, f.round.ID, f.listA); err != nil {
 		t.Fatalf("attaching again: %v", err)
 	}
 	if n := f.log.Count("round.list_attached"); n != 1 {
 		t.Errorf("%d attach events, want 1 (attaching twice changes nothing)", n)
 	}
-	rep, err := f.s.ConformanceReport(ctx, negOfficerB, f.round.ID, f.listA)
+	rep, err := f.s.ConformanceReport(ctx, servicetest.OfficerB, f.round.ID, f.listA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := f.s.GetList(ctx, negOfficerB, f.listA)
+	l, err := f.s.GetList(ctx, servicetest.OfficerB, f.listA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,18 +391,18 @@ func testConformanceReport(t *testing.T, f *negFixture) {
 	if rep.Entries != len(l.Entries) || rep.Conforming != len(l.Entries)-len(want) || rl.Nonconforming != len(want) {
 		t.Errorf("report counts %d/%d, attach count %d, want %d nonconforming of %d", rep.Conforming, rep.Entries, rl.Nonconforming, len(want), len(l.Entries))
 	}
-	if _, err := f.s.ConformanceReport(ctx, negOfficerC, f.round.ID, f.listA); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.ConformanceReport(ctx, servicetest.OfficerC, f.round.ID, f.listA); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("party C: err = %v, want not found", err)
 	}
 	// A round without criteria has no conformance report.
-	plain, err := f.s.CreateRound(ctx, negMediator, service.RoundRequest{Title: "Second round", Parties: [2]string{"A", "B"}})
+	plain, err := f.s.CreateRound(ctx, servicetest.Mediator, service.RoundRequest{Title: "Second round", Parties: [2]string{"A", "B"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.AttachList(ctx, negMediator, plain.ID, f.listA); err != nil {
+	if _, err := f.s.AttachList(ctx, servicetest.Mediator, plain.ID, f.listA); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ConformanceReport(ctx, negMediator, plain.ID, f.listA); !errors.Is(err, service.ErrInvalid) {
+	if _, err := f.s.ConformanceReport(ctx, servicetest.Mediator, plain.ID, f.listA); !errors.Is(err, service.ErrInvalid) {
 		t.Errorf("report without criteria: err = %v, want invalid", err)
 	}
 }
@@ -424,19 +415,19 @@ func testRounds(t *testing.T, f *negFixture) {
 		req   service.RoundRequest
 		want  error
 	}{
-		{"officer", negOfficerA, service.RoundRequest{Title: "x", Parties: [2]string{"A", "B"}}, access.ErrForbidden},
-		{"no title", negMediator, service.RoundRequest{Parties: [2]string{"A", "B"}}, service.ErrInvalid},
-		{"title too long", negMediator, service.RoundRequest{Title: strings.Repeat("x", 201), Parties: [2]string{"A", "B"}}, service.ErrInvalid},
-		{"one party", negMediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "A"}}, service.ErrInvalid},
-		{"unknown party", negMediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "Z"}}, service.ErrInvalid},
-		{"ends before it starts", negMediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "B"}, StartsOn: person.Date{Year: 2025, Month: 6, Day: 3}, EndsOn: person.Date{Year: 2025, Month: 6, Day: 2}}, service.ErrInvalid},
-		{"empty age bracket", negMediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "B"}, Criteria: &negotiation.Criteria{AgeMin: 30, AgeMax: 20, RefDate: istanbul.RefDate}}, service.ErrInvalid},
+		{"officer", servicetest.OfficerA, service.RoundRequest{Title: "x", Parties: [2]string{"A", "B"}}, access.ErrForbidden},
+		{"no title", servicetest.Mediator, service.RoundRequest{Parties: [2]string{"A", "B"}}, service.ErrInvalid},
+		{"title too long", servicetest.Mediator, service.RoundRequest{Title: strings.Repeat("x", 201), Parties: [2]string{"A", "B"}}, service.ErrInvalid},
+		{"one party", servicetest.Mediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "A"}}, service.ErrInvalid},
+		{"unknown party", servicetest.Mediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "Z"}}, service.ErrInvalid},
+		{"ends before it starts", servicetest.Mediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "B"}, StartsOn: person.Date{Year: 2025, Month: 6, Day: 3}, EndsOn: person.Date{Year: 2025, Month: 6, Day: 2}}, service.ErrInvalid},
+		{"empty age bracket", servicetest.Mediator, service.RoundRequest{Title: "x", Parties: [2]string{"A", "B"}, Criteria: &negotiation.Criteria{AgeMin: 30, AgeMax: 20, RefDate: istanbul.RefDate}}, service.ErrInvalid},
 	} {
 		if _, err := f.s.CreateRound(ctx, c.actor, c.req); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
-	got, err := f.s.GetRound(ctx, negObserver, f.round.ID)
+	got, err := f.s.GetRound(ctx, servicetest.Observer, f.round.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +437,7 @@ func testRounds(t *testing.T, f *negFixture) {
 	for _, c := range []struct {
 		actor access.Actor
 		sees  bool
-	}{{negOfficerA, true}, {negOfficerB, true}, {negMediator, true}, {negObserver, true}, {negOfficerC, false}} {
+	}{{servicetest.OfficerA, true}, {servicetest.OfficerB, true}, {servicetest.Mediator, true}, {servicetest.Observer, true}, {servicetest.OfficerC, false}} {
 		rs, err := f.s.ListRounds(ctx, c.actor)
 		if err != nil {
 			t.Fatal(err)
@@ -459,10 +450,10 @@ func testRounds(t *testing.T, f *negFixture) {
 			t.Errorf("%s sees the round: %v (of %d), want %v", c.actor, found, len(rs), c.sees)
 		}
 	}
-	if _, err := f.s.GetRound(ctx, negOfficerC, f.round.ID); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.GetRound(ctx, servicetest.OfficerC, f.round.ID); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("party C reading the round: err = %v, want not found", err)
 	}
-	if _, err := f.s.ListRounds(ctx, negAdmin); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.ListRounds(ctx, servicetest.Admin); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("admin listing rounds: err = %v, want forbidden", err)
 	}
 }
@@ -470,7 +461,7 @@ func testRounds(t *testing.T, f *negFixture) {
 func testPlanThroughService(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	req := service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: negotiation.Unilateral, Capacity: 2, RefDate: istanbul.RefDate}
-	plan, err := f.s.PlanStage(ctx, negOfficerA, req)
+	plan, err := f.s.PlanStage(ctx, servicetest.OfficerA, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,12 +483,12 @@ func testPlanThroughService(t *testing.T, f *negFixture) {
 	if waiting != 3 {
 		t.Errorf("%d persons wait for capacity, want 3: %+v", waiting, a.LeftOut)
 	}
-	again, _ := f.s.PlanStage(ctx, negMediator, req)
+	again, _ := f.s.PlanStage(ctx, servicetest.Mediator, req)
 	if fmt.Sprint(again) != fmt.Sprint(plan) {
 		t.Error("the plan is not deterministic")
 	}
 	// One-for-one without categories pairs everyone of a kind.
-	oo, err := f.s.PlanStage(ctx, negObserver, service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: negotiation.OneForOne})
+	oo, err := f.s.PlanStage(ctx, servicetest.Observer, service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: negotiation.OneForOne})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,24 +501,24 @@ func testPlanThroughService(t *testing.T, f *negFixture) {
 		req   service.PlanRequest
 		want  error
 	}{
-		{"same list twice", negOfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, f.listA}, Rule: negotiation.OneForOne}, service.ErrInvalid},
-		{"one list", negOfficerA, service.PlanRequest{ListIDs: [2]string{f.listA}, Rule: negotiation.OneForOne}, service.ErrInvalid},
-		{"unknown rule", negOfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: "two-for-one"}, service.ErrInvalid},
-		{"per category without categories", negOfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: negotiation.OneForOnePerCategory}, service.ErrInvalid},
-		{"outsider", negOfficerC, req, service.ErrNotFound},
-		{"administrator", negAdmin, req, service.ErrNotFound},
+		{"same list twice", servicetest.OfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, f.listA}, Rule: negotiation.OneForOne}, service.ErrInvalid},
+		{"one list", servicetest.OfficerA, service.PlanRequest{ListIDs: [2]string{f.listA}, Rule: negotiation.OneForOne}, service.ErrInvalid},
+		{"unknown rule", servicetest.OfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: "two-for-one"}, service.ErrInvalid},
+		{"per category without categories", servicetest.OfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, f.listB}, Rule: negotiation.OneForOnePerCategory}, service.ErrInvalid},
+		{"outsider", servicetest.OfficerC, req, service.ErrNotFound},
+		{"administrator", servicetest.Admin, req, service.ErrNotFound},
 	} {
 		if _, err := f.s.PlanStage(ctx, c.actor, c.req); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
 	// Two lists from the same side are refused.
-	secondA := negImport(t, f.s, negOfficerA, negOfficerB, "testdata/negotiation/list-A.csv", "A", "B", true)
-	if _, err := f.s.PlanStage(ctx, negOfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, secondA}, Rule: negotiation.OneForOne}); !errors.Is(err, service.ErrInvalid) {
+	secondA := negImport(t, f.s, servicetest.OfficerA, servicetest.OfficerB, "testdata/negotiation/list-A.csv", "A", "B", true)
+	if _, err := f.s.PlanStage(ctx, servicetest.OfficerA, service.PlanRequest{ListIDs: [2]string{f.listA, secondA}, Rule: negotiation.OneForOne}); !errors.Is(err, service.ErrInvalid) {
 		t.Errorf("two lists of A: err = %v, want invalid", err)
 	}
 	// Proposing the plan gives the same persons, and passes the check.
-	p, err := f.s.SubmitProposal(ctx, negOfficerA, service.ProposalRequest{RoundID: f.round.ID, Plan: &req})
+	p, err := f.s.SubmitProposal(ctx, servicetest.OfficerA, service.ProposalRequest{RoundID: f.round.ID, Plan: &req})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,14 +526,14 @@ func testPlanThroughService(t *testing.T, f *negFixture) {
 		t.Errorf("proposal from plan: counts %v, terms %+v", p.Counts, p.Terms)
 	}
 	// Once agreed, those persons are not planned again.
-	if _, err := f.s.AcceptProposal(ctx, negOfficerB, p.ID, ""); err != nil {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerB, p.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	ag, err := f.s.WitnessProposal(ctx, negMediator, p.ID)
+	ag, err := f.s.WitnessProposal(ctx, servicetest.Mediator, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, err := f.s.PlanStage(ctx, negOfficerA, req)
+	next, err := f.s.PlanStage(ctx, servicetest.OfficerA, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -565,39 +556,39 @@ func testPlanThroughService(t *testing.T, f *negFixture) {
 func testProposalFlowAndRoles(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	oo := negotiation.Terms{Rule: negotiation.OneForOne}
-	p1, err := f.propose(t, negOfficerA, oo, refs(f.listA, 1, 2), refs(f.listB, 1, 2))
+	p1, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 1, 2), refs(f.listB, 1, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.AcceptProposal(ctx, negOfficerA, p1.ID, ""); !errors.Is(err, access.ErrForbidden) || !strings.Contains(err.Error(), "its own proposal") {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerA, p1.ID, ""); !errors.Is(err, access.ErrForbidden) || !strings.Contains(err.Error(), "its own proposal") {
 		t.Errorf("A accepting its own proposal: err = %v", err)
 	}
 	if _, err := f.s.AcceptProposal(ctx, access.System, p1.ID, "A"); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("the operator acting as A accepting A's proposal: err = %v, want forbidden", err)
 	}
-	if _, err := f.s.AcceptProposal(ctx, negOfficerB, p1.ID, "A"); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerB, p1.ID, "A"); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("an officer of B acting as A: err = %v, want forbidden", err)
 	}
-	if _, err := f.s.AcceptProposal(ctx, negMediator, p1.ID, ""); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.Mediator, p1.ID, ""); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("the mediator accepting for a party: err = %v, want forbidden", err)
 	}
-	if _, err := f.s.WitnessProposal(ctx, negMediator, p1.ID); !errors.Is(err, service.ErrConflict) {
+	if _, err := f.s.WitnessProposal(ctx, servicetest.Mediator, p1.ID); !errors.Is(err, service.ErrConflict) {
 		t.Errorf("witnessing before acceptance: err = %v, want conflict", err)
 	}
-	if _, err := f.s.RejectProposal(ctx, negOfficerB, p1.ID, "", "  "); !errors.Is(err, service.ErrInvalid) {
+	if _, err := f.s.RejectProposal(ctx, servicetest.OfficerB, p1.ID, "", "  "); !errors.Is(err, service.ErrInvalid) {
 		t.Errorf("rejection without reasons: err = %v, want invalid", err)
 	}
-	if _, err := f.s.WithdrawProposal(ctx, negOfficerB, p1.ID, ""); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.WithdrawProposal(ctx, servicetest.OfficerB, p1.ID, ""); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("B withdrawing A's proposal: err = %v, want forbidden", err)
 	}
 	// B counters with another composition; the counter is checked too.
-	if _, err := f.s.CounterProposal(ctx, negOfficerB, p1.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 3), refs(f.listA, 1, 2)...)}); !errors.Is(err, service.ErrInvalid) {
+	if _, err := f.s.CounterProposal(ctx, servicetest.OfficerB, p1.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 3), refs(f.listA, 1, 2)...)}); !errors.Is(err, service.ErrInvalid) {
 		t.Fatalf("a counter that breaks its rule: err = %v, want invalid", err)
 	}
-	if _, err := f.s.CounterProposal(ctx, negOfficerA, p1.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 3), refs(f.listA, 3)...)}); !errors.Is(err, access.ErrForbidden) {
+	if _, err := f.s.CounterProposal(ctx, servicetest.OfficerA, p1.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 3), refs(f.listA, 3)...)}); !errors.Is(err, access.ErrForbidden) {
 		t.Errorf("A countering its own proposal: err = %v, want forbidden", err)
 	}
-	p2, err := f.s.CounterProposal(ctx, negOfficerB, p1.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 3, 4), refs(f.listA, 3, 7)...),
+	p2, err := f.s.CounterProposal(ctx, servicetest.OfficerB, p1.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 3, 4), refs(f.listA, 3, 7)...),
 		Note: "youth first"})
 	if err != nil {
 		t.Fatal(err)
@@ -605,29 +596,29 @@ func testProposalFlowAndRoles(t *testing.T, f *negFixture) {
 	if p2.From != "B" || p2.To != "A" || p2.CounterOf != p1.ID || p2.ThreadID != p1.ThreadID || p2.Sides[0].Party != "B" || p2.Counts != [2]int{2, 2} {
 		t.Errorf("counter = %+v", p2.ProposalRecord)
 	}
-	thread, err := f.s.ProposalThread(ctx, negOfficerA, p2.ID)
+	thread, err := f.s.ProposalThread(ctx, servicetest.OfficerA, p2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(thread) != 2 || thread[0].ID != p1.ID || thread[0].State != "countered" || thread[0].CounteredBy != p2.ID || thread[1].ID != p2.ID {
 		t.Fatalf("thread = %d proposals", len(thread))
 	}
-	if _, err := f.s.AcceptProposal(ctx, negOfficerB, p1.ID, ""); !errors.Is(err, service.ErrConflict) {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerB, p1.ID, ""); !errors.Is(err, service.ErrConflict) {
 		t.Errorf("accepting a countered proposal: err = %v, want conflict", err)
 	}
-	acc, err := f.s.AcceptProposal(ctx, negOfficerA, p2.ID, "")
+	acc, err := f.s.AcceptProposal(ctx, servicetest.OfficerA, p2.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acc.State != "accepted" || acc.AnsweredBy != negOfficerA.String() {
+	if acc.State != "accepted" || acc.AnsweredBy != servicetest.OfficerA.String() {
 		t.Errorf("accepted = %s by %s", acc.State, acc.AnsweredBy)
 	}
-	for _, actor := range []access.Actor{negOfficerA, negOfficerB, negObserver} {
+	for _, actor := range []access.Actor{servicetest.OfficerA, servicetest.OfficerB, servicetest.Observer} {
 		if _, err := f.s.WitnessProposal(ctx, actor, p2.ID); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("%s witnessing: err = %v, want forbidden", actor, err)
 		}
 	}
-	ag, err := f.s.WitnessProposal(ctx, negMediator, p2.ID)
+	ag, err := f.s.WitnessProposal(ctx, servicetest.Mediator, p2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,41 +637,41 @@ func testProposalFlowAndRoles(t *testing.T, f *negFixture) {
 			t.Errorf("row %d of %s: timeline %v", st.Row, st.ListID, steps)
 		}
 	}
-	if got, _ := f.s.GetProposal(ctx, negOfficerA, p2.ID); got.State != "agreed" || got.AgreementID != ag.ID || got.WitnessedBy != negMediator.String() {
+	if got, _ := f.s.GetProposal(ctx, servicetest.OfficerA, p2.ID); got.State != "agreed" || got.AgreementID != ag.ID || got.WitnessedBy != servicetest.Mediator.String() {
 		t.Errorf("proposal after witnessing: %s, agreement %q", got.State, got.AgreementID)
 	}
 	if f.log.Count("agreement.witnessed") != 1 {
 		t.Errorf("%d agreement events", f.log.Count("agreement.witnessed"))
 	}
 	// Agreed persons cannot be proposed again.
-	if _, err := f.propose(t, negOfficerA, negotiation.Terms{Rule: negotiation.AllForAll}, refs(f.listA, 3)); !errors.Is(err, service.ErrConflict) || !strings.Contains(err.Error(), ag.ID) {
+	if _, err := f.propose(t, servicetest.OfficerA, negotiation.Terms{Rule: negotiation.AllForAll}, refs(f.listA, 3)); !errors.Is(err, service.ErrConflict) || !strings.Contains(err.Error(), ag.ID) {
 		t.Errorf("proposing an agreed person: err = %v, want a conflict naming %s", err, ag.ID)
 	}
 	// Reject with reasons; withdraw.
-	p3, err := f.propose(t, negOfficerA, oo, refs(f.listA, 8), refs(f.listB, 6))
+	p3, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 8), refs(f.listB, 6))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rej, err := f.s.RejectProposal(ctx, negOfficerB, p3.ID, "", "row 6 is not on the agreed approach")
+	rej, err := f.s.RejectProposal(ctx, servicetest.OfficerB, p3.ID, "", "row 6 is not on the agreed approach")
 	if err != nil || rej.State != "rejected" || rej.Reasons != "row 6 is not on the agreed approach" {
 		t.Fatalf("reject: %v %+v", err, rej)
 	}
-	p4, err := f.propose(t, negOfficerA, oo, refs(f.listA, 8), refs(f.listB, 6))
+	p4, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 8), refs(f.listB, 6))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w, err := f.s.WithdrawProposal(ctx, negOfficerA, p4.ID, ""); err != nil || w.State != "withdrawn" {
+	if w, err := f.s.WithdrawProposal(ctx, servicetest.OfficerA, p4.ID, ""); err != nil || w.State != "withdrawn" {
 		t.Fatalf("withdraw: %v", err)
 	}
 	// Outsiders see nothing; drafts stay within their party.
-	draft, err := f.s.SubmitProposal(ctx, negOfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: oo, Releases: append(refs(f.listA, 10), refs(f.listB, 5)...), Draft: true})
+	draft, err := f.s.SubmitProposal(ctx, servicetest.OfficerA, service.ProposalRequest{RoundID: f.round.ID, Terms: oo, Releases: append(refs(f.listA, 10), refs(f.listB, 5)...), Draft: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if draft.State != "draft" {
 		t.Fatalf("draft state %s", draft.State)
 	}
-	for _, actor := range []access.Actor{negOfficerB, negMediator, negObserver, negOfficerC} {
+	for _, actor := range []access.Actor{servicetest.OfficerB, servicetest.Mediator, servicetest.Observer, servicetest.OfficerC} {
 		if _, err := f.s.GetProposal(ctx, actor, draft.ID); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("%s reading A's draft: err = %v, want not found", actor, err)
 		}
@@ -691,43 +682,43 @@ func testProposalFlowAndRoles(t *testing.T, f *negFixture) {
 			}
 		}
 	}
-	if _, err := f.s.AcceptProposal(ctx, negOfficerB, draft.ID, ""); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerB, draft.ID, ""); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("B accepting a draft it cannot see: err = %v", err)
 	}
 	for _, c := range []struct {
 		actor access.Actor
 		n     int
-	}{{negOfficerA, 5}, {negOfficerB, 4}, {negMediator, 4}, {negObserver, 4}, {negOfficerC, 0}} {
+	}{{servicetest.OfficerA, 5}, {servicetest.OfficerB, 4}, {servicetest.Mediator, 4}, {servicetest.Observer, 4}, {servicetest.OfficerC, 0}} {
 		ps, err := f.s.ListProposals(ctx, c.actor, service.ProposalFilter{RoundID: f.round.ID})
 		if err != nil || len(ps) != c.n {
 			t.Errorf("%s lists %d proposals (%v), want %d", c.actor, len(ps), err, c.n)
 		}
 	}
 	for _, id := range []string{p1.ID, p2.ID} {
-		if _, err := f.s.GetProposal(ctx, negOfficerC, id); !errors.Is(err, service.ErrNotFound) {
+		if _, err := f.s.GetProposal(ctx, servicetest.OfficerC, id); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("party C reading %s: err = %v, want not found", id, err)
 		}
 	}
-	if _, err := f.s.GetAgreement(ctx, negOfficerC, ag.ID); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.GetAgreement(ctx, servicetest.OfficerC, ag.ID); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("party C reading the agreement: err = %v, want not found", err)
 	}
-	if as, _ := f.s.ListAgreements(ctx, negOfficerC, ""); len(as) != 0 {
+	if as, _ := f.s.ListAgreements(ctx, servicetest.OfficerC, ""); len(as) != 0 {
 		t.Errorf("party C lists %d agreements", len(as))
 	}
-	if as, _ := f.s.ListAgreements(ctx, negObserver, f.round.ID); len(as) != 1 {
+	if as, _ := f.s.ListAgreements(ctx, servicetest.Observer, f.round.ID); len(as) != 1 {
 		t.Errorf("the observer lists %d agreements, want 1", len(as))
 	}
-	if _, err := f.s.SubmitDraft(ctx, negOfficerB, draft.ID); !errors.Is(err, service.ErrNotFound) {
+	if _, err := f.s.SubmitDraft(ctx, servicetest.OfficerB, draft.ID); !errors.Is(err, service.ErrNotFound) {
 		t.Errorf("B submitting A's draft: err = %v", err)
 	}
-	sub, err := f.s.SubmitDraft(ctx, negOfficerA, draft.ID)
+	sub, err := f.s.SubmitDraft(ctx, servicetest.OfficerA, draft.ID)
 	if err != nil || sub.State != "submitted" {
 		t.Fatalf("submit draft: %v", err)
 	}
-	if _, err := f.s.GetProposal(ctx, negOfficerB, draft.ID); err != nil {
+	if _, err := f.s.GetProposal(ctx, servicetest.OfficerB, draft.ID); err != nil {
 		t.Errorf("B cannot read the submitted draft: %v", err)
 	}
-	if _, err := f.s.SubmitDraft(ctx, negOfficerA, draft.ID); !errors.Is(err, service.ErrConflict) {
+	if _, err := f.s.SubmitDraft(ctx, servicetest.OfficerA, draft.ID); !errors.Is(err, service.ErrConflict) {
 		t.Errorf("submitting twice: err = %v, want conflict", err)
 	}
 }
@@ -739,7 +730,7 @@ func testConcurrentAcceptAndCounter(t *testing.T, f *negFixture) {
 	ctx := context.Background()
 	oo := negotiation.Terms{Rule: negotiation.OneForOne}
 	for round := range 3 {
-		p, err := f.propose(t, negOfficerA, oo, refs(f.listA, 1+round), refs(f.listB, 1+round))
+		p, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 1+round), refs(f.listB, 1+round))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -753,9 +744,9 @@ func testConcurrentAcceptAndCounter(t *testing.T, f *negFixture) {
 				defer wg.Done()
 				<-start
 				if i%2 == 0 {
-					_, errs[i] = f.s.AcceptProposal(ctx, negOfficerB, p.ID, "")
+					_, errs[i] = f.s.AcceptProposal(ctx, servicetest.OfficerB, p.ID, "")
 				} else {
-					_, errs[i] = f.s.CounterProposal(ctx, negOfficerB, p.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 5), refs(f.listA, 10)...)})
+					_, errs[i] = f.s.CounterProposal(ctx, servicetest.OfficerB, p.ID, service.ProposalRequest{Terms: oo, Releases: append(refs(f.listB, 5), refs(f.listA, 10)...)})
 				}
 			}()
 		}
@@ -774,11 +765,11 @@ func testConcurrentAcceptAndCounter(t *testing.T, f *negFixture) {
 		if won != 1 {
 			t.Fatalf("%d answers won, want exactly 1", won)
 		}
-		got, err := f.s.GetProposal(ctx, negMediator, p.ID)
+		got, err := f.s.GetProposal(ctx, servicetest.Mediator, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		thread, err := f.s.ProposalThread(ctx, negMediator, p.ID)
+		thread, err := f.s.ProposalThread(ctx, servicetest.Mediator, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -789,10 +780,10 @@ func testConcurrentAcceptAndCounter(t *testing.T, f *negFixture) {
 			t.Errorf("counter won but state %s, thread of %d", got.State, len(thread))
 		}
 		if accepted {
-			if _, err := f.s.WithdrawProposal(ctx, negOfficerA, p.ID, ""); err != nil {
+			if _, err := f.s.WithdrawProposal(ctx, servicetest.OfficerA, p.ID, ""); err != nil {
 				t.Fatal(err)
 			}
-		} else if _, err := f.s.WithdrawProposal(ctx, negOfficerB, got.CounteredBy, ""); err != nil {
+		} else if _, err := f.s.WithdrawProposal(ctx, servicetest.OfficerB, got.CounteredBy, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -805,11 +796,11 @@ func testConcurrentWitnesses(t *testing.T, f *negFixture) {
 	oo := negotiation.Terms{Rule: negotiation.OneForOne}
 	var ids []string
 	for range 4 {
-		p, err := f.propose(t, negOfficerA, oo, refs(f.listA, 8), refs(f.listB, 6))
+		p, err := f.propose(t, servicetest.OfficerA, oo, refs(f.listA, 8), refs(f.listB, 6))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.AcceptProposal(ctx, negOfficerB, p.ID, ""); err != nil {
+		if _, err := f.s.AcceptProposal(ctx, servicetest.OfficerB, p.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, p.ID)
@@ -822,7 +813,7 @@ func testConcurrentWitnesses(t *testing.T, f *negFixture) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, errs[i] = f.s.WitnessProposal(ctx, negMediator, id)
+			_, errs[i] = f.s.WitnessProposal(ctx, servicetest.Mediator, id)
 		}()
 	}
 	close(start)
@@ -836,7 +827,7 @@ func testConcurrentWitnesses(t *testing.T, f *negFixture) {
 			t.Errorf("witness %d: err = %v, want conflict", i, err)
 		}
 	}
-	if ags, _ := f.s.ListAgreements(ctx, negMediator, f.round.ID); won != 1 || len(ags) != 1 {
+	if ags, _ := f.s.ListAgreements(ctx, servicetest.Mediator, f.round.ID); won != 1 || len(ags) != 1 {
 		t.Errorf("%d witnesses won, %d agreements, want exactly 1", won, len(ags))
 	}
 }
@@ -856,10 +847,10 @@ func TestAgreementImmutable(t *testing.T) {
 		if h, err := service.AgreementHash(ag.Agreement, sides); err != nil || h != ag.ContentHash {
 			t.Errorf("recomputed hash %s, stored %s", h, ag.ContentHash)
 		}
-		if _, err := f.s.WitnessProposal(ctx, negMediator, ag.ProposalID); !errors.Is(err, service.ErrConflict) {
+		if _, err := f.s.WitnessProposal(ctx, servicetest.Mediator, ag.ProposalID); !errors.Is(err, service.ErrConflict) {
 			t.Errorf("witnessing twice: err = %v, want conflict", err)
 		}
-		if _, err := f.s.WithdrawProposal(ctx, negOfficerA, ag.ProposalID, ""); !errors.Is(err, service.ErrConflict) {
+		if _, err := f.s.WithdrawProposal(ctx, servicetest.OfficerA, ag.ProposalID, ""); !errors.Is(err, service.ErrConflict) {
 			t.Errorf("withdrawing an agreed proposal: err = %v, want conflict", err)
 		}
 		db := service.StoreOf(f.s).SQL()
@@ -890,7 +881,7 @@ func TestAgreementImmutable(t *testing.T) {
 		if _, err := db.ExecContext(ctx, q(`UPDATE agreement_releases SET basis = 'art118' WHERE agreement_id = ?`), ag.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.GetAgreement(ctx, negMediator, ag.ID); !errors.Is(err, service.ErrTampered) {
+		if _, err := f.s.GetAgreement(ctx, servicetest.Mediator, ag.ID); !errors.Is(err, service.ErrTampered) {
 			t.Errorf("reading a tampered agreement: err = %v, want ErrTampered", err)
 		}
 	})

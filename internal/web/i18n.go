@@ -2,7 +2,6 @@ package web
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/text/message"
 
 	"parley/internal/category"
+	"parley/internal/httpx"
 	"parley/internal/listfile"
 	"parley/internal/msg"
 	"parley/internal/person"
@@ -55,35 +55,15 @@ type catalogues struct {
 }
 
 func loadCatalogues() (*catalogues, error) {
-	c := &catalogues{msgs: map[string]map[string]string{}}
-	for _, l := range Languages {
-		m := map[string]string{}
-		files, err := fs.Glob(i18nFS, "i18n/"+l.Code+"/*.json")
-		if err != nil {
-			return nil, err
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("web: no message catalogue for %s", l.Code)
-		}
-		for _, f := range files {
-			b, err := i18nFS.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			var part map[string]string
-			if err := json.Unmarshal(b, &part); err != nil {
-				return nil, fmt.Errorf("web: %s: %w", f, err)
-			}
-			for k, v := range part {
-				if _, dup := m[k]; dup {
-					return nil, fmt.Errorf("web: %s: key %q defined twice for %s", f, k, l.Code)
-				}
-				m[k] = v
-			}
-		}
-		c.msgs[l.Code] = m
+	codes := make([]string, len(Languages))
+	for i, l := range Languages {
+		codes[i] = l.Code
 	}
-	return c, nil
+	m, err := httpx.LoadCatalogues(i18nFS, "i18n", codes)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return &catalogues{msgs: m}, nil
 }
 
 // keys returns the sorted keys of a language's catalogue.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"parley/internal/access"
+	"parley/internal/httpx"
 	"parley/internal/lists"
 )
 
@@ -160,18 +161,16 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	}
 }
 
+// preSession is the double-submit defence of anonymous forms (the
+// sign-in), whose cookie lives for an hour.
+func (s *Server) preSession() httpx.DoubleSubmit {
+	return httpx.DoubleSubmit{Name: preSessionCookie, Secure: s.opts.TLS, MaxAge: 3600}
+}
+
 // preSessionToken returns the double-submit token of an anonymous
 // visitor, setting its cookie on first use.
 func (s *Server) preSessionToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(s.cookieName(preSessionCookie)); err == nil && len(c.Value) == 43 {
-		return c.Value
-	}
-	tok := newSecret()
-	http.SetCookie(w, &http.Cookie{
-		Name: s.cookieName(preSessionCookie), Value: tok, Path: "/",
-		HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteStrictMode, MaxAge: 3600,
-	})
-	return tok
+	return s.preSession().Token(w, r)
 }
 
 func (s *Server) staticHandler() http.Handler {

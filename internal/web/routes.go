@@ -132,17 +132,6 @@ func (s *Server) checkFormToken(r *http.Request, id *Identity) error {
 	if id != nil && id.Token {
 		return nil
 	}
-	var want string
-	switch {
-	case id != nil && id.Session != nil:
-		want = id.Session.CSRFToken
-	default:
-		c, err := r.Cookie(s.cookieName(preSessionCookie))
-		if err != nil || c.Value == "" {
-			return forbidden(errCSRF)
-		}
-		want = c.Value
-	}
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
@@ -156,7 +145,13 @@ func (s *Server) checkFormToken(r *http.Request, id *Identity) error {
 		}
 		got = r.PostFormValue("csrf")
 	}
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if id != nil && id.Session != nil {
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(id.Session.CSRFToken)) != 1 {
+			return forbidden(errCSRF)
+		}
+		return nil
+	}
+	if !s.preSession().Check(r, got) {
 		return forbidden(errCSRF)
 	}
 	return nil

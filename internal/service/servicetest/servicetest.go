@@ -20,8 +20,10 @@ import (
 	"parley/internal/store/storetest"
 )
 
-// The actors of the tests, one per role; the officers serve parties A and B.
+// The actors of the tests, one per role; the officers serve parties A and
+// B, and OfficerC a party that no fixture service knows.
 var (
+	OfficerC = access.Actor{UserID: "c", Username: "c", Roles: []access.Role{access.Officer}, Party: "C"}
 	OfficerA = access.Actor{UserID: "a", Username: "a", Roles: []access.Role{access.Officer}, Party: "A"}
 	OfficerB = access.Actor{UserID: "b", Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
 	Mediator = access.Actor{UserID: "m", Username: "m", Roles: []access.Role{access.Mediator}}
