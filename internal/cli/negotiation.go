@@ -789,11 +789,11 @@ func agreementAndRef(pos []string) (string, string, int, error) {
 	return pos[0], list, row, err
 }
 
-func printStep(w io.Writer, res *service.StepResult) {
+func printStep(w io.Writer, res *service.StepResult, lang string) {
 	st := res.State
 	fmt.Fprintf(w, "%s:%d %s\n", st.ListID, st.Row, st.Status)
-	if res.BreachMessage != "" {
-		fmt.Fprintf(w, "breach of the agreed terms: %s\n", res.BreachMessage)
+	if !res.BreachWhy.IsZero() {
+		fmt.Fprintln(w, msg.Text(lang, msg.New("cli.report.breach", "text", res.BreachWhy)))
 	}
 	if res.Complete {
 		fmt.Fprintln(w, "stage complete: every person has an outcome")
@@ -822,7 +822,7 @@ func runStageInterview(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		printStep(a.Stdout, res)
+		printStep(a.Stdout, res, a.lang())
 		return nil
 	})
 }
@@ -868,7 +868,7 @@ func runStageOutcome(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		printStep(a.Stdout, res)
+		printStep(a.Stdout, res, a.lang())
 		return nil
 	})
 }
@@ -889,7 +889,7 @@ func runStageIdentify(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		printStep(a.Stdout, res)
+		printStep(a.Stdout, res, a.lang())
 		return nil
 	})
 }
@@ -939,12 +939,12 @@ func runStageReport(ctx context.Context, a *App, args []string) error {
 		if *asJSON {
 			return writeJSON(a.Stdout, rep)
 		}
-		printReport(a.Stdout, rep)
+		printReport(a.Stdout, rep, a.lang())
 		return nil
 	})
 }
 
-func printReport(w io.Writer, rep *handover.Report) {
+func printReport(w io.Writer, rep *handover.Report, lang string) {
 	fmt.Fprintf(w, "complete: %s\n", yesNo(rep.Complete))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PARTY\tAGREED\tHANDED OVER\tREFUSED\tNOT PRESENTED\tDECEASED\tSUBSTITUTED\tPENDING\tNOT AGREED\tRELEASED\tOWED")
@@ -954,15 +954,15 @@ func printReport(w io.Writer, rep *handover.Report) {
 	}
 	tw.Flush()
 	if len(rep.Items) > 0 {
-		fmt.Fprintln(w, "\ndiscrepancies:")
+		fmt.Fprintln(w, "\n"+msg.Text(lang, msg.New("cli.report.discrepancies")))
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, it := range rep.Items {
-			fmt.Fprintf(tw, "  %s\t%s:%d\t%s\t%s\t%s\n", it.Party, it.ListID, it.Row, it.Name, it.Type, it.Detail)
+			fmt.Fprintf(tw, "  %s\t%s:%d\t%s\t%s\t%s\n", it.Party, it.ListID, it.Row, it.Name, it.Type, msg.Text(lang, it.Why))
 		}
 		tw.Flush()
 	}
-	if rep.BreachMessage != "" {
-		fmt.Fprintf(w, "\nbreach of the agreed terms: %s\n", rep.BreachMessage)
+	if !rep.BreachWhy.IsZero() {
+		fmt.Fprintln(w, "\n"+msg.Text(lang, msg.New("cli.report.breach", "text", rep.BreachWhy)))
 	}
 }
 
@@ -992,7 +992,11 @@ func runStageTimeline(ctx context.Context, a *App, args []string) error {
 			if st.AgreementID != "" {
 				ref = st.AgreementID
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", st.At.UTC().Format("2006-01-02 15:04:05"), st.Status, st.By, ref, st.Note)
+			note := st.Note
+			if !st.Why.IsZero() {
+				note = msg.Text(a.lang(), st.Why)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", st.At.UTC().Format("2006-01-02 15:04:05"), st.Status, st.By, ref, note)
 		}
 		return tw.Flush()
 	})

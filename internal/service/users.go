@@ -66,6 +66,9 @@ type User struct {
 	// MustChangePassword: an administrator set the password, and the user
 	// must replace it at the next sign-in.
 	MustChangePassword bool `json:"must_change_password"`
+	// Language is the language the user chose (en, uk or ru): it wins over
+	// the browser's Accept-Language. "" when he chose none.
+	Language string `json:"language,omitempty"`
 }
 
 func userFromStore(u *store.User) User {
@@ -73,12 +76,12 @@ func userFromStore(u *store.User) User {
 	for i, r := range u.Roles {
 		roles[i] = access.Role(r)
 	}
-	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, MustChangePassword: u.MustChangePassword}
+	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, MustChangePassword: u.MustChangePassword, Language: u.Language}
 }
 
 func actorOf(u *store.User) access.Actor {
 	v := userFromStore(u)
-	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party}
+	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party, Language: u.Language}
 }
 
 // CreateUser adds an account. Only administrators (and the local operator)
@@ -306,6 +309,19 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		}
 		return tx.DeleteUserSessions(ctx, u.ID, keep)
 	})
+}
+
+// SetLanguage saves the language the actor reads Parley in: en, uk or ru,
+// or "" to forget the choice (the browser's Accept-Language decides
+// again). Only a signed-in user has one, and only for himself.
+func (s *Service) SetLanguage(ctx context.Context, actor access.Actor, lang string) error {
+	if actor.UserID == "" {
+		return access.ErrUnauthenticated
+	}
+	if lang != "" && !msg.Supported(lang) {
+		return Invalid("preference.language_unknown", "value", msg.Raw(lang), "want", msg.Raw(strings.Join(msg.Languages, ", ")))
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetUserLanguage(ctx, actor.UserID, lang) })
 }
 
 // Authenticate checks a username and password and returns the actor. An

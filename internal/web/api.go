@@ -40,7 +40,8 @@ func apiRoutes(s *Server) []Route {
 	}
 	return []Route{
 		{Method: "GET", Pattern: APIPrefix + "/openapi.json", Auth: Public, Summary: "This API's OpenAPI 3 document", Handler: s.apiOpenAPI},
-		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles and party", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles, party and saved language", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "PUT", Pattern: APIPrefix + "/me/language", Auth: SignedIn, Summary: "Save the language the caller reads Parley in: en, uk or ru; \"\" forgets it. It wins over Accept-Language in every answer", Body: []string{"application/json"}, In: languageJSON{}, Out: meJSON{}, Handler: s.apiSetLanguage},
 		{Method: "GET", Pattern: APIPrefix + "/parties", Auth: SignedIn, Summary: "The parties of the exchange", Out: partiesJSON{}, Handler: s.apiParties},
 		{Method: "GET", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "The categories in force (built-in and added)", Out: categoriesJSON{}, Handler: s.apiCategories},
 		{Method: "POST", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "Add a category (mediator, administrator)", Body: []string{"application/json"}, In: category.Category{}, Out: category.Category{}, Handler: s.apiAddCategory},
@@ -76,7 +77,26 @@ type meJSON struct {
 	Username string        `json:"username"`
 	Roles    []access.Role `json:"roles"`
 	Party    string        `json:"party,omitempty"`
-	Via      string        `json:"via"` // session or token
+	Language string        `json:"language,omitempty"` // saved choice; "" for none
+	Via      string        `json:"via"`                // session or token
+}
+
+// languageJSON is the body of PUT /me/language.
+type languageJSON struct {
+	Language string `json:"language"`
+}
+
+func (s *Server) apiSetLanguage(w http.ResponseWriter, r *http.Request) error {
+	var in languageJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	id := identityFrom(r.Context())
+	if err := s.svc.SetLanguage(r.Context(), id.Actor, in.Language); err != nil {
+		return err
+	}
+	id.Actor.Language = in.Language // this answer is in the new language already
+	return s.apiMe(w, r)
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +105,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	if id.Token {
 		via = "token"
 	}
-	writeJSON(w, http.StatusOK, meJSON{UserID: id.Actor.UserID, Username: id.Actor.Username, Roles: id.Actor.Roles, Party: id.Actor.Party, Via: via})
+	writeJSON(w, http.StatusOK, meJSON{UserID: id.Actor.UserID, Username: id.Actor.Username, Roles: id.Actor.Roles, Party: id.Actor.Party, Language: id.Actor.Language, Via: via})
 	return nil
 }
 
