@@ -50,6 +50,7 @@ type world struct {
 	a, b     *service.Service
 	aDB, bDB *store.DB
 	aDir     string
+	lg       *ledger.Log
 }
 
 // fresh returns a new, empty backend of the same kind as b.
@@ -77,6 +78,7 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 		t.Fatal(err)
 	}
 	w.hub.AttachLedger(lg)
+	w.lg = lg
 	w.start(t, "127.0.0.1:0")
 	t.Cleanup(func() { w.srv.Close() })
 
@@ -129,7 +131,11 @@ func (w *world) start(t *testing.T, addr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.srv = httptest.NewUnstartedServer(hubapi.Handler(w.hub, hubapi.Options{Logger: slog.New(slog.DiscardHandler)}))
+	// The hub's API, and its log's tiles for the nodes' mirrors.
+	mux := http.NewServeMux()
+	mux.Handle("/log/", http.StripPrefix("/log", w.lg.TilesHandler(w.hubDB)))
+	mux.Handle("/", hubapi.Handler(w.hub, hubapi.Options{Logger: slog.New(slog.DiscardHandler)}))
+	w.srv = httptest.NewUnstartedServer(mux)
 	w.srv.Listener.Close()
 	w.srv.Listener = ln
 	w.srv.Start()
@@ -577,6 +583,8 @@ func TestProposalThroughHub(t *testing.T) {
 		e, _ := entry(t, w.hubDB, "proposal.submitted", p.ID)
 		checkSigned(t, e, "A", statement.ProposalSubmit)
 
+		// B reads the negotiation from its mirror of the hub's log.
+		syncMirror(t, w.b)
 		seen, err := w.b.ListProposals(ctx, officerB, service.ProposalFilter{RoundID: round.ID})
 		if err != nil || len(seen) != 1 || seen[0].ID != p.ID || seen[0].From != "A" {
 			t.Fatalf("B sees %+v, %v", seen, err)
@@ -597,6 +605,18 @@ func TestProposalThroughHub(t *testing.T) {
 			t.Fatalf("A reads %+v, %v", v, err)
 		}
 	})
+}
+
+// syncMirror brings a node's mirror up to the hub's log.
+func syncMirror(t *testing.T, s *service.Service) {
+	t.Helper()
+	m, err := s.NewMirror(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sync(context.Background()); err != nil {
+		t.Fatalf("mirror sync: %v", err)
+	}
 }
 
 // TestUntrustedKeyWaits: a node that hands over before the mediator trusts
