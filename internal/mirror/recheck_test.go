@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"parley/internal/ledger"
 	"parley/internal/mirror"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -44,16 +45,16 @@ func TestRecheckEntries(t *testing.T) {
 		{
 			name: "entry changed",
 			tamper: func(t *testing.T, db *store.DB) {
-				exec(t, db, `UPDATE mirror_entries SET data = ? WHERE idx = 300`, []byte("not the entry"))
+				exec(t, db, `UPDATE mirror_entries SET data = ? WHERE idx = 100`, []byte("not the entry"))
 			},
-			key: "alarm.entry_changed.held", index: "300",
+			key: "alarm.entry_changed.held", index: "100",
 		},
 		{
 			name: "entry removed",
 			tamper: func(t *testing.T, db *store.DB) {
-				exec(t, db, `DELETE FROM mirror_entries WHERE idx = 517`)
+				exec(t, db, `DELETE FROM mirror_entries WHERE idx = 217`)
 			},
-			key: "alarm.entry_changed.held", index: "517",
+			key: "alarm.entry_changed.held", index: "217",
 		},
 		{
 			name: "entry and its leaf hash changed",
@@ -65,19 +66,42 @@ func TestRecheckEntries(t *testing.T) {
 			},
 			key: "alarm.entry_changed.held_range",
 		},
+		{name: "put back"},
 	}
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
 		h := newHub(t, b)
-		h.appendTo(h.db, 0, 600, event)
+		h.appendTo(h.db, 0, 300, event)
+		n := newNode(t, b, h.srv.URL, h.logKey(), "A", mirror.Options{})
+		n.sync(t)
+		// The cases tamper with entries 42, 100 and 217 of one node, which
+		// is put back after each.
+		touched := []int64{42, 100, 217}
+		var kept []ledger.EntryRow
+		for _, i := range touched {
+			rows, err := n.db.MirrorEntries(ctx, i, i+1)
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("entry %d: %v", i, err)
+			}
+			kept = append(kept, rows[0])
+		}
+		restore := func() {
+			for _, e := range kept {
+				exec(t, n.db, `DELETE FROM mirror_entries WHERE idx = ?`, e.Index)
+				exec(t, n.db, `INSERT INTO mirror_entries (idx, data, event_type, subject) VALUES (?, ?, ?, ?)`, e.Index, e.Data, e.Type, e.Subject)
+				leaf := tlog.RecordHash(e.Data)
+				exec(t, n.db, `UPDATE mirror_hashes SET hash = ? WHERE idx = ?`, leaf[:], tlog.StoredHashIndex(0, e.Index))
+			}
+			exec(t, n.db, `DELETE FROM node_alarms`)
+		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				n := newNode(t, b, h.srv.URL, h.logKey(), "A", mirror.Options{})
-				n.sync(t)
+				defer restore()
 				if tc.tamper != nil {
 					tc.tamper(t, n.db)
 				}
-				checked, err := n.m.RecheckEntries(context.Background())
-				if err != nil || checked != 600 {
+				checked, err := n.m.RecheckEntries(ctx)
+				if err != nil || checked != 300 {
 					t.Fatalf("recheck: %d checked, %v", checked, err)
 				}
 				as := n.alarms(t)
