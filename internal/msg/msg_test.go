@@ -67,7 +67,9 @@ func TestCataloguesTranslated(t *testing.T) {
 	technical := map[string]bool{"UTF-": true, "JSON": true, "json": true, "csv": true, "xlsx": true, "XLSX": true, "XML": true,
 		"zip-": true, "API": true, "application": true, "Content-Type": true, "format": true, "skip-invalid": true,
 		"match": true, "review": true, "none": true, "pending": true, "confirmed": true, "rejected": true,
-		"other": true, "died": true, "civilian": true, "extra": true, "entries": true, "surname": true}
+		"other": true, "died": true, "civilian": true, "extra": true, "entries": true, "surname": true,
+		// Names that are written as they are in every language.
+		"Parley": true, "SQLite": true, "PostgreSQL": true, "Ctrl": true}
 	for _, lang := range Languages {
 		for code, text := range cat[lang] {
 			if !strings.HasPrefix(code, "cli.") && flag.MatchString(text) {
