@@ -10,6 +10,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/hubclient"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 	"parley/internal/statement"
 	"parley/internal/store"
@@ -167,6 +168,11 @@ func (s *Service) answerTarget(ctx context.Context, actor access.Actor, id strin
 		return &rec, hash, nil
 	}
 	all, err := s.hubProposalRecords(ctx)
+	if errors.Is(err, hubclient.ErrUnreachable) {
+		e := msg.NewError(ErrConflict, "node.answer.offline_unknown", "id", id, "hub", s.node.hubURL)
+		e.Cause = err
+		return nil, "", e
+	}
 	if err != nil {
 		return nil, "", err
 	}
