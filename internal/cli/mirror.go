@@ -75,11 +75,16 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	// Check against the hub now: its checkpoint, consistency, new
-	// entries, and every list held against its logged hash.
+	// entries, the entries held, and every list held against its logged
+	// hash.
 	var unreachable error
 	if _, err := m.Sync(ctx); errors.Is(err, mirror.ErrUnreachable) || errors.Is(err, hubclient.ErrUnreachable) {
 		unreachable = err
 	} else if err != nil {
+		return err
+	}
+	// The entries held, against the tree verified: the node's own copy.
+	if _, err := m.RecheckEntries(ctx); err != nil {
 		return err
 	}
 	if unreachable == nil {

@@ -652,3 +652,40 @@ func TestUntrustedKeyWaits(t *testing.T) {
 		t.Fatalf("SendQueued after trust = %d, %v", sent, err)
 	}
 }
+
+// TestSecondWitnessKeyRefused: the hub counts one witness per party. The
+// statement key of a party's second node is trusted; its witness key is
+// refused with the reason, and nothing is stored or logged for it.
+func TestSecondWitnessKeyRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newWorld(t, b)
+		lg, err := ledger.Open(w.hubDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		office, err := nodes.CreateNodeKeys(t.TempDir(), "hub.test/parley", "A", lg.VerifierKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.hub.TrustPartyKey(ctx, access.System, "A", office.Statement); err != nil {
+			t.Fatalf("the second node's statement key: %v", err)
+		}
+		size, err := w.hubDB.LogSize(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.hub.TrustPartyKey(ctx, access.System, "A", office.Witness)
+		var m *msg.Error
+		if !errors.Is(err, service.ErrConflict) || !errors.As(err, &m) || m.Msg.Code != "nodes.witness_taken" {
+			t.Fatalf("the second node's witness key: %v; want the conflict nodes.witness_taken", err)
+		}
+		if got, _ := w.hubDB.LogSize(ctx); got != size {
+			t.Errorf("the log grew from %d to %d entries on a refused key", size, got)
+		}
+		ks, err := w.hub.TrustedWitnessKeys(ctx, "A")
+		if err != nil || len(ks) != 1 || ks[0] == office.Witness {
+			t.Errorf("witness keys trusted for A: %q (%v), want the first node's alone", ks, err)
+		}
+	})
+}

@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 	"strconv"
-	"strings"
 	"time"
 
 	"parley/internal/access"
@@ -80,7 +80,7 @@ func AgreementHash(a *negotiation.Agreement, sides [2][]negotiation.Release) (st
 // person starts his handover record (listed → proposed → agreed).
 func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id string) (*AgreementView, error) {
 	if !actor.CanMediate() {
-		return nil, access.Deny("only the mediator witnesses agreements")
+		return nil, access.Forbid("deny.witness_agreements")
 	}
 	var agreed *negotiation.Agreement
 	var persons []handover.PersonState
@@ -90,7 +90,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 			return err
 		}
 		if p.State == negotiation.ProposalDraft {
-			return fmt.Errorf("%w: proposal %s is a draft", ErrConflict, id)
+			return Conflict("err.proposal.is_draft", "proposal", id)
 		}
 		if _, err := stateMachine(p).Advance(negotiation.Agreed, mediatorRole); err != nil {
 			return transitionError(err)
@@ -112,7 +112,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 					return err
 				}
 				if ag, why := boundBy(held); ag != "" {
-					return fmt.Errorf("%w: row %d of list %s: %s in agreement %s", ErrConflict, r.Row, r.ListID, strings.TrimSuffix(why, ","), ag)
+					return Conflict("err.row_bound", "row", msg.Plain(r.Row), "list", r.ListID, "why", why, "agreement", ag)
 				}
 				if headers[r.ListID] == nil {
 					if headers[r.ListID], err = tx.List(ctx, r.ListID); err != nil {
@@ -144,7 +144,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 		if err := tx.InsertHandoverRecords(ctx, recs); err != nil {
 			if errors.Is(err, store.ErrBound) {
 				// another agreement, witnessed at the same moment, took one of them
-				return fmt.Errorf("%w: %w", ErrConflict, err)
+				return conflictErr(err)
 			}
 			return err
 		}

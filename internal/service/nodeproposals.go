@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 
 	"parley/internal/access"
 	"parley/internal/hubclient"
@@ -43,7 +44,7 @@ func (s *Service) nodeParty(actor access.Actor, as string) (string, error) {
 		party = s.node.party
 	}
 	if party != s.node.party {
-		return "", access.Deny("this node acts for party %s only", s.node.party)
+		return "", access.Forbid("deny.node_party", "party", s.node.party)
 	}
 	return party, nil
 }
@@ -54,10 +55,10 @@ func (s *Service) nodePropose(ctx context.Context, actor access.Actor, req Propo
 		return nil, err
 	}
 	if req.Draft {
-		return nil, invalidf("on a party node a proposal goes to the hub at once; drafts are not kept")
+		return nil, Invalid("err.node.no_drafts")
 	}
 	if req.RoundID == "" {
-		return nil, invalidf("name the round")
+		return nil, Invalid("err.proposal.no_round")
 	}
 	req.From = party
 	b, err := json.Marshal(req)
@@ -112,14 +113,14 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 	}
 	typ := map[negotiation.ProposalState]string{negotiation.Accepted: statement.ProposalAccept, negotiation.Rejected: statement.ProposalReject}[to]
 	if typ == "" {
-		return nil, invalidf("on a party node a proposal can be accepted, rejected or countered")
+		return nil, Invalid("err.node.answers")
 	}
 	rec, hash, err := s.answerTarget(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
 	if rec.To != party {
-		return nil, access.Deny("only party %s may answer proposal %s", rec.To, id)
+		return nil, access.Forbid("deny.answer_only", "party", rec.To, "verb", msg.Enum{Kind: "deny_verb", Code: "answer"}, "proposal", id)
 	}
 	b, err := json.Marshal(answerPayload{Reasons: reasons})
 	if err != nil {
@@ -197,7 +198,7 @@ type nodeProposalRecord struct {
 // the hub.
 func (s *Service) hubProposalRecords(ctx context.Context) ([]nodeProposalRecord, error) {
 	if s.node.hub == nil {
-		return nil, fmt.Errorf("%w: this node has no hub", ErrConflict)
+		return nil, Conflict("err.node.no_hub")
 	}
 	raws, err := s.node.hub.Proposals(ctx)
 	if err != nil {
@@ -217,7 +218,7 @@ func (s *Service) hubProposalRecords(ctx context.Context) ([]nodeProposalRecord,
 // nodeProposal reads one proposal from the hub, as GetProposal shows it.
 func (s *Service) nodeProposal(ctx context.Context, id string) (*ProposalView, error) {
 	if s.node.hub == nil {
-		return nil, fmt.Errorf("%w: this node has no hub", ErrConflict)
+		return nil, Conflict("err.node.no_hub")
 	}
 	raws, err := s.node.hub.Proposals(ctx)
 	if err != nil {
@@ -239,25 +240,25 @@ func (s *Service) nodeProposal(ctx context.Context, id string) (*ProposalView, e
 func (s *Service) applyProposal(ctx context.Context, tx *store.Tx, actor access.Actor, st *statement.Statement, payload json.RawMessage) error {
 	var p hubclient.ProposalPayload
 	if err := json.Unmarshal(payload, &p); err != nil || len(p.Proposal) == 0 {
-		return invalidf("%s: the payload must carry the proposal", st.Type)
+		return Invalid("err.statement.no_proposal", "type", st.Type)
 	}
 	switch st.Type {
 	case statement.ProposalSubmit, statement.ProposalCounter:
 		if contentHash(p.Proposal) != st.Attrs["content_hash"] {
-			return invalidf("%s: the proposal is not the one signed", st.Type)
+			return Invalid("err.statement.proposal_not_signed", "type", st.Type)
 		}
 		var req ProposalRequest
 		if err := json.Unmarshal(p.Proposal, &req); err != nil {
-			return invalidf("%s: proposal: %v", st.Type, err)
+			return invalidBecause("err.statement.bad_proposal", err, "type", st.Type)
 		}
 		if req.From != st.Party || req.Draft {
-			return invalidf("%s: a party proposes for itself, and not as a draft", st.Type)
+			return Invalid("err.statement.proposes_itself", "type", st.Type)
 		}
 		if r := st.Attrs["round"]; r != "" && req.RoundID != r {
-			return invalidf("%s: the proposal is not for round %s", st.Type, r)
+			return Invalid("err.statement.round", "type", st.Type, "round", r)
 		}
 		if _, err := tx.Proposal(ctx, st.Subject); err == nil {
-			return fmt.Errorf("%w: proposal %s exists already", ErrConflict, st.Subject)
+			return Conflict("err.proposal.exists", "proposal", st.Subject)
 		}
 		if st.Type == statement.ProposalSubmit {
 			_, err := s.submitProposal(ctx, tx, actor, req, st.Subject)
@@ -268,17 +269,17 @@ func (s *Service) applyProposal(ctx context.Context, tx *store.Tx, actor access.
 	}
 	var a answerPayload
 	if err := json.Unmarshal(p.Proposal, &a); err != nil {
-		return invalidf("%s: %v", st.Type, err)
+		return invalidBecause("err.field", err, "field", st.Type)
 	}
 	if statement.ReservationHash(a.Reasons) != st.Attrs["reasons_hash"] {
-		return invalidf("%s: the reasons are not the ones signed", st.Type)
+		return Invalid("err.statement.reasons_not_signed", "type", st.Type)
 	}
 	hash, err := proposalContentHash(ctx, tx, st.Subject)
 	if err != nil {
 		return err
 	}
 	if hash != st.Attrs["content_hash"] {
-		return invalidf("%s: proposal %s has content hash %s, the statement answers %s", st.Type, st.Subject, hash, st.Attrs["content_hash"])
+		return Invalid("err.statement.proposal_hash", "type", st.Type, "proposal", st.Subject, "hash", hash, "signed", st.Attrs["content_hash"])
 	}
 	to := negotiation.Accepted
 	if st.Type == statement.ProposalReject {
@@ -304,7 +305,7 @@ func proposalContentHash(ctx context.Context, tx *store.Tx, id string) (string, 
 		}
 		return st.Attrs["content_hash"], nil
 	}
-	return "", fmt.Errorf("%w: proposal %s was not made by a signed statement", ErrConflict, id)
+	return "", Conflict("err.proposal.unsigned", "proposal", id)
 }
 
 // hubProposalJSON is a proposal as GET /hub/v1/proposals shows it: the

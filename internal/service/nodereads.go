@@ -209,7 +209,7 @@ func (s *Service) nodeRoundCriteria(ctx context.Context, actor access.Actor, rou
 	case r == nil:
 		return nil, fmt.Errorf("round %q: %w", roundID, ErrNotFound)
 	case r.Criteria == nil:
-		return nil, invalidf("round %s agreed no criteria for lists", roundID)
+		return nil, Invalid("err.round.no_criteria", "round", roundID)
 	case !slices.ContainsFunc(m.lists[roundID], func(l RoundListView) bool { return l.ListID == listID }):
 		return nil, fmt.Errorf("list %s in round %s: %w", listID, roundID, ErrNotFound)
 	}
