@@ -151,7 +151,7 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 		e.Cause = unreachable
 		return &ExitError{Code: 1, Err: e}
 	case first != nil:
-		return &ExitError{Code: 1, Err: msg.NewError(nil, "node.status.alarm", "id", first.ID)}
+		return &ExitError{Code: 1, Err: msg.NewError(nil, "node.status.alarm", "id", first.ID, "commands", "parley node alarm ls; parley node alarm ack "+first.ID)}
 	}
 	return nil
 }
@@ -178,7 +178,7 @@ func runNodeAlarm(ctx context.Context, a *App, args []string) error {
 	}
 	defer s.Close()
 	if s.Mode() != nodes.Node {
-		return msg.NewError(nil, "node.not_node")
+		return msg.NewError(nil, "node.not_node", "command", "parley init --node PARTY --hub URL")
 	}
 	if pos[0] == "ack" {
 		if err := s.AckNodeAlarm(ctx, a.actor(), pos[1]); err != nil {
@@ -244,7 +244,7 @@ func runNodePeer(ctx context.Context, a *App, args []string) error {
 	}
 	defer s.Close()
 	if s.Mode() != nodes.Node {
-		return msg.NewError(nil, "node.not_node")
+		return msg.NewError(nil, "node.not_node", "command", "parley init --node PARTY --hub URL")
 	}
 	db := service.AdminStore(s)
 	if pos[0] == "add" {

@@ -227,7 +227,7 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string, peers [
 	fmt.Fprintln(a.Stdout, keys.Statement)
 	fmt.Fprintln(a.Stdout, keys.Witness)
 	fmt.Fprintln(a.Stderr, a.text("node.init.node", "dir", a.DataDir, "party", party, "hub", c.Base()))
-	fmt.Fprintln(a.Stderr, a.text("node.init.ask_trust", "party", party))
+	fmt.Fprintln(a.Stderr, a.text("node.init.ask_trust", "command", "parley party trust "+party+" KEY"))
 	fmt.Fprintln(a.Stderr, a.text("node.init.fingerprints", "statement", statement.Fingerprint(keys.Statement), "witness", statement.Fingerprint(keys.Witness)))
 	for _, p := range peers {
 		fmt.Fprintln(a.Stderr, a.text("node.peer.added", "url", p, "path", mirror.CheckpointPath))
@@ -240,7 +240,7 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string, peers [
 func (a *App) peerURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", usageError("%s", a.text("node.peer.bad_url", "url", raw))
+		return "", usageError("%s", a.text("node.peer.bad_url", "url", raw, "form", "http(s)://HOST[:PORT]"))
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
