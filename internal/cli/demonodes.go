@@ -118,7 +118,7 @@ func runNodesDemo(ctx context.Context, a *App, dataGiven bool, addr string, seed
 	if err != nil {
 		return fmt.Errorf("demo data: %w (the listeners' log is in %s)", err, filepath.Join(root, "demo.log"))
 	}
-	fmt.Fprintln(a.Stdout, a.text("node.demo.started", "dir", root, "took", time.Since(start).Round(time.Millisecond).String(), "log", filepath.Join(root, "demo.log")))
+	fmt.Fprintln(a.Stdout, a.text("node.demo.started", "dir", root, "db", "SQLite", "took", time.Since(start).Round(time.Millisecond).String(), "log", filepath.Join(root, "demo.log")))
 	fmt.Fprintln(a.Stdout, a.text("node.demo.lists", "first", res.FirstListID, "persons", demo.Default().FirstList, "counter", res.CounterListID,
 		"records", res.RegistrySize, "run", res.RunID))
 	for _, s := range []*demoSite{hub, nodeA, nodeB} {
@@ -130,7 +130,7 @@ func runNodesDemo(ctx context.Context, a *App, dataGiven bool, addr string, seed
 	if noServe {
 		return nil
 	}
-	fmt.Fprintln(a.Stdout, a.text("node.demo.stop"))
+	fmt.Fprintln(a.Stdout, a.text("node.demo.stop", "keys", "Ctrl+C"))
 	select {
 	case <-ctx.Done():
 		return nil

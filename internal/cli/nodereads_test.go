@@ -131,6 +131,9 @@ func TestNodeNegotiation(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "queued") || !strings.Contains(errOut, "cannot be reached") {
 		t.Fatalf("accept with the hub down: exit %d\n%s%s", code, out, errOut)
 	}
+	if code, _, errOut := run(t, "--data", nb, "--lang", "en", "stage", "accept", "Pnotthere"); code == 0 || !strings.Contains(errOut, "not yet in this node's verified copy") {
+		t.Errorf("accepting a proposal neither the mirror nor the hub can show: exit %d %s", code, errOut)
+	}
 	if code, _, _ := run(t, "--data", nb, "stage", "reject", prop, "--reason", "changed our mind"); code == 0 {
 		t.Error("a second answer was queued while the first waits for the hub")
 	}

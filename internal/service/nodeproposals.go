@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"parley/internal/msg"
 
 	"parley/internal/access"
 	"parley/internal/hubclient"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 	"parley/internal/statement"
 	"parley/internal/store"
@@ -138,7 +138,7 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 		}
 		for _, o := range waiting {
 			if o.Subject == id && (o.Type == statement.ProposalAccept || o.Type == statement.ProposalReject) {
-				return fmt.Errorf("%w: proposal %s is answered already; the answer (%s) waits for the hub", ErrConflict, id, o.Type)
+				return Conflict("node.answer.queued_already", "id", id, "type", o.Type)
 			}
 		}
 		return s.queueStatement(ctx, tx, typ, id, attrs, hubclient.ProposalPayload{Proposal: b})
@@ -162,12 +162,17 @@ func (s *Service) answerTarget(ctx context.Context, actor access.Actor, id strin
 	}
 	if ok {
 		if p.State != string(negotiation.Submitted) {
-			return nil, "", fmt.Errorf("%w: proposal %s is %s", ErrConflict, id, p.State)
+			return nil, "", Conflict("node.answer.not_open", "id", id, "state", p.State)
 		}
 		rec := *p
 		return &rec, hash, nil
 	}
 	all, err := s.hubProposalRecords(ctx)
+	if errors.Is(err, hubclient.ErrUnreachable) {
+		e := msg.NewError(ErrConflict, "node.answer.offline_unknown", "id", id, "hub", s.node.hubURL)
+		e.Cause = err
+		return nil, "", e
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -304,7 +304,7 @@ func (s *Service) nodeHubOnly(ctx context.Context, actor access.Actor, agreement
 	}
 	for _, g := range m.agreements {
 		if g.ID == agreementID {
-			return msg.NewError(ErrWrongMode, "node.hub_only.agreement", "id", agreementID)
+			return msg.NewError(ErrWrongMode, "node.hub_only.agreement", "id", agreementID, "commands", "parley stage ls, parley round show")
 		}
 	}
 	return fmt.Errorf("agreement %q: %w", agreementID, ErrNotFound)
