@@ -600,11 +600,13 @@ func digitsOneApart(a, b int) bool {
 // Latin letters, or with a slip in the surname): the same full date of
 // birth; surname and given name agreeing in any script or language; the
 // patronymic agreeing where both give it; at most one slip of the pen, and
-// only when both give all three names; and no service number or sex that
-// disagrees. Two such records do not compete for a list row: a row that
-// fits them both fits one person. Namesakes born the same day whose service
-// numbers differ stay two persons, and a row that cannot tell them apart
-// goes to review.
+// only when both give all three names; the same service number in both;
+// and no sex that disagrees. Two such records do not compete for a list
+// row: a row that fits them both fits one person. Without a service number
+// in both, two records of one name and birthday may be namesakes, and
+// telling a family that its relative was found on the strength of a
+// namesake's record is the worse mistake: a row that fits both goes to
+// review, as does one that fits namesakes whose service numbers differ.
 func sameEntry(a, b *prepared, w *Weights, f freqs) bool {
 	if a.dob == 0 || a.dob != b.dob || a.dob&31 == 0 || a.dob>>5&15 == 0 {
 		return false
@@ -627,5 +629,5 @@ func sameEntry(a, b *prepared, w *Weights, f freqs) bool {
 	if slips > 1 || (slips == 1 && c.lv[fPatronymic] == lvMissing) {
 		return false
 	}
-	return c.lv[fServiceNumber] != lvDisagree && c.lv[fSex] != lvDisagree
+	return c.lv[fServiceNumber] == lvAgree && c.lv[fSex] != lvDisagree
 }
