@@ -83,7 +83,7 @@ func readError(ctx context.Context, err error) error {
 	if r, ok := listfile.AsRefusal(err); ok {
 		return &ImportError{Problems: []listfile.Problem{r.Problem}, Refused: true, TooLarge: r.TooLarge}
 	}
-	return fmt.Errorf("%w: %v", ErrInvalid, err)
+	return invalidErr(err)
 }
 
 // ImportList reads a file and stores it as a new draft list. The import is
@@ -93,7 +93,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		return nil, err
 	}
 	if !actor.CanWriteList(req.From) {
-		return nil, access.Deny("only officers of party %s may create its lists", req.From)
+		return nil, access.Forbid("deny.create_lists", "party", req.From)
 	}
 	if req.From == req.To {
 		return nil, Invalid("list.same_party", "party", msg.Raw(req.From))
@@ -414,17 +414,17 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 			return fmt.Errorf("list %q: %w", id, ErrNotFound)
 		}
 		if !actor.CanWriteList(l.From) {
-			return access.Deny("only officers of party %s may hand over its lists", l.From)
+			return access.Forbid("deny.handover_lists", "party", l.From)
 		}
 		if l.State != lists.Draft {
-			return fmt.Errorf("%w: list %s was already handed over", ErrConflict, id)
+			return Conflict("err.list.handed_over_already", "list", id)
 		}
 		hash, err := lists.ContentHash(l)
 		if err != nil {
 			return err
 		}
 		if err := tx.SetListState(ctx, id, lists.Draft, lists.HandedOver, hash); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		l.State, l.ContentHash = lists.HandedOver, hash
 		if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
@@ -461,13 +461,13 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, actor access.Ac
 		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
 	}
 	if !actor.CanAcknowledge(listView(l)) {
-		return nil, access.Deny("only officers of party %s acknowledge this list", l.To)
+		return nil, access.Forbid("deny.ack_list", "party", l.To)
 	}
 	if l.State != lists.HandedOver {
-		return nil, fmt.Errorf("%w: list %s is %s, not handed over", ErrConflict, id, l.State)
+		return nil, Conflict("err.list.state_not_handed_over", "list", id, "state", msg.Enum{Kind: "svc_list_state", Code: string(l.State)})
 	}
 	if err := tx.SetListState(ctx, id, lists.HandedOver, lists.Acknowledged, ""); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConflict, err)
+		return nil, changedMeanwhile(err)
 	}
 	return l, s.recordEvent(ctx, tx, actor, listAcknowledgedEvent(l))
 }

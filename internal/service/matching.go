@@ -47,10 +47,10 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 			return fmt.Errorf("list %q: %w", req.ListID, ErrNotFound)
 		}
 		if l.State == lists.Draft {
-			return fmt.Errorf("%w: list %s has not been handed over", ErrConflict, l.ID)
+			return Conflict("err.list.not_handed_over", "list", l.ID)
 		}
 		if !actor.CanReadRegistry(l.To) {
-			return access.Deny("only officers of party %s match this list against its registry", l.To)
+			return access.Forbid("deny.match_list", "party", l.To)
 		}
 		reg, err = s.registryIndexes.get(ctx, tx, l.To)
 		return err
@@ -60,7 +60,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	}
 	registry := reg.ids
 	if reg.records == 0 {
-		return nil, invalidf("party %s has no registry to match against; import one first", l.To)
+		return nil, Invalid("err.match.no_registry", "party", l.To)
 	}
 	cfg := matching.DefaultConfig()
 	if req.ThresholdMatch > 0 {
@@ -76,7 +76,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	results, err := reg.index().MatchAll(ctx, listPersons, cfg, req.Progress)
 	if err != nil {
 		metrics.MatchingRun("error")
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	metrics.MatchingRun("ok")
 	run := &matching.Run{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: reg.records, CreatedBy: actor.String()}
@@ -258,7 +258,7 @@ func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor,
 // is set).
 func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, listID string) ([]*matching.Run, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("matching runs belong to the receiving party")
+		return nil, access.Forbid("deny.match_runs")
 	}
 	var out []*matching.Run
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -337,7 +337,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("only officers of party %s review its matches", run.Party)
+			return access.Forbid("deny.review_matches", "party", run.Party)
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {
@@ -360,19 +360,19 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 				chosen = registryID
 			}
 			if chosen == "" {
-				return invalidf("row %d has no proposed registry person; pick one to confirm", listRow)
+				return Invalid("err.match.no_candidate", "row", msg.Plain(listRow))
 			}
 			recs, err := tx.RegistryRecords(ctx, run.Party, []string{chosen})
 			if err != nil {
 				return err
 			}
 			if rec, ok := recs[chosen]; !ok || rec.RemovedVersion > 0 {
-				return invalidf("registry record %q is not in the registry", chosen)
+				return Invalid("err.match.unknown_record", "record", chosen)
 			}
 		case ReviewReject:
 			review = "rejected"
 		default:
-			return invalidf("review must be confirm or reject, not %q", choice)
+			return Invalid("err.match.review", "value", choice)
 		}
 		return s.reviewRow(ctx, tx, actor, run, row, review, chosen)
 	})
@@ -380,7 +380,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 
 func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Actor, run *matching.Run, row *matching.Row, review, chosen string) error {
 	if err := tx.ReviewMatchRow(ctx, run.ID, row.ListRow, row.Review, review, chosen, actor.String()); err != nil {
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return changedMeanwhile(err)
 	}
 	return s.recordEvent(ctx, tx, actor, Event{Type: "match.reviewed", Subject: run.ID, Attrs: map[string]string{
 		"run_id": run.ID, "list_id": run.ListID, "list_row": strconv.Itoa(row.ListRow), "entry_id": row.EntryID, "review": review,
@@ -404,7 +404,7 @@ func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, run
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("only officers of party %s review its matches", run.Party)
+			return access.Forbid("deny.review_matches", "party", run.Party)
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {

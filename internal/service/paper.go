@@ -117,15 +117,15 @@ type RowDifference struct {
 // to read, to name the rows and fields that differ.
 func (s *Service) CheckListFile(ctx context.Context, actor access.Actor, file io.Reader, format listfile.Format, receipt []byte) (*FileCheck, error) {
 	if s.lg == nil {
-		return nil, fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return nil, Conflict("err.no_log")
 	}
 	r, err := ledger.VerifyReceipt(receipt, s.lg.VerifierKey())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	res, err := listfile.Read(file, listfile.Options{Format: format, Catalogue: s.Catalogue()})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	version, _ := strconv.Atoi(r.Event.Attrs["version"])
 	got := &lists.List{ID: r.ListID, From: r.Event.Attrs["from"], To: r.Event.Attrs["to"], Title: r.Event.Attrs["title"], Version: version}

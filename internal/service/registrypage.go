@@ -78,7 +78,7 @@ func (s *Service) ensureKeyed(ctx context.Context, party string) error {
 // and sorted by the database, for its own officers.
 func (s *Service) RegistryPage(ctx context.Context, actor access.Actor, party string, q RegistryQuery) (*RegistryPage, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("a registry is visible to its own party only")
+		return nil, access.Forbid("deny.registry_own")
 	}
 	if err := s.ensureKeyed(ctx, party); err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (s *Service) RegistryPage(ctx context.Context, actor access.Actor, party st
 // format f (xlsx, json).
 func (s *Service) ExportRegistry(ctx context.Context, actor access.Actor, party string, q RegistryQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
 	if !actor.CanReadRegistry(party) {
-		return access.Deny("a registry is visible to its own party only")
+		return access.Forbid("deny.registry_own")
 	}
 	if err := s.ensureKeyed(ctx, party); err != nil {
 		return err

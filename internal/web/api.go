@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -108,7 +107,7 @@ func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) error {
 // error, so that a misspelt field is not silently ignored.
 func decodeJSON(r *http.Request, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{http.StatusUnsupportedMediaType, errors.New("send the body as application/json")}
+		return &httpError{http.StatusUnsupportedMediaType, msg.NewError(nil, "err.web.json_body")}
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -117,7 +116,7 @@ func decodeJSON(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return badRequest("invalid JSON body: %v", err)
+		return badRequest("err.web.bad_json", "reason", err.Error())
 	}
 	return nil
 }
@@ -181,12 +180,12 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 				if errors.As(err, &mbe) {
 					return nil, cleanup, err
 				}
-				return nil, cleanup, badRequest("cannot read the upload: %v", err)
+				return nil, cleanup, badRequest("err.web.read_upload", "reason", err.Error())
 			}
 		}
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
-			return nil, cleanup, &httpError{http.StatusUnprocessableEntity, errors.New("choose a file to upload")}
+			return nil, cleanup, unprocessable("err.web.choose_file")
 		}
 		cleanup = func() { f.Close() }
 		in.file, in.name = f, hdr.Filename
@@ -220,7 +219,7 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 		case listfile.CSV, listfile.XLSX, listfile.JSON:
 			in.req.Format = listfile.Format(format)
 		default:
-			return nil, cleanup, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv, xlsx or json", format)}
+			return nil, cleanup, unprocessable("err.web.format", "format", format)
 		}
 	case in.name != "":
 		f, err := listfile.FormatFromName(in.name)
@@ -237,7 +236,7 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 		case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
 			in.req.Format = listfile.XLSX
 		default:
-			return nil, cleanup, &httpError{http.StatusUnprocessableEntity, errors.New("say the format with ?format=csv|xlsx|json or a Content-Type")}
+			return nil, cleanup, unprocessable("err.web.say_format")
 		}
 	}
 	return in, cleanup, nil
@@ -411,7 +410,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 		f = listfile.CSV
 	}
 	if _, ok := exportTypes[f]; !ok {
-		return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv, xlsx or json", f)}
+		return unprocessable("err.web.format", "format", string(f))
 	}
 	id := r.PathValue("id")
 	// The persons as filtered and sorted on the list's page (all of them,
@@ -428,7 +427,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 		}
 		opts = &listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
 		if f != listfile.CSV {
-			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: a language applies to csv only", f)}
+			return unprocessable("err.web.lang_csv_only", "format", string(f))
 		}
 	}
 	return serveExport(w, id, f, func(b *strings.Builder) error {
@@ -441,7 +440,7 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error { retur
 func (s *Server) apiOwnRegistry(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r)
 	if a.Party == "" {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	return s.writeRegistry(w, r, a.Party)
 }
@@ -497,7 +496,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if !actor.CanAdminister() {
 		// Refuse before reading the body or generating anything.
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	var in newUserJSON
 	if err := decodeJSON(r, &in); err != nil {

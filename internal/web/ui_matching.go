@@ -84,13 +84,13 @@ func readMatchFilter(q url.Values, strict bool) (matchFilter, error) {
 	f := matchFilter{Decision: strings.TrimSpace(q.Get("decision")), Review: strings.TrimSpace(q.Get("review"))}
 	if f.Decision != "" && !slices.Contains(matchDecisions, f.Decision) {
 		if strict {
-			return f, badRequest("decision %q: want match, review or none", f.Decision)
+			return f, badRequest("err.web.decision", "value", f.Decision)
 		}
 		f.Decision = ""
 	}
 	if f.Review != "" && !slices.Contains(reviewStates, f.Review) {
 		if strict {
-			return f, badRequest("review %q: want pending, confirmed or rejected", f.Review)
+			return f, badRequest("err.web.review", "value", f.Review)
 		}
 		f.Review = ""
 	}
@@ -453,7 +453,7 @@ func (s *Server) matchReview(w http.ResponseWriter, r *http.Request) error {
 	runID := r.PathValue("id")
 	row, err := strconv.Atoi(r.PathValue("row"))
 	if err != nil || row <= 0 {
-		return badRequest("row %q is not a row number", r.PathValue("row"))
+		return badRequest("err.web.row_number", "value", r.PathValue("row"))
 	}
 	choice := r.PostFormValue("choice")
 	regID := strings.TrimSpace(r.PostFormValue("registry_id"))

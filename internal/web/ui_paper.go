@@ -87,17 +87,17 @@ func (s *Server) verifyFileCheck(w http.ResponseWriter, r *http.Request) error {
 			if errors.As(err, &mbe) {
 				return err
 			}
-			return badRequest("cannot read the upload: %v", err)
+			return badRequest("err.web.read_upload", "reason", err.Error())
 		}
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
-			return &httpError{http.StatusUnprocessableEntity, errors.New("choose the list file")}
+			return unprocessable("err.web.choose_list_file")
 		}
 		defer f.Close()
 		d.FileName = hdr.Filename
 		rf, _, err := r.FormFile("receipt")
 		if err != nil {
-			return &httpError{http.StatusUnprocessableEntity, errors.New("choose the receipt")}
+			return unprocessable("err.web.choose_receipt")
 		}
 		defer rf.Close()
 		receipt, err := io.ReadAll(io.LimitReader(rf, 1<<20+1))

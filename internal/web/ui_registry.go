@@ -33,7 +33,7 @@ type registryData struct {
 func (s *Server) registryPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	f := readTableFilter(r.URL.Query(), "/registry", registryTable)
 	pg, err := s.svc.RegistryPage(r.Context(), actor, actor.Party, f.TableQuery)
@@ -68,7 +68,7 @@ func (s *Server) categorySelect(f tableFilter) tableSelect {
 func (s *Server) registryExport(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	f := readTableFilter(r.URL.Query(), "/registry", registryTable)
 	format, opts, err := s.exportFormat(r)
