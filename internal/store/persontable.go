@@ -265,10 +265,6 @@ func (tx *Tx) ListsPage(ctx context.Context, q ListsQuery) ([]*lists.List, int, 
 		where, args = append(where, "("+strings.Join(text, " OR ")+")"), append(args, textArgs...)
 	}
 	cond := strings.Join(append([]string{"1 = 1"}, where...), " AND ")
-	var total int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM lists WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count lists: %w", err)
-	}
 	dir := ""
 	if q.Desc {
 		dir = " DESC"
@@ -282,5 +278,15 @@ func (tx *Tx) ListsPage(ctx context.Context, q ListsQuery) ([]*lists.List, int, 
 		limit = 50
 	}
 	out, err := tx.queryLists(ctx, `SELECT `+listColumns+` FROM lists WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
-	return out, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	// A first page that is not full holds them all.
+	total := len(out)
+	if q.Offset > 0 || total == limit {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM lists WHERE `+cond, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count lists: %w", err)
+		}
+	}
+	return out, total, nil
 }

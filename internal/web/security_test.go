@@ -580,7 +580,7 @@ func TestUploadFormWithoutScript(t *testing.T) {
 	if resp, _ := b.post(loc+"/ack", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("acknowledge: %d", resp.StatusCode)
 	}
-	if _, page := b.get(loc + "?q=SHEVCHENKO"); !strings.Contains(page, "Persons found: 1") {
+	if _, page := b.get(loc + "?q=SHEVCHENKO"); !strings.Contains(page, "Rows 1–1 of 1") {
 		t.Error("search by Latin name in capitals finds nobody")
 	}
 }
