@@ -14,6 +14,7 @@ import (
 	"parley/internal/handover"
 	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/service"
 )
@@ -520,8 +521,13 @@ func runStagePropose(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		fmt.Fprintln(a.Stdout, p.ID)
+		if s.Mode() == nodes.Node {
+			// Signed here; the hub composes and checks it when it arrives.
+			fmt.Fprintln(a.Stderr, a.text("node.proposal.signed", "id", p.ID, "party", p.From, "round", p.RoundID))
+			return a.deliver(ctx, s)
+		}
 		fmt.Fprintf(a.Stderr, "%s proposes to %s under %s: %s releases %d, %s releases %d (%s)\n", p.From, p.To, p.Terms.Rule, p.From, p.Counts[0], p.To, p.Counts[1], p.State)
-		return a.deliver(ctx, s)
+		return nil
 	})
 }
 
@@ -639,6 +645,9 @@ func runStageShow(ctx context.Context, a *App, args []string) error {
 				return writeJSON(a.Stdout, p)
 			}
 			printProposal(a.Stdout, p, thread)
+			if p.Sides[0].Party == "" && s.Mode() == nodes.Node {
+				fmt.Fprintln(a.Stderr, a.text("node.proposal.no_persons", "id", p.ID, "hub", s.HubURL()))
+			}
 			return nil
 		}
 		if !service.IsNotFound(err) {
@@ -705,6 +714,9 @@ func printProposal(w io.Writer, p *service.ProposalView, thread []*service.Propo
 	}
 	if p.AgreementID != "" {
 		fmt.Fprintf(w, "agreement: %s\n", p.AgreementID)
+	}
+	if p.Sides[0].Party == "" {
+		return // a node shows a proposal without its persons when the hub is down
 	}
 	printSides(w, p.Sides, p.Totals)
 	for _, c := range p.Commission {

@@ -63,6 +63,9 @@ type User struct {
 	Disabled          bool          `json:"disabled"`
 	CreatedAt         time.Time     `json:"created_at"`
 	PasswordChangedAt time.Time     `json:"password_changed_at"`
+	// MustChangePassword: an administrator set the password, and the user
+	// must replace it at the next sign-in.
+	MustChangePassword bool `json:"must_change_password"`
 	// Language is the language the user chose (en, uk or ru): it wins over
 	// the browser's Accept-Language. "" when he chose none.
 	Language string `json:"language,omitempty"`
@@ -73,51 +76,12 @@ func userFromStore(u *store.User) User {
 	for i, r := range u.Roles {
 		roles[i] = access.Role(r)
 	}
-	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, Language: u.Language}
+	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, MustChangePassword: u.MustChangePassword, Language: u.Language}
 }
 
 func actorOf(u *store.User) access.Actor {
 	v := userFromStore(u)
 	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party, Language: u.Language}
-}
-
-// validateRoles checks a role set and its party binding: an officer acts
-// for exactly one party, and nobody else is bound to one.
-func validateRoles(ctx context.Context, tx *store.Tx, roles []access.Role, party string) error {
-	if len(roles) == 0 {
-		return invalidf("a user needs at least one role (%s)", roleNames())
-	}
-	officer := false
-	seen := map[access.Role]bool{}
-	for _, r := range roles {
-		if !r.Valid() {
-			return invalidf("unknown role %q (want %s)", r, roleNames())
-		}
-		if seen[r] {
-			return invalidf("role %q given twice", r)
-		}
-		seen[r] = true
-		officer = officer || r == access.Officer
-	}
-	switch {
-	case officer && party == "":
-		return Invalid("user.officer_needs_party")
-	case !officer && party != "":
-		return Invalid("user.party_only_officers")
-	case officer:
-		if _, err := tx.Party(ctx, party); err != nil {
-			return invalidf("unknown party %q", party)
-		}
-	}
-	return nil
-}
-
-func roleNames() string {
-	var names []string
-	for _, r := range access.Roles() {
-		names = append(names, string(r))
-	}
-	return strings.Join(names, ", ")
 }
 
 // CreateUser adds an account. Only administrators (and the local operator)
@@ -129,18 +93,23 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 
 func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser) (*User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(nu.Username)
-	if !usernamePattern.MatchString(name) {
-		return nil, invalidf("username %q: use 2 to 63 lower-case Latin letters, digits, '.', '_' or '-', starting with a letter or digit", nu.Username)
+	// Every problem of the form at once: the username, the password and
+	// the roles (checked in the transaction below).
+	var early Problems
+	for _, err := range []error{usernameProblem(name), passwordProblem(nu.Password, name)} {
+		if err != nil {
+			early = append(early, err)
+		}
 	}
-	if reason := auth.CheckPasswordStrength(nu.Password, name); reason != "" {
-		return nil, invalidf("%s", reason)
-	}
-	hash, err := auth.HashPassword(nu.Password, s.passwordParams)
-	if err != nil {
-		return nil, err
+	var hash string
+	var err error
+	if len(early) == 0 {
+		if hash, err = auth.HashPassword(nu.Password, s.passwordParams); err != nil {
+			return nil, err
+		}
 	}
 	roles := make([]string, len(nu.Roles))
 	for i, r := range nu.Roles {
@@ -148,12 +117,12 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 	}
 	u := &store.User{ID: newID("U"), Username: name, PasswordHash: hash, Roles: roles, Party: strings.TrimSpace(nu.Party)}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		if err := validateRoles(ctx, tx, nu.Roles, u.Party); err != nil {
-			return err
+		if ps := append(early, roleProblems(ctx, tx, nu.Roles, u.Party)...); len(ps) > 0 {
+			return ps
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return fmt.Errorf("%w: username %q is taken", ErrConflict, name)
+				return Conflict("err.user.taken", "username", name)
 			}
 			return err
 		}
@@ -172,7 +141,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 // Users returns every account.
 func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out []User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -189,7 +158,7 @@ func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error)
 func (s *Service) GetUser(ctx context.Context, actor access.Actor, username string) (*User, error) {
 	name := NormalizeUsername(username)
 	if !actor.CanAdminister() && name != actor.Username {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -210,11 +179,11 @@ func (s *Service) GetUser(ctx context.Context, actor access.Actor, username stri
 // user's sessions at once; API tokens stop working while disabled.
 func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, username string, disabled bool) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
 	if disabled && !actor.System && name == actor.Username {
-		return fmt.Errorf("%w: you cannot disable your own account", ErrConflict)
+		return Conflict("err.user.disable_self")
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
@@ -242,11 +211,11 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 // act when someone has forgotten theirs) and ends that user's sessions.
 func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, username, password string) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
-	if reason := auth.CheckPasswordStrength(password, name); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(password, name); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	hash, err := auth.HashPassword(password, s.passwordParams)
 	if err != nil {
@@ -288,11 +257,11 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if actor.UserID == "" {
 		return access.ErrUnauthenticated
 	}
-	if reason := auth.CheckPasswordStrength(next, actor.Username); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(next, actor.Username); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	if current == next {
-		return invalidf("the new password is the same as the current one")
+		return Invalid("err.password.same")
 	}
 	// Guesses of the current password are throttled like sign-ins, per
 	// account, in the database: a stolen session must not become an
@@ -321,7 +290,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		if _, err := s.db.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
 			return err
 		}
-		return invalidf("the current password is wrong")
+		return Invalid("err.password.current_wrong")
 	}
 	if err := s.db.ClearThrottle(ctx, guess); err != nil {
 		return err
@@ -397,6 +366,9 @@ type SessionInfo struct {
 	ID        string
 	CSRFToken string
 	ExpiresAt time.Time
+	// MustChangePassword: the user signed in with a one-time password and
+	// must replace it before anything else.
+	MustChangePassword bool
 }
 
 // StartSession opens a session for a signed-in actor.
@@ -436,7 +408,7 @@ func (s *Service) SessionActor(ctx context.Context, sessionID string) (access.Ac
 			return fmt.Errorf("user disabled: %w", ErrNotFound)
 		}
 		actor = actorOf(u)
-		si = &SessionInfo{ID: sessionID, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt}
+		si = &SessionInfo{ID: sessionID, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt, MustChangePassword: u.MustChangePassword}
 		return nil
 	})
 	if err != nil {
@@ -486,11 +458,11 @@ func tokenFromStore(t *store.Token, username string) APIToken {
 func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username, name string) (string, *APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanIssueToken(uname) {
-		return "", nil, access.Deny("an API token is issued only to its own holder")
+		return "", nil, access.Forbid("deny.token_holder")
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
-		return "", nil, invalidf("a token name may have at most 100 bytes")
+		return "", nil, Invalid("err.token.name_long", "max", 100)
 	}
 	plain := auth.NewToken()
 	var out APIToken
@@ -527,7 +499,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 func (s *Service) Tokens(ctx context.Context, actor access.Actor, username string) ([]APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanAdminister() && (actor.UserID == "" || uname != actor.Username) {
-		return nil, access.Deny("only administrators see other users' tokens")
+		return nil, access.Forbid("deny.other_tokens")
 	}
 	out := []APIToken{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {

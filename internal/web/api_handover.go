@@ -118,7 +118,7 @@ func (s *Server) apiStageReport(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiTimeline(w http.ResponseWriter, r *http.Request) error {
 	row, err := strconv.Atoi(r.PathValue("row"))
 	if err != nil || row < 1 {
-		return badRequest("row %q is not a row number", r.PathValue("row"))
+		return badRequest("err.web.row_number", "value", r.PathValue("row"))
 	}
 	t, err := s.svc.PersonTimeline(r.Context(), actorOf(r), r.PathValue("id"), row)
 	if err != nil {

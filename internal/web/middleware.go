@@ -198,7 +198,7 @@ func (s *Server) identify(ctx context.Context, r *http.Request) (*Identity, erro
 }
 
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, isAPIPath(r.URL.Path), forbidden(errors.New("cross-origin request refused")))
+	s.fail(w, r, isAPIPath(r.URL.Path), forbidden(msg.NewError(nil, "err.web.cross_origin")))
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
@@ -254,6 +254,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 		var ie *service.ImportError
 		if errors.As(err, &ie) {
 			body.Problems = problemsJSON(ie, lang)
+		}
+		var ps service.Problems
+		if errors.As(err, &ps) && len(ps) > 1 {
+			// Every problem of the request at once, each with its code.
+			all := make([]map[string]string, len(ps))
+			for i, m := range ps.Messages() {
+				all[i] = map[string]string{"code": m.Code, "message": msg.Text(lang, m)}
+			}
+			body.Details = map[string]any{"errors": all}
 		}
 		writeJSON(w, status, body)
 		return

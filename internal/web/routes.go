@@ -3,13 +3,13 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"parley/internal/access"
 	"parley/internal/httpx"
+	"parley/internal/msg"
 )
 
 // Auth says who may reach a route at all; what they may then see or change
@@ -94,8 +94,14 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
 			return
 		}
+		if id != nil && id.Session != nil && id.Session.MustChangePassword && !api && !whileMustChange[rt.Pattern] {
+			// A one-time password set by an administrator: nothing else
+			// until the user has replaced it.
+			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			return
+		}
 		if len(rt.Roles) > 0 && (id == nil || !slices.ContainsFunc(rt.Roles, id.Actor.Has)) {
-			s.fail(w, r, api, access.Deny("this page is for %s", joinRoles(rt.Roles)))
+			s.fail(w, r, api, access.Forbid("deny.page_roles", "roles", roleLabels(rt.Roles)))
 			return
 		}
 		if !safeMethod(r.Method) {
@@ -111,16 +117,20 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 	})
 }
 
-func joinRoles(roles []access.Role) string {
-	names := make([]string, len(roles))
+// whileMustChange are the pages a user signed in with a one-time password
+// may reach: the account page to replace it, and signing out.
+var whileMustChange = map[string]bool{"/account": true, "/account/password": true, "/logout": true, "/lang/{code}": true}
+
+func roleLabels(roles []access.Role) []any {
+	out := make([]any, len(roles))
 	for i, r := range roles {
-		names[i] = string(r)
+		out[i] = msg.Enum{Kind: "role", Code: string(r)}
 	}
-	return strings.Join(names, ", ")
+	return out
 }
 
 // errCSRF refuses a state-changing request without the right form token.
-var errCSRF = errors.New("the form has expired or did not come from this site; reload the page and try again")
+var errCSRF = msg.NewError(nil, "err.web.csrf")
 
 // checkFormToken is the second CSRF defence, behind the cross-origin check
 // of the outer handler: a state-changing request made with a session
@@ -140,7 +150,7 @@ func (s *Server) checkFormToken(r *http.Request, id *Identity) error {
 				if errors.As(err, &mbe) {
 					return err // 413, not a malformed form
 				}
-				return badRequest("cannot read the form: %v", err)
+				return badRequest("err.web.read_form", "reason", err.Error())
 			}
 		}
 		got = r.PostFormValue("csrf")
@@ -166,8 +176,15 @@ type httpError struct {
 func (e *httpError) Error() string { return e.err.Error() }
 func (e *httpError) Unwrap() error { return e.err }
 
-func badRequest(format string, args ...any) error {
-	return &httpError{http.StatusBadRequest, fmt.Errorf(format, args...)}
+// badRequest refuses a request the server cannot read, with a message of
+// the catalogue (package msg) and its parameters as name, value pairs.
+func badRequest(code string, kv ...any) error {
+	return &httpError{http.StatusBadRequest, msg.NewError(nil, code, kv...)}
+}
+
+// unprocessable refuses a request whose input is wrong, as badRequest.
+func unprocessable(code string, kv ...any) error {
+	return &httpError{http.StatusUnprocessableEntity, msg.NewError(nil, code, kv...)}
 }
 
 func forbidden(err error) error { return &httpError{http.StatusForbidden, err} }

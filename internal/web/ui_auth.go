@@ -184,7 +184,7 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: s.localizer(s.pickLanguage(r)).T("account.mismatch")})
 	}
 	l := s.localizer(s.pickLanguage(r))
-	if auth.CheckPasswordStrength(next, id.Actor.Username) != "" {
+	if !auth.CheckPasswordStrength(next, id.Actor.Username).IsZero() {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.weak", auth.MinPasswordLen)})
 	}
 	if cur == next {
@@ -246,7 +246,7 @@ func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
 		ok = ok || l.Code == code
 	}
 	if !ok {
-		return badRequest("unknown language %q", code)
+		return badRequest("err.web.language", "value", code)
 	}
 	s.setLangCookie(w, code)
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)

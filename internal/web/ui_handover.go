@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -253,7 +252,7 @@ func (s *Server) handoverStep(kind string) HandlerFunc {
 		actor := actorOf(r)
 		id := r.PathValue("id")
 		if err := r.ParseForm(); err != nil {
-			return badRequest("cannot read the form: %v", err)
+			return badRequest("err.web.read_form", "reason", err.Error())
 		}
 		f := readHoFilter(r.PostForm)
 		listID := r.PostForm.Get("list_id")
@@ -298,13 +297,13 @@ func readSubstitute(v url.Values) (*service.SubstituteRequest, error) {
 	if pick := v.Get("sub_pick"); pick != "" {
 		i := strings.LastIndex(pick, "|")
 		if i < 0 {
-			return nil, badRequest("unreadable substitute %q", pick)
+			return nil, badRequest("err.web.substitute_pick", "value", pick)
 		}
 		sub.ListID, rowText = pick[:i], pick[i+1:]
 	}
 	var err error
-	if sub.Row, err = negInt("substitute row", rowText); err == nil && sub.Row < 1 {
-		err = &httpError{http.StatusUnprocessableEntity, errors.New("give the row of the substitute on his list")}
+	if sub.Row, err = negInt("substitute_row", rowText); err == nil && sub.Row < 1 {
+		err = unprocessable("err.web.substitute_row")
 	}
 	return sub, err
 }
