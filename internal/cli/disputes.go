@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"parley/internal/disputes"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -43,7 +44,8 @@ func runListContest(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "%s contest of row %d of list %s (%s) by %s to %s: open\n", d.ID, d.Row, d.ListID, d.Reason, d.By, d.To)
+		fmt.Fprintln(a.Stdout, a.text("cli.dispute.contested", "id", msg.Raw(d.ID), "row", msg.Plain(d.Row), "list", msg.Raw(d.ListID), "reason", disputeEnum("reason", string(d.Reason)),
+			"by", msg.Raw(d.By), "to", msg.Raw(d.To), "state", disputeEnum("state", string(d.State))))
 		return nil
 	})
 }
@@ -63,7 +65,7 @@ func runMatchesClaim(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "%s claim of %d persons believed held by %s and not on list %s: open\n", d.ID, d.PersonCount, d.To, d.ListID)
+		fmt.Fprintln(a.Stdout, a.text("cli.dispute.claimed", "id", msg.Raw(d.ID), "n", d.PersonCount, "to", msg.Raw(d.To), "list", msg.Raw(d.ListID), "state", disputeEnum("state", string(d.State))))
 		return nil
 	})
 }
@@ -85,13 +87,15 @@ func runDisputeLs(ctx context.Context, a *App, args []string) error {
 			return writeJSON(a.Stdout, ds)
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tKIND\tLIST\tROW\tBY\tTO\tREASON\tSTATE\tANSWER\tCLOSED BY")
+		fmt.Fprintln(tw, a.text("cli.dispute.header"))
+		label := func(kind, code string) string { return msg.Param(a.lang(), disputeEnum(kind, code)) }
 		for _, d := range ds {
 			row := ""
 			if d.Row > 0 {
 				row = strconv.Itoa(d.Row)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Kind, d.ListID, row, d.By, d.To, d.Reason, d.State, d.Answer, d.ClosedBy)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, label("kind", string(d.Kind)), d.ListID, row, d.By, d.To,
+				label("reason", string(d.Reason)), label("state", string(d.State)), label("answer", string(d.Answer)), d.ClosedBy)
 		}
 		return tw.Flush()
 	})
@@ -113,7 +117,7 @@ func runDisputeAnswer(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "%s %s %s\n", d.ID, d.State, d.Answer)
+		fmt.Fprintln(a.Stdout, a.text("cli.dispute.answered", "id", msg.Raw(d.ID), "state", disputeEnum("state", string(d.State)), "answer", disputeEnum("answer", string(d.Answer))))
 		return nil
 	})
 }
@@ -233,4 +237,13 @@ func runDeathWithdraw(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stdout, "%s withdrawn\n", pos[0])
 		return nil
 	})
+}
+
+// disputeEnum is a dispute's code (kind, reason, state, answer) shown by
+// its label in the command's language; an empty code shows nothing.
+func disputeEnum(kind, code string) any {
+	if code == "" {
+		return msg.Raw("")
+	}
+	return msg.Enum{Kind: "dispute_" + kind, Code: code}
 }

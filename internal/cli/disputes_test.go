@@ -47,6 +47,11 @@ func TestDisputeAndDeathCommands(t *testing.T) {
 		if out := must("matches", "claim", runID); !strings.Contains(out, "claim of") {
 			t.Errorf("claim printed %q", out)
 		}
+		// In Ukrainian (--lang, as LANG would): the reasons, states and
+		// headers in the reader's words.
+		if out := must("--lang", "uk", "dispute", "ls", "--open"); !strings.Contains(out, "вже повернутий") || !strings.Contains(out, "ПРИЧИНА") || strings.Contains(out, "already_returned") || strings.Contains(out, "open") {
+			t.Errorf("dispute ls in Ukrainian:\n%s", out)
+		}
 		var ds []struct {
 			ID, Kind, State, Answer string
 		}
@@ -56,7 +61,7 @@ func TestDisputeAndDeathCommands(t *testing.T) {
 		if code, _, _ := run(t, append(g, "dispute", "answer", ds[1].ID, "--answer", "rejected")...); code == 0 {
 			t.Error("a rejection without a reason was taken")
 		}
-		if out := must("dispute", "answer", ds[1].ID, "--answer", "new_version"); !strings.Contains(out, "answered new_version") {
+		if out := must("dispute", "answer", ds[1].ID, "--answer", "new_version"); !strings.Contains(out, "answered: will appear in a new version") {
 			t.Errorf("answer printed %q", out)
 		}
 

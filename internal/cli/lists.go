@@ -303,7 +303,7 @@ func runListAck(ctx context.Context, a *App, args []string) error {
 	}, func(ctx context.Context, s *service.Service, id string) (*lists.List, error) {
 		l, d, err := s.AcknowledgeWithReservation(ctx, a.actor(), id, reservation)
 		if d != nil {
-			fmt.Fprintf(a.Stdout, "%s reservation to %s: open\n", d.ID, d.To)
+			fmt.Fprintln(a.Stdout, a.text("cli.dispute.reserved", "id", msg.Raw(d.ID), "to", msg.Raw(d.To), "state", disputeEnum("state", string(d.State))))
 		}
 		return l, err
 	})

@@ -19,7 +19,7 @@ import (
 
 // params are a notification's values for its texts, shown as given.
 func params(n Notification, statusURL string) []any {
-	return []any{"reference", msg.Raw(n.Reference), "url", msg.Raw(statusURL), "secret", msg.Raw(n.Secret)}
+	return []any{"reference", msg.Raw(n.Reference), "url", msg.Raw(statusURL), "secret", msg.Raw(n.Secret), "app", msg.Raw("Parley")}
 }
 
 // checkKind refuses a notification that has no texts or lacks what its
