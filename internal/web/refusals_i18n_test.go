@@ -29,7 +29,8 @@ type refusalCase struct {
 
 // message is the case's expected message, its parameters typed as the
 // service passes them: {"enum": kind, "code": c} an enumerated value,
-// {"plain": n} a row number, a JSON number an integer, else a string.
+// {"plain": n} a row number, a JSON number an integer, an array a list
+// of codes, else a string.
 func (c refusalCase) message(t *testing.T, sent string) msg.Msg {
 	t.Helper()
 	var kv []any
@@ -41,7 +42,10 @@ func (c refusalCase) message(t *testing.T, sent string) msg.Msg {
 		}
 		var n int
 		var s string
+		var list []string
 		switch {
+		case json.Unmarshal(raw, &list) == nil:
+			v = list
 		case json.Unmarshal(raw, &e) == nil && e.Enum != "":
 			v = msg.Enum{Kind: e.Enum, Code: e.Code}
 		case json.Unmarshal(raw, &e) == nil && e.Plain != nil:
