@@ -3,8 +3,10 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -116,6 +118,44 @@ func TestAPIRefusalsInLanguage(t *testing.T) {
 				}
 				if flag.MatchString(got.Message) {
 					t.Errorf("message %q names a command-line flag", got.Message)
+				}
+			})
+		}
+	}
+}
+
+// TestPageRefusalsInLanguage checks the workbench's pages: a refused form
+// and a refused page show the catalogue's message in the reader's
+// language, never the English one.
+func TestPageRefusalsInLanguage(t *testing.T) {
+	e := newEnv(t)
+	med, a := e.login(roleMediator), e.login(roleOfficerA)
+	cases := []struct {
+		name   string
+		do     func(accept string) (*http.Response, string)
+		status int
+		want   msg.Msg
+	}{
+		{"round of one party", func(accept string) (*http.Response, string) {
+			med.get("/rounds", "Accept-Language", accept)
+			return med.post("/rounds", url.Values{"title": {"Second round"}, "party_a": {"A"}, "party_b": {"A"}}, "Accept-Language", accept)
+		}, http.StatusUnprocessableEntity, msg.New("err.round.same_parties", "a", "A", "b", "A")},
+		{"officer opens the users page", func(accept string) (*http.Response, string) {
+			return a.get("/users", "Accept-Language", accept)
+		}, http.StatusForbidden, msg.New("deny.page_roles", "roles", []any{msg.Enum{Kind: "role", Code: "admin"}})},
+	}
+	for _, c := range cases {
+		for _, lang := range []struct{ accept, lang string }{{"uk", "uk"}, {"ru-RU,ru;q=0.9", "ru"}} {
+			t.Run(c.name+"/"+lang.lang, func(t *testing.T) {
+				resp, body := c.do(lang.accept)
+				if resp.StatusCode != c.status {
+					t.Fatalf("status %d, want %d", resp.StatusCode, c.status)
+				}
+				if want := html.EscapeString(msg.Text(lang.lang, c.want)); !strings.Contains(body, want) {
+					t.Errorf("page lacks %q", want)
+				}
+				if english := html.EscapeString(msg.Text(msg.English, c.want)); strings.Contains(body, english) {
+					t.Errorf("page holds the English %q", english)
 				}
 			})
 		}
