@@ -39,6 +39,8 @@ type Actor struct {
 	Username string
 	Roles    []Role
 	Party    string // set for officers
+	// Language is the language the user saved as his choice; "" for none.
+	Language string
 	// System marks the local operator (command line on the data directory),
 	// who already holds every file and key and so may do everything.
 	System bool

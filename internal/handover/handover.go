@@ -16,7 +16,6 @@ package handover
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -97,6 +96,9 @@ type Step struct {
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`
 	Note   string    `json:"note,omitempty"`
+	// Why says the detail as a message of the catalogue (package msg) when
+	// it is more than a code: the substitute of a substitution.
+	Why msg.Msg `json:"why,omitzero"`
 	// From and Reason belong to a correction: the outcome it replaced and
 	// why (the new outcome is in Note, empty when the person is back to
 	// awaiting his outcome).
@@ -456,10 +458,8 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 			if err = sub.check(s.ref()); err == nil {
 				if err = outcome(Substituted); err == nil {
 					next.Substitute = &sub
-					step.Note = "by " + name(&sub.Person)
-					if sub.ListID != "" {
-						step.Note += fmt.Sprintf(" (row %d of list %s)", sub.Row, sub.ListID)
-					}
+					step.Why = substituteMsg("timeline.substituted_by", &sub)
+					step.Note = step.Why.String()
 				}
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"parley/internal/handover"
 	"parley/internal/lists"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/store"
 )
 
@@ -219,6 +220,9 @@ var ErrTampered = errors.New("agreement does not match its content hash")
 // GetAgreement returns an agreement with its persons and their handover,
 // after checking it against its content hash.
 func (s *Service) GetAgreement(ctx context.Context, actor access.Actor, id string) (*AgreementView, error) {
+	if s.Mode() == nodes.Node {
+		return nil, s.nodeHubOnly(ctx, actor, id)
+	}
 	var v *AgreementView
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.agreementView(ctx, tx, actor, id)
@@ -269,6 +273,9 @@ func (s *Service) ListAgreements(ctx context.Context, actor access.Actor, roundI
 	party, err := negotiationScope(actor)
 	if err != nil {
 		return nil, err
+	}
+	if s.Mode() == nodes.Node {
+		return s.nodeAgreements(ctx, actor, roundID)
 	}
 	var out []*negotiation.Agreement
 	err = s.db.View(ctx, func(tx *store.Tx) (err error) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"parley/internal/msg"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +14,9 @@ import (
 	"parley/internal/families"
 	"parley/internal/handover"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -59,7 +60,8 @@ type StepResult struct {
 	State         handover.PersonState  `json:"state"`
 	Complete      bool                  `json:"complete"`
 	Breach        []negotiation.Problem `json:"breach,omitempty"`
-	BreachMessage string                `json:"breach_message,omitempty"`
+	BreachMessage string                `json:"breach_message,omitempty"` // in English
+	BreachWhy     msg.Msg               `json:"breach_why,omitzero"`
 }
 
 // PersonTimeline is everything recorded about one person of a list, in the
@@ -155,7 +157,7 @@ func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementI
 			if err != nil {
 				return err
 			}
-			res.Breach, res.BreachMessage = rep.Breach, rep.BreachMessage
+			res.Breach, res.BreachMessage, res.BreachWhy = rep.Breach, rep.BreachMessage, rep.BreachWhy
 			for _, p := range rep.Breach {
 				codes = append(codes, p.Code)
 			}
@@ -413,6 +415,9 @@ func (s *Service) RecordIdentification(ctx context.Context, actor access.Actor, 
 // deceased, substituted, handed over outside the agreement or still
 // pending, and how the releases as they happened break the agreed rule.
 func (s *Service) StageReport(ctx context.Context, actor access.Actor, agreementID string) (*handover.Report, error) {
+	if s.Mode() == nodes.Node {
+		return nil, s.nodeHubOnly(ctx, actor, agreementID)
+	}
 	var rep handover.Report
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		a, err := s.loadAgreement(ctx, tx, actor, agreementID)
@@ -459,6 +464,10 @@ func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *negoti
 // his outcome, or his being handed over in another's place; each step with
 // who and when.
 func (s *Service) PersonTimeline(ctx context.Context, actor access.Actor, listID string, row int) (*PersonTimeline, error) {
+	if s.Mode() == nodes.Node {
+		// The proposals, agreements and handover steps of a person are the hub's.
+		return nil, msg.NewError(ErrWrongMode, "node.hub_only.timeline", "list", listID, "row", row)
+	}
 	var t *PersonTimeline
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := s.loadHandedOverList(ctx, tx, actor, listID)
@@ -487,12 +496,28 @@ func (s *Service) PersonTimeline(ctx context.Context, actor access.Actor, listID
 	return t, nil
 }
 
+// dateParam is a recorded date as a message parameter: a complete one in
+// the reader's way, a partial one as written.
+func dateParam(d person.Date) any {
+	if d.Complete() {
+		return msg.CalendarDate{Y: d.Year, M: d.Month, D: d.Day}
+	}
+	return msg.Raw(d.String())
+}
+
+// noted gives a timeline step its detail as a message (Why) and in
+// English (Note).
+func noted(st handover.Step, why msg.Msg) handover.Step {
+	st.Why, st.Note = why, why.String()
+	return st
+}
+
 func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.Actor, l *lists.List, row int) ([]TimelineStep, error) {
 	by := l.CreatedBy
 	if by == "" {
 		by = l.From
 	}
-	steps := []TimelineStep{{Step: handover.Step{Status: handover.StatusListed, At: l.HandedOverAt, By: by, Note: fmt.Sprintf("list %s from %s to %s", l.ID, l.From, l.To)}}}
+	steps := []TimelineStep{{Step: noted(handover.Step{Status: handover.StatusListed, At: l.HandedOverAt, By: by}, msg.New("timeline.listed", "list", msg.Raw(l.ID), "from", msg.Raw(l.From), "to", msg.Raw(l.To)))}}
 	props, err := tx.EntryProposals(ctx, l.ID, row)
 	if err != nil {
 		return nil, err
@@ -501,22 +526,22 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 		if p.State == negotiation.ProposalDraft || !proposalVisible(actor, p) {
 			continue
 		}
-		steps = append(steps, TimelineStep{ProposalID: p.ID, Step: handover.Step{Status: handover.StatusProposed, At: p.SubmittedAt, By: p.CreatedBy,
-			Note: fmt.Sprintf("by %s to %s under %s (proposal now %s)", p.From, p.To, p.Terms.Rule, p.State)}})
+		steps = append(steps, TimelineStep{ProposalID: p.ID, Step: noted(handover.Step{Status: handover.StatusProposed, At: p.SubmittedAt, By: p.CreatedBy},
+			msg.New("timeline.proposed", "from", msg.Raw(p.From), "to", msg.Raw(p.To), "rule", msg.Enum{Kind: "rule", Code: string(p.Terms.Rule)}, "state", msg.Enum{Kind: "proposal_state", Code: string(p.State)}))})
 	}
 	decisions, err := tx.EntryCommission(ctx, l.ID, row)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range decisions {
-		note := string(d.Outcome.Decision)
+		note := msg.New("timeline.commission", "decision", msg.Enum{Kind: "commission", Code: string(d.Outcome.Decision)})
 		if !d.Outcome.DecidedOn.IsZero() {
-			note += " on " + d.Outcome.DecidedOn.String()
+			note = msg.New("timeline.commission_on", "text", note, "date", dateParam(d.Outcome.DecidedOn))
 		}
 		if !d.Outcome.ReexamineOn.IsZero() {
-			note += ", re-examination on " + d.Outcome.ReexamineOn.String()
+			note = msg.New("timeline.commission_reexamine", "text", note, "date", dateParam(d.Outcome.ReexamineOn))
 		}
-		steps = append(steps, TimelineStep{ProposalID: d.ProposalID, Step: handover.Step{Status: StatusCommission, At: d.RecordedAt, By: d.RecordedBy, Note: note}})
+		steps = append(steps, TimelineStep{ProposalID: d.ProposalID, Step: noted(handover.Step{Status: StatusCommission, At: d.RecordedAt, By: d.RecordedBy}, note)})
 	}
 	visible := map[string]bool{}
 	sees := func(id string) (bool, error) {
@@ -562,19 +587,19 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 		}
 		for _, st := range r.State.Timeline {
 			if st.Status == handover.StatusSubstituted {
-				steps = append(steps, TimelineStep{AgreementID: r.AgreementID, Step: handover.Step{Status: StatusSubstitutedFor, At: st.At, By: st.By,
-					Note: fmt.Sprintf("handed over in place of row %d of list %s", r.State.Row, r.State.ListID)}})
+				steps = append(steps, TimelineStep{AgreementID: r.AgreementID, Step: noted(handover.Step{Status: StatusSubstitutedFor, At: st.At, By: st.By},
+					msg.New("timeline.substituted_for", "row", msg.Plain(r.State.Row), "list", msg.Raw(r.State.ListID)))})
 			}
 		}
 	}
 	if d, ok, err := deathOf(ctx, tx, l.ID, row); err != nil {
 		return nil, err
 	} else if ok && seesDeath(actor, d) {
-		note := "reported by " + d.ReportedBy
+		note := msg.New("timeline.death_reported", "by", msg.Raw(d.ReportedBy))
 		if !d.DiedOn.IsZero() {
-			note = "died on " + d.DiedOn.String() + "; " + note
+			note = msg.New("timeline.death_died", "date", dateParam(d.DiedOn), "by", msg.Raw(d.ReportedBy))
 		}
-		steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathRecorded, At: d.RecordedAt, By: d.RecordedBy, Note: note}})
+		steps = append(steps, TimelineStep{Step: noted(handover.Step{Status: StatusDeathRecorded, At: d.RecordedAt, By: d.RecordedBy}, note)})
 		if d.ReleasedState != "" {
 			steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathReleased, At: d.ReleasedAt, By: d.ReleasedBy, Note: d.ReleasedState}})
 		}

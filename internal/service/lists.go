@@ -328,13 +328,10 @@ func listView(l *lists.List) access.ListView {
 func (s *Service) GetList(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
 	var l *lists.List
 	err := s.db.View(ctx, func(tx *store.Tx) error {
-		h, err := tx.List(ctx, id)
-		if err != nil {
+		if _, err := s.readableList(ctx, tx, actor, id); err != nil {
 			return err
 		}
-		if !actor.CanReadList(listView(h)) {
-			return fmt.Errorf("list %q: %w", id, ErrNotFound)
-		}
+		var err error
 		l, err = tx.ListWithEntries(ctx, id)
 		return err
 	})
@@ -358,6 +355,48 @@ func (s *Service) ListLists(ctx context.Context, actor access.Actor) ([]*lists.L
 		out, err = tx.Lists(ctx, f)
 		return err
 	})
+	return out, err
+}
+
+// ListHeader returns a list's header, without its entries, if the actor
+// may read the list.
+func (s *Service) ListHeader(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
+	var l *lists.List
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
+		l, err = s.readableList(ctx, tx, actor, id)
+		return err
+	})
+	return l, err
+}
+
+// readableList reads a list's header in the caller's transaction, if the
+// actor may read the list; one the actor may not see is not found.
+func (s *Service) readableList(ctx context.Context, tx *store.Tx, actor access.Actor, id string) (*lists.List, error) {
+	h, err := tx.List(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.CanReadList(listView(h)) {
+		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
+	}
+	return h, nil
+}
+
+// versions returns the other versions of a list that the actor may see,
+// newest first, in the caller's transaction.
+func (s *Service) versions(ctx context.Context, tx *store.Tx, actor access.Actor, l *lists.List) ([]*lists.List, error) {
+	f, err := listFilter(actor)
+	if err != nil {
+		return nil, nil // a role that sees no lists sees no versions
+	}
+	f.RootID = l.RootID
+	all, err := tx.Lists(ctx, f)
+	var out []*lists.List
+	for _, o := range all {
+		if o.ID != l.ID {
+			out = append(out, o)
+		}
+	}
 	return out, err
 }
 

@@ -3,10 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/matching"
 	"parley/internal/metrics"
@@ -480,33 +483,98 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 	return out, nil
 }
 
-// leftOff computes the left-off report of a run in the caller's
+// leftOff computes the whole left-off report of a run in the caller's
 // transaction (see LeftOffReport).
 func leftOff(ctx context.Context, tx *store.Tx, run *matching.Run) ([]LeftOffEntry, error) {
-	var out []LeftOffEntry
-	err := func() error {
-		rows, err := tx.MatchRows(ctx, run.ID)
-		if err != nil {
-			return err
+	var pg Page[LeftOffEntry]
+	err := readLeftOff(ctx, tx, run, store.PersonFilter{}, TableQuery{All: true}, &pg)
+	return pg.Entries, err
+}
+
+// readLeftOff reads a page of a run's left-off report under a query, in
+// the caller's transaction: the registry's query (store.RegistryQuery) of
+// the persons believed or confirmed captured whom no row of the run
+// stands for.
+func readLeftOff(ctx context.Context, tx *store.Tx, run *matching.Run, f store.PersonFilter, q TableQuery, pg *Page[LeftOffEntry]) error {
+	rows, err := tx.MatchRows(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	found := foundRecords(rows)
+	dropped, err := droppedMatches(ctx, tx, run)
+	if err != nil {
+		return err
+	}
+	sq := store.RegistryQuery{Party: run.Party, PersonFilter: f, Status: q.Status, Sort: q.Sort, Desc: q.Desc,
+		Statuses: []string{string(person.StatusBelievedCaptured), string(person.StatusConfirmedCaptured)}}
+	for id := range found {
+		sq.Exclude = append(sq.Exclude, id)
+	}
+	slices.Sort(sq.Exclude)
+	return fill(q, pg, func(offset, limit int) ([]LeftOffEntry, int, error) {
+		sq.Offset, sq.Limit = offset, limit
+		es, total, err := tx.RegistryPage(ctx, sq)
+		out := make([]LeftOffEntry, len(es))
+		for i, e := range es {
+			out[i] = LeftOffEntry{Entry: e, DroppedFrom: dropped[e.ID]}
 		}
-		found := foundRecords(rows)
-		dropped, err := droppedMatches(ctx, tx, run)
-		if err != nil {
-			return err
-		}
-		reg, err := tx.Registry(ctx, run.Party)
-		if err != nil {
-			return err
-		}
-		out = []LeftOffEntry{}
-		for _, e := range reg {
-			if (e.Status == person.StatusBelievedCaptured || e.Status == person.StatusConfirmedCaptured) && !found[e.ID] {
-				out = append(out, LeftOffEntry{Entry: e, DroppedFrom: dropped[e.ID]})
-			}
-		}
-		return nil
-	}()
-	return out, err
+		return out, total, err
+	})
+}
+
+// leftOffEntries are the registry entries of a left-off report.
+func leftOffEntries(es []LeftOffEntry) []lists.Entry {
+	out := make([]lists.Entry, len(es))
+	for i, e := range es {
+		out[i] = e.Entry
+	}
+	return out
+}
+
+// LeftOffPage returns one page of a run's left-off report, searched,
+// filtered and sorted by the database, with the run.
+func (s *Service) LeftOffPage(ctx context.Context, actor access.Actor, runID string, q TableQuery) (*Page[LeftOffEntry], *matching.Run, error) {
+	pg, run, err := s.readLeftOffPage(ctx, actor, runID, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "match.left_off", runID, len(pg.Entries)); err != nil {
+		return nil, nil, err
+	}
+	return pg, run, nil
+}
+
+func (s *Service) readLeftOffPage(ctx context.Context, actor access.Actor, runID string, q TableQuery) (*Page[LeftOffEntry], *matching.Run, error) {
+	var run *matching.Run
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
+		run, err = s.loadRun(ctx, tx, actor, runID)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := s.ensureKeyed(ctx, run.Party); err != nil {
+		return nil, nil, err
+	}
+	f, se := s.personFilter(q)
+	pg := &Page[LeftOffEntry]{Search: se}
+	if err := s.db.View(ctx, func(tx *store.Tx) error { return readLeftOff(ctx, tx, run, f, q, pg) }); err != nil {
+		return nil, nil, err
+	}
+	return pg, run, nil
+}
+
+// ExportLeftOff writes a run's left-off report under q, in q's order: the
+// clerk's CSV in a language (opts), or the format f (xlsx, json).
+func (s *Service) ExportLeftOff(ctx context.Context, actor access.Actor, runID string, q TableQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
+	q.All = true
+	pg, run, err := s.readLeftOffPage(ctx, actor, runID, q)
+	if err != nil {
+		return err
+	}
+	if err := s.recordAccess(ctx, actor, "match.left_off_export", runID, len(pg.Entries)); err != nil {
+		return err
+	}
+	return s.writePersons(w, leftOffEntries(pg.Entries), f, opts, listfile.Meta{Title: "Left off " + runID, From: run.Party})
 }
 
 // foundRecords returns the registry records that a run's rows stand for.

@@ -20,8 +20,9 @@ import (
 // the shared record and live on the hub; a node keeps none of them. A
 // node's officer proposes, counters, accepts or rejects by a signed
 // statement the node queues for the hub (sent at once when the hub is
-// reachable), and reads the proposals it may see from the hub on demand
-// (GET /hub/v1/proposals), never from a local copy that could be stale.
+// reachable), and reads the negotiation from the node's mirror of the
+// hub's log (nodereads.go), the persons of a proposal from the hub
+// (GET /hub/v1/proposals).
 
 // proposalQueued is the state a node shows for a proposal or an answer
 // still on its way to the hub.
@@ -95,6 +96,10 @@ func (s *Service) nodeCounter(ctx context.Context, actor access.Actor, parent st
 	return &ProposalView{ProposalRecord: &negotiation.ProposalRecord{ID: id, RoundID: req.RoundID, CounterOf: parent, From: party, State: proposalQueued}}, nil
 }
 
+// maxOutboxScan bounds the statements a node looks through for an answer
+// already queued.
+const maxOutboxScan = 10000
+
 // answerPayload is the payload of proposal.accept and proposal.reject.
 type answerPayload struct {
 	Reasons string `json:"reasons,omitempty"`
@@ -109,20 +114,9 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 	if typ == "" {
 		return nil, Invalid("err.node.answers")
 	}
-	// The statement signs the content the party answers: read it from
-	// the hub now.
-	all, err := s.hubProposalRecords(ctx)
+	rec, hash, err := s.answerTarget(ctx, actor, id)
 	if err != nil {
 		return nil, err
-	}
-	var rec *nodeProposalRecord
-	for i := range all {
-		if all[i].ID == id {
-			rec = &all[i]
-		}
-	}
-	if rec == nil {
-		return nil, fmt.Errorf("proposal %q: %w", id, ErrNotFound)
 	}
 	if rec.To != party {
 		return nil, access.Forbid("deny.answer_only", "party", rec.To, "verb", msg.Enum{Kind: "deny_verb", Code: "answer"}, "proposal", id)
@@ -131,19 +125,59 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 	if err != nil {
 		return nil, err
 	}
-	attrs := map[string]string{"content_hash": rec.ContentHash}
+	attrs := map[string]string{"content_hash": hash}
 	if reasons != "" {
 		attrs["reasons_hash"] = statement.ReservationHash(reasons)
 	}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		// One answer a proposal: a second one, while the first waits for
+		// the hub, is refused here rather than by the hub.
+		waiting, err := tx.PendingNodeOutbox(ctx, maxOutboxScan)
+		if err != nil {
+			return err
+		}
+		for _, o := range waiting {
+			if o.Subject == id && (o.Type == statement.ProposalAccept || o.Type == statement.ProposalReject) {
+				return fmt.Errorf("%w: proposal %s is answered already; the answer (%s) waits for the hub", ErrConflict, id, o.Type)
+			}
+		}
 		return s.queueStatement(ctx, tx, typ, id, attrs, hubclient.ProposalPayload{Proposal: b})
 	})
 	if err != nil {
 		return nil, err
 	}
-	p := rec.ProposalRecord
-	p.State = proposalQueued
-	return &ProposalView{ProposalRecord: &p}, nil
+	rec.State = proposalQueued
+	return &ProposalView{ProposalRecord: rec}, nil
+}
+
+// answerTarget returns the proposal a node's party answers and the content
+// hash its answer signs: the one the proposing party's statement signed.
+// It is read from the node's mirror, which holds it verified, so that a
+// party answers with the hub down (the answer waits in the outbox); only a
+// proposal the mirror does not hold yet is read from the hub.
+func (s *Service) answerTarget(ctx context.Context, actor access.Actor, id string) (*negotiation.ProposalRecord, string, error) {
+	p, hash, ok, err := s.mirrorProposalHash(ctx, actor, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		if p.State != string(negotiation.Submitted) {
+			return nil, "", fmt.Errorf("%w: proposal %s is %s", ErrConflict, id, p.State)
+		}
+		rec := *p
+		return &rec, hash, nil
+	}
+	all, err := s.hubProposalRecords(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range all {
+		if all[i].ID == id {
+			rec := all[i].ProposalRecord
+			return &rec, all[i].ContentHash, nil
+		}
+	}
+	return nil, "", fmt.Errorf("proposal %q: %w", id, ErrNotFound)
 }
 
 // nodeProposalRecord is one element of GET /hub/v1/proposals: the
@@ -292,21 +326,4 @@ func (s *Service) hubProposalJSON(ctx context.Context, v *ProposalView) (json.Ra
 	}
 	m["content_hash"], _ = json.Marshal(hash)
 	return json.Marshal(m)
-}
-
-// nodeListProposals lists the proposals of the hub the node's party may
-// see.
-func (s *Service) nodeListProposals(ctx context.Context, f ProposalFilter) ([]*negotiation.ProposalRecord, error) {
-	recs, err := s.hubProposalRecords(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*negotiation.ProposalRecord
-	for i := range recs {
-		p := &recs[i].ProposalRecord
-		if (f.RoundID == "" || p.RoundID == f.RoundID) && (f.ThreadID == "" || p.ThreadID == f.ThreadID) && (f.State == "" || p.State == f.State) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }

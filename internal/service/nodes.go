@@ -175,6 +175,11 @@ func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, 
 		if _, err := tx.Party(ctx, party); err != nil {
 			return Invalid("err.unknown_party", "party", party)
 		}
+		if kind == nodes.KindWitness {
+			if err := oneWitnessKey(ctx, tx, party, vkey); err != nil {
+				return err
+			}
+		}
 		added, err := tx.AddPartyKey(ctx, store.PartyKey{Party: party, Kind: kind, KeyName: name, VKey: vkey, TrustedAt: s.Now()})
 		if err != nil || !added {
 			return err
@@ -204,6 +209,24 @@ func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// oneWitnessKey refuses a second witness key of a party. The hub counts
+// one witness per party (its registry holds one witness row per party,
+// and a checkpoint one cosignature per witness key name); a party's
+// second node verifies the log without cosigning, and only its statement
+// key is trusted.
+func oneWitnessKey(ctx context.Context, tx *store.Tx, party, vkey string) error {
+	ks, err := tx.PartyKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		if k.Party == party && k.Kind == nodes.KindWitness && k.VKey != vkey {
+			return Conflict("nodes.witness_taken", "party", party, "fingerprint", statement.Fingerprint(k.VKey))
+		}
+	}
+	return nil
 }
 
 // HubInfo is what a node reads at init: the log's origin and key, and the
@@ -288,6 +311,14 @@ func withStatement(ctx context.Context, st *statementCtx) context.Context {
 func statementOf(ctx context.Context) *statementCtx {
 	st, _ := ctx.Value(statementKey{}).(*statementCtx)
 	return st
+}
+
+// mediatorAct returns ctx and the actor for what a hub logs on its own
+// account while it applies a party's statement: an entry without the
+// statement, whose actor is the mediator, so that the log never names a
+// party for an act the party did not sign.
+func mediatorAct(ctx context.Context) (context.Context, access.Actor) {
+	return context.WithValue(ctx, statementKey{}, (*statementCtx)(nil)), access.Actor{Username: "mediator", Roles: []access.Role{access.Mediator}}
 }
 
 // ErrStatementUnsigned is returned when a submitted statement does not

@@ -244,8 +244,15 @@ func (s *Service) submitted(ctx context.Context, tx *store.Tx, actor access.Acto
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	actx, attacher := ctx, actor
+	if statementOf(ctx) != nil {
+		// A hub attaches the lists a party's signed proposal uses on its
+		// own account: the mediator's act, not an entry in the party's
+		// name that the party did not sign (docs/nodes.md).
+		actx, attacher = mediatorAct(ctx)
+	}
 	for _, id := range ids {
-		if _, err := s.attachList(ctx, tx, actor, r, c.lists[id]); err != nil {
+		if _, err := s.attachList(actx, tx, attacher, r, c.lists[id]); err != nil {
 			return err
 		}
 	}
@@ -637,7 +644,7 @@ func (s *Service) counterProposal(ctx context.Context, tx *store.Tx, actor acces
 // commission's decisions, and what became of it.
 func (s *Service) GetProposal(ctx context.Context, actor access.Actor, id string) (*ProposalView, error) {
 	if s.Mode() == nodes.Node {
-		return s.nodeProposal(ctx, id)
+		return s.nodeGetProposal(ctx, actor, id)
 	}
 	var v *ProposalView
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -708,7 +715,7 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 		return nil, err
 	}
 	if s.Mode() == nodes.Node {
-		return s.nodeListProposals(ctx, f)
+		return s.nodeListProposals(ctx, actor, f)
 	}
 	sf := store.ProposalFilter{RoundID: f.RoundID, ThreadID: f.ThreadID, State: f.State, Party: party}
 	if party == "" && !actor.System {
@@ -726,11 +733,7 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 // that the proposal belongs to, oldest first, as far as the actor may see it.
 func (s *Service) ProposalThread(ctx context.Context, actor access.Actor, id string) ([]*ProposalView, error) {
 	if s.Mode() == nodes.Node {
-		v, err := s.nodeProposal(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return []*ProposalView{v}, nil
+		return s.nodeThread(ctx, actor, id)
 	}
 	var out []*ProposalView
 	n := 0

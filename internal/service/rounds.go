@@ -11,7 +11,9 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -154,6 +156,9 @@ func (s *Service) ListRounds(ctx context.Context, actor access.Actor) ([]*negoti
 	if err != nil {
 		return nil, err
 	}
+	if s.Mode() == nodes.Node {
+		return s.nodeRounds(ctx, actor)
+	}
 	var out []*negotiation.Round
 	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Rounds(ctx, party)
@@ -177,6 +182,9 @@ func negotiationScope(actor access.Actor) (string, error) {
 // GetRound returns a round with its lists, and the proposals and
 // agreements the actor may see.
 func (s *Service) GetRound(ctx context.Context, actor access.Actor, id string) (*RoundView, error) {
+	if s.Mode() == nodes.Node {
+		return s.nodeRound(ctx, actor, id)
+	}
 	v := &RoundView{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, id)
@@ -220,7 +228,18 @@ func (s *Service) GetRound(ctx context.Context, actor access.Actor, id string) (
 // kept (and logged); ConformanceReport gives the entries. The mediator and
 // the officers of the two parties of the list may attach it. Attaching a
 // list twice changes nothing.
+//
+// Between party nodes a round is the hub's: a node does not attach (the
+// hub attaches the lists a party's signed proposal uses), and on the hub
+// only the mediator does, so that every round.list_attached entry is the
+// mediator's act, never one in a party's name without its signature.
 func (s *Service) AttachList(ctx context.Context, actor access.Actor, roundID, listID string) (*negotiation.RoundList, error) {
+	switch {
+	case s.Mode() == nodes.Node:
+		return nil, msg.NewError(ErrWrongMode, "node.round_attach")
+	case s.Mode() == nodes.Hub && !actor.CanMediate():
+		return nil, access.Forbid("node.hub.attach_mediator")
+	}
 	var out *negotiation.RoundList
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, roundID)
@@ -300,30 +319,41 @@ func negotiationEntries(l *lists.List) []negotiation.Entry {
 // agreed approach and names each entry that does not fit, with every reason.
 func (s *Service) ConformanceReport(ctx context.Context, actor access.Actor, roundID, listID string) (*ConformanceReport, error) {
 	var rep *ConformanceReport
-	err := s.db.View(ctx, func(tx *store.Tx) error {
-		r, err := s.loadRound(ctx, tx, actor, roundID)
-		if err != nil {
-			return err
+	var criteria *negotiation.Criteria
+	if s.Mode() == nodes.Node {
+		// The round is the hub's; its agreed approach is in the node's mirror.
+		var err error
+		if criteria, err = s.nodeRoundCriteria(ctx, actor, roundID, listID); err != nil {
+			return nil, err
 		}
-		if r.Criteria == nil {
-			return Invalid("err.round.no_criteria", "round", roundID)
+	}
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		if criteria == nil {
+			r, err := s.loadRound(ctx, tx, actor, roundID)
+			if err != nil {
+				return err
+			}
+			if r.Criteria == nil {
+				return Invalid("err.round.no_criteria", "round", roundID)
+			}
+			rls, err := tx.RoundLists(ctx, roundID)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(rls, func(rl negotiation.RoundList) bool { return rl.ListID == listID }) {
+				return fmt.Errorf("list %s in round %s: %w", listID, roundID, ErrNotFound)
+			}
+			criteria = r.Criteria
 		}
 		l, err := s.loadHandedOverList(ctx, tx, actor, listID)
 		if err != nil {
 			return err
 		}
-		rls, err := tx.RoundLists(ctx, roundID)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(rls, func(rl negotiation.RoundList) bool { return rl.ListID == listID }) {
-			return fmt.Errorf("list %s in round %s: %w", listID, roundID, ErrNotFound)
-		}
-		non := negotiation.Conform(negotiationEntries(l), *r.Criteria, s.Catalogue())
+		non := negotiation.Conform(negotiationEntries(l), *criteria, s.Catalogue())
 		if non == nil {
 			non = []negotiation.Nonconformity{}
 		}
-		rep = &ConformanceReport{RoundID: roundID, ListID: listID, From: l.From, To: l.To, Criteria: *r.Criteria,
+		rep = &ConformanceReport{RoundID: roundID, ListID: listID, From: l.From, To: l.To, Criteria: *criteria,
 			Entries: len(l.Entries), Conforming: len(l.Entries) - len(non), Nonconforming: non}
 		return nil
 	})

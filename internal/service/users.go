@@ -63,6 +63,12 @@ type User struct {
 	Disabled          bool          `json:"disabled"`
 	CreatedAt         time.Time     `json:"created_at"`
 	PasswordChangedAt time.Time     `json:"password_changed_at"`
+	// MustChangePassword: an administrator set the password, and the user
+	// must replace it at the next sign-in.
+	MustChangePassword bool `json:"must_change_password"`
+	// Language is the language the user chose (en, uk or ru): it wins over
+	// the browser's Accept-Language. "" when he chose none.
+	Language string `json:"language,omitempty"`
 }
 
 func userFromStore(u *store.User) User {
@@ -70,51 +76,12 @@ func userFromStore(u *store.User) User {
 	for i, r := range u.Roles {
 		roles[i] = access.Role(r)
 	}
-	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt}
+	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, MustChangePassword: u.MustChangePassword, Language: u.Language}
 }
 
 func actorOf(u *store.User) access.Actor {
 	v := userFromStore(u)
-	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party}
-}
-
-// validateRoles checks a role set and its party binding: an officer acts
-// for exactly one party, and nobody else is bound to one.
-func validateRoles(ctx context.Context, tx *store.Tx, roles []access.Role, party string) error {
-	if len(roles) == 0 {
-		return Invalid("err.user.no_role", "roles", roleLabels())
-	}
-	officer := false
-	seen := map[access.Role]bool{}
-	for _, r := range roles {
-		if !r.Valid() {
-			return Invalid("err.user.unknown_role", "role", string(r), "roles", roleLabels())
-		}
-		if seen[r] {
-			return Invalid("err.user.role_twice", "role", msg.Enum{Kind: "role", Code: string(r)})
-		}
-		seen[r] = true
-		officer = officer || r == access.Officer
-	}
-	switch {
-	case officer && party == "":
-		return Invalid("user.officer_needs_party")
-	case !officer && party != "":
-		return Invalid("user.party_only_officers")
-	case officer:
-		if _, err := tx.Party(ctx, party); err != nil {
-			return Invalid("err.unknown_party", "party", party)
-		}
-	}
-	return nil
-}
-
-func roleLabels() []any {
-	var out []any
-	for _, r := range access.Roles() {
-		out = append(out, msg.Enum{Kind: "role", Code: string(r)})
-	}
-	return out
+	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party, Language: u.Language}
 }
 
 // CreateUser adds an account. Only administrators (and the local operator)
@@ -129,15 +96,20 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 		return nil, access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(nu.Username)
-	if !usernamePattern.MatchString(name) {
-		return nil, Invalid("err.user.username", "username", nu.Username)
+	// Every problem of the form at once: the username, the password and
+	// the roles (checked in the transaction below).
+	var early Problems
+	for _, err := range []error{usernameProblem(name), passwordProblem(nu.Password, name)} {
+		if err != nil {
+			early = append(early, err)
+		}
 	}
-	if weak := auth.CheckPasswordStrength(nu.Password, name); !weak.IsZero() {
-		return nil, &msg.Error{Kind: ErrInvalid, Msg: weak}
-	}
-	hash, err := auth.HashPassword(nu.Password, s.passwordParams)
-	if err != nil {
-		return nil, err
+	var hash string
+	var err error
+	if len(early) == 0 {
+		if hash, err = auth.HashPassword(nu.Password, s.passwordParams); err != nil {
+			return nil, err
+		}
 	}
 	roles := make([]string, len(nu.Roles))
 	for i, r := range nu.Roles {
@@ -145,8 +117,8 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 	}
 	u := &store.User{ID: newID("U"), Username: name, PasswordHash: hash, Roles: roles, Party: strings.TrimSpace(nu.Party)}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		if err := validateRoles(ctx, tx, nu.Roles, u.Party); err != nil {
-			return err
+		if ps := append(early, roleProblems(ctx, tx, nu.Roles, u.Party)...); len(ps) > 0 {
+			return ps
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
@@ -339,6 +311,19 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	})
 }
 
+// SetLanguage saves the language the actor reads Parley in: en, uk or ru,
+// or "" to forget the choice (the browser's Accept-Language decides
+// again). Only a signed-in user has one, and only for himself.
+func (s *Service) SetLanguage(ctx context.Context, actor access.Actor, lang string) error {
+	if actor.UserID == "" {
+		return access.ErrUnauthenticated
+	}
+	if lang != "" && !msg.Supported(lang) {
+		return Invalid("preference.language_unknown", "value", msg.Raw(lang), "want", msg.Raw(strings.Join(msg.Languages, ", ")))
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetUserLanguage(ctx, actor.UserID, lang) })
+}
+
 // Authenticate checks a username and password and returns the actor. An
 // unknown username costs as much time as a wrong password, so that timing
 // does not tell which usernames exist.
@@ -381,6 +366,9 @@ type SessionInfo struct {
 	ID        string
 	CSRFToken string
 	ExpiresAt time.Time
+	// MustChangePassword: the user signed in with a one-time password and
+	// must replace it before anything else.
+	MustChangePassword bool
 }
 
 // StartSession opens a session for a signed-in actor.
@@ -420,7 +408,7 @@ func (s *Service) SessionActor(ctx context.Context, sessionID string) (access.Ac
 			return fmt.Errorf("user disabled: %w", ErrNotFound)
 		}
 		actor = actorOf(u)
-		si = &SessionInfo{ID: sessionID, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt}
+		si = &SessionInfo{ID: sessionID, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt, MustChangePassword: u.MustChangePassword}
 		return nil
 	})
 	if err != nil {

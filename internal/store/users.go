@@ -20,24 +20,30 @@ type User struct {
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
 	PasswordAt   time.Time `json:"password_changed_at"`
+	// MustChangePassword says the password was set by an administrator
+	// and must be replaced at the next sign-in.
+	MustChangePassword bool `json:"must_change_password"`
+	// Language is the language the user chose (en, uk, ru); "" for none.
+	Language string `json:"language,omitempty"`
 }
 
 // ErrDuplicate is returned when a unique value (a username) is taken.
 var ErrDuplicate = errors.New("already exists")
 
-const userColumns = `id, username, password_hash, roles, COALESCE(party, ''), disabled, created_at, password_at`
+const userColumns = `id, username, password_hash, roles, COALESCE(party, ''), disabled, created_at, password_at, must_change_password, language`
 
 func scanUser(scan func(...any) error) (*User, error) {
 	var u User
 	var roles, created, pwAt string
-	var disabled int
-	if err := scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &u.Party, &disabled, &created, &pwAt); err != nil {
+	var disabled, must int
+	if err := scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &u.Party, &disabled, &created, &pwAt, &must, &u.Language); err != nil {
 		return nil, err
 	}
 	if roles != "" {
 		u.Roles = strings.Split(roles, ",")
 	}
 	u.Disabled = disabled != 0
+	u.MustChangePassword = must != 0
 	u.CreatedAt, u.PasswordAt = parseTime(created), parseTime(pwAt)
 	return &u, nil
 }
@@ -58,8 +64,8 @@ func (tx *Tx) CreateUser(ctx context.Context, u *User) error {
 	}
 	u.CreatedAt = now()
 	u.PasswordAt = u.CreatedAt
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, username, password_hash, roles, party, disabled, created_at, password_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.PasswordHash, strings.Join(u.Roles, ","), party, boolInt(u.Disabled), timeText(u.CreatedAt), timeText(u.PasswordAt))
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, username, password_hash, roles, party, disabled, created_at, password_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.PasswordHash, strings.Join(u.Roles, ","), party, boolInt(u.Disabled), timeText(u.CreatedAt), timeText(u.PasswordAt), u.Language)
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.Username, err)
 	}
@@ -115,11 +121,55 @@ func (tx *Tx) Users(ctx context.Context) ([]*User, error) {
 	return out, rows.Err()
 }
 
-// SetPassword replaces a user's password hash.
+// SetPassword replaces a user's password hash; the user need not change
+// it again.
 func (tx *Tx) SetPassword(ctx context.Context, userID, hash string) error {
-	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, password_at = ? WHERE id = ?`, hash, timeText(now()), userID)
+	return tx.setPassword(ctx, userID, hash, false)
+}
+
+// SetOneTimePassword replaces a user's password hash with one the user
+// must change at the next sign-in (an administrator's reset).
+func (tx *Tx) SetOneTimePassword(ctx context.Context, userID, hash string) error {
+	return tx.setPassword(ctx, userID, hash, true)
+}
+
+func (tx *Tx) setPassword(ctx context.Context, userID, hash string, mustChange bool) error {
+	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, password_at = ?, must_change_password = ? WHERE id = ?`, hash, timeText(now()), boolInt(mustChange), userID)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
+	}
+	return oneRow(res, "user", userID)
+}
+
+// RehashPassword stores a stronger hash of the same password: neither the
+// time of the last change nor the duty to change it moves.
+func (tx *Tx) RehashPassword(ctx context.Context, userID, hash string) error {
+	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("rehash password: %w", err)
+	}
+	return oneRow(res, "user", userID)
+}
+
+// SetUserRoles replaces a user's roles and party binding.
+func (tx *Tx) SetUserRoles(ctx context.Context, userID string, roles []string, party string) error {
+	var p any
+	if party != "" {
+		p = party
+	}
+	res, err := tx.Exec(ctx, `UPDATE users SET roles = ?, party = ? WHERE id = ?`, strings.Join(roles, ","), p, userID)
+	if err != nil {
+		return fmt.Errorf("update roles: %w", err)
+	}
+	return oneRow(res, "user", userID)
+}
+
+// SetUserLanguage saves the language a user chose; "" forgets the choice.
+// The caller checks that the language is one of ours.
+func (tx *Tx) SetUserLanguage(ctx context.Context, userID, lang string) error {
+	res, err := tx.Exec(ctx, `UPDATE users SET language = ? WHERE id = ?`, lang, userID)
+	if err != nil {
+		return fmt.Errorf("set language: %w", err)
 	}
 	return oneRow(res, "user", userID)
 }

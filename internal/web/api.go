@@ -40,7 +40,8 @@ func apiRoutes(s *Server) []Route {
 	}
 	return []Route{
 		{Method: "GET", Pattern: APIPrefix + "/openapi.json", Auth: Public, Summary: "This API's OpenAPI 3 document", Handler: s.apiOpenAPI},
-		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles and party", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles, party and saved language", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "PUT", Pattern: APIPrefix + "/me/language", Auth: SignedIn, Summary: "Save the language the caller reads Parley in: en, uk or ru; \"\" forgets it. It wins over Accept-Language in every answer", Body: []string{"application/json"}, In: languageJSON{}, Out: meJSON{}, Handler: s.apiSetLanguage},
 		{Method: "GET", Pattern: APIPrefix + "/parties", Auth: SignedIn, Summary: "The parties of the exchange", Out: partiesJSON{}, Handler: s.apiParties},
 		{Method: "GET", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "The categories in force (built-in and added)", Out: categoriesJSON{}, Handler: s.apiCategories},
 		{Method: "POST", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "Add a category (mediator, administrator)", Body: []string{"application/json"}, In: category.Category{}, Out: category.Category{}, Handler: s.apiAddCategory},
@@ -76,7 +77,26 @@ type meJSON struct {
 	Username string        `json:"username"`
 	Roles    []access.Role `json:"roles"`
 	Party    string        `json:"party,omitempty"`
-	Via      string        `json:"via"` // session or token
+	Language string        `json:"language,omitempty"` // saved choice; "" for none
+	Via      string        `json:"via"`                // session or token
+}
+
+// languageJSON is the body of PUT /me/language.
+type languageJSON struct {
+	Language string `json:"language"`
+}
+
+func (s *Server) apiSetLanguage(w http.ResponseWriter, r *http.Request) error {
+	var in languageJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	id := identityFrom(r.Context())
+	if err := s.svc.SetLanguage(r.Context(), id.Actor, in.Language); err != nil {
+		return err
+	}
+	id.Actor.Language = in.Language // this answer is in the new language already
+	return s.apiMe(w, r)
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +105,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	if id.Token {
 		via = "token"
 	}
-	writeJSON(w, http.StatusOK, meJSON{UserID: id.Actor.UserID, Username: id.Actor.Username, Roles: id.Actor.Roles, Party: id.Actor.Party, Via: via})
+	writeJSON(w, http.StatusOK, meJSON{UserID: id.Actor.UserID, Username: id.Actor.Username, Roles: id.Actor.Roles, Party: id.Actor.Party, Language: id.Actor.Language, Via: via})
 	return nil
 }
 
@@ -409,12 +429,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if f == "" {
 		f = listfile.CSV
 	}
-	ctype, ok := exportTypes[f]
-	if !ok {
+	if _, ok := exportTypes[f]; !ok {
 		return unprocessable("err.web.format", "format", string(f))
 	}
 	id := r.PathValue("id")
-	var buf strings.Builder
+	// The persons as filtered and sorted on the list's page (all of them,
+	// in row order, without a filter).
+	q := readTableFilter(r.URL.Query(), "", listTable).TableQuery
+	var opts *listfile.ExportOptions
 	if f == listfile.CSV && !isAPIPath(r.URL.Path) || r.URL.Query().Has("lang") {
 		// The workbench's CSV is the clerk's (see listfile.WriteClerkCSV),
 		// in the reader's language; the API's stays Parley's own columns
@@ -423,20 +445,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 		if q := r.URL.Query().Get("lang"); q != "" {
 			lang = printout.Lang(q)
 		}
-		opts := listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
+		opts = &listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
 		if f != listfile.CSV {
 			return unprocessable("err.web.lang_csv_only", "format", string(f))
 		}
-		if err := s.svc.ExportListCSV(r.Context(), actorOf(r), id, opts, &buf); err != nil {
-			return err
-		}
-	} else if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
-		return err
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": id + "." + string(f)}))
-	_, err := io.WriteString(w, buf.String())
-	return err
+	return serveExport(w, id, f, func(b *strings.Builder) error {
+		return s.svc.ExportListTable(r.Context(), actorOf(r), id, q, f, opts, b)
+	})
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error { return s.export(w, r) }

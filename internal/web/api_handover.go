@@ -111,7 +111,7 @@ func (s *Server) apiStageReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, localReport(s.pickLanguage(r), rep))
 	return nil
 }
 
@@ -127,6 +127,6 @@ func (s *Server) apiTimeline(w http.ResponseWriter, r *http.Request) error {
 	if t.Steps == nil {
 		t.Steps = []service.TimelineStep{}
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeJSON(w, http.StatusOK, localTimeline(s.pickLanguage(r), t))
 	return nil
 }

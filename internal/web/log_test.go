@@ -28,8 +28,12 @@ func logCases(withLedger bool) map[string]matrixCase {
 	apiReaders := w(s401, s200, s200, s200, s200, s404)
 	signedIn := map[string]int{roleAnon: s303, "*": s200}
 	apiSignedIn := map[string]int{roleAnon: s401, "*": s200}
+	// A party's officers have the party's witness cosign; the keys are
+	// kept on the server of these tests.
+	cosign := w(s303, s303, s303, s403, s403, s403)
 	if !withLedger {
 		readers, apiReaders, signedIn, apiSignedIn = notFound, apiNotFound, notFound, apiNotFound
+		cosign = w(s303, s404, s404, s403, s403, s403)
 	}
 	receipt := func(e *env, f *fixtures) []byte {
 		if e.lg == nil {
@@ -46,8 +50,9 @@ func logCases(withLedger bool) map[string]matrixCase {
 		return b
 	}
 	return map[string]matrixCase{
-		"GET /log":        {fixed("/log"), map[string]int{roleAnon: s303, "*": s200}},
-		"GET /api/v1/log": {fixed("/api/v1/log"), apiSignedIn},
+		"GET /log":         {fixed("/log"), map[string]int{roleAnon: s303, "*": s200}},
+		"GET /api/v1/log":  {fixed("/api/v1/log"), apiSignedIn},
+		"POST /log/cosign": {fixed("/log/cosign"), cosign},
 		"GET /lists/{id}/receipt": {func(_ *env, f *fixtures) probe {
 			return probe{path: "/lists/" + f.sentA + "/receipt"}
 		}, readers},

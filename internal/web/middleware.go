@@ -255,6 +255,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 		if errors.As(err, &ie) {
 			body.Problems = problemsJSON(ie, lang)
 		}
+		var ps service.Problems
+		if errors.As(err, &ps) && len(ps) > 1 {
+			// Every problem of the request at once, each with its code.
+			all := make([]map[string]string, len(ps))
+			for i, m := range ps.Messages() {
+				all[i] = map[string]string{"code": m.Code, "message": msg.Text(lang, m)}
+			}
+			body.Details = map[string]any{"errors": all}
+		}
 		writeJSON(w, status, body)
 		return
 	}

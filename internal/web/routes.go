@@ -94,6 +94,12 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
 			return
 		}
+		if id != nil && id.Session != nil && id.Session.MustChangePassword && !api && !whileMustChange[rt.Pattern] {
+			// A one-time password set by an administrator: nothing else
+			// until the user has replaced it.
+			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			return
+		}
 		if len(rt.Roles) > 0 && (id == nil || !slices.ContainsFunc(rt.Roles, id.Actor.Has)) {
 			s.fail(w, r, api, access.Forbid("deny.page_roles", "roles", roleLabels(rt.Roles)))
 			return
@@ -110,6 +116,10 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 		}
 	})
 }
+
+// whileMustChange are the pages a user signed in with a one-time password
+// may reach: the account page to replace it, and signing out.
+var whileMustChange = map[string]bool{"/account": true, "/account/password": true, "/logout": true, "/lang/{code}": true}
 
 func roleLabels(roles []access.Role) []any {
 	out := make([]any, len(roles))

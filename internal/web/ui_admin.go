@@ -39,6 +39,7 @@ type usersData struct {
 	NewPassword string
 	Form        newUserJSON
 	Error       string
+	Errors      []string // every problem of the creation form
 }
 
 // Ticked reports whether the form being shown again after an error had
@@ -99,8 +100,8 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := s.svc.CreateUser(r.Context(), actorOf(r), service.NewUser{Username: form.Username, Password: password, Roles: form.Roles, Party: form.Party})
 	if errors.Is(err, service.ErrInvalid) || errors.Is(err, service.ErrConflict) {
-		_, msg := s.errText(r, err)
-		return s.renderUsers(w, r, http.StatusUnprocessableEntity, func(d *usersData) { d.Form, d.Error = form, msg })
+		msgs := s.errTexts(r, err)
+		return s.renderUsers(w, r, http.StatusUnprocessableEntity, func(d *usersData) { d.Form, d.Errors = form, msgs })
 	}
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ func authRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: "/account/tokens", Auth: SignedIn, Summary: "Issue oneself an API key", Handler: s.accountTokenPost},
 		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Auth: SignedIn, Summary: "Revoke one of one's API keys", Handler: s.accountTokenRevoke},
 		{Method: "GET", Pattern: "/lang/{code}", Auth: Public, Summary: "Choose the language", Handler: s.langSwitch},
+		{Method: "POST", Pattern: "/account/language", Auth: SignedIn, Summary: "Save the language one reads Parley in (en, uk, ru; empty: the browser's)", Handler: s.accountLanguagePost},
 	}
 }
 
@@ -208,6 +209,34 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// accountLanguagePost saves the signed-in user's language: from then on it
+// wins over the browser's Accept-Language, on every device. The cookie is
+// set as well, so that the sign-in page after a sign-out keeps it.
+func (s *Server) accountLanguagePost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PostFormValue("language")
+	err := s.svc.SetLanguage(r.Context(), actorOf(r), code)
+	if errors.Is(err, service.ErrInvalid) {
+		_, text := s.errText(r, err)
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: text})
+	}
+	if err != nil {
+		return err
+	}
+	if code != "" {
+		s.setLangCookie(w, code)
+	}
+	next := r.PostFormValue("next")
+	if next == "" {
+		next = "/account"
+	}
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) setLangCookie(w http.ResponseWriter, code string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
+}
+
 // langSwitch sets the language cookie and goes back. A plain link works
 // without JavaScript; the choice changes no data, so a GET is right.
 func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
@@ -219,7 +248,7 @@ func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("err.web.language", "value", code)
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
+	s.setLangCookie(w, code)
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/service"
 )
 
 func init() {
@@ -19,6 +20,7 @@ func logRoutes(s *Server) []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/log", Auth: SignedIn, Summary: "The signed log: checkpoint, cosignatures, keys, receipts", Handler: s.logPage},
 		{Method: "GET", Pattern: "/lists/{id}/receipt", Auth: SignedIn, Summary: "Download the receipt of a list's hand-over", Handler: s.writeListReceipt},
+		{Method: "POST", Pattern: "/log/cosign", Auth: SignedIn, Roles: []access.Role{access.Officer}, Summary: "Have one's party's witness cosign the latest checkpoint (when this server keeps its key)", Handler: s.logCosign},
 		{Method: "POST", Pattern: "/receipts/verify", Auth: SignedIn, Summary: "Check a receipt", Handler: s.verifyReceiptForm},
 	}
 }
@@ -48,6 +50,14 @@ type logPageData struct {
 	Check          *receiptCheck
 	CheckCosigners []string
 	CheckError     string
+	// How the reader's party cosigns (service.CosignHere, CosignByNode or
+	// ""), whether its witness has cosigned the latest checkpoint, and the
+	// outcome of a cosigning asked for from the page.
+	CosignWay    string
+	OwnParty     string
+	OwnCosigned  bool
+	JustCosigned bool
+	CosignError  string
 }
 
 // publicBase is the workbench's address as its users reach it.
@@ -90,6 +100,11 @@ func (s *Server) logPageData(r *http.Request) (*logPageData, error) {
 	}
 	d.Enabled, d.State = true, st
 	d.Cosigners = logPartyNames(d.Parties, st.Cosigners)
+	actor := actorOf(r)
+	if d.CosignWay = s.svc.LogCosignWay(actor); d.CosignWay != service.CosignElsewhere {
+		d.OwnParty = logPartyName(d.Parties, actor.Party)
+		d.OwnCosigned = slices.Contains(st.Cosigners, actor.Party)
+	}
 	for _, p := range st.Parties {
 		d.Witnesses = append(d.Witnesses, logWitnessView{Party: p, Name: logPartyName(d.Parties, p), Key: st.Keys.Witnesses[p], Cosigned: slices.Contains(st.Cosigners, p)})
 	}
@@ -140,7 +155,30 @@ func (s *Server) logPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d.JustCosigned = r.URL.Query().Get("cosigned") == "1" && d.OwnCosigned
 	return s.render(w, r, http.StatusOK, "log", s.page(w, r, "log.title", "log", d))
+}
+
+// logCosign has the officer's party's witness cosign the latest checkpoint
+// and goes back to the log page, which then names who has agreed.
+func (s *Server) logCosign(w http.ResponseWriter, r *http.Request) error {
+	if !s.svc.HasLog() {
+		return errNoLog
+	}
+	_, err := s.svc.CosignLog(r.Context(), actorOf(r))
+	if errors.Is(err, service.ErrConflict) {
+		d, derr := s.logPageData(r)
+		if derr != nil {
+			return derr
+		}
+		_, d.CosignError = s.errText(r, err)
+		return s.render(w, r, http.StatusConflict, "log", s.page(w, r, "log.title", "log", d))
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/log?cosigned=1#checkpoint", http.StatusSeeOther)
+	return nil
 }
 
 // verifyReceiptForm checks a receipt uploaded as a file (field "file")

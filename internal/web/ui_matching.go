@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -477,6 +476,7 @@ type leftOffData struct {
 	List    *lists.List
 	Parties map[string]string
 	Entries []service.LeftOffEntry
+	Table   *tableView
 }
 
 // matchConfirmAll confirms every pending match above the run's threshold
@@ -492,31 +492,24 @@ func (s *Server) matchConfirmAll(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) leftOffPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
-	ctx := r.Context()
 	id := r.PathValue("id")
-	runs, err := s.svc.MatchRuns(ctx, actor, actor.Party, "")
+	f := readTableFilter(r.URL.Query(), "/match-runs/"+id+"/left-off", leftOffTable)
+	pg, run, err := s.svc.LeftOffPage(r.Context(), actor, id, f.TableQuery)
 	if err != nil {
 		return err
 	}
-	var run *matching.Run
-	for _, x := range runs {
-		if x.ID == id {
-			run = x
-		}
+	t := newTableView(f, pg)
+	t.Selects = []tableSelect{
+		{Name: "status", Label: "registry.status", Kind: "status", Value: f.Status, Options: leftOffStatuses},
+		s.categorySelect(f),
 	}
-	if run == nil {
-		return fmt.Errorf("match run %q: %w", id, service.ErrNotFound)
-	}
-	es, err := s.svc.LeftOffReport(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	d := &leftOffData{Run: run, Entries: es}
+	t.PDF = t.Filter.printout("/match-runs/" + id + "/left-off/print")
+	d := &leftOffData{Run: run, Entries: pg.Entries, Table: t}
 	if d.Parties, _, err = s.partyNames(r); err != nil {
 		return err
 	}
-	if _, byID, err := s.receivedLists(r); err == nil {
-		d.List = byID[run.ListID]
+	if l, err := s.svc.ListHeader(r.Context(), actor, run.ListID); err == nil {
+		d.List = l
 	}
 	return s.render(w, r, http.StatusOK, "leftoff", s.page(w, r, "leftoff.title", "matching", d))
 }

@@ -47,7 +47,8 @@ func (s *Server) agreementPrint(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) leftOffPrint(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	return s.servePDF(w, id+"-left-off.pdf", func(b *bytes.Buffer) (int, error) {
-		return s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), b)
+		f := readTableFilter(r.URL.Query(), "", leftOffTable)
+		return s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), f.TableQuery, b)
 	})
 }
 

@@ -41,6 +41,12 @@ type stashed struct {
 	format                  listfile.Format
 	skip                    bool
 	at                      time.Time
+	// list, for an upload of a list, holds what the form asked for (the
+	// receiver, title, version, column mapping); nil for a registry.
+	list *service.ImportRequest
+	// auto is the field each column of a list was given by its header
+	// alone, before any mapping.
+	auto map[string]string
 }
 
 // registryStash holds the previewed files by their one-time token.
@@ -86,30 +92,19 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		return s.registryImportFailed(w, r, d, err)
 	}
 	// Keep the file for the confirmation.
-	tmp, err := os.CreateTemp("", "parley-registry-*")
+	tmp, err := keepUpload(in.file)
 	if err != nil {
-		return fmt.Errorf("keep the registry file: %w", err)
-	}
-	defer tmp.Close()
-	if _, err := io.Copy(tmp, in.file); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("keep the registry file: %w", err)
-	}
-	st := stashed{path: tmp.Name(), user: actor.String(), party: actor.Party, name: in.name, format: in.req.Format, skip: in.req.SkipInvalid, at: time.Now()}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
+	defer tmp.Close()
+	st := stashed{path: tmp.Name(), user: actor.String(), party: actor.Party, name: in.name, format: in.req.Format, skip: in.req.SkipInvalid, at: time.Now()}
 	res, err := s.svc.ImportRegistry(r.Context(), actor, service.RegistryImportRequest{Party: actor.Party, Format: st.format, SkipInvalid: st.skip, DryRun: true, SourceName: st.name}, tmp)
 	d.FileName, d.Skip, d.Result = st.name, st.skip, res
 	if err != nil {
 		os.Remove(st.path)
 		return s.registryImportFailed(w, r, d, err)
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	d.Token = hex.EncodeToString(b)
-	sweepStash()
-	registryStash.Store(d.Token, st)
+	d.Token = putStash(st)
 	d.Diff = res.RegistryDiff
 	if d.Diff != nil {
 		d.Added, d.Removed, d.Changed = d.Diff.Added[:min(len(d.Diff.Added), previewShown)], d.Diff.Removed[:min(len(d.Diff.Removed), previewShown)], d.Diff.Changed[:min(len(d.Diff.Changed), previewShown)]
@@ -122,7 +117,7 @@ func (s *Server) registryConfirm(w http.ResponseWriter, r *http.Request, token s
 	actor := actorOf(r)
 	v, ok := registryStash.LoadAndDelete(token)
 	st, _ := v.(stashed)
-	if !ok || st.user != actor.String() || st.party != actor.Party || time.Since(st.at) > stashTTL {
+	if !ok || st.list != nil || st.user != actor.String() || st.party != actor.Party || time.Since(st.at) > stashTTL {
 		if ok {
 			os.Remove(st.path)
 		}
@@ -159,6 +154,36 @@ func (s *Server) registryImportFailed(w http.ResponseWriter, r *http.Request, d 
 		return err
 	}
 	return s.render(w, r, status, "registry_import", s.page(w, r, "workbench.reg_import_title", "registry", d))
+}
+
+// keepUpload copies an uploaded file to a temporary file of the server, to
+// wait there for its confirmation, and returns it ready to be read again.
+func keepUpload(r io.Reader) (*os.File, error) {
+	tmp, err := os.CreateTemp("", "parley-upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("keep the uploaded file: %w", err)
+	}
+	if _, err := io.Copy(tmp, r); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("keep the uploaded file: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return tmp, nil
+}
+
+// putStash keeps a previewed file under a new one-time token.
+func putStash(st stashed) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	token := hex.EncodeToString(b)
+	sweepStash()
+	registryStash.Store(token, st)
+	return token
 }
 
 // sweepStash removes the previews nobody confirmed in time.
