@@ -138,7 +138,7 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 		}
 		for _, o := range waiting {
 			if o.Subject == id && (o.Type == statement.ProposalAccept || o.Type == statement.ProposalReject) {
-				return fmt.Errorf("%w: proposal %s is answered already; the answer (%s) waits for the hub", ErrConflict, id, o.Type)
+				return Conflict("err.node.answer_waits", "proposal", id, "type", o.Type)
 			}
 		}
 		return s.queueStatement(ctx, tx, typ, id, attrs, hubclient.ProposalPayload{Proposal: b})
@@ -162,7 +162,7 @@ func (s *Service) answerTarget(ctx context.Context, actor access.Actor, id strin
 	}
 	if ok {
 		if p.State != string(negotiation.Submitted) {
-			return nil, "", fmt.Errorf("%w: proposal %s is %s", ErrConflict, id, p.State)
+			return nil, "", Conflict("err.proposal.state", "proposal", id, "state", msg.Enum{Kind: "svc_proposal_state", Code: string(p.State)})
 		}
 		rec := *p
 		return &rec, hash, nil
