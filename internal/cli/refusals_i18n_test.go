@@ -19,12 +19,8 @@ func TestRefusalsInLocale(t *testing.T) {
 		args []string
 		want msg.Msg
 	}{
-		{"bad username", []string{"user", "add", "--username", "Bad Name", "--role", "observer"}, msg.New("err.user.username", "username", "Bad Name")},
-		{"unknown role", []string{"user", "add", "--username", "clerk", "--role", "king"},
-			msg.New("err.user.unknown_role", "role", "king", "roles", []any{msg.Enum{Kind: "role", Code: "officer"}, msg.Enum{Kind: "role", Code: "mediator"}, msg.Enum{Kind: "role", Code: "observer"}, msg.Enum{Kind: "role", Code: "admin"}})},
-		{"role twice", []string{"user", "add", "--username", "clerk", "--role", "observer,observer"}, msg.New("err.user.role_twice", "role", msg.Enum{Kind: "role", Code: "observer"})},
 		{"round of one party", []string{"round", "create", "--title", "T", "--party", "A", "--party", "A"}, msg.New("err.round.same_parties", "a", "A", "b", "A")},
-		{"contest for no reason", []string{"list", "contest", "L1", "--row", "3", "--reason", "bored"}, msg.New("err.dispute.reason", "row", msg.Plain(3), "value", "bored")},
+		{"contest for no reason", []string{"list", "contest", "L1", "--row", "3", "--reason", "bored"}, msg.New("err.dispute.reason", "row", msg.Plain(3), "value", "bored", "choices", []string{"not_ours", "civilian", "already_returned", "died", "not_in_custody", "other"})},
 		{"no such list", []string{"list", "show", "Lnone"}, msg.New("error.not_found")},
 	}
 	locales := []struct{ locale, flag, lang string }{

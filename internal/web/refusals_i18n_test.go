@@ -3,8 +3,10 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -29,7 +31,8 @@ type refusalCase struct {
 
 // message is the case's expected message, its parameters typed as the
 // service passes them: {"enum": kind, "code": c} an enumerated value,
-// {"plain": n} a row number, a JSON number an integer, else a string.
+// {"plain": n} a row number, a JSON number an integer, an array a list
+// of codes, else a string.
 func (c refusalCase) message(t *testing.T, sent string) msg.Msg {
 	t.Helper()
 	var kv []any
@@ -41,7 +44,10 @@ func (c refusalCase) message(t *testing.T, sent string) msg.Msg {
 		}
 		var n int
 		var s string
+		var list []string
 		switch {
+		case json.Unmarshal(raw, &list) == nil:
+			v = list
 		case json.Unmarshal(raw, &e) == nil && e.Enum != "":
 			v = msg.Enum{Kind: e.Enum, Code: e.Code}
 		case json.Unmarshal(raw, &e) == nil && e.Plain != nil:
@@ -112,6 +118,44 @@ func TestAPIRefusalsInLanguage(t *testing.T) {
 				}
 				if flag.MatchString(got.Message) {
 					t.Errorf("message %q names a command-line flag", got.Message)
+				}
+			})
+		}
+	}
+}
+
+// TestPageRefusalsInLanguage checks the workbench's pages: a refused form
+// and a refused page show the catalogue's message in the reader's
+// language, never the English one.
+func TestPageRefusalsInLanguage(t *testing.T) {
+	e := newEnv(t)
+	med, a := e.login(roleMediator), e.login(roleOfficerA)
+	cases := []struct {
+		name   string
+		do     func(accept string) (*http.Response, string)
+		status int
+		want   msg.Msg
+	}{
+		{"round of one party", func(accept string) (*http.Response, string) {
+			med.get("/rounds", "Accept-Language", accept)
+			return med.post("/rounds", url.Values{"title": {"Second round"}, "party_a": {"A"}, "party_b": {"A"}}, "Accept-Language", accept)
+		}, http.StatusUnprocessableEntity, msg.New("err.round.same_parties", "a", "A", "b", "A")},
+		{"officer opens the users page", func(accept string) (*http.Response, string) {
+			return a.get("/users", "Accept-Language", accept)
+		}, http.StatusForbidden, msg.New("deny.page_roles", "roles", []any{msg.Enum{Kind: "role", Code: "admin"}})},
+	}
+	for _, c := range cases {
+		for _, lang := range []struct{ accept, lang string }{{"uk", "uk"}, {"ru-RU,ru;q=0.9", "ru"}} {
+			t.Run(c.name+"/"+lang.lang, func(t *testing.T) {
+				resp, body := c.do(lang.accept)
+				if resp.StatusCode != c.status {
+					t.Fatalf("status %d, want %d", resp.StatusCode, c.status)
+				}
+				if want := html.EscapeString(msg.Text(lang.lang, c.want)); !strings.Contains(body, want) {
+					t.Errorf("page lacks %q", want)
+				}
+				if english := html.EscapeString(msg.Text(msg.English, c.want)); strings.Contains(body, english) {
+					t.Errorf("page holds the English %q", english)
 				}
 			})
 		}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"html"
 	"html/template"
 	"mime"
@@ -258,7 +257,7 @@ func (s *Server) exportFormat(r *http.Request) (listfile.Format, *listfile.Expor
 	case listfile.XLSX:
 		return format, nil, nil
 	}
-	return "", nil, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv or xlsx", format)}
+	return "", nil, unprocessable("err.web.format_registry", "format", string(format))
 }
 
 // serveExport writes an exported table, made in memory first so that a

@@ -281,7 +281,7 @@ func (s *Server) handoverStep(kind string) HandlerFunc {
 			http.Redirect(w, r, target+"#"+anchor, http.StatusSeeOther)
 			return nil
 		}
-		fe, ok := negFormErr(err)
+		fe, ok := s.negFormErr(r, err)
 		if !ok {
 			return err
 		}

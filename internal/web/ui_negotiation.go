@@ -88,7 +88,8 @@ type negFormError struct {
 	Problems []negotiation.Problem
 }
 
-func negFormErr(err error) (*negFormError, bool) {
+// negFormErr sorts err for a form, its message in the reader's language.
+func (s *Server) negFormErr(r *http.Request, err error) (*negFormError, bool) {
 	var he *httpError
 	switch {
 	case errors.Is(err, service.ErrInvalid), errors.Is(err, service.ErrConflict):
@@ -96,7 +97,7 @@ func negFormErr(err error) (*negFormError, bool) {
 	default:
 		return nil, false
 	}
-	status, msg := statusOf(err)
+	status, msg := s.errText(r, err)
 	fe := &negFormError{Status: status, Message: negPlainMessage(msg)}
 	var re *negotiation.RuleError
 	if errors.As(err, &re) {
@@ -394,7 +395,7 @@ func (s *Server) roundsCreate(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/rounds/"+round.ID, http.StatusSeeOther)
 		return nil
 	}
-	fe, ok := negFormErr(err)
+	fe, ok := s.negFormErr(r, err)
 	if !ok {
 		return err
 	}
@@ -517,7 +518,7 @@ func (s *Server) roundAttach(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/rounds/"+id+"#lists", http.StatusSeeOther)
 		return nil
 	}
-	fe, ok := negFormErr(err)
+	fe, ok := s.negFormErr(r, err)
 	if !ok {
 		return err
 	}
@@ -731,7 +732,7 @@ func (s *Server) plannerData(r *http.Request, roundID string, f negPlanForm, run
 		d.Plan, err = s.svc.PlanStage(r.Context(), actor, req)
 	}
 	if err != nil {
-		fe, ok := negFormErr(err)
+		fe, ok := s.negFormErr(r, err)
 		if !ok {
 			return nil, err
 		}
@@ -874,7 +875,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, roundID, co
 		http.Redirect(w, r, "/proposals/"+v.ID, http.StatusSeeOther)
 		return nil
 	}
-	fe, ok := negFormErr(err)
+	fe, ok := s.negFormErr(r, err)
 	if !ok {
 		return err
 	}
@@ -1050,7 +1051,7 @@ func (s *Server) proposalAnswer(verb string) HandlerFunc {
 }
 
 func (s *Server) proposalFormError(w http.ResponseWriter, r *http.Request, id string, err error, reasons string) error {
-	fe, ok := negFormErr(err)
+	fe, ok := s.negFormErr(r, err)
 	if !ok {
 		return err
 	}

@@ -129,7 +129,7 @@ func (s *Server) uploadPost(w http.ResponseWriter, r *http.Request) error {
 	v, ok := registryStash.Load(token)
 	st, _ := v.(stashed)
 	if !ok || st.list == nil || st.user != actor.String() || st.party != actor.Party || time.Since(st.at) > stashTTL {
-		return s.uploadFailed(w, r, d, &httpError{http.StatusUnprocessableEntity, errors.New("the preview has expired; choose the file again")})
+		return s.uploadFailed(w, r, d, unprocessable("err.web.preview_expired"))
 	}
 	d.Token = token
 	// The mapping as the officer left it: h<i> is a column's header, f<i>
