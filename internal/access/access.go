@@ -11,7 +11,6 @@ package access
 
 import (
 	"errors"
-	"fmt"
 	"parley/internal/msg"
 	"slices"
 )
@@ -40,6 +39,8 @@ type Actor struct {
 	Username string
 	Roles    []Role
 	Party    string // set for officers
+	// Language is the language the user saved as his choice; "" for none.
+	Language string
 	// System marks the local operator (command line on the data directory),
 	// who already holds every file and key and so may do everything.
 	System bool
@@ -68,13 +69,6 @@ var ErrForbidden = errors.New("forbidden")
 
 // ErrUnauthenticated is returned when nobody is signed in.
 var ErrUnauthenticated = errors.New("authentication required")
-
-// Deny returns an error wrapping ErrForbidden with a reason.
-//
-// New code uses Forbid, whose words come from the catalogue.
-func Deny(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, args...))
-}
 
 // Forbid returns an error of kind ErrForbidden carrying the message code
 // with its parameters (name, value pairs), rendered in the reader's

@@ -101,7 +101,7 @@ func TestCheckPasswordStrength(t *testing.T) {
 		{strings.Repeat("a", MaxPasswordLen+1), "", false},
 	}
 	for _, tt := range tests {
-		if got := CheckPasswordStrength(tt.pw, tt.user) == ""; got != tt.ok {
+		if got := CheckPasswordStrength(tt.pw, tt.user).IsZero(); got != tt.ok {
 			t.Errorf("CheckPasswordStrength(%.20q, %q) ok = %v, want %v", tt.pw, tt.user, got, tt.ok)
 		}
 	}
@@ -114,7 +114,7 @@ func TestGeneratePassword(t *testing.T) {
 		if len(p) != 20 || strings.ContainsAny(p, "lIO01") {
 			t.Fatalf("generated password %q: wrong length or look-alike letters", p)
 		}
-		if CheckPasswordStrength(p, "") != "" {
+		if !CheckPasswordStrength(p, "").IsZero() {
 			t.Fatalf("generated password %q fails the strength check", p)
 		}
 		if seen[p] {

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+	"parley/internal/msg"
 )
 
 // Params are the argon2id cost parameters. They are written into every
@@ -127,20 +128,21 @@ func decodeHash(encoded string) (Params, []byte, []byte, error) {
 	return p, salt, key, nil
 }
 
-// CheckPasswordStrength returns a reason when a new password is too weak,
-// or "" when it is acceptable. Length is what counts (NIST SP 800-63B):
-// no composition rules, which only make people write passwords down.
-func CheckPasswordStrength(password, username string) string {
+// CheckPasswordStrength returns the reason (a message of package msg) when
+// a new password is too weak, or the zero Msg when it is acceptable.
+// Length is what counts (NIST SP 800-63B): no composition rules, which
+// only make people write passwords down.
+func CheckPasswordStrength(password, username string) msg.Msg {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
-		return fmt.Sprintf("a password needs at least %d characters", MinPasswordLen)
+		return msg.New("err.password.short", "min", MinPasswordLen)
 	case len(password) > MaxPasswordLen:
-		return fmt.Sprintf("a password may have at most %d bytes", MaxPasswordLen)
+		return msg.New("err.password.long", "max", MaxPasswordLen)
 	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
-		return "a password must not contain the username"
+		return msg.New("err.password.has_username")
 	}
-	return ""
+	return msg.Msg{}
 }
 
 // GeneratePassword returns a random password of 20 characters from an

@@ -8,11 +8,11 @@
 package category
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"unicode"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -113,11 +113,11 @@ func MustDefault() *Catalogue {
 
 func (c *Catalogue) add(cat Category) error {
 	if cat.Code == "" || strings.ContainsAny(cat.Code, " ;,") {
-		return fmt.Errorf("category code %q: must be non-empty without spaces, ';' or ','", cat.Code)
+		return msg.NewError(nil, "err.category.code", "code", cat.Code)
 	}
 	for _, existing := range c.cats {
 		if existing.Code == cat.Code {
-			return fmt.Errorf("category %q already exists", cat.Code)
+			return msg.NewError(nil, "err.category.exists", "code", cat.Code)
 		}
 	}
 	forms := append([]string{cat.Code}, cat.Synonyms...)
@@ -130,7 +130,7 @@ func (c *Catalogue) add(cat Category) error {
 			continue
 		}
 		if other, ok := c.index[k]; ok && other != cat.Code {
-			return fmt.Errorf("category %q: synonym %q already means %q", cat.Code, s, other)
+			return msg.NewError(nil, "err.category.synonym", "code", cat.Code, "synonym", s, "other", other)
 		}
 		c.index[k] = cat.Code
 	}

@@ -56,7 +56,7 @@ func runBundleExport(ctx context.Context, a *App, args []string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write the bundle: %w", err)
 	}
-	fmt.Fprintf(a.Stdout, "wrote %s: %d statement(s) of party %s, %d proof(s)\n", *out, len(b.Statements), b.Party, len(b.Proofs))
+	fmt.Fprintln(a.Stdout, a.text("node.bundle.wrote", "file", *out, "count", len(b.Statements), "party", b.Party, "proofs", len(b.Proofs)))
 	return nil
 }
 
@@ -82,9 +82,9 @@ func runBundleImport(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "queued %d statement(s) for the hub", len(res.Queued))
+	fmt.Fprint(a.Stdout, a.text("node.bundle.queued", "count", len(res.Queued)))
 	if len(res.Already) > 0 {
-		fmt.Fprintf(a.Stdout, "; %d already queued here", len(res.Already))
+		fmt.Fprint(a.Stdout, a.text("node.bundle.already", "count", len(res.Already)))
 	}
 	fmt.Fprintln(a.Stdout)
 	return a.deliver(ctx, s)

@@ -88,20 +88,21 @@ func runNodesDemo(ctx context.Context, a *App, dataGiven bool, addr string, seed
 	}
 	site := func(label, dir, addr string, users []demoUser, extra ...string) *demoSite {
 		return &demoSite{label: label, addr: addr, users: users, extra: extra,
-			app: &App{DataDir: filepath.Join(root, dir), DataSet: true, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: d.log, serviceOptions: a.serviceOptions}}
+			app: &App{DataDir: filepath.Join(root, dir), DataSet: true, LangFlag: a.LangFlag, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: d.log, serviceOptions: a.serviceOptions}}
 	}
-	hub := site("hub (mediator)", "hub", addrs[0], []demoUser{
-		{"mediator", []access.Role{access.Mediator}, "", "mediator"},
-		{"observer", []access.Role{access.Observer}, "", "observer"},
-		{"admin", []access.Role{access.Admin}, "", "administrator"},
+	admin := a.text("node.demo.role.admin")
+	hub := site(a.text("node.demo.label.hub"), "hub", addrs[0], []demoUser{
+		{"mediator", []access.Role{access.Mediator}, "", a.text("node.demo.role.mediator")},
+		{"observer", []access.Role{access.Observer}, "", a.text("node.demo.role.observer")},
+		{"admin", []access.Role{access.Admin}, "", admin},
 	})
-	nodeA := site("node of Party A", "node-a", addrs[1], []demoUser{
-		{"officer-a", []access.Role{access.Officer}, "A", "Party A officer"},
-		{"admin-a", []access.Role{access.Admin}, "", "administrator"},
+	nodeA := site(a.text("node.demo.label.node", "party", "Party A"), "node-a", addrs[1], []demoUser{
+		{"officer-a", []access.Role{access.Officer}, "A", a.text("node.demo.role.officer", "party", "Party A")},
+		{"admin-a", []access.Role{access.Admin}, "", admin},
 	}, "--sync-interval", demoSyncInterval)
-	nodeB := site("node of Party B", "node-b", addrs[2], []demoUser{
-		{"officer-b", []access.Role{access.Officer}, "B", "Party B officer"},
-		{"admin-b", []access.Role{access.Admin}, "", "administrator"},
+	nodeB := site(a.text("node.demo.label.node", "party", "Party B"), "node-b", addrs[2], []demoUser{
+		{"officer-b", []access.Role{access.Officer}, "B", a.text("node.demo.role.officer", "party", "Party B")},
+		{"admin-b", []access.Role{access.Admin}, "", admin},
 	}, "--sync-interval", demoSyncInterval)
 
 	sctx, stop := context.WithCancel(ctx)
@@ -117,12 +118,11 @@ func runNodesDemo(ctx context.Context, a *App, dataGiven bool, addr string, seed
 	if err != nil {
 		return fmt.Errorf("demo data: %w (the listeners' log is in %s)", err, filepath.Join(root, "demo.log"))
 	}
-	fmt.Fprintf(a.Stdout, "demo in %s (%s): a hub and the nodes of parties A and B, each with its own data directory and embedded SQLite; log in %s\n",
-		root, time.Since(start).Round(time.Millisecond), filepath.Join(root, "demo.log"))
-	fmt.Fprintf(a.Stdout, "first list %s (%d persons) handed over at A's node, through the hub, to B's node; counter-list %s from B to A; B's registry (%d records) stays on B's node, which matched the first list against it (run %s) and acknowledged it\n",
-		res.FirstListID, demo.Default().FirstList, res.CounterListID, res.RegistrySize, res.RunID)
+	fmt.Fprintln(a.Stdout, a.text("node.demo.started", "dir", root, "took", time.Since(start).Round(time.Millisecond).String(), "log", filepath.Join(root, "demo.log")))
+	fmt.Fprintln(a.Stdout, a.text("node.demo.lists", "first", res.FirstListID, "persons", demo.Default().FirstList, "counter", res.CounterListID,
+		"records", res.RegistrySize, "run", res.RunID))
 	for _, s := range []*demoSite{hub, nodeA, nodeB} {
-		fmt.Fprintf(a.Stdout, "%s  %s  sign in with:\n", s.label, s.url())
+		fmt.Fprintln(a.Stdout, a.text("node.demo.site", "label", s.label, "url", s.url()))
 		for _, c := range s.creds {
 			fmt.Fprintf(a.Stdout, "    %s\n", c)
 		}
@@ -130,7 +130,7 @@ func runNodesDemo(ctx context.Context, a *App, dataGiven bool, addr string, seed
 	if noServe {
 		return nil
 	}
-	fmt.Fprintln(a.Stdout, "press Ctrl+C to stop all three")
+	fmt.Fprintln(a.Stdout, a.text("node.demo.stop"))
 	select {
 	case <-ctx.Done():
 		return nil
@@ -232,7 +232,7 @@ func (d *nodesDemo) addUsers(ctx context.Context, site *demoSite) error {
 		if err := s.CreateUser(ctx, access.System, service.NewUser{Username: u.username, Password: pw, Roles: u.roles, Party: u.party}); err != nil {
 			return fmt.Errorf("%s: user %s: %w", site.label, u.username, err)
 		}
-		site.creds = append(site.creds, fmt.Sprintf("%-16s %-10s password %s", u.label, u.username, pw))
+		site.creds = append(site.creds, fmt.Sprintf("%-16s %-10s %s", u.label, u.username, site.app.text("node.demo.password", "password", pw)))
 	}
 	return nil
 }

@@ -8,8 +8,6 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/parties"
-	"parley/internal/service"
-	"parley/internal/store"
 	"parley/internal/translit"
 )
 
@@ -28,8 +26,10 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	fs.Var(&hub, "hub", "make a hub, the mediator's server of the shared record (with --node: the hub's address)")
 	node := fs.String("node", "", "make the node of this party; give the hub's address with --hub URL")
 	hubKey := fs.String("hub-key", "", "with --node: the hub's log verifier key to pin (default: trust on first use)")
+	var peers multiFlag
+	fs.Var(&peers, "peer", "with --node: another party's node to compare checkpoints with, http(s)://HOST[:PORT] (repeat)")
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: parley init [--hub] --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--translit-ru ID=SYSTEM] [--origin TEXT]\n       parley init --node PARTY --hub URL [--hub-key VKEY]")
+		fmt.Fprintln(a.Stderr, "usage: parley init [--hub] --party ID=NAME --party ID=NAME [--translit ID=SYSTEM] [--translit-ru ID=SYSTEM] [--origin TEXT]\n       parley init --node PARTY --hub URL [--hub-key VKEY] [--peer URL ...]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -42,12 +42,20 @@ func runInit(ctx context.Context, a *App, args []string) error {
 			url, pos = pos[0], nil // "--hub URL": the flag is boolean-like
 		}
 		if url == "" || len(pos) > 0 || len(partyFlags) > 0 {
-			return &ExitError{Code: 2, Err: errors.New("usage: parley init --node PARTY --hub URL [--hub-key VKEY] (the parties come from the hub)")}
+			return &ExitError{Code: 2, Err: errors.New("usage: parley init --node PARTY --hub URL [--hub-key VKEY] [--peer URL ...] (the parties come from the hub)")}
 		}
-		return initNode(ctx, a, *node, url, *hubKey)
+		var checked []string
+		for _, p := range peers {
+			u, err := a.peerURL(p)
+			if err != nil {
+				return err
+			}
+			checked = append(checked, u)
+		}
+		return initNode(ctx, a, *node, url, *hubKey, checked)
 	}
-	if len(pos) > 0 || hub.url != "" {
-		return &ExitError{Code: 2, Err: errors.New("usage: parley init [--hub] --party ID=NAME --party ID=NAME (--hub URL goes with --node)")}
+	if len(pos) > 0 || hub.url != "" || len(peers) > 0 {
+		return &ExitError{Code: 2, Err: errors.New("usage: parley init [--hub] --party ID=NAME --party ID=NAME (--hub URL and --peer go with --node)")}
 	}
 	ps, err := parseParties(partyFlags, translits)
 	if err != nil {
@@ -111,21 +119,11 @@ func parseParties(specs, translits []string) ([]parties.Party, error) {
 
 // initData creates the data directory, the schema, the parties and the keys.
 func initData(ctx context.Context, a *App, sides []parties.Party, origin string) error {
-	if err := prepareDataDir(a); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, a.DataDir, a.DBURL)
+	db, s, err := newData(ctx, a, sides)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	s, err := service.New(ctx, db, a.logger(), a.serviceOptions...)
-	if err != nil {
-		return err
-	}
-	if err := s.CreateParties(ctx, sides); err != nil {
-		return err
-	}
 	ids := make([]string, len(sides))
 	for i, p := range sides {
 		ids[i] = p.ID

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"parley/internal/httpx"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/msg"
@@ -449,11 +450,18 @@ func (a *App) text(code string, kv ...any) string { return msg.Text(a.lang(), ms
 
 // errorText is an error as the command prints it: in English its whole
 // text, with the context each layer added; in another language the
-// message it carries, from the catalogue.
+// message it carries, from the catalogue, or for a refusal that carries
+// none the catalogue's phrase for its kind (not found, forbidden, …).
 func (a *App) errorText(err error) string {
 	lang := a.lang()
 	if lang == msg.English {
 		return err.Error()
+	}
+	if _, has := msg.Of(err); !has {
+		if _, _, known := httpx.Status(err); known {
+			_, _, text, _ := httpx.Message(err, lang)
+			return text
+		}
 	}
 	_, text := msg.ErrorText(lang, err)
 	return text

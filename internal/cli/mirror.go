@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -77,11 +75,16 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	// Check against the hub now: its checkpoint, consistency, new
-	// entries, and every list held against its logged hash.
+	// entries, the entries held, and every list held against its logged
+	// hash.
 	var unreachable error
 	if _, err := m.Sync(ctx); errors.Is(err, mirror.ErrUnreachable) || errors.Is(err, hubclient.ErrUnreachable) {
 		unreachable = err
 	} else if err != nil {
+		return err
+	}
+	// The entries held, against the tree verified: the node's own copy.
+	if _, err := m.RecheckEntries(ctx); err != nil {
 		return err
 	}
 	if unreachable == nil {
@@ -126,18 +129,29 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 		}
 	} else {
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "party\t%s\nhub\t%s\nlog size\t%d\nverified\t%d\ncosigned\t%d\nlists received\t%d\nqueued\t%d\n",
-			out.Party, out.Hub, out.LogSize, out.VerifiedSize, out.CosignedSize, out.ListsReceived, out.Queued)
+		rows := []struct {
+			label string
+			value any
+		}{{"party", out.Party}, {"hub", out.Hub}, {"log_size", out.LogSize}, {"verified", out.VerifiedSize},
+			{"cosigned", out.CosignedSize}, {"lists_received", out.ListsReceived}, {"queued", out.Queued}}
 		if out.Alarm != nil {
-			fmt.Fprintf(tw, "alarm\t%s\n", *out.Alarm)
+			rows = append(rows, struct {
+				label string
+				value any
+			}{"alarm", *out.Alarm})
+		}
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%v\n", msg.Text(l, msg.New("node.status.label."+r.label)), r.value)
 		}
 		tw.Flush()
 	}
 	switch {
 	case unreachable != nil:
-		return &ExitError{Code: 1, Err: fmt.Errorf("the hub at %s cannot be reached: %w", s.HubURL(), unreachable)}
+		e := msg.NewError(nil, "node.status.unreachable", "hub", s.HubURL(), "reason", unreachable.Error())
+		e.Cause = unreachable
+		return &ExitError{Code: 1, Err: e}
 	case first != nil:
-		return &ExitError{Code: 1, Err: fmt.Errorf("unacknowledged alarm %s (parley node alarm ls; parley node alarm ack %s)", first.ID, first.ID)}
+		return &ExitError{Code: 1, Err: msg.NewError(nil, "node.status.alarm", "id", first.ID)}
 	}
 	return nil
 }
@@ -164,13 +178,13 @@ func runNodeAlarm(ctx context.Context, a *App, args []string) error {
 	}
 	defer s.Close()
 	if s.Mode() != nodes.Node {
-		return errors.New("this data directory is not a party's node")
+		return msg.NewError(nil, "node.not_node")
 	}
 	if pos[0] == "ack" {
 		if err := s.AckNodeAlarm(ctx, a.actor(), pos[1]); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "acknowledged %s\n", pos[1])
+		fmt.Fprintln(a.Stdout, msg.Text(l, msg.New("node.alarm.acked", "id", pos[1])))
 		return nil
 	}
 	as, err := s.NodeAlarms(ctx, a.actor(), *all)
@@ -230,18 +244,18 @@ func runNodePeer(ctx context.Context, a *App, args []string) error {
 	}
 	defer s.Close()
 	if s.Mode() != nodes.Node {
-		return errors.New("this data directory is not a party's node")
+		return msg.NewError(nil, "node.not_node")
 	}
 	db := service.AdminStore(s)
 	if pos[0] == "add" {
-		u, err := url.Parse(pos[1])
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageError("peer %q: want the other node's address, http(s)://HOST[:PORT]", pos[1])
-		}
-		if err := db.AddPeer(ctx, strings.TrimSuffix(u.String(), "/"), time.Now().UTC()); err != nil {
+		u, err := a.peerURL(pos[1])
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "peer %s added: each sync compares its checkpoint (%s) with this node's\n", u, mirror.CheckpointPath)
+		if err := db.AddPeer(ctx, u, time.Now().UTC()); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.Stdout, a.text("node.peer.added", "url", u, "path", mirror.CheckpointPath))
 		return nil
 	}
 	peers, err := db.Peers(ctx)

@@ -14,6 +14,7 @@ import (
 	"parley/internal/handover"
 	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/service"
 )
@@ -520,8 +521,13 @@ func runStagePropose(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		fmt.Fprintln(a.Stdout, p.ID)
+		if s.Mode() == nodes.Node {
+			// Signed here; the hub composes and checks it when it arrives.
+			fmt.Fprintln(a.Stderr, a.text("node.proposal.signed", "id", p.ID, "party", p.From, "round", p.RoundID))
+			return a.deliver(ctx, s)
+		}
 		fmt.Fprintf(a.Stderr, "%s proposes to %s under %s: %s releases %d, %s releases %d (%s)\n", p.From, p.To, p.Terms.Rule, p.From, p.Counts[0], p.To, p.Counts[1], p.State)
-		return a.deliver(ctx, s)
+		return nil
 	})
 }
 
@@ -639,6 +645,9 @@ func runStageShow(ctx context.Context, a *App, args []string) error {
 				return writeJSON(a.Stdout, p)
 			}
 			printProposal(a.Stdout, p, thread)
+			if p.Sides[0].Party == "" && s.Mode() == nodes.Node {
+				fmt.Fprintln(a.Stderr, a.text("node.proposal.no_persons", "id", p.ID, "hub", s.HubURL()))
+			}
 			return nil
 		}
 		if !service.IsNotFound(err) {
@@ -705,6 +714,9 @@ func printProposal(w io.Writer, p *service.ProposalView, thread []*service.Propo
 	}
 	if p.AgreementID != "" {
 		fmt.Fprintf(w, "agreement: %s\n", p.AgreementID)
+	}
+	if p.Sides[0].Party == "" {
+		return // a node shows a proposal without its persons when the hub is down
 	}
 	printSides(w, p.Sides, p.Totals)
 	for _, c := range p.Commission {
@@ -777,11 +789,11 @@ func agreementAndRef(pos []string) (string, string, int, error) {
 	return pos[0], list, row, err
 }
 
-func printStep(w io.Writer, res *service.StepResult) {
+func printStep(w io.Writer, res *service.StepResult, lang string) {
 	st := res.State
 	fmt.Fprintf(w, "%s:%d %s\n", st.ListID, st.Row, st.Status)
-	if res.BreachMessage != "" {
-		fmt.Fprintf(w, "breach of the agreed terms: %s\n", res.BreachMessage)
+	if !res.BreachWhy.IsZero() {
+		fmt.Fprintln(w, msg.Text(lang, msg.New("cli.report.breach", "text", res.BreachWhy)))
 	}
 	if res.Complete {
 		fmt.Fprintln(w, "stage complete: every person has an outcome")
@@ -810,7 +822,7 @@ func runStageInterview(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		printStep(a.Stdout, res)
+		printStep(a.Stdout, res, a.lang())
 		return nil
 	})
 }
@@ -856,7 +868,7 @@ func runStageOutcome(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		printStep(a.Stdout, res)
+		printStep(a.Stdout, res, a.lang())
 		return nil
 	})
 }
@@ -877,7 +889,7 @@ func runStageIdentify(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		printStep(a.Stdout, res)
+		printStep(a.Stdout, res, a.lang())
 		return nil
 	})
 }
@@ -927,12 +939,12 @@ func runStageReport(ctx context.Context, a *App, args []string) error {
 		if *asJSON {
 			return writeJSON(a.Stdout, rep)
 		}
-		printReport(a.Stdout, rep)
+		printReport(a.Stdout, rep, a.lang())
 		return nil
 	})
 }
 
-func printReport(w io.Writer, rep *handover.Report) {
+func printReport(w io.Writer, rep *handover.Report, lang string) {
 	fmt.Fprintf(w, "complete: %s\n", yesNo(rep.Complete))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PARTY\tAGREED\tHANDED OVER\tREFUSED\tNOT PRESENTED\tDECEASED\tSUBSTITUTED\tPENDING\tNOT AGREED\tRELEASED\tOWED")
@@ -942,15 +954,15 @@ func printReport(w io.Writer, rep *handover.Report) {
 	}
 	tw.Flush()
 	if len(rep.Items) > 0 {
-		fmt.Fprintln(w, "\ndiscrepancies:")
+		fmt.Fprintln(w, "\n"+msg.Text(lang, msg.New("cli.report.discrepancies")))
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, it := range rep.Items {
-			fmt.Fprintf(tw, "  %s\t%s:%d\t%s\t%s\t%s\n", it.Party, it.ListID, it.Row, it.Name, it.Type, it.Detail)
+			fmt.Fprintf(tw, "  %s\t%s:%d\t%s\t%s\t%s\n", it.Party, it.ListID, it.Row, it.Name, it.Type, msg.Text(lang, it.Why))
 		}
 		tw.Flush()
 	}
-	if rep.BreachMessage != "" {
-		fmt.Fprintf(w, "\nbreach of the agreed terms: %s\n", rep.BreachMessage)
+	if !rep.BreachWhy.IsZero() {
+		fmt.Fprintln(w, "\n"+msg.Text(lang, msg.New("cli.report.breach", "text", rep.BreachWhy)))
 	}
 }
 
@@ -980,7 +992,11 @@ func runStageTimeline(ctx context.Context, a *App, args []string) error {
 			if st.AgreementID != "" {
 				ref = st.AgreementID
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", st.At.UTC().Format("2006-01-02 15:04:05"), st.Status, st.By, ref, st.Note)
+			note := st.Note
+			if !st.Why.IsZero() {
+				note = msg.Text(a.lang(), st.Why)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", st.At.UTC().Format("2006-01-02 15:04:05"), st.Status, st.By, ref, note)
 		}
 		return tw.Flush()
 	})

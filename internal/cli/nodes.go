@@ -5,12 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"parley/internal/hubclient"
 	"parley/internal/ledger"
+	"parley/internal/mirror"
+	"parley/internal/msg"
 	"parley/internal/nodes"
 	"parley/internal/parties"
 	"parley/internal/service"
@@ -63,44 +67,87 @@ func (a *App) impliedParty(ctx context.Context) string {
 
 // deliver, on a node, tries once to send the statements a command queued;
 // when the hub cannot be reached it says "queued" and leaves them to the
-// server's sender (or the next command).
+// server's sender (or the next command). A statement the hub refuses now
+// is named, and the command fails.
 func (a *App) deliver(ctx context.Context, s *service.Service) error {
 	if s.Mode() != nodes.Node {
 		return nil
+	}
+	pending, err := s.NodeOutbox(ctx, 100)
+	if err != nil {
+		return err
 	}
 	n, err := s.SendQueued(ctx)
 	switch {
 	case err == nil:
 		if n > 0 {
-			fmt.Fprintf(a.Stderr, "sent %d statement(s) to the hub\n", n)
+			fmt.Fprintln(a.Stderr, a.text("node.send.sent", "count", n))
 		}
-		return nil
 	case errors.Is(err, hubclient.ErrUnreachable):
 		fmt.Fprintln(a.Stdout, "queued")
-		fmt.Fprintf(a.Stderr, "the hub at %s cannot be reached; the signed statement waits in the outbox and is sent when it is back\n", s.HubURL())
-		return nil
+		fmt.Fprintln(a.Stderr, a.text("node.send.queued", "hub", s.HubURL()))
+	default:
+		return err
 	}
-	return err
+	after, err := s.NodeOutbox(ctx, 100)
+	if err != nil {
+		return err
+	}
+	waiting := map[string]bool{}
+	for _, o := range pending {
+		waiting[o.ID] = o.SentAt.IsZero() && o.RefusedAt.IsZero()
+	}
+	refused := 0
+	for _, o := range after {
+		if waiting[o.ID] && !o.RefusedAt.IsZero() {
+			refused++
+			fmt.Fprintln(a.Stderr, a.text("node.send.refused", "id", o.ID, "type", o.Type, "subject", o.Subject, "reason", o.LastError))
+		}
+	}
+	if refused > 0 {
+		return &ExitError{Code: 1, Silent: true}
+	}
+	return nil
+}
+
+// newData creates a data directory's database with its parties: the
+// first step of init in every mode. The caller closes the store.
+func newData(ctx context.Context, a *App, sides []parties.Party) (*store.DB, *service.Service, error) {
+	if err := prepareDataDir(a); err != nil {
+		return nil, nil, err
+	}
+	db, err := store.Open(ctx, a.DataDir, a.DBURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := service.New(ctx, db, a.logger(), a.serviceOptions...)
+	if err == nil {
+		err = s.CreateParties(ctx, sides)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, s, nil
+}
+
+// partyIDs returns the ids of the parties, for init's report.
+func partyIDs(sides []parties.Party) string {
+	ids := make([]string, len(sides))
+	for i, p := range sides {
+		ids[i] = p.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 // initHub creates a hub: the shared record and the mediator's log key,
 // and no key of any party.
 func initHub(ctx context.Context, a *App, sides []parties.Party, origin string) error {
-	if err := prepareDataDir(a); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, a.DataDir, a.DBURL)
+	db, s, err := newData(ctx, a, sides)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	s, err := service.New(ctx, db, a.logger(), a.serviceOptions...)
-	if err != nil {
-		return err
-	}
-	if err := s.CreateParties(ctx, sides); err != nil {
-		return err
-	}
 	if origin == "" {
 		origin = defaultOrigin()
 	}
@@ -116,27 +163,26 @@ func initHub(ctx context.Context, a *App, sides []parties.Party, origin string) 
 	if err := s.RecordKeys(ctx, a.actor()); err != nil {
 		return err
 	}
-	ids := make([]string, len(sides))
-	for i, p := range sides {
-		ids[i] = p.ID
-	}
-	fmt.Fprintf(a.Stdout, "initialised hub %s with parties %s\n", a.DataDir, strings.Join(ids, ", "))
-	fmt.Fprintf(a.Stdout, "log key %s\n", s.LogVerifierKey())
+	fmt.Fprintln(a.Stdout, a.text("node.init.hub", "dir", a.DataDir, "parties", partyIDs(sides)))
+	fmt.Fprintln(a.Stdout, a.text("node.init.log_key", "key", s.LogVerifierKey()))
 	return nil
 }
 
 // initNode creates a party's node: it reads the hub's description, pins
 // its log key (given, or trusted on first use with its fingerprint shown),
 // generates the party's statement and witness keys here, and prints their
-// verifier keys, one per line, for the mediator to trust.
-func initNode(ctx context.Context, a *App, party, hubURL, hubKey string) error {
+// verifier keys, one per line, for the mediator to trust. peers are other
+// parties' nodes to compare checkpoints with (as node peer add).
+func initNode(ctx context.Context, a *App, party, hubURL, hubKey string, peers []string) error {
 	c, err := hubclient.New(hubURL, "", nil)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
 	info, err := c.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("read the hub's description: %w", err)
+		e := msg.NewError(nil, "node.init.read_hub", "hub", hubURL, "reason", err.Error())
+		e.Cause = err
+		return e
 	}
 	if hubKey != "" {
 		k, err := ledger.ReadVerifierKey(hubKey)
@@ -144,10 +190,10 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string) error {
 			return &ExitError{Code: 2, Err: err}
 		}
 		if k != info.LogKey {
-			return fmt.Errorf("the hub at %s serves log key %s, not the pinned %s", hubURL, info.LogKey, k)
+			return msg.NewError(nil, "node.init.hub_key_differs", "hub", hubURL, "served", info.LogKey, "pinned", k)
 		}
 	} else {
-		fmt.Fprintf(a.Stderr, "trusting the hub's log key on first use: %s\nfingerprint %s (compare it with the mediator's)\n", info.LogKey, statement.Fingerprint(info.LogKey))
+		fmt.Fprintln(a.Stderr, a.text("node.init.tofu", "key", info.LogKey, "fingerprint", statement.Fingerprint(info.LogKey)))
 	}
 	var sides []parties.Party
 	found := false
@@ -156,23 +202,13 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string) error {
 		found = found || p.ID == party
 	}
 	if !found {
-		return &ExitError{Code: 2, Err: fmt.Errorf("the hub knows no party %q", party)}
+		return &ExitError{Code: 2, Err: msg.NewError(nil, "node.init.unknown_party", "party", party)}
 	}
-	if err := prepareDataDir(a); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, a.DataDir, a.DBURL)
+	db, s, err := newData(ctx, a, sides)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	s, err := service.New(ctx, db, a.logger(), a.serviceOptions...)
-	if err != nil {
-		return err
-	}
-	if err := s.CreateParties(ctx, sides); err != nil {
-		return err
-	}
 	keys, err := nodes.CreateNodeKeys(a.DataDir, info.Origin, party, info.LogKey)
 	if err != nil {
 		return err
@@ -183,11 +219,30 @@ func initNode(ctx context.Context, a *App, party, hubURL, hubKey string) error {
 	}); err != nil {
 		return err
 	}
+	for _, p := range peers {
+		if err := db.AddPeer(ctx, p, time.Now().UTC()); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(a.Stdout, keys.Statement)
 	fmt.Fprintln(a.Stdout, keys.Witness)
-	fmt.Fprintf(a.Stderr, "initialised node %s of party %s for the hub at %s\nask the mediator to run: parley party trust %s KEY, for each key above\n", a.DataDir, party, c.Base(), party)
-	fmt.Fprintf(a.Stderr, "fingerprints: %s | %s\n", statement.Fingerprint(keys.Statement), statement.Fingerprint(keys.Witness))
+	fmt.Fprintln(a.Stderr, a.text("node.init.node", "dir", a.DataDir, "party", party, "hub", c.Base()))
+	fmt.Fprintln(a.Stderr, a.text("node.init.ask_trust", "party", party))
+	fmt.Fprintln(a.Stderr, a.text("node.init.fingerprints", "statement", statement.Fingerprint(keys.Statement), "witness", statement.Fingerprint(keys.Witness)))
+	for _, p := range peers {
+		fmt.Fprintln(a.Stderr, a.text("node.peer.added", "url", p, "path", mirror.CheckpointPath))
+	}
 	return nil
+}
+
+// peerURL checks the address of another party's node (init --peer, node
+// peer add) and returns it without a trailing slash.
+func (a *App) peerURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", usageError("%s", a.text("node.peer.bad_url", "url", raw))
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // prepareDataDir refuses a directory that holds Parley data already and
@@ -228,11 +283,12 @@ func runPartyTrust(ctx context.Context, a *App, args []string) error {
 			if err != nil {
 				return err
 			}
-			state := "trusted"
+			code := "node.trust.added"
 			if !res.Added {
-				state = "already trusted"
+				code = "node.trust.already"
 			}
-			fmt.Fprintf(a.Stdout, "%s %s key of %s: %s\nfingerprint %s\n", state, res.Kind, res.Party, res.KeyName, res.Fingerprint)
+			fmt.Fprintln(a.Stdout, a.text(code, "kind", res.Kind, "party", res.Party, "key", res.KeyName))
+			fmt.Fprintln(a.Stdout, a.text("node.trust.fingerprint", "fingerprint", res.Fingerprint))
 		}
 		return nil
 	})

@@ -27,7 +27,7 @@ func runStagePrint(ctx context.Context, a *App, args []string) error {
 func runMatchesPrintLeftOff(ctx context.Context, a *App, args []string) error {
 	return printPDF(ctx, a, "matches print-left-off", "usage: parley matches print-left-off RUN -o FILE [--lang en|uk|ru]", args,
 		func(s *service.Service, id, lang string, w io.Writer) error {
-			_, err := s.ExportLeftOffPDF(ctx, a.actor(), id, lang, w)
+			_, err := s.ExportLeftOffPDF(ctx, a.actor(), id, lang, service.TableQuery{}, w)
 			return err
 		})
 }

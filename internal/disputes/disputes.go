@@ -14,13 +14,13 @@
 package disputes
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -128,11 +128,11 @@ type Dispute struct {
 func CheckText(field, s string, required bool) error {
 	switch {
 	case strings.TrimSpace(s) == "" && required:
-		return fmt.Errorf("%s: required", field)
+		return msg.NewError(nil, "err.text.required", "field", msg.Enum{Kind: "svc_input", Code: field})
 	case utf8.RuneCountInString(s) > MaxNote:
-		return fmt.Errorf("%s: longer than %d characters", field, MaxNote)
+		return msg.NewError(nil, "err.text.too_long", "field", msg.Enum{Kind: "svc_input", Code: field}, "max", MaxNote)
 	case !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
-		return fmt.Errorf("%s: contains characters that are not text", field)
+		return msg.NewError(nil, "err.text.not_text", "field", msg.Enum{Kind: "svc_input", Code: field})
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func CheckText(field, s string, required bool) error {
 // CheckAnswer checks an answer: a known one, a reason for a rejection.
 func CheckAnswer(a Answer, reason string) error {
 	if !a.Valid() {
-		return fmt.Errorf("answer: must be accepted, rejected or new_version, not %q", a)
+		return msg.NewError(nil, "err.dispute.answer", "value", string(a), "choices", []string{string(Accepted), string(Rejected), string(NewVersion)})
 	}
 	return CheckText("reason", reason, a == Rejected)
 }

@@ -396,4 +396,14 @@ func TestStatusText(t *testing.T) {
 			t.Errorf("StatusText(%+v) = %q, want %q", tc.o, got, tc.want)
 		}
 	}
+	// In the family's language, with the date as it writes dates.
+	for lang, want := range map[string]string{
+		"uk": "Репатрійований 07.06.2025.",
+		"ru": "Репатриирован 07.06.2025.",
+		"xx": "Repatriated on 2025-06-07.",
+	} {
+		if got := StatusTextIn(lang, Outcome{Status: StatusRepatriated, Date: day}); got != want {
+			t.Errorf("StatusTextIn(%s) = %q, want %q", lang, got, want)
+		}
+	}
 }

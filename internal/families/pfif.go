@@ -1,11 +1,11 @@
 package families
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 	"parley/internal/pfif"
 )
@@ -139,42 +139,38 @@ func statusNote(q *Inquiry, personID, domain, author string, stamp func(time.Tim
 		EntryDate:      stamp(q.StatusChangedAt),
 		AuthorName:     author,
 		SourceDate:     stamp(q.StatusChangedAt),
-		Text:           StatusText(q.Outcome),
+		Text:           StatusText(q.Outcome), // English: the language of exchange between tracing services
 	}
 	n.Status = PFIFStatus(q.Status)
 	return n, true
 }
 
-// StatusText is the English sentence for an outcome, as exported in PFIF
-// notes.
-func StatusText(o Outcome) string {
-	on := func(s string) string {
-		if d := DateString(o.Date); d != "" {
-			return fmt.Sprintf(s, " on "+d)
-		}
-		return fmt.Sprintf(s, "")
+// StatusText is the English sentence for an outcome.
+func StatusText(o Outcome) string { return StatusTextIn(msg.English, o) }
+
+// StatusTextIn is the sentence for an outcome in lang, as exported in PFIF
+// notes: the inquiry's language, the one its family reads. A date is
+// written the language's way.
+func StatusTextIn(lang string, o Outcome) string {
+	lang = msg.Pick(lang)
+	code := "pfif.note.unknown"
+	dated := false
+	switch o.Status {
+	case StatusListed, StatusAgreed, StatusRepatriated, StatusDeceased:
+		code, dated = "pfif.note."+string(o.Status), true
+	case StatusNotRepatriated, StatusDeclined, StatusRemainsIdentified:
+		code = "pfif.note." + string(o.Status)
+	case StatusOther:
+		code = ""
 	}
 	var s string
-	switch o.Status {
-	case StatusListed:
-		s = on("Named on a list of persons held that the detaining party handed over%s.")
-	case StatusAgreed:
-		s = on("Included in an agreed stage of an exchange%s.")
-	case StatusRepatriated:
-		s = on("Repatriated%s.")
-	case StatusNotRepatriated:
-		s = "Not repatriated in this stage of the exchange."
-	case StatusDeclined:
-		s = "Declined repatriation in this stage of the exchange."
-	case StatusDeceased:
-		s = on("Died in captivity%s.")
-	case StatusRemainsIdentified:
-		s = "Died in captivity; the remains have been identified."
-
-	case StatusOther:
-		s = ""
+	switch {
+	case code == "":
+	case dated && !o.Date.IsZero():
+		d := o.Date.UTC()
+		s = msg.Text(lang, msg.New(code+"_on", "date", msg.CalendarDate{Y: d.Year(), M: int(d.Month()), D: d.Day()}))
 	default:
-		s = "No information yet."
+		s = msg.Text(lang, msg.New(code))
 	}
 	if o.Wording != "" {
 		s = strings.TrimSpace(s + " " + o.Wording)

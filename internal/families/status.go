@@ -1,7 +1,7 @@
 package families
 
 import (
-	"fmt"
+	"parley/internal/msg"
 	"time"
 )
 
@@ -73,13 +73,13 @@ type Outcome struct {
 // Validate checks an outcome that an officer records.
 func (o Outcome) Validate() error {
 	if !o.Status.Valid() {
-		return fmt.Errorf("unknown status %q", o.Status)
+		return msg.NewError(nil, "err.family.unknown_status", "value", string(o.Status))
 	}
 	if o.Status == StatusOther && o.Wording == "" {
-		return fmt.Errorf("an outcome of status %q needs a wording for the family", StatusOther)
+		return msg.NewError(nil, "err.family.other_needs_wording")
 	}
 	if len([]rune(o.Wording)) > MaxWordingLen {
-		return fmt.Errorf("wording is longer than %d characters", MaxWordingLen)
+		return msg.NewError(nil, "err.text.too_long", "field", msg.Enum{Kind: "svc_input", Code: "wording"}, "max", MaxWordingLen)
 	}
 	return nil
 }

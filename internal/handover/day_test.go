@@ -75,7 +75,7 @@ func TestCorrection(t *testing.T) {
 			}
 			last := got.Timeline[len(got.Timeline)-1]
 			want := Step{Status: StatusCorrected, At: tc.fix.At, By: "observer", Note: string(tc.outcome), From: s.Outcome, Reason: tc.fix.Reason}
-			if last != want {
+			if !reflect.DeepEqual(last, want) {
 				t.Errorf("correction step %+v, want %+v", last, want)
 			}
 			if got.Substitute != nil {

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -141,11 +142,11 @@ func (d *Death) Validate(today time.Time) []DeathError {
 func ValidFamilyText(s string) error {
 	switch {
 	case strings.TrimSpace(s) == "":
-		return fmt.Errorf("family_text: required")
+		return msg.NewError(nil, "err.text.required", "field", msg.Enum{Kind: "svc_input", Code: "family_text"})
 	case utf8.RuneCountInString(s) > MaxFamilyTextLen:
-		return fmt.Errorf("family_text: longer than %d characters", MaxFamilyTextLen)
+		return msg.NewError(nil, "err.text.too_long", "field", msg.Enum{Kind: "svc_input", Code: "family_text"}, "max", MaxFamilyTextLen)
 	case !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
-		return fmt.Errorf("family_text: contains characters that are not text")
+		return msg.NewError(nil, "err.text.not_text", "field", msg.Enum{Kind: "svc_input", Code: "family_text"})
 	}
 	return nil
 }

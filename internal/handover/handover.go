@@ -16,10 +16,10 @@ package handover
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -96,6 +96,9 @@ type Step struct {
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`
 	Note   string    `json:"note,omitempty"`
+	// Why says the detail as a message of the catalogue (package msg) when
+	// it is more than a code: the substitute of a substitution.
+	Why msg.Msg `json:"why,omitzero"`
 	// From and Reason belong to a correction: the outcome it replaced and
 	// why (the new outcome is in Note, empty when the person is back to
 	// awaiting his outcome).
@@ -197,8 +200,22 @@ func name(p *person.Person) string {
 	return "no name"
 }
 
-func (s *PersonState) ref() string {
-	return fmt.Sprintf("row %d of list %s (%s)", s.Row, s.ListID, name(&s.Person))
+func (s *PersonState) ref() msg.Msg {
+	return msg.New("err.handover.ref", "row", msg.Plain(s.Row), "list", s.ListID, "name", nameParam(&s.Person))
+}
+
+// nameParam is a person's name as a message parameter.
+func nameParam(p *person.Person) any {
+	if n := p.FullName(); n != "" {
+		return n
+	}
+	if n := p.FullNameLatin(); n != "" {
+		return n
+	}
+	if p.GraveID != "" {
+		return msg.New("err.handover.grave", "grave", p.GraveID)
+	}
+	return msg.New("err.handover.no_name")
 }
 
 // Listed starts the timeline of a person who is on a list of a party.
@@ -206,10 +223,10 @@ func (s *PersonState) ref() string {
 func Listed(party, listID string, row int, p person.Person, at time.Time, by string) (PersonState, error) {
 	s := PersonState{Party: party, ListID: listID, Row: row, Person: p, Status: StatusListed}
 	if party == "" || listID == "" || row < 1 {
-		return s, fmt.Errorf("%w: a listed person needs party, list and row (got %q, %q, %d)", ErrEvent, party, listID, row)
+		return s, msg.NewError(ErrEvent, "err.handover.listed_needs", "party", party, "list", listID, "row", msg.Plain(row))
 	}
 	if at.IsZero() || strings.TrimSpace(by) == "" {
-		return s, fmt.Errorf("%w: %s: every step needs its time and who recorded it", ErrEvent, s.ref())
+		return s, msg.NewError(ErrEvent, "err.handover.step_time", "ref", s.ref())
 	}
 	if isRemains(&p) {
 		s.Identification = Presumed
@@ -230,48 +247,48 @@ func (s PersonState) Validate() error {
 	remains := isRemains(&s.Person)
 	switch {
 	case s.Interview != "" && !s.Interview.Valid():
-		return fmt.Errorf("%w: %s: unknown interview outcome %q", ErrEvent, s.ref(), s.Interview)
+		return msg.NewError(ErrEvent, "err.handover.unknown_interview", "ref", s.ref(), "value", string(s.Interview))
 	case remains && s.Interview != "":
-		return fmt.Errorf("%w: %s: remains are not interviewed", ErrEvent, s.ref())
+		return msg.NewError(ErrEvent, "err.handover.remains_no_interview", "ref", s.ref())
 	case !remains && s.Identification != "":
-		return fmt.Errorf("%w: %s: only remains carry an identification status", ErrEvent, s.ref())
+		return msg.NewError(ErrEvent, "err.handover.identification_remains_only", "ref", s.ref())
 	case s.Identification != "" && !s.Identification.Valid():
-		return fmt.Errorf("%w: %s: unknown identification status %q", ErrEvent, s.ref(), s.Identification)
+		return msg.NewError(ErrEvent, "err.handover.unknown_identification", "ref", s.ref(), "value", string(s.Identification))
 	}
 	switch s.Outcome {
 	case "":
 	case HandedOver:
 		if s.Interview == Refuses {
-			return fmt.Errorf("%w: %s is marked handed over but refused repatriation", ErrRefused, s.ref())
+			return msg.NewError(ErrRefused, "err.handover.handed_over_refused", "ref", s.ref())
 		}
 		if !remains && s.Interview != Consents {
-			return fmt.Errorf("%w: %s is marked handed over without a recorded consent", ErrOrder, s.ref())
+			return msg.NewError(ErrOrder, "err.handover.handed_over_no_consent", "ref", s.ref())
 		}
 	case NotPresented, Deceased:
 		if s.Interview == Refuses {
-			return fmt.Errorf("%w: %s refused repatriation; the refusal is his outcome, not %s", ErrRefused, s.ref(), s.Outcome)
+			return msg.NewError(ErrRefused, "err.handover.refusal_is_outcome_not", "ref", s.ref(), "outcome", msg.Enum{Kind: "svc_handover_status", Code: string(s.Outcome)})
 		}
 	case Substituted:
 		if s.Substitute == nil {
-			return fmt.Errorf("%w: %s is substituted by nobody", ErrEvent, s.ref())
+			return msg.NewError(ErrEvent, "err.handover.substituted_by_nobody", "ref", s.ref())
 		}
 		if err := s.Substitute.check(s.ref()); err != nil {
 			return err
 		}
 	default:
-		return fmt.Errorf("%w: %s: unknown outcome %q", ErrEvent, s.ref(), s.Outcome)
+		return msg.NewError(ErrEvent, "err.handover.unknown_outcome", "ref", s.ref(), "value", string(s.Outcome))
 	}
 	if s.Outcome != Substituted && s.Substitute != nil {
-		return fmt.Errorf("%w: %s names a substitute without being substituted", ErrEvent, s.ref())
+		return msg.NewError(ErrEvent, "err.handover.substitute_not_substituted", "ref", s.ref())
 	}
 	return nil
 }
 
 // check tests that a substitute may be handed over in place of ref.
-func (sub *Substitute) check(ref string) error {
+func (sub *Substitute) check(ref msg.Msg) error {
 	if isRemains(&sub.Person) {
 		if sub.Interview != "" {
-			return fmt.Errorf("%w: substitute %s for %s: remains are not interviewed", ErrEvent, name(&sub.Person), ref)
+			return msg.NewError(ErrEvent, "err.handover.sub_remains_no_interview", "name", nameParam(&sub.Person), "ref", ref)
 		}
 		return nil
 	}
@@ -279,11 +296,11 @@ func (sub *Substitute) check(ref string) error {
 	case Consents:
 		return nil
 	case Refuses:
-		return fmt.Errorf("%w: substitute %s for %s refused repatriation and cannot be handed over", ErrRefused, name(&sub.Person), ref)
+		return msg.NewError(ErrRefused, "err.handover.sub_refused", "name", nameParam(&sub.Person), "ref", ref)
 	case "":
-		return fmt.Errorf("%w: substitute %s for %s has not been interviewed", ErrOrder, name(&sub.Person), ref)
+		return msg.NewError(ErrOrder, "err.handover.sub_not_interviewed", "name", nameParam(&sub.Person), "ref", ref)
 	}
-	return fmt.Errorf("%w: substitute %s for %s: unknown interview outcome %q", ErrEvent, name(&sub.Person), ref, sub.Interview)
+	return msg.NewError(ErrEvent, "err.handover.sub_unknown_interview", "name", nameParam(&sub.Person), "ref", ref, "value", string(sub.Interview))
 }
 
 // mayTake says whether the person may get outcome o (handed over, not
@@ -294,13 +311,13 @@ func (s *PersonState) mayTake(o Outcome) error {
 	remains := isRemains(&s.Person)
 	switch {
 	case o == HandedOver && s.Interview == Refuses:
-		return fmt.Errorf("%w: %s refused repatriation and can never be handed over", ErrRefused, s.ref())
+		return msg.NewError(ErrRefused, "err.handover.refused_never", "ref", s.ref())
 	case o == HandedOver && !remains && s.Interview != Consents:
-		return fmt.Errorf("%w: %s cannot be handed over before an observer has recorded his consent", ErrOrder, s.ref())
+		return msg.NewError(ErrOrder, "err.handover.consent_first", "ref", s.ref())
 	case s.Interview == Refuses:
-		return fmt.Errorf("%w: %s refused repatriation; the refusal is his outcome", ErrRefused, s.ref())
+		return msg.NewError(ErrRefused, "err.handover.refusal_is_outcome", "ref", s.ref())
 	case o == Deceased && remains:
-		return fmt.Errorf("%w: %s: remains cannot be recorded as deceased again", ErrOrder, s.ref())
+		return msg.NewError(ErrOrder, "err.handover.remains_deceased", "ref", s.ref())
 	}
 	return nil
 }
@@ -312,14 +329,14 @@ func (s *PersonState) mayTake(o Outcome) error {
 func (s *PersonState) mayCorrect(ev Event) error {
 	switch {
 	case strings.TrimSpace(ev.Reason) == "":
-		return fmt.Errorf("%w: %s: a correction gives its reason", ErrEvent, s.ref())
+		return msg.NewError(ErrEvent, "err.handover.correction_reason_ref", "ref", s.ref())
 	case s.Outcome == "":
-		return fmt.Errorf("%w: %s has no outcome to correct", ErrOrder, s.ref())
+		return msg.NewError(ErrOrder, "err.handover.nothing_to_correct", "ref", s.ref())
 	case ev.Outcome == s.Outcome:
-		return fmt.Errorf("%w: %s is already %s", ErrOrder, s.ref(), s.Outcome)
+		return msg.NewError(ErrOrder, "err.handover.already", "ref", s.ref(), "status", msg.Enum{Kind: "svc_handover_status", Code: string(s.Outcome)})
 	}
 	if at, ok := s.OutcomeAt(); ok && ev.At.Sub(at) > CorrectionWindow {
-		return fmt.Errorf("%w: %s: the outcome was recorded at %s, more than %s before; the stage report stands", ErrFinal, s.ref(), at.Format(time.RFC3339), CorrectionWindow)
+		return msg.NewError(ErrFinal, "err.handover.correction_late", "ref", s.ref(), "at", msg.Raw(at.UTC().Format("2006-01-02 15:04 UTC")), "hours", int(CorrectionWindow.Hours()))
 	}
 	switch ev.Outcome {
 	case "":
@@ -327,7 +344,7 @@ func (s *PersonState) mayCorrect(ev Event) error {
 	case HandedOver, NotPresented, Deceased:
 		return s.mayTake(ev.Outcome)
 	}
-	return fmt.Errorf("%w: %s: an outcome is corrected to handed_over, not_presented, deceased or withdrawn, not %q", ErrEvent, s.ref(), ev.Outcome)
+	return msg.NewError(ErrEvent, "err.handover.correct_to", "ref", s.ref(), "value", string(ev.Outcome), "choices", []string{string(HandedOver), string(NotPresented), string(Deceased), "withdrawn"})
 }
 
 // OutcomeAt is when the person's present outcome was recorded (by its
@@ -371,13 +388,13 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 		return s, err
 	}
 	if len(s.Timeline) == 0 {
-		return s, fmt.Errorf("%w: %s has no timeline; start it with Listed", ErrEvent, s.ref())
+		return s, msg.NewError(ErrEvent, "err.handover.no_timeline", "ref", s.ref())
 	}
 	if ev.At.IsZero() || strings.TrimSpace(ev.By) == "" {
-		return s, fmt.Errorf("%w: %s: every step needs its time and who recorded it", ErrEvent, s.ref())
+		return s, msg.NewError(ErrEvent, "err.handover.step_time", "ref", s.ref())
 	}
 	if last := s.Timeline[len(s.Timeline)-1].At; ev.At.Before(last) {
-		return s, fmt.Errorf("%w: %s: %s at %s is earlier than the last step at %s", ErrOrder, s.ref(), ev.Type, ev.At.Format(time.RFC3339), last.Format(time.RFC3339))
+		return s, msg.NewError(ErrOrder, "err.handover.step_earlier", "ref", s.ref(), "step", string(ev.Type), "at", msg.Raw(ev.At.UTC().Format(time.RFC3339)), "last", msg.Raw(last.UTC().Format(time.RFC3339)))
 	}
 	remains := isRemains(&s.Person)
 	next := s
@@ -385,7 +402,7 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 	step := &next.Timeline[len(next.Timeline)-1]
 	outcome := func(o Outcome) error {
 		if s.Outcome != "" {
-			return fmt.Errorf("%w: %s is already %s", ErrFinal, s.ref(), s.Outcome)
+			return msg.NewError(ErrFinal, "err.handover.already", "ref", s.ref(), "status", msg.Enum{Kind: "svc_handover_status", Code: string(s.Outcome)})
 		}
 		next.Outcome = o
 		next.Status = string(o)
@@ -395,24 +412,24 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 	switch ev.Type {
 	case EventProposed:
 		if s.Status != StatusListed && s.Status != StatusProposed {
-			err = fmt.Errorf("%w: %s is %s; only a listed person can be proposed", ErrOrder, s.ref(), s.Status)
+			err = msg.NewError(ErrOrder, "err.handover.propose_listed", "ref", s.ref(), "status", msg.Enum{Kind: "svc_handover_status", Code: string(s.Status)})
 		}
 		next.Status = StatusProposed
 	case EventAgreed:
 		if s.Status != StatusProposed {
-			err = fmt.Errorf("%w: %s is %s; only a proposed person can be agreed", ErrOrder, s.ref(), s.Status)
+			err = msg.NewError(ErrOrder, "err.handover.agree_proposed", "ref", s.ref(), "status", msg.Enum{Kind: "svc_handover_status", Code: string(s.Status)})
 		}
 		next.Status = StatusAgreed
 	case EventInterviewed:
 		switch {
 		case remains:
-			err = fmt.Errorf("%w: %s: remains are not interviewed", ErrOrder, s.ref())
+			err = msg.NewError(ErrOrder, "err.handover.remains_no_interview", "ref", s.ref())
 		case !ev.Interview.Valid():
-			err = fmt.Errorf("%w: %s: interview outcome must be consents or refuses, not %q", ErrEvent, s.ref(), ev.Interview)
+			err = msg.NewError(ErrEvent, "err.handover.interview_value", "ref", s.ref(), "value", string(ev.Interview))
 		case s.Interview == Refuses:
-			err = fmt.Errorf("%w: %s refused repatriation; the refusal stands for this stage", ErrRefused, s.ref())
+			err = msg.NewError(ErrRefused, "err.handover.refusal_stands", "ref", s.ref())
 		case s.Outcome != "":
-			err = fmt.Errorf("%w: %s is already %s", ErrFinal, s.ref(), s.Outcome)
+			err = msg.NewError(ErrFinal, "err.handover.already", "ref", s.ref(), "status", msg.Enum{Kind: "svc_handover_status", Code: string(s.Outcome)})
 		}
 		next.Interview = ev.Interview
 		next.DiscloseRefusal = ev.Interview == Refuses && ev.Disclose
@@ -435,32 +452,30 @@ func Apply(s PersonState, ev Event) (PersonState, error) {
 	case EventSubstituted:
 		switch {
 		case ev.Substitute == nil:
-			err = fmt.Errorf("%w: %s: a substitution must name the substitute", ErrEvent, s.ref())
+			err = msg.NewError(ErrEvent, "err.handover.substitution_names", "ref", s.ref())
 		default:
 			sub := *ev.Substitute
 			if err = sub.check(s.ref()); err == nil {
 				if err = outcome(Substituted); err == nil {
 					next.Substitute = &sub
-					step.Note = "by " + name(&sub.Person)
-					if sub.ListID != "" {
-						step.Note += fmt.Sprintf(" (row %d of list %s)", sub.Row, sub.ListID)
-					}
+					step.Why = substituteMsg("timeline.substituted_by", &sub)
+					step.Note = step.Why.String()
 				}
 			}
 		}
 	case EventIdentified:
 		switch {
 		case !remains:
-			err = fmt.Errorf("%w: %s: only remains are identified", ErrOrder, s.ref())
+			err = msg.NewError(ErrOrder, "err.handover.identify_remains_only", "ref", s.ref())
 		case !ev.Identification.Valid():
-			err = fmt.Errorf("%w: %s: identification must be presumed, dna_pending or confirmed, not %q", ErrEvent, s.ref(), ev.Identification)
+			err = msg.NewError(ErrEvent, "err.handover.identification_value", "ref", s.ref(), "value", string(ev.Identification), "choices", []string{string(Presumed), string(DNAPending), string(Confirmed)})
 		case ev.Identification.level() <= s.Identification.level():
-			err = fmt.Errorf("%w: %s is already %s; identification only advances", ErrOrder, s.ref(), s.Identification)
+			err = msg.NewError(ErrOrder, "err.handover.identification_advances", "ref", s.ref(), "status", msg.Enum{Kind: "svc_identification", Code: string(s.Identification)})
 		}
 		next.Identification = ev.Identification
 		step.Note = string(ev.Identification)
 	default:
-		err = fmt.Errorf("%w: %s: unknown event %q", ErrEvent, s.ref(), ev.Type)
+		err = msg.NewError(ErrEvent, "err.handover.unknown_event", "ref", s.ref(), "value", string(ev.Type))
 	}
 	if err != nil {
 		return s, err

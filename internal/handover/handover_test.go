@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -307,6 +308,12 @@ func ExampleApply() {
 	s, _ = Apply(s, Event{Type: EventAgreed, At: t0, By: "mediator"})
 	s, _ = Apply(s, Event{Type: EventInterviewed, At: t0, By: "observer", Interview: Refuses})
 	_, err := Apply(s, Event{Type: EventHandedOver, At: t0, By: "officer"})
+	fmt.Println(errors.Is(err, ErrRefused))
 	fmt.Println(err)
-	// Output: refusal of repatriation stands: row 14 of list LA (Іваненко Петро) refused repatriation and can never be handed over
+	_, uk := msg.ErrorText("uk", err)
+	fmt.Println(uk)
+	// Output:
+	// true
+	// row 14 of list LA (Іваненко Петро) refused repatriation and can never be handed over
+	// рядок 14 списку LA (Іваненко Петро): відмовився від репатріації, його ніколи не можна передати
 }

@@ -2,10 +2,10 @@ package handover
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 	"parley/internal/person"
 )
@@ -77,7 +77,24 @@ type Item struct {
 	Name     string      `json:"name"`
 	Kind     person.Kind `json:"kind"`
 	Category string      `json:"category"`
-	Detail   string      `json:"detail"`
+	// Why says the difference as a message of the catalogue (package msg),
+	// for each reader in his language; Detail is its English text.
+	Why    msg.Msg `json:"why"`
+	Detail string  `json:"detail"`
+}
+
+// say sets the item's type and its detail.
+func (it *Item) say(typ string, why msg.Msg) {
+	it.Type, it.Why, it.Detail = typ, why, why.String()
+}
+
+// substituteMsg names a substitute: code with {name}, and his row when he
+// is on a list.
+func substituteMsg(code string, sub *Substitute) msg.Msg {
+	if sub.ListID != "" {
+		return msg.New(code+"_row", "name", msg.Raw(name(&sub.Person)), "row", msg.Plain(sub.Row), "list", msg.Raw(sub.ListID))
+	}
+	return msg.New(code, "name", msg.Raw(name(&sub.Person)))
 }
 
 // Report lists every difference between an agreed stage and its handover.
@@ -91,7 +108,8 @@ type Report struct {
 	// terms, as negotiation.Check reports it on Actual; empty when they
 	// keep them.
 	Breach        []negotiation.Problem `json:"breach,omitempty"`
-	BreachMessage string                `json:"breach_message,omitempty"`
+	BreachMessage string                `json:"breach_message,omitempty"` // in English
+	BreachWhy     msg.Msg               `json:"breach_why,omitzero"`
 }
 
 type key struct {
@@ -108,8 +126,9 @@ func index(outcomes []PersonState) (map[key]*PersonState, []Item) {
 		s := &outcomes[i]
 		k := key{s.Party, s.ListID, s.Row}
 		if _, ok := idx[k]; ok {
-			dups = append(dups, Item{Type: ItemDuplicate, Party: s.Party, ListID: s.ListID, Row: s.Row, Name: name(&s.Person), Kind: kindOf(&s.Person),
-				Detail: "a second record for this row; the first one counts"})
+			it := Item{Party: s.Party, ListID: s.ListID, Row: s.Row, Name: name(&s.Person), Kind: kindOf(&s.Person)}
+			it.say(ItemDuplicate, msg.New("report.duplicate"))
+			dups = append(dups, it)
 			continue
 		}
 		idx[k] = s
@@ -231,20 +250,20 @@ func Discrepancies(agreed negotiation.Stage, outcomes []PersonState, cat *catego
 			}
 			switch {
 			case s != nil && invalid != nil:
-				item.Type, item.Detail = ItemInvalid, invalid.Error()
+				item.say(ItemInvalid, msg.FromError(invalid))
 				rep.Items = append(rep.Items, item)
 				item = Item{Party: item.Party, ListID: item.ListID, Row: item.Row, Name: item.Name, Kind: item.Kind, Category: cc}
 				if s.Refused() {
 					// whatever else the record says, a refusal is never a handover nor owed
 					c.Refused = 1
-					item.Type, item.Detail = ItemRefused, "refused repatriation at the interview"
+					item.say(ItemRefused, msg.New("report.refused"))
 				} else {
 					c.Pending, c.Owed = 1, 1
-					item.Type, item.Detail = ItemPending, "no valid outcome recorded"
+					item.say(ItemPending, msg.New("report.no_valid_outcome"))
 				}
 			case s == nil || !s.Done():
 				c.Pending, c.Owed = 1, 1
-				item.Type, item.Detail = ItemPending, "no outcome recorded yet"
+				item.say(ItemPending, msg.New("report.pending"))
 			case s.Outcome == HandedOver:
 				c.HandedOver, c.Released = 1, 1
 				if isRemains(&s.Person) {
@@ -253,31 +272,26 @@ func Discrepancies(agreed negotiation.Stage, outcomes []PersonState, cat *catego
 			case s.Outcome == Substituted:
 				c.Substituted, c.Released = 1, 1
 				sub := s.Substitute
-				item.Type = ItemSubstituted
-				item.Detail = "replaced by " + name(&sub.Person)
-				if sub.ListID != "" {
-					item.Detail += fmt.Sprintf(" (row %d of list %s)", sub.Row, sub.ListID)
-				} else {
-					item.Detail += " (on no list)"
-				}
+				why := substituteMsg("report.replaced_by", sub)
 				if kindOf(&sub.Person) != kindOf(&p) {
-					item.Detail += fmt.Sprintf(", a %s in place of a %s", kindOf(&sub.Person), kindOf(&p))
+					why = msg.New("report.other_kind", "text", why, "sub", msg.Enum{Kind: "kind", Code: string(kindOf(&sub.Person))}, "kind", msg.Enum{Kind: "kind", Code: string(kindOf(&p))})
 				}
 				if s.Refused() {
-					item.Detail = "refused repatriation; " + item.Detail
+					why = msg.New("report.refused_then", "text", why)
 				}
+				item.say(ItemSubstituted, why)
 				if isRemains(&sub.Person) {
 					sr.Remains[Presumed]++
 				}
 			case s.Refused():
 				c.Refused = 1
-				item.Type, item.Detail = ItemRefused, "refused repatriation at the interview"
+				item.say(ItemRefused, msg.New("report.refused"))
 			case s.Outcome == NotPresented:
 				c.NotPresented, c.Owed = 1, 1
-				item.Type, item.Detail = ItemNotPresented, "not presented at the handover"
+				item.say(ItemNotPresented, msg.New("report.not_presented"))
 			case s.Outcome == Deceased:
 				c.Deceased = 1
-				item.Type, item.Detail = ItemDeceased, "died before the handover"
+				item.say(ItemDeceased, msg.New("report.deceased"))
 			}
 			if item.Type != "" {
 				rep.Items = append(rep.Items, item)
@@ -294,10 +308,10 @@ func Discrepancies(agreed negotiation.Stage, outcomes []PersonState, cat *catego
 			continue
 		}
 		cc := negotiation.CountingCategory(&s.Person, ruleCats, cat)
-		item := Item{Type: ItemNotAgreed, Party: s.Party, ListID: s.ListID, Row: s.Row, Name: name(&s.Person), Kind: kindOf(&s.Person), Category: cc,
-			Detail: "handed over but not in the agreement"}
+		item := Item{Party: s.Party, ListID: s.ListID, Row: s.Row, Name: name(&s.Person), Kind: kindOf(&s.Person), Category: cc}
+		item.say(ItemNotAgreed, msg.New("report.not_agreed"))
 		if err := s.Validate(); err != nil {
-			item.Type, item.Detail = ItemInvalid, err.Error()
+			item.say(ItemInvalid, msg.FromError(err))
 			rep.Items = append(rep.Items, item)
 			continue
 		}
@@ -308,7 +322,7 @@ func Discrepancies(agreed negotiation.Stage, outcomes []PersonState, cat *catego
 			}
 		}
 		if side < 0 {
-			item.Type, item.Detail = ItemUnknownParty, fmt.Sprintf("handed over by %s, which is not a party to the stage", s.Party)
+			item.say(ItemUnknownParty, msg.New("report.unknown_party", "party", msg.Raw(s.Party)))
 			rep.Items = append(rep.Items, item)
 			continue
 		}
@@ -350,7 +364,8 @@ func Discrepancies(agreed negotiation.Stage, outcomes []PersonState, cat *catego
 		if errors.As(err, &re) {
 			rep.Breach = re.Problems
 		}
-		rep.BreachMessage = err.Error()
+		rep.BreachWhy = msg.FromError(err)
+		rep.BreachMessage = rep.BreachWhy.String()
 	}
 	return rep
 }

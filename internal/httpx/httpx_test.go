@@ -24,7 +24,7 @@ func TestStatus(t *testing.T) {
 		{"invalid", fmt.Errorf("%w: round title is empty", service.ErrInvalid), http.StatusUnprocessableEntity, "invalid input: round title is empty", true},
 		{"inquiry", &families.ValidationError{Fields: []families.FieldError{{Field: "surname", Code: "required"}}}, http.StatusUnprocessableEntity, "", true},
 		{"not found hides the id", fmt.Errorf("list %q: %w", "L1", service.ErrNotFound), http.StatusNotFound, "not found", true},
-		{"forbidden", access.Deny("no"), http.StatusForbidden, "", true},
+		{"forbidden", access.Forbid("deny.manage_users"), http.StatusForbidden, "", true},
 		{"unauthenticated", access.ErrUnauthenticated, http.StatusUnauthorized, "", true},
 		{"conflict", fmt.Errorf("%w: decided", service.ErrConflict), http.StatusConflict, "", true},
 		{"halted", service.ErrHalted, http.StatusServiceUnavailable, "", true},

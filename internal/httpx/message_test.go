@@ -24,8 +24,9 @@ func TestMessage(t *testing.T) {
 	}{
 		{"coded, uk", fmt.Errorf("create user: %w", service.Invalid("user.officer_needs_party")), "uk", http.StatusUnprocessableEntity, "user.officer_needs_party", "офіцер має бути прив’язаний до сторони"},
 		{"coded, en", service.Invalid("user.officer_needs_party"), "en", http.StatusUnprocessableEntity, "user.officer_needs_party", "an officer must be bound to a party"},
-		{"forbidden, ru", access.Deny("only administrators manage users"), "ru", http.StatusForbidden, "error.forbidden", "вам это не разрешено"},
-		{"forbidden, en keeps its reason", access.Deny("only administrators manage users"), "en", http.StatusForbidden, "", "forbidden: only administrators manage users"},
+		{"forbidden with a reason, ru", access.Forbid("deny.manage_users"), "ru", http.StatusForbidden, "deny.manage_users", "управляют пользователями только администраторы"},
+		{"forbidden with a reason, en", access.Forbid("deny.manage_users"), "en", http.StatusForbidden, "deny.manage_users", "only administrators manage users"},
+		{"uncoded forbidden, ru", fmt.Errorf("%w: no", access.ErrForbidden), "ru", http.StatusForbidden, "error.forbidden", "вам это не разрешено"},
 		{"coded forbidden", access.Forbid("error.forbidden"), "uk", http.StatusForbidden, "error.forbidden", "вам це не дозволено"},
 		{"not found hides the record", fmt.Errorf("list L123: %w", service.NotFoundMsg("list.no_title")), "uk", http.StatusNotFound, "error.not_found", "не знайдено"},
 		{"internal", errors.New("disk full"), "ru", http.StatusInternalServerError, "error.internal", "внутренняя ошибка"},

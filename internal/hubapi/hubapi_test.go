@@ -50,6 +50,7 @@ type world struct {
 	a, b     *service.Service
 	aDB, bDB *store.DB
 	aDir     string
+	lg       *ledger.Log
 }
 
 // fresh returns a new, empty backend of the same kind as b.
@@ -77,6 +78,7 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 		t.Fatal(err)
 	}
 	w.hub.AttachLedger(lg)
+	w.lg = lg
 	w.start(t, "127.0.0.1:0")
 	t.Cleanup(func() { w.srv.Close() })
 
@@ -129,7 +131,11 @@ func (w *world) start(t *testing.T, addr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.srv = httptest.NewUnstartedServer(hubapi.Handler(w.hub, hubapi.Options{Logger: slog.New(slog.DiscardHandler)}))
+	// The hub's API, and its log's tiles for the nodes' mirrors.
+	mux := http.NewServeMux()
+	mux.Handle("/log/", http.StripPrefix("/log", w.lg.TilesHandler(w.hubDB)))
+	mux.Handle("/", hubapi.Handler(w.hub, hubapi.Options{Logger: slog.New(slog.DiscardHandler)}))
+	w.srv = httptest.NewUnstartedServer(mux)
 	w.srv.Listener.Close()
 	w.srv.Listener = ln
 	w.srv.Start()
@@ -577,6 +583,8 @@ func TestProposalThroughHub(t *testing.T) {
 		e, _ := entry(t, w.hubDB, "proposal.submitted", p.ID)
 		checkSigned(t, e, "A", statement.ProposalSubmit)
 
+		// B reads the negotiation from its mirror of the hub's log.
+		syncMirror(t, w.b)
 		seen, err := w.b.ListProposals(ctx, officerB, service.ProposalFilter{RoundID: round.ID})
 		if err != nil || len(seen) != 1 || seen[0].ID != p.ID || seen[0].From != "A" {
 			t.Fatalf("B sees %+v, %v", seen, err)
@@ -597,6 +605,18 @@ func TestProposalThroughHub(t *testing.T) {
 			t.Fatalf("A reads %+v, %v", v, err)
 		}
 	})
+}
+
+// syncMirror brings a node's mirror up to the hub's log.
+func syncMirror(t *testing.T, s *service.Service) {
+	t.Helper()
+	m, err := s.NewMirror(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sync(context.Background()); err != nil {
+		t.Fatalf("mirror sync: %v", err)
+	}
 }
 
 // TestUntrustedKeyWaits: a node that hands over before the mediator trusts
@@ -631,4 +651,41 @@ func TestUntrustedKeyWaits(t *testing.T) {
 	if sent, err := a.SendQueued(ctx); err != nil || sent != 1 {
 		t.Fatalf("SendQueued after trust = %d, %v", sent, err)
 	}
+}
+
+// TestSecondWitnessKeyRefused: the hub counts one witness per party. The
+// statement key of a party's second node is trusted; its witness key is
+// refused with the reason, and nothing is stored or logged for it.
+func TestSecondWitnessKeyRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newWorld(t, b)
+		lg, err := ledger.Open(w.hubDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		office, err := nodes.CreateNodeKeys(t.TempDir(), "hub.test/parley", "A", lg.VerifierKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.hub.TrustPartyKey(ctx, access.System, "A", office.Statement); err != nil {
+			t.Fatalf("the second node's statement key: %v", err)
+		}
+		size, err := w.hubDB.LogSize(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.hub.TrustPartyKey(ctx, access.System, "A", office.Witness)
+		var m *msg.Error
+		if !errors.Is(err, service.ErrConflict) || !errors.As(err, &m) || m.Msg.Code != "nodes.witness_taken" {
+			t.Fatalf("the second node's witness key: %v; want the conflict nodes.witness_taken", err)
+		}
+		if got, _ := w.hubDB.LogSize(ctx); got != size {
+			t.Errorf("the log grew from %d to %d entries on a refused key", size, got)
+		}
+		ks, err := w.hub.TrustedWitnessKeys(ctx, "A")
+		if err != nil || len(ks) != 1 || ks[0] == office.Witness {
+			t.Errorf("witness keys trusted for A: %q (%v), want the first node's alone", ks, err)
+		}
+	})
 }

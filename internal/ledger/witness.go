@@ -188,6 +188,10 @@ func (l *Log) Witness(party string, st WitnessStore) (*Witness, error) {
 // Name returns the witness's key name.
 func (w *Witness) Name() string { return w.name }
 
+// KeyHash returns the hash that, with Name, identifies the witness's key
+// in its cosignature lines.
+func (w *Witness) KeyHash() uint32 { return w.signer.KeyHash() }
+
 // AddCheckpoint handles one add-checkpoint request body as C2SP
 // tlog-witness specifies and returns the cosignature line.
 func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error) {

@@ -100,10 +100,13 @@ func (c *comparison) rule() Rule {
 	}
 	dateNear := dob == lvAgree || dob == lvSwapDM || dob == lvOneDigit
 	switch {
-	case dob != lvDisagree && slips <= 1 && near(sur) && (near(given) || (given == lvInitial && sur == lvAgree)) && patr != lvDisagree:
+	case dob != lvDisagree && c.lv[fServiceNumber] != lvDisagree && slips <= 1 && near(sur) && (near(given) || (given == lvInitial && sur == lvAgree)) && patr != lvDisagree:
 		// Every name part known on both sides agrees, or its initial
 		// fits, but for at most one slip of the pen; nothing known of the
-		// date of birth speaks against it.
+		// date of birth or the service number speaks against it (a number
+		// one slip off is partial, not disagreeing). A namesake whose
+		// number differs is another person as surely as one born on
+		// another date.
 		return RuleFullName
 	case near(sur) && (near(given) || given == lvInitial) && dateNear && (patr != lvDisagree || dob == lvAgree):
 		// A patronymic naming another father is the one name part that
@@ -590,4 +593,39 @@ func digitsOneApart(a, b int) bool {
 		return j == i+1 && da[i] == db[j] && da[j] == db[i]
 	}
 	return false
+}
+
+// sameEntry reports whether two registry records are one person entered
+// twice, as registries fed from several sources hold them (one of them in
+// Latin letters, or with a slip in the surname): the same full date of
+// birth; surname and given name agreeing in any script or language; the
+// patronymic agreeing where both give it; at most one slip of the pen, and
+// only when both give all three names; and no service number or sex that
+// disagrees. Two such records do not compete for a list row: a row that
+// fits them both fits one person. Namesakes born the same day whose service
+// numbers differ stay two persons, and a row that cannot tell them apart
+// goes to review.
+func sameEntry(a, b *prepared, w *Weights, f freqs) bool {
+	if a.dob == 0 || a.dob != b.dob || a.dob&31 == 0 || a.dob>>5&15 == 0 {
+		return false
+	}
+	c := compare(a, b, w, f)
+	slips := 0
+	for _, i := range [...]int{fSurname, fGiven, fPatronymic} {
+		switch c.lv[i] {
+		case lvAgree:
+		case lvTypo:
+			slips++
+		case lvMissing:
+			if i != fPatronymic {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if slips > 1 || (slips == 1 && c.lv[fPatronymic] == lvMissing) {
+		return false
+	}
+	return c.lv[fServiceNumber] != lvDisagree && c.lv[fSex] != lvDisagree
 }

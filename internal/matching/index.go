@@ -651,7 +651,21 @@ func (ix *Index) best(q *prepared, lp *person.Person, cfg *Config, st *state) Re
 			Reasons: t.cmp.reasons(rule), Rule: rule})
 	}
 	b := st.top[0]
+	// A person entered twice in the registry (sameEntry) is one candidate,
+	// not two: the probability that the row is the best candidate's person
+	// is the sum over his records, so that his second record does not push
+	// a clear match down to review.
 	res.Score = res.Candidates[0].Score
+	for i := 1; i < len(st.top); i++ {
+		if sameEntry(ix.rec(int(b.id)), ix.rec(int(st.top[i].id)), w, ix) {
+			c := &res.Candidates[i]
+			res.Score += c.Score
+			c.SameAsBest = true
+			c.Reasons = append(c.Reasons, "same_entry")
+			res.SameEntries = append(res.SameEntries, c.RegistryIndex)
+		}
+	}
+	res.Score = min(res.Score, 1)
 	res.NameOrderSwapped = b.cmp.swapped
 	res.Fields = make([]FieldComparison, numFields)
 	for i := range res.Fields {

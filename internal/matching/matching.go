@@ -39,13 +39,27 @@
 // a row must still be shown to a person, because a record no reviewer sees
 // is a family never told. So a row whose candidates (the best three) include
 // one that meets a Rule — the full name agreeing as far as both sides give
-// it, with at most one slip and no disagreeing date (RuleFullName); surname
+// it, with at most one slip and no disagreeing date or service number
+// (RuleFullName); surname
 // and given name within a slip with a date of birth that agrees, also
 // swapped or one digit off (RuleNamesBirthDate); an agreeing service number
 // (RuleServiceNumber) — goes at least to review, whatever its score. Every
 // candidate carries reason codes ("surname:typo", "birth_date:one_digit",
 // "rule:full_name") for the reader's language to word. None is left only
 // for rows with no plausible candidate.
+//
+// # A person entered twice
+//
+// Registries fed from several sources hold some persons twice, once in
+// Latin letters or with a slip in the surname. Two records with the same
+// full date of birth and the same name (in any script, with at most one
+// slip), whose service numbers and sex do not disagree, are taken for one
+// person: a list row that fits both is that person with the sum of their
+// probabilities, instead of two candidates of about 0.5 each that would
+// send a clear match to review (Result.SameEntries, reason "same_entry").
+// Namesakes that something recorded tells apart stay separate candidates,
+// and a row that fits several of them equally (typically a list row without
+// a date of birth) is a review by necessity: only a person can choose.
 //
 // # Calibration
 //
@@ -146,6 +160,10 @@ type Candidate struct {
 	Reasons []string
 	// Rule is the review rule the candidate meets, or "".
 	Rule Rule
+	// SameAsBest is set when the registry row records the same person as
+	// the best candidate: the same full date of birth and full name, in
+	// another script or with one slip (reason "same_entry").
+	SameAsBest bool
 }
 
 // Rule names a kind of agreement that makes a candidate plausible whatever
@@ -160,8 +178,8 @@ const (
 	// script or language), or is an initial that fits, but for at most one
 	// slip of the pen (a typo, a letter left out); the surname is given on
 	// both sides and the given name too, at least as an initial of an
-	// agreeing surname. The date of birth, if both give it, does not
-	// disagree. A person whose date of birth the list lacks scores low
+	// agreeing surname. The date of birth and the service number, if both
+	// give them, do not disagree. A person whose date of birth the list lacks scores low
 	// against a registry with namesakes, and only a reviewer can tell them
 	// apart.
 	RuleFullName Rule = "full_name"
@@ -182,7 +200,9 @@ type Result struct {
 	// review, and -1 when it is none.
 	RegistryIndex int
 	// Score is the probability, by the model, that the best candidate is the
-	// person (also reported when the decision is none).
+	// person (also reported when the decision is none), summed over the
+	// records of that person when the registry holds him twice
+	// (SameEntries).
 	Score    float64
 	Decision Decision
 	// Fields compares the list row with its best candidate (even when the
@@ -197,6 +217,9 @@ type Result struct {
 	// NameOrderSwapped is set when the list row fits the best candidate with
 	// its given name and surname exchanged.
 	NameOrderSwapped bool
+	// SameEntries are the other candidates that record the best
+	// candidate's person a second time: they do not compete with it.
+	SameEntries []int
 	// AlsoBestFor lists other list rows whose best registry row is the same
 	// (a registry person cannot be two listed persons: at least one of them
 	// needs a second look).
@@ -236,6 +259,13 @@ func (r Result) Reasons(rowName func(list bool, index int) string, explain bool)
 	}
 	if r.NameOrderSwapped {
 		parts = append(parts, msg.New("match.name_swapped"))
+	}
+	if len(r.SameEntries) > 0 {
+		var rows []string
+		for _, k := range r.SameEntries {
+			rows = append(rows, rowName(false, k))
+		}
+		parts = append(parts, msg.New("match.same_entry", "rows", msg.Raw(strings.Join(rows, ", "))))
 	}
 	for _, f := range r.Fields {
 		if !explain && f.Outcome == OutcomeMissing && f.Field != "birth_date" && f.Field != "service_number" && f.Field != "patronymic" {

@@ -429,6 +429,18 @@ func TestRuleRefusesChanceAgreement(t *testing.T) {
 			want:     RuleNamesBirthDate,
 		},
 		{
+			name:     "full name agreeing, no date on the list, another service number",
+			registry: person.Person{Kind: person.KindPOW, Surname: "Крюгер", GivenNames: "Дмитро", Patronymic: "Романович", BirthDate: date(2004, 10, 31), ServiceNumber: "АТ954788", Sex: "M"},
+			list:     person.Person{Kind: person.KindPOW, Surname: "Крюгер", GivenNames: "Дмитро", ServiceNumber: "КМ130226"},
+			want:     "",
+		},
+		{
+			name:     "full name agreeing, no date on the list, service number one digit off",
+			registry: person.Person{Kind: person.KindPOW, Surname: "Крюгер", GivenNames: "Дмитро", Patronymic: "Романович", BirthDate: date(2004, 10, 31), ServiceNumber: "АТ954788", Sex: "M"},
+			list:     person.Person{Kind: person.KindPOW, Surname: "Крюгер", GivenNames: "Дмитро", ServiceNumber: "АТ954789"},
+			want:     RuleFullName,
+		},
+		{
 			name:     "no patronymic on the list, date one digit off",
 			registry: person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонід", Patronymic: "Ігорович", BirthDate: date(1983, 9, 10), Sex: "M"},
 			list:     person.Person{Kind: person.KindPOW, Surname: "Коваль", GivenNames: "Леонид", BirthDate: date(1983, 9, 19)},

@@ -14,6 +14,10 @@ import (
 func (a Alarm) MessageKey() string {
 	k := "alarm." + a.Kind
 	switch {
+	case a.Kind == KindEntryChanged && a.Params["held"] != "" && a.Params["index"] != "":
+		k += ".held"
+	case a.Kind == KindEntryChanged && a.Params["held"] != "":
+		k += ".held_range"
 	case a.Kind == KindEntryChanged && a.Params["from"] != "":
 		k += ".range"
 	case a.Kind == KindListHashMismatch && a.Params["row"] != "":
@@ -43,6 +47,7 @@ func (a Alarm) Msg() msg.Msg {
 func MessageKeys() []string {
 	out := []string{
 		"alarm.entry_changed.range", "alarm.list_hash_mismatch.row", "alarm.signature_invalid.cosignature",
+		"alarm.entry_changed.held", "alarm.entry_changed.held_range",
 	}
 	for _, k := range Kinds {
 		out = append(out, "alarm."+k)

@@ -85,6 +85,25 @@ func (a *auditor) learn(e *ledger.Entry) {
 	}
 }
 
+// trustsWitness reports whether the log lets the node's witness cosign for
+// its party: the log shows no witness key trusted for the party (a log
+// kept without party keys), or shows this one. The hub trusts one witness
+// key per party; a party's second node, whose witness key is not that one,
+// verifies the log without cosigning, since the hub would refuse its
+// cosignature.
+func (a *auditor) trustsWitness(party string, w *ledger.Witness) bool {
+	ks := a.wit[party]
+	if len(ks) == 0 {
+		return true
+	}
+	for _, k := range ks {
+		if k.Name() == w.Name() && k.KeyHash() == w.KeyHash() {
+			return true
+		}
+	}
+	return false
+}
+
 // addKey adds a verifier unless the same key is there already (the node's
 // own key is also published in the log): a note verifier list must not
 // hold one key twice.

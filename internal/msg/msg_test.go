@@ -3,6 +3,7 @@ package msg
 import (
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,6 +43,46 @@ func TestCatalogues(t *testing.T) {
 					if !pb[p] {
 						t.Errorf("%q: %s uses {%s}, %s does not", code, a, p, b)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestCataloguesTranslated checks what TestCatalogues cannot: that a
+// Ukrainian or Russian text is not an English one left in place. Every
+// text with letters outside its parameters holds Cyrillic, and its Latin
+// words are only the technical ones a reader types or sees as they are
+// (file formats, codes with "_"). And no message but the command line's
+// own (cli.*) names a command-line flag: the same words reach web pages.
+func TestCataloguesTranslated(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`\{[a-z_]+\}`)
+	cyrillic := regexp.MustCompile(`\p{Cyrillic}`)
+	latin := regexp.MustCompile(`[A-Za-z][A-Za-z_-]{2,}`)
+	flag := regexp.MustCompile(`(^|[\s(«"])--[a-z]`)
+	technical := map[string]bool{"UTF-": true, "JSON": true, "json": true, "csv": true, "xlsx": true, "XLSX": true, "XML": true,
+		"zip-": true, "API": true, "application": true, "Content-Type": true, "format": true, "skip-invalid": true,
+		"match": true, "review": true, "none": true, "pending": true, "confirmed": true, "rejected": true,
+		"other": true, "died": true, "civilian": true, "extra": true, "entries": true, "surname": true}
+	for _, lang := range Languages {
+		for code, text := range cat[lang] {
+			if !strings.HasPrefix(code, "cli.") && flag.MatchString(text) {
+				t.Errorf("%s: %q names a command-line flag: %q", lang, code, text)
+			}
+			if lang == English {
+				continue
+			}
+			words := param.ReplaceAllString(text, "")
+			if latin.MatchString(words) && !cyrillic.MatchString(words) {
+				t.Errorf("%s: %q is not translated: %q", lang, code, text)
+			}
+			for _, w := range latin.FindAllString(words, -1) {
+				if !technical[w] && !strings.Contains(w, "_") {
+					t.Errorf("%s: %q holds the English word %q: %q", lang, code, w, text)
 				}
 			}
 		}

@@ -1,11 +1,11 @@
 package negotiation
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -23,10 +23,13 @@ const (
 	ProblemParity     = "parity"      // the rule's comparison of the two sides fails
 )
 
-// Problem is one reason a stage breaks its terms.
+// Problem is one reason a stage breaks its terms. Why says it as a message
+// of the catalogue (package msg), for each reader in his language; Message
+// is its English text, for logs.
 type Problem struct {
 	Code     string      `json:"code"`
 	Message  string      `json:"message"`
+	Why      msg.Msg     `json:"why"`
 	Party    string      `json:"party,omitempty"`
 	ListID   string      `json:"list_id,omitempty"`
 	Row      int         `json:"row,omitempty"`
@@ -44,18 +47,22 @@ type RuleError struct {
 // maxShown bounds the problems Error spells out; the rest are in Problems.
 const maxShown = 10
 
-// Error joins the problems' messages; past maxShown it says how many more
-// there are.
-func (e *RuleError) Error() string {
-	var msgs []string
+// Error joins the problems' messages in English; past maxShown it says how
+// many more there are.
+func (e *RuleError) Error() string { return e.Message().String() }
+
+// Message says the breaches as one message of the catalogue: the first
+// maxShown problems, then how many more there are.
+func (e *RuleError) Message() msg.Msg {
+	var ms []msg.Msg
 	for i, p := range e.Problems {
 		if i == maxShown {
-			msgs = append(msgs, fmt.Sprintf("and %d more problems", len(e.Problems)-maxShown))
+			ms = append(ms, msg.New("check.more", "n", len(e.Problems)-maxShown))
 			break
 		}
-		msgs = append(msgs, p.Message)
+		ms = append(ms, p.Why)
 	}
-	return strings.Join(msgs, "; ")
+	return msg.New("check.problems", "problems", ms)
 }
 
 // Has reports whether one of the problems has the code.
@@ -123,17 +130,22 @@ type checker struct {
 	probs []Problem
 }
 
-func (c *checker) add(p Problem, format string, args ...any) {
-	p.Message = fmt.Sprintf(format, args...)
-	c.probs = append(c.probs, p)
+// add records a problem saying the message code with its parameters.
+func (c *checker) add(p Problem, code string, kv ...any) {
+	c.probs = append(c.probs, withWhy(p, msg.New(code, kv...)))
+}
+
+func withWhy(p Problem, m msg.Msg) Problem {
+	p.Why, p.Message = m, m.String()
+	return p
 }
 
 func (c *checker) parties(s Stage) {
 	a, b := s.Sides[0].Party, s.Sides[1].Party
 	if a == "" || b == "" {
-		c.add(Problem{Code: ProblemParty}, "both sides must name their party")
+		c.add(Problem{Code: ProblemParty}, "check.party_missing")
 	} else if a == b {
-		c.add(Problem{Code: ProblemParty, Party: a}, "both sides are party %s", a)
+		c.add(Problem{Code: ProblemParty, Party: a}, "check.party_same", "party", msg.Raw(a))
 	}
 }
 
@@ -151,33 +163,33 @@ func (c *checker) releases(s Stage) {
 			ref := rowRef(r.ListID, r.Row, p)
 			base := Problem{Party: side.Party, ListID: r.ListID, Row: r.Row, Kind: kindOf(p)}
 			if r.Party != "" && r.Party != side.Party {
-				c.add(withCode(base, ProblemParty), "%s names party %s but is released by %s", ref, r.Party, side.Party)
+				c.add(withCode(base, ProblemParty), "check.party_mismatch", "ref", ref, "named", msg.Raw(r.Party), "party", msg.Raw(side.Party))
 			}
 			if r.ListID == "" || r.Row < 1 {
-				c.add(withCode(base, ProblemList), "release of %s by %s names no list row (list %q, row %d)", displayName(p), side.Party, r.ListID, r.Row)
+				c.add(withCode(base, ProblemList), "check.no_list_row", "name", nameParam(p), "party", msg.Raw(side.Party), "list", msg.Raw(r.ListID), "row", msg.Plain(r.Row))
 			} else {
 				k := rowKey{r.ListID, r.Row}
 				if seenRow[k] {
-					c.add(withCode(base, ProblemDuplicate), "%s is listed twice", ref)
+					c.add(withCode(base, ProblemDuplicate), "check.listed_twice", "ref", ref)
 				}
 				seenRow[k] = true
 			}
 			if id, ok := sameIdentityKey(p); ok {
 				if first, dup := seenID[id]; dup && (first.ListID != r.ListID || first.Row != r.Row) {
-					c.add(withCode(base, ProblemDuplicate), "%s is the same person as row %d of list %s", ref, first.Row, first.ListID)
+					c.add(withCode(base, ProblemDuplicate), "check.same_person", "ref", ref, "row", msg.Plain(first.Row), "list", msg.Raw(first.ListID))
 				} else if !dup {
 					seenID[id] = r
 				}
 			}
 			kind := kindOf(p)
 			if !kind.Valid() {
-				c.add(withCode(base, ProblemKind), "%s has unknown kind %q (want pow, civilian or remains)", ref, p.Kind)
+				c.add(withCode(base, ProblemKind), "check.unknown_kind", "ref", ref, "kind", msg.Raw(p.Kind))
 			}
 			c.legalBasis(base, ref, r)
 			c.categories(base, ref, p)
 			if c.t.Rule == Weighted {
 				if _, ok := c.t.weight(p); !ok {
-					c.add(withCode(base, ProblemRank), "%s has rank %q, which the agreed scale does not list, and the scale has no default", ref, p.Rank)
+					c.add(withCode(base, ProblemRank), "check.rank_unpriced", "ref", ref, "rank", msg.Raw(p.Rank))
 				}
 			}
 		}
@@ -189,49 +201,49 @@ func withCode(p Problem, code string) Problem {
 	return p
 }
 
-func (c *checker) legalBasis(base Problem, ref string, r Release) {
+func (c *checker) legalBasis(base Problem, ref msg.Msg, r Release) {
 	p := &r.Person
 	b := r.LegalBasis
 	base.Code = ProblemLegalBasis
 	switch b.Code {
 	case "":
-		c.add(base, "%s has no legal basis", ref)
+		c.add(base, "check.basis_missing", "ref", ref)
 		return
 	case BasisArt109, BasisArt110, BasisArt118:
 		if k := kindOf(p); k != person.KindPOW {
-			c.add(base, "%s is not a prisoner of war (kind %s); %s of the Third Geneva Convention covers prisoners of war only", ref, k, b)
+			c.add(base, "check.basis_not_pow", "ref", ref, "kind", msg.Enum{Kind: "kind", Code: string(k)}, "basis", b.Message())
 		} else if b.Code != BasisArt118 {
 			if sev, _ := medicalSeverity(p, c.cat); sev == 0 {
-				c.add(base, "%s is released under %s but is not in a medical category", ref, b)
+				c.add(base, "check.basis_not_medical", "ref", ref, "basis", b.Message())
 			}
 		}
 	case BasisSpecialAgreement:
 		if strings.TrimSpace(b.Agreement) == "" {
-			c.add(base, "%s is released under a special agreement that is not named", ref)
+			c.add(base, "check.basis_unnamed", "ref", ref)
 		}
 	default:
-		c.add(base, "%s has unknown legal basis %q (want art109, art110, art118 or special_agreement)", ref, b.Code)
+		c.add(base, "check.basis_unknown", "ref", ref, "basis", msg.Raw(b.Code))
 		return
 	}
 	if c.t.Rule == Unilateral && b.Code != BasisArt109 && b.Code != BasisArt110 {
-		c.add(base, "%s: unilateral release rests on Art. 109 or Art. 110, not on %s", ref, b)
+		c.add(base, "check.basis_unilateral", "ref", ref, "basis", b.Message())
 	}
 }
 
-func (c *checker) categories(base Problem, ref string, p *person.Person) {
+func (c *checker) categories(base Problem, ref msg.Msg, p *person.Person) {
 	base.Code = ProblemCategory
 	if c.t.Rule == Unilateral {
 		if sev, _ := medicalSeverity(p, c.cat); sev == 0 {
-			c.add(base, "%s is not in a medical category; unilateral release under Art. 109/110 requires %s", ref, orList(c.t.medical))
+			c.add(base, "check.unilateral_not_medical", "ref", ref, "categories", orMsg(c.t.medical))
 			return
 		}
 		if !c.t.isMedicalAllowed(p) {
-			c.add(base, "%s is in none of the agreed categories %s", ref, strings.Join(c.t.cats, ", "))
+			c.add(base, "check.no_category", "ref", ref, "categories", categoryList(c.t.cats))
 		}
 		return
 	}
 	if !c.t.inCategories(p) {
-		c.add(base, "%s is in none of the agreed categories %s", ref, strings.Join(c.t.cats, ", "))
+		c.add(base, "check.no_category", "ref", ref, "categories", categoryList(c.t.cats))
 	}
 }
 
@@ -241,7 +253,7 @@ func (c *checker) capacity(s Stage) {
 	}
 	for _, side := range s.Sides {
 		if n := len(side.Releases); n > c.t.Capacity {
-			c.add(Problem{Code: ProblemCapacity, Party: side.Party}, "capacity %d exceeded: %s releases %d", c.t.Capacity, side.Party, n)
+			c.add(Problem{Code: ProblemCapacity, Party: side.Party}, "check.capacity", "capacity", c.t.Capacity, "party", msg.Raw(side.Party), "n", n)
 		}
 	}
 }
@@ -277,11 +289,11 @@ func (c *checker) groupsOf(s Stage) []string {
 	return gs
 }
 
-// separately introduces a parity breach in one group when several groups
-// are present, saying why the groups are not added up.
-func separately(g string, present []string) string {
+// separately says why the groups of a parity breach are not added up,
+// when several groups are present; the zero Msg otherwise.
+func separately(g string, present []string) msg.Msg {
 	if len(present) < 2 {
-		return ""
+		return msg.Msg{}
 	}
 	has := map[string]bool{}
 	for _, p := range present {
@@ -289,11 +301,11 @@ func separately(g string, present []string) string {
 	}
 	switch {
 	case g == string(person.KindRemains):
-		return "remains are counted only against remains: "
+		return msg.New("check.apart.remains")
 	case (g == string(person.KindPOW) || g == string(person.KindCivilian)) && has[string(person.KindPOW)] && has[string(person.KindCivilian)]:
-		return "prisoners of war and civilian detainees are counted separately: "
+		return msg.New("check.apart.pow_civilian")
 	}
-	return groupNoun(g, 2) + " are counted separately from remains: "
+	return msg.New("check.apart.from_remains", "group", groupEnum(g, 2))
 }
 
 func (c *checker) parityCount(s Stage) {
@@ -316,15 +328,15 @@ func (c *checker) parityCount(s Stage) {
 		if g != groupLiving {
 			p.Kind = person.Kind(g)
 		}
-		if pre := separately(g, present); pre != "" {
-			c.add(p, "%s%s releases %d %s, %s releases %d", pre, a, n[0], groupNoun(g, int(n[0])), b, n[1])
+		if why := separately(g, present); !why.IsZero() {
+			c.add(p, "check.parity_apart", "why", why, "a", msg.Raw(a), "na", int(n[0]), "ga", groupEnum(g, int(n[0])), "b", msg.Raw(b), "nb", int(n[1]))
 			continue
 		}
-		suffix := ""
+		code := "check.parity"
 		if g == groupLiving {
-			suffix = " (prisoners of war and civilian detainees counted together by agreement)"
+			code = "check.parity_living"
 		}
-		c.add(p, "%s releases %d, %s releases %d under %s%s", a, n[0], b, n[1], c.t.Rule, suffix)
+		c.add(p, code, "a", msg.Raw(a), "na", int(n[0]), "b", msg.Raw(b), "nb", int(n[1]), "rule", ruleEnum(c.t.Rule))
 	}
 }
 
@@ -348,15 +360,16 @@ func (c *checker) parityPerCategory(s Stage) {
 			if n == nil || n[0] == n[1] {
 				continue
 			}
-			scope := ""
-			if len(present) > 1 {
-				scope = " among " + groupNoun(g, 2)
-			}
 			p := Problem{Code: ProblemParity, Category: cc}
 			if g != groupLiving {
 				p.Kind = person.Kind(g)
 			}
-			c.add(p, "per category %s%s: %s releases %d, %s releases %d under %s", cc, scope, a, n[0], b, n[1], c.t.Rule)
+			kv := []any{"category", categoryEnum(cc), "a", msg.Raw(a), "na", int(n[0]), "b", msg.Raw(b), "nb", int(n[1]), "rule", ruleEnum(c.t.Rule)}
+			if len(present) > 1 {
+				c.add(p, "check.parity_category_among", append(kv, "group", groupEnum(g, 2))...)
+				continue
+			}
+			c.add(p, "check.parity_category", kv...)
 		}
 	}
 }
@@ -382,22 +395,39 @@ func (c *checker) parityWeighted(s Stage) {
 		if w == nil || w[0] == w[1] {
 			continue
 		}
-		scope := ""
-		if len(present) > 1 {
-			scope = "among " + groupNoun(g, 2) + ": "
-		}
 		p := Problem{Code: ProblemParity}
 		if g != groupLiving {
 			p.Kind = person.Kind(g)
 		}
-		c.add(p, "%s%s releases weight %s (%s), %s releases weight %s (%s) under the weighted scale",
-			scope, a, formatWeight(w[0]), persons(n[0]), b, formatWeight(w[1]), persons(n[1]))
+		kv := []any{"a", msg.Raw(a), "wa", weightParam(w[0]), "pa", personsMsg(n[0]), "b", msg.Raw(b), "wb", weightParam(w[1]), "pb", personsMsg(n[1])}
+		if len(present) > 1 {
+			c.add(p, "check.parity_weighted_among", append(kv, "group", groupEnum(g, 2))...)
+			continue
+		}
+		c.add(p, "check.parity_weighted", kv...)
 	}
 }
 
-func persons(n int64) string {
+// personsMsg counts persons: "1 person", "3 persons".
+func personsMsg(n int64) msg.Msg {
 	if n == 1 {
-		return "1 person"
+		return msg.New("check.persons_one")
 	}
-	return fmt.Sprintf("%d persons", n)
+	return msg.New("check.persons", "n", int(n))
 }
+
+// weightParam is a weight in thousandths as a number in the reader's
+// locale, with no more decimals than it has.
+func weightParam(m int64) any {
+	if m%1000 == 0 {
+		return int(m / 1000)
+	}
+	prec := 3
+	for v := m; v%10 == 0; v /= 10 {
+		prec--
+	}
+	return msg.Float{V: float64(m) / 1000, Prec: prec}
+}
+
+// ruleEnum is a rule shown by its name in the reader's language.
+func ruleEnum(r Rule) msg.Enum { return msg.Enum{Kind: "rule", Code: string(r)} }

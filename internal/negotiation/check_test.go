@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"parley/internal/category"
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -217,6 +218,12 @@ func TestCheck(t *testing.T) {
 			if re.Error() != strings.Join(tt.want, "; ") {
 				t.Errorf("Error() = %q", re.Error())
 			}
+			for _, lang := range []string{"uk", "ru"} {
+				text := msg.Text(lang, re.Message())
+				if w := englishIn(text); w != "" || strings.Contains(text, "check.") {
+					t.Errorf("%s: %q holds English (%q) or a code", lang, text, w)
+				}
+			}
 		})
 	}
 }
@@ -231,8 +238,24 @@ func TestRuleErrorFields(t *testing.T) {
 	}
 	want := Problem{Code: ProblemParity, Category: "wounded", Kind: person.KindPOW,
 		Message: "per category wounded: A releases 2, B releases 1 under one-for-one-per-category"}
-	if len(re.Problems) != 1 || !reflect.DeepEqual(re.Problems[0], want) {
+	if len(re.Problems) != 1 {
+		t.Fatalf("problems = %+v, want %+v", re.Problems, want)
+	}
+	got := re.Problems[0]
+	if got.Why.Code != "check.parity_category" {
+		t.Errorf("Why = %+v, want the code check.parity_category", got.Why)
+	}
+	got.Why = msg.Msg{}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems = %+v, want %+v", re.Problems, want)
+	}
+	for lang, text := range map[string]string{
+		"uk": "у категорії «поранені»: сторона A звільняє 2, сторона B — 1 за правилом «один за одного в кожній категорії»",
+		"ru": "в категории «раненые»: сторона A освобождает 2, сторона B — 1 по правилу «один за одного в каждой категории»",
+	} {
+		if m := msg.Text(lang, re.Message()); m != text {
+			t.Errorf("%s: %q, want %q", lang, m, text)
+		}
 	}
 	if !re.Has(ProblemParity) || re.Has(ProblemCapacity) {
 		t.Errorf("Has() wrong for %+v", re.Problems)
@@ -281,4 +304,17 @@ func TestCountingCategory(t *testing.T) {
 			t.Errorf("CountingCategory(%v, %v) = %q, want %q", tt.cats, tt.rule, got, tt.want)
 		}
 	}
+}
+
+// englishIn returns the first word of the checker's English texts found in
+// text: a breach rendered in Ukrainian or Russian must hold none.
+func englishIn(text string) string {
+	for _, w := range strings.Fields("releases release under list row persons person weight scale categories agreed legal basis party twice same unknown capacity exceeded") {
+		for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') }) {
+			if f == w {
+				return w
+			}
+		}
+	}
+	return ""
 }

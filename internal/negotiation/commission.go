@@ -1,8 +1,7 @@
 package negotiation
 
 import (
-	"fmt"
-
+	"parley/internal/msg"
 	"parley/internal/person"
 )
 
@@ -34,27 +33,34 @@ type CommissionOutcome struct {
 // Validate checks the outcome's own consistency.
 func (o CommissionOutcome) Validate() error {
 	if !o.Decision.Valid() {
-		return fmt.Errorf("unknown commission decision %q (want repatriate, reject or reexamine)", o.Decision)
+		return msg.NewError(nil, "err.commission.decision", "value", string(o.Decision), "choices", []string{string(Repatriate), string(Reject), string(Reexamine)})
 	}
 	if err := o.DecidedOn.Validate(); err != nil {
-		return fmt.Errorf("decided_on: %w", err)
+		return fieldErr("decided_on", err)
 	}
 	if err := o.ReexamineOn.Validate(); err != nil {
-		return fmt.Errorf("reexamine_on: %w", err)
+		return fieldErr("reexamine_on", err)
 	}
 	if o.Decision != Reexamine {
 		if !o.ReexamineOn.IsZero() {
-			return fmt.Errorf("a %s decision carries no re-examination date (got %s)", o.Decision, o.ReexamineOn)
+			return msg.NewError(nil, "err.commission.no_reexamination", "decision", string(o.Decision), "date", o.ReexamineOn.String())
 		}
 		return nil
 	}
 	if !o.ReexamineOn.Complete() {
-		return fmt.Errorf("re-examination needs a complete date, not %q", o.ReexamineOn.String())
+		return msg.NewError(nil, "err.commission.reexamine_complete", "date", o.ReexamineOn.String())
 	}
 	if o.DecidedOn.Complete() && !o.DecidedOn.Before(o.ReexamineOn) {
-		return fmt.Errorf("re-examination on %s is not after the decision of %s", o.ReexamineOn, o.DecidedOn)
+		return msg.NewError(nil, "err.commission.reexamine_after", "date", o.ReexamineOn.String(), "decided", o.DecidedOn.String())
 	}
 	return nil
+}
+
+// fieldErr is err refusing the value of the field, as a message.
+func fieldErr(field string, err error) error {
+	e := msg.NewError(nil, "err.field", "field", msg.Enum{Kind: "svc_input", Code: field}, "reason", err)
+	e.Cause = err
+	return e
 }
 
 // LegalBasis returns the basis of a release that follows the decision:

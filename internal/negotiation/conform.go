@@ -1,8 +1,6 @@
 package negotiation
 
 import (
-	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -53,27 +51,30 @@ func (c Criteria) Validate(cat *category.Catalogue) error {
 	if cat == nil {
 		cat = category.MustDefault()
 	}
-	var errs []error
+	var probs []msg.Msg
 	if c.AgeMin < 0 || c.AgeMax < 0 {
-		errs = append(errs, fmt.Errorf("age bounds must not be negative (%d–%d)", c.AgeMin, c.AgeMax))
+		probs = append(probs, msg.New("err.criteria.age_negative", "min", c.AgeMin, "max", c.AgeMax))
 	}
 	if c.AgeMin > 0 && c.AgeMax > 0 && c.AgeMin > c.AgeMax {
-		errs = append(errs, fmt.Errorf("age bracket %d–%d is empty", c.AgeMin, c.AgeMax))
+		probs = append(probs, msg.New("err.criteria.age_empty", "min", c.AgeMin, "max", c.AgeMax))
 	}
 	if c.hasBracket() && !c.RefDate.Complete() {
-		errs = append(errs, fmt.Errorf("an age bracket needs a complete reference date, not %q", c.RefDate.String()))
+		probs = append(probs, msg.New("err.criteria.ref_date", "date", c.RefDate.String()))
 	}
 	for _, k := range c.Kinds {
 		if !k.Valid() {
-			errs = append(errs, fmt.Errorf("unknown kind %q", k))
+			probs = append(probs, msg.New("err.criteria.kind", "kind", string(k)))
 		}
 	}
 	for _, raw := range c.Categories {
 		if _, ok := resolveCategory(raw, cat); !ok {
-			errs = append(errs, fmt.Errorf("category %q is not in the catalogue", raw))
+			probs = append(probs, msg.New("err.criteria.category", "category", raw))
 		}
 	}
-	return errors.Join(errs...)
+	if len(probs) == 0 {
+		return nil
+	}
+	return msg.NewError(nil, "err.criteria.invalid", "problems", probs)
 }
 
 func (c Criteria) bracket() msg.Msg {

@@ -190,7 +190,7 @@ func newPlanner(in PlanInput, cat *category.Catalogue) (*planner, error) {
 		switch k {
 		case PriorityMedical, PriorityYoungest, PriorityLongestCaptivity, PriorityRow:
 		default:
-			return nil, fmt.Errorf("%w: unknown priority %q (want medical, youngest, longest_captivity or row)", ErrPlanInput, k)
+			return nil, msg.NewError(ErrPlanInput, "err.plan.priority", "value", string(k), "choices", []string{string(PriorityMedical), string(PriorityYoungest), string(PriorityLongestCaptivity), string(PriorityRow)})
 		}
 	}
 	if pl.cap == 0 {
@@ -199,18 +199,18 @@ func newPlanner(in PlanInput, cat *category.Catalogue) (*planner, error) {
 	a, b := in.Sides[0], in.Sides[1]
 	switch {
 	case a.Party == "" || b.Party == "":
-		return nil, fmt.Errorf("%w: both sides must name their party", ErrPlanInput)
+		return nil, msg.NewError(ErrPlanInput, "err.plan.no_party")
 	case a.Party == b.Party:
-		return nil, fmt.Errorf("%w: both sides are party %s", ErrPlanInput, a.Party)
+		return nil, msg.NewError(ErrPlanInput, "err.plan.same_party", "party", a.Party)
 	case a.ListID == "" || b.ListID == "":
-		return nil, fmt.Errorf("%w: both sides must name their list", ErrPlanInput)
+		return nil, msg.NewError(ErrPlanInput, "err.plan.no_list")
 	case a.ListID == b.ListID:
-		return nil, fmt.Errorf("%w: both sides name list %s; a list belongs to one side", ErrPlanInput, a.ListID)
+		return nil, msg.NewError(ErrPlanInput, "err.plan.same_list_sides", "list", a.ListID)
 	}
 	for s, side := range in.Sides {
 		for i, e := range side.Entries {
 			if e.Row < 1 {
-				return nil, fmt.Errorf("%w: list %s entry %d has row %d; rows are numbered from 1", ErrPlanInput, side.ListID, i+1, e.Row)
+				return nil, msg.NewError(ErrPlanInput, "err.plan.row_number", "list", side.ListID, "entry", msg.Plain(i+1), "row", msg.Plain(e.Row))
 			}
 		}
 		pl.all[s] = prepareSide(s, side, in.RefDate, cat)

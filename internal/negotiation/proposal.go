@@ -3,6 +3,7 @@ package negotiation
 import (
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 )
 
 // ProposalState is where a proposed stage stands between the parties.
@@ -75,17 +76,20 @@ type Proposal struct {
 // ErrTransition is wrapped by every refusal of Advance.
 var ErrTransition = errors.New("proposal transition refused")
 
+// state is a state as a message parameter, shown by its label.
+func state(s ProposalState) msg.Enum { return msg.Enum{Kind: "svc_proposal_state", Code: string(s)} }
+
 // Validate checks that the three roles are filled by three different actors.
 func (p Proposal) Validate() error {
 	switch {
 	case p.From == "" || p.To == "" || p.Mediator == "":
-		return fmt.Errorf("proposal %s: proposer, addressee and mediator must all be named", p.ID)
+		return msg.NewError(nil, "err.proposal.roles", "proposal", p.ID)
 	case p.From == p.To:
-		return fmt.Errorf("proposal %s: %s cannot propose to itself", p.ID, p.From)
+		return msg.NewError(nil, "err.proposal.to_itself", "proposal", p.ID, "party", p.From)
 	case p.Mediator == p.From || p.Mediator == p.To:
-		return fmt.Errorf("proposal %s: the mediator %s cannot be a party to it", p.ID, p.Mediator)
+		return msg.NewError(nil, "err.proposal.mediator_party", "proposal", p.ID, "mediator", p.Mediator)
 	case !p.State.Valid():
-		return fmt.Errorf("proposal %s: unknown state %q", p.ID, p.State)
+		return msg.NewError(nil, "err.proposal.unknown_state", "proposal", p.ID, "state", string(p.State))
 	}
 	return nil
 }
@@ -99,22 +103,22 @@ func (p Proposal) Advance(to ProposalState, actor string) (Proposal, error) {
 		return p, fmt.Errorf("%w: %w", ErrTransition, err)
 	}
 	if !p.State.Can(to) {
-		return p, fmt.Errorf("%w: proposal %s cannot go from %s to %s", ErrTransition, p.ID, p.State, to)
+		return p, msg.NewError(ErrTransition, "err.proposal.transition", "proposal", p.ID, "from", state(p.State), "to", state(to))
 	}
 	var want, role string
 	switch to {
 	case Accepted, Rejected, Countered:
-		want, role = p.To, "the addressee"
+		want, role = p.To, "addressee"
 	case Withdrawn:
-		want, role = p.From, "the proposer"
+		want, role = p.From, "proposer"
 	case Agreed:
-		want, role = p.Mediator, "the mediator"
+		want, role = p.Mediator, "mediator"
 		if p.AcceptedBy != p.To {
-			return p, fmt.Errorf("%w: proposal %s has not been accepted by the addressee %s", ErrTransition, p.ID, p.To)
+			return p, msg.NewError(ErrTransition, "err.proposal.not_accepted", "proposal", p.ID, "party", p.To)
 		}
 	}
 	if actor != want {
-		return p, fmt.Errorf("%w: proposal %s: only %s (%s) may make it %s, not %q", ErrTransition, p.ID, role, want, to, actor)
+		return p, msg.NewError(ErrTransition, "err.proposal.only_role", "proposal", p.ID, "role", msg.Enum{Kind: "svc_proposal_role", Code: role}, "who", want, "to", state(to), "actor", actor)
 	}
 	switch to {
 	case Accepted:
@@ -134,7 +138,7 @@ func (p Proposal) Counter(newID, actor string) (countered, counter Proposal, err
 		return p, Proposal{}, err
 	}
 	if newID == "" || newID == p.ID {
-		return p, Proposal{}, fmt.Errorf("%w: counter proposal needs an id of its own", ErrTransition)
+		return p, Proposal{}, msg.NewError(ErrTransition, "err.proposal.counter_id")
 	}
 	counter = Proposal{ID: newID, From: p.To, To: p.From, Mediator: p.Mediator, State: Submitted, CounterOf: p.ID}
 	return countered, counter, nil

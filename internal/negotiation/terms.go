@@ -1,7 +1,6 @@
 package negotiation
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -93,6 +92,20 @@ type LegalBasis struct {
 }
 
 // String renders the basis for messages.
+// Message names the legal basis in the reader's language.
+func (b LegalBasis) Message() msg.Msg {
+	switch b.Code {
+	case BasisArt109, BasisArt110, BasisArt118:
+		return msg.New("check.basis." + b.Code)
+	case BasisSpecialAgreement:
+		if b.Agreement != "" {
+			return msg.New("check.basis.special_agreement_named", "name", msg.Raw(b.Agreement))
+		}
+		return msg.New("check.basis.special_agreement")
+	}
+	return msg.New("check.basis.other", "code", msg.Raw(b.Code))
+}
+
 func (b LegalBasis) String() string {
 	switch b.Code {
 	case BasisArt109:
@@ -155,19 +168,19 @@ type terms struct {
 func compile(t Terms, cat *category.Catalogue) (*terms, []Problem) {
 	c := &terms{Terms: t, catSet: map[string]bool{}}
 	var probs []Problem
-	add := func(format string, args ...any) {
-		probs = append(probs, Problem{Code: ProblemTerms, Message: fmt.Sprintf(format, args...)})
+	add := func(code string, kv ...any) {
+		probs = append(probs, withWhy(Problem{Code: ProblemTerms}, msg.New(code, kv...)))
 	}
 	if !t.Rule.Valid() {
-		add("unknown rule %q (want one of %s)", t.Rule, joinRules())
+		add("check.terms.unknown_rule", "rule", msg.Raw(t.Rule), "rules", msg.Raw(joinRules()))
 	}
 	if t.Capacity < 0 {
-		add("capacity %d is negative (0 means no limit)", t.Capacity)
+		add("check.terms.capacity_negative", "capacity", t.Capacity)
 	}
 	for _, raw := range t.Categories {
 		code, ok := resolveCategory(raw, cat)
 		if !ok {
-			add("category %q is not in the catalogue", raw)
+			add("check.terms.unknown_category", "category", msg.Raw(raw))
 			continue
 		}
 		if !c.catSet[code] {
@@ -178,12 +191,12 @@ func compile(t Terms, cat *category.Catalogue) (*terms, []Problem) {
 	switch t.Rule {
 	case OneForOnePerCategory:
 		if len(t.Categories) == 0 {
-			add("one-for-one-per-category names no categories; the agreement must say which categories are counted")
+			add("check.terms.no_categories")
 		}
 	case Unilateral:
 		for _, code := range c.cats {
 			if !cat.IsMedical(code) {
-				add("category %s is not medical; unilateral release under Art. 109/110 covers only the seriously wounded and seriously sick", code)
+				add("check.terms.not_medical", "category", categoryEnum(code))
 			}
 		}
 		if len(c.cats) > 0 {
@@ -197,7 +210,7 @@ func compile(t Terms, cat *category.Catalogue) (*terms, []Problem) {
 		}
 	case Weighted:
 		if len(t.Scale) == 0 {
-			add("weighted rule without a scale of equivalents")
+			add("check.terms.no_scale")
 		}
 		c.scale = map[string]int64{}
 		keys := make([]string, 0, len(t.Scale))
@@ -207,9 +220,9 @@ func compile(t Terms, cat *category.Catalogue) (*terms, []Problem) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			w := t.Scale[k]
-			mw, err := milli(w)
-			if err != nil {
-				add("scale weight of %q: %v", k, err)
+			mw, why := milli(w)
+			if !why.IsZero() {
+				add("check.terms.bad_weight", "rank", msg.Raw(k), "why", why)
 				continue
 			}
 			nk := category.Normalize(k)
@@ -218,7 +231,7 @@ func compile(t Terms, cat *category.Catalogue) (*terms, []Problem) {
 				continue
 			}
 			if prev, ok := c.scale[nk]; ok && prev != mw {
-				add("scale names rank %q twice with different weights", k)
+				add("check.terms.rank_twice", "rank", msg.Raw(k))
 				continue
 			}
 			c.scale[nk] = mw
@@ -229,18 +242,19 @@ func compile(t Terms, cat *category.Catalogue) (*terms, []Problem) {
 
 // milli converts a weight to thousandths, refusing what cannot be added up
 // exactly or makes no sense as a weight.
-func milli(w float64) (int64, error) {
+func milli(w float64) (int64, msg.Msg) {
+	v := msg.Raw(strconv.FormatFloat(w, 'g', -1, 64))
 	if math.IsNaN(w) || math.IsInf(w, 0) || w <= 0 {
-		return 0, fmt.Errorf("%v is not a positive number", w)
+		return 0, msg.New("check.weight.not_positive", "weight", v)
 	}
 	if w > 1e9 {
-		return 0, fmt.Errorf("%v is too large", w)
+		return 0, msg.New("check.weight.too_large", "weight", v)
 	}
 	m := math.Round(w * 1000)
 	if math.Abs(m-w*1000) > 1e-6 || m == 0 {
-		return 0, fmt.Errorf("%v is finer than 0.001", w)
+		return 0, msg.New("check.weight.too_fine", "weight", v)
 	}
-	return int64(m), nil
+	return int64(m), msg.Msg{}
 }
 
 // formatWeight renders a weight in thousandths as a plain number.
@@ -364,32 +378,7 @@ func groupOrder(g string) int {
 	return 4
 }
 
-// groupNoun names a group in plain words, singular or plural.
-func groupNoun(g string, n int) string {
-	one := n == 1
-	switch g {
-	case string(person.KindPOW):
-		if one {
-			return "prisoner of war"
-		}
-		return "prisoners of war"
-	case string(person.KindCivilian):
-		if one {
-			return "civilian detainee"
-		}
-		return "civilian detainees"
-	case groupLiving:
-		if one {
-			return "living person"
-		}
-		return "living persons"
-	case string(person.KindRemains):
-		return "remains"
-	}
-	return g
-}
-
-// groupEnum is groupNoun as an enumerated value of the catalogue: the
+// groupEnum names a counting group as an enumerated value of the catalogue: the
 // group in the singular (n == 1) or the plural.
 func groupEnum(g string, n int) msg.Enum {
 	if n == 1 {
@@ -411,7 +400,7 @@ func categoryList(codes []string) []any {
 	return out
 }
 
-// orMsg is orList as a message.
+// orMsg lists categories as alternatives: "wounded or seriously_ill".
 func orMsg(codes []string) msg.Msg {
 	switch len(codes) {
 	case 0:
@@ -478,16 +467,24 @@ func sameIdentityKey(p *person.Person) (string, bool) {
 }
 
 // rowRef renders "row 14 of list L (Name)".
-func rowRef(listID string, row int, p *person.Person) string {
-	return fmt.Sprintf("row %d of list %s (%s)", row, listID, displayName(p))
+func rowRef(listID string, row int, p *person.Person) msg.Msg {
+	return msg.New("check.row_ref", "row", msg.Plain(row), "list", msg.Raw(listID), "name", nameParam(p))
 }
 
-func orList(codes []string) string {
-	switch len(codes) {
-	case 0:
-		return "a medical category"
-	case 1:
-		return codes[0]
+// nameParam is displayName as a message parameter: the name as written,
+// or words in the reader's language for a person without one.
+func nameParam(p *person.Person) any {
+	if n := p.FullName(); n != "" {
+		return msg.Raw(n)
 	}
-	return strings.Join(codes[:len(codes)-1], ", ") + " or " + codes[len(codes)-1]
+	if n := p.FullNameLatin(); n != "" {
+		return msg.Raw(n)
+	}
+	if p.GraveID != "" {
+		return msg.New("check.name_grave", "grave", msg.Raw(p.GraveID))
+	}
+	if kindOf(p) == person.KindRemains {
+		return msg.New("check.name_remains")
+	}
+	return msg.New("check.name_none")
 }

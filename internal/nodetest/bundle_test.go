@@ -24,8 +24,9 @@ func TestBundleCarriedByHand(t *testing.T) {
 	// trusts as well.
 	office := &inst{t: t, name: "office of A", party: "A", dir: filepath.Join(t.TempDir(), "office-a")}
 	c.proxy["A-office"] = newHubProxy(t, c.hub.URL())
-	// Its statement key only: the hub knows one witness per party, the
-	// delegation's.
+	// Its statement key only: the hub trusts one witness key per party,
+	// the delegation's, and the office verifies the log without
+	// cosigning.
 	var keys []string
 	for _, k := range verifierKeys(office.run("init", "--node", "A", "--hub", c.proxy["A-office"].srv.URL)) {
 		if strings.Contains(k, "/party/") {
@@ -40,6 +41,9 @@ func TestBundleCarriedByHand(t *testing.T) {
 		st, code := office.status()
 		return code == 0 && st.VerifiedSize == st.LogSize && st.LogSize > 0, st.String()
 	})
+	if st, _ := office.status(); st.CosignedSize != 0 {
+		t.Errorf("the office node, whose witness key the hub does not trust, cosigned: %s", st)
+	}
 
 	// The delegation's node is offline: its proxy answers nothing.
 	c.proxy["A"].setHook(func(w http.ResponseWriter, r *http.Request) bool {

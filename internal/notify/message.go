@@ -8,70 +8,41 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"parley/internal/msg"
 )
 
-// texts are the e-mails in the languages families are answered in. They say
-// that there is news and where to read it, never what the news is.
-var texts = map[string]map[Kind][2]string{
-	"en": {
-		KindNews: {
-			"News about your inquiry %[1]s",
-			"There is news about your inquiry %[1]s.\n\n" +
-				"To read it, open %[2]s and enter your reference and the secret you received when you registered the inquiry.\n\n" +
-				"This message was sent automatically; please do not reply to it. It holds no news itself, so that only you can read the news.\n",
-		},
-		KindNewSecret: {
-			"A new secret for your inquiry %[1]s",
-			"A new secret was asked for your inquiry %[1]s.\n\n" +
-				"Your new secret: %[3]s\n\n" +
-				"Keep it safe. Your old secret stays valid until you use the new one at %[2]s. If you did not ask for a new secret, you can ignore this message.\n",
-		},
-	},
-	"uk": {
-		KindNews: {
-			"Новини щодо вашого запиту %[1]s",
-			"Є новини щодо вашого запиту %[1]s.\n\n" +
-				"Щоб їх прочитати, відкрийте %[2]s і введіть номер запиту та секретний код, який ви отримали під час реєстрації запиту.\n\n" +
-				"Цей лист надіслано автоматично, будь ласка, не відповідайте на нього. Сам лист не містить новин, щоб їх могли прочитати лише ви.\n",
-		},
-		KindNewSecret: {
-			"Новий секретний код для вашого запиту %[1]s",
-			"Для вашого запиту %[1]s було запитано новий секретний код.\n\n" +
-				"Ваш новий секретний код: %[3]s\n\n" +
-				"Зберігайте його надійно. Старий код діє, доки ви не скористаєтеся новим на %[2]s. Якщо ви не запитували новий код, просто не зважайте на цей лист.\n",
-		},
-	},
-	"ru": {
-		KindNews: {
-			"Новости по вашему запросу %[1]s",
-			"Есть новости по вашему запросу %[1]s.\n\n" +
-				"Чтобы их прочитать, откройте %[2]s и введите номер запроса и секретный код, полученный при регистрации запроса.\n\n" +
-				"Это письмо отправлено автоматически, пожалуйста, не отвечайте на него. Само письмо не содержит новостей, чтобы их могли прочитать только вы.\n",
-		},
-		KindNewSecret: {
-			"Новый секретный код для вашего запроса %[1]s",
-			"Для вашего запроса %[1]s был запрошен новый секретный код.\n\n" +
-				"Ваш новый секретный код: %[3]s\n\n" +
-				"Храните его надёжно. Старый код действует, пока вы не воспользуетесь новым на %[2]s. Если вы не запрашивали новый код, просто не обращайте внимания на это письмо.\n",
-		},
-	},
+// The e-mails and text messages are in the message catalogue (package
+// msg, area notify), in the language of the inquiry: notify.email.<kind>.
+// subject and .body, notify.sms.<kind>. They say that there is news and
+// where to read it, never what the news is.
+
+// params are a notification's values for its texts, shown as given.
+func params(n Notification, statusURL string) []any {
+	return []any{"reference", msg.Raw(n.Reference), "url", msg.Raw(statusURL), "secret", msg.Raw(n.Secret)}
+}
+
+// checkKind refuses a notification that has no texts or lacks what its
+// texts need.
+func checkKind(n Notification, what string) error {
+	if n.Kind != KindNews && n.Kind != KindNewSecret {
+		return fmt.Errorf("no %s for notifications of kind %q", what, n.Kind)
+	}
+	if n.Kind == KindNewSecret && n.Secret == "" {
+		return fmt.Errorf("a new-secret notification without its secret")
+	}
+	return nil
 }
 
 // Render returns the subject and text of the e-mail for a notification, in
 // its language (English when unknown).
 func Render(n Notification, statusURL string) (subject, body string, err error) {
-	lang, ok := texts[n.Lang]
-	if !ok {
-		lang = texts["en"]
+	if err := checkKind(n, "e-mail text"); err != nil {
+		return "", "", err
 	}
-	t, ok := lang[n.Kind]
-	if !ok {
-		return "", "", fmt.Errorf("no e-mail text for notifications of kind %q", n.Kind)
-	}
-	if n.Kind == KindNewSecret && n.Secret == "" {
-		return "", "", fmt.Errorf("a new-secret notification without its secret")
-	}
-	return fmt.Sprintf(t[0], n.Reference), fmt.Sprintf(t[1], n.Reference, statusURL, n.Secret), nil
+	lang, kv := msg.Pick(n.Lang), params(n, statusURL)
+	code := "notify.email." + string(n.Kind)
+	return msg.Text(lang, msg.New(code+".subject", kv...)), msg.Text(lang, msg.New(code+".body", kv...)), nil
 }
 
 // buildMessage writes an RFC 5322 message with a UTF-8 text body in

@@ -648,10 +648,31 @@ func TestRenderLanguages(t *testing.T) {
 			if (k == KindNewSecret) != strings.Contains(body, n.Secret) {
 				t.Errorf("%s/%s: secret presence wrong in %q", lang, k, body)
 			}
-			if strings.Contains(body, "%!") {
+			if strings.Contains(body, "%!") || strings.Contains(body, "{") {
 				t.Errorf("%s/%s: formatting error in %q", lang, k, body)
 			}
+			sms, err := RenderSMS(n, "https://x.test/family/status")
+			if err != nil || !strings.Contains(sms, "PX-AAAA-BBBB") || (k == KindNewSecret) != strings.Contains(sms, n.Secret) {
+				t.Errorf("%s/%s: SMS %q, %v", lang, k, sms, err)
+			}
+			// The family reads its own language: no English word in a
+			// Ukrainian or Russian text (the product's name aside).
+			if lang == "uk" || lang == "ru" {
+				for _, w := range []string{"inquiry", "news", "secret", "reference", "message", "read", "your"} {
+					for _, text := range []string{subj, body, sms} {
+						if strings.Contains(strings.ToLower(text), w) {
+							t.Errorf("%s/%s: English %q in %q", lang, k, w, text)
+						}
+					}
+				}
+			}
 		}
+	}
+	if subj, _, _ := Render(Notification{Kind: KindNews, Reference: "PX-AAAA-BBBB", Lang: "uk"}, "u"); subj != "Новини щодо вашого запиту PX-AAAA-BBBB" {
+		t.Errorf("Ukrainian subject %q", subj)
+	}
+	if _, _, err := Render(Notification{Kind: "other", Reference: "PX-AAAA-BBBB"}, "u"); err == nil {
+		t.Error("a notification of an unknown kind must not render")
 	}
 	if _, _, err := Render(Notification{Kind: KindNewSecret, Reference: "PX-AAAA-BBBB"}, "u"); err == nil {
 		t.Error("a new-secret notification without a secret must not render")

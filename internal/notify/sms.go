@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"parley/internal/msg"
 )
 
 // SMS gateway adapter.
@@ -135,39 +137,14 @@ func (s *SMSSender) Send(ctx context.Context, id, to, text string) error {
 	}
 }
 
-// smsTexts are the text messages, short enough for one or two SMS parts.
-// Like the e-mails they say only that there is news and where to read it.
-var smsTexts = map[string]map[Kind]string{
-	"en": {
-		KindNews:      "Parley: there is news about your inquiry %[1]s. Read it at %[2]s with your reference and secret.",
-		KindNewSecret: "Parley: new secret for inquiry %[1]s: %[3]s. Use it at %[2]s.",
-	},
-	"uk": {
-		KindNews:      "Parley: є новини щодо вашого запиту %[1]s. Читайте на %[2]s за номером запиту та секретним кодом.",
-		KindNewSecret: "Parley: новий секретний код для запиту %[1]s: %[3]s. Скористайтеся ним на %[2]s.",
-	},
-	"ru": {
-		KindNews:      "Parley: есть новости по вашему запросу %[1]s. Читайте на %[2]s по номеру запроса и секретному коду.",
-		KindNewSecret: "Parley: новый секретный код для запроса %[1]s: %[3]s. Воспользуйтесь им на %[2]s.",
-	},
-}
-
 // RenderSMS returns the text message for a notification, in its language
 // (English when unknown).
 func RenderSMS(n Notification, statusURL string) (string, error) {
-	lang, ok := smsTexts[n.Lang]
-	if !ok {
-		lang = smsTexts["en"]
-	}
-	t, ok := lang[n.Kind]
-	if !ok {
-		return "", fmt.Errorf("no text message for notifications of kind %q", n.Kind)
-	}
-	if n.Kind == KindNewSecret && n.Secret == "" {
-		return "", errors.New("a new-secret notification without its secret")
+	if err := checkKind(n, "text message"); err != nil {
+		return "", err
 	}
 	if strings.ContainsAny(n.Reference, "\r\n") {
 		return "", errors.New("a reference with a line break")
 	}
-	return fmt.Sprintf(t, n.Reference, statusURL, n.Secret), nil
+	return msg.Text(msg.Pick(n.Lang), msg.New("notify.sms."+string(n.Kind), params(n, statusURL)...)), nil
 }

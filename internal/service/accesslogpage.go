@@ -36,7 +36,7 @@ type AccessPage struct {
 // AccessLogPage returns one page of the access log under q.
 func (s *Service) AccessLogPage(ctx context.Context, actor access.Actor, q AccessQuery) (*AccessPage, error) {
 	if !actor.CanReviewAccessLog() {
-		return nil, access.Deny("only administrators and the mediator review the access log")
+		return nil, access.Forbid("deny.access_log")
 	}
 	if q.PageSize <= 0 || q.PageSize > 1000 {
 		q.PageSize = 100

@@ -7,14 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 	"strconv"
-	"strings"
 	"time"
 
 	"parley/internal/access"
 	"parley/internal/handover"
 	"parley/internal/lists"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/store"
 )
 
@@ -79,7 +80,7 @@ func AgreementHash(a *negotiation.Agreement, sides [2][]negotiation.Release) (st
 // person starts his handover record (listed → proposed → agreed).
 func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id string) (*AgreementView, error) {
 	if !actor.CanMediate() {
-		return nil, access.Deny("only the mediator witnesses agreements")
+		return nil, access.Forbid("deny.witness_agreements")
 	}
 	var agreed *negotiation.Agreement
 	var persons []handover.PersonState
@@ -89,7 +90,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 			return err
 		}
 		if p.State == negotiation.ProposalDraft {
-			return fmt.Errorf("%w: proposal %s is a draft", ErrConflict, id)
+			return Conflict("err.proposal.is_draft", "proposal", id)
 		}
 		if _, err := stateMachine(p).Advance(negotiation.Agreed, mediatorRole); err != nil {
 			return transitionError(err)
@@ -111,7 +112,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 					return err
 				}
 				if ag, why := boundBy(held); ag != "" {
-					return fmt.Errorf("%w: row %d of list %s: %s in agreement %s", ErrConflict, r.Row, r.ListID, strings.TrimSuffix(why, ","), ag)
+					return Conflict("err.row_bound", "row", msg.Plain(r.Row), "list", r.ListID, "why", why, "agreement", ag)
 				}
 				if headers[r.ListID] == nil {
 					if headers[r.ListID], err = tx.List(ctx, r.ListID); err != nil {
@@ -143,7 +144,7 @@ func (s *Service) WitnessProposal(ctx context.Context, actor access.Actor, id st
 		if err := tx.InsertHandoverRecords(ctx, recs); err != nil {
 			if errors.Is(err, store.ErrBound) {
 				// another agreement, witnessed at the same moment, took one of them
-				return fmt.Errorf("%w: %w", ErrConflict, err)
+				return conflictErr(err)
 			}
 			return err
 		}
@@ -219,6 +220,9 @@ var ErrTampered = errors.New("agreement does not match its content hash")
 // GetAgreement returns an agreement with its persons and their handover,
 // after checking it against its content hash.
 func (s *Service) GetAgreement(ctx context.Context, actor access.Actor, id string) (*AgreementView, error) {
+	if s.Mode() == nodes.Node {
+		return nil, s.nodeHubOnly(ctx, actor, id)
+	}
 	var v *AgreementView
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.agreementView(ctx, tx, actor, id)
@@ -269,6 +273,9 @@ func (s *Service) ListAgreements(ctx context.Context, actor access.Actor, roundI
 	party, err := negotiationScope(actor)
 	if err != nil {
 		return nil, err
+	}
+	if s.Mode() == nodes.Node {
+		return s.nodeAgreements(ctx, actor, roundID)
 	}
 	var out []*negotiation.Agreement
 	err = s.db.View(ctx, func(tx *store.Tx) (err error) {

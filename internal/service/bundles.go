@@ -12,6 +12,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/bundle"
 	"parley/internal/ledger"
+	"parley/internal/msg"
 	"parley/internal/nodes"
 	"parley/internal/statement"
 	"parley/internal/store"
@@ -29,10 +30,10 @@ var ErrNothingToExport = errors.New("no statement waits for the hub")
 // bundleActor checks that the actor may act for the node's party.
 func (s *Service) bundleActor(actor access.Actor) error {
 	if s.Mode() != nodes.Node {
-		return fmt.Errorf("%w: bundles carry a party node's statements", ErrWrongMode)
+		return msg.NewError(ErrWrongMode, "err.bundle.node_only")
 	}
 	if !actor.CanActForParty(s.node.party) {
-		return access.Deny("%s may not act for party %s", actor, s.node.party)
+		return access.Forbid("deny.act_for_party", "actor", actor.String(), "party", s.node.party)
 	}
 	return nil
 }
@@ -116,7 +117,7 @@ func (s *Service) addBundleProofs(ctx context.Context, b *bundle.Bundle, sts []*
 		return err
 	}
 	if !ok || state.Size != state.LogSize {
-		return fmt.Errorf("%w: this node has not verified the hub's latest checkpoint yet; let it sync first", ErrConflict)
+		return Conflict("err.bundle.not_synced")
 	}
 	var types []string
 	for _, ts := range need {
@@ -142,7 +143,7 @@ func (s *Service) addBundleProofs(ctx context.Context, b *bundle.Bundle, sts []*
 	}
 	for subj := range need {
 		if !found[subj] {
-			return fmt.Errorf("%w: this node's copy of the log holds no entry for %s yet; let it sync first", ErrConflict, subj)
+			return Conflict("err.bundle.no_entry", "subject", subj)
 		}
 	}
 	b.Checkpoint = string(state.Checkpoint)

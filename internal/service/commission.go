@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"parley/internal/msg"
 
 	"parley/internal/access"
 	"parley/internal/negotiation"
@@ -29,10 +30,10 @@ type CommissionRequest struct {
 // decided to repatriate.
 func (s *Service) RecordCommissionOutcome(ctx context.Context, actor access.Actor, req CommissionRequest) (*store.CommissionRecord, error) {
 	if !actor.CanObserve() && !actor.CanMediate() {
-		return nil, access.Deny("only observers and the mediator record the medical commission's decisions")
+		return nil, access.Forbid("deny.commission")
 	}
 	if err := req.Outcome.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	rec := &store.CommissionRecord{ID: newID("C"), ProposalID: req.ProposalID, ListID: req.ListID, Row: req.Row, Outcome: req.Outcome, RecordedBy: actor.String()}
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -56,10 +57,10 @@ func (s *Service) RecordCommissionOutcome(ctx context.Context, actor access.Acto
 			}
 		}
 		if rel == nil {
-			return invalidf("proposal %s does not release row %d of list %s", p.ID, req.Row, req.ListID)
+			return Invalid("err.commission.not_released", "proposal", p.ID, "row", msg.Plain(req.Row), "list", req.ListID)
 		}
 		if rel.LegalBasis.Code != negotiation.BasisArt110 {
-			return invalidf("row %d of list %s is proposed under %s, not Art. 110; the commission decides on Art. 110 cases", req.Row, req.ListID, rel.LegalBasis)
+			return Invalid("err.commission.not_art110", "row", msg.Plain(req.Row), "list", req.ListID, "basis", msg.Enum{Kind: "svc_basis", Code: rel.LegalBasis.Code})
 		}
 		if err := tx.InsertCommissionRecord(ctx, rec); err != nil {
 			return err

@@ -55,7 +55,7 @@ func (s *Service) CosignLog(ctx context.Context, actor access.Actor) (*ledger.Ch
 		return nil, ErrNoLog
 	}
 	if actor.Party == "" || !actor.CanActForParty(actor.Party) {
-		return nil, access.Deny("a party's witness cosigns at the request of the party's officers")
+		return nil, access.Forbid("deny.cosign_officers")
 	}
 	if s.Mode() != nodes.Single {
 		return nil, Conflict("log.cosign_not_here")

@@ -13,6 +13,7 @@ import (
 	"parley/internal/families"
 	"parley/internal/handover"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -90,17 +91,17 @@ func (s *Service) RecordDeath(ctx context.Context, actor access.Actor, req Death
 	if v := strings.TrimSpace(req.DiedOn); v != "" {
 		date, err := person.ParseISODate(v)
 		if err != nil {
-			return nil, invalidf("died_on: value %q: %v", v, err)
+			return nil, invalidBecause("err.field_value", err, "field", input("died_on"), "value", v)
 		}
 		d.DiedOn = date
 	}
 	d.Normalize()
 	if errs := d.Validate(s.Now()); len(errs) > 0 {
-		msgs := make([]string, len(errs))
+		probs := make([]msg.Msg, len(errs))
 		for i, e := range errs {
-			msgs[i] = e.Error()
+			probs[i] = msg.New("err.person_field", "field", msg.Enum{Kind: "svc_death_field", Code: e.Field}, "reason", msg.New("err.death_field."+e.Code, "param", e.Param))
 		}
-		return nil, invalidf("death of row %d of list %s: %s", req.Row, d.ListID, strings.Join(msgs, "; "))
+		return nil, Invalid("err.death.invalid", "row", msg.Plain(req.Row), "list", d.ListID, "problems", probs)
 	}
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		l, e, err := s.handedOverEntry(ctx, tx, actor, d.ListID, d.Row)
@@ -108,16 +109,16 @@ func (s *Service) RecordDeath(ctx context.Context, actor access.Actor, req Death
 			return err
 		}
 		if !actor.CanWriteList(l.From) {
-			return access.Deny("a death in captivity is reported by the detaining party, %s", l.From)
+			return access.Forbid("deny.death_report", "party", l.From)
 		}
 		if e.Kind == person.KindRemains {
-			return invalidf("row %d of list %s is a set of remains; its death is on the list already", d.Row, l.ID)
+			return Invalid("err.death.remains", "row", msg.Plain(d.Row), "list", l.ID)
 		}
 		d.ID, d.Party, d.FamilyParty = newID("D"), l.From, l.To
 		d.RecordedBy, d.RecordedAt = actor.String(), s.Now().UTC().Truncate(time.Microsecond)
 		if err := tx.InsertDeath(ctx, d); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return fmt.Errorf("%w: the death of row %d of list %s is recorded already", ErrConflict, d.Row, l.ID)
+				return Conflict("err.death.recorded", "row", msg.Plain(d.Row), "list", l.ID)
 			}
 			return err
 		}
@@ -172,7 +173,7 @@ type DeathView struct {
 // pendingOnly keeps those whose news waits for a release.
 func (s *Service) Deaths(ctx context.Context, actor access.Actor, pendingOnly bool) ([]DeathView, error) {
 	if !actor.System && !actor.Has(access.Officer) && !actor.Has(access.Mediator) && !actor.Has(access.Observer) {
-		return nil, access.Deny("deaths in captivity are seen by the parties' officers, the mediator and observers")
+		return nil, access.Forbid("deny.see_deaths")
 	}
 	out := []DeathView{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -212,7 +213,7 @@ func (s *Service) Deaths(ctx context.Context, actor access.Actor, pendingOnly bo
 func (s *Service) RecordRemainsIdentified(ctx context.Context, actor access.Actor, deathID, note string) (*handover.Death, error) {
 	note = strings.TrimSpace(note)
 	if err := handover.ValidFamilyText(note); err != nil && note != "" {
-		return nil, invalidf("note: %v", err)
+		return nil, invalidBecause("err.field", err, "field", input("note"))
 	}
 	var d *handover.Death
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -220,13 +221,13 @@ func (s *Service) RecordRemainsIdentified(ctx context.Context, actor access.Acto
 			return err
 		}
 		if !actor.CanObserve() && !actor.CanMediate() && !actor.CanActForParty(d.FamilyParty) {
-			return access.Deny("the identification of remains is recorded by officers of %s, observers or the mediator", d.FamilyParty)
+			return access.Forbid("deny.death_identify", "party", d.FamilyParty)
 		}
 		if d.State == handover.DeathRemainsIdentified {
-			return fmt.Errorf("%w: death %s: the remains are identified already", ErrConflict, deathID)
+			return Conflict("err.death.identified", "death", deathID)
 		}
 		if err := tx.SetDeathRemainsIdentified(ctx, deathID, note); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		d.State, d.RemainsNote = handover.DeathRemainsIdentified, note
 		return s.recordEvent(ctx, tx, actor, deathEvent("death.remains_identified", d))
@@ -245,7 +246,7 @@ func (s *Service) RecordRemainsIdentified(ctx context.Context, actor access.Acto
 func (s *Service) ReleaseDeath(ctx context.Context, actor access.Actor, deathID, text string) (*handover.Death, int, error) {
 	text = strings.TrimSpace(text)
 	if err := handover.ValidFamilyText(text); err != nil {
-		return nil, 0, invalidf("%v", err)
+		return nil, 0, invalidErr(err)
 	}
 	var d *handover.Death
 	changed := 0
@@ -254,14 +255,14 @@ func (s *Service) ReleaseDeath(ctx context.Context, actor access.Actor, deathID,
 			return err
 		}
 		if !actor.System && !(actor.Has(access.Officer) && actor.Party == d.FamilyParty) {
-			return access.Deny("news of a death is released only by officers of %s, the person's own side", d.FamilyParty)
+			return access.Forbid("deny.death_release", "party", d.FamilyParty)
 		}
 		if !d.PendingRelease() {
-			return fmt.Errorf("%w: death %s: its news was released already", ErrConflict, deathID)
+			return Conflict("err.death.released", "death", deathID)
 		}
 		now := s.Now().UTC().Truncate(time.Microsecond)
 		if err := tx.ReleaseDeath(ctx, deathID, d.State, text, actor.String(), now); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		d.ReleasedState, d.FamilyText, d.ReleasedBy, d.ReleasedAt = d.State, text, actor.String(), now
 		if err := s.recordEvent(ctx, tx, actor, deathEvent("death.released", d)); err != nil {
@@ -290,7 +291,7 @@ func (s *Service) ReleaseDeath(ctx context.Context, actor access.Actor, deathID,
 func (s *Service) WithdrawDeath(ctx context.Context, actor access.Actor, deathID, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if err := handover.ValidFamilyText(reason); err != nil {
-		return invalidf("reason: %v", err)
+		return invalidBecause("err.field", err, "field", input("reason"))
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		d, err := s.loadDeath(ctx, tx, actor, deathID)
@@ -298,10 +299,10 @@ func (s *Service) WithdrawDeath(ctx context.Context, actor access.Actor, deathID
 			return err
 		}
 		if !actor.CanWriteList(d.Party) {
-			return access.Deny("a death record is withdrawn by officers of %s, who reported it", d.Party)
+			return access.Forbid("deny.death_withdraw", "party", d.Party)
 		}
 		if d.ReleasedState != "" {
-			return fmt.Errorf("%w: death %s was released to the families; it cannot be withdrawn", ErrConflict, deathID)
+			return Conflict("err.death.withdraw_released", "death", deathID)
 		}
 		recs, err := tx.EntryHandoverRecords(ctx, d.ListID, d.Row)
 		if err != nil {
@@ -309,11 +310,11 @@ func (s *Service) WithdrawDeath(ctx context.Context, actor access.Actor, deathID
 		}
 		for _, r := range recs {
 			if r.State.Outcome == handover.Deceased {
-				return fmt.Errorf("%w: death %s is recorded as the outcome of agreement %s", ErrConflict, deathID, r.AgreementID)
+				return Conflict("err.death.outcome", "death", deathID, "agreement", r.AgreementID)
 			}
 		}
 		if err := tx.DeleteDeath(ctx, deathID); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		ev := deathEvent("death.withdrawn", d)
 		ev.Personal = append(ev.Personal, EventItem{ID: "reason", Data: []byte(reason)})

@@ -12,6 +12,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/disputes"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -82,7 +83,7 @@ func newDispute(kind disputes.Kind, l *lists.List, by, to string, actor access.A
 func (s *Service) AcknowledgeWithReservation(ctx context.Context, actor access.Actor, id, reservation string) (*lists.List, *disputes.Dispute, error) {
 	reservation = strings.TrimSpace(reservation)
 	if err := disputes.CheckText("reservation", reservation, false); err != nil {
-		return nil, nil, invalidf("%v", err)
+		return nil, nil, invalidErr(err)
 	}
 	var d *disputes.Dispute
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -126,10 +127,10 @@ func (s *Service) acknowledgeWithReservation(ctx context.Context, tx *store.Tx, 
 func (s *Service) ContestRow(ctx context.Context, actor access.Actor, req ContestRequest) (*disputes.Dispute, error) {
 	req.Note = strings.TrimSpace(req.Note)
 	if !req.Reason.Valid() {
-		return nil, invalidf("row %d, field reason: value %q: must be one of not_ours, civilian, already_returned, died, not_in_custody, other", req.Row, req.Reason)
+		return nil, Invalid("err.dispute.reason", "row", msg.Plain(req.Row), "value", string(req.Reason), "choices", disputeReasons())
 	}
 	if err := disputes.CheckText("note", req.Note, req.Reason == disputes.Other); err != nil {
-		return nil, invalidf("row %d, field %v", req.Row, err)
+		return nil, invalidBecause("err.row_reason", err, "row", msg.Plain(req.Row))
 	}
 	var d *disputes.Dispute
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -138,7 +139,7 @@ func (s *Service) ContestRow(ctx context.Context, actor access.Actor, req Contes
 			return err
 		}
 		if !actor.CanAcknowledge(listView(l)) {
-			return access.Deny("rows of list %s are contested by officers of %s, who received it", l.ID, l.To)
+			return access.Forbid("deny.contest", "list", l.ID, "party", l.To)
 		}
 		if !listEntryOf(l, req.Row) {
 			return fmt.Errorf("row %d of list %s: %w", req.Row, l.ID, ErrNotFound)
@@ -149,7 +150,7 @@ func (s *Service) ContestRow(ctx context.Context, actor access.Actor, req Contes
 		}
 		for _, o := range open {
 			if o.Kind == disputes.Contest && o.Row == req.Row && o.State == disputes.Open {
-				return fmt.Errorf("%w: row %d of list %s is contested already (%s)", ErrConflict, req.Row, l.ID, o.ID)
+				return Conflict("err.dispute.contested", "row", msg.Plain(req.Row), "list", l.ID, "dispute", o.ID)
 			}
 		}
 		d = newDispute(disputes.Contest, l, l.To, l.From, actor, s.Now().UTC().Truncate(time.Microsecond))
@@ -172,7 +173,7 @@ func (s *Service) ContestRow(ctx context.Context, actor access.Actor, req Contes
 func (s *Service) ClaimLeftOff(ctx context.Context, actor access.Actor, runID, note string) (*disputes.Dispute, error) {
 	note = strings.TrimSpace(note)
 	if err := disputes.CheckText("note", note, false); err != nil {
-		return nil, invalidf("%v", err)
+		return nil, invalidErr(err)
 	}
 	var d *disputes.Dispute
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -181,7 +182,7 @@ func (s *Service) ClaimLeftOff(ctx context.Context, actor access.Actor, runID, n
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("a claim is made by officers of %s", run.Party)
+			return access.Forbid("deny.claim", "party", run.Party)
 		}
 		l, err := tx.List(ctx, run.ListID)
 		if err != nil {
@@ -192,7 +193,7 @@ func (s *Service) ClaimLeftOff(ctx context.Context, actor access.Actor, runID, n
 			return err
 		}
 		if len(entries) == 0 {
-			return invalidf("the left-off report of run %s is empty: there is nobody to claim", runID)
+			return Invalid("err.dispute.left_off_empty", "run", runID)
 		}
 		d = newDispute(disputes.Claim, l, run.Party, l.From, actor, s.Now().UTC().Truncate(time.Microsecond))
 		d.RunID, d.Note, d.PersonCount = run.ID, note, len(entries)
@@ -228,7 +229,7 @@ type DisputeQuery struct {
 // mediator all of them, an officer those his side made or must answer.
 func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQuery) ([]*disputes.Dispute, error) {
 	if !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
-		return nil, access.Deny("disputes are seen by the parties' officers and the mediator")
+		return nil, access.Forbid("deny.see_disputes")
 	}
 	out := []*disputes.Dispute{}
 	persons := 0
@@ -292,7 +293,7 @@ func (s *Service) Dispute(ctx context.Context, actor access.Actor, id string) (*
 func (s *Service) AnswerDispute(ctx context.Context, actor access.Actor, id string, answer disputes.Answer, reason string) (*disputes.Dispute, error) {
 	reason = strings.TrimSpace(reason)
 	if err := disputes.CheckAnswer(answer, reason); err != nil {
-		return nil, invalidf("%v", err)
+		return nil, invalidErr(err)
 	}
 	var d *disputes.Dispute
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -303,14 +304,14 @@ func (s *Service) AnswerDispute(ctx context.Context, actor access.Actor, id stri
 			return fmt.Errorf("dispute %q: %w", id, ErrNotFound)
 		}
 		if !actor.CanActForParty(d.To) {
-			return access.Deny("dispute %s is answered by officers of %s", id, d.To)
+			return access.Forbid("deny.answer_dispute", "dispute", id, "party", d.To)
 		}
 		if d.State != disputes.Open {
-			return fmt.Errorf("%w: dispute %s is %s", ErrConflict, id, d.State)
+			return Conflict("err.dispute.state", "dispute", id, "state", msg.Enum{Kind: "svc_dispute_state", Code: string(d.State)})
 		}
 		now := s.Now().UTC().Truncate(time.Microsecond)
 		if err := tx.AnswerDispute(ctx, id, answer, reason, actor.String(), now); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		d.State, d.Answer, d.AnswerReason, d.AnsweredBy, d.AnsweredAt = disputes.Answered, answer, reason, actor.String(), now
 		return s.recordEvent(ctx, tx, actor, disputeEvent("dispute.answered", d))
@@ -360,4 +361,13 @@ func (s *Service) closeDisputes(ctx context.Context, tx *store.Tx, actor access.
 		}
 	}
 	return nil
+}
+
+// disputeReasons are the codes of the reasons a row is contested for.
+func disputeReasons() []string {
+	var out []string
+	for _, r := range disputes.Reasons() {
+		out = append(out, string(r))
+	}
+	return out
 }

@@ -120,7 +120,7 @@ type AccessRecord struct {
 // AccessLog returns the newest lines of the access log.
 func (s *Service) AccessLog(ctx context.Context, actor access.Actor, limit int) ([]AccessRecord, error) {
 	if !actor.CanReviewAccessLog() {
-		return nil, access.Deny("only administrators and the mediator review the access log")
+		return nil, access.Forbid("deny.access_log")
 	}
 	if limit <= 0 || limit > 10000 {
 		limit = 500

@@ -78,7 +78,7 @@ func (s *Service) RegisterInquiry(ctx context.Context, req families.Request, opt
 	}
 	q, err := req.Build(families.ValidateOptions{Parties: ids, Today: s.Now(), AllowHTTPWebhooks: opts.AllowHTTPWebhooks}, opts.Source)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	if dup, err := s.duplicate(ctx, q.DedupKey); err != nil || dup != nil {
 		return dup, err
@@ -363,7 +363,7 @@ func canReviewLinks(actor access.Actor, party string) bool {
 // after comparing any list or inquiry not yet compared.
 func (s *Service) PendingLinks(ctx context.Context, actor access.Actor) ([]LinkReview, error) {
 	if !actor.System && !actor.Has(access.Officer) {
-		return nil, access.Deny("links of inquiries are reviewed by the officers of the relative's side")
+		return nil, access.Forbid("deny.links_review")
 	}
 	if err := s.CatchUpLinks(ctx); err != nil {
 		s.Logger.Warn("comparing inquiries with lists", "err", err)
@@ -441,7 +441,7 @@ func (s *Service) proposedOutcome(ctx context.Context, tx *store.Tx, l *lists.Li
 // side is reported as not found.
 func linkFor(ctx context.Context, tx *store.Tx, actor access.Actor, id string) (*families.Link, error) {
 	if !actor.System && !actor.Has(access.Officer) {
-		return nil, access.Deny("links of inquiries are decided by the officers of the relative's side")
+		return nil, access.Forbid("deny.links_decide")
 	}
 	l, err := tx.Link(ctx, id)
 	if err != nil {
@@ -471,7 +471,7 @@ func (s *Service) ConfirmLink(ctx context.Context, actor access.Actor, linkID, n
 	}
 	note = strings.TrimSpace(note)
 	if len([]rune(note)) > families.MaxNoteLen {
-		return invalidf("the note is longer than %d characters", families.MaxNoteLen)
+		return Invalid("err.family.note_long", "max", families.MaxNoteLen)
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		l, err := linkFor(ctx, tx, actor, linkID)
@@ -479,11 +479,11 @@ func (s *Service) ConfirmLink(ctx context.Context, actor access.Actor, linkID, n
 			return err
 		}
 		if l.State != families.LinkPending {
-			return fmt.Errorf("%w: link %s is already %s", ErrConflict, linkID, l.State)
+			return Conflict("err.family.link_state", "link", linkID, "state", msg.Enum{Kind: "svc_link_state", Code: string(l.State)})
 		}
 		now := s.Now().UTC()
 		if err := tx.DecideLink(ctx, linkID, families.LinkPending, families.LinkConfirmed, actor.String(), note, now); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		l.State, l.Note = families.LinkConfirmed, note
 		q, err := tx.InquiryByID(ctx, l.InquiryID)
@@ -520,11 +520,11 @@ func (s *Service) RejectLink(ctx context.Context, actor access.Actor, linkID str
 			return err
 		}
 		if l.State == families.LinkRejected {
-			return fmt.Errorf("%w: link %s is already rejected", ErrConflict, linkID)
+			return Conflict("err.family.link_state", "link", linkID, "state", msg.Enum{Kind: "svc_link_state", Code: "rejected"})
 		}
 		was := l.State
 		if err := tx.DecideLink(ctx, linkID, was, families.LinkRejected, actor.String(), l.Note, s.Now().UTC()); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		l.State = families.LinkRejected
 		q, err := tx.InquiryByID(ctx, l.InquiryID)
@@ -559,13 +559,13 @@ func (s *Service) RejectLink(ctx context.Context, actor access.Actor, linkID str
 func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, listID string, row int, status families.Status, date time.Time, wording string) (int, error) {
 	o := families.Outcome{Status: status, Date: date, Wording: strings.TrimSpace(wording)}
 	if err := o.Validate(); err != nil {
-		return 0, invalidf("%v", err)
+		return 0, invalidErr(err)
 	}
 	if status == families.StatusNone {
-		return 0, invalidf("an outcome says what happened; %q is not one", status)
+		return 0, Invalid("err.family.outcome_none", "value", string(status))
 	}
 	if status.Death() {
-		return 0, invalidf("news of a death reaches a family only through a death record released by an officer of the person's side (parley death record, parley death release)")
+		return 0, Invalid("err.family.death_via_record")
 	}
 	changed := 0
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -577,10 +577,10 @@ func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, lis
 			return fmt.Errorf("list %q: %w", listID, ErrNotFound)
 		}
 		if !actor.CanMediate() && !actor.CanObserve() && !canReviewLinks(actor, l.To) {
-			return access.Deny("outcomes are recorded by the mediator, observers or officers of party %s", l.To)
+			return access.Forbid("deny.family_outcomes", "party", l.To)
 		}
 		if l.State == lists.Draft {
-			return fmt.Errorf("%w: list %s has not been handed over", ErrConflict, listID)
+			return Conflict("err.list.not_handed_over", "list", listID)
 		}
 		ok, err := tx.EntryExists(ctx, listID, row)
 		if err != nil {
@@ -592,7 +592,7 @@ func (s *Service) SetInquiryOutcome(ctx context.Context, actor access.Actor, lis
 		if d, ok, err := deathOf(ctx, tx, listID, row); err != nil {
 			return err
 		} else if ok && d.ReleasedState != "" {
-			return fmt.Errorf("%w: the death of row %d of list %s was released to the families; no other status replaces it", ErrConflict, row, listID)
+			return Conflict("err.family.death_released", "row", msg.Plain(row), "list", listID)
 		}
 		changed, err = s.applyEntryOutcome(ctx, tx, actor, listID, row, o)
 		return err
@@ -745,7 +745,7 @@ func (s *Service) RelinkInquiries(ctx context.Context, actor access.Actor) error
 		return err
 	}
 	if !actor.System && !actor.CanAdminister() {
-		return access.Deny("only an administrator re-runs the comparison of inquiries")
+		return access.Forbid("deny.rerun_inquiries")
 	}
 	var ids []string
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -841,7 +841,7 @@ func (s *Service) linkList(ctx context.Context, listID string) error {
 			return err
 		}
 		if l.State == lists.Draft {
-			return fmt.Errorf("%w: list %s has not been handed over", ErrConflict, listID)
+			return Conflict("err.list.not_handed_over", "list", listID)
 		}
 		qs, err := tx.Inquiries(ctx, l.To)
 		if err != nil || len(qs) == 0 {
@@ -952,23 +952,23 @@ func (s *Service) ImportInquiriesPFIF(ctx context.Context, actor access.Actor, r
 		return nil, err
 	}
 	if !canReviewLinks(actor, opts.Party) {
-		return nil, access.Deny("inquiries about relatives on side %s are imported by its officers", opts.Party)
+		return nil, access.Forbid("deny.import_inquiries", "party", opts.Party)
 	}
 	if opts.Kind == "" {
 		opts.Kind = person.KindPOW
 	}
 	if !opts.Kind.Valid() || opts.Kind == person.KindRemains {
-		return nil, invalidf("kind %q: inquiries are about prisoners of war or civilians", opts.Kind)
+		return nil, Invalid("err.family.kind", "value", string(opts.Kind))
 	}
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		_, err := tx.Party(ctx, opts.Party)
 		return err
 	}); err != nil {
-		return nil, invalidf("unknown party %q", opts.Party)
+		return nil, Invalid("err.unknown_party", "party", opts.Party)
 	}
 	doc, err := pfif.Parse(r, pfif.ParseOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	imp := families.FromPFIF(doc, opts.Party, opts.Kind, s.Now())
 	res := &PFIFImportResult{Skipped: imp.Skipped, Warnings: doc.Warnings}
@@ -1024,10 +1024,10 @@ type PFIFExportOptions struct {
 // PFIF expiry date has passed are left out.
 func (s *Service) ExportInquiriesPFIF(ctx context.Context, actor access.Actor, w io.Writer, opts PFIFExportOptions) (int, error) {
 	if opts.Party == "" && !actor.System {
-		return 0, access.Deny("give the side whose inquiries to export")
+		return 0, access.Forbid("deny.export_side")
 	}
 	if opts.Party != "" && !canReviewLinks(actor, opts.Party) {
-		return 0, access.Deny("inquiries about relatives on side %s are exported by its officers", opts.Party)
+		return 0, access.Forbid("deny.export_inquiries", "party", opts.Party)
 	}
 	if opts.Domain == "" {
 		opts.Domain = "parley.invalid"

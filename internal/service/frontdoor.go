@@ -177,7 +177,7 @@ func listFilter(actor access.Actor) (store.ListFilter, error) {
 	case actor.Has(access.Mediator), actor.Has(access.Observer):
 		f.HandedOverOnly = true
 	default:
-		return f, access.Deny("this role sees no lists")
+		return f, access.Forbid("deny.no_lists")
 	}
 	return f, nil
 }

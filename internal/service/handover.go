@@ -14,7 +14,9 @@ import (
 	"parley/internal/families"
 	"parley/internal/handover"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -58,7 +60,8 @@ type StepResult struct {
 	State         handover.PersonState  `json:"state"`
 	Complete      bool                  `json:"complete"`
 	Breach        []negotiation.Problem `json:"breach,omitempty"`
-	BreachMessage string                `json:"breach_message,omitempty"`
+	BreachMessage string                `json:"breach_message,omitempty"` // in English
+	BreachWhy     msg.Msg               `json:"breach_why,omitzero"`
 }
 
 // PersonTimeline is everything recorded about one person of a list, in the
@@ -99,9 +102,9 @@ const (
 func handoverError(err error) error {
 	switch {
 	case errors.Is(err, handover.ErrEvent):
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return invalidErr(err)
 	case errors.Is(err, handover.ErrRefused), errors.Is(err, handover.ErrOrder), errors.Is(err, handover.ErrFinal):
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return conflictErr(err)
 	}
 	return err
 }
@@ -154,7 +157,7 @@ func (s *Service) recordStep(ctx context.Context, actor access.Actor, agreementI
 			if err != nil {
 				return err
 			}
-			res.Breach, res.BreachMessage = rep.Breach, rep.BreachMessage
+			res.Breach, res.BreachMessage, res.BreachWhy = rep.Breach, rep.BreachMessage, rep.BreachWhy
 			for _, p := range rep.Breach {
 				codes = append(codes, p.Code)
 			}
@@ -213,13 +216,13 @@ func (s *Service) RecordInterview(ctx context.Context, actor access.Actor, agree
 // he was not repatriated in this stage (families.Table).
 func (s *Service) RecordInterviewDisclosed(ctx context.Context, actor access.Actor, agreementID, listID string, row int, iv handover.Interview, disclose bool) (*StepResult, error) {
 	if !actor.CanObserve() {
-		return nil, access.Deny("only observers interview the persons of a stage")
+		return nil, access.Forbid("deny.interview")
 	}
 	if !iv.Valid() {
-		return nil, invalidf("interview outcome must be %s or %s, not %q", handover.Consents, handover.Refuses, iv)
+		return nil, Invalid("err.handover.interview_outcome", "value", iv)
 	}
 	if disclose && iv != handover.Refuses {
-		return nil, invalidf("only a refusal is disclosed to the family by the person's choice")
+		return nil, Invalid("err.handover.disclose_refusal")
 	}
 	res, err := s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *negotiation.Agreement, *store.HandoverRecord) (handover.Event, error) {
 		return handover.Event{Type: handover.EventInterviewed, Interview: iv, Disclose: disclose}, nil
@@ -238,7 +241,7 @@ func (s *Service) RecordInterviewDisclosed(ctx context.Context, actor access.Act
 // (and kept in the stage report) rather than silently accepted.
 func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req OutcomeRequest) (*StepResult, error) {
 	if !actor.CanObserve() && !actor.CanMediate() {
-		return nil, access.Deny("only observers and the mediator record handover outcomes")
+		return nil, access.Forbid("deny.record_outcomes")
 	}
 	var evType handover.EventType
 	switch req.Outcome {
@@ -251,13 +254,13 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 	case handover.Substituted:
 		evType = handover.EventSubstituted
 		if req.Substitute == nil {
-			return nil, invalidf("a substitution names the substitute")
+			return nil, Invalid("err.handover.substitution_needs_substitute")
 		}
 	default:
-		return nil, invalidf("outcome must be handed_over, not_presented, deceased or substituted, not %q", req.Outcome)
+		return nil, Invalid("err.handover.outcome", "value", req.Outcome)
 	}
 	if req.Outcome != handover.Substituted && req.Substitute != nil {
-		return nil, invalidf("only a substitution names a substitute")
+		return nil, Invalid("err.handover.substitute_without_substitution")
 	}
 	res, err := s.recordStep(ctx, actor, req.AgreementID, req.ListID, req.Row, func(ctx context.Context, tx *store.Tx, a *negotiation.Agreement, rec *store.HandoverRecord) (handover.Event, error) {
 		ev := handover.Event{Type: evType}
@@ -269,7 +272,7 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, req Out
 			if _, ok, err := deathOf(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
 				return ev, err
 			} else if !ok {
-				return ev, fmt.Errorf("%w: row %d of list %s: record the death in captivity first (date, place, cause, burial, who reported it)", ErrConflict, rec.State.Row, rec.State.ListID)
+				return ev, Conflict("err.handover.record_death_first", "row", msg.Plain(rec.State.Row), "list", rec.State.ListID)
 			}
 		}
 		if evType == handover.EventHandedOver {
@@ -320,7 +323,7 @@ func noDeath(ctx context.Context, tx *store.Tx, listID string, row int) error {
 	if err != nil || !ok {
 		return err
 	}
-	return fmt.Errorf("%w: row %d of list %s: death in captivity %s is on record for him; he cannot also be handed over alive", ErrConflict, row, listID, d.ID)
+	return Conflict("err.handover.dead_not_alive", "row", msg.Plain(row), "list", listID, "death", d.ID)
 }
 
 // substitute resolves the person brought in place of an agreed one.
@@ -329,21 +332,21 @@ func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Act
 	sub := &handover.Substitute{Interview: req.Interview}
 	switch {
 	case req.ListID != "" && req.Person != nil:
-		return nil, invalidf("name the substitute by a list row or give him in full, not both")
+		return nil, Invalid("err.handover.substitute_row_or_person")
 	case req.ListID != "":
 		l, err := s.loadHandedOverList(ctx, tx, actor, req.ListID)
 		if err != nil {
 			return nil, err
 		}
 		if l.From != party {
-			return nil, invalidf("the substitute must come from a handed-over list of party %s, the side that releases the person he replaces; list %s is from %s", party, l.ID, l.From)
+			return nil, Invalid("err.handover.substitute_list", "party", party, "list", l.ID, "from", l.From)
 		}
 		if l.ID == rec.State.ListID && req.Row == rec.State.Row {
-			return nil, invalidf("a person cannot be substituted by himself")
+			return nil, Invalid("err.handover.substitute_self")
 		}
 		e, ok := entryAt(l, req.Row)
 		if !ok {
-			return nil, invalidf("row %d is not on list %s", req.Row, l.ID)
+			return nil, Invalid("err.row_not_on_list", "row", msg.Plain(req.Row), "list", l.ID)
 		}
 		held, err := tx.EntryAgreements(ctx, l.ID, req.Row)
 		if err != nil {
@@ -356,7 +359,7 @@ func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Act
 			}
 		}
 		if ag, why := boundBy(elsewhere); ag != "" {
-			return nil, fmt.Errorf("%w: substitute row %d of list %s: %s in agreement %s", ErrConflict, req.Row, l.ID, strings.TrimSuffix(why, ","), ag)
+			return nil, Conflict("err.substitute_bound", "row", msg.Plain(req.Row), "list", l.ID, "why", why, "agreement", ag)
 		}
 		p := e.Person
 		p.Categories = append([]string(nil), e.Categories...)
@@ -372,18 +375,14 @@ func (s *Service) substitute(ctx context.Context, tx *store.Tx, actor access.Act
 		p := *req.Person
 		p.Normalize()
 		if errs := p.Validate(); len(errs) > 0 {
-			msgs := make([]string, len(errs))
-			for i, e := range errs {
-				msgs[i] = e.Error()
-			}
-			return nil, invalidf("substitute: %s", strings.Join(msgs, "; "))
+			return nil, Invalid("err.handover.substitute_invalid", "problems", fieldProblems(errs))
 		}
 		if !givenInFull(&p) {
-			return nil, invalidf("a substitute on no list is given in full: surname and given names with a complete date of birth or a service number (for remains, a name, a grave or a DNA sample reference)")
+			return nil, Invalid("err.handover.substitute_in_full")
 		}
 		sub.Person = p
 	default:
-		return nil, invalidf("name the substitute: a row of a handed-over list of party %s, or a new person given in full", party)
+		return nil, Invalid("err.handover.name_substitute", "party", party)
 	}
 	return sub, nil
 }
@@ -404,7 +403,7 @@ func givenInFull(p *person.Person) bool {
 // mediator record it.
 func (s *Service) RecordIdentification(ctx context.Context, actor access.Actor, agreementID, listID string, row int, id handover.Identification) (*StepResult, error) {
 	if !actor.CanObserve() && !actor.CanMediate() {
-		return nil, access.Deny("only observers and the mediator record the identification of remains")
+		return nil, access.Forbid("deny.record_identification")
 	}
 	return s.recordStep(ctx, actor, agreementID, listID, row, func(context.Context, *store.Tx, *negotiation.Agreement, *store.HandoverRecord) (handover.Event, error) {
 		return handover.Event{Type: handover.EventIdentified, Identification: id}, nil
@@ -416,6 +415,9 @@ func (s *Service) RecordIdentification(ctx context.Context, actor access.Actor, 
 // deceased, substituted, handed over outside the agreement or still
 // pending, and how the releases as they happened break the agreed rule.
 func (s *Service) StageReport(ctx context.Context, actor access.Actor, agreementID string) (*handover.Report, error) {
+	if s.Mode() == nodes.Node {
+		return nil, s.nodeHubOnly(ctx, actor, agreementID)
+	}
 	var rep handover.Report
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		a, err := s.loadAgreement(ctx, tx, actor, agreementID)
@@ -462,6 +464,10 @@ func (s *Service) afterAgreed(ctx context.Context, actor access.Actor, a *negoti
 // his outcome, or his being handed over in another's place; each step with
 // who and when.
 func (s *Service) PersonTimeline(ctx context.Context, actor access.Actor, listID string, row int) (*PersonTimeline, error) {
+	if s.Mode() == nodes.Node {
+		// The proposals, agreements and handover steps of a person are the hub's.
+		return nil, msg.NewError(ErrWrongMode, "node.hub_only.timeline", "list", listID, "row", row)
+	}
 	var t *PersonTimeline
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := s.loadHandedOverList(ctx, tx, actor, listID)
@@ -490,12 +496,28 @@ func (s *Service) PersonTimeline(ctx context.Context, actor access.Actor, listID
 	return t, nil
 }
 
+// dateParam is a recorded date as a message parameter: a complete one in
+// the reader's way, a partial one as written.
+func dateParam(d person.Date) any {
+	if d.Complete() {
+		return msg.CalendarDate{Y: d.Year, M: d.Month, D: d.Day}
+	}
+	return msg.Raw(d.String())
+}
+
+// noted gives a timeline step its detail as a message (Why) and in
+// English (Note).
+func noted(st handover.Step, why msg.Msg) handover.Step {
+	st.Why, st.Note = why, why.String()
+	return st
+}
+
 func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.Actor, l *lists.List, row int) ([]TimelineStep, error) {
 	by := l.CreatedBy
 	if by == "" {
 		by = l.From
 	}
-	steps := []TimelineStep{{Step: handover.Step{Status: handover.StatusListed, At: l.HandedOverAt, By: by, Note: fmt.Sprintf("list %s from %s to %s", l.ID, l.From, l.To)}}}
+	steps := []TimelineStep{{Step: noted(handover.Step{Status: handover.StatusListed, At: l.HandedOverAt, By: by}, msg.New("timeline.listed", "list", msg.Raw(l.ID), "from", msg.Raw(l.From), "to", msg.Raw(l.To)))}}
 	props, err := tx.EntryProposals(ctx, l.ID, row)
 	if err != nil {
 		return nil, err
@@ -504,22 +526,22 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 		if p.State == negotiation.ProposalDraft || !proposalVisible(actor, p) {
 			continue
 		}
-		steps = append(steps, TimelineStep{ProposalID: p.ID, Step: handover.Step{Status: handover.StatusProposed, At: p.SubmittedAt, By: p.CreatedBy,
-			Note: fmt.Sprintf("by %s to %s under %s (proposal now %s)", p.From, p.To, p.Terms.Rule, p.State)}})
+		steps = append(steps, TimelineStep{ProposalID: p.ID, Step: noted(handover.Step{Status: handover.StatusProposed, At: p.SubmittedAt, By: p.CreatedBy},
+			msg.New("timeline.proposed", "from", msg.Raw(p.From), "to", msg.Raw(p.To), "rule", msg.Enum{Kind: "rule", Code: string(p.Terms.Rule)}, "state", msg.Enum{Kind: "proposal_state", Code: string(p.State)}))})
 	}
 	decisions, err := tx.EntryCommission(ctx, l.ID, row)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range decisions {
-		note := string(d.Outcome.Decision)
+		note := msg.New("timeline.commission", "decision", msg.Enum{Kind: "commission", Code: string(d.Outcome.Decision)})
 		if !d.Outcome.DecidedOn.IsZero() {
-			note += " on " + d.Outcome.DecidedOn.String()
+			note = msg.New("timeline.commission_on", "text", note, "date", dateParam(d.Outcome.DecidedOn))
 		}
 		if !d.Outcome.ReexamineOn.IsZero() {
-			note += ", re-examination on " + d.Outcome.ReexamineOn.String()
+			note = msg.New("timeline.commission_reexamine", "text", note, "date", dateParam(d.Outcome.ReexamineOn))
 		}
-		steps = append(steps, TimelineStep{ProposalID: d.ProposalID, Step: handover.Step{Status: StatusCommission, At: d.RecordedAt, By: d.RecordedBy, Note: note}})
+		steps = append(steps, TimelineStep{ProposalID: d.ProposalID, Step: noted(handover.Step{Status: StatusCommission, At: d.RecordedAt, By: d.RecordedBy}, note)})
 	}
 	visible := map[string]bool{}
 	sees := func(id string) (bool, error) {
@@ -565,19 +587,19 @@ func (s *Service) timelineSteps(ctx context.Context, tx *store.Tx, actor access.
 		}
 		for _, st := range r.State.Timeline {
 			if st.Status == handover.StatusSubstituted {
-				steps = append(steps, TimelineStep{AgreementID: r.AgreementID, Step: handover.Step{Status: StatusSubstitutedFor, At: st.At, By: st.By,
-					Note: fmt.Sprintf("handed over in place of row %d of list %s", r.State.Row, r.State.ListID)}})
+				steps = append(steps, TimelineStep{AgreementID: r.AgreementID, Step: noted(handover.Step{Status: StatusSubstitutedFor, At: st.At, By: st.By},
+					msg.New("timeline.substituted_for", "row", msg.Plain(r.State.Row), "list", msg.Raw(r.State.ListID)))})
 			}
 		}
 	}
 	if d, ok, err := deathOf(ctx, tx, l.ID, row); err != nil {
 		return nil, err
 	} else if ok && seesDeath(actor, d) {
-		note := "reported by " + d.ReportedBy
+		note := msg.New("timeline.death_reported", "by", msg.Raw(d.ReportedBy))
 		if !d.DiedOn.IsZero() {
-			note = "died on " + d.DiedOn.String() + "; " + note
+			note = msg.New("timeline.death_died", "date", dateParam(d.DiedOn), "by", msg.Raw(d.ReportedBy))
 		}
-		steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathRecorded, At: d.RecordedAt, By: d.RecordedBy, Note: note}})
+		steps = append(steps, TimelineStep{Step: noted(handover.Step{Status: StatusDeathRecorded, At: d.RecordedAt, By: d.RecordedBy}, note)})
 		if d.ReleasedState != "" {
 			steps = append(steps, TimelineStep{Step: handover.Step{Status: StatusDeathReleased, At: d.ReleasedAt, By: d.ReleasedBy, Note: d.ReleasedState}})
 		}

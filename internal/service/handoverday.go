@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"parley/internal/families"
 	"parley/internal/handover"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/names"
 	"parley/internal/negotiation"
 	"parley/internal/person"
@@ -133,11 +133,11 @@ type CorrectionRequest struct {
 // its record. Observers and the mediator correct, as they record.
 func (s *Service) CorrectOutcome(ctx context.Context, actor access.Actor, req CorrectionRequest) (*StepResult, error) {
 	if !dayRoles(actor).Record {
-		return nil, access.Deny("only observers and the mediator correct handover outcomes")
+		return nil, access.Forbid("deny.correct_outcomes")
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if req.Reason == "" {
-		return nil, invalidf("a correction gives its reason")
+		return nil, Invalid("err.handover.correction_reason")
 	}
 	var from handover.Outcome
 	var fromSub *handover.Substitute
@@ -151,7 +151,7 @@ func (s *Service) CorrectOutcome(ctx context.Context, actor access.Actor, req Co
 			if _, ok, err := deathOf(ctx, tx, rec.State.ListID, rec.State.Row); err != nil {
 				return ev, err
 			} else if !ok && rec.State.Person.Kind != person.KindRemains {
-				return ev, fmt.Errorf("%w: row %d of list %s: record the death in captivity first (date, place, cause, burial, who reported it)", ErrConflict, rec.State.Row, rec.State.ListID)
+				return ev, Conflict("err.handover.record_death_first", "row", msg.Plain(rec.State.Row), "list", rec.State.ListID)
 			}
 		}
 		return ev, nil
@@ -203,7 +203,7 @@ const MaxCandidates = 20
 // checked when it is recorded; this only finds him.
 func (s *Service) SubstituteCandidates(ctx context.Context, actor access.Actor, agreementID, listID string, row int, typed string) ([]Candidate, error) {
 	if !dayRoles(actor).Record {
-		return nil, access.Deny("only observers and the mediator record substitutions")
+		return nil, access.Forbid("deny.record_substitutions")
 	}
 	if strings.TrimSpace(typed) == "" {
 		return nil, nil

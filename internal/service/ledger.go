@@ -1,7 +1,6 @@
 package service
 
 import (
-	"fmt"
 	"strings"
 
 	"context"
@@ -40,10 +39,10 @@ func (s *Service) AttachLedger(lg *ledger.Log) {
 // change cannot go unnoticed: whoever replaces a key must log the change.
 func (s *Service) RecordKeys(ctx context.Context, actor access.Actor) error {
 	if !actor.CanAdminister() && !actor.CanMediate() {
-		return access.Deny("only the mediator or an administrator publishes keys")
+		return access.Forbid("deny.publish_keys")
 	}
 	if s.lg == nil {
-		return fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return Conflict("err.no_log")
 	}
 	attrs := map[string]string{"origin": s.lg.Origin(), "log_key": s.lg.VerifierKey()}
 	for _, p := range s.lg.Parties() {

@@ -83,7 +83,7 @@ func readError(ctx context.Context, err error) error {
 	if r, ok := listfile.AsRefusal(err); ok {
 		return &ImportError{Problems: []listfile.Problem{r.Problem}, Refused: true, TooLarge: r.TooLarge}
 	}
-	return fmt.Errorf("%w: %v", ErrInvalid, err)
+	return invalidErr(err)
 }
 
 // ImportList reads a file and stores it as a new draft list. The import is
@@ -93,7 +93,7 @@ func (s *Service) ImportList(ctx context.Context, actor access.Actor, req Import
 		return nil, err
 	}
 	if !actor.CanWriteList(req.From) {
-		return nil, access.Deny("only officers of party %s may create its lists", req.From)
+		return nil, access.Forbid("deny.create_lists", "party", req.From)
 	}
 	if req.From == req.To {
 		return nil, Invalid("list.same_party", "party", msg.Raw(req.From))
@@ -328,13 +328,10 @@ func listView(l *lists.List) access.ListView {
 func (s *Service) GetList(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
 	var l *lists.List
 	err := s.db.View(ctx, func(tx *store.Tx) error {
-		h, err := tx.List(ctx, id)
-		if err != nil {
+		if _, err := s.readableList(ctx, tx, actor, id); err != nil {
 			return err
 		}
-		if !actor.CanReadList(listView(h)) {
-			return fmt.Errorf("list %q: %w", id, ErrNotFound)
-		}
+		var err error
 		l, err = tx.ListWithEntries(ctx, id)
 		return err
 	})
@@ -361,6 +358,48 @@ func (s *Service) ListLists(ctx context.Context, actor access.Actor) ([]*lists.L
 	return out, err
 }
 
+// ListHeader returns a list's header, without its entries, if the actor
+// may read the list.
+func (s *Service) ListHeader(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
+	var l *lists.List
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
+		l, err = s.readableList(ctx, tx, actor, id)
+		return err
+	})
+	return l, err
+}
+
+// readableList reads a list's header in the caller's transaction, if the
+// actor may read the list; one the actor may not see is not found.
+func (s *Service) readableList(ctx context.Context, tx *store.Tx, actor access.Actor, id string) (*lists.List, error) {
+	h, err := tx.List(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.CanReadList(listView(h)) {
+		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
+	}
+	return h, nil
+}
+
+// versions returns the other versions of a list that the actor may see,
+// newest first, in the caller's transaction.
+func (s *Service) versions(ctx context.Context, tx *store.Tx, actor access.Actor, l *lists.List) ([]*lists.List, error) {
+	f, err := listFilter(actor)
+	if err != nil {
+		return nil, nil // a role that sees no lists sees no versions
+	}
+	f.RootID = l.RootID
+	all, err := tx.Lists(ctx, f)
+	var out []*lists.List
+	for _, o := range all {
+		if o.ID != l.ID {
+			out = append(out, o)
+		}
+	}
+	return out, err
+}
+
 // HandOver freezes a draft list and records its content hash; from now on
 // a change is a new version.
 func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (*lists.List, error) {
@@ -375,17 +414,17 @@ func (s *Service) HandOver(ctx context.Context, actor access.Actor, id string) (
 			return fmt.Errorf("list %q: %w", id, ErrNotFound)
 		}
 		if !actor.CanWriteList(l.From) {
-			return access.Deny("only officers of party %s may hand over its lists", l.From)
+			return access.Forbid("deny.handover_lists", "party", l.From)
 		}
 		if l.State != lists.Draft {
-			return fmt.Errorf("%w: list %s was already handed over", ErrConflict, id)
+			return Conflict("err.list.handed_over_already", "list", id)
 		}
 		hash, err := lists.ContentHash(l)
 		if err != nil {
 			return err
 		}
 		if err := tx.SetListState(ctx, id, lists.Draft, lists.HandedOver, hash); err != nil {
-			return fmt.Errorf("%w: %v", ErrConflict, err)
+			return changedMeanwhile(err)
 		}
 		l.State, l.ContentHash = lists.HandedOver, hash
 		if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
@@ -422,13 +461,13 @@ func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, actor access.Ac
 		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
 	}
 	if !actor.CanAcknowledge(listView(l)) {
-		return nil, access.Deny("only officers of party %s acknowledge this list", l.To)
+		return nil, access.Forbid("deny.ack_list", "party", l.To)
 	}
 	if l.State != lists.HandedOver {
-		return nil, fmt.Errorf("%w: list %s is %s, not handed over", ErrConflict, id, l.State)
+		return nil, Conflict("err.list.state_not_handed_over", "list", id, "state", msg.Enum{Kind: "svc_list_state", Code: string(l.State)})
 	}
 	if err := tx.SetListState(ctx, id, lists.HandedOver, lists.Acknowledged, ""); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConflict, err)
+		return nil, changedMeanwhile(err)
 	}
 	return l, s.recordEvent(ctx, tx, actor, listAcknowledgedEvent(l))
 }

@@ -3,10 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strconv"
 
 	"parley/internal/access"
+	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/matching"
 	"parley/internal/metrics"
@@ -44,10 +47,10 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 			return fmt.Errorf("list %q: %w", req.ListID, ErrNotFound)
 		}
 		if l.State == lists.Draft {
-			return fmt.Errorf("%w: list %s has not been handed over", ErrConflict, l.ID)
+			return Conflict("err.list.not_handed_over", "list", l.ID)
 		}
 		if !actor.CanReadRegistry(l.To) {
-			return access.Deny("only officers of party %s match this list against its registry", l.To)
+			return access.Forbid("deny.match_list", "party", l.To)
 		}
 		reg, err = s.registryIndexes.get(ctx, tx, l.To)
 		return err
@@ -57,7 +60,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	}
 	registry := reg.ids
 	if reg.records == 0 {
-		return nil, invalidf("party %s has no registry to match against; import one first", l.To)
+		return nil, Invalid("err.match.no_registry", "party", l.To)
 	}
 	cfg := matching.DefaultConfig()
 	if req.ThresholdMatch > 0 {
@@ -73,7 +76,7 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 	results, err := reg.index().MatchAll(ctx, listPersons, cfg, req.Progress)
 	if err != nil {
 		metrics.MatchingRun("error")
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	metrics.MatchingRun("ok")
 	run := &matching.Run{ID: newID("M"), ListID: l.ID, Party: l.To, ThresholdMatch: cfg.MatchThreshold, ThresholdReview: cfg.ReviewThreshold, RegistrySize: reg.records, CreatedBy: actor.String()}
@@ -255,7 +258,7 @@ func (s *Service) loadRun(ctx context.Context, tx *store.Tx, actor access.Actor,
 // is set).
 func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, listID string) ([]*matching.Run, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("matching runs belong to the receiving party")
+		return nil, access.Forbid("deny.match_runs")
 	}
 	var out []*matching.Run
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -334,7 +337,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("only officers of party %s review its matches", run.Party)
+			return access.Forbid("deny.review_matches", "party", run.Party)
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {
@@ -357,19 +360,19 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 				chosen = registryID
 			}
 			if chosen == "" {
-				return invalidf("row %d has no proposed registry person; pick one to confirm", listRow)
+				return Invalid("err.match.no_candidate", "row", msg.Plain(listRow))
 			}
 			recs, err := tx.RegistryRecords(ctx, run.Party, []string{chosen})
 			if err != nil {
 				return err
 			}
 			if rec, ok := recs[chosen]; !ok || rec.RemovedVersion > 0 {
-				return invalidf("registry record %q is not in the registry", chosen)
+				return Invalid("err.match.unknown_record", "record", chosen)
 			}
 		case ReviewReject:
 			review = "rejected"
 		default:
-			return invalidf("review must be confirm or reject, not %q", choice)
+			return Invalid("err.match.review", "value", choice)
 		}
 		return s.reviewRow(ctx, tx, actor, run, row, review, chosen)
 	})
@@ -377,7 +380,7 @@ func (s *Service) ReviewMatch(ctx context.Context, actor access.Actor, runID str
 
 func (s *Service) reviewRow(ctx context.Context, tx *store.Tx, actor access.Actor, run *matching.Run, row *matching.Row, review, chosen string) error {
 	if err := tx.ReviewMatchRow(ctx, run.ID, row.ListRow, row.Review, review, chosen, actor.String()); err != nil {
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return changedMeanwhile(err)
 	}
 	return s.recordEvent(ctx, tx, actor, Event{Type: "match.reviewed", Subject: run.ID, Attrs: map[string]string{
 		"run_id": run.ID, "list_id": run.ListID, "list_row": strconv.Itoa(row.ListRow), "entry_id": row.EntryID, "review": review,
@@ -401,7 +404,7 @@ func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, run
 			return err
 		}
 		if !actor.CanActForParty(run.Party) {
-			return access.Deny("only officers of party %s review its matches", run.Party)
+			return access.Forbid("deny.review_matches", "party", run.Party)
 		}
 		rows, err := tx.MatchRows(ctx, runID)
 		if err != nil {
@@ -480,33 +483,98 @@ func (s *Service) LeftOffReport(ctx context.Context, actor access.Actor, runID s
 	return out, nil
 }
 
-// leftOff computes the left-off report of a run in the caller's
+// leftOff computes the whole left-off report of a run in the caller's
 // transaction (see LeftOffReport).
 func leftOff(ctx context.Context, tx *store.Tx, run *matching.Run) ([]LeftOffEntry, error) {
-	var out []LeftOffEntry
-	err := func() error {
-		rows, err := tx.MatchRows(ctx, run.ID)
-		if err != nil {
-			return err
+	var pg Page[LeftOffEntry]
+	err := readLeftOff(ctx, tx, run, store.PersonFilter{}, TableQuery{All: true}, &pg)
+	return pg.Entries, err
+}
+
+// readLeftOff reads a page of a run's left-off report under a query, in
+// the caller's transaction: the registry's query (store.RegistryQuery) of
+// the persons believed or confirmed captured whom no row of the run
+// stands for.
+func readLeftOff(ctx context.Context, tx *store.Tx, run *matching.Run, f store.PersonFilter, q TableQuery, pg *Page[LeftOffEntry]) error {
+	rows, err := tx.MatchRows(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	found := foundRecords(rows)
+	dropped, err := droppedMatches(ctx, tx, run)
+	if err != nil {
+		return err
+	}
+	sq := store.RegistryQuery{Party: run.Party, PersonFilter: f, Status: q.Status, Sort: q.Sort, Desc: q.Desc,
+		Statuses: []string{string(person.StatusBelievedCaptured), string(person.StatusConfirmedCaptured)}}
+	for id := range found {
+		sq.Exclude = append(sq.Exclude, id)
+	}
+	slices.Sort(sq.Exclude)
+	return fill(q, pg, func(offset, limit int) ([]LeftOffEntry, int, error) {
+		sq.Offset, sq.Limit = offset, limit
+		es, total, err := tx.RegistryPage(ctx, sq)
+		out := make([]LeftOffEntry, len(es))
+		for i, e := range es {
+			out[i] = LeftOffEntry{Entry: e, DroppedFrom: dropped[e.ID]}
 		}
-		found := foundRecords(rows)
-		dropped, err := droppedMatches(ctx, tx, run)
-		if err != nil {
-			return err
-		}
-		reg, err := tx.Registry(ctx, run.Party)
-		if err != nil {
-			return err
-		}
-		out = []LeftOffEntry{}
-		for _, e := range reg {
-			if (e.Status == person.StatusBelievedCaptured || e.Status == person.StatusConfirmedCaptured) && !found[e.ID] {
-				out = append(out, LeftOffEntry{Entry: e, DroppedFrom: dropped[e.ID]})
-			}
-		}
-		return nil
-	}()
-	return out, err
+		return out, total, err
+	})
+}
+
+// leftOffEntries are the registry entries of a left-off report.
+func leftOffEntries(es []LeftOffEntry) []lists.Entry {
+	out := make([]lists.Entry, len(es))
+	for i, e := range es {
+		out[i] = e.Entry
+	}
+	return out
+}
+
+// LeftOffPage returns one page of a run's left-off report, searched,
+// filtered and sorted by the database, with the run.
+func (s *Service) LeftOffPage(ctx context.Context, actor access.Actor, runID string, q TableQuery) (*Page[LeftOffEntry], *matching.Run, error) {
+	pg, run, err := s.readLeftOffPage(ctx, actor, runID, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "match.left_off", runID, len(pg.Entries)); err != nil {
+		return nil, nil, err
+	}
+	return pg, run, nil
+}
+
+func (s *Service) readLeftOffPage(ctx context.Context, actor access.Actor, runID string, q TableQuery) (*Page[LeftOffEntry], *matching.Run, error) {
+	var run *matching.Run
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
+		run, err = s.loadRun(ctx, tx, actor, runID)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := s.ensureKeyed(ctx, run.Party); err != nil {
+		return nil, nil, err
+	}
+	f, se := s.personFilter(q)
+	pg := &Page[LeftOffEntry]{Search: se}
+	if err := s.db.View(ctx, func(tx *store.Tx) error { return readLeftOff(ctx, tx, run, f, q, pg) }); err != nil {
+		return nil, nil, err
+	}
+	return pg, run, nil
+}
+
+// ExportLeftOff writes a run's left-off report under q, in q's order: the
+// clerk's CSV in a language (opts), or the format f (xlsx, json).
+func (s *Service) ExportLeftOff(ctx context.Context, actor access.Actor, runID string, q TableQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
+	q.All = true
+	pg, run, err := s.readLeftOffPage(ctx, actor, runID, q)
+	if err != nil {
+		return err
+	}
+	if err := s.recordAccess(ctx, actor, "match.left_off_export", runID, len(pg.Entries)); err != nil {
+		return err
+	}
+	return s.writePersons(w, leftOffEntries(pg.Entries), f, opts, listfile.Meta{Title: "Left off " + runID, From: run.Party})
 }
 
 // foundRecords returns the registry records that a run's rows stand for.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 
 	"parley/internal/access"
 	"parley/internal/hubclient"
@@ -19,8 +20,9 @@ import (
 // the shared record and live on the hub; a node keeps none of them. A
 // node's officer proposes, counters, accepts or rejects by a signed
 // statement the node queues for the hub (sent at once when the hub is
-// reachable), and reads the proposals it may see from the hub on demand
-// (GET /hub/v1/proposals), never from a local copy that could be stale.
+// reachable), and reads the negotiation from the node's mirror of the
+// hub's log (nodereads.go), the persons of a proposal from the hub
+// (GET /hub/v1/proposals).
 
 // proposalQueued is the state a node shows for a proposal or an answer
 // still on its way to the hub.
@@ -41,7 +43,7 @@ func (s *Service) nodeParty(actor access.Actor, as string) (string, error) {
 		party = s.node.party
 	}
 	if party != s.node.party {
-		return "", access.Deny("this node acts for party %s only", s.node.party)
+		return "", access.Forbid("deny.node_party", "party", s.node.party)
 	}
 	return party, nil
 }
@@ -52,10 +54,10 @@ func (s *Service) nodePropose(ctx context.Context, actor access.Actor, req Propo
 		return nil, err
 	}
 	if req.Draft {
-		return nil, invalidf("on a party node a proposal goes to the hub at once; drafts are not kept")
+		return nil, Invalid("err.node.no_drafts")
 	}
 	if req.RoundID == "" {
-		return nil, invalidf("name the round")
+		return nil, Invalid("err.proposal.no_round")
 	}
 	req.From = party
 	b, err := json.Marshal(req)
@@ -94,6 +96,10 @@ func (s *Service) nodeCounter(ctx context.Context, actor access.Actor, parent st
 	return &ProposalView{ProposalRecord: &negotiation.ProposalRecord{ID: id, RoundID: req.RoundID, CounterOf: parent, From: party, State: proposalQueued}}, nil
 }
 
+// maxOutboxScan bounds the statements a node looks through for an answer
+// already queued.
+const maxOutboxScan = 10000
+
 // answerPayload is the payload of proposal.accept and proposal.reject.
 type answerPayload struct {
 	Reasons string `json:"reasons,omitempty"`
@@ -106,43 +112,72 @@ func (s *Service) nodeAnswer(ctx context.Context, actor access.Actor, id, as str
 	}
 	typ := map[negotiation.ProposalState]string{negotiation.Accepted: statement.ProposalAccept, negotiation.Rejected: statement.ProposalReject}[to]
 	if typ == "" {
-		return nil, invalidf("on a party node a proposal can be accepted, rejected or countered")
+		return nil, Invalid("err.node.answers")
 	}
-	// The statement signs the content the party answers: read it from
-	// the hub now.
-	all, err := s.hubProposalRecords(ctx)
+	rec, hash, err := s.answerTarget(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	var rec *nodeProposalRecord
-	for i := range all {
-		if all[i].ID == id {
-			rec = &all[i]
-		}
-	}
-	if rec == nil {
-		return nil, fmt.Errorf("proposal %q: %w", id, ErrNotFound)
-	}
 	if rec.To != party {
-		return nil, access.Deny("only party %s may answer proposal %s", rec.To, id)
+		return nil, access.Forbid("deny.answer_only", "party", rec.To, "verb", msg.Enum{Kind: "deny_verb", Code: "answer"}, "proposal", id)
 	}
 	b, err := json.Marshal(answerPayload{Reasons: reasons})
 	if err != nil {
 		return nil, err
 	}
-	attrs := map[string]string{"content_hash": rec.ContentHash}
+	attrs := map[string]string{"content_hash": hash}
 	if reasons != "" {
 		attrs["reasons_hash"] = statement.ReservationHash(reasons)
 	}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		// One answer a proposal: a second one, while the first waits for
+		// the hub, is refused here rather than by the hub.
+		waiting, err := tx.PendingNodeOutbox(ctx, maxOutboxScan)
+		if err != nil {
+			return err
+		}
+		for _, o := range waiting {
+			if o.Subject == id && (o.Type == statement.ProposalAccept || o.Type == statement.ProposalReject) {
+				return fmt.Errorf("%w: proposal %s is answered already; the answer (%s) waits for the hub", ErrConflict, id, o.Type)
+			}
+		}
 		return s.queueStatement(ctx, tx, typ, id, attrs, hubclient.ProposalPayload{Proposal: b})
 	})
 	if err != nil {
 		return nil, err
 	}
-	p := rec.ProposalRecord
-	p.State = proposalQueued
-	return &ProposalView{ProposalRecord: &p}, nil
+	rec.State = proposalQueued
+	return &ProposalView{ProposalRecord: rec}, nil
+}
+
+// answerTarget returns the proposal a node's party answers and the content
+// hash its answer signs: the one the proposing party's statement signed.
+// It is read from the node's mirror, which holds it verified, so that a
+// party answers with the hub down (the answer waits in the outbox); only a
+// proposal the mirror does not hold yet is read from the hub.
+func (s *Service) answerTarget(ctx context.Context, actor access.Actor, id string) (*negotiation.ProposalRecord, string, error) {
+	p, hash, ok, err := s.mirrorProposalHash(ctx, actor, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		if p.State != string(negotiation.Submitted) {
+			return nil, "", fmt.Errorf("%w: proposal %s is %s", ErrConflict, id, p.State)
+		}
+		rec := *p
+		return &rec, hash, nil
+	}
+	all, err := s.hubProposalRecords(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range all {
+		if all[i].ID == id {
+			rec := all[i].ProposalRecord
+			return &rec, all[i].ContentHash, nil
+		}
+	}
+	return nil, "", fmt.Errorf("proposal %q: %w", id, ErrNotFound)
 }
 
 // nodeProposalRecord is one element of GET /hub/v1/proposals: the
@@ -157,7 +192,7 @@ type nodeProposalRecord struct {
 // the hub.
 func (s *Service) hubProposalRecords(ctx context.Context) ([]nodeProposalRecord, error) {
 	if s.node.hub == nil {
-		return nil, fmt.Errorf("%w: this node has no hub", ErrConflict)
+		return nil, Conflict("err.node.no_hub")
 	}
 	raws, err := s.node.hub.Proposals(ctx)
 	if err != nil {
@@ -177,7 +212,7 @@ func (s *Service) hubProposalRecords(ctx context.Context) ([]nodeProposalRecord,
 // nodeProposal reads one proposal from the hub, as GetProposal shows it.
 func (s *Service) nodeProposal(ctx context.Context, id string) (*ProposalView, error) {
 	if s.node.hub == nil {
-		return nil, fmt.Errorf("%w: this node has no hub", ErrConflict)
+		return nil, Conflict("err.node.no_hub")
 	}
 	raws, err := s.node.hub.Proposals(ctx)
 	if err != nil {
@@ -199,25 +234,25 @@ func (s *Service) nodeProposal(ctx context.Context, id string) (*ProposalView, e
 func (s *Service) applyProposal(ctx context.Context, tx *store.Tx, actor access.Actor, st *statement.Statement, payload json.RawMessage) error {
 	var p hubclient.ProposalPayload
 	if err := json.Unmarshal(payload, &p); err != nil || len(p.Proposal) == 0 {
-		return invalidf("%s: the payload must carry the proposal", st.Type)
+		return Invalid("err.statement.no_proposal", "type", st.Type)
 	}
 	switch st.Type {
 	case statement.ProposalSubmit, statement.ProposalCounter:
 		if contentHash(p.Proposal) != st.Attrs["content_hash"] {
-			return invalidf("%s: the proposal is not the one signed", st.Type)
+			return Invalid("err.statement.proposal_not_signed", "type", st.Type)
 		}
 		var req ProposalRequest
 		if err := json.Unmarshal(p.Proposal, &req); err != nil {
-			return invalidf("%s: proposal: %v", st.Type, err)
+			return invalidBecause("err.statement.bad_proposal", err, "type", st.Type)
 		}
 		if req.From != st.Party || req.Draft {
-			return invalidf("%s: a party proposes for itself, and not as a draft", st.Type)
+			return Invalid("err.statement.proposes_itself", "type", st.Type)
 		}
 		if r := st.Attrs["round"]; r != "" && req.RoundID != r {
-			return invalidf("%s: the proposal is not for round %s", st.Type, r)
+			return Invalid("err.statement.round", "type", st.Type, "round", r)
 		}
 		if _, err := tx.Proposal(ctx, st.Subject); err == nil {
-			return fmt.Errorf("%w: proposal %s exists already", ErrConflict, st.Subject)
+			return Conflict("err.proposal.exists", "proposal", st.Subject)
 		}
 		if st.Type == statement.ProposalSubmit {
 			_, err := s.submitProposal(ctx, tx, actor, req, st.Subject)
@@ -228,17 +263,17 @@ func (s *Service) applyProposal(ctx context.Context, tx *store.Tx, actor access.
 	}
 	var a answerPayload
 	if err := json.Unmarshal(p.Proposal, &a); err != nil {
-		return invalidf("%s: %v", st.Type, err)
+		return invalidBecause("err.field", err, "field", st.Type)
 	}
 	if statement.ReservationHash(a.Reasons) != st.Attrs["reasons_hash"] {
-		return invalidf("%s: the reasons are not the ones signed", st.Type)
+		return Invalid("err.statement.reasons_not_signed", "type", st.Type)
 	}
 	hash, err := proposalContentHash(ctx, tx, st.Subject)
 	if err != nil {
 		return err
 	}
 	if hash != st.Attrs["content_hash"] {
-		return invalidf("%s: proposal %s has content hash %s, the statement answers %s", st.Type, st.Subject, hash, st.Attrs["content_hash"])
+		return Invalid("err.statement.proposal_hash", "type", st.Type, "proposal", st.Subject, "hash", hash, "signed", st.Attrs["content_hash"])
 	}
 	to := negotiation.Accepted
 	if st.Type == statement.ProposalReject {
@@ -264,7 +299,7 @@ func proposalContentHash(ctx context.Context, tx *store.Tx, id string) (string, 
 		}
 		return st.Attrs["content_hash"], nil
 	}
-	return "", fmt.Errorf("%w: proposal %s was not made by a signed statement", ErrConflict, id)
+	return "", Conflict("err.proposal.unsigned", "proposal", id)
 }
 
 // hubProposalJSON is a proposal as GET /hub/v1/proposals shows it: the
@@ -291,21 +326,4 @@ func (s *Service) hubProposalJSON(ctx context.Context, v *ProposalView) (json.Ra
 	}
 	m["content_hash"], _ = json.Marshal(hash)
 	return json.Marshal(m)
-}
-
-// nodeListProposals lists the proposals of the hub the node's party may
-// see.
-func (s *Service) nodeListProposals(ctx context.Context, f ProposalFilter) ([]*negotiation.ProposalRecord, error) {
-	recs, err := s.hubProposalRecords(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*negotiation.ProposalRecord
-	for i := range recs {
-		p := &recs[i].ProposalRecord
-		if (f.RoundID == "" || p.RoundID == f.RoundID) && (f.ThreadID == "" || p.ThreadID == f.ThreadID) && (f.State == "" || p.State == f.State) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }

@@ -86,7 +86,7 @@ func (s *Service) HubClient() *hubclient.Client { return s.node.hub }
 // them. It is for init only: a directory's mode never changes.
 func (s *Service) SetupMode(ctx context.Context, settings map[string]string) error {
 	if _, err := nodes.ParseMode(settings[nodes.SettingMode]); err != nil {
-		return invalidf("%v", err)
+		return invalidErr(err)
 	}
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		old, err := tx.NodeSettings(ctx)
@@ -94,7 +94,7 @@ func (s *Service) SetupMode(ctx context.Context, settings map[string]string) err
 			return err
 		}
 		if old[nodes.SettingMode] != "" {
-			return fmt.Errorf("%w: the mode is set already (%s)", ErrConflict, old[nodes.SettingMode])
+			return Conflict("err.node.mode_set", "mode", old[nodes.SettingMode])
 		}
 		for k, v := range settings {
 			if err := tx.SetNodeSetting(ctx, k, v); err != nil {
@@ -158,22 +158,27 @@ type TrustedKey struct {
 // party.key_trusted.
 func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, vkey string) (*TrustedKey, error) {
 	if s.Mode() != nodes.Hub {
-		return nil, fmt.Errorf("%w: only a hub trusts party keys", ErrWrongMode)
+		return nil, msg.NewError(ErrWrongMode, "err.node.hub_trusts")
 	}
 	if err := s.witnessAdmin(actor); err != nil {
 		return nil, err
 	}
 	if s.lg == nil {
-		return nil, fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return nil, Conflict("err.no_log")
 	}
 	kind, name, err := nodes.KeyKind(s.lg.Origin(), party, vkey)
 	if err != nil {
-		return nil, invalidf("key of party %s: %v", party, err)
+		return nil, invalidBecause("err.node.party_key", err, "party", party)
 	}
 	res := &TrustedKey{Party: party, Kind: kind, KeyName: name, Fingerprint: statement.Fingerprint(vkey)}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, party); err != nil {
-			return invalidf("no party %q", party)
+			return Invalid("err.unknown_party", "party", party)
+		}
+		if kind == nodes.KindWitness {
+			if err := oneWitnessKey(ctx, tx, party, vkey); err != nil {
+				return err
+			}
 		}
 		added, err := tx.AddPartyKey(ctx, store.PartyKey{Party: party, Kind: kind, KeyName: name, VKey: vkey, TrustedAt: s.Now()})
 		if err != nil || !added {
@@ -193,7 +198,7 @@ func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, 
 		}
 		row, err := s.lg.NewPartyWitnessRow(ws, vkey, party)
 		if err != nil {
-			return invalidf("witness key of %s: %v", party, err)
+			return invalidBecause("err.node.witness_key", err, "party", party)
 		}
 		if err := tx.AddLogWitness(ctx, row); err != nil {
 			return err
@@ -206,11 +211,29 @@ func (s *Service) TrustPartyKey(ctx context.Context, actor access.Actor, party, 
 	return res, nil
 }
 
+// oneWitnessKey refuses a second witness key of a party. The hub counts
+// one witness per party (its registry holds one witness row per party,
+// and a checkpoint one cosignature per witness key name); a party's
+// second node verifies the log without cosigning, and only its statement
+// key is trusted.
+func oneWitnessKey(ctx context.Context, tx *store.Tx, party, vkey string) error {
+	ks, err := tx.PartyKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		if k.Party == party && k.Kind == nodes.KindWitness && k.VKey != vkey {
+			return Conflict("nodes.witness_taken", "party", party, "fingerprint", statement.Fingerprint(k.VKey))
+		}
+	}
+	return nil
+}
+
 // HubInfo is what a node reads at init: the log's origin and key, and the
 // parties.
 func (s *Service) HubInfo(ctx context.Context) (*hubclient.Info, error) {
 	if s.Mode() != nodes.Hub || s.lg == nil {
-		return nil, fmt.Errorf("%w: not a hub", ErrWrongMode)
+		return nil, msg.NewError(ErrWrongMode, "err.node.not_hub")
 	}
 	ps, err := s.Parties(ctx)
 	if err != nil {
@@ -243,7 +266,7 @@ func (s *Service) trustedStatementKeys(ctx context.Context, tx *store.Tx) ([]sto
 // that replaced its key has several; each is tried.
 func (s *Service) RequestKeys(ctx context.Context, keyID string) ([]ed25519.PublicKey, string, error) {
 	if s.Mode() != nodes.Hub || s.lg == nil {
-		return nil, "", fmt.Errorf("%w: not a hub", ErrWrongMode)
+		return nil, "", msg.NewError(ErrWrongMode, "err.node.not_hub")
 	}
 	var keys []store.PartyKey
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -290,6 +313,14 @@ func statementOf(ctx context.Context) *statementCtx {
 	return st
 }
 
+// mediatorAct returns ctx and the actor for what a hub logs on its own
+// account while it applies a party's statement: an entry without the
+// statement, whose actor is the mediator, so that the log never names a
+// party for an act the party did not sign.
+func mediatorAct(ctx context.Context) (context.Context, access.Actor) {
+	return context.WithValue(ctx, statementKey{}, (*statementCtx)(nil)), access.Actor{Username: "mediator", Roles: []access.Role{access.Mediator}}
+}
+
 // ErrStatementUnsigned is returned when a submitted statement does not
 // verify under the key the hub trusts for the party it names.
 var ErrStatementUnsigned = statement.ErrUnsigned
@@ -301,7 +332,7 @@ var ErrStatementUnsigned = statement.ErrUnsigned
 // refused before anything is written.
 func (s *Service) ApplyStatement(ctx context.Context, party string, req hubclient.SubmitRequest) (*hubclient.SubmitResult, error) {
 	if s.Mode() != nodes.Hub || s.lg == nil {
-		return nil, fmt.Errorf("%w: not a hub", ErrWrongMode)
+		return nil, msg.NewError(ErrWrongMode, "err.node.not_hub")
 	}
 	var res *hubclient.SubmitResult
 	var st *statement.Statement
@@ -323,11 +354,11 @@ func (s *Service) ApplyStatement(ctx context.Context, party string, req hubclien
 			return err
 		}
 		if st.Party != party {
-			return access.Deny("a statement of party %s sent with the key of party %s", st.Party, party)
+			return access.Forbid("deny.statement_key", "party", st.Party, "key", party)
 		}
 		if prev, err := tx.HubStatement(ctx, st.ID); err == nil {
 			if prev.Note != req.Statement {
-				return fmt.Errorf("%w: statement %s was received before with other content", ErrConflict, st.ID)
+				return Conflict("err.statement.other_content", "statement", st.ID)
 			}
 			res = &hubclient.SubmitResult{Index: prev.Index, Duplicate: true}
 			return nil
@@ -366,32 +397,32 @@ func (s *Service) applyStatement(ctx context.Context, tx *store.Tx, actor access
 	case statement.ListHandover:
 		var p hubclient.HandoverPayload
 		if err := json.Unmarshal(payload, &p); err != nil || len(p.List) == 0 {
-			return invalidf("list.handover: the payload must carry the list")
+			return Invalid("err.statement.no_list", "type", "list.handover")
 		}
 		return s.hubHandOver(ctx, tx, actor, st, p.List)
 	case statement.ListAck:
 		var p hubclient.AckPayload
 		if len(payload) > 0 {
 			if err := json.Unmarshal(payload, &p); err != nil {
-				return invalidf("list.ack: payload: %v", err)
+				return invalidBecause("err.field", err, "field", "list.ack")
 			}
 		}
 		if statement.ReservationHash(p.Reservation) != st.Attrs["reservation_hash"] {
-			return invalidf("list.ack: the reservation is not the one signed")
+			return Invalid("err.statement.reservation_not_signed", "type", "list.ack")
 		}
 		l, err := tx.List(ctx, st.Subject)
 		if err != nil {
 			return err
 		}
 		if l.ContentHash != st.Attrs["content_hash"] {
-			return invalidf("list.ack: list %s has content hash %s, the statement acknowledges %s", l.ID, l.ContentHash, st.Attrs["content_hash"])
+			return Invalid("err.statement.ack_hash", "type", "list.ack", "list", l.ID, "hash", l.ContentHash, "signed", st.Attrs["content_hash"])
 		}
 		_, err = s.acknowledgeWithReservation(ctx, tx, actor, st.Subject, p.Reservation)
 		return err
 	case statement.ProposalSubmit, statement.ProposalCounter, statement.ProposalAccept, statement.ProposalReject:
 		return s.applyProposal(ctx, tx, actor, st, payload)
 	}
-	return invalidf("statement type %s is not accepted by this hub", st.Type)
+	return Invalid("err.statement.type", "type", st.Type)
 }
 
 // hubHandOver stores a list a party hands over through the hub: the list
@@ -401,7 +432,7 @@ func (s *Service) applyStatement(ctx context.Context, tx *store.Tx, actor access
 func (s *Service) hubHandOver(ctx context.Context, tx *store.Tx, actor access.Actor, st *statement.Statement, b []byte) error {
 	l, err := lists.ParseCanonical(b)
 	if err != nil {
-		return invalidf("list.handover: %v", err)
+		return invalidBecause("err.field", err, "field", "list.handover")
 	}
 	hash, err := lists.ContentHash(l)
 	if err != nil {
@@ -409,24 +440,24 @@ func (s *Service) hubHandOver(ctx context.Context, tx *store.Tx, actor access.Ac
 	}
 	switch {
 	case hash != st.Attrs["content_hash"]:
-		return invalidf("list.handover: the list's content hash %s is not the one signed (%s)", hash, st.Attrs["content_hash"])
+		return Invalid("err.statement.handover_hash", "type", "list.handover", "hash", hash, "signed", st.Attrs["content_hash"])
 	case l.ID != st.Subject || l.From != st.Party || l.From != st.Attrs["from"] || l.To != st.Attrs["to"] ||
 		l.Title != st.Attrs["title"] || strconv.Itoa(l.Version) != st.Attrs["version"] || strconv.Itoa(len(l.Entries)) != st.Attrs["entry_count"]:
-		return invalidf("list.handover: the list does not match the statement")
+		return Invalid("err.statement.list_mismatch", "type", "list.handover")
 	case l.To == l.From:
-		return invalidf("list.handover: a list goes to the other party")
+		return Invalid("err.statement.list_other_party", "type", "list.handover")
 	}
 	if _, err := tx.Party(ctx, l.To); err != nil {
-		return invalidf("list.handover: no party %q", l.To)
+		return Invalid("err.unknown_party", "party", l.To)
 	}
 	if _, err := tx.List(ctx, l.ID); err == nil {
-		return fmt.Errorf("%w: list %s was already handed over", ErrConflict, l.ID)
+		return Conflict("err.list.handed_over_already", "list", l.ID)
 	}
 	l.RootID = l.ID
 	if prev := st.Attrs["prev_id"]; prev != "" {
 		p, err := tx.List(ctx, prev)
 		if err != nil || p.From != l.From || p.To != l.To {
-			return invalidf("list.handover: the version before, %s, was not handed over through this hub", prev)
+			return Invalid("err.statement.prev_version", "type", "list.handover", "list", prev)
 		}
 		l.PrevID, l.RootID = prev, p.RootID
 	}
@@ -435,7 +466,7 @@ func (s *Service) hubHandOver(ctx context.Context, tx *store.Tx, actor access.Ac
 		return err
 	}
 	if err := tx.SetListState(ctx, l.ID, lists.Draft, lists.HandedOver, hash); err != nil {
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return changedMeanwhile(err)
 	}
 	l.State, l.ContentHash = lists.HandedOver, hash
 	if err := s.recordEvent(ctx, tx, actor, listHandedOverEvent(l)); err != nil {
@@ -448,7 +479,7 @@ func (s *Service) hubHandOver(ctx context.Context, tx *store.Tx, actor access.Ac
 // hand-over was logged at index since or later.
 func (s *Service) HubLists(ctx context.Context, party string, since int64) ([]hubclient.ListInfo, error) {
 	if s.Mode() != nodes.Hub {
-		return nil, fmt.Errorf("%w: not a hub", ErrWrongMode)
+		return nil, msg.NewError(ErrWrongMode, "err.node.not_hub")
 	}
 	out := []hubclient.ListInfo{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -483,7 +514,7 @@ func (s *Service) HubLists(ctx context.Context, party string, since int64) ([]hu
 // two parties only (anyone else: not found).
 func (s *Service) HubListBytes(ctx context.Context, party, id string) ([]byte, error) {
 	if s.Mode() != nodes.Hub {
-		return nil, fmt.Errorf("%w: not a hub", ErrWrongMode)
+		return nil, msg.NewError(ErrWrongMode, "err.node.not_hub")
 	}
 	var b []byte
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -507,7 +538,7 @@ func (s *Service) HubListBytes(ctx context.Context, party, id string) ([]byte, e
 // statement that tells the hub about it commit together or not at all.
 func (s *Service) queueStatement(ctx context.Context, tx *store.Tx, typ, subject string, attrs map[string]string, payload any) error {
 	if s.node.signer == nil {
-		return fmt.Errorf("%w: this node has no party key", ErrConflict)
+		return Conflict("err.node.no_key")
 	}
 	st := statement.New(typ, s.node.party, subject, attrs)
 	st.Time = s.Now().UTC()
@@ -657,7 +688,7 @@ func statementAttrs(st *statementCtx, attrs map[string]string) map[string]string
 // the JSON the workbench's API shows it, oldest first.
 func (s *Service) HubProposals(ctx context.Context, party string) ([]json.RawMessage, error) {
 	if s.Mode() != nodes.Hub {
-		return nil, fmt.Errorf("%w: not a hub", ErrWrongMode)
+		return nil, msg.NewError(ErrWrongMode, "err.node.not_hub")
 	}
 	actor := access.Actor{Username: "party", Roles: []access.Role{access.Officer}, Party: party}
 	ps, err := s.ListProposals(ctx, actor, ProposalFilter{})

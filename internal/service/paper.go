@@ -29,15 +29,7 @@ func (s *Service) ExportListCSV(ctx context.Context, actor access.Actor, id stri
 	if opts.Catalogue == nil {
 		opts.Catalogue = s.Catalogue()
 	}
-	return listfile.WriteClerkCSV(w, entryPersons(l), opts)
-}
-
-func entryPersons(l *lists.List) []person.Person {
-	ps := make([]person.Person, len(l.Entries))
-	for i, e := range l.Entries {
-		ps[i] = e.Person
-	}
-	return ps
+	return listfile.WriteClerkCSV(w, entryPersons(l.Entries), opts)
 }
 
 // ListPrintout gathers what the printed list shows, if the actor may read
@@ -125,15 +117,15 @@ type RowDifference struct {
 // to read, to name the rows and fields that differ.
 func (s *Service) CheckListFile(ctx context.Context, actor access.Actor, file io.Reader, format listfile.Format, receipt []byte) (*FileCheck, error) {
 	if s.lg == nil {
-		return nil, fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return nil, Conflict("err.no_log")
 	}
 	r, err := ledger.VerifyReceipt(receipt, s.lg.VerifierKey())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	res, err := listfile.Read(file, listfile.Options{Format: format, Catalogue: s.Catalogue()})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	version, _ := strconv.Atoi(r.Event.Attrs["version"])
 	got := &lists.List{ID: r.ListID, From: r.Event.Attrs["from"], To: r.Event.Attrs["to"], Title: r.Event.Attrs["title"], Version: version}
@@ -264,17 +256,18 @@ func (s *Service) ExportAgreementPDF(ctx context.Context, actor access.Actor, id
 }
 
 // ExportLeftOffPDF writes the left-off report of a matching run as a PDF,
-// if the actor may see the run, and returns its page count.
-func (s *Service) ExportLeftOffPDF(ctx context.Context, actor access.Actor, runID, lang string, w io.Writer) (int, error) {
-	es, err := s.LeftOffReport(ctx, actor, runID)
+// if the actor may see the run, under q (the whole report, in q's order),
+// and returns its page count.
+func (s *Service) ExportLeftOffPDF(ctx context.Context, actor access.Actor, runID, lang string, q TableQuery, w io.Writer) (int, error) {
+	q.All = true
+	pg, _, err := s.readLeftOffPage(ctx, actor, runID, q)
 	if err != nil {
 		return 0, err
 	}
-	entries := make([]lists.Entry, len(es))
-	for i, e := range es {
-		entries[i] = e.Entry
+	if err := s.recordAccess(ctx, actor, "match.left_off", runID, len(pg.Entries)); err != nil {
+		return 0, err
 	}
-	doc := printout.LeftOff{RunID: runID, Entries: entries, Lang: lang, Catalogue: s.Catalogue()}
+	doc := printout.LeftOff{RunID: runID, Entries: leftOffEntries(pg.Entries), Lang: lang, Catalogue: s.Catalogue()}
 	err = s.db.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
 		if err != nil {

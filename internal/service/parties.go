@@ -18,7 +18,7 @@ var partyIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,31}$`)
 // "-", at most 32 characters.
 func ValidatePartyID(id string) error {
 	if !partyIDPattern.MatchString(id) {
-		return invalidf("party id %q: use a letter followed by letters, digits, _ or - (at most 32)", id)
+		return Invalid("err.party.id", "party", id)
 	}
 	return nil
 }
@@ -26,7 +26,7 @@ func ValidatePartyID(id string) error {
 // CreateParties adds the parties of a new installation in one transaction.
 func (s *Service) CreateParties(ctx context.Context, parties []parties.Party) error {
 	if len(parties) < 2 {
-		return invalidf("at least two parties are needed, got %d", len(parties))
+		return Invalid("err.party.too_few", "count", len(parties))
 	}
 	seen := map[string]bool{}
 	for _, p := range parties {
@@ -34,11 +34,11 @@ func (s *Service) CreateParties(ctx context.Context, parties []parties.Party) er
 			return err
 		}
 		if seen[p.ID] {
-			return invalidf("party %q given twice", p.ID)
+			return Invalid("err.party.twice", "party", p.ID)
 		}
 		seen[p.ID] = true
 		if p.Name == "" {
-			return invalidf("party %q has no name", p.ID)
+			return Invalid("err.party.no_name", "party", p.ID)
 		}
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
@@ -47,7 +47,7 @@ func (s *Service) CreateParties(ctx context.Context, parties []parties.Party) er
 			return err
 		}
 		if len(existing) > 0 {
-			return fmt.Errorf("%w: parties are already configured", ErrConflict)
+			return Conflict("err.party.configured")
 		}
 		for _, p := range parties {
 			if err := tx.CreateParty(ctx, p); err != nil {
@@ -71,11 +71,11 @@ func (s *Service) Parties(ctx context.Context) ([]parties.Party, error) {
 // AddCategory adds an operator-defined category.
 func (s *Service) AddCategory(ctx context.Context, actor access.Actor, c category.Category) error {
 	if !actor.CanMediate() && !actor.CanAdminister() {
-		return access.Deny("only the mediator or an administrator adds categories")
+		return access.Forbid("deny.add_categories")
 	}
 	// Check against the catalogue in force before writing.
 	if _, err := category.NewCatalogue(append(s.extraCategories(), c)...); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return invalidErr(err)
 	}
 	labels, _ := json.Marshal(c.Labels)
 	syn, _ := json.Marshal(c.Synonyms)

@@ -2,7 +2,7 @@ package service
 
 import (
 	"context"
-	"fmt"
+	"parley/internal/msg"
 	"sort"
 
 	"parley/internal/access"
@@ -62,10 +62,10 @@ func (s *Service) PlanStage(ctx context.Context, actor access.Actor, req PlanReq
 // read, by id.
 func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Actor, req PlanRequest) (*negotiation.StagePlan, map[string]*lists.List, error) {
 	if req.ListIDs[0] == "" || req.ListIDs[1] == "" {
-		return nil, nil, invalidf("the planner needs two lists, one from each side")
+		return nil, nil, Invalid("err.plan.two_lists")
 	}
 	if req.ListIDs[0] == req.ListIDs[1] {
-		return nil, nil, invalidf("both lists are %s; give one list from each side", req.ListIDs[0])
+		return nil, nil, Invalid("err.plan.same_list", "list", req.ListIDs[0])
 	}
 	in := negotiation.PlanInput{Rule: req.Rule, Categories: req.Categories, Capacity: req.Capacity, Priority: req.Priority,
 		RefDate: req.RefDate, Scale: req.Scale, CountKindsTogether: req.CountKindsTogether}
@@ -92,8 +92,9 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 				if cats == nil {
 					cats = []string{}
 				}
+				why := msg.New("svc.plan.out_died", "death", d)
 				bound[i] = append(bound[i], negotiation.Decision{ListID: l.ID, Row: e.Row, Name: entryName(&e.Person), Categories: cats,
-					Reason: fmt.Sprintf("left out: died in captivity (death %s)", d)})
+					Why: []msg.Msg{why}, Reason: why.String()})
 				continue
 			}
 			if ag, why := boundBy(held[e.Row]); ag != "" {
@@ -101,8 +102,9 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 				if cats == nil {
 					cats = []string{}
 				}
+				out := msg.New("svc.plan.out_bound", "why", why, "agreement", ag)
 				bound[i] = append(bound[i], negotiation.Decision{ListID: l.ID, Row: e.Row, Name: entryName(&e.Person), Categories: cats,
-					Reason: fmt.Sprintf("left out: %s in agreement %s", why, ag)})
+					Why: []msg.Msg{out}, Reason: out.String()})
 				continue
 			}
 			side.Entries = append(side.Entries, negotiation.Entry{Row: e.Row, Person: e.Person})
@@ -111,11 +113,11 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 	}
 	a, b := read[req.ListIDs[0]], read[req.ListIDs[1]]
 	if a.From == b.From || a.To != b.From || b.To != a.From {
-		return nil, nil, invalidf("the planner needs one list from each side: list %s goes from %s to %s, list %s from %s to %s", a.ID, a.From, a.To, b.ID, b.From, b.To)
+		return nil, nil, Invalid("err.plan.sides", "a", a.ID, "a_from", a.From, "a_to", a.To, "b", b.ID, "b_from", b.From, "b_to", b.To)
 	}
 	plan, err := negotiation.Plan(in, s.Catalogue())
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, nil, invalidErr(err)
 	}
 	for i := range plan.Sides {
 		if len(bound[i]) == 0 {
@@ -132,18 +134,18 @@ func (s *Service) planStage(ctx context.Context, tx *store.Tx, actor access.Acto
 // and in what words: handed over, dead, or agreed and not yet carried out.
 // A person not presented, refused, or replaced by a substitute stays where
 // he was and may be proposed again.
-func boundBy(held []store.EntryAgreement) (agreement, why string) {
+func boundBy(held []store.EntryAgreement) (agreement string, why msg.Msg) {
 	for _, e := range held {
 		switch {
 		case e.Outcome == string(handover.HandedOver):
-			return e.AgreementID, "already handed over"
+			return e.AgreementID, msg.New("svc.bound.handed_over")
 		case e.Outcome == string(handover.Deceased):
-			return e.AgreementID, "died before the handover"
+			return e.AgreementID, msg.New("svc.bound.deceased")
 		case e.Outcome == "" && e.Interview != string(handover.Refuses):
-			return e.AgreementID, "already agreed, handover pending,"
+			return e.AgreementID, msg.New("svc.bound.pending")
 		}
 	}
-	return "", ""
+	return "", msg.Msg{}
 }
 
 func entryName(p *person.Person) string {

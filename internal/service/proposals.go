@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"parley/internal/msg"
 	"parley/internal/nodes"
 	"slices"
 	"sort"
@@ -109,11 +110,11 @@ func actingParty(actor access.Actor, as string) (string, error) {
 		return as, nil
 	case actor.Has(access.Officer) && actor.Party != "":
 		if as != "" && as != actor.Party {
-			return "", access.Deny("an officer of party %s cannot act for party %s", actor.Party, as)
+			return "", access.Forbid("deny.officer_other_party", "own", actor.Party, "party", as)
 		}
 		return actor.Party, nil
 	}
-	return "", access.Deny("only a party's officers act for the party")
+	return "", access.Forbid("deny.only_officers_act")
 }
 
 // stateMachine returns the proposal as negotiation.Proposal sees it; the
@@ -128,7 +129,7 @@ func stateMachine(p *negotiation.ProposalRecord) negotiation.Proposal {
 
 func transitionError(err error) error {
 	if errors.Is(err, negotiation.ErrTransition) {
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return conflictErr(err)
 	}
 	return err
 }
@@ -136,7 +137,7 @@ func transitionError(err error) error {
 // stateChanged turns a lost race into a conflict.
 func stateChanged(err error) error {
 	if errors.Is(err, store.ErrStateChanged) {
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return conflictErr(err)
 	}
 	return err
 }
@@ -171,7 +172,7 @@ func (s *Service) submitProposal(ctx context.Context, tx *store.Tx, actor access
 		return "", err
 	}
 	if party == "" {
-		return "", invalidf("name the proposing party")
+		return "", Invalid("err.proposal.no_party")
 	}
 	req.From = party
 	r, err := s.loadRound(ctx, tx, actor, req.RoundID)
@@ -179,13 +180,13 @@ func (s *Service) submitProposal(ctx context.Context, tx *store.Tx, actor access
 		return "", err
 	}
 	if !r.HasParty(req.From) {
-		return "", invalidf("party %s is not a party to round %s", req.From, r.ID)
+		return "", Invalid("err.round.not_party", "party", req.From, "round", r.ID)
 	}
 	if req.To == "" {
 		req.To = otherParty(r, req.From)
 	}
 	if !r.HasParty(req.To) || req.To == req.From {
-		return "", invalidf("a proposal of %s in round %s goes to %s", req.From, r.ID, otherParty(r, req.From))
+		return "", Invalid("err.proposal.addressee", "party", req.From, "round", r.ID, "to", otherParty(r, req.From))
 	}
 	if id == "" {
 		id = newID("P")
@@ -218,7 +219,7 @@ type composed struct {
 // parties, thread and state are set) from the request, with its log entry.
 func (s *Service) insertProposal(ctx context.Context, tx *store.Tx, actor access.Actor, r *negotiation.Round, p *negotiation.ProposalRecord, req ProposalRequest) error {
 	if err := req.Date.Validate(); err != nil {
-		return invalidf("date: %v", err)
+		return invalidBecause("err.field", err, "field", input("date"))
 	}
 	c, err := s.compose(ctx, tx, actor, r, p.From, p.To, req)
 	if err != nil {
@@ -243,8 +244,15 @@ func (s *Service) submitted(ctx context.Context, tx *store.Tx, actor access.Acto
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	actx, attacher := ctx, actor
+	if statementOf(ctx) != nil {
+		// A hub attaches the lists a party's signed proposal uses on its
+		// own account: the mediator's act, not an entry in the party's
+		// name that the party did not sign (docs/nodes.md).
+		actx, attacher = mediatorAct(ctx)
+	}
 	for _, id := range ids {
-		if _, err := s.attachList(ctx, tx, actor, r, c.lists[id]); err != nil {
+		if _, err := s.attachList(actx, tx, attacher, r, c.lists[id]); err != nil {
 			return err
 		}
 	}
@@ -283,10 +291,10 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 	refs := req.Releases
 	if req.Plan != nil {
 		if len(refs) > 0 {
-			return nil, invalidf("give the releases or a plan, not both")
+			return nil, Invalid("err.proposal.releases_or_plan")
 		}
 		if req.Terms.Rule != "" && req.Terms.Rule != req.Plan.Rule {
-			return nil, invalidf("the terms name rule %s but the plan %s", req.Terms.Rule, req.Plan.Rule)
+			return nil, Invalid("err.proposal.rule_mismatch", "terms", msg.Enum{Kind: "rule", Code: string(req.Terms.Rule)}, "plan", msg.Enum{Kind: "rule", Code: string(req.Plan.Rule)})
 		}
 		plan, read, err := s.planStage(ctx, tx, actor, *req.Plan)
 		if err != nil {
@@ -307,10 +315,10 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 		c.refDate = r.Criteria.RefDate
 	}
 	if err := c.refDate.Validate(); err != nil {
-		return nil, invalidf("ref_date: %v", err)
+		return nil, invalidBecause("err.field", err, "field", input("ref_date"))
 	}
 	if len(refs) == 0 {
-		return nil, invalidf("the proposal releases nobody")
+		return nil, Invalid("err.proposal.empty")
 	}
 	art110 := map[string]bool{}
 	for _, raw := range req.Art110Categories {
@@ -319,7 +327,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 			code, ok = raw, true
 		}
 		if !ok {
-			return nil, invalidf("art110 category %q is not in the catalogue", raw)
+			return nil, Invalid("err.proposal.art110_category", "category", raw)
 		}
 		art110[code] = true
 	}
@@ -341,11 +349,11 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 		case l.From == to && l.To == from:
 			side = 1
 		default:
-			return nil, invalidf("list %s goes from %s to %s; a proposal between %s and %s releases persons from their lists to each other", l.ID, l.From, l.To, from, to)
+			return nil, Invalid("err.proposal.list_sides", "list", l.ID, "from", l.From, "to", l.To, "a", from, "b", to)
 		}
 		e, ok := entryAt(l, ref.Row)
 		if !ok {
-			return nil, invalidf("row %d is not on list %s", ref.Row, l.ID)
+			return nil, Invalid("err.row_not_on_list", "row", msg.Plain(ref.Row), "list", l.ID)
 		}
 		if held[l.ID] == nil {
 			h, err := tx.ListAgreements(ctx, l.ID)
@@ -355,12 +363,12 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 			held[l.ID] = h
 		}
 		if ag, why := boundBy(held[l.ID][ref.Row]); ag != "" {
-			return nil, fmt.Errorf("%w: row %d of list %s: %s in agreement %s", ErrConflict, ref.Row, l.ID, strings.TrimSuffix(why, ","), ag)
+			return nil, Conflict("err.row_bound", "row", msg.Plain(ref.Row), "list", l.ID, "why", why, "agreement", ag)
 		}
 		if d, ok, err := deathOf(ctx, tx, l.ID, ref.Row); err != nil {
 			return nil, err
 		} else if ok && e.Kind != person.KindRemains {
-			return nil, fmt.Errorf("%w: row %d of list %s: died in captivity (death %s); he cannot be released alive", ErrConflict, ref.Row, l.ID, d.ID)
+			return nil, Conflict("err.row_died", "row", msg.Plain(ref.Row), "list", l.ID, "death", d.ID)
 		}
 		p := e.Person
 		p.Categories = slices.Clone(e.Categories)
@@ -381,7 +389,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor access.Actor,
 	}
 	stage := negotiation.Stage{Terms: c.terms, Sides: [2]negotiation.SideRelease{{Party: from, Releases: c.sides[0]}, {Party: to, Releases: c.sides[1]}}}
 	if err := negotiation.Check(stage, s.Catalogue()); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, invalidErr(err)
 	}
 	return c, nil
 }
@@ -426,10 +434,10 @@ func (s *Service) SubmitDraft(ctx context.Context, actor access.Actor, id string
 			return err
 		}
 		if !actor.CanActForParty(p.From) {
-			return access.Deny("only officers of party %s submit its drafts", p.From)
+			return access.Forbid("deny.submit_drafts", "party", p.From)
 		}
 		if p.State != negotiation.ProposalDraft {
-			return fmt.Errorf("%w: proposal %s is %s, not a draft", ErrConflict, id, p.State)
+			return Conflict("err.proposal.not_draft", "proposal", id, "state", msg.Enum{Kind: "svc_proposal_state", Code: string(p.State)})
 		}
 		r, err := tx.Round(ctx, p.RoundID)
 		if err != nil {
@@ -463,7 +471,11 @@ func (s *Service) SubmitDraft(ctx context.Context, actor access.Actor, id string
 }
 
 // answerVerbs words the answers in refusals.
-var answerVerbs = map[negotiation.ProposalState]string{negotiation.Accepted: "accept", negotiation.Rejected: "reject", negotiation.Withdrawn: "withdraw"}
+var answerVerbs = map[negotiation.ProposalState]msg.Enum{
+	negotiation.Accepted:  {Kind: "deny_verb", Code: "accept"},
+	negotiation.Rejected:  {Kind: "deny_verb", Code: "reject"},
+	negotiation.Withdrawn: {Kind: "deny_verb", Code: "withdraw"},
+}
 
 // answerProposal moves a proposal on behalf of a party, through the state machine
 // of negotiation.Proposal and a conditional update, in one transaction.
@@ -501,14 +513,14 @@ func (s *Service) answerProposalTx(ctx context.Context, tx *store.Tx, actor acce
 	}
 	if acting != need {
 		if acting == p.From && to != negotiation.Withdrawn {
-			return access.Deny("party %s cannot %s its own proposal; only %s may", acting, verb, p.To)
+			return access.Forbid("deny.answer_own", "party", acting, "verb", verb, "to", p.To)
 		}
-		return access.Deny("only party %s may %s proposal %s", need, verb, id)
+		return access.Forbid("deny.answer_only", "party", need, "verb", verb, "proposal", id)
 	}
 	from := p.State
 	if p.State == negotiation.ProposalDraft {
 		if to != negotiation.Withdrawn {
-			return fmt.Errorf("%w: proposal %s is a draft; submit it first", ErrConflict, id)
+			return Conflict("err.proposal.draft_submit_first", "proposal", id)
 		}
 	} else if _, err := stateMachine(p).Advance(to, acting); err != nil {
 		return transitionError(err)
@@ -539,7 +551,7 @@ func (s *Service) AcceptProposal(ctx context.Context, actor access.Actor, id, as
 func (s *Service) RejectProposal(ctx context.Context, actor access.Actor, id, as, reasons string) (*ProposalView, error) {
 	reasons = strings.TrimSpace(reasons)
 	if reasons == "" {
-		return nil, invalidf("a rejection gives its reasons")
+		return nil, Invalid("err.proposal.reject_reasons")
 	}
 	return s.answerProposal(ctx, actor, id, as, negotiation.Rejected, reasons)
 }
@@ -558,7 +570,7 @@ func (s *Service) WithdrawProposal(ctx context.Context, actor access.Actor, id, 
 // breaks its rule nothing changes.
 func (s *Service) CounterProposal(ctx context.Context, actor access.Actor, id string, req ProposalRequest) (*ProposalView, error) {
 	if req.Draft {
-		return nil, invalidf("a counter-proposal is submitted at once, not kept as a draft")
+		return nil, Invalid("err.proposal.counter_draft")
 	}
 	if s.Mode() == nodes.Node {
 		return s.nodeCounter(ctx, actor, id, req)
@@ -595,18 +607,18 @@ func (s *Service) counterProposal(ctx context.Context, tx *store.Tx, actor acces
 	}
 	if acting != orig.To {
 		if acting == orig.From {
-			return "", access.Deny("party %s cannot counter its own proposal; only %s may", acting, orig.To)
+			return "", access.Forbid("deny.answer_own", "party", acting, "verb", msg.Enum{Kind: "deny_verb", Code: "counter"}, "to", orig.To)
 		}
-		return "", access.Deny("only party %s may counter proposal %s", orig.To, id)
+		return "", access.Forbid("deny.answer_only", "party", orig.To, "verb", msg.Enum{Kind: "deny_verb", Code: "counter"}, "proposal", id)
 	}
 	if orig.State == negotiation.ProposalDraft {
-		return "", fmt.Errorf("%w: proposal %s is a draft", ErrConflict, id)
+		return "", Conflict("err.proposal.is_draft", "proposal", id)
 	}
 	if req.RoundID != "" && req.RoundID != orig.RoundID {
-		return "", invalidf("a counter-proposal stays in round %s", orig.RoundID)
+		return "", Invalid("err.proposal.counter_round", "round", orig.RoundID)
 	}
 	if req.To != "" && req.To != orig.From {
-		return "", invalidf("a counter-proposal goes back to %s", orig.From)
+		return "", Invalid("err.proposal.counter_to", "party", orig.From)
 	}
 	p := &negotiation.ProposalRecord{ID: counterID, RoundID: orig.RoundID, ThreadID: orig.ThreadID, CounterOf: orig.ID, From: orig.To, To: orig.From,
 		State: string(negotiation.Submitted), Note: strings.TrimSpace(req.Note), CreatedBy: actor.String()}
@@ -632,7 +644,7 @@ func (s *Service) counterProposal(ctx context.Context, tx *store.Tx, actor acces
 // commission's decisions, and what became of it.
 func (s *Service) GetProposal(ctx context.Context, actor access.Actor, id string) (*ProposalView, error) {
 	if s.Mode() == nodes.Node {
-		return s.nodeProposal(ctx, id)
+		return s.nodeGetProposal(ctx, actor, id)
 	}
 	var v *ProposalView
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -703,7 +715,7 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 		return nil, err
 	}
 	if s.Mode() == nodes.Node {
-		return s.nodeListProposals(ctx, f)
+		return s.nodeListProposals(ctx, actor, f)
 	}
 	sf := store.ProposalFilter{RoundID: f.RoundID, ThreadID: f.ThreadID, State: f.State, Party: party}
 	if party == "" && !actor.System {
@@ -721,11 +733,7 @@ func (s *Service) ListProposals(ctx context.Context, actor access.Actor, f Propo
 // that the proposal belongs to, oldest first, as far as the actor may see it.
 func (s *Service) ProposalThread(ctx context.Context, actor access.Actor, id string) ([]*ProposalView, error) {
 	if s.Mode() == nodes.Node {
-		v, err := s.nodeProposal(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return []*ProposalView{v}, nil
+		return s.nodeThread(ctx, actor, id)
 	}
 	var out []*ProposalView
 	n := 0

@@ -37,7 +37,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 		return nil, err
 	}
 	if !actor.CanReadRegistry(req.Party) {
-		return nil, access.Deny("only officers of party %s may import its registry", req.Party)
+		return nil, access.Forbid("deny.import_registry", "party", req.Party)
 	}
 	res, err := listfile.ReadContext(ctx, r, listfile.Options{Format: req.Format, Map: req.Map, Catalogue: s.Catalogue(), Registry: true, Progress: req.Progress, Limits: s.Limits})
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Service) ImportRegistry(ctx context.Context, actor access.Actor, req Re
 		party, err = tx.Party(ctx, req.Party)
 		return err
 	}); err != nil {
-		return out, invalidf("unknown party %q", req.Party)
+		return out, Invalid("err.unknown_party", "party", req.Party)
 	}
 	entries := make([]lists.Entry, len(res.Rows))
 	for i, row := range res.Rows {
@@ -212,7 +212,7 @@ func (s *Service) newRegistryVersion(ctx context.Context, tx *store.Tx, actor ac
 // first.
 func (s *Service) RegistryVersions(ctx context.Context, actor access.Actor, party string) ([]matching.RegistryVersion, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("a registry is visible to its own party only")
+		return nil, access.Forbid("deny.registry_own")
 	}
 	var out []matching.RegistryVersion
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -225,7 +225,7 @@ func (s *Service) RegistryVersions(ctx context.Context, actor access.Actor, part
 // RegistryDiff returns what a version of a party's registry changed.
 func (s *Service) RegistryDiff(ctx context.Context, actor access.Actor, party string, version int) (*lists.Diff, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("a registry is visible to its own party only")
+		return nil, access.Forbid("deny.registry_own")
 	}
 	var out *lists.Diff
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
@@ -244,7 +244,7 @@ func (s *Service) RegistryDiff(ctx context.Context, actor access.Actor, party st
 // Registry returns a party's registry.
 func (s *Service) Registry(ctx context.Context, actor access.Actor, party string) ([]lists.Entry, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("a registry is visible to its own party only")
+		return nil, access.Forbid("deny.registry_own")
 	}
 	var out []lists.Entry
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {

@@ -2,17 +2,14 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"unicode"
 
 	"parley/internal/access"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/names"
-	"parley/internal/person"
 	"parley/internal/store"
 )
 
@@ -66,90 +63,36 @@ func (s *Service) ParseSearch(typed string) Search {
 	return out
 }
 
-// RegistryQuery selects a page of a party's registry.
-type RegistryQuery struct {
-	Search   string `json:"q,omitempty"`
-	Status   string `json:"status,omitempty"`
-	Category string `json:"category,omitempty"`
-	Sort     string `json:"sort,omitempty"` // row, name, birth, status
-	Desc     bool   `json:"desc,omitempty"`
-	Page     int    `json:"page,omitempty"`
-	PageSize int    `json:"page_size,omitempty"`
-}
-
-// RegistryPage is one page of a registry under a query.
-type RegistryPage struct {
-	Entries []lists.Entry `json:"entries"`
-	Total   int           `json:"total"` // records under the query
-	Page    int           `json:"page"`
-	Pages   int           `json:"pages"`
-	Search  Search        `json:"search"`
-}
-
-// keyedRegistries remembers the registries whose records all carry their
-// search columns, per service, so that the check is made once a process.
-var keyedRegistries sync.Map
-
 func (s *Service) storeQuery(party string, q RegistryQuery) (store.RegistryQuery, Search) {
-	se := s.ParseSearch(q.Search)
-	sq := store.RegistryQuery{Party: party, Names: se.Names.Patterns(), Birth: se.Birth, Categories: se.Categories, Number: se.Number,
-		Status: q.Status, Sort: q.Sort, Desc: q.Desc}
-	if q.Category != "" {
-		sq.Categories = append(sq.Categories, q.Category)
-	}
-	return sq, se
+	f, se := s.personFilter(q)
+	return store.RegistryQuery{Party: party, PersonFilter: f, Status: q.Status, Sort: q.Sort, Desc: q.Desc}, se
 }
 
 // ensureKeyed gives the records of a registry stored before its search
 // columns existed their keys, once.
 func (s *Service) ensureKeyed(ctx context.Context, party string) error {
-	key := fmt.Sprintf("%p/%s", s, party)
-	if _, ok := keyedRegistries.Load(key); ok {
-		return nil
-	}
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
-		n, err := tx.KeyRegistry(ctx, party)
-		if n > 0 {
-			s.Logger.Info("registry keyed for search", "party", party, "records", n)
-		}
-		return err
-	})
-	if err == nil {
-		keyedRegistries.Store(key, true)
-	}
-	return err
+	return s.keyOnce(ctx, "registry/"+party, func(tx *store.Tx) (int, error) { return tx.KeyRegistry(ctx, party) })
 }
 
 // RegistryPage returns one page of a party's registry, searched, filtered
 // and sorted by the database, for its own officers.
 func (s *Service) RegistryPage(ctx context.Context, actor access.Actor, party string, q RegistryQuery) (*RegistryPage, error) {
 	if !actor.CanReadRegistry(party) {
-		return nil, access.Deny("a registry is visible to its own party only")
-	}
-	if q.PageSize <= 0 || q.PageSize > 500 {
-		q.PageSize = 50
+		return nil, access.Forbid("deny.registry_own")
 	}
 	if err := s.ensureKeyed(ctx, party); err != nil {
 		return nil, err
 	}
 	sq, se := s.storeQuery(party, q)
-	page := &RegistryPage{Search: se, Page: max(q.Page, 1)}
+	page := &RegistryPage{Search: se}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, party); err != nil {
 			return err
 		}
-		for {
-			sq.Offset, sq.Limit = (page.Page-1)*q.PageSize, q.PageSize
-			var err error
-			if page.Entries, page.Total, err = tx.RegistryPage(ctx, sq); err != nil {
-				return err
-			}
-			page.Pages = max(1, (page.Total+q.PageSize-1)/q.PageSize)
-			if page.Page <= page.Pages {
-				return nil
-			}
-			page.Page = page.Pages // past the end: the last page
-		}
+		return fill(q, page, func(offset, limit int) ([]lists.Entry, int, error) {
+			sq.Offset, sq.Limit = offset, limit
+			return tx.RegistryPage(ctx, sq)
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -160,16 +103,12 @@ func (s *Service) RegistryPage(ctx context.Context, actor access.Actor, party st
 	return page, nil
 }
 
-// MaxExportRows bounds an export of a filtered table: a larger one is the
-// registry itself, which the registry export gives whole.
-const MaxExportRows = 200000
-
 // ExportRegistry writes the records of a party's registry under a query,
 // in the query's order: the clerk's CSV in a language (opts), or the
 // format f (xlsx, json).
 func (s *Service) ExportRegistry(ctx context.Context, actor access.Actor, party string, q RegistryQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
 	if !actor.CanReadRegistry(party) {
-		return access.Deny("a registry is visible to its own party only")
+		return access.Forbid("deny.registry_own")
 	}
 	if err := s.ensureKeyed(ctx, party); err != nil {
 		return err
@@ -187,15 +126,5 @@ func (s *Service) ExportRegistry(ctx context.Context, actor access.Actor, party 
 	if err := s.recordAccess(ctx, actor, "registry.export", party, len(es)); err != nil {
 		return err
 	}
-	ps := make([]person.Person, len(es))
-	for i, e := range es {
-		ps[i] = e.Person
-	}
-	if opts != nil {
-		if opts.Catalogue == nil {
-			opts.Catalogue = s.Catalogue()
-		}
-		return listfile.WriteClerkCSV(w, ps, *opts)
-	}
-	return listfile.WriteTemp(w, f, listfile.Meta{Title: "Registry " + party, From: party}, ps, s.Limits.TempDir)
+	return s.writePersons(w, es, f, opts, listfile.Meta{Title: "Registry " + party, From: party})
 }

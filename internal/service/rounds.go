@@ -11,7 +11,9 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
+	"parley/internal/nodes"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -83,33 +85,33 @@ func (s *Service) loadRound(ctx context.Context, tx *store.Tx, actor access.Acto
 // round is checked against.
 func (s *Service) CreateRound(ctx context.Context, actor access.Actor, req RoundRequest) (*negotiation.Round, error) {
 	if !actor.CanMediate() {
-		return nil, access.Deny("only the mediator convenes rounds")
+		return nil, access.Forbid("deny.convene_rounds")
 	}
 	req.Title = strings.TrimSpace(req.Title)
 	if req.Title == "" {
-		return nil, invalidf("a round needs a title")
+		return nil, Invalid("err.round.no_title")
 	}
 	// Title and venue go to the signed log in clear, which bounds a field.
 	if utf8.RuneCountInString(req.Title) > 200 || utf8.RuneCountInString(req.Venue) > 200 {
-		return nil, invalidf("title and venue are at most 200 characters")
+		return nil, Invalid("err.round.too_long", "max", 200)
 	}
 	if req.Parties[0] == "" || req.Parties[1] == "" || req.Parties[0] == req.Parties[1] {
-		return nil, invalidf("a round is held between two different parties, got %q and %q", req.Parties[0], req.Parties[1])
+		return nil, Invalid("err.round.same_parties", "a", req.Parties[0], "b", req.Parties[1])
 	}
 	for _, d := range []struct {
 		name string
 		d    person.Date
 	}{{"starts_on", req.StartsOn}, {"ends_on", req.EndsOn}} {
 		if err := d.d.Validate(); err != nil {
-			return nil, invalidf("%s: %v", d.name, err)
+			return nil, invalidBecause("err.field", err, "field", input(d.name))
 		}
 	}
 	if !req.StartsOn.IsZero() && !req.EndsOn.IsZero() && req.EndsOn.Before(req.StartsOn) {
-		return nil, invalidf("the round ends on %s, before it starts on %s", req.EndsOn, req.StartsOn)
+		return nil, Invalid("err.round.ends_before", "ends", day(req.EndsOn), "starts", day(req.StartsOn))
 	}
 	if req.Criteria != nil {
 		if err := req.Criteria.Validate(s.Catalogue()); err != nil {
-			return nil, fmt.Errorf("%w: criteria: %w", ErrInvalid, err)
+			return nil, invalidBecause("err.field", err, "field", input("criteria"))
 		}
 	}
 	var participants []string
@@ -125,7 +127,7 @@ func (s *Service) CreateRound(ctx context.Context, actor access.Actor, req Round
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range r.Parties {
 			if _, err := tx.Party(ctx, p); err != nil {
-				return invalidf("unknown party %q", p)
+				return Invalid("err.unknown_party", "party", p)
 			}
 		}
 		if err := tx.InsertRound(ctx, r); err != nil {
@@ -154,6 +156,9 @@ func (s *Service) ListRounds(ctx context.Context, actor access.Actor) ([]*negoti
 	if err != nil {
 		return nil, err
 	}
+	if s.Mode() == nodes.Node {
+		return s.nodeRounds(ctx, actor)
+	}
 	var out []*negotiation.Round
 	err = s.db.View(ctx, func(tx *store.Tx) (err error) {
 		out, err = tx.Rounds(ctx, party)
@@ -171,12 +176,15 @@ func negotiationScope(actor access.Actor) (string, error) {
 	case actor.Has(access.Officer) && actor.Party != "":
 		return actor.Party, nil
 	}
-	return "", access.Deny("this role sees no negotiation records")
+	return "", access.Forbid("deny.no_negotiation")
 }
 
 // GetRound returns a round with its lists, and the proposals and
 // agreements the actor may see.
 func (s *Service) GetRound(ctx context.Context, actor access.Actor, id string) (*RoundView, error) {
+	if s.Mode() == nodes.Node {
+		return s.nodeRound(ctx, actor, id)
+	}
 	v := &RoundView{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, id)
@@ -220,7 +228,18 @@ func (s *Service) GetRound(ctx context.Context, actor access.Actor, id string) (
 // kept (and logged); ConformanceReport gives the entries. The mediator and
 // the officers of the two parties of the list may attach it. Attaching a
 // list twice changes nothing.
+//
+// Between party nodes a round is the hub's: a node does not attach (the
+// hub attaches the lists a party's signed proposal uses), and on the hub
+// only the mediator does, so that every round.list_attached entry is the
+// mediator's act, never one in a party's name without its signature.
 func (s *Service) AttachList(ctx context.Context, actor access.Actor, roundID, listID string) (*negotiation.RoundList, error) {
+	switch {
+	case s.Mode() == nodes.Node:
+		return nil, msg.NewError(ErrWrongMode, "node.round_attach")
+	case s.Mode() == nodes.Hub && !actor.CanMediate():
+		return nil, access.Forbid("node.hub.attach_mediator")
+	}
 	var out *negotiation.RoundList
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		r, err := s.loadRound(ctx, tx, actor, roundID)
@@ -232,7 +251,7 @@ func (s *Service) AttachList(ctx context.Context, actor access.Actor, roundID, l
 			return err
 		}
 		if !actor.CanMediate() && !actor.CanActForParty(l.From) && !actor.CanActForParty(l.To) {
-			return access.Deny("only the mediator or the officers of parties %s and %s attach this list", l.From, l.To)
+			return access.Forbid("deny.attach_list", "a", l.From, "b", l.To)
 		}
 		out, err = s.attachList(ctx, tx, actor, r, l)
 		return err
@@ -251,7 +270,7 @@ func (s *Service) loadHandedOverList(ctx context.Context, tx *store.Tx, actor ac
 		return nil, fmt.Errorf("list %q: %w", id, ErrNotFound)
 	}
 	if l.State == lists.Draft {
-		return nil, fmt.Errorf("%w: list %s has not been handed over", ErrConflict, id)
+		return nil, Conflict("err.list.not_handed_over", "list", id)
 	}
 	l.Entries, err = tx.Entries(ctx, id)
 	return l, err
@@ -259,7 +278,7 @@ func (s *Service) loadHandedOverList(ctx context.Context, tx *store.Tx, actor ac
 
 func (s *Service) attachList(ctx context.Context, tx *store.Tx, actor access.Actor, r *negotiation.Round, l *lists.List) (*negotiation.RoundList, error) {
 	if !r.HasParty(l.From) || !r.HasParty(l.To) {
-		return nil, invalidf("list %s goes from %s to %s; round %s is held between %s and %s", l.ID, l.From, l.To, r.ID, r.Parties[0], r.Parties[1])
+		return nil, Invalid("err.round.list_sides", "list", l.ID, "from", l.From, "to", l.To, "round", r.ID, "a", r.Parties[0], "b", r.Parties[1])
 	}
 	rl := &negotiation.RoundList{RoundID: r.ID, ListID: l.ID, Nonconforming: -1, AttachedBy: actor.String()}
 	if r.Criteria != nil {
@@ -300,30 +319,41 @@ func negotiationEntries(l *lists.List) []negotiation.Entry {
 // agreed approach and names each entry that does not fit, with every reason.
 func (s *Service) ConformanceReport(ctx context.Context, actor access.Actor, roundID, listID string) (*ConformanceReport, error) {
 	var rep *ConformanceReport
-	err := s.db.View(ctx, func(tx *store.Tx) error {
-		r, err := s.loadRound(ctx, tx, actor, roundID)
-		if err != nil {
-			return err
+	var criteria *negotiation.Criteria
+	if s.Mode() == nodes.Node {
+		// The round is the hub's; its agreed approach is in the node's mirror.
+		var err error
+		if criteria, err = s.nodeRoundCriteria(ctx, actor, roundID, listID); err != nil {
+			return nil, err
 		}
-		if r.Criteria == nil {
-			return invalidf("round %s agreed no criteria for lists", roundID)
+	}
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		if criteria == nil {
+			r, err := s.loadRound(ctx, tx, actor, roundID)
+			if err != nil {
+				return err
+			}
+			if r.Criteria == nil {
+				return Invalid("err.round.no_criteria", "round", roundID)
+			}
+			rls, err := tx.RoundLists(ctx, roundID)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(rls, func(rl negotiation.RoundList) bool { return rl.ListID == listID }) {
+				return fmt.Errorf("list %s in round %s: %w", listID, roundID, ErrNotFound)
+			}
+			criteria = r.Criteria
 		}
 		l, err := s.loadHandedOverList(ctx, tx, actor, listID)
 		if err != nil {
 			return err
 		}
-		rls, err := tx.RoundLists(ctx, roundID)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(rls, func(rl negotiation.RoundList) bool { return rl.ListID == listID }) {
-			return fmt.Errorf("list %s in round %s: %w", listID, roundID, ErrNotFound)
-		}
-		non := negotiation.Conform(negotiationEntries(l), *r.Criteria, s.Catalogue())
+		non := negotiation.Conform(negotiationEntries(l), *criteria, s.Catalogue())
 		if non == nil {
 			non = []negotiation.Nonconformity{}
 		}
-		rep = &ConformanceReport{RoundID: roundID, ListID: listID, From: l.From, To: l.To, Criteria: *r.Criteria,
+		rep = &ConformanceReport{RoundID: roundID, ListID: listID, From: l.From, To: l.To, Criteria: *criteria,
 			Entries: len(l.Entries), Conforming: len(l.Entries) - len(non), Nonconforming: non}
 		return nil
 	})

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"parley/internal/msg"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +23,8 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/msg"
+	"parley/internal/person"
 	"parley/internal/store"
 )
 
@@ -205,10 +206,66 @@ func Conflict(code string, kv ...any) error { return msg.NewError(ErrConflict, c
 // error alike (see httpx.Message); the message is for logs and the CLI.
 func NotFoundMsg(code string, kv ...any) error { return msg.NewError(ErrNotFound, code, kv...) }
 
-// invalidf is the older form of Invalid, with an English sentence; new
-// code uses Invalid.
-func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+// invalidBecause is Invalid for a value refused by err: the message's
+// {reason} is err, in the reader's language when err carries a message,
+// and err stays the cause, for errors.Is and errors.As.
+func invalidBecause(code string, err error, kv ...any) error {
+	return because(ErrInvalid, code, err, kv...)
+}
+
+// conflictBecause is invalidBecause for ErrConflict.
+func conflictBecause(code string, err error, kv ...any) error {
+	return because(ErrConflict, code, err, kv...)
+}
+
+// day is a date as a message parameter, written in the reader's locale.
+type day person.Date
+
+func (d day) YMD() (y, m, dd int) { return d.Year, d.Month, d.Day }
+
+// invalidErr is err as an error of kind ErrInvalid: err's own message
+// when it carries one (see package msg), its text otherwise.
+func invalidErr(err error) error { return ofKind(ErrInvalid, err) }
+
+// conflictErr is invalidErr for ErrConflict.
+func conflictErr(err error) error { return ofKind(ErrConflict, err) }
+
+func ofKind(kind, err error) error {
+	if m, ok := msg.Of(err); ok {
+		return &msg.Error{Kind: kind, Msg: m, Cause: err}
+	}
+	return fmt.Errorf("%w: %w", kind, err)
+}
+
+// changedMeanwhile is the conflict of a conditional update that found the
+// record changed by another request.
+func changedMeanwhile(err error) error {
+	e := msg.NewError(ErrConflict, "err.changed_meanwhile")
+	e.Cause = err
+	return e
+}
+
+// input is the name of an input field as a message parameter, shown by
+// its label in the reader's language.
+func input(name string) msg.Enum { return msg.Enum{Kind: "svc_input", Code: name} }
+
+// fieldProblems are the problems of a record, each naming its field.
+func fieldProblems(errs []person.FieldError) []msg.Msg {
+	out := make([]msg.Msg, len(errs))
+	for i, e := range errs {
+		if e.Value == "" {
+			out[i] = msg.New("err.person_field", "field", msg.Enum{Kind: "svc_field", Code: e.Field}, "reason", e.Msg)
+			continue
+		}
+		out[i] = msg.New("err.person_field_value", "field", msg.Enum{Kind: "svc_field", Code: e.Field}, "value", e.Value, "reason", e.Msg)
+	}
+	return out
+}
+
+func because(kind error, code string, err error, kv ...any) error {
+	e := msg.NewError(kind, code, append(kv, "reason", err)...)
+	e.Cause = err
+	return e
 }
 
 // newID returns a random identifier with a readable prefix. Ids are random

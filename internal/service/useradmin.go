@@ -55,7 +55,7 @@ func passwordProblem(password, username string) error {
 		return Invalid("user.password_short", "min", auth.MinPasswordLen)
 	case len(password) > auth.MaxPasswordLen:
 		return Invalid("user.password_long", "max", auth.MaxPasswordLen)
-	case auth.CheckPasswordStrength(password, username) != "":
+	case !auth.CheckPasswordStrength(password, username).IsZero():
 		return Invalid("user.password_has_username")
 	}
 	return nil
@@ -107,7 +107,7 @@ func roleProblems(ctx context.Context, tx *store.Tx, roles []access.Role, party 
 // at the user's next request, since sessions read the roles each time.
 func (s *Service) SetUserRoles(ctx context.Context, actor access.Actor, username string, roles []access.Role, party string) (*User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
 	party = strings.TrimSpace(party)
@@ -156,7 +156,7 @@ func containsRole(roles []access.Role, r access.Role) bool {
 // with who made it.
 func (s *Service) ResetPasswordOnce(ctx context.Context, actor access.Actor, username string) (string, error) {
 	if !actor.CanAdminister() {
-		return "", access.Deny("only administrators manage users")
+		return "", access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
 	if !actor.System && name == actor.Username {

@@ -66,6 +66,9 @@ type User struct {
 	// MustChangePassword: an administrator set the password, and the user
 	// must replace it at the next sign-in.
 	MustChangePassword bool `json:"must_change_password"`
+	// Language is the language the user chose (en, uk or ru): it wins over
+	// the browser's Accept-Language. "" when he chose none.
+	Language string `json:"language,omitempty"`
 }
 
 func userFromStore(u *store.User) User {
@@ -73,12 +76,12 @@ func userFromStore(u *store.User) User {
 	for i, r := range u.Roles {
 		roles[i] = access.Role(r)
 	}
-	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, MustChangePassword: u.MustChangePassword}
+	return User{ID: u.ID, Username: u.Username, Roles: roles, Party: u.Party, Disabled: u.Disabled, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordAt, MustChangePassword: u.MustChangePassword, Language: u.Language}
 }
 
 func actorOf(u *store.User) access.Actor {
 	v := userFromStore(u)
-	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party}
+	return access.Actor{UserID: u.ID, Username: u.Username, Roles: v.Roles, Party: u.Party, Language: u.Language}
 }
 
 // CreateUser adds an account. Only administrators (and the local operator)
@@ -90,7 +93,7 @@ func (s *Service) CreateUser(ctx context.Context, actor access.Actor, nu NewUser
 
 func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser) (*User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(nu.Username)
 	// Every problem of the form at once: the username, the password and
@@ -119,7 +122,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return fmt.Errorf("%w: username %q is taken", ErrConflict, name)
+				return Conflict("err.user.taken", "username", name)
 			}
 			return err
 		}
@@ -138,7 +141,7 @@ func (s *Service) createUser(ctx context.Context, actor access.Actor, nu NewUser
 // Users returns every account.
 func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error) {
 	if !actor.CanAdminister() {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out []User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -155,7 +158,7 @@ func (s *Service) Users(ctx context.Context, actor access.Actor) ([]User, error)
 func (s *Service) GetUser(ctx context.Context, actor access.Actor, username string) (*User, error) {
 	name := NormalizeUsername(username)
 	if !actor.CanAdminister() && name != actor.Username {
-		return nil, access.Deny("only administrators manage users")
+		return nil, access.Forbid("deny.manage_users")
 	}
 	var out User
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -176,11 +179,11 @@ func (s *Service) GetUser(ctx context.Context, actor access.Actor, username stri
 // user's sessions at once; API tokens stop working while disabled.
 func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, username string, disabled bool) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
 	if disabled && !actor.System && name == actor.Username {
-		return fmt.Errorf("%w: you cannot disable your own account", ErrConflict)
+		return Conflict("err.user.disable_self")
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByName(ctx, name)
@@ -208,11 +211,11 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor access.Actor, usern
 // act when someone has forgotten theirs) and ends that user's sessions.
 func (s *Service) ResetPassword(ctx context.Context, actor access.Actor, username, password string) error {
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	name := NormalizeUsername(username)
-	if reason := auth.CheckPasswordStrength(password, name); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(password, name); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	hash, err := auth.HashPassword(password, s.passwordParams)
 	if err != nil {
@@ -254,11 +257,11 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 	if actor.UserID == "" {
 		return access.ErrUnauthenticated
 	}
-	if reason := auth.CheckPasswordStrength(next, actor.Username); reason != "" {
-		return invalidf("%s", reason)
+	if weak := auth.CheckPasswordStrength(next, actor.Username); !weak.IsZero() {
+		return &msg.Error{Kind: ErrInvalid, Msg: weak}
 	}
 	if current == next {
-		return invalidf("the new password is the same as the current one")
+		return Invalid("err.password.same")
 	}
 	// Guesses of the current password are throttled like sign-ins, per
 	// account, in the database: a stolen session must not become an
@@ -287,7 +290,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		if _, err := s.db.ThrottleCount(ctx, now, time.Hour, store.SlidingWindow, guess); err != nil {
 			return err
 		}
-		return invalidf("the current password is wrong")
+		return Invalid("err.password.current_wrong")
 	}
 	if err := s.db.ClearThrottle(ctx, guess); err != nil {
 		return err
@@ -306,6 +309,19 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, curren
 		}
 		return tx.DeleteUserSessions(ctx, u.ID, keep)
 	})
+}
+
+// SetLanguage saves the language the actor reads Parley in: en, uk or ru,
+// or "" to forget the choice (the browser's Accept-Language decides
+// again). Only a signed-in user has one, and only for himself.
+func (s *Service) SetLanguage(ctx context.Context, actor access.Actor, lang string) error {
+	if actor.UserID == "" {
+		return access.ErrUnauthenticated
+	}
+	if lang != "" && !msg.Supported(lang) {
+		return Invalid("preference.language_unknown", "value", msg.Raw(lang), "want", msg.Raw(strings.Join(msg.Languages, ", ")))
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetUserLanguage(ctx, actor.UserID, lang) })
 }
 
 // Authenticate checks a username and password and returns the actor. An
@@ -442,11 +458,11 @@ func tokenFromStore(t *store.Token, username string) APIToken {
 func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username, name string) (string, *APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanIssueToken(uname) {
-		return "", nil, access.Deny("an API token is issued only to its own holder")
+		return "", nil, access.Forbid("deny.token_holder")
 	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
-		return "", nil, invalidf("a token name may have at most 100 bytes")
+		return "", nil, Invalid("err.token.name_long", "max", 100)
 	}
 	plain := auth.NewToken()
 	var out APIToken
@@ -483,7 +499,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, username,
 func (s *Service) Tokens(ctx context.Context, actor access.Actor, username string) ([]APIToken, error) {
 	uname := NormalizeUsername(username)
 	if !actor.CanAdminister() && (actor.UserID == "" || uname != actor.Username) {
-		return nil, access.Deny("only administrators see other users' tokens")
+		return nil, access.Forbid("deny.other_tokens")
 	}
 	out := []APIToken{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {

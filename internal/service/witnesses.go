@@ -17,10 +17,10 @@ import (
 
 func (s *Service) witnessAdmin(actor access.Actor) error {
 	if !actor.CanAdminister() && !actor.CanMediate() {
-		return access.Deny("only the mediator or an administrator changes the log's witnesses and agreement policy")
+		return access.Forbid("deny.witnesses")
 	}
 	if s.lg == nil {
-		return fmt.Errorf("%w: no signed log is attached", ErrConflict)
+		return Conflict("err.no_log")
 	}
 	return nil
 }
@@ -39,7 +39,7 @@ func (s *Service) AddWitness(ctx context.Context, actor access.Actor, name, vkey
 		}
 		row, err = s.lg.NewWitnessRow(ws, name, vkey, url, party)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalid, err)
+			return invalidErr(err)
 		}
 		if err := tx.AddLogWitness(ctx, row); err != nil {
 			return err
@@ -69,7 +69,7 @@ func (s *Service) RemoveWitness(ctx context.Context, actor access.Actor, name st
 			return fmt.Errorf("%w: %v", ErrNotFound, err)
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrConflict, err)
+			return conflictErr(err)
 		}
 		if err := tx.RemoveLogWitness(ctx, name); err != nil {
 			return err
@@ -99,7 +99,7 @@ func (s *Service) SetPolicy(ctx context.Context, actor access.Actor, required []
 		}
 		row, err = s.lg.NewPolicyRow(ws, required, independent)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalid, err)
+			return invalidErr(err)
 		}
 		if err := tx.SetLogPolicy(ctx, row); err != nil {
 			return err

@@ -30,7 +30,8 @@ func (tx *Tx) InsertList(ctx context.Context, l *lists.List) error {
 }
 
 func (tx *Tx) insertEntries(ctx context.Context, listID string, entries []lists.Entry) error {
-	err := tx.insertRows(ctx, "list_entries", []string{"list_id", "row_no", "entry_id", "person", "surname", "categories"}, len(entries), func(i int) ([]any, error) {
+	err := tx.insertRows(ctx, "list_entries", []string{"list_id", "row_no", "entry_id", "person", "surname", "categories",
+		"searchable", "name_key", "sort_name", "birth", "category_codes"}, len(entries), func(i int) ([]any, error) {
 		e := &entries[i]
 		if e.ID == "" {
 			e.ID = fmt.Sprintf("%s-%d", listID, e.Row)
@@ -39,7 +40,8 @@ func (tx *Tx) insertEntries(ctx context.Context, listID string, entries []lists.
 		if err != nil {
 			return nil, fmt.Errorf("encode row %d: %w", e.Row, err)
 		}
-		return []any{listID, e.Row, e.ID, string(b), e.Surname, strings.Join(e.Categories, ";")}, nil
+		k := personKeys(&e.Person)
+		return []any{listID, e.Row, e.ID, string(b), e.Surname, strings.Join(e.Categories, ";"), 1, k.nameKey, k.sortName, k.birth, k.categories}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("insert entries of list %s: %w", listID, err)
@@ -114,28 +116,38 @@ type ListFilter struct {
 	RootID         string
 }
 
-// Lists returns list headers, newest first.
-func (tx *Tx) Lists(ctx context.Context, f ListFilter) ([]*lists.List, error) {
-	q := `SELECT ` + listColumns + ` FROM lists WHERE 1=1`
-	var args []any
+// conds are the filter's conditions on the lists table.
+func (f ListFilter) conds() (where []string, args []any) {
 	if f.Party != "" {
-		q += ` AND (from_party = ? OR (to_party = ? AND state <> 'draft'))`
-		args = append(args, f.Party, f.Party)
+		where, args = append(where, "(from_party = ? OR (to_party = ? AND state <> 'draft'))"), append(args, f.Party, f.Party)
 	}
 	if f.HandedOverOnly {
-		q += ` AND state <> 'draft'`
+		where = append(where, "state <> 'draft'")
 	}
 	if f.RootID != "" {
-		q += ` AND root_id = ?`
-		args = append(args, f.RootID)
+		where, args = append(where, "root_id = ?"), append(args, f.RootID)
 	}
-	q += ` ORDER BY created_at DESC, id`
+	return where, args
+}
+
+// Lists returns list headers, newest first.
+func (tx *Tx) Lists(ctx context.Context, f ListFilter) ([]*lists.List, error) {
+	where, args := f.conds()
+	out, err := tx.queryLists(ctx, `SELECT `+listColumns+` FROM lists WHERE `+strings.Join(append([]string{"1 = 1"}, where...), " AND ")+` ORDER BY created_at DESC, id`, args...)
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, err
+}
+
+// queryLists reads the list headers a query selects.
+func (tx *Tx) queryLists(ctx context.Context, q string, args ...any) ([]*lists.List, error) {
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list lists: %w", err)
 	}
 	defer rows.Close()
-	var out []*lists.List
+	out := []*lists.List{}
 	for rows.Next() {
 		l, err := scanList(rows.Scan)
 		if err != nil {

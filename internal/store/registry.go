@@ -75,7 +75,7 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		if status == "" {
 			status = person.StatusMissing
 		}
-		k := registrySearch(&e.Person)
+		k := personKeys(&e.Person)
 		return []any{v.Party, e.ID, e.Row, string(b), string(status), added, changed, removedIn, ts, 1, k.nameKey, k.sortName, k.birth, k.categories}, nil
 	}
 	err = tx.insertRows(ctx, "registry_entries", cols, len(current), func(i int) ([]any, error) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"parley/internal/lists"
-	"parley/internal/names"
 	"parley/internal/person"
 )
 
@@ -15,120 +14,53 @@ import (
 // database (migration 00025): a registry may hold a million records, and a
 // page must answer without reading them.
 
-// registryKeys are the search columns of one registry record.
-type registryKeys struct {
-	nameKey, sortName, birth, categories string
-}
-
-func registrySearch(p *person.Person) registryKeys {
-	k := registryKeys{nameKey: names.IndexKey(p.FullName(), p.FullNameLatin()), birth: p.BirthDate.String()}
-	// Sorted by the name as shown, folded to its lower-case skeleton (letters
-	// and digits only) so that both databases order it alike whatever
-	// their collation.
-	shown := p.FullName()
-	if shown == "" {
-		shown = p.FullNameLatin()
-	}
-	k.sortName = names.SortKey(shown)
-	if len(p.Categories) > 0 {
-		k.categories = " " + strings.Join(p.Categories, " ") + " "
-	}
-	return k
-}
-
 // KeyRegistry fills the search columns of the records of a party's
 // registry stored before they existed, and reports how many it keyed.
 func (tx *Tx) KeyRegistry(ctx context.Context, party string) (int, error) {
-	rows, err := tx.Query(ctx, `SELECT record_id, removed_version, person FROM registry_entries WHERE party = ? AND searchable = 0`, party)
-	if err != nil {
-		return 0, fmt.Errorf("read unkeyed registry of %s: %w", party, err)
-	}
-	type rec struct {
-		id      string
-		removed int
-		keys    registryKeys
-	}
-	var recs []rec
-	for rows.Next() {
-		var r rec
-		var b string
-		if err := rows.Scan(&r.id, &r.removed, &b); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		var p person.Person
-		if err := json.Unmarshal([]byte(b), &p); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("decode registry record %s: %w", r.id, err)
-		}
-		r.keys = registrySearch(&p)
-		recs = append(recs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	for _, r := range recs {
-		if _, err := tx.Exec(ctx, `UPDATE registry_entries SET searchable = 1, name_key = ?, sort_name = ?, birth = ?, category_codes = ?
-			WHERE party = ? AND record_id = ? AND removed_version = ?`, r.keys.nameKey, r.keys.sortName, r.keys.birth, r.keys.categories, party, r.id, r.removed); err != nil {
-			return 0, fmt.Errorf("key registry record %s: %w", r.id, err)
-		}
-	}
-	return len(recs), nil
+	return tx.keyRows(ctx, "registry of "+party,
+		`SELECT record_id, removed_version, person FROM registry_entries WHERE party = ? AND searchable = 0`,
+		`UPDATE registry_entries SET searchable = 1, name_key = ?, sort_name = ?, birth = ?, category_codes = ? WHERE party = ? AND record_id = ? AND removed_version = ?`, party)
 }
 
 // RegistryQuery selects and orders the current records of a registry.
 type RegistryQuery struct {
 	Party string
-	// Names: every pattern must match the record's name (names.Query).
-	Names []names.IndexPattern
-	// Birth is a date of birth or its beginning in ISO order ("1997",
-	// "1997-12", "1997-12-29").
-	Birth      string
-	Categories []string // codes; every one must be present
-	Status     string
-	// Number is a service number or a row number, as typed.
-	Number string
-	Sort   string // "row" (default), "name", "birth", "status"
-	Desc   bool
-	Offset int
-	Limit  int
+	PersonFilter
+	Status string
+	// Statuses, when set, keep only records in one of them.
+	Statuses []string
+	// Exclude leaves out these records (by record id).
+	Exclude []string
+	Sort    string // "row" (default), "name", "birth", "status"
+	Desc    bool
+	Offset  int
+	Limit   int
 }
 
 // Filtered reports whether the query narrows the registry.
 func (q *RegistryQuery) Filtered() bool {
-	return len(q.Names) > 0 || q.Birth != "" || len(q.Categories) > 0 || q.Status != "" || q.Number != ""
+	return q.PersonFilter.Filtered() || q.Status != "" || len(q.Statuses) > 0 || len(q.Exclude) > 0
 }
 
 // RegistryPage returns one page of the current records under q, and how
 // many records q selects in all.
 func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry, int, error) {
-	where := []string{"party = ?", "removed_version = 0"}
-	args := []any{q.Party}
-	for _, p := range q.Names {
-		if p.Class != "" {
-			where = append(where, "(name_key LIKE ? OR name_key LIKE ?)")
-			args = append(args, "% "+p.Prefix+"%", "% ="+p.Class+" %")
-		} else {
-			where = append(where, "name_key LIKE ?")
-			args = append(args, "% "+p.Prefix+"%")
-		}
-	}
-	if q.Birth != "" {
-		where = append(where, "birth LIKE ?")
-		args = append(args, q.Birth+"%")
-	}
-	for _, c := range q.Categories {
-		where = append(where, "category_codes LIKE ?")
-		args = append(args, "% "+c+" %")
-	}
+	where, args := q.PersonFilter.conds([]string{"party = ?", "removed_version = 0"}, []any{q.Party})
 	if q.Status != "" {
 		where = append(where, "status = ?")
 		args = append(args, q.Status)
 	}
-	if q.Number != "" {
-		where = append(where, "(person LIKE ? OR CAST(row_no AS TEXT) = ?)")
-		args = append(args, `%"service_number":"`+strings.NewReplacer(`%`, ``, `_`, ``, `"`, ``).Replace(q.Number)+`%`, q.Number)
+	if len(q.Statuses) > 0 {
+		where = append(where, "status IN ("+placeholders(len(q.Statuses))+")")
+		for _, st := range q.Statuses {
+			args = append(args, st)
+		}
+	}
+	if len(q.Exclude) > 0 {
+		where = append(where, "record_id NOT IN ("+placeholders(len(q.Exclude))+")")
+		for _, id := range q.Exclude {
+			args = append(args, id)
+		}
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
@@ -142,16 +74,7 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 			return nil, 0, fmt.Errorf("count registry of %s: %w", q.Party, err)
 		}
 	}
-	order := map[string]string{"name": "sort_name", "birth": "birth", "status": "status"}[q.Sort]
-	dir := ""
-	if q.Desc {
-		dir = " DESC"
-	}
-	if order == "" {
-		order = "row_no" + dir
-	} else {
-		order += dir + ", row_no" + dir
-	}
+	order := orderBy(q.Sort, q.Desc, map[string]string{"name": "sort_name", "birth": "birth", "status": "status"})
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50

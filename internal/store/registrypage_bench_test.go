@@ -55,7 +55,7 @@ func BenchmarkRegistryPage(b *testing.B) {
 			if err != nil {
 				return nil, err
 			}
-			k := registrySearch(&p)
+			k := personKeys(&p)
 			return []any{"A", fmt.Sprintf("r%d", i+1), i + 1, string(js), "missing", 1, 1, 0, ts, 1, k.nameKey, k.sortName, k.birth, k.categories}, nil
 		})
 	})
@@ -71,10 +71,10 @@ func BenchmarkRegistryPage(b *testing.B) {
 		{"a page in the middle", RegistryQuery{Offset: n / 2}},
 		{"sorted by name", RegistryQuery{Sort: "name"}},
 		{"sorted by birth, descending", RegistryQuery{Sort: "birth", Desc: true}},
-		{"name Shevchenko", RegistryQuery{Names: names.NewQuery("Shevchenko").Patterns()}},
-		{"born 01.1996", RegistryQuery{Birth: "1996-01"}},
-		{"name prefix only", RegistryQuery{Names: []names.IndexPattern{{Prefix: "shevchenko"}}}},
-		{"wounded born 1996", RegistryQuery{Birth: "1996", Categories: []string{"wounded"}}},
+		{"name Shevchenko", RegistryQuery{PersonFilter: PersonFilter{Names: names.NewQuery("Shevchenko").Patterns()}}},
+		{"born 01.1996", RegistryQuery{PersonFilter: PersonFilter{Birth: "1996-01"}}},
+		{"name prefix only", RegistryQuery{PersonFilter: PersonFilter{Names: []names.IndexPattern{{Prefix: "shevchenko"}}}}},
+		{"wounded born 1996", RegistryQuery{PersonFilter: PersonFilter{Birth: "1996", Categories: []string{"wounded"}}}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			q := c.q

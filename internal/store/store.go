@@ -222,7 +222,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
+	// Migrations written side by side may land in any order: a database
+	// that already has a later one still gets an earlier one it lacks.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if db.dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Two server processes starting at once must not both migrate.

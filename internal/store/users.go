@@ -23,18 +23,20 @@ type User struct {
 	// MustChangePassword says the password was set by an administrator
 	// and must be replaced at the next sign-in.
 	MustChangePassword bool `json:"must_change_password"`
+	// Language is the language the user chose (en, uk, ru); "" for none.
+	Language string `json:"language,omitempty"`
 }
 
 // ErrDuplicate is returned when a unique value (a username) is taken.
 var ErrDuplicate = errors.New("already exists")
 
-const userColumns = `id, username, password_hash, roles, COALESCE(party, ''), disabled, created_at, password_at, must_change_password`
+const userColumns = `id, username, password_hash, roles, COALESCE(party, ''), disabled, created_at, password_at, must_change_password, language`
 
 func scanUser(scan func(...any) error) (*User, error) {
 	var u User
 	var roles, created, pwAt string
 	var disabled, must int
-	if err := scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &u.Party, &disabled, &created, &pwAt, &must); err != nil {
+	if err := scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &u.Party, &disabled, &created, &pwAt, &must, &u.Language); err != nil {
 		return nil, err
 	}
 	if roles != "" {
@@ -62,8 +64,8 @@ func (tx *Tx) CreateUser(ctx context.Context, u *User) error {
 	}
 	u.CreatedAt = now()
 	u.PasswordAt = u.CreatedAt
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, username, password_hash, roles, party, disabled, created_at, password_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.PasswordHash, strings.Join(u.Roles, ","), party, boolInt(u.Disabled), timeText(u.CreatedAt), timeText(u.PasswordAt))
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, username, password_hash, roles, party, disabled, created_at, password_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.PasswordHash, strings.Join(u.Roles, ","), party, boolInt(u.Disabled), timeText(u.CreatedAt), timeText(u.PasswordAt), u.Language)
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.Username, err)
 	}
@@ -158,6 +160,16 @@ func (tx *Tx) SetUserRoles(ctx context.Context, userID string, roles []string, p
 	res, err := tx.Exec(ctx, `UPDATE users SET roles = ?, party = ? WHERE id = ?`, strings.Join(roles, ","), p, userID)
 	if err != nil {
 		return fmt.Errorf("update roles: %w", err)
+	}
+	return oneRow(res, "user", userID)
+}
+
+// SetUserLanguage saves the language a user chose; "" forgets the choice.
+// The caller checks that the language is one of ours.
+func (tx *Tx) SetUserLanguage(ctx context.Context, userID, lang string) error {
+	res, err := tx.Exec(ctx, `UPDATE users SET language = ? WHERE id = ?`, lang, userID)
+	if err != nil {
+		return fmt.Errorf("set language: %w", err)
 	}
 	return oneRow(res, "user", userID)
 }

@@ -59,6 +59,18 @@ func TestUsersSessionsTokens(t *testing.T) {
 			if err := tx.SetUserDisabled(ctx, "u2", true); err != nil {
 				return err
 			}
+			if u.Language != "" {
+				t.Errorf("a new user's language = %q, want none", u.Language)
+			}
+			if err := tx.SetUserLanguage(ctx, "u1", "uk"); err != nil {
+				return err
+			}
+			if err := tx.SetUserLanguage(ctx, "nope", "ru"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("language of an unknown user: %v", err)
+			}
+			if u, err := tx.UserByID(ctx, "u1"); err != nil || u.Language != "uk" {
+				t.Errorf("saved language: %+v, %v", u, err)
+			}
 			if err := tx.SetUserDisabled(ctx, "nope", true); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("disable unknown user: %v", err)
 			}
@@ -66,7 +78,7 @@ func TestUsersSessionsTokens(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if len(all) != 2 || all[0].Username != "mira" || !all[0].Disabled || all[1].PasswordHash != "h1b" {
+			if len(all) != 2 || all[0].Username != "mira" || !all[0].Disabled || all[1].PasswordHash != "h1b" || all[1].Language != "uk" || all[0].Language != "" {
 				t.Errorf("Users = %+v %+v", all[0], all[1])
 			}
 

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -41,7 +40,8 @@ func apiRoutes(s *Server) []Route {
 	}
 	return []Route{
 		{Method: "GET", Pattern: APIPrefix + "/openapi.json", Auth: Public, Summary: "This API's OpenAPI 3 document", Handler: s.apiOpenAPI},
-		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles and party", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "GET", Pattern: APIPrefix + "/me", Auth: SignedIn, Summary: "The caller: user id, username, roles, party and saved language", Out: meJSON{}, Handler: s.apiMe},
+		{Method: "PUT", Pattern: APIPrefix + "/me/language", Auth: SignedIn, Summary: "Save the language the caller reads Parley in: en, uk or ru; \"\" forgets it. It wins over Accept-Language in every answer", Body: []string{"application/json"}, In: languageJSON{}, Out: meJSON{}, Handler: s.apiSetLanguage},
 		{Method: "GET", Pattern: APIPrefix + "/parties", Auth: SignedIn, Summary: "The parties of the exchange", Out: partiesJSON{}, Handler: s.apiParties},
 		{Method: "GET", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "The categories in force (built-in and added)", Out: categoriesJSON{}, Handler: s.apiCategories},
 		{Method: "POST", Pattern: APIPrefix + "/categories", Auth: SignedIn, Summary: "Add a category (mediator, administrator)", Body: []string{"application/json"}, In: category.Category{}, Out: category.Category{}, Handler: s.apiAddCategory},
@@ -77,7 +77,26 @@ type meJSON struct {
 	Username string        `json:"username"`
 	Roles    []access.Role `json:"roles"`
 	Party    string        `json:"party,omitempty"`
-	Via      string        `json:"via"` // session or token
+	Language string        `json:"language,omitempty"` // saved choice; "" for none
+	Via      string        `json:"via"`                // session or token
+}
+
+// languageJSON is the body of PUT /me/language.
+type languageJSON struct {
+	Language string `json:"language"`
+}
+
+func (s *Server) apiSetLanguage(w http.ResponseWriter, r *http.Request) error {
+	var in languageJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	id := identityFrom(r.Context())
+	if err := s.svc.SetLanguage(r.Context(), id.Actor, in.Language); err != nil {
+		return err
+	}
+	id.Actor.Language = in.Language // this answer is in the new language already
+	return s.apiMe(w, r)
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -86,7 +105,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	if id.Token {
 		via = "token"
 	}
-	writeJSON(w, http.StatusOK, meJSON{UserID: id.Actor.UserID, Username: id.Actor.Username, Roles: id.Actor.Roles, Party: id.Actor.Party, Via: via})
+	writeJSON(w, http.StatusOK, meJSON{UserID: id.Actor.UserID, Username: id.Actor.Username, Roles: id.Actor.Roles, Party: id.Actor.Party, Language: id.Actor.Language, Via: via})
 	return nil
 }
 
@@ -108,7 +127,7 @@ func (s *Server) apiCategories(w http.ResponseWriter, r *http.Request) error {
 // error, so that a misspelt field is not silently ignored.
 func decodeJSON(r *http.Request, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{http.StatusUnsupportedMediaType, errors.New("send the body as application/json")}
+		return &httpError{http.StatusUnsupportedMediaType, msg.NewError(nil, "err.web.json_body")}
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -117,7 +136,7 @@ func decodeJSON(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return badRequest("invalid JSON body: %v", err)
+		return badRequest("err.web.bad_json", "reason", err.Error())
 	}
 	return nil
 }
@@ -181,12 +200,12 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 				if errors.As(err, &mbe) {
 					return nil, cleanup, err
 				}
-				return nil, cleanup, badRequest("cannot read the upload: %v", err)
+				return nil, cleanup, badRequest("err.web.read_upload", "reason", err.Error())
 			}
 		}
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
-			return nil, cleanup, &httpError{http.StatusUnprocessableEntity, errors.New("choose a file to upload")}
+			return nil, cleanup, unprocessable("err.web.choose_file")
 		}
 		cleanup = func() { f.Close() }
 		in.file, in.name = f, hdr.Filename
@@ -220,7 +239,7 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 		case listfile.CSV, listfile.XLSX, listfile.JSON:
 			in.req.Format = listfile.Format(format)
 		default:
-			return nil, cleanup, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv, xlsx or json", format)}
+			return nil, cleanup, unprocessable("err.web.format", "format", format)
 		}
 	case in.name != "":
 		f, err := listfile.FormatFromName(in.name)
@@ -237,7 +256,7 @@ func (s *Server) readImport(r *http.Request) (*importInput, func(), error) {
 		case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
 			in.req.Format = listfile.XLSX
 		default:
-			return nil, cleanup, &httpError{http.StatusUnprocessableEntity, errors.New("say the format with ?format=csv|xlsx|json or a Content-Type")}
+			return nil, cleanup, unprocessable("err.web.say_format")
 		}
 	}
 	return in, cleanup, nil
@@ -410,12 +429,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if f == "" {
 		f = listfile.CSV
 	}
-	ctype, ok := exportTypes[f]
-	if !ok {
-		return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: want csv, xlsx or json", f)}
+	if _, ok := exportTypes[f]; !ok {
+		return unprocessable("err.web.format", "format", string(f))
 	}
 	id := r.PathValue("id")
-	var buf strings.Builder
+	// The persons as filtered and sorted on the list's page (all of them,
+	// in row order, without a filter).
+	q := readTableFilter(r.URL.Query(), "", listTable).TableQuery
+	var opts *listfile.ExportOptions
 	if f == listfile.CSV && !isAPIPath(r.URL.Path) || r.URL.Query().Has("lang") {
 		// The workbench's CSV is the clerk's (see listfile.WriteClerkCSV),
 		// in the reader's language; the API's stays Parley's own columns
@@ -424,20 +445,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 		if q := r.URL.Query().Get("lang"); q != "" {
 			lang = printout.Lang(q)
 		}
-		opts := listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
+		opts = &listfile.ExportOptions{Lang: lang, NoBOM: isTrue(r.URL.Query().Get("no_bom")), AllColumns: isTrue(r.URL.Query().Get("all_columns"))}
 		if f != listfile.CSV {
-			return &httpError{http.StatusUnprocessableEntity, fmt.Errorf("format %q: a language applies to csv only", f)}
+			return unprocessable("err.web.lang_csv_only", "format", string(f))
 		}
-		if err := s.svc.ExportListCSV(r.Context(), actorOf(r), id, opts, &buf); err != nil {
-			return err
-		}
-	} else if err := s.svc.ExportList(r.Context(), actorOf(r), id, f, &buf); err != nil {
-		return err
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": id + "." + string(f)}))
-	_, err := io.WriteString(w, buf.String())
-	return err
+	return serveExport(w, id, f, func(b *strings.Builder) error {
+		return s.svc.ExportListTable(r.Context(), actorOf(r), id, q, f, opts, b)
+	})
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error { return s.export(w, r) }
@@ -445,7 +460,7 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error { retur
 func (s *Server) apiOwnRegistry(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r)
 	if a.Party == "" {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	return s.writeRegistry(w, r, a.Party)
 }
@@ -501,7 +516,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if !actor.CanAdminister() {
 		// Refuse before reading the body or generating anything.
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	var in newUserJSON
 	if err := decodeJSON(r, &in); err != nil {

@@ -111,14 +111,14 @@ func (s *Server) apiStageReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, localReport(s.pickLanguage(r), rep))
 	return nil
 }
 
 func (s *Server) apiTimeline(w http.ResponseWriter, r *http.Request) error {
 	row, err := strconv.Atoi(r.PathValue("row"))
 	if err != nil || row < 1 {
-		return badRequest("row %q is not a row number", r.PathValue("row"))
+		return badRequest("err.web.row_number", "value", r.PathValue("row"))
 	}
 	t, err := s.svc.PersonTimeline(r.Context(), actorOf(r), r.PathValue("id"), row)
 	if err != nil {
@@ -127,6 +127,6 @@ func (s *Server) apiTimeline(w http.ResponseWriter, r *http.Request) error {
 	if t.Steps == nil {
 		t.Steps = []service.TimelineStep{}
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeJSON(w, http.StatusOK, localTimeline(s.pickLanguage(r), t))
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/ledger"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -37,7 +38,7 @@ func logAPIRoutes(s *Server) []Route {
 }
 
 // errNoLog answers when the installation runs without a signed log.
-var errNoLog = &httpError{http.StatusNotFound, errors.New("this installation keeps no signed log")}
+var errNoLog = &httpError{http.StatusNotFound, msg.NewError(nil, "err.web.no_log")}
 
 // logKeys are the public keys a verifier needs.
 type logKeys struct {
@@ -239,13 +240,13 @@ func readReceipt(r io.Reader) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, err
 		}
-		return nil, badRequest("cannot read the receipt: %v", err)
+		return nil, badRequest("err.web.read_receipt", "reason", err.Error())
 	}
 	if len(b) > maxReceiptBytes {
-		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Errorf("a receipt is at most %d bytes", maxReceiptBytes)}
+		return nil, &httpError{http.StatusRequestEntityTooLarge, msg.NewError(nil, "err.web.receipt_large", "bytes", maxReceiptBytes)}
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, &httpError{http.StatusUnprocessableEntity, errors.New("send the receipt file as the request body")}
+		return nil, unprocessable("err.web.receipt_body")
 	}
 	return b, nil
 }

@@ -79,7 +79,7 @@ func (s *Server) apiMatchStart(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiMatchRuns(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r)
 	if a.Party == "" {
-		return access.Deny("matching runs belong to a party's officers")
+		return access.Forbid("deny.match_runs_officers")
 	}
 	runs, err := s.svc.MatchRuns(r.Context(), a, a.Party, r.URL.Query().Get("list"))
 	if err != nil {
@@ -151,7 +151,7 @@ type reviewJSON struct {
 func (s *Server) apiMatchReview(w http.ResponseWriter, r *http.Request) error {
 	row, err := strconv.Atoi(r.PathValue("row"))
 	if err != nil || row <= 0 {
-		return badRequest("row %q is not a row number", r.PathValue("row"))
+		return badRequest("err.web.row_number", "value", r.PathValue("row"))
 	}
 	var in reviewJSON
 	if err := decodeJSON(r, &in); err != nil {
@@ -191,7 +191,7 @@ func (s *Server) apiRegistryVersions(w http.ResponseWriter, r *http.Request) err
 func (s *Server) apiRegistryDiff(w http.ResponseWriter, r *http.Request) error {
 	v, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || v <= 0 {
-		return badRequest("version %q is not a version number", r.PathValue("version"))
+		return badRequest("err.web.version_number", "value", r.PathValue("version"))
 	}
 	d, err := s.svc.RegistryDiff(r.Context(), actorOf(r), r.PathValue("party"), v)
 	if err != nil {

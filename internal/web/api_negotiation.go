@@ -78,11 +78,12 @@ type (
 
 // negAPIError answers a stage that breaks its rule with the rule and every
 // problem; other errors go to the common mapping.
-func (s *Server) negAPIError(w http.ResponseWriter, err error) error {
+func (s *Server) negAPIError(w http.ResponseWriter, r *http.Request, err error) error {
 	var re *negotiation.RuleError
 	if errors.As(err, &re) && errors.Is(err, service.ErrInvalid) {
-		status, msg := statusOf(err)
-		writeJSON(w, status, httpx.ErrorBody{Error: msg, Details: map[string]any{"rule": re.Rule, "problems": re.Problems}})
+		lang := s.pickLanguage(r)
+		status, code, text := errorText(err, lang)
+		writeJSON(w, status, httpx.ErrorBody{Error: text, Code: code, Message: text, Details: map[string]any{"rule": re.Rule, "problems": localProblems(lang, re.Problems)}})
 		return nil
 	}
 	return err
@@ -161,7 +162,7 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 	}
 	plan, err := s.svc.PlanStage(r.Context(), actorOf(r), req)
 	if err != nil {
-		return s.negAPIError(w, err)
+		return s.negAPIError(w, r, err)
 	}
 	writeJSON(w, http.StatusOK, plan)
 	return nil
@@ -187,7 +188,7 @@ func (s *Server) apiSubmitProposal(w http.ResponseWriter, r *http.Request) error
 	}
 	v, err := s.svc.SubmitProposal(r.Context(), actorOf(r), req)
 	if err != nil {
-		return s.negAPIError(w, err)
+		return s.negAPIError(w, r, err)
 	}
 	w.Header().Set("Location", APIPrefix+"/proposals/"+v.ID)
 	writeJSON(w, http.StatusCreated, v)
@@ -244,7 +245,7 @@ func (s *Server) apiProposalStep(verb string) HandlerFunc {
 			v, err = s.svc.WithdrawProposal(ctx, actor, id, in.As)
 		}
 		if err != nil {
-			return s.negAPIError(w, err)
+			return s.negAPIError(w, r, err)
 		}
 		writeJSON(w, http.StatusOK, v)
 		return nil
@@ -258,7 +259,7 @@ func (s *Server) apiCounterProposal(w http.ResponseWriter, r *http.Request) erro
 	}
 	v, err := s.svc.CounterProposal(r.Context(), actorOf(r), r.PathValue("id"), req)
 	if err != nil {
-		return s.negAPIError(w, err)
+		return s.negAPIError(w, r, err)
 	}
 	w.Header().Set("Location", APIPrefix+"/proposals/"+v.ID)
 	writeJSON(w, http.StatusCreated, v)

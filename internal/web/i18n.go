@@ -104,9 +104,13 @@ func (s *Server) localizer(lang string) *Localizer {
 	}
 }
 
-// pickLanguage chooses the request's language: the cookie the language
-// switcher sets, else the browser's Accept-Language, else English.
+// pickLanguage chooses the request's language: the signed-in user's saved
+// choice (session or API token), else the cookie the language switcher
+// sets for a visitor, else the browser's Accept-Language, else English.
 func (s *Server) pickLanguage(r *http.Request) string {
+	if id := identityFrom(r.Context()); id != nil && msg.Supported(id.Actor.Language) {
+		return id.Actor.Language
+	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		for _, l := range Languages {
 			if c.Value == l.Code {

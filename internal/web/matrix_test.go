@@ -147,15 +147,21 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 		"GET /lang/{code}": {fixed("/lang/uk?next=/lists"), all(s303)},
 		"POST /logout":     {func(*env, *fixtures) probe { return probe{path: "/logout", fresh: true} }, all(s303)},
 		"GET /account":     {fixed("/account"), map[string]int{roleAnon: s303, "*": s200}},
+		"POST /account/language": {func(*env, *fixtures) probe {
+			return probe{path: "/account/language", form: url.Values{"language": {""}}}
+		}, map[string]int{roleAnon: s303, "*": s303}},
 		"POST /account/password": {func(*env, *fixtures) probe {
 			return probe{path: "/account/password", form: url.Values{"current": {"not the password"}, "new": {"another long one"}, "repeat": {"another long one"}}}
 		}, map[string]int{roleAnon: s303, "*": s422}},
-		"GET /{$}":                            {fixed("/"), map[string]int{roleAnon: s303, "*": s200}},
-		"GET /lists":                          {fixed("/lists"), map[string]int{roleAnon: s303, "*": s200}},
-		"GET /registry":                       {fixed("/registry"), w(s303, s200, s200, s403, s403, s403)},
-		"GET /access-log":                     {fixed("/access-log"), w(s303, s403, s403, s200, s403, s200)},
-		"GET /users":                          {fixed("/users"), w(s303, s403, s403, s403, s403, s200)},
-		"GET /api/v1/me":                      {fixed("/api/v1/me"), map[string]int{roleAnon: s401, "*": s200}},
+		"GET /{$}":        {fixed("/"), map[string]int{roleAnon: s303, "*": s200}},
+		"GET /lists":      {fixed("/lists"), map[string]int{roleAnon: s303, "*": s200}},
+		"GET /registry":   {fixed("/registry"), w(s303, s200, s200, s403, s403, s403)},
+		"GET /access-log": {fixed("/access-log"), w(s303, s403, s403, s200, s403, s200)},
+		"GET /users":      {fixed("/users"), w(s303, s403, s403, s403, s403, s200)},
+		"GET /api/v1/me":  {fixed("/api/v1/me"), map[string]int{roleAnon: s401, "*": s200}},
+		"PUT /api/v1/me/language": {func(*env, *fixtures) probe {
+			return probe{path: "/api/v1/me/language", body: []byte(`{"language":""}`), contentType: "application/json"}
+		}, map[string]int{roleAnon: s401, "*": s200}},
 		"GET /api/v1/parties":                 {fixed("/api/v1/parties"), map[string]int{roleAnon: s401, "*": s200}},
 		"GET /api/v1/categories":              {fixed("/api/v1/categories"), map[string]int{roleAnon: s401, "*": s200}},
 		"GET /api/v1/lists":                   {fixed("/api/v1/lists"), w(s401, s200, s200, s200, s200, s403)},

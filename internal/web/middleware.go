@@ -198,7 +198,7 @@ func (s *Server) identify(ctx context.Context, r *http.Request) (*Identity, erro
 }
 
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, isAPIPath(r.URL.Path), forbidden(errors.New("cross-origin request refused")))
+	s.fail(w, r, isAPIPath(r.URL.Path), forbidden(msg.NewError(nil, "err.web.cross_origin")))
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

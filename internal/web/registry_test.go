@@ -172,7 +172,7 @@ func TestBrowserRegistryTable(t *testing.T) {
 	)
 	run(t, c, "filter",
 		chromedp.SetValue(chromedp.CSS("#q"), "раненый 1997"),
-		chromedp.Click(chromedp.CSS(`#registry-search button[type="submit"]`)),
+		chromedp.Click(chromedp.CSS(`#table-search button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#search-read")),
 	)
 	if n := rows(); n != min(reg.byCounts["wounded 1997"], 50) {

@@ -36,6 +36,9 @@ var templateFuncs = template.FuncMap{
 	"listTable": func(l *Localizer, ls []*lists.List, parties map[string]string) listTableData {
 		return listTableData{L: l, Lists: ls, Parties: parties}
 	},
+	"sortedListTable": func(l *Localizer, ls []*lists.List, parties map[string]string, f tableFilter) listTableData {
+		return listTableData{L: l, Lists: ls, Parties: parties, Filter: &f}
+	},
 	// percent of a whole, for bar widths (0 when the whole is 0).
 	"percent": func(part, whole int) int {
 		if whole <= 0 {
@@ -57,6 +60,7 @@ type listTableData struct {
 	L       *Localizer
 	Lists   []*lists.List
 	Parties map[string]string
+	Filter  *tableFilter // the lists page's: its headers sort
 }
 
 func loadTemplates() (map[string]*template.Template, error) {

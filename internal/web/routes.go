@@ -3,13 +3,13 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"parley/internal/access"
 	"parley/internal/httpx"
+	"parley/internal/msg"
 )
 
 // Auth says who may reach a route at all; what they may then see or change
@@ -101,7 +101,7 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 			return
 		}
 		if len(rt.Roles) > 0 && (id == nil || !slices.ContainsFunc(rt.Roles, id.Actor.Has)) {
-			s.fail(w, r, api, access.Deny("this page is for %s", joinRoles(rt.Roles)))
+			s.fail(w, r, api, access.Forbid("deny.page_roles", "roles", roleLabels(rt.Roles)))
 			return
 		}
 		if !safeMethod(r.Method) {
@@ -134,16 +134,16 @@ func mustChangeFirst(w http.ResponseWriter, r *http.Request, rt Route) bool {
 // signing out.
 var whileMustChange = map[string]bool{"/account": true, "/account/password": true, "/logout": true}
 
-func joinRoles(roles []access.Role) string {
-	names := make([]string, len(roles))
+func roleLabels(roles []access.Role) []any {
+	out := make([]any, len(roles))
 	for i, r := range roles {
-		names[i] = string(r)
+		out[i] = msg.Enum{Kind: "role", Code: string(r)}
 	}
-	return strings.Join(names, ", ")
+	return out
 }
 
 // errCSRF refuses a state-changing request without the right form token.
-var errCSRF = errors.New("the form has expired or did not come from this site; reload the page and try again")
+var errCSRF = msg.NewError(nil, "err.web.csrf")
 
 // checkFormToken is the second CSRF defence, behind the cross-origin check
 // of the outer handler: a state-changing request made with a session
@@ -163,7 +163,7 @@ func (s *Server) checkFormToken(r *http.Request, id *Identity) error {
 				if errors.As(err, &mbe) {
 					return err // 413, not a malformed form
 				}
-				return badRequest("cannot read the form: %v", err)
+				return badRequest("err.web.read_form", "reason", err.Error())
 			}
 		}
 		got = r.PostFormValue("csrf")
@@ -189,8 +189,15 @@ type httpError struct {
 func (e *httpError) Error() string { return e.err.Error() }
 func (e *httpError) Unwrap() error { return e.err }
 
-func badRequest(format string, args ...any) error {
-	return &httpError{http.StatusBadRequest, fmt.Errorf(format, args...)}
+// badRequest refuses a request the server cannot read, with a message of
+// the catalogue (package msg) and its parameters as name, value pairs.
+func badRequest(code string, kv ...any) error {
+	return &httpError{http.StatusBadRequest, msg.NewError(nil, code, kv...)}
+}
+
+// unprocessable refuses a request whose input is wrong, as badRequest.
+func unprocessable(code string, kv ...any) error {
+	return &httpError{http.StatusUnprocessableEntity, msg.NewError(nil, code, kv...)}
 }
 
 func forbidden(err error) error { return &httpError{http.StatusForbidden, err} }

@@ -24,6 +24,7 @@ func authRoutes(s *Server) []Route {
 		{Method: "POST", Pattern: "/account/tokens", Auth: SignedIn, Summary: "Issue oneself an API key", Handler: s.accountTokenPost},
 		{Method: "POST", Pattern: "/account/tokens/{id}/revoke", Auth: SignedIn, Summary: "Revoke one of one's API keys", Handler: s.accountTokenRevoke},
 		{Method: "GET", Pattern: "/lang/{code}", Auth: Public, Summary: "Choose the language", Handler: s.langSwitch},
+		{Method: "POST", Pattern: "/account/language", Auth: SignedIn, Summary: "Save the language one reads Parley in (en, uk, ru; empty: the browser's)", Handler: s.accountLanguagePost},
 	}
 }
 
@@ -183,7 +184,7 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: s.localizer(s.pickLanguage(r)).T("account.mismatch")})
 	}
 	l := s.localizer(s.pickLanguage(r))
-	if auth.CheckPasswordStrength(next, id.Actor.Username) != "" {
+	if !auth.CheckPasswordStrength(next, id.Actor.Username).IsZero() {
 		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: l.T("account.weak", auth.MinPasswordLen)})
 	}
 	if cur == next {
@@ -208,6 +209,34 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// accountLanguagePost saves the signed-in user's language: from then on it
+// wins over the browser's Accept-Language, on every device. The cookie is
+// set as well, so that the sign-in page after a sign-out keeps it.
+func (s *Server) accountLanguagePost(w http.ResponseWriter, r *http.Request) error {
+	code := r.PostFormValue("language")
+	err := s.svc.SetLanguage(r.Context(), actorOf(r), code)
+	if errors.Is(err, service.ErrInvalid) {
+		_, text := s.errText(r, err)
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, accountData{Error: text})
+	}
+	if err != nil {
+		return err
+	}
+	if code != "" {
+		s.setLangCookie(w, code)
+	}
+	next := r.PostFormValue("next")
+	if next == "" {
+		next = "/account"
+	}
+	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) setLangCookie(w http.ResponseWriter, code string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
+}
+
 // langSwitch sets the language cookie and goes back. A plain link works
 // without JavaScript; the choice changes no data, so a GET is right.
 func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
@@ -217,9 +246,9 @@ func (s *Server) langSwitch(w http.ResponseWriter, r *http.Request) error {
 		ok = ok || l.Code == code
 	}
 	if !ok {
-		return badRequest("unknown language %q", code)
+		return badRequest("err.web.language", "value", code)
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.opts.TLS, SameSite: http.SameSiteLaxMode})
+	s.setLangCookie(w, code)
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 	return nil
 }

@@ -114,7 +114,7 @@ func (s *Server) disputeAnswer(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listContest(w http.ResponseWriter, r *http.Request) error {
 	row, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("row")))
 	if err != nil || row < 1 {
-		return badRequest("row %q is not a row number", r.PostFormValue("row"))
+		return badRequest("err.web.row_number", "value", r.PostFormValue("row"))
 	}
 	d, err := s.svc.ContestRow(r.Context(), actorOf(r), service.ContestRequest{ListID: r.PathValue("id"), Row: row,
 		Reason: disputes.Reason(r.PostFormValue("reason")), Note: r.PostFormValue("note")})
@@ -159,7 +159,7 @@ func (s *Server) deathsPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deathRecord(w http.ResponseWriter, r *http.Request) error {
 	row, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("row")))
 	if err != nil || row < 1 {
-		return badRequest("row %q is not a row number", r.PostFormValue("row"))
+		return badRequest("err.web.row_number", "value", r.PostFormValue("row"))
 	}
 	req := service.DeathRequest{ListID: r.PostFormValue("list_id"), Row: row, DiedOn: r.PostFormValue("died_on"), Place: r.PostFormValue("place"),
 		Cause: r.PostFormValue("cause"), Burial: r.PostFormValue("burial"), Grave: r.PostFormValue("grave"), ReportedBy: r.PostFormValue("reported_by"),

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -253,7 +252,7 @@ func (s *Server) handoverStep(kind string) HandlerFunc {
 		actor := actorOf(r)
 		id := r.PathValue("id")
 		if err := r.ParseForm(); err != nil {
-			return badRequest("cannot read the form: %v", err)
+			return badRequest("err.web.read_form", "reason", err.Error())
 		}
 		f := readHoFilter(r.PostForm)
 		listID := r.PostForm.Get("list_id")
@@ -298,13 +297,13 @@ func readSubstitute(v url.Values) (*service.SubstituteRequest, error) {
 	if pick := v.Get("sub_pick"); pick != "" {
 		i := strings.LastIndex(pick, "|")
 		if i < 0 {
-			return nil, badRequest("unreadable substitute %q", pick)
+			return nil, badRequest("err.web.substitute_pick", "value", pick)
 		}
 		sub.ListID, rowText = pick[:i], pick[i+1:]
 	}
 	var err error
-	if sub.Row, err = negInt("substitute row", rowText); err == nil && sub.Row < 1 {
-		err = &httpError{http.StatusUnprocessableEntity, errors.New("give the row of the substitute on his list")}
+	if sub.Row, err = negInt("substitute_row", rowText); err == nil && sub.Row < 1 {
+		err = unprocessable("err.web.substitute_row")
 	}
 	return sub, err
 }
@@ -412,6 +411,9 @@ func (l *Localizer) HoStatus(st string) string { return l.TOr("handover.status."
 // HoNote words the detail of a timeline step: the interview's answer and
 // the identification in the language; other notes as the service wrote them.
 func (l *Localizer) HoNote(step handover.Step) string {
+	if !step.Why.IsZero() {
+		return l.Msg(step.Why)
+	}
 	switch step.Status {
 	case handover.StatusInterviewed:
 		return l.TOr("handover.interview."+step.Note, step.Note)
@@ -469,24 +471,4 @@ func hoFields(csrf string, f hoFilter, listID string, row int) template.HTML {
 
 func init() {
 	templateFuncs["hoFields"] = hoFields
-}
-
-// hoDetails are the fixed words package handover gives a discrepancy, by
-// the message key that says them in the page's language. Details that name
-// a substitute or a rule stay as written.
-var hoDetails = map[string]string{
-	"refused repatriation at the interview": "handover.detail.refused",
-	"not presented at the handover":         "handover.detail.not_presented",
-	"died before the handover":              "handover.detail.deceased",
-	"no outcome recorded yet":               "handover.detail.pending",
-	"handed over but not in the agreement":  "handover.detail.not_agreed",
-}
-
-// HoDetail words the detail of a discrepancy in the language when it is
-// one of the fixed phrases.
-func (l *Localizer) HoDetail(detail string) string {
-	if key, ok := hoDetails[detail]; ok {
-		return l.TOr(key, detail)
-	}
-	return detail
 }

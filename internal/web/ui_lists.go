@@ -2,8 +2,8 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
-	"strconv"
 
 	"parley/internal/access"
 	"parley/internal/httpx"
@@ -39,6 +39,7 @@ type uploadForm struct {
 
 type listsData struct {
 	Lists     []*lists.List
+	Table     *tableView
 	Parties   map[string]string
 	Targets   []parties.Party // parties the caller may send a list to
 	CanUpload bool
@@ -65,8 +66,7 @@ func (s *Server) listsData(r *http.Request) (*listsData, error) {
 	if d.Parties, ps, err = s.partyNames(r); err != nil {
 		return nil, err
 	}
-	d.Lists, err = s.svc.ListLists(r.Context(), actor)
-	if err != nil && !errors.Is(err, access.ErrForbidden) {
+	if err := s.listsTable(r, d, ps); err != nil && !errors.Is(err, access.ErrForbidden) {
 		return nil, err
 	}
 	d.CanUpload = actor.Party != "" && actor.CanWriteList(actor.Party)
@@ -131,19 +131,17 @@ func (s *Server) listsUpload(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, status, "lists", s.page(w, r, "lists.title", "lists", d))
 }
 
-// pageSize is the number of entries on one page of a list; a list of
-// thousands would otherwise be slow to render on a tablet.
+// pageSize is the number of persons on one page of the hand-over day; a
+// stage of hundreds would otherwise be slow to render on a tablet.
 const pageSize = 100
+
+var listTable = tableSpec{sorts: []string{"name", "birth"}}
 
 type listData struct {
 	List        *lists.List
 	Parties     map[string]string
-	Entries     []lists.Entry
-	Query       string
-	Matches     int
-	Page, Pages int
-	PrevPage    int
-	NextPage    int
+	Rows        template.HTML // listRows
+	Table       *tableView
 	CanHandOver bool
 	// HandOverUnconfirmed: a hand-over was asked for without ticking
 	// that it freezes the list; the page says so next to the box.
@@ -154,45 +152,34 @@ type listData struct {
 	Disputes            listDisputesView
 }
 
+// listPage shows one page of a list's persons, searched, filtered and
+// sorted by the database: only the page shown is read.
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
-	l, err := s.svc.GetList(r.Context(), actor, r.PathValue("id"))
+	id := r.PathValue("id")
+	f := readTableFilter(r.URL.Query(), "/lists/"+id, listTable)
+	pg, err := s.svc.ListEntries(r.Context(), actor, id, f.TableQuery)
 	if err != nil {
 		return err
 	}
+	l := pg.List
 	names, _, err := s.partyNames(r)
 	if err != nil {
 		return err
 	}
-	d := &listData{List: l, Parties: names, Query: r.URL.Query().Get("q")}
+	t := newTableView(f, &pg.Page)
+	t.Selects = []tableSelect{s.categorySelect(f)}
+	d := &listData{List: l, Parties: names, Table: t}
 	view := access.ListView{From: l.From, To: l.To, Draft: l.State == lists.Draft}
 	d.CanHandOver = l.State == lists.Draft && actor.CanWriteList(l.From)
 	d.HandOverUnconfirmed = d.CanHandOver && r.URL.Query().Get("handover") == "unconfirmed"
 	d.CanAck = l.State == lists.HandedOver && actor.CanAcknowledge(view)
 	d.CanNewVersion = actor.CanWriteList(l.From)
-	if all, err := s.svc.ListLists(r.Context(), actor); err == nil {
-		for _, o := range all {
-			if o.RootID == l.RootID && o.ID != l.ID {
-				d.Versions = append(d.Versions, o)
-			}
-		}
-	}
-	found := searchEntries(l.Entries, d.Query)
-	d.Matches = len(found)
-	d.Pages = max(1, (len(found)+pageSize-1)/pageSize)
-	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	d.Page = min(max(d.Page, 1), d.Pages)
-	start := (d.Page - 1) * pageSize
-	d.Entries = found[start:min(start+pageSize, len(found))]
-	if d.Page > 1 {
-		d.PrevPage = d.Page - 1
-	}
-	if d.Page < d.Pages {
-		d.NextPage = d.Page + 1
-	}
+	d.Versions = pg.Versions
 	s.listDisputes(r, l, d)
 	p := s.page(w, r, "list.title", "lists", d)
 	p.Title = l.Title
+	d.Rows = listRows(p.L, pg.Entries)
 	d.Disputes.Rows.P = p
 	return s.render(w, r, http.StatusOK, "list", p)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -85,13 +84,13 @@ func readMatchFilter(q url.Values, strict bool) (matchFilter, error) {
 	f := matchFilter{Decision: strings.TrimSpace(q.Get("decision")), Review: strings.TrimSpace(q.Get("review"))}
 	if f.Decision != "" && !slices.Contains(matchDecisions, f.Decision) {
 		if strict {
-			return f, badRequest("decision %q: want match, review or none", f.Decision)
+			return f, badRequest("err.web.decision", "value", f.Decision)
 		}
 		f.Decision = ""
 	}
 	if f.Review != "" && !slices.Contains(reviewStates, f.Review) {
 		if strict {
-			return f, badRequest("review %q: want pending, confirmed or rejected", f.Review)
+			return f, badRequest("err.web.review", "value", f.Review)
 		}
 		f.Review = ""
 	}
@@ -454,7 +453,7 @@ func (s *Server) matchReview(w http.ResponseWriter, r *http.Request) error {
 	runID := r.PathValue("id")
 	row, err := strconv.Atoi(r.PathValue("row"))
 	if err != nil || row <= 0 {
-		return badRequest("row %q is not a row number", r.PathValue("row"))
+		return badRequest("err.web.row_number", "value", r.PathValue("row"))
 	}
 	choice := r.PostFormValue("choice")
 	regID := strings.TrimSpace(r.PostFormValue("registry_id"))
@@ -477,6 +476,7 @@ type leftOffData struct {
 	List    *lists.List
 	Parties map[string]string
 	Entries []service.LeftOffEntry
+	Table   *tableView
 }
 
 // matchConfirmAll confirms every pending match above the run's threshold
@@ -492,31 +492,24 @@ func (s *Server) matchConfirmAll(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) leftOffPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
-	ctx := r.Context()
 	id := r.PathValue("id")
-	runs, err := s.svc.MatchRuns(ctx, actor, actor.Party, "")
+	f := readTableFilter(r.URL.Query(), "/match-runs/"+id+"/left-off", leftOffTable)
+	pg, run, err := s.svc.LeftOffPage(r.Context(), actor, id, f.TableQuery)
 	if err != nil {
 		return err
 	}
-	var run *matching.Run
-	for _, x := range runs {
-		if x.ID == id {
-			run = x
-		}
+	t := newTableView(f, pg)
+	t.Selects = []tableSelect{
+		{Name: "status", Label: "registry.status", Kind: "status", Value: f.Status, Options: leftOffStatuses},
+		s.categorySelect(f),
 	}
-	if run == nil {
-		return fmt.Errorf("match run %q: %w", id, service.ErrNotFound)
-	}
-	es, err := s.svc.LeftOffReport(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	d := &leftOffData{Run: run, Entries: es}
+	t.PDF = t.Filter.printout("/match-runs/" + id + "/left-off/print")
+	d := &leftOffData{Run: run, Entries: pg.Entries, Table: t}
 	if d.Parties, _, err = s.partyNames(r); err != nil {
 		return err
 	}
-	if _, byID, err := s.receivedLists(r); err == nil {
-		d.List = byID[run.ListID]
+	if l, err := s.svc.ListHeader(r.Context(), actor, run.ListID); err == nil {
+		d.List = l
 	}
 	return s.render(w, r, http.StatusOK, "leftoff", s.page(w, r, "leftoff.title", "matching", d))
 }

@@ -13,6 +13,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/category"
 	"parley/internal/lists"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 	"parley/internal/parties"
 	"parley/internal/person"
@@ -218,9 +219,17 @@ func negDate(field, v string) (person.Date, error) {
 	}
 	d, err := person.ParseISODate(v)
 	if err != nil {
-		return d, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("%s: %w", field, err)}
+		return d, &httpError{http.StatusUnprocessableEntity, fieldError(field, err)}
 	}
 	return d, nil
+}
+
+// fieldError is err refusing the value of an input field, in the reader's
+// language when err carries a message.
+func fieldError(field string, err error) error {
+	e := msg.NewError(nil, "err.field", "field", msg.Enum{Kind: "svc_input", Code: field}, "reason", err)
+	e.Cause = err
+	return e
 }
 
 func negInt(field, v string) (int, error) {
@@ -230,7 +239,7 @@ func negInt(field, v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("%s: %q is not a whole number", field, v)}
+		return 0, unprocessable("err.web.whole_number", "field", msg.Enum{Kind: "svc_input", Code: field}, "value", v)
 	}
 	return n, nil
 }
@@ -249,11 +258,11 @@ func negScale(text string) (map[string]float64, error) {
 			k, v, ok = strings.Cut(line, ":")
 		}
 		if !ok {
-			return nil, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("scale, line %d: write rank = weight", i+1)}
+			return nil, unprocessable("err.web.scale_line", "line", msg.Plain(i+1))
 		}
 		w, err := strconv.ParseFloat(strings.TrimSpace(strings.ReplaceAll(v, ",", ".")), 64)
 		if err != nil {
-			return nil, &httpError{http.StatusUnprocessableEntity, fmt.Errorf("scale, line %d: %q is not a number", i+1, strings.TrimSpace(v))}
+			return nil, unprocessable("err.web.scale_number", "line", msg.Plain(i+1), "value", strings.TrimSpace(v))
 		}
 		out[strings.TrimSpace(k)] = w
 	}
@@ -365,10 +374,10 @@ func roundRequest(f negRoundForm) (service.RoundRequest, error) {
 func (s *Server) roundsCreate(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if !actor.CanMediate() {
-		return access.Deny("only the mediator convenes rounds")
+		return access.Forbid("deny.convene_rounds")
 	}
 	if err := r.ParseForm(); err != nil {
-		return badRequest("cannot read the form: %v", err)
+		return badRequest("err.web.read_form", "reason", err.Error())
 	}
 	f := negRoundForm{
 		Title: r.PostForm.Get("title"), Venue: r.PostForm.Get("venue"), StartsOn: r.PostForm.Get("starts_on"), EndsOn: r.PostForm.Get("ends_on"),
@@ -813,7 +822,7 @@ func (f negPlanForm) proposalRequest(roundID string) (service.ProposalRequest, e
 	for _, k := range keys {
 		list, row, ok := parseReleaseKey(k)
 		if !ok {
-			return req, badRequest("release %q: want list:row", k)
+			return req, badRequest("err.web.release_key", "value", k)
 		}
 		req.Releases = append(req.Releases, service.ReleaseRef{ListID: list, Row: row})
 	}
@@ -829,7 +838,7 @@ func (s *Server) counterStage(w http.ResponseWriter, r *http.Request) error {
 	if !actor.Has(access.Officer) || actor.Party == "" {
 		// As the service would: who acts for no party is refused before
 		// anything is read.
-		return access.Deny("only a party's officers act for the party")
+		return access.Forbid("deny.only_officers_act")
 	}
 	orig, err := s.svc.GetProposal(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
@@ -844,7 +853,7 @@ func (s *Server) counterStage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, roundID, counter string) error {
 	actor := actorOf(r)
 	if err := r.ParseForm(); err != nil {
-		return badRequest("cannot read the form: %v", err)
+		return badRequest("err.web.read_form", "reason", err.Error())
 	}
 	f := readPlanForm(r.PostForm)
 	f.Counter = counter
@@ -1059,7 +1068,7 @@ func (s *Server) proposalCommission(w http.ResponseWriter, r *http.Request) erro
 	var err error
 	list, row, ok := parseReleaseKey(r.PostFormValue("release"))
 	if !ok {
-		err = &httpError{http.StatusUnprocessableEntity, errors.New("choose the person the commission decided on")}
+		err = unprocessable("err.web.commission_person")
 	}
 	req.ListID, req.Row = list, row
 	if err == nil {

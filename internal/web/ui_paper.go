@@ -47,7 +47,8 @@ func (s *Server) agreementPrint(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) leftOffPrint(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	return s.servePDF(w, id+"-left-off.pdf", func(b *bytes.Buffer) (int, error) {
-		return s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), b)
+		f := readTableFilter(r.URL.Query(), "", leftOffTable)
+		return s.svc.ExportLeftOffPDF(r.Context(), actorOf(r), id, s.pickLanguage(r), f.TableQuery, b)
 	})
 }
 
@@ -86,17 +87,17 @@ func (s *Server) verifyFileCheck(w http.ResponseWriter, r *http.Request) error {
 			if errors.As(err, &mbe) {
 				return err
 			}
-			return badRequest("cannot read the upload: %v", err)
+			return badRequest("err.web.read_upload", "reason", err.Error())
 		}
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
-			return &httpError{http.StatusUnprocessableEntity, errors.New("choose the list file")}
+			return unprocessable("err.web.choose_list_file")
 		}
 		defer f.Close()
 		d.FileName = hdr.Filename
 		rf, _, err := r.FormFile("receipt")
 		if err != nil {
-			return &httpError{http.StatusUnprocessableEntity, errors.New("choose the receipt")}
+			return unprocessable("err.web.choose_receipt")
 		}
 		defer rf.Close()
 		receipt, err := io.ReadAll(io.LimitReader(rf, 1<<20+1))

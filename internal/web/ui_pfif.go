@@ -57,7 +57,7 @@ func (s *Server) pfifDomain(r *http.Request) string {
 
 func (s *Server) pfifPage(w http.ResponseWriter, r *http.Request) error {
 	if actorOf(r).Party == "" {
-		return access.Deny("inquiries are exchanged by a party's officers")
+		return access.Forbid("deny.pfif_officers")
 	}
 	d := &pfifData{Party: actorOf(r).Party, Domain: s.pfifDomain(r), Kind: string(person.KindPOW)}
 	return s.render(w, r, http.StatusOK, "pfif", s.page(w, r, "pfif.title", "pfif", d))

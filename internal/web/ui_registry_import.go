@@ -72,7 +72,7 @@ type registryImportData struct {
 
 func (s *Server) registryImportPage(w http.ResponseWriter, r *http.Request) error {
 	if actorOf(r).Party == "" || !actorOf(r).CanReadRegistry(actorOf(r).Party) {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	return s.render(w, r, http.StatusOK, "registry_import", s.page(w, r, "workbench.reg_import_title", "registry", &registryImportData{}))
 }
@@ -80,7 +80,7 @@ func (s *Server) registryImportPage(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" || !actor.CanReadRegistry(actor.Party) {
-		return access.Deny("only a party's officers have a registry")
+		return access.Forbid("deny.registry_officers")
 	}
 	d := &registryImportData{Shown: previewShown}
 	if token := r.FormValue("token"); token != "" {
@@ -121,7 +121,7 @@ func (s *Server) registryConfirm(w http.ResponseWriter, r *http.Request, token s
 		if ok {
 			os.Remove(st.path)
 		}
-		return s.registryImportFailed(w, r, d, &httpError{http.StatusUnprocessableEntity, errors.New("the preview has expired; choose the file again")})
+		return s.registryImportFailed(w, r, d, unprocessable("err.web.preview_expired"))
 	}
 	defer os.Remove(st.path)
 	f, err := os.Open(st.path)

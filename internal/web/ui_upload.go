@@ -76,7 +76,7 @@ func (s *Server) uploadTargets(r *http.Request) []parties.Party {
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" || !actor.CanWriteList(actor.Party) {
-		return access.Deny("only a party's officers upload its lists")
+		return access.Forbid("deny.upload_officers")
 	}
 	d := &uploadData{Targets: s.uploadTargets(r), VersionOf: r.URL.Query().Get("version_of")}
 	return s.render(w, r, http.StatusOK, "upload", s.page(w, r, "upload.page_title", "lists", d))
@@ -105,7 +105,7 @@ func (s *Server) fieldOptions(r *http.Request) []fieldOption {
 func (s *Server) uploadPost(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if actor.Party == "" || !actor.CanWriteList(actor.Party) {
-		return access.Deny("only a party's officers upload its lists")
+		return access.Forbid("deny.upload_officers")
 	}
 	d := &uploadData{Targets: s.uploadTargets(r), Fields: s.fieldOptions(r)}
 	token := r.FormValue("token")

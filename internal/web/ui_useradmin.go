@@ -140,7 +140,7 @@ func (s *Server) errTexts(r *http.Request, err error) []string {
 func (s *Server) apiUserRoles(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	if !actor.CanAdminister() {
-		return access.Deny("only administrators manage users")
+		return access.Forbid("deny.manage_users")
 	}
 	var in userRolesJSON
 	if err := decodeJSON(r, &in); err != nil {

@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"parley/internal/access"
+	"parley/internal/negotiation"
+)
+
+// nodePair sets up a hub serving at addr and the nodes of A and B, both
+// trusted, and returns their directories and the hub's stop function.
+func nodePair(t *testing.T, nodeAArgs ...string) (hub, na, nb, addr string, stop func()) {
+	t.Helper()
+	root := t.TempDir()
+	hub, na, nb = filepath.Join(root, "hub"), filepath.Join(root, "na"), filepath.Join(root, "nb")
+	if code, _, errOut := run(t, "--data", hub, "init", "--hub", "--party", "A=Party A", "--party", "B=Party B"); code != 0 {
+		t.Fatalf("init --hub: %s", errOut)
+	}
+	addr = freeAddr(t)
+	stop = serveHub(t, hub, addr)
+	for _, n := range []struct {
+		dir, party string
+		extra      []string
+	}{{na, "A", nodeAArgs}, {nb, "B", nil}} {
+		args := append([]string{"--data", n.dir, "--lang", "en", "init", "--node", n.party, "--hub", "http://" + addr}, n.extra...)
+		code, out, errOut := run(t, args...)
+		if code != 0 {
+			stop()
+			t.Fatalf("init --node %s: %s", n.party, errOut)
+		}
+		trust := append([]string{"--data", hub, "party", "trust", n.party}, strings.Fields(out)...)
+		if code, _, errOut := run(t, trust...); code != 0 {
+			stop()
+			t.Fatalf("party trust %s: %s", n.party, errOut)
+		}
+	}
+	return hub, na, nb, addr, stop
+}
+
+// cmdOK runs a command that must succeed and returns its output.
+func cmdOK(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, out, errOut := run(t, args...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out, errOut
+}
+
+// TestNodeNegotiation reads a round, its lists and a proposal on the
+// addressee's node from its mirror of the hub's log, answers the proposal
+// with the hub down (signed and queued, then delivered exactly once), and
+// checks that the lists the hub attaches for a party's proposal are the
+// mediator's act, which the nodes' audit accepts.
+func TestNodeNegotiation(t *testing.T) {
+	hub, na, nb, addr, stop := nodePair(t)
+	defer func() { stop() }()
+	la := strings.Fields(cmdOut(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A"))[0]
+	cmdOK(t, "--data", na, "list", "handover", la)
+	lb := strings.Fields(cmdOut(t, "--data", nb, "list", "import", "../nodetest/testdata/neg-list-B.csv", "--to", "A", "--title", "From B"))[0]
+	cmdOK(t, "--data", nb, "list", "handover", lb)
+	round := strings.TrimSpace(cmdOut(t, "--data", hub, "round", "create", "--title", "Round one", "--party", "A", "--party", "B", "--criteria", "wounded"))
+	cmdOK(t, "--data", na, "node", "status")
+
+	// A proposal the hub refuses is named, and the command fails.
+	code, _, errOut := run(t, "--data", na, "--lang", "en", "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
+		"--release", la+":1", "--release", la+":2")
+	if code == 0 || !strings.Contains(errOut, "the hub refused statement") {
+		t.Fatalf("a proposal the hub refuses: exit %d\n%s", code, errOut)
+	}
+	prop := strings.TrimSpace(cmdOut(t, "--data", na, "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
+		"--release", la+":1", "--release", lb+":1"))
+	// B's audit finds every entry of A's proposal signed by A or the
+	// mediator's own: no alarm (node status fails on one).
+	cmdOK(t, "--data", nb, "node", "status")
+	cmdOK(t, "--data", na, "node", "status")
+
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"round", "ls"}, []string{round, "Round one"}},
+		{[]string{"round", "show", round}, []string{"criteria: wounded", la, lb, "From A", prop, "submitted"}},
+		{[]string{"round", "conformance", round, la}, []string{"entries fit the agreed approach"}},
+		{[]string{"stage", "ls", "--round", round}, []string{prop, "one-for-one", "1/1"}},
+		{[]string{"stage", "show", prop}, []string{prop, "Petrenko", "Ivanov"}},
+	} {
+		out, _ := cmdOK(t, append([]string{"--data", nb}, tc.args...)...)
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("node B: %s: %q lacks %q", strings.Join(tc.args, " "), out, w)
+			}
+		}
+	}
+	// What only the hub keeps, or does, is refused with a catalogue message.
+	for _, tc := range []struct {
+		args     []string
+		en, ru   string
+		wantCode int
+	}{
+		{[]string{"round", "attach", round, la}, "Rounds are kept on the mediator's hub", "Раунды хранятся на хабе посредника", 1},
+		{[]string{"stage", "timeline", la + ":1"}, "kept on the mediator's hub", "хранятся на хабе посредника", 1},
+	} {
+		for lang, want := range map[string]string{"en": tc.en, "ru": tc.ru} {
+			code, _, errOut := run(t, append([]string{"--data", nb, "--lang", lang}, tc.args...)...)
+			if code != tc.wantCode || !strings.Contains(errOut, want) {
+				t.Errorf("node B --lang %s %s: exit %d, %q; want %d and %q", lang, strings.Join(tc.args, " "), code, errOut, tc.wantCode, want)
+			}
+		}
+	}
+
+	// On the hub a party's officer does not attach lists: the mediator does.
+	hs, err := openHub(t, hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer := access.Actor{Username: "o", Roles: []access.Role{access.Officer}, Party: "A"}
+	if _, err := hs.AttachList(t.Context(), officer, round, la); !errors.Is(err, access.ErrForbidden) {
+		t.Errorf("a party officer attached a list on the hub: %v", err)
+	}
+	hs.Close()
+
+	// The hub goes down: B accepts all the same, signed and queued.
+	stop()
+	stop = func() {}
+	code, out, errOut := run(t, "--data", nb, "--lang", "en", "stage", "accept", prop)
+	if code != 0 || !strings.Contains(out, "queued") || !strings.Contains(errOut, "cannot be reached") {
+		t.Fatalf("accept with the hub down: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, "--data", nb, "stage", "reject", prop, "--reason", "changed our mind"); code == 0 {
+		t.Error("a second answer was queued while the first waits for the hub")
+	}
+	code, out, errOut = run(t, "--data", nb, "--lang", "en", "stage", "show", prop)
+	if code != 0 || !strings.Contains(out, prop) || !strings.Contains(errOut, "cannot be reached now") {
+		t.Errorf("stage show with the hub down: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, "--data", nb, "round", "show", round); code != 0 || !strings.Contains(out, prop) {
+		t.Errorf("round show with the hub down: exit %d\n%s", code, out)
+	}
+
+	stop = serveHub(t, hub, addr)
+	a := &App{DataDir: nb, Stdout: os.Stdout, Stderr: os.Stderr, serviceOptions: cheapHashing}
+	s, err := a.openService(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, want := range []int{1, 0} { // exactly once
+		if sent, err := s.SendQueued(t.Context()); err != nil || sent != want {
+			t.Fatalf("SendQueued #%d = %d, %v; want %d", i+1, sent, err, want)
+		}
+	}
+	hs, err = openHub(t, hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	p, err := hs.GetProposal(t.Context(), access.System, prop)
+	if err != nil || p.State != string(negotiation.Accepted) {
+		t.Fatalf("on the hub: %+v, %v; want accepted", p, err)
+	}
+	cmdOK(t, "--data", nb, "node", "status")
+	if out, _ := cmdOK(t, "--data", nb, "stage", "ls"); !strings.Contains(out, "accepted") {
+		t.Errorf("stage ls after the sync: %s", out)
+	}
+	if out, _ := cmdOK(t, "--data", nb, "--lang", "uk", "node", "status"); !strings.Contains(out, "розмір журналу") || strings.Contains(out, "log size") {
+		t.Errorf("node status --lang uk: %s", out)
+	}
+}
+
+func cmdOut(t *testing.T, args ...string) string {
+	t.Helper()
+	out, _ := cmdOK(t, args...)
+	return out
+}
+
+// TestInitNodePeers registers gossip peers at init, and refuses a bad
+// address before anything is created.
+func TestInitNodePeers(t *testing.T) {
+	hub, na, _, addr, stop := nodePair(t, "--peer", "http://127.0.0.1:1/", "--peer", "https://node-b.example:8443")
+	defer stop()
+	out, _ := cmdOK(t, "--data", na, "node", "peer", "ls")
+	for _, w := range []string{"http://127.0.0.1:1\t", "https://node-b.example:8443"} {
+		if !strings.Contains(strings.ReplaceAll(out, " ", "\t"), w) {
+			t.Errorf("peer ls lacks %q:\n%s", w, out)
+		}
+	}
+	bad := filepath.Join(filepath.Dir(hub), "bad")
+	code, _, errOut := run(t, "--data", bad, "--lang", "en", "init", "--node", "A", "--hub", "http://"+addr, "--peer", "ftp://x")
+	if code != 2 || !strings.Contains(errOut, "want the other node's address") {
+		t.Errorf("init --peer ftp://x: exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("a refused init created %s", bad)
+	}
+	if code, _, _ := run(t, "--data", bad, "init", "--hub", "--party", "A=a", "--party", "B=b", "--peer", "http://x"); code != 2 {
+		t.Errorf("init --hub --peer: exit %d, want 2", code)
+	}
+}

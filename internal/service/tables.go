@@ -1,0 +1,290 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"parley/internal/access"
+	"parley/internal/listfile"
+	"parley/internal/lists"
+	"parley/internal/person"
+	"parley/internal/store"
+)
+
+// The tables that can grow — a registry, the lists, one list's persons,
+// the left-off report — are searched, filtered, sorted and paged by the
+// database, under one query type and one page type; their exports and
+// printouts take the whole filtered table in the same order.
+
+// TableQuery is what a person asks of such a table: the search box
+// (ParseSearch), the filters, the order and the page. A field a table
+// does not know is ignored.
+type TableQuery struct {
+	Search   string `json:"q,omitempty"`
+	Status   string `json:"status,omitempty"` // a record's status; a list's state
+	Category string `json:"category,omitempty"`
+	Party    string `json:"party,omitempty"` // lists: a party on either side
+	// From and To bound a date (lists: the day created), ISO days, both
+	// included.
+	From     string `json:"from,omitempty"`
+	To       string `json:"to,omitempty"`
+	Sort     string `json:"sort,omitempty"`
+	Desc     bool   `json:"desc,omitempty"`
+	Page     int    `json:"page,omitempty"`
+	PageSize int    `json:"page_size,omitempty"`
+	// All asks for the whole table on one page (up to MaxExportRows), as a
+	// print view shows it.
+	All bool `json:"all,omitempty"`
+}
+
+// RegistryQuery selects a page of a party's registry.
+type RegistryQuery = TableQuery
+
+// Page is one page of a table under a query.
+type Page[T any] struct {
+	Entries []T    `json:"entries"`
+	Total   int    `json:"total"` // rows under the query
+	Page    int    `json:"page"`
+	Pages   int    `json:"pages"`
+	Size    int    `json:"page_size"`
+	Search  Search `json:"search"`
+}
+
+// RegistryPage is one page of a registry under a query.
+type RegistryPage = Page[lists.Entry]
+
+// MaxExportRows bounds an export of a filtered table: a larger one is the
+// registry itself, which the registry export gives whole.
+const MaxExportRows = 200000
+
+func (q TableQuery) size() int {
+	switch {
+	case q.All:
+		return MaxExportRows
+	case q.PageSize <= 0 || q.PageSize > 500:
+		return 50
+	}
+	return q.PageSize
+}
+
+// fill reads the page q asks for with read (from an offset, at most limit
+// rows, and how many rows the query selects), or the last page when q asks
+// past the end.
+func fill[T any](q TableQuery, pg *Page[T], read func(offset, limit int) ([]T, int, error)) error {
+	pg.Size = q.size()
+	pg.Page = max(q.Page, 1)
+	if q.All {
+		pg.Page = 1
+	}
+	for {
+		var err error
+		if pg.Entries, pg.Total, err = read((pg.Page-1)*pg.Size, pg.Size); err != nil {
+			return err
+		}
+		pg.Pages = max(1, (pg.Total+pg.Size-1)/pg.Size)
+		if pg.Page <= pg.Pages {
+			return nil
+		}
+		pg.Page = pg.Pages
+	}
+}
+
+// personFilter reads the search box and the category filter of a table of
+// persons.
+func (s *Service) personFilter(q TableQuery) (store.PersonFilter, Search) {
+	se := s.ParseSearch(q.Search)
+	f := store.PersonFilter{Names: se.Names.Patterns(), Birth: se.Birth, Categories: se.Categories, Number: se.Number}
+	if q.Category != "" {
+		f.Categories = append(f.Categories, q.Category)
+	}
+	return f, se
+}
+
+// keyed remembers the tables whose rows all carry their search columns,
+// per service, so that the check is made once a process.
+var keyed sync.Map
+
+// keyOnce gives the rows of a table stored before its search columns
+// existed their keys, once a process (what names the table).
+func (s *Service) keyOnce(ctx context.Context, what string, key func(tx *store.Tx) (int, error)) error {
+	id := fmt.Sprintf("%p/%s", s, what)
+	if _, ok := keyed.Load(id); ok {
+		return nil
+	}
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		n, err := key(tx)
+		if n > 0 {
+			s.Logger.Info("rows keyed for search", "table", what, "rows", n)
+		}
+		return err
+	})
+	if err == nil {
+		keyed.Store(id, true)
+	}
+	return err
+}
+
+func (s *Service) keyList(ctx context.Context, id string) error {
+	return s.keyOnce(ctx, "list/"+id, func(tx *store.Tx) (int, error) { return tx.KeyEntries(ctx, id) })
+}
+
+// writePersons writes an exported table: the clerk's CSV in a language
+// (opts), or the format f.
+func (s *Service) writePersons(w io.Writer, es []lists.Entry, f listfile.Format, opts *listfile.ExportOptions, meta listfile.Meta) error {
+	ps := entryPersons(es)
+	if opts != nil {
+		if opts.Catalogue == nil {
+			opts.Catalogue = s.Catalogue()
+		}
+		return listfile.WriteClerkCSV(w, ps, *opts)
+	}
+	return listfile.WriteTemp(w, f, meta, ps, s.Limits.TempDir)
+}
+
+func entryPersons(es []lists.Entry) []person.Person {
+	ps := make([]person.Person, len(es))
+	for i, e := range es {
+		ps[i] = e.Person
+	}
+	return ps
+}
+
+// ListPage is one page of a list's entries, with the list's header (its
+// Entries empty).
+type ListPage struct {
+	List *lists.List `json:"list"`
+	// Versions are the list's other versions the actor may see, newest
+	// first.
+	Versions []*lists.List `json:"versions"`
+	Page[lists.Entry]
+}
+
+// readListPage reads a list's header, if the actor may read the list,
+// and one page of its entries under q.
+func (s *Service) readListPage(ctx context.Context, actor access.Actor, id string, q TableQuery) (*ListPage, error) {
+	if err := s.keyList(ctx, id); err != nil {
+		return nil, err
+	}
+	f, se := s.personFilter(q)
+	pg := &ListPage{Page: Page[lists.Entry]{Search: se}}
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if pg.List, err = s.readableList(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		if pg.Versions, err = s.versions(ctx, tx, actor, pg.List); err != nil {
+			return err
+		}
+		return fill(q, &pg.Page, func(offset, limit int) ([]lists.Entry, int, error) {
+			return tx.EntryPage(ctx, store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit, Count: pg.List.EntryCount})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// ListEntries returns one page of a list's entries, searched, filtered
+// and sorted by the database, if the actor may read the list; only the
+// page is read, and the view is logged with the persons it shows.
+func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string, q TableQuery) (*ListPage, error) {
+	pg, err := s.readListPage(ctx, actor, id, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "list.view", id, len(pg.Entries)); err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// ExportListTable writes a list's entries under q, in q's order: the
+// clerk's CSV in a language (opts), or the format f (xlsx, json).
+func (s *Service) ExportListTable(ctx context.Context, actor access.Actor, id string, q TableQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
+	q.All = true
+	pg, err := s.readListPage(ctx, actor, id, q)
+	if err != nil {
+		return err
+	}
+	if err := s.recordAccess(ctx, actor, "list.export", id, len(pg.Entries)); err != nil {
+		return err
+	}
+	l := pg.List
+	return s.writePersons(w, pg.Entries, f, opts, listfile.Meta{Title: l.Title, From: l.From, To: l.To, Version: l.Version})
+}
+
+// ListsPage returns one page of the lists the actor may see: searched (by
+// title, or by a person a list holds), filtered by state, party and the
+// day created, and sorted, by the database.
+func (s *Service) ListsPage(ctx context.Context, actor access.Actor, q TableQuery) (*Page[*lists.List], error) {
+	lf, err := listFilter(actor)
+	if err != nil {
+		return nil, err
+	}
+	sq := store.ListsQuery{ListFilter: lf, State: q.Status, Other: q.Party, Title: q.Search, Sort: q.Sort, Desc: q.Desc}
+	var se Search
+	if q.Search != "" || q.Category != "" {
+		sq.Persons, se = s.personFilter(TableQuery{Search: q.Search})
+		sq.Holds, _ = s.personFilter(TableQuery{Category: q.Category})
+		if err := s.keyVisibleLists(ctx, lf); err != nil {
+			return nil, err
+		}
+	}
+	if sq.CreatedFrom, sq.CreatedBefore, err = dayRange(q.From, q.To); err != nil {
+		return nil, err
+	}
+	pg := &Page[*lists.List]{Search: se}
+	err = s.db.View(ctx, func(tx *store.Tx) error {
+		return fill(q, pg, func(offset, limit int) ([]*lists.List, int, error) {
+			sq.Offset, sq.Limit = offset, limit
+			return tx.ListsPage(ctx, sq)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// keyVisibleLists keys the entries of every list a filter shows, so that
+// a search for a person finds the lists stored before the search columns.
+func (s *Service) keyVisibleLists(ctx context.Context, f store.ListFilter) error {
+	var ls []*lists.List
+	if err := s.db.View(ctx, func(tx *store.Tx) (err error) {
+		ls, err = tx.Lists(ctx, f)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if err := s.keyList(ctx, l.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dayRange turns a range of ISO days, both included, into the stored
+// times at or after from and before the day after to.
+func dayRange(from, to string) (string, string, error) {
+	var a, b string
+	if from != "" {
+		d, err := time.Parse(time.DateOnly, from)
+		if err != nil {
+			return "", "", Invalid("table.bad_date", "value", from)
+		}
+		a = d.UTC().Format(time.RFC3339Nano)
+	}
+	if to != "" {
+		d, err := time.Parse(time.DateOnly, to)
+		if err != nil {
+			return "", "", Invalid("table.bad_date", "value", to)
+		}
+		b = d.AddDate(0, 0, 1).UTC().Format(time.RFC3339Nano)
+	}
+	return a, b, nil
+}
