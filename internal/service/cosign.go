@@ -94,7 +94,7 @@ func (s *Service) NodeCosignState(ctx context.Context, actor access.Actor) (*Nod
 		return nil, Conflict("log.cosign_not_here")
 	}
 	if !actor.CanActForParty(s.NodeParty()) && !actor.CanMediate() && !actor.CanAdminister() {
-		return nil, access.Deny("the node's state is for its own users")
+		return nil, access.Forbid("deny.node_state")
 	}
 	st, ok, err := s.db.MirrorState(ctx)
 	if err != nil || !ok {
