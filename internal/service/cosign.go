@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"time"
 
 	"parley/internal/access"
 	"parley/internal/ledger"
@@ -29,10 +30,12 @@ const (
 // LogCosignWay says how the actor's party cosigns the log here.
 func (s *Service) LogCosignWay(actor access.Actor) string {
 	switch {
-	case s.lg == nil || actor.Party == "" || !actor.CanActForParty(actor.Party):
+	case actor.Party == "" || !actor.CanActForParty(actor.Party):
 		return CosignElsewhere
 	case s.Mode() == nodes.Node:
 		return CosignByNode
+	case s.lg == nil:
+		return CosignElsewhere
 	case s.Mode() != nodes.Single || !slices.Contains(s.lg.Parties(), actor.Party):
 		return CosignElsewhere
 	}
@@ -73,4 +76,37 @@ func (s *Service) CosignLog(ctx context.Context, actor access.Actor) (*ledger.Ch
 	}
 	s.Logger.Info("log cosigned", "party", actor.Party, "size", cp.Size, "by", actor.UserID)
 	return cp, nil
+}
+
+// NodeCosign is what a party node knows of its witness's work: the size
+// of the hub's latest checkpoint it verified, and the largest its witness
+// cosigned.
+type NodeCosign struct {
+	Verified int64
+	Cosigned int64
+	Updated  time.Time
+}
+
+// NodeCosignState returns the node's cosigning state for its officers;
+// nil before the node's first sync with the hub.
+func (s *Service) NodeCosignState(ctx context.Context, actor access.Actor) (*NodeCosign, error) {
+	if s.Mode() != nodes.Node {
+		return nil, Conflict("log.cosign_not_here")
+	}
+	if !actor.CanActForParty(s.NodeParty()) && !actor.CanMediate() && !actor.CanAdminister() {
+		return nil, access.Forbid("deny.node_state")
+	}
+	st, ok, err := s.db.MirrorState(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	out := &NodeCosign{Verified: st.LogSize, Updated: st.Updated}
+	row, ok, err := s.db.WitnessState(ctx, nodes.WitnessName(st.Origin, s.NodeParty()), st.Origin)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		out.Cosigned = row.Size
+	}
+	return out, nil
 }

@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
+	"crypto/rand"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/mod/sumdb/note"
+
+	"parley/internal/nodes"
 )
 
 // TestLogCosignForm: each party's officer has the party's witness cosign
@@ -81,4 +86,41 @@ func TestBrowserLogCosign(t *testing.T) {
 		t.Error("not agreed after both parties cosigned")
 	}
 	screenshot(t, c, "log-cosign")
+}
+
+// TestLogCosignOnNode: on a party node the node's witness cosigns by
+// itself; the log page tells the officer so and offers no button, and
+// asking to cosign is refused.
+func TestLogCosignOnNode(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	vkey := hubLogKey(t)
+	if _, err := nodes.CreateNodeKeys(e.db.DataDir(), "parley.test/log", "A", vkey); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetupMode(ctx, map[string]string{nodes.SettingMode: string(nodes.Node), nodes.SettingParty: "A", nodes.SettingHubURL: "http://127.0.0.1:1", nodes.SettingHubOrigin: "parley.test/log", nodes.SettingHubLogVKey: vkey}); err != nil {
+		t.Fatal(err)
+	}
+	a := e.login(roleOfficerA)
+	_, page := a.get("/log")
+	if !strings.Contains(page, `class="node-cosign"`) || strings.Contains(page, `id="cosign-button"`) {
+		t.Error("the node's log page does not show the node's cosigning, or offers a button")
+	}
+	if resp, _ := a.post("/log/cosign", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("cosigning on a node: %d", resp.StatusCode)
+	}
+	_, page = e.login(roleMediator).get("/log")
+	if strings.Contains(page, `class="node-cosign"`) {
+		t.Error("a mediator on the node is shown the party's cosigning")
+	}
+}
+
+// hubLogKey is a fresh verifier key of a hub's log.
+func hubLogKey(t *testing.T) string {
+	t.Helper()
+	_, vkey, err := note.GenerateKey(rand.Reader, "parley.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vkey
 }

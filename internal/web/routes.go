@@ -73,6 +73,9 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 	if rt.Own != nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			requestInfoFrom(r.Context()).route = rt.Pattern
+			if mustChangeFirst(w, r, rt) {
+				return
+			}
 			rt.Own.ServeHTTP(w, r)
 		})
 	}
@@ -94,10 +97,7 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
 			return
 		}
-		if id != nil && id.Session != nil && id.Session.MustChangePassword && !api && !whileMustChange[rt.Pattern] {
-			// A one-time password set by an administrator: nothing else
-			// until the user has replaced it.
-			http.Redirect(w, r, "/account", http.StatusSeeOther)
+		if mustChangeFirst(w, r, rt) {
 			return
 		}
 		if len(rt.Roles) > 0 && (id == nil || !slices.ContainsFunc(rt.Roles, id.Actor.Has)) {
@@ -117,9 +117,22 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 	})
 }
 
+// mustChangeFirst sends a user signed in with a one-time password, set by
+// an administrator, to the account page until it is replaced, and reports
+// whether it did.
+func mustChangeFirst(w http.ResponseWriter, r *http.Request, rt Route) bool {
+	id := identityFrom(r.Context())
+	if id == nil || id.Session == nil || !id.Session.MustChangePassword || rt.Auth == Public || rt.IsAPI() || whileMustChange[rt.Pattern] {
+		return false
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return true
+}
+
 // whileMustChange are the pages a user signed in with a one-time password
-// may reach: the account page to replace it, and signing out.
-var whileMustChange = map[string]bool{"/account": true, "/account/password": true, "/logout": true, "/lang/{code}": true}
+// may reach besides public ones: the account page to replace it, and
+// signing out.
+var whileMustChange = map[string]bool{"/account": true, "/account/password": true, "/logout": true}
 
 func roleLabels(roles []access.Role) []any {
 	out := make([]any, len(roles))

@@ -58,6 +58,8 @@ type logPageData struct {
 	OwnCosigned  bool
 	JustCosigned bool
 	CosignError  string
+	// Node is a party node's cosigning state (nil elsewhere).
+	Node *service.NodeCosign
 }
 
 // publicBase is the workbench's address as its users reach it.
@@ -91,6 +93,16 @@ func (s *Server) logPageData(r *http.Request) (*logPageData, error) {
 			}
 		}
 	}
+	actor := actorOf(r)
+	if d.CosignWay = s.svc.LogCosignWay(actor); d.CosignWay == service.CosignByNode {
+		// A node keeps no log of its own: it mirrors the hub's, and its
+		// witness cosigns what it verified.
+		d.OwnParty = logPartyName(d.Parties, actor.Party)
+		if d.Node, err = s.svc.NodeCosignState(r.Context(), actor); err != nil {
+			return nil, err
+		}
+		d.OwnCosigned = d.Node != nil && d.Node.Verified > 0 && d.Node.Cosigned >= d.Node.Verified
+	}
 	st, err := s.logState(r.Context())
 	if errors.Is(err, errNoLog) {
 		return d, nil
@@ -100,8 +112,7 @@ func (s *Server) logPageData(r *http.Request) (*logPageData, error) {
 	}
 	d.Enabled, d.State = true, st
 	d.Cosigners = logPartyNames(d.Parties, st.Cosigners)
-	actor := actorOf(r)
-	if d.CosignWay = s.svc.LogCosignWay(actor); d.CosignWay != service.CosignElsewhere {
+	if d.CosignWay == service.CosignHere {
 		d.OwnParty = logPartyName(d.Parties, actor.Party)
 		d.OwnCosigned = slices.Contains(st.Cosigners, actor.Party)
 	}

@@ -139,6 +139,9 @@ func TestPasswordReset(t *testing.T) {
 	if resp, _ := b.get("/lists"); resp.Header.Get("Location") != "/account" {
 		t.Errorf("with a one-time password /lists answers %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	if resp, _ := b.get("/static/app.css"); resp.StatusCode != http.StatusOK {
+		t.Errorf("with a one-time password the style sheet answers %d", resp.StatusCode)
+	}
 	_, acc := b.get("/account")
 	if !strings.Contains(acc, "must-change") {
 		t.Error("the account page does not ask for a new password")
