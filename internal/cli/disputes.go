@@ -168,7 +168,7 @@ func runDeathLs(ctx context.Context, a *App, args []string) error {
 			return writeJSON(a.Stdout, ds)
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tLIST\tROW\tNAME\tDIED\tSTATE\tRELEASED")
+		a.columns(tw, "", "cli.col.id", "cli.col.list", "cli.col.row", "cli.col.name", "cli.col.died", "cli.col.state", "cli.col.released")
 		for _, d := range ds {
 			released := d.ReleasedState
 			if d.PendingRelease {

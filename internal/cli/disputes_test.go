@@ -52,6 +52,16 @@ func TestDisputeAndDeathCommands(t *testing.T) {
 		if out := must("--lang", "uk", "dispute", "ls", "--open"); !strings.Contains(out, "вже повернутий") || !strings.Contains(out, "ПРИЧИНА") || strings.Contains(out, "already_returned") || strings.Contains(out, "open") {
 			t.Errorf("dispute ls in Ukrainian:\n%s", out)
 		}
+		for lang, want := range map[string]string{
+			"uk": "ІД ВІД КОМУ ВЕРСІЯ СТАН ЗАПИСІВ НАЗВА",
+			"ru": "ИД ОТ КОМУ ВЕРСИЯ СОСТОЯНИЕ ЗАПИСЕЙ НАЗВАНИЕ",
+			"en": "ID FROM TO VERSION STATE ENTRIES TITLE",
+		} {
+			out := must("--lang", lang, "list", "ls")
+			if head, _, _ := strings.Cut(out, "\n"); strings.Join(strings.Fields(head), " ") != want {
+				t.Errorf("list ls in %s: header %q, want %q", lang, head, want)
+			}
+		}
 		var ds []struct {
 			ID, Kind, State, Answer string
 		}

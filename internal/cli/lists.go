@@ -246,7 +246,7 @@ func runListLs(ctx context.Context, a *App, args []string) error {
 		return writeJSON(a.Stdout, ls)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFROM\tTO\tVERSION\tSTATE\tENTRIES\tTITLE")
+	a.columns(tw, "", "cli.col.id", "cli.col.from", "cli.col.to", "cli.col.version", "cli.col.state", "cli.col.entries", "cli.col.title")
 	for _, l := range ls {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", l.ID, l.From, l.To, l.Version, l.State, l.EntryCount, l.Title)
 	}
@@ -283,7 +283,7 @@ func runListShow(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stdout, "content hash %s\n", l.ContentHash)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROW\tKIND\tNAME\tLATIN\tBORN\tRANK\tCATEGORIES")
+	a.columns(tw, "", "cli.col.row", "cli.col.kind", "cli.col.name", "cli.col.latin", "cli.col.born", "cli.col.rank", "cli.col.categories")
 	for _, e := range l.Entries {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Row, e.Kind, e.FullName(), e.FullNameLatin(), e.BirthDate, e.Rank, strings.Join(e.Categories, ", "))
 	}
@@ -567,4 +567,19 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// columns prints a table's header line in the command's language, after
+// prefix (a blank line or an indent), the columns separated by tabs.
+func (a *App) columns(w io.Writer, prefix string, keys ...string) {
+	columns(w, a.lang(), prefix, keys...)
+}
+
+// columns prints a table's header line in lang.
+func columns(w io.Writer, lang, prefix string, keys ...string) {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = msg.Text(lang, msg.New(k))
+	}
+	fmt.Fprintln(w, prefix+strings.Join(names, "\t"))
 }

@@ -112,7 +112,7 @@ func runLogWitnessLs(ctx context.Context, a *App, args []string) error {
 		}
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tFOR\tKEY\tURL\tLAST PUSH")
+	a.columns(tw, "", "cli.col.name", "cli.col.for", "cli.col.key", "cli.col.url", "cli.col.last_push")
 	for _, c := range cs {
 		u, for_ := c.URL, onBehalf(c.Party)
 		if c.Builtin {

@@ -76,7 +76,7 @@ func runMatchesShow(ctx context.Context, a *App, args []string) error {
 		return writeJSON(a.Stdout, v)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LIST ROW\tLISTED\tREGISTRY ID\tREGISTERED\tSCORE\tDECISION\tREVIEW\tREASON")
+	a.columns(tw, "", "cli.col.list_row", "cli.col.listed", "cli.col.registry_id", "cli.col.registered", "cli.col.score", "cli.col.decision", "cli.col.review", "cli.col.reason")
 	for _, r := range v.Rows {
 		reg, regName := "", ""
 		if r.Registered != nil {

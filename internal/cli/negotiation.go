@@ -248,7 +248,7 @@ func printPlan(w io.Writer, plan *negotiation.StagePlan, lang string) {
 				continue
 			}
 			fmt.Fprintf(tw, "  %s:\n", part.title)
-			fmt.Fprintln(tw, "  LIST\tROW\tNAME\tCATEGORIES\tREASON")
+			columns(tw, lang, "  ", "cli.col.list", "cli.col.row", "cli.col.name", "cli.col.categories", "cli.col.reason")
 			for _, d := range part.ds {
 				fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", d.ListID, d.Row, d.Name, strings.Join(d.Categories, ", "), msg.Join(lang, d.Why))
 			}
@@ -349,7 +349,7 @@ func runRoundLs(ctx context.Context, a *App, args []string) error {
 			return writeJSON(a.Stdout, rs)
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tPARTIES\tDATES\tVENUE\tCRITERIA\tTITLE")
+		a.columns(tw, "", "cli.col.id", "cli.col.parties", "cli.col.dates", "cli.col.venue", "cli.col.criteria", "cli.col.title")
 		for _, r := range rs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Parties[0]+", "+r.Parties[1], dates(r.StartsOn, r.EndsOn), r.Venue, yesNo(r.Criteria != nil), r.Title)
 		}
@@ -397,7 +397,7 @@ func runRoundShow(ctx context.Context, a *App, args []string) error {
 			fmt.Fprintf(a.Stdout, "criteria: %s\n", describeCriteria(c))
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "\nLIST\tFROM\tTO\tENTRIES\tNONCONFORMING\tTITLE")
+		a.columns(tw, "\n", "cli.col.list", "cli.col.from", "cli.col.to", "cli.col.entries", "cli.col.nonconforming", "cli.col.title")
 		for _, l := range v.Lists {
 			non := "-"
 			if l.Nonconforming >= 0 {
@@ -405,11 +405,11 @@ func runRoundShow(ctx context.Context, a *App, args []string) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", l.ListID, l.From, l.To, l.EntryCount, non, l.Title)
 		}
-		fmt.Fprintln(tw, "\nPROPOSAL\tFROM\tTO\tSTATE\tRULE\tCOUNTS")
+		a.columns(tw, "\n", "cli.col.proposal", "cli.col.from", "cli.col.to", "cli.col.state", "cli.col.rule", "cli.col.counts")
 		for _, p := range v.Proposals {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\n", p.ID, p.From, p.To, p.State, p.Terms.Rule, p.Counts[0], p.Counts[1])
 		}
-		fmt.Fprintln(tw, "\nAGREEMENT\tPROPOSAL\tPARTIES\tRULE\tDATE\tHASH")
+		a.columns(tw, "\n", "cli.col.agreement", "cli.col.proposal", "cli.col.parties", "cli.col.rule", "cli.col.date", "cli.col.hash")
 		for _, g := range v.Agreements {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, g.ProposalID, g.Parties[0]+", "+g.Parties[1], g.Terms.Rule, g.Date, g.ContentHash)
 		}
@@ -766,11 +766,11 @@ func runStageLs(ctx context.Context, a *App, args []string) error {
 			return writeJSON(a.Stdout, map[string]any{"proposals": ps, "agreements": ags})
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROPOSAL\tROUND\tFROM\tTO\tSTATE\tRULE\tCOUNTS\tCOUNTER OF")
+		a.columns(tw, "", "cli.col.proposal", "cli.col.round", "cli.col.from", "cli.col.to", "cli.col.state", "cli.col.rule", "cli.col.counts", "cli.col.counter_of")
 		for _, p := range ps {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", p.ID, p.RoundID, p.From, p.To, p.State, p.Terms.Rule, p.Counts[0], p.Counts[1], p.CounterOf)
 		}
-		fmt.Fprintln(tw, "\nAGREEMENT\tROUND\tPROPOSAL\tPARTIES\tRULE\tDATE")
+		a.columns(tw, "\n", "cli.col.agreement", "cli.col.round", "cli.col.proposal", "cli.col.parties", "cli.col.rule", "cli.col.date")
 		for _, g := range ags {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, g.RoundID, g.ProposalID, g.Parties[0]+", "+g.Parties[1], g.Terms.Rule, g.Date)
 		}
@@ -947,7 +947,7 @@ func runStageReport(ctx context.Context, a *App, args []string) error {
 func printReport(w io.Writer, rep *handover.Report, lang string) {
 	fmt.Fprintf(w, "complete: %s\n", yesNo(rep.Complete))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PARTY\tAGREED\tHANDED OVER\tREFUSED\tNOT PRESENTED\tDECEASED\tSUBSTITUTED\tPENDING\tNOT AGREED\tRELEASED\tOWED")
+	columns(tw, lang, "", "cli.col.party", "cli.col.agreed", "cli.col.handed_over", "cli.col.refused", "cli.col.not_presented", "cli.col.deceased", "cli.col.substituted", "cli.col.pending", "cli.col.not_agreed", "cli.col.released", "cli.col.owed")
 	for _, sr := range rep.Sides {
 		c := sr.Counts
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", sr.Party, c.Agreed, c.HandedOver, c.Refused, c.NotPresented, c.Deceased, c.Substituted, c.Pending, c.NotAgreed, c.Released, c.Owed)

@@ -99,7 +99,7 @@ func runUserLs(ctx context.Context, a *App, args []string) error {
 		return writeJSON(a.Stdout, map[string]any{"users": us})
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tROLES\tPARTY\tSTATE")
+	a.columns(tw, "", "cli.col.username", "cli.col.roles", "cli.col.party", "cli.col.state")
 	for _, u := range us {
 		var roles []string
 		for _, r := range u.Roles {
