@@ -70,8 +70,8 @@ func (s *Service) inquiryTable(ctx context.Context, actor access.Actor, q TableQ
 	if q.Status != "" && slices.Contains(families.Statuses(), families.Status(q.Status)) {
 		sq.Status = q.Status
 	}
-	if ValidInquiryLinks(q.Link) {
-		sq.Links = q.Link
+	if ValidInquiryLinks(q.Links) {
+		sq.Links = q.Links
 	}
 	var err error
 	if sq.CreatedFrom, sq.CreatedBefore, err = dayRange(q.From, q.To); err != nil {
