@@ -296,7 +296,7 @@ func (s *Server) listsTable(r *http.Request, d *listsData, ps []parties.Party) e
 	}
 	d.Lists = pg.Entries
 	t := newTableView(f, pg)
-	t.Exports = nil
+	t.PDF = f.Export("pdf")
 	t.Dates = true
 	t.Placeholder = "table.search_lists"
 	party := tableSelect{Name: "party", Label: "table.party", Kind: "party", Value: f.Party, Names: d.Parties}

@@ -109,13 +109,9 @@ func inquiryCells(l *Localizer, q *service.InquiryRow) []string {
 func (s *Server) inquiriesExport(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	f := readTableFilter(r.URL.Query(), "/inquiries", inquiriesTable)
-	format := strings.ToLower(r.URL.Query().Get("format"))
-	switch format {
-	case "":
-		format = string(listfile.CSV)
-	case string(listfile.CSV), string(listfile.XLSX), "pdf":
-	default:
-		return unprocessable("err.web.format_registry", "format", format)
+	format, err := tableFormat(r)
+	if err != nil {
+		return err
 	}
 	pg, err := s.svc.ExportInquiries(r.Context(), actor, f.TableQuery)
 	if err != nil {
