@@ -78,6 +78,7 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 		}
 		fam, err := familyweb.NewHandler(s, familyweb.Options{
 			Actor:           func(r *http.Request) (access.Actor, bool) { return web.ActorFrom(r.Context()) },
+			ReviewURL:       web.FamilyLinksPath,
 			InsecureCookies: !tls,
 			TrustedOrigins:  origins,
 			Logger:          logger,

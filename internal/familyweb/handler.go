@@ -54,6 +54,12 @@ type Options struct {
 	// sessions and API tokens), false when nobody is signed in. Without it
 	// the officers' pages and API answer 401.
 	Actor func(*http.Request) (access.Actor, bool)
+	// ReviewURL, when set, is where the officers' review of links lives
+	// in the workbench served by the same server: GET /family/review
+	// then answers 303 to it, so that officers review inside the
+	// workbench's layout (menu, sign-out). Empty when the family site is
+	// served alone; it then shows its own review page.
+	ReviewURL string
 	// Threshold is the smallest count the public figures show; default
 	// families.DefaultThreshold (10).
 	Threshold int

@@ -26,6 +26,10 @@ func (h *Handler) officer(w http.ResponseWriter, r *http.Request) (access.Actor,
 }
 
 func (h *Handler) reviewPage(w http.ResponseWriter, r *http.Request) {
+	if h.opts.ReviewURL != "" {
+		http.Redirect(w, r, h.opts.ReviewURL, http.StatusSeeOther)
+		return
+	}
 	a, ok := h.officer(w, r)
 	if !ok {
 		return

@@ -180,6 +180,7 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 		roomy := familyweb.Rate{N: 1000, Per: time.Hour}
 		fam, err := familyweb.NewHandler(svc, familyweb.Options{
 			Actor:           func(r *http.Request) (access.Actor, bool) { return ActorFrom(r.Context()) },
+			ReviewURL:       FamilyLinksPath,
 			InsecureCookies: true,
 			Limits:          familyweb.Limits{Inquiries: roomy, Lookups: roomy, LookupFailures: roomy, ReferenceFailures: roomy, NewSecrets: roomy},
 			Logger:          logger,

@@ -32,7 +32,13 @@ func init() {
 			"POST /family/new-secret": {func(*env, *fixtures) probe {
 				return probe{path: "/family/new-secret", form: url.Values{"reference": {"PX-NONE"}}}
 			}, all(s200)},
-			"GET /family/review": {fixed("/family/review"), w(s401, s200, s200, s403, s403, s403)},
+			// The family site's review sends everyone to the workbench's
+			// page, which has the gates below.
+			"GET /family/review": {fixed("/family/review"), all(s303)},
+			"GET /family-links":  {fixed("/family-links"), w(s303, s200, s200, s403, s403, s403)},
+			"POST /family-links/{id}/{decision}": {func(*env, *fixtures) probe {
+				return probe{path: "/family-links/no-such-link/confirm"}
+			}, w(s303, s404, s404, s403, s403, s403)},
 			"POST /family/review/{id}/{decision}": {func(*env, *fixtures) probe {
 				return probe{path: "/family/review/no-such-link/confirm"}
 			}, w(s401, s404, s404, s403, s403, s403)},

@@ -128,6 +128,9 @@ func TestBrowserPhone(t *testing.T) {
 	if n := eval[int](t, c, `document.querySelectorAll('link[rel="icon"]').length`); n != 1 {
 		t.Errorf("family page has %d favicons", n)
 	}
+	if !slices.Contains(pages[roleOfficerA], FamilyLinksPath) {
+		t.Errorf("officer A cannot open %s", FamilyLinksPath)
+	}
 	if !slices.Contains(pages[roleOfficerA], "/log") {
 		t.Error("officer A cannot open /log")
 	}
@@ -139,6 +142,7 @@ func TestBrowserPhone(t *testing.T) {
 func mountFamily(s *Server) {
 	fam, err := familyweb.NewHandler(s.svc, familyweb.Options{
 		Actor:           func(r *http.Request) (access.Actor, bool) { return ActorFrom(r.Context()) },
+		ReviewURL:       FamilyLinksPath,
 		InsecureCookies: true,
 	})
 	if err != nil {

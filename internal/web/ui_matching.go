@@ -25,9 +25,7 @@ import (
 func init() {
 	addRoutes(matchingRoutes)
 	AddNav(NavItem{Order: 25, Key: "nav.matching", Href: "/matches", Nav: "matching", Show: matchOfficer})
-	// The family-link review is served by another handler mounted under
-	// /family/; its officers find it from the menu here.
-	AddNav(NavItem{Order: 30, Key: "nav.family_review", Href: "/family/review", Nav: "family_review", Show: matchOfficer})
+	AddNav(NavItem{Order: 30, Key: "nav.family_review", Href: "/family-links", Nav: "family_review", Show: matchOfficer})
 }
 
 func matchOfficer(a access.Actor) bool { return a.Has(access.Officer) && a.Party != "" }
