@@ -732,3 +732,33 @@ func TestNewsReachesTheFamilyByMail(t *testing.T) {
 	}
 	assertNoLeak(t, "e-mail", m.Subject+m.Text, listID, "Шевченко", "listed", "список", "передал")
 }
+
+// TestReviewRedirect: served beside the workbench (Options.ReviewURL), the
+// family site sends everyone who opens its review page to the
+// workbench's, which has the layout and the gates; served alone, it shows
+// its own.
+func TestReviewRedirect(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, url string
+		want      int
+	}{
+		{"beside the workbench", "/family-links", http.StatusSeeOther},
+		{"alone", "", http.StatusOK},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+				e := newEnv(t, b, func(o *familyweb.Options) { o.ReviewURL = c.url })
+				off := e.browser()
+				off.header.Set("X-Test-User", "b")
+				resp := off.get("/family/review")
+				if resp.code != c.want {
+					t.Errorf("%d, want %d", resp.code, c.want)
+				}
+				if c.url != "" && resp.header.Get("Location") != c.url {
+					t.Errorf("sent to %q", resp.header.Get("Location"))
+				}
+			})
+		})
+	}
+}
