@@ -129,7 +129,15 @@ func main() {
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	srcAddrs = *addrs
 
-	if *cpuProfile != "" {
+	// The profile starts at the first measurement, after the users and
+	// inquiries are made (hashing their passwords and secrets is no part
+	// of a page's cost), so that its samples divided by the requests
+	// served are the cost of a request.
+	var profiling bool
+	profile := func() {
+		if *cpuProfile == "" || profiling {
+			return
+		}
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			log.Fatal(err)
@@ -137,8 +145,13 @@ func main() {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			log.Fatal(err)
 		}
-		defer pprof.StopCPUProfile()
+		profiling = true
 	}
+	defer func() {
+		if profiling {
+			pprof.StopCPUProfile()
+		}
+	}()
 	if *users > 0 {
 		cookies := make([]string, *users)
 		for i := range cookies {
@@ -166,6 +179,7 @@ func main() {
 			if !ok {
 				log.Fatalf("-pages: no page %q (dashboard, lists, list)", page)
 			}
+			profile()
 			run(base, path, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
 		}
 	}
@@ -179,6 +193,7 @@ func main() {
 			}
 			creds = append(creds, [2]string{reg.Reference, reg.Secret})
 		}
+		profile()
 		if *healthz {
 			run(base, "/healthz", *family, *duration, nil, nil)
 		}
