@@ -165,7 +165,7 @@ type ListPage struct {
 	// With ListEntries' ListPageOptions, read in the same snapshot: the
 	// parties of the exchange, and the disputes about the list and its
 	// versions the actor may see (nil when not asked for).
-	Parties  []parties.Party      `json:"parties,omitempty"`
+	Parties  []parties.Party     `json:"parties,omitempty"`
 	Disputes []*disputes.Dispute `json:"disputes,omitempty"`
 }
 
