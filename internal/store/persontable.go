@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"parley/internal/lists"
@@ -58,18 +60,40 @@ func (f *PersonFilter) Filtered() bool {
 // conds adds the filter's conditions on the search columns (name_key,
 // birth, category_codes, person, row_no) to where and args.
 func (f *PersonFilter) conds(where []string, args []any) ([]string, []any) {
-	for _, p := range f.Names {
-		if p.Class != "" {
-			where = append(where, "(name_key LIKE ? OR name_key LIKE ?)")
-			args = append(args, "% "+p.Prefix+"%", "% ="+p.Class+" %")
-		} else {
-			where = append(where, "name_key LIKE ?")
-			args = append(args, "% "+p.Prefix+"%")
+	return f.condsIndexed(where, args, "")
+}
+
+// condsIndexed is conds, with the name patterns looked for in a SQLite
+// full-text index of name_key (fts, the index's table; migration 00026)
+// when fts is set and the patterns can be written as its query. The index
+// finds the same rows as the LIKE patterns, which PostgreSQL serves with
+// its trigram index.
+func (f *PersonFilter) condsIndexed(where []string, args []any, fts string) ([]string, []any) {
+	if m, ok := ftsQuery(f.Names); ok && fts != "" {
+		where = append(where, "rowid IN (SELECT rowid FROM "+fts+" WHERE "+fts+" MATCH ?)")
+		args = append(args, m)
+	} else {
+		for _, p := range f.Names {
+			if p.Class != "" {
+				where = append(where, "(name_key LIKE ? OR name_key LIKE ?)")
+				args = append(args, "% "+p.Prefix+"%", "% ="+p.Class+" %")
+			} else {
+				where = append(where, "name_key LIKE ?")
+				args = append(args, "% "+p.Prefix+"%")
+			}
 		}
 	}
 	if f.Birth != "" {
-		where = append(where, "birth LIKE ?")
-		args = append(args, f.Birth+"%")
+		if lo, hi, ok := birthRange(f.Birth); ok && hi == "" {
+			where = append(where, "birth = ?")
+			args = append(args, lo)
+		} else if ok {
+			where = append(where, "birth >= ? AND birth < ?")
+			args = append(args, lo, hi)
+		} else {
+			where = append(where, "birth LIKE ?")
+			args = append(args, f.Birth+"%")
+		}
 	}
 	for _, c := range f.Categories {
 		where = append(where, "category_codes LIKE ?")
@@ -80,6 +104,63 @@ func (f *PersonFilter) conds(where []string, args []any) ([]string, []any) {
 		args = append(args, `%"service_number":"`+strings.NewReplacer(`%`, ``, `_`, ``, `"`, ``).Replace(f.Number)+`%`, f.Number)
 	}
 	return where, args
+}
+
+// ftsQuery writes name patterns as one FTS5 query of an index of name_key
+// whose tokens are the words and the "="-marked classes: the beginning of
+// a word is a prefix query, a class a whole token. It is not ok when
+// there is no pattern or a pattern holds a letter the index's tokenizer
+// would split on (skeletons are lower-case ASCII letters and digits).
+func ftsQuery(ps []names.IndexPattern) (string, bool) {
+	if len(ps) == 0 {
+		return "", false
+	}
+	plain := func(s string) bool {
+		return s != "" && strings.IndexFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) < 0
+	}
+	var terms []string
+	for _, p := range ps {
+		if !plain(p.Prefix) || p.Class != "" && !plain(p.Class) {
+			return "", false
+		}
+		t := `"` + p.Prefix + `"*`
+		if p.Class != "" {
+			t = `(` + t + ` OR "=` + p.Class + `")`
+		}
+		terms = append(terms, t)
+	}
+	return strings.Join(terms, " AND "), true
+}
+
+// isoPrefix is a date of birth or its beginning in ISO order.
+var isoPrefix = regexp.MustCompile(`^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$`)
+
+// birthRange turns the beginning of a date (birth LIKE p%) into a range
+// of the birth column that an index reads in order: the stored dates
+// (person.Date.String) from lo, before hi, or equal to lo when hi is
+// empty (a whole date). The bound after "1996" is "1997", after "1996-01"
+// "1996-02": the stored forms differ only in their digits, so the range
+// holds in any collation that orders digits. It is not ok for what is not
+// such a beginning.
+func birthRange(p string) (lo, hi string, ok bool) {
+	m := isoPrefix.FindStringSubmatch(p)
+	switch {
+	case m == nil:
+		return "", "", false
+	case m[3] != "":
+		return p, "", true
+	case m[2] != "":
+		mo, _ := strconv.Atoi(m[2])
+		if mo >= 99 {
+			return "", "", false
+		}
+		return p, fmt.Sprintf("%s-%02d", m[1], mo+1), true
+	}
+	y, _ := strconv.Atoi(m[1])
+	if y >= 9999 {
+		return "", "", false
+	}
+	return p, fmt.Sprintf("%04d", y+1), true
 }
 
 // orderBy is the ORDER BY of a table of persons: a sort key's column

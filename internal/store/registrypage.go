@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"parley/internal/lists"
@@ -35,6 +36,44 @@ type RegistryQuery struct {
 	Desc    bool
 	Offset  int
 	Limit   int
+	// CountUpTo, when above 0, bounds the count of a query that narrows
+	// the registry: at most CountUpTo+1 records are counted, so a total
+	// above CountUpTo says only that there are more. A page view need
+	// not count a million matches.
+	CountUpTo int
+	// After, when set, starts the page just after this record of the
+	// order (a keyset page, which reads from the index where the last
+	// page ended instead of walking it from the start); Before ends the
+	// page just before it. Offset is then ignored.
+	After, Before *RegistryKey
+}
+
+// RegistryKey is a record's place in an order of the registry: its value
+// of the sort column and its row.
+type RegistryKey struct {
+	Value string
+	Row   int
+}
+
+// registrySorts are the columns of the sorts of a registry's page.
+var registrySorts = map[string]string{"name": "sort_name", "birth": "birth", "status": "status"}
+
+// RegistryKeyOf returns an entry's place in the registry's order by sort
+// (RegistryQuery.Sort): the same value the search columns hold.
+func RegistryKeyOf(e *lists.Entry, sort string) RegistryKey {
+	k := RegistryKey{Row: e.Row}
+	switch sort {
+	case "name":
+		k.Value = personKeys(&e.Person).sortName
+	case "birth":
+		k.Value = e.Person.BirthDate.String()
+	case "status":
+		k.Value = string(e.Status)
+		if k.Value == "" {
+			k.Value = string(person.StatusMissing)
+		}
+	}
+	return k
 }
 
 // Filtered reports whether the query narrows the registry.
@@ -43,9 +82,13 @@ func (q *RegistryQuery) Filtered() bool {
 }
 
 // RegistryPage returns one page of the current records under q, and how
-// many records q selects in all.
+// many records q selects in all (up to q.CountUpTo+1 when that is set).
 func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry, int, error) {
-	where, args := q.PersonFilter.conds([]string{"party = ?", "removed_version = 0"}, []any{q.Party})
+	fts := ""
+	if tx.dialect == SQLite {
+		fts = "registry_search"
+	}
+	where, args := q.PersonFilter.condsIndexed([]string{"party = ?", "removed_version = 0"}, []any{q.Party}, fts)
 	if q.Status != "" {
 		where = append(where, "status = ?")
 		args = append(args, q.Status)
@@ -65,7 +108,13 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 	cond := strings.Join(where, " AND ")
 	var total int
 	if q.Filtered() {
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM registry_entries WHERE `+cond, args...).Scan(&total); err != nil {
+		count := `SELECT COUNT(*) FROM registry_entries WHERE ` + cond
+		countArgs := args
+		if q.CountUpTo > 0 {
+			count = `SELECT COUNT(*) FROM (SELECT 1 FROM registry_entries WHERE ` + cond + ` LIMIT ?) AS upto`
+			countArgs = append(slices.Clip(args), q.CountUpTo+1)
+		}
+		if err := tx.QueryRow(ctx, count, countArgs...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count registry of %s: %w", q.Party, err)
 		}
 	} else {
@@ -74,13 +123,34 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 			return nil, 0, fmt.Errorf("count registry of %s: %w", q.Party, err)
 		}
 	}
-	order := orderBy(q.Sort, q.Desc, map[string]string{"name": "sort_name", "birth": "birth", "status": "status"})
+	// A page before a record is read in the reverse order and turned
+	// round.
+	desc, key, offset := q.Desc, q.After, max(q.Offset, 0)
+	if q.Before != nil {
+		desc, key = !desc, q.Before
+	}
+	col := registrySorts[q.Sort]
+	if key != nil {
+		op := " > "
+		if desc {
+			op = " < "
+		}
+		if col == "" {
+			where = append(where, "row_no"+op+"?")
+			args = append(args, key.Row)
+		} else {
+			where = append(where, "("+col+", row_no)"+op+"(?, ?)")
+			args = append(args, key.Value, key.Row)
+		}
+		cond, offset = strings.Join(where, " AND "), 0
+	}
+	order := orderBy(q.Sort, desc, registrySorts)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
 	}
 	rows, err := tx.Query(ctx, `SELECT record_id, row_no, person, status FROM registry_entries WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, limit, max(q.Offset, 0))...)
+		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read registry page of %s: %w", q.Party, err)
 	}
@@ -98,5 +168,11 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 		e.Status = person.Status(status)
 		out = append(out, e)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if q.Before != nil {
+		slices.Reverse(out)
+	}
+	return out, total, nil
 }
