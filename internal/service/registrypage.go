@@ -92,24 +92,37 @@ func (s *Service) RegistryPage(ctx context.Context, actor access.Actor, party st
 		if _, err := tx.Party(ctx, party); err != nil {
 			return err
 		}
-		return fillUpTo(q, page, func(offset, limit int) ([]lists.Entry, int, error) {
-			sq.Offset, sq.Limit, sq.CountUpTo = offset, limit, CountCap
+		return fillUpTo(q, page, s.countCap(), func(offset, limit int) ([]lists.Entry, int, bool, error) {
+			// One row more than the page says whether another follows.
+			sq.Offset, sq.Limit, sq.CountUpTo = offset, limit+1, s.countCap()
+			read := func(q store.RegistryQuery) ([]lists.Entry, int, bool, error) {
+				es, total, err := tx.RegistryPage(ctx, q)
+				if len(es) > limit {
+					return es[:limit], total, true, err
+				}
+				return es, total, false, err
+			}
 			// The page asked for is read from its neighbour's edge when
-			// the link gave it; a stale edge that finds nothing falls back
-			// to the offset.
+			// the link gave it; a stale edge that finds no full page falls
+			// back to the offset.
 			if q.Page > 1 && offset == (q.Page-1)*limit && (afterOK || beforeOK) {
 				kq := sq
 				if afterOK {
 					kq.After = &after
+					if es, total, next, err := read(kq); err != nil || len(es) > 0 {
+						return es, total, next, err
+					}
 				} else {
+					// Read backwards, the extra row is the one before the
+					// page; the page after it is where the link came from.
 					kq.Before = &before
-				}
-				es, total, err := tx.RegistryPage(ctx, kq)
-				if err != nil || len(es) == limit || (afterOK && len(es) > 0) {
-					return es, total, err
+					es, total, err := tx.RegistryPage(ctx, kq)
+					if err != nil || len(es) > limit {
+						return es[min(len(es), 1):], total, true, err
+					}
 				}
 			}
-			return tx.RegistryPage(ctx, sq)
+			return read(sq)
 		})
 	})
 	if err != nil {

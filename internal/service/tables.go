@@ -68,9 +68,16 @@ type Page[T any] struct {
 	Before string `json:"before,omitempty"`
 }
 
-// CountCap is how far a page view counts the rows under a search of a
-// table that may hold a million rows (Page.More).
-const CountCap = 10000
+// DefaultCountCap is how far a page view counts the rows under a search
+// of a table that may hold a million rows (Page.More, Service.CountCap).
+const DefaultCountCap = 10000
+
+func (s *Service) countCap() int {
+	if s.CountCap > 0 {
+		return s.CountCap
+	}
+	return DefaultCountCap
+}
 
 // RegistryPage is one page of a registry under a query.
 type RegistryPage = Page[lists.Entry]
@@ -111,25 +118,26 @@ func fill[T any](q TableQuery, pg *Page[T], read func(offset, limit int) ([]T, i
 	}
 }
 
-// fillUpTo is fill for a table whose reader counts at most CountCap+1
-// rows: a larger count says only that there are more, and the page's own
+// fillUpTo is fill for a table whose reader counts at most countCap+1
+// rows: a larger count says only that there are more. The reader then
+// also says whether a row follows its page (next), so that the page's own
 // rows tell how far the table goes at least.
-func fillUpTo[T any](q TableQuery, pg *Page[T], read func(offset, limit int) ([]T, int, error)) error {
+func fillUpTo[T any](q TableQuery, pg *Page[T], countCap int, read func(offset, limit int) (es []T, total int, next bool, err error)) error {
 	err := fill(q, pg, func(offset, limit int) ([]T, int, error) {
-		es, total, err := read(offset, limit)
+		es, total, next, err := read(offset, limit)
 		pg.More = false
 		switch {
-		case err != nil || total <= CountCap:
-		case len(es) == limit:
+		case err != nil || total <= countCap:
+		case next:
 			// One page past the rows seen, so that the next is offered.
 			pg.More = true
-			total = max(CountCap, offset+len(es)) + 1
+			total = max(countCap, offset+len(es)) + 1
 		case len(es) > 0 || offset == 0:
 			total = offset + len(es)
 		default:
 			// Past the end of a table not counted through: the last
 			// counted page holds rows.
-			total = CountCap + 1
+			total = countCap + 1
 		}
 		return es, total, err
 	})

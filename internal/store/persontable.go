@@ -58,29 +58,18 @@ func (f *PersonFilter) Filtered() bool {
 }
 
 // conds adds the filter's conditions on the search columns (name_key,
-// birth, category_codes, person, row_no) to where and args.
+// birth, category_codes, person, row_no) to where and args. The name
+// patterns are LIKE patterns of name_key, which PostgreSQL serves with a
+// trigram index on a registry (migration 00026); SQLite's registry page
+// reads its full-text index instead (ftsQuery), which finds the same rows.
 func (f *PersonFilter) conds(where []string, args []any) ([]string, []any) {
-	return f.condsIndexed(where, args, "")
-}
-
-// condsIndexed is conds, with the name patterns looked for in a SQLite
-// full-text index of name_key (fts, the index's table; migration 00026)
-// when fts is set and the patterns can be written as its query. The index
-// finds the same rows as the LIKE patterns, which PostgreSQL serves with
-// its trigram index.
-func (f *PersonFilter) condsIndexed(where []string, args []any, fts string) ([]string, []any) {
-	if m, ok := ftsQuery(f.Names); ok && fts != "" {
-		where = append(where, "rowid IN (SELECT rowid FROM "+fts+" WHERE "+fts+" MATCH ?)")
-		args = append(args, m)
-	} else {
-		for _, p := range f.Names {
-			if p.Class != "" {
-				where = append(where, "(name_key LIKE ? OR name_key LIKE ?)")
-				args = append(args, "% "+p.Prefix+"%", "% ="+p.Class+" %")
-			} else {
-				where = append(where, "name_key LIKE ?")
-				args = append(args, "% "+p.Prefix+"%")
-			}
+	for _, p := range f.Names {
+		if p.Class != "" {
+			where = append(where, "(name_key LIKE ? OR name_key LIKE ?)")
+			args = append(args, "% "+p.Prefix+"%", "% ="+p.Class+" %")
+		} else {
+			where = append(where, "name_key LIKE ?")
+			args = append(args, "% "+p.Prefix+"%")
 		}
 	}
 	if f.Birth != "" {

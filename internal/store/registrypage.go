@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"parley/internal/lists"
 	"parley/internal/person"
@@ -55,6 +56,13 @@ type RegistryKey struct {
 	Row   int
 }
 
+// ftsDriveMax is how many hits of the full-text index a page reads and
+// sorts itself; a name found more often is read in the order's index.
+// Tests lower it to read both ways.
+var ftsDriveMax atomic.Int64
+
+func init() { ftsDriveMax.Store(5000) }
+
 // registrySorts are the columns of the sorts of a registry's page.
 var registrySorts = map[string]string{"name": "sort_name", "birth": "birth", "status": "status"}
 
@@ -84,11 +92,18 @@ func (q *RegistryQuery) Filtered() bool {
 // RegistryPage returns one page of the current records under q, and how
 // many records q selects in all (up to q.CountUpTo+1 when that is set).
 func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry, int, error) {
-	fts := ""
-	if tx.dialect == SQLite {
-		fts = "registry_search"
+	// On SQLite a name search reads the full-text index (migration
+	// 00026). The records it finds are counted from the index, looked up
+	// by rowid; a page of few of them is read the same way and sorted,
+	// while a page of a common name walks the order's index and keeps
+	// the records the index found, stopping after the page.
+	pf := q.PersonFilter
+	match, fts := ftsQuery(pf.Names)
+	fts = fts && tx.dialect == SQLite
+	if fts {
+		pf.Names = nil
 	}
-	where, args := q.PersonFilter.condsIndexed([]string{"party = ?", "removed_version = 0"}, []any{q.Party}, fts)
+	where, args := pf.conds([]string{"party = ?", "removed_version = 0"}, []any{q.Party})
 	if q.Status != "" {
 		where = append(where, "status = ?")
 		args = append(args, q.Status)
@@ -105,14 +120,33 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 			args = append(args, id)
 		}
 	}
-	cond := strings.Join(where, " AND ")
+	// from is what the count reads, scan what the page reads; their
+	// arguments come before the conditions'.
+	from, scan := "registry_entries", "registry_entries"
+	var fromArgs, scanArgs []any
+	scanWhere, scanArgsWhere := where, args
+	if fts {
+		var hits int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM registry_search WHERE registry_search MATCH ? LIMIT ?) AS hits`, match, ftsDriveMax.Load()).Scan(&hits); err != nil {
+			return nil, 0, fmt.Errorf("search registry of %s: %w", q.Party, err)
+		}
+		// CROSS JOIN keeps the index's hits as the outer loop.
+		from, fromArgs = `(SELECT rowid AS hit FROM registry_search WHERE registry_search MATCH ?) AS hits CROSS JOIN registry_entries ON registry_entries.rowid = hits.hit`, []any{match}
+		if int64(hits) < ftsDriveMax.Load() {
+			scan, scanArgs = from, fromArgs
+		} else {
+			scanWhere = append(slices.Clip(where), "rowid IN (SELECT rowid FROM registry_search WHERE registry_search MATCH ?)")
+			scanArgsWhere = append(slices.Clip(args), match)
+		}
+	}
 	var total int
 	if q.Filtered() {
-		count := `SELECT COUNT(*) FROM registry_entries WHERE ` + cond
-		countArgs := args
+		cond := strings.Join(where, " AND ")
+		count := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + cond
+		countArgs := append(slices.Clip(fromArgs), args...)
 		if q.CountUpTo > 0 {
-			count = `SELECT COUNT(*) FROM (SELECT 1 FROM registry_entries WHERE ` + cond + ` LIMIT ?) AS upto`
-			countArgs = append(slices.Clip(args), q.CountUpTo+1)
+			count = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + cond + ` LIMIT ?) AS upto`
+			countArgs = append(countArgs, q.CountUpTo+1)
 		}
 		if err := tx.QueryRow(ctx, count, countArgs...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count registry of %s: %w", q.Party, err)
@@ -130,6 +164,7 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 		desc, key = !desc, q.Before
 	}
 	col := registrySorts[q.Sort]
+	where, args = scanWhere, scanArgsWhere
 	if key != nil {
 		op := " > "
 		if desc {
@@ -142,15 +177,16 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 			where = append(where, "("+col+", row_no)"+op+"(?, ?)")
 			args = append(args, key.Value, key.Row)
 		}
-		cond, offset = strings.Join(where, " AND "), 0
+		offset = 0
 	}
+	cond := strings.Join(where, " AND ")
 	order := orderBy(q.Sort, desc, registrySorts)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := tx.Query(ctx, `SELECT record_id, row_no, person, status FROM registry_entries WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
+	rows, err := tx.Query(ctx, `SELECT record_id, row_no, person, status FROM `+scan+` WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(append(slices.Clip(scanArgs), args...), limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read registry page of %s: %w", q.Party, err)
 	}

@@ -104,7 +104,13 @@ func TestRegistrySearchAlike(t *testing.T) {
 			return rows, total
 		}
 		var got [][]int
-		for _, c := range tc.Queries {
+		for i, c := range append(tc.Queries, tc.Queries...) {
+			// The second time SQLite's page walks the order's index and
+			// keeps the full-text index's hits, as for a common name.
+			if i == len(tc.Queries) {
+				old := store.SetFTSDriveMax(1)
+				defer store.SetFTSDriveMax(old)
+			}
 			f := searchFilter(c.Typed)
 			rows, total := page(store.RegistryQuery{PersonFilter: f, Limit: 100})
 			got = append(got, rows)

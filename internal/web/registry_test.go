@@ -2,9 +2,11 @@ package web
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,6 +143,67 @@ func TestRegistryTable(t *testing.T) {
 	resp, csv := off.get("/registry/export?format=csv&q=" + url.QueryEscape("wounded"))
 	if resp.StatusCode != http.StatusOK || strings.Count(strings.TrimSpace(csv), "\n") != reg.byCounts["wounded"] {
 		t.Errorf("export of the wounded: %d, %d lines", resp.StatusCode, strings.Count(strings.TrimSpace(csv), "\n"))
+	}
+}
+
+// TestRegistryTableBeyondCount: a search with more rows than a page view
+// counts says "more than" and its pager goes on past the count; the
+// pager's links, which read a page from the edge of the page they leave,
+// show the same rows as the pages by number, forwards and back, in every
+// order.
+func TestRegistryTableBeyondCount(t *testing.T) {
+	e := newEnv(t, envOptions{countCap: 60})
+	reg := e.importBigRegistry(602) // its unique record, wounded, is one of 201
+	off := e.login(roleOfficerA)
+	rowRe := regexp.MustCompile(`<tr data-row="(\d+)"`)
+	linkRe := func(rel string) *regexp.Regexp { return regexp.MustCompile(`href="([^"]*)" rel="` + rel + `"`) }
+	get := func(path string) (string, []string) {
+		t.Helper()
+		resp, body := off.get(path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		var rows []string
+		for _, m := range rowRe.FindAllStringSubmatch(body, -1) {
+			rows = append(rows, m[1])
+		}
+		return body, rows
+	}
+	for _, sort := range []string{"", "name", "birth"} {
+		q := url.Values{"q": {"wounded"}}
+		if sort != "" {
+			q.Set("sort", sort)
+		}
+		body, rows := get("/registry?" + q.Encode())
+		if !strings.Contains(body, "of more than 60") {
+			t.Errorf("sort %q: the first page does not say there are more than 60: %s", sort, shownRe.FindString(body))
+		}
+		all := rows
+		for page := 2; ; page++ {
+			m := linkRe("next").FindStringSubmatch(body)
+			if m == nil {
+				break
+			}
+			link := html.UnescapeString(m[1])
+			if !strings.Contains(link, "after=") {
+				t.Errorf("sort %q: the next page's link has no edge: %s", sort, link)
+			}
+			body, rows = get(link)
+			q.Set("page", fmt.Sprint(page))
+			if _, want := get("/registry?" + q.Encode()); !slices.Equal(rows, want) {
+				t.Fatalf("sort %q, page %d: %v by the link, %v by number", sort, page, rows, want)
+			}
+			all = append(all, rows...)
+			// The first page needs no edge.
+			if m := linkRe("prev").FindStringSubmatch(body); m == nil || strings.Contains(m[1], "before=") != (page > 2) {
+				t.Errorf("sort %q, page %d: previous link %v", sort, page, m)
+			} else if _, back := get(html.UnescapeString(m[1])); !slices.Equal(back, all[len(all)-len(rows)-50:len(all)-len(rows)]) {
+				t.Errorf("sort %q, page %d: the page before by the link is %v", sort, page, back)
+			}
+		}
+		if len(all) != reg.byCounts["wounded"] || !strings.Contains(body, fmt.Sprintf("of %d<", reg.byCounts["wounded"])) {
+			t.Errorf("sort %q: %d rows paged, want %d; the last page says %s", sort, len(all), reg.byCounts["wounded"], shownRe.FindString(body))
+		}
 	}
 }
 
