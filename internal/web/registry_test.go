@@ -210,9 +210,10 @@ func TestRegistryTableBeyondCount(t *testing.T) {
 // TestBrowserRegistryTable pages, filters and sorts a registry of 4,000
 // records in Chromium.
 func TestBrowserRegistryTable(t *testing.T) {
-	bctx := newChromium(t)
+	// The registry is imported before the browser's time starts.
 	e := newEnv(t)
 	reg := e.importBigRegistry(4000)
+	bctx := newChromium(t)
 	c := tab(t, bctx)
 	signIn(t, c, e.ts.URL, roleOfficerA)
 	run(t, c, "registry",
