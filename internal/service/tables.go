@@ -42,6 +42,13 @@ type TableQuery struct {
 	// All asks for the whole table on one page (up to MaxExportRows), as a
 	// print view shows it.
 	All bool `json:"all,omitempty"`
+	// After and Before, on a table that gives them (Page.After,
+	// Page.Before), say where Page begins: just after the last row of the
+	// page before it, or just before the first row of the page after it.
+	// A deep page is then read from where its neighbour ended, not
+	// counted from the start.
+	After  string `json:"after,omitempty"`
+	Before string `json:"before,omitempty"`
 }
 
 // RegistryQuery selects a page of a party's registry.
@@ -55,6 +62,25 @@ type Page[T any] struct {
 	Pages   int    `json:"pages"`
 	Size    int    `json:"page_size"`
 	Search  Search `json:"search"`
+	// More says that more rows than Total are under the query: a table
+	// that may hold a million rows stops counting at CountCap, and Pages
+	// then reaches one page past the rows seen.
+	More bool `json:"more,omitempty"`
+	// After and Before are where the next page begins and the previous
+	// one ends (TableQuery.After, Before), on a table that pages so.
+	After  string `json:"after,omitempty"`
+	Before string `json:"before,omitempty"`
+}
+
+// DefaultCountCap is how far a page view counts the rows under a search
+// of a table that may hold a million rows (Page.More, Service.CountCap).
+const DefaultCountCap = 10000
+
+func (s *Service) countCap() int {
+	if s.CountCap > 0 {
+		return s.CountCap
+	}
+	return DefaultCountCap
 }
 
 // RegistryPage is one page of a registry under a query.
@@ -94,6 +120,35 @@ func fill[T any](q TableQuery, pg *Page[T], read func(offset, limit int) ([]T, i
 		}
 		pg.Page = pg.Pages
 	}
+}
+
+// fillUpTo is fill for a table whose reader counts at most countCap+1
+// rows: a larger count says only that there are more. The reader then
+// also says whether a row follows its page (next), so that the page's own
+// rows tell how far the table goes at least.
+func fillUpTo[T any](q TableQuery, pg *Page[T], countCap int, read func(offset, limit int) (es []T, total int, next bool, err error)) error {
+	err := fill(q, pg, func(offset, limit int) ([]T, int, error) {
+		es, total, next, err := read(offset, limit)
+		pg.More = false
+		switch {
+		case err != nil || total <= countCap:
+		case next:
+			// One page past the rows seen, so that the next is offered.
+			pg.More = true
+			total = max(countCap, offset+len(es)) + 1
+		case len(es) > 0 || offset == 0:
+			total = offset + len(es)
+		default:
+			// Past the end of a table not counted through: the last
+			// counted page holds rows.
+			total = countCap + 1
+		}
+		return es, total, err
+	})
+	if pg.More {
+		pg.Total--
+	}
+	return err
 }
 
 // personFilter reads the search box and the category filter of a table of

@@ -113,6 +113,8 @@ type envOptions struct {
 	ledger bool
 	// family adds the family site's routes, as the server does.
 	family bool
+	// countCap is how far a registry's page view counts (service.CountCap).
+	countCap int
 }
 
 func newEnv(t testing.TB, eo ...envOptions) *env {
@@ -130,6 +132,9 @@ func newEnv(t testing.TB, eo ...envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
+	if len(eo) > 0 {
+		svc.CountCap = eo[0].countCap
+	}
 	if err := svc.CreateParties(ctx, []parties.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
 		t.Fatal(err)
 	}
