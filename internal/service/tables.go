@@ -27,6 +27,8 @@ type TableQuery struct {
 	Status   string `json:"status,omitempty"` // a record's status; a list's state
 	Category string `json:"category,omitempty"`
 	Party    string `json:"party,omitempty"` // lists: a party on either side
+	// Links: inquiries with a link in this state, or none (InquiryLinkStates).
+	Links string `json:"link,omitempty"`
 	// From and To bound a date (lists: the day created), ISO days, both
 	// included.
 	From     string `json:"from,omitempty"`

@@ -74,8 +74,9 @@ type DB struct {
 	// updates and commits count successful Update calls and the commits
 	// that carried them, to show how well writers are batched.
 	updates, commits atomic.Int64
-	// figVersion is the figures version last read (see FiguresVersion).
-	figVersion figuresVersionCache
+	// figVersion and lookVersion are the figures and look-up versions
+	// last read (see FiguresVersion and LookupVersion).
+	figVersion, lookVersion versionCache
 	// stmts holds statements prepared once on the read pool for the
 	// family status look-up (see lookup.go).
 	stmts sync.Map
