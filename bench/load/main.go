@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -24,7 +23,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime/pprof"
 	"sort"
@@ -32,8 +30,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"parley/bench/internal/benchdb"
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/families"
@@ -65,7 +62,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	url, cleanup := database(*dbURL)
+	url, cleanup := benchdb.Fresh(*dbURL, "parley_load")
 	defer cleanup()
 	db, err := store.Open(ctx, dir, url)
 	if err != nil {
@@ -290,29 +287,4 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 	}
 	fmt.Printf("| `%s %s` | %d | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, na, len(lat),
 		float64(len(lat))/d.Seconds(), pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), errs)
-}
-
-// database creates a fresh PostgreSQL database on the server at admin (and
-// drops it afterwards), or returns "" for SQLite.
-func database(admin string) (string, func()) {
-	if admin == "" {
-		return "", func() {}
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	name := fmt.Sprintf("parley_load_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		log.Fatal(err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String(), func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	}
 }

@@ -84,16 +84,7 @@ func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*matching.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*matching.Run
-	for rows.Next() {
-		r, err := scanMatchRun(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanMatchRun)
 }
 
 const matchRowColumns = `entry_id, list_row, registry_id, score, decision, reason, candidates, review, reviewed_id, reviewed_by, reviewed_at, review_reason, review_params, carried_from`
@@ -119,16 +110,7 @@ func (tx *Tx) MatchRows(ctx context.Context, runID string) ([]matching.Row, erro
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []matching.Row
-	for rows.Next() {
-		m, err := scanMatchRow(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanMatchRow)
 }
 
 // ReviewMatchRow records a person's review of one result: confirmed with the

@@ -305,6 +305,21 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return tx.q().QueryContext(ctx, rebind(tx.dialect, query), args...)
 }
 
+// scanAll reads every row with scan, appending to out (nil or an empty
+// slice, as the caller wants none to read: JSON tells null from []), and
+// closes rows.
+func scanAll[T any](rows *sql.Rows, out []T, scan func(func(...any) error) (T, error)) ([]T, error) {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.q().QueryRowContext(ctx, rebind(tx.dialect, query), args...)
