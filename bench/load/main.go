@@ -53,6 +53,7 @@ func main() {
 	addrs := flag.Int("addrs", 1, "loopback source addresses the clients spread their requests over (127.1.0.1 onwards), as families each from its own address")
 	healthz := flag.Bool("healthz", false, "measure GET /healthz the same way just before the family look-ups, as the baseline of the same run")
 	limits := flag.String("limits", "lifted", "family rate limits: lifted (the cost of a look-up, not of refusals) or default")
+	pages := flag.String("pages", "dashboard,lists,list", "the workbench pages the signed-in users load, one after another: dashboard (/), lists (/lists), list (/lists/{id} of the first list); a profile of one page alone gives its cost per request")
 	flag.Parse()
 	if *duration > 5*time.Minute {
 		log.Fatal("duration is bounded to 5 minutes")
@@ -128,7 +129,15 @@ func main() {
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	srcAddrs = *addrs
 
-	if *cpuProfile != "" {
+	// The profile starts at the first measurement, after the users and
+	// inquiries are made (hashing their passwords and secrets is no part
+	// of a page's cost), so that its samples divided by the requests
+	// served are the cost of a request.
+	var profiling bool
+	profile := func() {
+		if *cpuProfile == "" || profiling {
+			return
+		}
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			log.Fatal(err)
@@ -136,8 +145,13 @@ func main() {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			log.Fatal(err)
 		}
-		defer pprof.StopCPUProfile()
+		profiling = true
 	}
+	defer func() {
+		if profiling {
+			pprof.StopCPUProfile()
+		}
+	}()
 	if *users > 0 {
 		cookies := make([]string, *users)
 		for i := range cookies {
@@ -159,8 +173,14 @@ func main() {
 			}
 			cookies[i] = "parley_session=" + sess.ID
 		}
-		for _, page := range []string{"/", "/lists", "/lists/" + res.FirstListID} {
-			run(base, page, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+		paths := map[string]string{"dashboard": "/", "lists": "/lists", "list": "/lists/" + res.FirstListID}
+		for _, page := range strings.Split(*pages, ",") {
+			path, ok := paths[strings.TrimSpace(page)]
+			if !ok {
+				log.Fatalf("-pages: no page %q (dashboard, lists, list)", page)
+			}
+			profile()
+			run(base, path, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
 		}
 	}
 	if *family > 0 {
@@ -173,6 +193,7 @@ func main() {
 			}
 			creds = append(creds, [2]string{reg.Reference, reg.Secret})
 		}
+		profile()
 		if *healthz {
 			run(base, "/healthz", *family, *duration, nil, nil)
 		}

@@ -3,6 +3,7 @@ package familyweb
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,8 +23,11 @@ func TestBatchLimiterSharedLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		clock := func() time.Time { return now }
+		// The limiter's background write-back reads the clock while the
+		// test moves it, so the time is held atomically.
+		var nowNS atomic.Int64
+		nowNS.Store(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano())
+		clock := func() time.Time { return time.Unix(0, nowNS.Load()).UTC() }
 		rate := Rate{N: 5, Per: time.Hour}
 		one := newBatchLimiter(newLimiter(svc, "family_lookup", rate, clock, slog.New(slog.DiscardHandler)))
 		two := newBatchLimiter(newLimiter(svc, "family_lookup", rate, clock, slog.New(slog.DiscardHandler)))
@@ -50,12 +54,12 @@ func TestBatchLimiterSharedLimit(t *testing.T) {
 		if ok, retry := two.allow(ctx, "203.0.113.9"); ok || retry <= 0 || retry > time.Hour {
 			t.Errorf("second process after write-back: ok=%v retry=%v, want refused within the hour", ok, retry)
 		}
-		st, err := svc.ThrottleBlocked(ctx, now, service.ThrottleLimit{Scope: "family_lookup", Key: "203.0.113.9", N: 5})
+		st, err := svc.ThrottleBlocked(ctx, clock(), service.ThrottleLimit{Scope: "family_lookup", Key: "203.0.113.9", N: 5})
 		if err != nil || st <= 0 {
 			t.Errorf("the table does not hold the address's look-ups: wait %v, %v", st, err)
 		}
 
-		now = now.Add(61 * time.Minute)
+		nowNS.Add(int64(61 * time.Minute))
 		if ok, _ := two.allow(ctx, "203.0.113.9"); !ok {
 			t.Error("refused in a new window")
 		}

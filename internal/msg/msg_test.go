@@ -66,7 +66,7 @@ func TestCataloguesTranslated(t *testing.T) {
 	latin := regexp.MustCompile(`[A-Za-z][A-Za-z_-]{2,}`)
 	flag := regexp.MustCompile(`(^|[\s(«"])--[a-z]`)
 	technical := map[string]bool{"UTF-": true, "JSON": true, "json": true, "csv": true, "xlsx": true, "XLSX": true, "XML": true,
-		"zip-": true, "API": true, "application": true, "Content-Type": true, "format": true, "skip-invalid": true,
+		"zip-": true, "API": true, "pdf": true, "PDF": true, "application": true, "Content-Type": true, "format": true, "skip-invalid": true,
 		"match": true, "review": true, "none": true, "pending": true, "confirmed": true, "rejected": true,
 		"other": true, "died": true, "civilian": true, "extra": true, "entries": true, "surname": true,
 		// Names that are written as they are in every language.

@@ -237,12 +237,23 @@ func WriteList(w io.Writer, d List) (int, error) {
 // repeated on every page. Column 0 (the running number) is right-aligned;
 // column 1 (the name) stays on one line, in smaller type when it must.
 func drawTable(pdf *fpdf.Fpdf, lang string, keys []string, widths []float64, rows [][]string, bottom float64) {
+	labels := make([]string, len(keys))
+	for i, k := range keys {
+		labels[i] = T(lang, k)
+	}
+	drawCells(pdf, labels, widths, rows, bottom, true)
+}
+
+// drawCells draws a table with its header labels; numbered: the first
+// column is a number, right-aligned, and the second a name, kept on one
+// line.
+func drawCells(pdf *fpdf.Fpdf, labels []string, widths []float64, rows [][]string, bottom float64, numbered bool) {
 	header := func() {
 		// The header in a size at which no word of it breaks.
 		size := fontSize - 1
 		pdf.SetFont("dejavu", "B", size)
-		for i, k := range keys {
-			for _, word := range strings.Fields(T(lang, k)) {
+		for i, k := range labels {
+			for _, word := range strings.Fields(k) {
 				for size > 5 && pdf.GetStringWidth(word)+2*pdf.GetCellMargin()+0.5 > widths[i] {
 					size -= 0.5
 					pdf.SetFontSize(size)
@@ -251,29 +262,32 @@ func drawTable(pdf *fpdf.Fpdf, lang string, keys []string, widths []float64, row
 		}
 		pdf.SetFillColor(225, 225, 225)
 		hl := 0
-		for i, k := range keys {
-			if n := len(pdf.SplitText(T(lang, k), widths[i])); n > hl {
+		for i, k := range labels {
+			if n := len(pdf.SplitText(k, widths[i])); n > hl {
 				hl = n
 			}
 		}
 		h := float64(hl)*lineH + 1
 		x, y := pdf.GetX(), pdf.GetY()
-		for i, k := range keys {
+		for i, k := range labels {
 			pdf.Rect(x, y, widths[i], h, "FD")
 			pdf.SetXY(x, y+0.5)
-			pdf.MultiCell(widths[i], lineH, T(lang, k), "", "C", false)
+			pdf.MultiCell(widths[i], lineH, k, "", "C", false)
 			x += widths[i]
 		}
 		pdf.SetXY(margin, y+h)
 		pdf.SetFont("dejavu", "", fontSize)
 	}
 	header()
-	cells := make([][]string, len(keys))
+	cells := make([][]string, len(labels))
 	for _, vals := range rows {
 		n := 1
 		// The number and the name stay on one line, in smaller type when
 		// they must: a clerk reads them across.
-		nameSize := fitSize(pdf, vals[1], widths[1])
+		nameSize := fontSize
+		if numbered {
+			nameSize = fitSize(pdf, vals[1], widths[1])
+		}
 		for i, v := range vals {
 			if i == 1 {
 				pdf.SetFontSize(nameSize)
@@ -293,7 +307,7 @@ func drawTable(pdf *fpdf.Fpdf, lang string, keys []string, widths []float64, row
 		for i := range vals {
 			pdf.Rect(x, y, widths[i], h, "D")
 			align := "L"
-			if i == 0 {
+			if i == 0 && numbered {
 				align = "R"
 			}
 			dy := 0.0

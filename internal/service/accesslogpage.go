@@ -22,6 +22,13 @@ type AccessQuery struct {
 	Page    int       `json:"page,omitempty"`
 	// PageSize is 100 when not set.
 	PageSize int `json:"page_size,omitempty"`
+	// Sort orders by "at" (the default, newest first unless asked
+	// otherwise), "actor", "action" or "subject"; ties newest first.
+	Sort string `json:"sort,omitempty"`
+	Desc bool   `json:"desc,omitempty"`
+	// All asks for every record under the filter (up to MaxExportRows) on
+	// one page, for an export or a print view.
+	All bool `json:"all,omitempty"`
 }
 
 // AccessPage is one page of the access log, newest first.
@@ -40,6 +47,20 @@ func (s *Service) AccessLogPage(ctx context.Context, actor access.Actor, q Acces
 	}
 	if q.PageSize <= 0 || q.PageSize > 1000 {
 		q.PageSize = 100
+	}
+	if q.All {
+		q.Page, q.PageSize = 1, MaxExportRows
+	}
+	order := "at DESC"
+	dir := ""
+	if q.Desc {
+		dir = " DESC"
+	}
+	switch q.Sort {
+	case "at":
+		order = "at" + dir
+	case "actor", "action", "subject":
+		order = q.Sort + dir + ", at DESC"
 	}
 	where, args := []string{"1 = 1"}, []any{}
 	if q.Actor != "" {
@@ -66,7 +87,7 @@ func (s *Service) AccessLogPage(ctx context.Context, actor access.Actor, q Acces
 		}
 		page.Pages = max(1, (page.Total+q.PageSize-1)/q.PageSize)
 		page.Page = min(page.Page, page.Pages)
-		rows, err := tx.Query(ctx, `SELECT at, actor, action, subject, detail FROM access_log WHERE `+cond+` ORDER BY at DESC LIMIT ? OFFSET ?`,
+		rows, err := tx.Query(ctx, `SELECT at, actor, action, subject, detail FROM access_log WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 			append(args, q.PageSize, (page.Page-1)*q.PageSize)...)
 		if err != nil {
 			return fmt.Errorf("read the access log: %w", err)

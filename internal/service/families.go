@@ -159,11 +159,18 @@ func (s *Service) InquiryStatus(ctx context.Context, reference, secret string) (
 // read model that the events changing a status update in their own
 // transaction, so a look-up joins nothing and writes nothing (except the
 // one-off upgrade of an old hash and the promotion of a replacement
-// secret).
+// secret). A family that looks again is answered from memory while the
+// row is unchanged (see statusCache); the secret is still checked.
 func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret string, now time.Time, limits ...ThrottleLimit) (*families.PublicStatus, time.Duration, error) {
 	ref, err := families.NormalizeReference(reference)
 	if err != nil {
 		ref = ""
+	}
+	cached := ref != "" && len(s.familyKey) >= families.SecretKeyLen
+	if cached {
+		if st, ok := s.cachedStatus(ctx, ref, secret, now, limits); ok {
+			return st, 0, nil
+		}
 	}
 	keys := make([]store.ThrottleKey, len(limits))
 	for i, l := range limits {
@@ -171,8 +178,9 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 	}
 	var q *families.Inquiry
 	var states []store.ThrottleState
+	var version int64
 	if ref != "" || len(keys) > 0 {
-		q, states, err = s.db.InquiryForStatus(ctx, ref, now, keys...)
+		q, states, version, err = s.db.InquiryForStatus(ctx, ref, now, keys...)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -181,6 +189,7 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 	for i, l := range limits {
 		if states[i].Hits >= l.N {
 			wait = max(wait, states[i].Expires.Sub(now))
+			s.statuses.block(keys[i], states[i], l.N, now)
 		}
 	}
 	if wait > 0 {
@@ -203,8 +212,12 @@ func (s *Service) InquiryStatusLimited(ctx context.Context, reference, secret st
 		if err := s.db.Update(ctx, func(tx *store.Tx) error { return tx.PromoteInquirySecret(ctx, q.ID, q.NewSecretHash) }); err != nil {
 			return nil, 0, err
 		}
+		cached = false // the row read is no longer the row
 	}
 	st := q.Public()
+	if cached && !upgrade && families.IsKeyedHash(q.SecretHash) {
+		s.statuses.put(ref, &statusEntry{version: version, hash: q.SecretHash, status: st})
+	}
 	return &st, 0, nil
 }
 

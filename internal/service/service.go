@@ -68,6 +68,9 @@ type Service struct {
 	// secretParams is the argon2id cost of family secrets when there is no
 	// familyKey (see WithSecretParams).
 	secretParams families.Argon2Params
+	// statuses serves family status look-ups from memory (see
+	// statusCache).
+	statuses statusCache
 
 	// node is what the data directory serves (single, hub or node) and,
 	// on a node, its party, keys and hub (see nodes.go).

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/disputes"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -27,6 +29,8 @@ type TableQuery struct {
 	Status   string `json:"status,omitempty"` // a record's status; a list's state
 	Category string `json:"category,omitempty"`
 	Party    string `json:"party,omitempty"` // lists: a party on either side
+	// Links: inquiries with a link in this state, or none (InquiryLinkStates).
+	Links string `json:"link,omitempty"`
 	// From and To bound a date (lists: the day created), ISO days, both
 	// included.
 	From     string `json:"from,omitempty"`
@@ -160,11 +164,25 @@ type ListPage struct {
 	// first.
 	Versions []*lists.List `json:"versions"`
 	Page[lists.Entry]
+	// With ListEntries' ListPageOptions, read in the same snapshot: the
+	// parties of the exchange, and the disputes about the list and its
+	// versions the actor may see (nil when not asked for).
+	Parties  []parties.Party     `json:"parties,omitempty"`
+	Disputes []*disputes.Dispute `json:"disputes,omitempty"`
+}
+
+// ListPageOptions asks ListEntries for what the list's page shows besides
+// the entries, so that the page reads the database in one transaction.
+type ListPageOptions struct {
+	Parties bool
+	// Disputes, for an actor who takes part in disputes (an officer or a
+	// mediator); the view is logged as Disputes logs it.
+	Disputes bool
 }
 
 // readListPage reads a list's header, if the actor may read the list,
 // and one page of its entries under q.
-func (s *Service) readListPage(ctx context.Context, actor access.Actor, id string, q TableQuery) (*ListPage, error) {
+func (s *Service) readListPage(ctx context.Context, actor access.Actor, id string, q TableQuery, o ListPageOptions) (*ListPage, error) {
 	if err := s.keyList(ctx, id); err != nil {
 		return nil, err
 	}
@@ -178,6 +196,16 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 		if pg.Versions, err = s.versions(ctx, tx, actor, pg.List); err != nil {
 			return err
 		}
+		if o.Parties {
+			if pg.Parties, err = tx.Parties(ctx); err != nil {
+				return err
+			}
+		}
+		if o.Disputes {
+			if pg.Disputes, err = disputesTx(ctx, tx, actor, pg.List.RootID, false); err != nil {
+				return err
+			}
+		}
 		return fill(q, &pg.Page, func(offset, limit int) ([]lists.Entry, int, error) {
 			return tx.EntryPage(ctx, store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit, Count: pg.List.EntryCount})
 		})
@@ -190,13 +218,31 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 
 // ListEntries returns one page of a list's entries, searched, filtered
 // and sorted by the database, if the actor may read the list; only the
-// page is read, and the view is logged with the persons it shows.
-func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string, q TableQuery) (*ListPage, error) {
-	pg, err := s.readListPage(ctx, actor, id, q)
+// page is read, and the view is logged with the persons it shows. With
+// o, it reads the parties and the list's disputes in the same snapshot;
+// the two views (the list's, the disputes') are logged in one
+// transaction.
+func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string, q TableQuery, o ListPageOptions) (*ListPage, error) {
+	if o.Disputes && !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
+		return nil, access.Forbid("deny.see_disputes")
+	}
+	pg, err := s.readListPage(ctx, actor, id, q, o)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.recordAccess(ctx, actor, "list.view", id, len(pg.Entries)); err != nil {
+	if actor.System {
+		return pg, nil
+	}
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		if err := s.recordAccessTx(ctx, tx, actor, "list.view", id, personsDetail(len(pg.Entries))); err != nil {
+			return err
+		}
+		if o.Disputes {
+			return s.recordAccessTx(ctx, tx, actor, "disputes.view", id, personsDetail(disputedPersons(pg.Disputes)))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return pg, nil
@@ -206,7 +252,7 @@ func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string
 // clerk's CSV in a language (opts), or the format f (xlsx, json).
 func (s *Service) ExportListTable(ctx context.Context, actor access.Actor, id string, q TableQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
 	q.All = true
-	pg, err := s.readListPage(ctx, actor, id, q)
+	pg, err := s.readListPage(ctx, actor, id, q, ListPageOptions{})
 	if err != nil {
 		return err
 	}

@@ -172,10 +172,14 @@ func passwordWait(now time.Time, st store.ThrottleState) time.Duration {
 // retry says when the window ends. One statement: the check and the count
 // are the same upsert.
 func (s *Service) ThrottleCount(ctx context.Context, now time.Time, scope, key string, n int, per time.Duration) (ok bool, retry time.Duration, err error) {
-	st, err := s.db.ThrottleCount(ctx, now, per, store.FixedWindow, store.ThrottleKey{Scope: scope, Key: key})
+	k := store.ThrottleKey{Scope: scope, Key: key}
+	st, err := s.db.ThrottleCount(ctx, now, per, store.FixedWindow, k)
 	if err != nil {
 		return false, 0, err
 	}
+	// A count that reached its limit closes the status look-up's fast path
+	// for the key (see statusCache).
+	s.statuses.block(k, st[0], n, now)
 	if st[0].Hits > n {
 		return false, st[0].Expires.Sub(now), nil
 	}

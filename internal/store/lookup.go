@@ -22,13 +22,15 @@ import (
 // InquiryForStatus returns what a status look-up needs of the inquiry with
 // a (normalised) reference — its id, reference, secret hashes, status,
 // status date, wording and creation time, nothing else filled in — or nil
-// when there is none; and the current counts of limits (the failure
-// counts checked before the secret; Hits and Expires only). One statement
-// by unique keys, prepared once: a single round trip to the database.
-func (db *DB) InquiryForStatus(ctx context.Context, ref string, now time.Time, limits ...ThrottleKey) (*families.Inquiry, []ThrottleState, error) {
+// when there is none; the current counts of limits (the failure counts
+// checked before the secret; Hits and Expires only); and the look-up
+// version the row was read at (see LookupVersion), from the same snapshot.
+// One statement by unique keys, prepared once: a single round trip to the
+// database.
+func (db *DB) InquiryForStatus(ctx context.Context, ref string, now time.Time, limits ...ThrottleKey) (*families.Inquiry, []ThrottleState, int64, error) {
 	var q strings.Builder
 	var args []any
-	q.WriteString(`SELECT `)
+	q.WriteString(`SELECT (SELECT version FROM lookup_version WHERE id = 1), `)
 	for i := range limits {
 		fmt.Fprintf(&q, `t%d.hits, t%d.expires_ms, `, i, i)
 	}
@@ -42,17 +44,19 @@ func (db *DB) InquiryForStatus(ctx context.Context, ref string, now time.Time, l
 	args = append(args, ref)
 	st, err := db.prepared(ctx, q.String())
 	if err != nil {
-		return nil, nil, fmt.Errorf("read inquiry by reference: %w", err)
+		return nil, nil, 0, fmt.Errorf("read inquiry by reference: %w", err)
 	}
+	var version int64
 	hits := make([]sql.NullInt64, 2*len(limits))
 	var id, reference, hash, newHash, status, detail, date, wording, created sql.NullString
-	dest := make([]any, 0, len(hits)+9)
+	dest := make([]any, 0, len(hits)+10)
+	dest = append(dest, &version)
 	for i := range hits {
 		dest = append(dest, &hits[i])
 	}
 	dest = append(dest, &id, &reference, &hash, &newHash, &status, &detail, &date, &wording, &created)
 	if err := st.QueryRowContext(ctx, args...).Scan(dest...); err != nil {
-		return nil, nil, fmt.Errorf("read inquiry by reference: %w", err)
+		return nil, nil, 0, fmt.Errorf("read inquiry by reference: %w", err)
 	}
 	states := make([]ThrottleState, len(limits))
 	for i := range limits {
@@ -61,7 +65,7 @@ func (db *DB) InquiryForStatus(ctx context.Context, ref string, now time.Time, l
 		}
 	}
 	if !id.Valid {
-		return nil, states, nil
+		return nil, states, version, nil
 	}
 	inq := &families.Inquiry{ID: id.String, Reference: reference.String, SecretHash: hash.String, NewSecretHash: newHash.String, Wording: wording.String}
 	inq.Status = families.Status(status.String)
@@ -69,7 +73,7 @@ func (db *DB) InquiryForStatus(ctx context.Context, ref string, now time.Time, l
 		inq.Status = families.Status(detail.String)
 	}
 	inq.Date, inq.CreatedAt = parseDay(date.String), parseTime(created.String)
-	return inq, states, nil
+	return inq, states, version, nil
 }
 
 // prepared returns query prepared on the read pool, preparing it the first
@@ -94,49 +98,75 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // 00016): equal counters mean equal figures.
 //
 // The counter read is reused, without a statement, while this process has
-// committed nothing since and for at most figuresPoll: the figures page is
+// committed nothing since and for at most versionPoll: the figures page is
 // asked for by every family after an announcement, and on PostgreSQL each
 // read is a round trip. A commit of this process is seen at once (the
 // commit count is taken before the read, so one that lands during it
 // makes the next request read again); another process writing the same
-// database, such as the command line, within figuresPoll.
+// database, such as the command line, within versionPoll.
 func (db *DB) FiguresVersion(ctx context.Context) (int64, error) {
-	updates := db.updates.Load()
-	now := time.Now()
-	c := &db.figVersion
-	c.mu.Lock()
-	if c.ok && c.updates == updates && now.Sub(c.at) < figuresPoll {
-		v := c.v
-		c.mu.Unlock()
-		return v, nil
-	}
-	c.mu.Unlock()
-	st, err := db.prepared(ctx, `SELECT version FROM figures_version WHERE id = 1`)
+	v, err := db.figVersion.get(ctx, db, `SELECT version FROM figures_version WHERE id = 1`)
 	if err != nil {
 		return 0, fmt.Errorf("read figures version: %w", err)
 	}
-	var v int64
-	if err := st.QueryRowContext(ctx).Scan(&v); err != nil {
-		return 0, fmt.Errorf("read figures version: %w", err)
-	}
-	c.mu.Lock()
-	c.v, c.updates, c.at, c.ok = v, updates, now, true
-	c.mu.Unlock()
 	return v, nil
 }
 
-// figuresPoll bounds the age of a reused figures version (see
-// DB.FiguresVersion).
-const figuresPoll = 100 * time.Millisecond
+// LookupVersion returns the counter that every change to what a family
+// status look-up reads of an inquiry moves, in the same transaction
+// (triggers of migration 00028): a row read by InquiryForStatus at the
+// version returned now is still the row in the database. It is reused as
+// FiguresVersion is: this process's commits are seen at once, another
+// process's within versionPoll.
+func (db *DB) LookupVersion(ctx context.Context) (int64, error) {
+	v, err := db.lookVersion.get(ctx, db, `SELECT version FROM lookup_version WHERE id = 1`)
+	if err != nil {
+		return 0, fmt.Errorf("read look-up version: %w", err)
+	}
+	return v, nil
+}
 
-// figuresVersionCache is the last figures version read, with the count of
-// this process's commits before the read.
-type figuresVersionCache struct {
+// versionPoll bounds the age of a reused version counter (see
+// DB.FiguresVersion).
+const versionPoll = 100 * time.Millisecond
+
+// versionCache is the last value read of a version counter, with the
+// count of this process's commits before the read.
+type versionCache struct {
 	mu      sync.Mutex
 	v       int64
 	updates int64
 	at      time.Time
 	ok      bool
+}
+
+// get returns the counter query reads, reusing the last value read while
+// this process has committed nothing since and for at most versionPoll.
+func (c *versionCache) get(ctx context.Context, db *DB, query string) (int64, error) {
+	updates := db.updates.Load()
+	now := time.Now()
+	c.mu.Lock()
+	if c.ok && c.updates == updates && now.Sub(c.at) < versionPoll {
+		v := c.v
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	if err := st.QueryRowContext(ctx).Scan(&v); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	// A slower read that started earlier must not replace a newer one.
+	if !c.ok || updates >= c.updates {
+		c.v, c.updates, c.at, c.ok = v, updates, now, true
+	}
+	c.mu.Unlock()
+	return v, nil
 }
 
 // FiguresVersion is FiguresVersion read in tx, for figures computed in

@@ -58,6 +58,13 @@ func (f *PersonFilter) Filtered() bool {
 // conds adds the filter's conditions on the search columns (name_key,
 // birth, category_codes, person, row_no) to where and args.
 func (f *PersonFilter) conds(where []string, args []any) ([]string, []any) {
+	return f.condsOn(where, args, "person", "CAST(row_no AS TEXT) = ?")
+}
+
+// condsOn is conds for a table whose person is in the column personCol
+// and whose number typed in the search box is also compared by numberCond
+// (one placeholder, the number as typed).
+func (f *PersonFilter) condsOn(where []string, args []any, personCol, numberCond string) ([]string, []any) {
 	for _, p := range f.Names {
 		if p.Class != "" {
 			where = append(where, "(name_key LIKE ? OR name_key LIKE ?)")
@@ -76,7 +83,7 @@ func (f *PersonFilter) conds(where []string, args []any) ([]string, []any) {
 		args = append(args, "% "+c+" %")
 	}
 	if f.Number != "" {
-		where = append(where, "(person LIKE ? OR CAST(row_no AS TEXT) = ?)")
+		where = append(where, "("+personCol+" LIKE ? OR "+numberCond+")")
 		args = append(args, `%"service_number":"`+strings.NewReplacer(`%`, ``, `_`, ``, `"`, ``).Replace(f.Number)+`%`, f.Number)
 	}
 	return where, args

@@ -74,8 +74,9 @@ type DB struct {
 	// updates and commits count successful Update calls and the commits
 	// that carried them, to show how well writers are batched.
 	updates, commits atomic.Int64
-	// figVersion is the figures version last read (see FiguresVersion).
-	figVersion figuresVersionCache
+	// figVersion and lookVersion are the figures and look-up versions
+	// last read (see FiguresVersion and LookupVersion).
+	figVersion, lookVersion versionCache
 	// stmts holds statements prepared once on the read pool for the
 	// family status look-up (see lookup.go).
 	stmts sync.Map
@@ -151,12 +152,12 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		// them log entries whose receipts and checkpoints have left the
 		// server. Writers are batched behind one flush (see Update).
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-		db.sql, err = sql.Open("sqlite", dsn+"&_txlock=immediate")
+		db.sql, err = openSQLite(dsn + "&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.sql.SetMaxOpenConns(4)
-		db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		db.read, err = openSQLite(dsn + "&_pragma=query_only(1)")
 		if err != nil {
 			db.sql.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)

@@ -59,7 +59,7 @@ func password(user string) string {
 // env is a real server over a real SQLite database in a temporary data
 // directory, with two parties (A and B) and one user per role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *service.Service
 	db     *store.DB   // the service's database, for checks of what was stored
 	lg     *ledger.Log // the signed log, when attached
@@ -115,7 +115,7 @@ type envOptions struct {
 	family bool
 }
 
-func newEnv(t *testing.T, eo ...envOptions) *env {
+func newEnv(t testing.TB, eo ...envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -63,6 +63,7 @@ func (s *Server) leftOffExport(w http.ResponseWriter, r *http.Request) error {
 type tableSpec struct {
 	sorts  []string
 	status func(string) bool // a valid status or state; nil when the table has none
+	link   func(string) bool // a valid state of links; nil when the table has none
 }
 
 func readTableFilter(v url.Values, path string, spec tableSpec) tableFilter {
@@ -71,6 +72,9 @@ func readTableFilter(v url.Values, path string, spec tableSpec) tableFilter {
 	f.Page, _ = strconv.Atoi(v.Get("page"))
 	if spec.status != nil && spec.status(v.Get("status")) {
 		f.Status = v.Get("status")
+	}
+	if spec.link != nil && spec.link(v.Get("link")) {
+		f.Links = v.Get("link")
 	}
 	if !slices.Contains(spec.sorts, f.Sort) {
 		f.Sort = ""
@@ -99,6 +103,7 @@ func (f tableFilter) values() url.Values {
 	set("status", f.Status)
 	set("category", f.Category)
 	set("party", f.Party)
+	set("link", f.Links)
 	set("from", f.From)
 	set("to", f.To)
 	set("sort", f.Sort)
@@ -140,6 +145,8 @@ func (f tableFilter) Link(field, value string) string {
 		g.Status = value
 	case "category":
 		g.Category = value
+	case "link":
+		g.Links = value
 	}
 	return f.url(f.path, g.values())
 }
@@ -156,7 +163,7 @@ func (f tableFilter) Clear() string {
 
 // Filtered reports whether the search box or a filter narrows the table.
 func (f tableFilter) Filtered() bool {
-	return f.Search != "" || f.Status != "" || f.Category != "" || f.Party != "" || f.From != "" || f.To != ""
+	return f.Search != "" || f.Status != "" || f.Category != "" || f.Party != "" || f.Links != "" || f.From != "" || f.To != ""
 }
 
 // Export is the export of the filtered table in a format.
@@ -289,7 +296,7 @@ func (s *Server) listsTable(r *http.Request, d *listsData, ps []parties.Party) e
 	}
 	d.Lists = pg.Entries
 	t := newTableView(f, pg)
-	t.Exports = nil
+	t.PDF = f.Export("pdf")
 	t.Dates = true
 	t.Placeholder = "table.search_lists"
 	party := tableSelect{Name: "party", Label: "table.party", Kind: "party", Value: f.Party, Names: d.Parties}

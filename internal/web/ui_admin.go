@@ -140,30 +140,93 @@ func (s *Server) tokensRevoke(w http.ResponseWriter, r *http.Request) error {
 type accessLogData struct {
 	*service.AccessPage
 	Actor, Action, Subject, From, To string
+	Sort                             string
+	Desc, All                        bool
 	Prev, Next                       int
 }
 
-// Link is the access log under the same filter at another page.
-func (d *accessLogData) Link(page int) string {
+// values is the page's query under its filter and order.
+func (d *accessLogData) values() url.Values {
 	v := url.Values{}
-	for k, x := range map[string]string{"actor": d.Actor, "action": d.Action, "subject": d.Subject, "from": d.From, "to": d.To} {
+	for k, x := range map[string]string{"actor": d.Actor, "action": d.Action, "subject": d.Subject, "from": d.From, "to": d.To, "sort": d.Sort} {
 		if x != "" {
 			v.Set(k, x)
 		}
 	}
+	if d.Desc {
+		v.Set("dir", "desc")
+	}
+	return v
+}
+
+func accessLogURL(path string, v url.Values) string {
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// Link is the access log under the same filter and order at another page.
+func (d *accessLogData) Link(page int) string {
+	v := d.values()
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
 	}
-	if len(v) == 0 {
-		return "/access-log"
-	}
-	return "/access-log?" + v.Encode()
+	return accessLogURL("/access-log", v)
 }
 
-func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request) error {
-	v := r.URL.Query()
-	d := &accessLogData{Actor: strings.TrimSpace(v.Get("actor")), Action: v.Get("action"), Subject: strings.TrimSpace(v.Get("subject")), From: v.Get("from"), To: v.Get("to")}
-	q := service.AccessQuery{Actor: d.Actor, Action: d.Action, Subject: d.Subject}
+// SortLink orders by a column from the first page; the same column again
+// turns the order round. The time runs newest first until turned.
+func (d *accessLogData) SortLink(col string) string {
+	e := *d
+	switch {
+	case d.Sort == col:
+		e.Desc = !d.Desc
+	case col == "at" && d.Sort == "":
+		e.Sort, e.Desc = "at", false
+	default:
+		e.Sort, e.Desc = col, col == "at"
+	}
+	return accessLogURL("/access-log", e.values())
+}
+
+// SortMark is the aria-sort of a column header, "" when unsorted.
+func (d *accessLogData) SortMark(col string) string {
+	switch {
+	case col == "at" && d.Sort == "":
+		return "descending"
+	case d.Sort != col:
+		return ""
+	case d.Desc:
+		return "descending"
+	}
+	return "ascending"
+}
+
+// Export is the filtered log in a format; Print and Screen its print view
+// and back.
+func (d *accessLogData) Export(format string) string {
+	v := d.values()
+	v.Set("format", format)
+	return accessLogURL("/access-log/export", v)
+}
+
+func (d *accessLogData) Print() string {
+	v := d.values()
+	v.Set("view", "print")
+	return accessLogURL("/access-log", v)
+}
+
+func (d *accessLogData) Screen() string { return accessLogURL("/access-log", d.values()) }
+
+// readAccessQuery reads the access log's filter and order from a query.
+func readAccessQuery(v url.Values) (*accessLogData, service.AccessQuery) {
+	d := &accessLogData{Actor: strings.TrimSpace(v.Get("actor")), Action: v.Get("action"), Subject: strings.TrimSpace(v.Get("subject")), From: v.Get("from"), To: v.Get("to"),
+		Sort: v.Get("sort"), Desc: v.Get("dir") == "desc", All: v.Get("view") == "print"}
+	if !slices.Contains([]string{"at", "actor", "action", "subject"}, d.Sort) {
+		d.Sort = ""
+	}
+	q := service.AccessQuery{Actor: d.Actor, Action: d.Action, Subject: d.Subject, Sort: d.Sort, Desc: d.Desc, All: d.All}
 	q.Page, _ = strconv.Atoi(v.Get("page"))
 	// Dates as the date picker sends them; "to" includes its day.
 	if t, err := time.Parse(time.DateOnly, d.From); err == nil {
@@ -176,6 +239,11 @@ func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		d.To = ""
 	}
+	return d, q
+}
+
+func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request) error {
+	d, q := readAccessQuery(r.URL.Query())
 	pg, err := s.svc.AccessLogPage(r.Context(), actorOf(r), q)
 	if err != nil {
 		return err

@@ -400,23 +400,20 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	// The other candidates are shown by name, so that an officer can pick
-	// one; the registry is read (and the read recorded) only when this
-	// page has any.
-	needRegistry := false
+	// one; only their records are read (and the read recorded), and only
+	// when this page has any: a registry may hold a million.
+	var others []string
 	for _, row := range rows {
 		for _, c := range parseCandidates(row.Candidates) {
-			needRegistry = needRegistry || c.ID != service.Shown(&row.Row)
+			if c.ID != service.Shown(&row.Row) {
+				others = append(others, c.ID)
+			}
 		}
 	}
 	var registry map[string]*lists.Entry
-	if needRegistry {
-		es, err := s.svc.Registry(ctx, actor, view.Run.Party)
-		if err != nil {
+	if len(others) > 0 {
+		if registry, err = s.svc.RegistryEntries(ctx, actor, view.Run.Party, others); err != nil {
 			return err
-		}
-		registry = make(map[string]*lists.Entry, len(es))
-		for i := range es {
-			registry[es[i].ID] = &es[i]
 		}
 	}
 	for _, row := range rows {
