@@ -136,16 +136,20 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 
 // priorRun finds the latest run of the party on the list or, failing that,
 // on the nearest earlier version of it, and returns it with the entries of
-// its list; nil when there is none.
+// its list (l's own when the run is on l: a re-run does not read its list
+// twice); nil when there is none.
 func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*matching.Run, []lists.Entry, error) {
 	for id := l.ID; id != ""; {
-		runs, err := tx.MatchRuns(ctx, l.To, id)
+		run, err := tx.LatestMatchRun(ctx, l.To, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(runs) > 0 {
+		if run != nil {
+			if id == l.ID {
+				return run, l.Entries, nil
+			}
 			entries, err := tx.Entries(ctx, id)
-			return runs[0], entries, err
+			return run, entries, err
 		}
 		h, err := tx.List(ctx, id)
 		if err != nil {
@@ -168,21 +172,27 @@ func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []match
 	if err != nil || prev == nil {
 		return 0, 0, err
 	}
-	prevRows, err := tx.MatchRows(ctx, prev.ID)
-	if err != nil {
+	// Only the rows with something to carry: a row neither reviewed nor
+	// reopened stays pending with no reason, as a new row is.
+	prevRows, err := tx.MatchRowsToCarry(ctx, prev.ID)
+	if err != nil || len(prevRows) == 0 {
 		return 0, 0, err
 	}
 	byEntry := make(map[string]*matching.Row, len(prevRows))
 	for i := range prevRows {
 		byEntry[prevRows[i].EntryID] = &prevRows[i]
 	}
-	oldPerson := make(map[string]*lists.Entry, len(prevEntries))
+	oldPerson := make(map[string]*lists.Entry, len(prevRows))
 	for i := range prevEntries {
-		oldPerson[prevEntries[i].ID] = &prevEntries[i]
+		if _, ok := byEntry[prevEntries[i].ID]; ok {
+			oldPerson[prevEntries[i].ID] = &prevEntries[i]
+		}
 	}
-	entryByID := make(map[string]*lists.Entry, len(l.Entries))
+	entryByID := make(map[string]*lists.Entry, len(prevRows))
 	for i := range l.Entries {
-		entryByID[l.Entries[i].ID] = &l.Entries[i]
+		if _, ok := byEntry[l.Entries[i].ID]; ok {
+			entryByID[l.Entries[i].ID] = &l.Entries[i]
+		}
 	}
 	for i := range rows {
 		m := &rows[i]

@@ -87,6 +87,20 @@ func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*matching.
 	return scanAll(rows, nil, scanMatchRun)
 }
 
+// LatestMatchRun returns the newest run of a party on a list, as the first
+// of MatchRuns would, without reading the others; nil when there is none.
+func (tx *Tx) LatestMatchRun(ctx context.Context, party, listID string) (*matching.Run, error) {
+	r, err := scanMatchRun(tx.QueryRow(ctx, `SELECT `+matchRunColumns+` FROM match_runs WHERE party = ? AND list_id = ?
+		ORDER BY created_at DESC, id LIMIT 1`, party, listID).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest match run of %s on %s: %w", party, listID, err)
+	}
+	return r, nil
+}
+
 const matchRowColumns = `entry_id, list_row, registry_id, score, decision, reason, candidates, review, reviewed_id, reviewed_by, reviewed_at, review_reason, review_params, carried_from`
 
 func scanMatchRow(scan func(...any) error) (matching.Row, error) {
@@ -111,6 +125,28 @@ func (tx *Tx) MatchRows(ctx context.Context, runID string) ([]matching.Row, erro
 		return nil, err
 	}
 	return scanAll(rows, nil, scanMatchRow)
+}
+
+// MatchRowsToCarry returns the rows of a run that a later run of the list
+// takes something from: those reviewed, and those pending with a reason.
+// A re-run reads these instead of every row of the run before: a row
+// neither reviewed nor reopened leaves the new run nothing to carry.
+func (tx *Tx) MatchRowsToCarry(ctx context.Context, runID string) ([]matching.Row, error) {
+	rows, err := tx.Query(ctx, `SELECT `+matchRowColumns+` FROM match_results
+		WHERE run_id = ? AND (review <> 'pending' OR review_reason <> '') ORDER BY list_row`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read reviewed rows of match run %s: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []matching.Row
+	for rows.Next() {
+		m, err := scanMatchRow(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // ReviewMatchRow records a person's review of one result: confirmed with the
