@@ -53,6 +53,7 @@ func main() {
 	addrs := flag.Int("addrs", 1, "loopback source addresses the clients spread their requests over (127.1.0.1 onwards), as families each from its own address")
 	healthz := flag.Bool("healthz", false, "measure GET /healthz the same way just before the family look-ups, as the baseline of the same run")
 	limits := flag.String("limits", "lifted", "family rate limits: lifted (the cost of a look-up, not of refusals) or default")
+	pages := flag.String("pages", "dashboard,lists,list", "workbench pages to measure, in order: dashboard (GET /), lists (GET /lists), list (GET /lists/{id})")
 	flag.Parse()
 	if *duration > 5*time.Minute {
 		log.Fatal("duration is bounded to 5 minutes")
@@ -159,8 +160,21 @@ func main() {
 			}
 			cookies[i] = "parley_session=" + sess.ID
 		}
-		for _, page := range []string{"/", "/lists", "/lists/" + res.FirstListID} {
-			run(base, page, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+		paths := map[string]string{"dashboard": "/", "lists": "/lists", "list": "/lists/" + res.FirstListID}
+		var counts []string
+		for _, name := range strings.Split(*pages, ",") {
+			page, ok := paths[strings.TrimSpace(name)]
+			if !ok {
+				log.Fatalf("-pages: no page %q (dashboard, lists, list)", name)
+			}
+			s0, t0 := db.Stats()
+			n := run(base, page, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+			s1, t1 := db.Stats()
+			counts = append(counts, fmt.Sprintf("`GET %s`: %.1f SQL statements and %.1f transactions a request (the session look-up included)", page, float64(s1-s0)/float64(max(n, 1)), float64(t1-t0)/float64(max(n, 1))))
+		}
+		fmt.Println()
+		for _, c := range counts {
+			fmt.Println(c)
 		}
 	}
 	if *family > 0 {
@@ -201,8 +215,8 @@ func sourceAddr(i int) net.IP {
 // row. With srcAddrs > 1, request j of client i goes out from source
 // address (i + j·n) mod srcAddrs, over that address's own kept-alive
 // connection, so consecutive requests of one client come from different
-// families' addresses.
-func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) {
+// families' addresses. It returns the number of requests made.
+func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) int {
 	na := max(srcAddrs, 1)
 	clients := make([]*http.Client, na)
 	var transports []*http.Transport
@@ -269,6 +283,7 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 	}
 	fmt.Printf("| `%s %s` | %d | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, na, len(lat),
 		float64(len(lat))/d.Seconds(), pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), errs)
+	return len(lat)
 }
 
 // database creates a fresh PostgreSQL database on the server at admin (and
