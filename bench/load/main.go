@@ -171,13 +171,21 @@ func main() {
 			cookies[i] = "parley_session=" + sess.ID
 		}
 		paths := map[string]string{"dashboard": "/", "lists": "/lists", "list": "/lists/" + res.FirstListID}
-		for _, page := range strings.Split(*pages, ",") {
-			path, ok := paths[strings.TrimSpace(page)]
+		var counts []string
+		for _, name := range strings.Split(*pages, ",") {
+			path, ok := paths[strings.TrimSpace(name)]
 			if !ok {
-				log.Fatalf("-pages: no page %q (dashboard, lists, list)", page)
+				log.Fatalf("-pages: no page %q (dashboard, lists, list)", name)
 			}
 			profile()
-			run(base, path, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+			s0, t0 := db.Stats()
+			n := run(base, path, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+			s1, t1 := db.Stats()
+			counts = append(counts, fmt.Sprintf("`GET %s`: %.1f SQL statements and %.1f transactions a request (the session look-up included)", path, float64(s1-s0)/float64(max(n, 1)), float64(t1-t0)/float64(max(n, 1))))
+		}
+		fmt.Println()
+		for _, c := range counts {
+			fmt.Println(c)
 		}
 	}
 	if *family > 0 {
@@ -219,8 +227,8 @@ func sourceAddr(i int) net.IP {
 // row. With srcAddrs > 1, request j of client i goes out from source
 // address (i + j·n) mod srcAddrs, over that address's own kept-alive
 // connection, so consecutive requests of one client come from different
-// families' addresses.
-func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) {
+// families' addresses. It returns the number of requests made.
+func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) int {
 	na := max(srcAddrs, 1)
 	clients := make([]*http.Client, na)
 	var transports []*http.Transport
@@ -287,4 +295,5 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 	}
 	fmt.Printf("| `%s %s` | %d | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, na, len(lat),
 		float64(len(lat))/d.Seconds(), pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), errs)
+	return len(lat)
 }

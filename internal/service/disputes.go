@@ -228,8 +228,22 @@ type DisputeQuery struct {
 // Disputes returns the disputes the actor may see, oldest first: the
 // mediator all of them, an officer those his side made or must answer.
 func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQuery) ([]*disputes.Dispute, error) {
+	out, persons, err := s.disputes(ctx, actor, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "disputes.view", q.ListID, persons); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// disputes is Disputes without the access-log record, for ToDo, which
+// shows no person of them, only how many wait; it returns how many persons
+// the disputes name.
+func (s *Service) disputes(ctx context.Context, actor access.Actor, q DisputeQuery) ([]*disputes.Dispute, int, error) {
 	if !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
-		return nil, access.Forbid("deny.see_disputes")
+		return nil, 0, access.Forbid("deny.see_disputes")
 	}
 	var out []*disputes.Dispute
 	err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -249,12 +263,9 @@ func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQue
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if err := s.recordAccess(ctx, actor, "disputes.view", q.ListID, disputedPersons(out)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, disputedPersons(out), nil
 }
 
 // disputesTx reads, in tx, the disputes the actor may see (about the list

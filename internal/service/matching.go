@@ -660,8 +660,24 @@ func droppedEntries(ctx context.Context, tx *store.Tx, listID string) (map[strin
 }
 
 // DroppedFromList returns the persons of the version before a list that
-// the list no longer holds, in row order.
+// the list no longer holds, in row order. The dashboard shows them for its
+// recent lists on every view, so they are kept per process until this
+// process changes a record (see derive); each call that returns persons is
+// still recorded in the access log.
 func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listID string) ([]DroppedEntry, error) {
+	out, err := deriveLists(ctx, s, "dropped|"+scopeKey(actor)+"|"+listID, func() ([]DroppedEntry, error) { return s.droppedFromList(ctx, actor, listID) })
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		if err := s.recordAccess(ctx, actor, "list.dropped", listID, len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return slices.Clone(out), nil
+}
+
+func (s *Service) droppedFromList(ctx context.Context, actor access.Actor, listID string) ([]DroppedEntry, error) {
 	var out []DroppedEntry
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := tx.List(ctx, listID)
@@ -681,10 +697,5 @@ func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listI
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Row < out[j].Row })
-	if len(out) > 0 {
-		if err := s.recordAccess(ctx, actor, "list.dropped", listID, len(out)); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }

@@ -86,6 +86,10 @@ type Service struct {
 	// linker compares handed-over lists with inquiries in the background
 	// (see EnableFamilyLinking).
 	linker familyLinker
+
+	// derived keeps figures derived from many records until this process
+	// changes a record (see derive).
+	derived derivedCache
 }
 
 // Option configures a Service at construction.

@@ -77,6 +77,10 @@ type DB struct {
 	// figVersion and lookVersion are the figures and look-up versions
 	// last read (see FiguresVersion and LookupVersion).
 	figVersion, lookVersion versionCache
+	// content counts this process's commits that changed records (see
+	// ContentVersion); statements and transactions count what ran through
+	// Tx, to show what a request costs (see Stats).
+	content, statements, transactions atomic.Int64
 	// stmts holds statements prepared once on the read pool for the
 	// family status look-up (see lookup.go).
 	stmts sync.Map
@@ -273,6 +277,9 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	db      *DB
+	// content is set once a statement changed records (see ContentVersion).
+	content bool
 	// afterCommit runs once the transaction has committed (e.g. to wake a
 	// notifier); never on rollback.
 	afterCommit []func()
@@ -297,11 +304,13 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tx.note(query)
 	return tx.q().ExecContext(ctx, rebind(tx.dialect, query), args...)
 }
 
 // Query runs a query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.note(query)
 	return tx.q().QueryContext(ctx, rebind(tx.dialect, query), args...)
 }
 
@@ -322,6 +331,7 @@ func scanAll[T any](rows *sql.Rows, out []T, scan func(func(...any) error) (T, e
 
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.note(query)
 	return tx.q().QueryRowContext(ctx, rebind(tx.dialect, query), args...)
 }
 
@@ -363,7 +373,8 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(tx *Tx) error) (er
 		}
 		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
 	}
-	tx := &Tx{tx: stx, dialect: db.dialect}
+	db.transactions.Add(1)
+	tx := &Tx{tx: stx, dialect: db.dialect, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -380,6 +391,9 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(tx *Tx) error) (er
 	if !readOnly {
 		db.updates.Add(1)
 		db.commits.Add(1)
+		if tx.content {
+			db.content.Add(1)
+		}
 	}
 	for _, f := range tx.afterCommit {
 		f()
