@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -24,7 +23,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime/pprof"
 	"sort"
@@ -32,8 +30,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"parley/bench/internal/benchdb"
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/families"
@@ -53,6 +50,7 @@ func main() {
 	addrs := flag.Int("addrs", 1, "loopback source addresses the clients spread their requests over (127.1.0.1 onwards), as families each from its own address")
 	healthz := flag.Bool("healthz", false, "measure GET /healthz the same way just before the family look-ups, as the baseline of the same run")
 	limits := flag.String("limits", "lifted", "family rate limits: lifted (the cost of a look-up, not of refusals) or default")
+	pages := flag.String("pages", "dashboard,lists,list", "the workbench pages the signed-in users load, one after another: dashboard (/), lists (/lists), list (/lists/{id} of the first list); a profile of one page alone gives its cost per request")
 	flag.Parse()
 	if *duration > 5*time.Minute {
 		log.Fatal("duration is bounded to 5 minutes")
@@ -64,7 +62,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	url, cleanup := database(*dbURL)
+	url, cleanup := benchdb.Fresh(*dbURL, "parley_load")
 	defer cleanup()
 	db, err := store.Open(ctx, dir, url)
 	if err != nil {
@@ -128,7 +126,15 @@ func main() {
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	srcAddrs = *addrs
 
-	if *cpuProfile != "" {
+	// The profile starts at the first measurement, after the users and
+	// inquiries are made (hashing their passwords and secrets is no part
+	// of a page's cost), so that its samples divided by the requests
+	// served are the cost of a request.
+	var profiling bool
+	profile := func() {
+		if *cpuProfile == "" || profiling {
+			return
+		}
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			log.Fatal(err)
@@ -136,8 +142,13 @@ func main() {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			log.Fatal(err)
 		}
-		defer pprof.StopCPUProfile()
+		profiling = true
 	}
+	defer func() {
+		if profiling {
+			pprof.StopCPUProfile()
+		}
+	}()
 	if *users > 0 {
 		cookies := make([]string, *users)
 		for i := range cookies {
@@ -159,8 +170,22 @@ func main() {
 			}
 			cookies[i] = "parley_session=" + sess.ID
 		}
-		for _, page := range []string{"/", "/lists", "/lists/" + res.FirstListID} {
-			run(base, page, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+		paths := map[string]string{"dashboard": "/", "lists": "/lists", "list": "/lists/" + res.FirstListID}
+		var counts []string
+		for _, name := range strings.Split(*pages, ",") {
+			path, ok := paths[strings.TrimSpace(name)]
+			if !ok {
+				log.Fatalf("-pages: no page %q (dashboard, lists, list)", name)
+			}
+			profile()
+			s0, t0 := db.Stats()
+			n := run(base, path, *users, *duration, func(i int, req *http.Request) { req.Header.Set("Cookie", cookies[i]) }, nil)
+			s1, t1 := db.Stats()
+			counts = append(counts, fmt.Sprintf("`GET %s`: %.1f SQL statements and %.1f transactions a request (the session look-up included)", path, float64(s1-s0)/float64(max(n, 1)), float64(t1-t0)/float64(max(n, 1))))
+		}
+		fmt.Println()
+		for _, c := range counts {
+			fmt.Println(c)
 		}
 	}
 	if *family > 0 {
@@ -173,6 +198,7 @@ func main() {
 			}
 			creds = append(creds, [2]string{reg.Reference, reg.Secret})
 		}
+		profile()
 		if *healthz {
 			run(base, "/healthz", *family, *duration, nil, nil)
 		}
@@ -201,8 +227,8 @@ func sourceAddr(i int) net.IP {
 // row. With srcAddrs > 1, request j of client i goes out from source
 // address (i + j·n) mod srcAddrs, over that address's own kept-alive
 // connection, so consecutive requests of one client come from different
-// families' addresses.
-func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) {
+// families' addresses. It returns the number of requests made.
+func run(base, path string, n int, d time.Duration, prepare func(int, *http.Request), body func(int) (string, io.Reader)) int {
 	na := max(srcAddrs, 1)
 	clients := make([]*http.Client, na)
 	var transports []*http.Transport
@@ -269,29 +295,5 @@ func run(base, path string, n int, d time.Duration, prepare func(int, *http.Requ
 	}
 	fmt.Printf("| `%s %s` | %d | %d | %d | %.0f | %s | %s | %d |\n", map[bool]string{true: "POST", false: "GET"}[body != nil], path, n, na, len(lat),
 		float64(len(lat))/d.Seconds(), pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), errs)
-}
-
-// database creates a fresh PostgreSQL database on the server at admin (and
-// drops it afterwards), or returns "" for SQLite.
-func database(admin string) (string, func()) {
-	if admin == "" {
-		return "", func() {}
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	name := fmt.Sprintf("parley_load_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		log.Fatal(err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String(), func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	}
+	return len(lat)
 }

@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,15 +24,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"parley/bench/internal/benchdb"
 	"parley/internal/access"
 	"parley/internal/demo"
 	"parley/internal/families"
@@ -68,7 +65,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	u, cleanup := database(*dbURL)
+	u, cleanup := benchdb.Fresh(*dbURL, "parley_notify")
 	defer cleanup()
 	db, err := store.Open(ctx, dir, u)
 	if err != nil {
@@ -326,28 +323,3 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *gateway) count() int { g.mu.Lock(); defer g.mu.Unlock(); return g.sent }
 
 func (g *gateway) times(id string) int { g.mu.Lock(); defer g.mu.Unlock(); return g.seen[id] }
-
-// database creates a fresh PostgreSQL database on the server at admin (and
-// drops it afterwards), or returns "" for SQLite.
-func database(admin string) (string, func()) {
-	if admin == "" {
-		return "", func() {}
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	name := fmt.Sprintf("parley_notify_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		log.Fatal(err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String(), func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		db.Close()
-	}
-}

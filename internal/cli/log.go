@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"parley/internal/ledger"
+	"parley/internal/store"
 )
 
 func init() {
@@ -29,6 +30,29 @@ func (a *App) openLog() (*ledger.Log, error) {
 		return nil, fmt.Errorf("open the log of %s: %w", a.DataDir, err)
 	}
 	return l, nil
+}
+
+// withLog opens the log and the database, calls fn with them and closes
+// the database. With a refusal (what fn is about to do) it first checks
+// that the stored tree still agrees with everything the log has promised
+// (ledger.Log.CheckStored), and refuses on a mismatch: nothing new is
+// signed or handed out from a log that lost entries it already signed.
+func (a *App) withLog(ctx context.Context, refusal string, fn func(l *ledger.Log, db *store.DB) error) error {
+	l, err := a.openLog()
+	if err != nil {
+		return err
+	}
+	db, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if refusal != "" {
+		if err := l.CheckStored(ctx, db); err != nil {
+			return fmt.Errorf("refusing to %s: %w", refusal, err)
+		}
+	}
+	return fn(l, db)
 }
 
 func usageErr(a *App, usage string, err error) error {
@@ -86,29 +110,19 @@ func runLogCheckpoint(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 0 {
 		return usageErr(a, "parley log checkpoint", errors.New("log checkpoint takes no arguments"))
 	}
-	l, err := a.openLog()
-	if err != nil {
-		return err
-	}
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := l.CheckStored(ctx, db); err != nil {
-		return fmt.Errorf("refusing to hand out a checkpoint: %w", err)
-	}
-	cp, err := l.IssueCheckpoint(ctx, db)
-	if err != nil {
-		return err
-	}
-	// The note alone on standard output, so that it can be saved and
-	// checked by any signed-note verifier; the policy and whether the
-	// checkpoint is agreed on standard error.
-	if _, err = a.Stdout.Write(cp.Note); err != nil {
-		return err
-	}
-	return printLogAgreement(ctx, a.Stderr, l, db)
+	return a.withLog(ctx, "hand out a checkpoint", func(l *ledger.Log, db *store.DB) error {
+		cp, err := l.IssueCheckpoint(ctx, db)
+		if err != nil {
+			return err
+		}
+		// The note alone on standard output, so that it can be saved and
+		// checked by any signed-note verifier; the policy and whether the
+		// checkpoint is agreed on standard error.
+		if _, err = a.Stdout.Write(cp.Note); err != nil {
+			return err
+		}
+		return printLogAgreement(ctx, a.Stderr, l, db)
+	})
 }
 
 func runLogReceipt(ctx context.Context, a *App, args []string) error {
@@ -122,35 +136,25 @@ func runLogReceipt(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 1 {
 		return usageErr(a, usage, errors.New("log receipt needs one list id"))
 	}
-	l, err := a.openLog()
-	if err != nil {
-		return err
-	}
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := l.CheckStored(ctx, db); err != nil {
-		return fmt.Errorf("refusing to issue a receipt: %w", err)
-	}
-	r, err := l.IssueReceipt(ctx, db, pos[0])
-	if err != nil {
-		return err
-	}
-	data, err := r.Marshal()
-	if err != nil {
-		return err
-	}
-	if *out == "" {
-		_, err = a.Stdout.Write(data)
-		return err
-	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
-		return fmt.Errorf("write receipt: %w", err)
-	}
-	fmt.Fprintf(a.Stderr, "receipt for list %s (log entry %d, checkpoint size %d) written to %s\n", r.ListID, r.Index, checkpointSize(r.Checkpoint), *out)
-	return nil
+	return a.withLog(ctx, "issue a receipt", func(l *ledger.Log, db *store.DB) error {
+		r, err := l.IssueReceipt(ctx, db, pos[0])
+		if err != nil {
+			return err
+		}
+		data, err := r.Marshal()
+		if err != nil {
+			return err
+		}
+		if *out == "" {
+			_, err = a.Stdout.Write(data)
+			return err
+		}
+		if err := os.WriteFile(*out, data, 0o644); err != nil {
+			return fmt.Errorf("write receipt: %w", err)
+		}
+		fmt.Fprintf(a.Stderr, "receipt for list %s (log entry %d, checkpoint size %d) written to %s\n", r.ListID, r.Index, checkpointSize(r.Checkpoint), *out)
+		return nil
+	})
 }
 
 func checkpointSize(note string) int64 {
@@ -208,57 +212,47 @@ func runLogCosign(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 0 || (*server != "" && *party == "") {
 		return usageErr(a, usage, errors.New("log cosign takes no arguments; --server needs --party"))
 	}
-	l, err := a.openLog()
-	if err != nil {
-		return err
-	}
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := l.CheckStored(ctx, db); err != nil {
-		return fmt.Errorf("refusing to have a checkpoint cosigned: %w", err)
-	}
-	failed := false
-	var parties []string
-	if *party != "" {
-		parties = []string{*party}
-	} else if failed, err = cosignAll(ctx, a, l, db); err != nil {
-		return err
-	}
-	for _, p := range parties {
-		var w ledger.WitnessClient
-		if *server != "" {
-			w = &ledger.HTTPWitness{URL: *server, Client: &http.Client{Timeout: 30 * time.Second}}
-		} else {
-			lw, err := l.Witness(p, db)
-			if err != nil {
-				return err
+	return a.withLog(ctx, "have a checkpoint cosigned", func(l *ledger.Log, db *store.DB) error {
+		failed := false
+		var parties []string
+		if *party != "" {
+			parties = []string{*party}
+		} else if failed, err = cosignAll(ctx, a, l, db); err != nil {
+			return err
+		}
+		for _, p := range parties {
+			var w ledger.WitnessClient
+			if *server != "" {
+				w = &ledger.HTTPWitness{URL: *server, Client: &http.Client{Timeout: 30 * time.Second}}
+			} else {
+				lw, err := l.Witness(p, db)
+				if err != nil {
+					return err
+				}
+				w = lw
 			}
-			w = lw
+			cp, err := l.Cosign(ctx, db, p, w)
+			if err != nil {
+				fmt.Fprintf(a.Stderr, "parley log cosign: %s: %v\n", p, err)
+				failed = true
+				continue
+			}
+			fmt.Fprintf(a.Stdout, "%s cosigned the checkpoint for size %d\n", p, cp.Size)
 		}
-		cp, err := l.Cosign(ctx, db, p, w)
+		cp, who, agreed, err := l.Agreed(ctx, db)
 		if err != nil {
-			fmt.Fprintf(a.Stderr, "parley log cosign: %s: %v\n", p, err)
-			failed = true
-			continue
+			return err
 		}
-		fmt.Fprintf(a.Stdout, "%s cosigned the checkpoint for size %d\n", p, cp.Size)
-	}
-	cp, who, agreed, err := l.Agreed(ctx, db)
-	if err != nil {
-		return err
-	}
-	if agreed {
-		fmt.Fprintf(a.Stdout, "agreed checkpoint: size %d, cosigned by %s\n", cp.Size, strings.Join(who, ", "))
-	} else {
-		fmt.Fprintf(a.Stdout, "no agreed checkpoint yet: the latest (size %d) is cosigned by %s\n", cp.Size, orNone(who))
-	}
-	if failed {
-		return &ExitError{Code: 1, Silent: true}
-	}
-	return nil
+		if agreed {
+			fmt.Fprintf(a.Stdout, "agreed checkpoint: size %d, cosigned by %s\n", cp.Size, strings.Join(who, ", "))
+		} else {
+			fmt.Fprintf(a.Stdout, "no agreed checkpoint yet: the latest (size %d) is cosigned by %s\n", cp.Size, orNone(who))
+		}
+		if failed {
+			return &ExitError{Code: 1, Silent: true}
+		}
+		return nil
+	})
 }
 
 func orNone(s []string) string {

@@ -88,43 +88,36 @@ func runLogWitnessLs(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 0 {
 		return usageErr(a, "parley log witness ls", errors.New("log witness ls takes no arguments"))
 	}
-	l, err := a.openLog()
-	if err != nil {
-		return err
-	}
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	cs, pol, err := l.Cosigners(ctx, db)
-	if err != nil {
-		return err
-	}
-	ws, err := db.LogWitnesses(ctx)
-	if err != nil {
-		return err
-	}
-	status := map[string]string{}
-	for _, w := range ws {
-		if w.LastStatus != "" {
-			status[w.Name] = w.LastStatus + " (" + w.LastAttempt.Format(time.RFC3339) + ")"
+	return a.withLog(ctx, "", func(l *ledger.Log, db *store.DB) error {
+		cs, pol, err := l.Cosigners(ctx, db)
+		if err != nil {
+			return err
 		}
-	}
-	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	a.columns(tw, "", "cli.col.name", "cli.col.for", "cli.col.key", "cli.col.url", "cli.col.last_push")
-	for _, c := range cs {
-		u, for_ := c.URL, onBehalf(c.Party)
-		if c.Builtin {
-			u, for_ = "(kept here)", "party "+c.Party+"'s own"
+		ws, err := db.LogWitnesses(ctx)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, for_, c.Key, u, orDash(status[c.Name]))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.Stdout, "agreement policy: %s\n", policyText(pol))
-	return nil
+		status := map[string]string{}
+		for _, w := range ws {
+			if w.LastStatus != "" {
+				status[w.Name] = w.LastStatus + " (" + w.LastAttempt.Format(time.RFC3339) + ")"
+			}
+		}
+		tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+		a.columns(tw, "", "cli.col.name", "cli.col.for", "cli.col.key", "cli.col.url", "cli.col.last_push")
+		for _, c := range cs {
+			u, for_ := c.URL, onBehalf(c.Party)
+			if c.Builtin {
+				u, for_ = "(kept here)", "party "+c.Party+"'s own"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, for_, c.Key, u, orDash(status[c.Name]))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "agreement policy: %s\n", policyText(pol))
+		return nil
+	})
 }
 
 func orDash(s string) string {
@@ -172,16 +165,9 @@ func runLogPolicyShow(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 0 {
 		return usageErr(a, "parley log policy [set ...]", errors.New("log policy takes no arguments"))
 	}
-	l, err := a.openLog()
-	if err != nil {
-		return err
-	}
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return printLogAgreement(ctx, a.Stdout, l, db)
+	return a.withLog(ctx, "", func(l *ledger.Log, db *store.DB) error {
+		return printLogAgreement(ctx, a.Stdout, l, db)
+	})
 }
 
 // printLogAgreement prints the policy and the latest agreed checkpoint.

@@ -144,11 +144,6 @@ func (w *world) start(t *testing.T, addr string) {
 
 func (w *world) stop() { w.srv.Close() }
 
-func importList(t *testing.T, s *service.Service, title string) *lists.List {
-	t.Helper()
-	return importFile(t, s, title, "testdata/list.csv")
-}
-
 func importFile(t *testing.T, s *service.Service, title, file string) *lists.List {
 	t.Helper()
 	f, err := os.Open(file)
@@ -161,6 +156,38 @@ func importFile(t *testing.T, s *service.Service, title, file string) *lists.Lis
 		t.Fatal(err)
 	}
 	return res.List
+}
+
+// handOverFile imports a list from file at node s and hands it over,
+// which queues the party's signed statement for the hub.
+func handOverFile(t *testing.T, s *service.Service, title, file string) *lists.List {
+	t.Helper()
+	l := importFile(t, s, title, file)
+	if _, err := s.HandOver(context.Background(), officerA, l.ID); err != nil {
+		t.Fatalf("hand over %s: %v", title, err)
+	}
+	return l
+}
+
+// firstQueued returns the oldest statement in a node's outbox.
+func firstQueued(t *testing.T, s *service.Service) store.NodeOutboxItem {
+	t.Helper()
+	queued, err := s.NodeOutbox(context.Background(), 1)
+	if err != nil || len(queued) != 1 {
+		t.Fatalf("outbox %v %v", queued, err)
+	}
+	return queued[0]
+}
+
+// sendQueued sends a node's queued statements to the hub and checks that
+// want of them went through.
+func sendQueued(t *testing.T, s *service.Service, want int) {
+	t.Helper()
+	sent, err := s.SendQueued(context.Background())
+	if err != nil || sent != want {
+		out, _ := s.NodeOutbox(context.Background(), 1)
+		t.Fatalf("SendQueued = %d, %v, want %d (still queued: %+v)", sent, err, want, out)
+	}
 }
 
 func logSize(t *testing.T, db *store.DB) int64 {
@@ -238,17 +265,12 @@ func TestHandoverAndAck(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		w := newWorld(t, b)
-		l := importList(t, w.a, "First list")
-		if _, err := w.a.HandOver(ctx, officerA, l.ID); err != nil {
-			t.Fatal(err)
-		}
+		l := handOverFile(t, w.a, "First list", "testdata/list.csv")
 		if n, _ := w.a.NodeQueued(ctx); n != 1 {
 			t.Fatalf("queued %d, want 1", n)
 		}
 		before := logSize(t, w.hubDB)
-		if sent, err := w.a.SendQueued(ctx); err != nil || sent != 1 {
-			t.Fatalf("SendQueued = %d, %v", sent, err)
-		}
+		sendQueued(t, w.a, 1)
 		if n, _ := w.a.NodeQueued(ctx); n != 0 {
 			t.Fatalf("queued %d after sending", n)
 		}
@@ -269,9 +291,7 @@ func TestHandoverAndAck(t *testing.T) {
 		if _, _, err := w.b.AcknowledgeWithReservation(ctx, officerB, l.ID, "Row 2: unit unknown"); err != nil {
 			t.Fatal(err)
 		}
-		if sent, err := w.b.SendQueued(ctx); err != nil || sent != 1 {
-			t.Fatalf("B SendQueued = %d, %v", sent, err)
-		}
+		sendQueued(t, w.b, 1)
 		e, _ = entry(t, w.hubDB, "list.acknowledged", l.ID)
 		st = checkSigned(t, e, "B", statement.ListAck)
 		if st.Attrs["reservation_hash"] != statement.ReservationHash("Row 2: unit unknown") {
@@ -339,15 +359,8 @@ func TestRefusedStatements(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		w := newWorld(t, b)
-		l := importList(t, w.a, "First list")
-		if _, err := w.a.HandOver(ctx, officerA, l.ID); err != nil {
-			t.Fatal(err)
-		}
-		queued, err := w.a.NodeOutbox(ctx, 1)
-		if err != nil || len(queued) != 1 {
-			t.Fatalf("outbox %v %v", queued, err)
-		}
-		good := queued[0]
+		l := handOverFile(t, w.a, "First list", "testdata/list.csv")
+		good := firstQueued(t, w.a)
 		st, err := statement.Text(good.Note)
 		if err != nil {
 			t.Fatal(err)
@@ -438,26 +451,21 @@ func TestExactlyOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		w := newWorld(t, b)
-		l := importList(t, w.a, "First list")
-		if _, err := w.a.HandOver(ctx, officerA, l.ID); err != nil {
-			t.Fatal(err)
-		}
-		queued, _ := w.a.NodeOutbox(ctx, 1)
-		first, err := w.a.HubClient().Submit(ctx, queued[0].Note, queued[0].Payload)
+		l := handOverFile(t, w.a, "First list", "testdata/list.csv")
+		queued := firstQueued(t, w.a)
+		first, err := w.a.HubClient().Submit(ctx, queued.Note, queued.Payload)
 		if err != nil || first.Duplicate {
 			t.Fatalf("first Submit = %+v, %v", first, err)
 		}
 		size := logSize(t, w.hubDB)
 		for range 3 {
-			again, err := w.a.HubClient().Submit(ctx, queued[0].Note, queued[0].Payload)
+			again, err := w.a.HubClient().Submit(ctx, queued.Note, queued.Payload)
 			if err != nil || !again.Duplicate || again.Index != first.Index {
 				t.Fatalf("again = %+v, %v; first %+v", again, err, first)
 			}
 		}
 		// The node's own sender, which never heard the first answer.
-		if sent, err := w.a.SendQueued(ctx); err != nil || sent != 1 {
-			t.Fatalf("SendQueued = %d, %v", sent, err)
-		}
+		sendQueued(t, w.a, 1)
 		if got := logSize(t, w.hubDB); got != size {
 			t.Fatalf("resubmission grew the log from %d to %d", size, got)
 		}
@@ -475,11 +483,7 @@ func TestHubDown(t *testing.T) {
 		w.stop()
 		var ids []string
 		for _, title := range []string{"First list", "Second list"} {
-			l := importList(t, w.a, title)
-			if _, err := w.a.HandOver(ctx, officerA, l.ID); err != nil {
-				t.Fatalf("hand over with the hub down: %v", err)
-			}
-			ids = append(ids, l.ID)
+			ids = append(ids, handOverFile(t, w.a, title, "testdata/list.csv").ID) // the hub is down
 		}
 		if _, err := w.a.SendQueued(ctx); !errors.Is(err, hubclient.ErrUnreachable) {
 			t.Fatalf("SendQueued with the hub down = %v", err)
@@ -489,9 +493,7 @@ func TestHubDown(t *testing.T) {
 		}
 		w.start(t, addr)
 		defer w.stop()
-		if sent, err := w.a.SendQueued(ctx); err != nil || sent != 2 {
-			t.Fatalf("SendQueued after restart = %d, %v", sent, err)
-		}
+		sendQueued(t, w.a, 2)
 		_, i0 := entry(t, w.hubDB, "list.handed_over", ids[0])
 		_, i1 := entry(t, w.hubDB, "list.handed_over", ids[1])
 		if i0 >= i1 {
@@ -556,10 +558,7 @@ func TestProposalThroughHub(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		w := newWorld(t, b)
-		l := importFile(t, w.a, "Wounded", "testdata/wounded.csv")
-		if _, err := w.a.HandOver(ctx, officerA, l.ID); err != nil {
-			t.Fatal(err)
-		}
+		l := handOverFile(t, w.a, "Wounded", "testdata/wounded.csv")
 		if _, err := w.a.SendQueued(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -576,10 +575,7 @@ func TestProposalThroughHub(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sent, err := w.a.SendQueued(ctx); err != nil || sent != 1 {
-			out, _ := w.a.NodeOutbox(ctx, 1)
-			t.Fatalf("SendQueued = %d, %v (%s)", sent, err, out[0].LastError)
-		}
+		sendQueued(t, w.a, 1)
 		e, _ := entry(t, w.hubDB, "proposal.submitted", p.ID)
 		checkSigned(t, e, "A", statement.ProposalSubmit)
 
@@ -595,9 +591,7 @@ func TestProposalThroughHub(t *testing.T) {
 		if _, err := w.b.AcceptProposal(ctx, officerB, p.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if sent, err := w.b.SendQueued(ctx); err != nil || sent != 1 {
-			t.Fatalf("B SendQueued = %d, %v", sent, err)
-		}
+		sendQueued(t, w.b, 1)
 		e, _ = entry(t, w.hubDB, "proposal.accepted", p.ID)
 		checkSigned(t, e, "B", statement.ProposalAccept)
 		v, err := w.a.GetProposal(ctx, officerA, p.ID)
@@ -635,10 +629,7 @@ func TestUntrustedKeyWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := importList(t, a, "First list")
-	if _, err := a.HandOver(ctx, officerA, l.ID); err != nil {
-		t.Fatal(err)
-	}
+	handOverFile(t, a, "First list", "testdata/list.csv")
 	if _, err := a.SendQueued(ctx); err == nil {
 		t.Fatal("an untrusted key was accepted")
 	}
@@ -648,9 +639,7 @@ func TestUntrustedKeyWaits(t *testing.T) {
 	if _, err := w.hub.TrustPartyKey(ctx, access.System, "A", vkey); err != nil {
 		t.Fatal(err)
 	}
-	if sent, err := a.SendQueued(ctx); err != nil || sent != 1 {
-		t.Fatalf("SendQueued after trust = %d, %v", sent, err)
-	}
+	sendQueued(t, a, 1)
 }
 
 // TestSecondWitnessKeyRefused: the hub counts one witness per party. The

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"parley/internal/ledger"
+	"parley/internal/ledger/ledgertest"
 	"parley/internal/lists"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -124,7 +125,7 @@ func TestAppendInTransaction(t *testing.T) {
 		// A failing transaction rolls back the state change and the entry.
 		boom := errors.New("boom")
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			if err := ensureParties(ctx, tx); err != nil {
+			if err := ledgertest.EnsureParties(ctx, tx); err != nil {
 				return err
 			}
 			if err := tx.InsertList(ctx, &lists.List{ID: "LX", From: "A", To: "B", Version: 1, RootID: "LX", State: lists.Draft}); err != nil {
@@ -294,7 +295,7 @@ func checkOpeningProvesOneRow(t *testing.T, db *store.DB, l *ledger.Log) {
 			t.Fatal(entries, err)
 		}
 		// The public entry names no one.
-		for _, p := range testPersons(t) {
+		for _, p := range ledgertest.Persons(t) {
 			if strings.Contains(string(entries[0].Data), p.Surname) || p.ServiceNumber != "" && strings.Contains(string(entries[0].Data), p.ServiceNumber) {
 				t.Fatalf("entry discloses %s", p.Surname)
 			}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"parley/internal/ledger"
+	"parley/internal/ledger/ledgertest"
 	"parley/internal/person"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -213,7 +214,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		{
 			name: "edit a person in a handed-over list",
 			tamper: func(t *testing.T, f *tamperFixture) {
-				p := testPersons(t)[11]
+				p := ledgertest.Persons(t)[11]
 				p.Surname = "Інший"
 				b, _ := json.Marshal(p)
 				f.exec(t, `UPDATE list_entries SET person = ? WHERE list_id = ? AND row_no = ?`, string(b), "L7", 12)

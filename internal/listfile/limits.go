@@ -67,37 +67,26 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults fills the zero fields.
+// withDefaults fills the zero (or negative) fields.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.FileBytes <= 0 {
-		l.FileBytes = d.FileBytes
-	}
-	if l.UnzippedBytes <= 0 {
-		l.UnzippedBytes = d.UnzippedBytes
-	}
-	if l.ZipRatio <= 0 {
-		l.ZipRatio = d.ZipRatio
-	}
-	if l.Rows <= 0 {
-		l.Rows = d.Rows
-	}
-	if l.Columns <= 0 {
-		l.Columns = d.Columns
-	}
-	if l.NameRunes <= 0 {
-		l.NameRunes = d.NameRunes
-	}
-	if l.NoteRunes <= 0 {
-		l.NoteRunes = d.NoteRunes
-	}
-	if l.CellRunes <= 0 {
-		l.CellRunes = d.CellRunes
-	}
-	if l.Depth <= 0 {
-		l.Depth = d.Depth
-	}
+	orDefault(&l.FileBytes, d.FileBytes)
+	orDefault(&l.UnzippedBytes, d.UnzippedBytes)
+	orDefault(&l.ZipRatio, d.ZipRatio)
+	orDefault(&l.Rows, d.Rows)
+	orDefault(&l.Columns, d.Columns)
+	orDefault(&l.NameRunes, d.NameRunes)
+	orDefault(&l.NoteRunes, d.NoteRunes)
+	orDefault(&l.CellRunes, d.CellRunes)
+	orDefault(&l.Depth, d.Depth)
 	return l
+}
+
+// orDefault sets *v to d when *v is not a usable limit (zero or less).
+func orDefault[T int | int64](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // maxCellBytes is the most a single value may occupy in the file before it

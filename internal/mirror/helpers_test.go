@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,10 +18,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"parley/internal/ledger"
+	"parley/internal/ledger/ledgertest"
 	"parley/internal/lists"
 	"parley/internal/mirror"
-	"parley/internal/parties"
-	"parley/internal/person"
 	"parley/internal/statement"
 	"parley/internal/store"
 	"parley/internal/store/storetest"
@@ -209,64 +207,17 @@ func (p *party) statement(t testing.TB, typ, id, subject string, attrs map[strin
 	return string(msg)
 }
 
-// testPersons reads the invented persons of testdata/persons.json.
-func testPersons(t testing.TB) []person.Person {
-	t.Helper()
-	b, err := os.ReadFile("testdata/persons.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ps []person.Person
-	if err := json.Unmarshal(b, &ps); err != nil {
-		t.Fatal(err)
-	}
-	return ps
-}
-
 // handOver stores list id from A to B in the hub's database, handed over,
 // and logs its hand-over with A's signed statement, as the hub does when
 // node A submits it. It returns the log index.
 func (h *hub) handOver(t testing.TB, a *party, id string) int64 {
 	t.Helper()
-	ctx := context.Background()
-	var idx int64
-	err := h.db.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Party(ctx, "A"); err != nil {
-			for _, p := range []parties.Party{{ID: "A", Name: "Party A"}, {ID: "B", Name: "Party B"}} {
-				if err := tx.CreateParty(ctx, p); err != nil {
-					return err
-				}
-			}
-		}
-		lst := &lists.List{ID: id, From: "A", To: "B", Title: "stage 1: " + id, Version: 1, RootID: id, State: lists.Draft}
-		for i, p := range testPersons(t) {
-			lst.Entries = append(lst.Entries, lists.Entry{Row: i + 1, Person: p})
-		}
-		if err := tx.InsertList(ctx, lst); err != nil {
-			return err
-		}
-		stored, err := tx.ListWithEntries(ctx, id)
-		if err != nil {
-			return err
-		}
-		ev, err := ledger.ListHandedOver(stored, "party:A", time.Now())
-		if err != nil {
-			return err
-		}
+	return ledgertest.HandOver(t, h.db, h.lg, id, "party:A", func(ev *ledger.Event, lst *lists.List) {
 		sid := statement.NewID()
 		ev.Attrs["statement"] = a.statement(t, statement.ListHandover, sid, id, map[string]string{
 			"content_hash": ev.Attrs["content_hash"], "from": "A", "to": "B", "title": lst.Title, "version": "1", "entry_count": ev.Attrs["entry_count"]})
 		ev.Attrs["statement_id"] = sid
-		if err := tx.SetListState(ctx, id, lists.Draft, lists.HandedOver, ev.Attrs["content_hash"]); err != nil {
-			return err
-		}
-		idx, err = h.lg.Append(ctx, tx, ev)
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return idx
 }
 
 // trust logs that the mediator trusts a party's key.

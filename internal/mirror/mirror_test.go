@@ -15,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"parley/internal/ledger"
+	"parley/internal/ledger/ledgertest"
 	"parley/internal/mirror"
 	"parley/internal/parties"
 	"parley/internal/statement"
@@ -405,7 +406,7 @@ func TestReceivedLists(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.state != "handed_over" || l.rows != len(testPersons(t)) || !strings.HasPrefix(l.hash, "sha256:") {
+		if l.state != "handed_over" || l.rows != len(ledgertest.Persons(t)) || !strings.HasPrefix(l.hash, "sha256:") {
 			t.Fatalf("stored list: %+v", l)
 		}
 		if k, err := n.m.RecheckLists(ctx); err != nil || k != 1 {

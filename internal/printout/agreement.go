@@ -39,32 +39,15 @@ func WriteAgreement(w io.Writer, a Agreement) (int, error) {
 	if cat == nil {
 		cat = category.MustDefault()
 	}
-	pdf, err := newDoc(lang, a.Created)
+	title := T(lang, "doc.agreement") + " " + a.ID
+	pdf, err := newTitledDoc(lang, a.Created, title, a.ID+"  "+a.ContentHash)
 	if err != nil {
 		return 0, err
 	}
-	title := T(lang, "doc.agreement") + " " + a.ID
-	pdf.SetTitle(title, true)
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-footerH + 2)
-		pdf.SetFont("dejavu", "", 6.5)
-		pdf.CellFormat(pageW-2*margin-40, 4, a.ID+"  "+a.ContentHash, "", 0, "L", false, 0, "")
-		pdf.CellFormat(40, 4, T(lang, "page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-	})
-	pdf.AddPage()
 	qrSize := 30.0
-	if err := placeQR(pdf, fmt.Sprintf("parley-agreement\nagreement %s\n%s\n", a.ID, a.ContentHash), pageW-margin-qrSize, margin, qrSize); err != nil {
+	kv, err := headingWithQR(pdf, title, fmt.Sprintf("parley-agreement\nagreement %s\n%s\n", a.ID, a.ContentHash), qrSize)
+	if err != nil {
 		return 0, err
-	}
-	textW := pageW - 2*margin - qrSize - 4
-	pdf.SetFont("dejavu", "B", 13)
-	pdf.MultiCell(textW, 6, title, "", "L", false)
-	pdf.Ln(1)
-	kv := func(k, v string) {
-		pdf.SetFont("dejavu", "B", 9)
-		pdf.CellFormat(38, 5, k+":", "", 0, "L", false, 0, "")
-		pdf.SetFont("dejavu", "", 9)
-		pdf.MultiCell(textW-38, 5, v, "", "L", false)
 	}
 	kv(T(lang, "agreement.parties"), partyName(a.PartyNames[0], a.Parties[0])+" — "+partyName(a.PartyNames[1], a.Parties[1]))
 	kv(T(lang, "agreement.round"), a.RoundID)
@@ -114,14 +97,7 @@ func WriteAgreement(w io.Writer, a Agreement) (int, error) {
 		drawTable(pdf, lang, agreementCols, agreementW, rows, bottom)
 	}
 	signatures(pdf, lang, bottom, T(lang, "sign.for_party", names[a.Parties[0]]), T(lang, "sign.for_party", names[a.Parties[1]]), T(lang, "sign.mediator"))
-	if err := pdf.Error(); err != nil {
-		return 0, fmt.Errorf("render PDF of agreement %s: %w", a.ID, err)
-	}
-	pages := pdf.PageCount()
-	if err := pdf.Output(w); err != nil {
-		return 0, fmt.Errorf("write PDF of agreement %s: %w", a.ID, err)
-	}
-	return pages, nil
+	return output(pdf, w, "agreement "+a.ID)
 }
 
 func basis(lang string, b negotiation.LegalBasis) string {

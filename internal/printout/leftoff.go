@@ -35,19 +35,11 @@ func WriteLeftOff(w io.Writer, d LeftOff) (int, error) {
 	if cat == nil {
 		cat = category.MustDefault()
 	}
-	pdf, err := newDoc(lang, d.Created)
+	title := T(lang, "doc.left_off")
+	pdf, err := newTitledDoc(lang, d.Created, title, d.RunID)
 	if err != nil {
 		return 0, err
 	}
-	title := T(lang, "doc.left_off")
-	pdf.SetTitle(title, true)
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-footerH + 2)
-		pdf.SetFont("dejavu", "", 6.5)
-		pdf.CellFormat(pageW-2*margin-40, 4, d.RunID, "", 0, "L", false, 0, "")
-		pdf.CellFormat(40, 4, T(lang, "page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-	})
-	pdf.AddPage()
 	pdf.SetFont("dejavu", "B", 13)
 	pdf.MultiCell(0, 6, title, "", "L", false)
 	pdf.Ln(1)
@@ -79,12 +71,5 @@ func WriteLeftOff(w io.Writer, d LeftOff) (int, error) {
 	bottom := pageH - footerH - 2
 	drawTable(pdf, lang, leftOffCols, leftOffW, rows, bottom)
 	signatures(pdf, lang, bottom, T(lang, "sign.for_party", partyName(d.PartyName, d.Party)), T(lang, "sign.mediator"))
-	if err := pdf.Error(); err != nil {
-		return 0, fmt.Errorf("render PDF of left-off report %s: %w", d.RunID, err)
-	}
-	pages := pdf.PageCount()
-	if err := pdf.Output(w); err != nil {
-		return 0, fmt.Errorf("write PDF of left-off report %s: %w", d.RunID, err)
-	}
-	return pages, nil
+	return output(pdf, w, "left-off report "+d.RunID)
 }

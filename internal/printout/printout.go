@@ -143,35 +143,17 @@ func WriteList(w io.Writer, d List) (int, error) {
 		}
 		hash = h
 	}
-	pdf, err := newDoc(lang, d.Created)
+	title := T(lang, "doc.list") + ": " + l.Title
+	pdf, err := newTitledDoc(lang, d.Created, title, l.ID+"  v"+fmt.Sprint(l.Version)+"  "+hash)
 	if err != nil {
 		return 0, err
 	}
-	title := T(lang, "doc.list") + ": " + l.Title
-	pdf.SetTitle(title, true)
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-footerH + 2)
-		pdf.SetFont("dejavu", "", 6.5)
-		pdf.CellFormat(pageW-2*margin-40, 4, l.ID+"  v"+fmt.Sprint(l.Version)+"  "+hash, "", 0, "L", false, 0, "")
-		pdf.CellFormat(40, 4, T(lang, "page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-	})
-	pdf.AddPage()
 
 	// Heading, with the QR code at the top right.
 	qrSize := 38.0
-	qrText := qrPayload(l.ID, hash, d.Receipt)
-	if err := placeQR(pdf, qrText, pageW-margin-qrSize, margin, qrSize); err != nil {
+	kv, err := headingWithQR(pdf, title, qrPayload(l.ID, hash, d.Receipt), qrSize)
+	if err != nil {
 		return 0, err
-	}
-	textW := pageW - 2*margin - qrSize - 4
-	pdf.SetFont("dejavu", "B", 13)
-	pdf.MultiCell(textW, 6, title, "", "L", false)
-	pdf.Ln(1)
-	kv := func(k, v string) {
-		pdf.SetFont("dejavu", "B", 9)
-		pdf.CellFormat(38, 5, k+":", "", 0, "L", false, 0, "")
-		pdf.SetFont("dejavu", "", 9)
-		pdf.MultiCell(textW-38, 5, v, "", "L", false)
 	}
 	kv(T(lang, "party.from"), partyName(d.FromName, l.From))
 	kv(T(lang, "party.to"), partyName(d.ToName, l.To))
@@ -223,12 +205,55 @@ func WriteList(w io.Writer, d List) (int, error) {
 	drawTable(pdf, lang, colKeys, colW, rows, bottom)
 
 	signatures(pdf, lang, bottom, T(lang, "sign.handing"), T(lang, "sign.receiving"), T(lang, "sign.mediator"))
+	return output(pdf, w, "list "+l.ID)
+}
+
+// newTitledDoc starts a document with its title, footer (left) and the
+// page number (right) at the foot of every page, on its first page.
+func newTitledDoc(lang string, created time.Time, title, footer string) (*fpdf.Fpdf, error) {
+	pdf, err := newDoc(lang, created)
+	if err != nil {
+		return nil, err
+	}
+	pdf.SetTitle(title, true)
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-footerH + 2)
+		pdf.SetFont("dejavu", "", 6.5)
+		pdf.CellFormat(pageW-2*margin-40, 4, footer, "", 0, "L", false, 0, "")
+		pdf.CellFormat(40, 4, T(lang, "page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	})
+	pdf.AddPage()
+	return pdf, nil
+}
+
+// headingWithQR writes the title with a QR code of qrText, qrSize wide,
+// at the top right of the page, and returns the writer of the key–value
+// lines under the title, which keep clear of the code.
+func headingWithQR(pdf *fpdf.Fpdf, title, qrText string, qrSize float64) (kv func(k, v string), err error) {
+	if err := placeQR(pdf, qrText, pageW-margin-qrSize, margin, qrSize); err != nil {
+		return nil, err
+	}
+	textW := pageW - 2*margin - qrSize - 4
+	pdf.SetFont("dejavu", "B", 13)
+	pdf.MultiCell(textW, 6, title, "", "L", false)
+	pdf.Ln(1)
+	return func(k, v string) {
+		pdf.SetFont("dejavu", "B", 9)
+		pdf.CellFormat(38, 5, k+":", "", 0, "L", false, 0, "")
+		pdf.SetFont("dejavu", "", 9)
+		pdf.MultiCell(textW-38, 5, v, "", "L", false)
+	}, nil
+}
+
+// output writes the finished document to w and returns its page count;
+// what names the document in errors.
+func output(pdf *fpdf.Fpdf, w io.Writer, what string) (int, error) {
 	if err := pdf.Error(); err != nil {
-		return 0, fmt.Errorf("render PDF of list %s: %w", l.ID, err)
+		return 0, fmt.Errorf("render PDF of %s: %w", what, err)
 	}
 	pages := pdf.PageCount()
 	if err := pdf.Output(w); err != nil {
-		return 0, fmt.Errorf("write PDF of list %s: %w", l.ID, err)
+		return 0, fmt.Errorf("write PDF of %s: %w", what, err)
 	}
 	return pages, nil
 }

@@ -228,16 +228,26 @@ type DisputeQuery struct {
 // Disputes returns the disputes the actor may see, oldest first: the
 // mediator all of them, an officer those his side made or must answer.
 func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQuery) ([]*disputes.Dispute, error) {
-	if !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
-		return nil, access.Forbid("deny.see_disputes")
+	out, persons, err := s.disputes(ctx, actor, q)
+	if err != nil {
+		return nil, err
 	}
-	out := []*disputes.Dispute{}
-	persons := 0
+	if err := s.recordAccess(ctx, actor, "disputes.view", q.ListID, persons); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// disputes is Disputes without the access-log record, for ToDo, which
+// shows no person of them, only how many wait; it returns how many persons
+// the disputes name.
+func (s *Service) disputes(ctx context.Context, actor access.Actor, q DisputeQuery) ([]*disputes.Dispute, int, error) {
+	if !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
+		return nil, 0, access.Forbid("deny.see_disputes")
+	}
+	var out []*disputes.Dispute
 	err := s.db.View(ctx, func(tx *store.Tx) error {
-		f := store.DisputeFilter{UnclosedOnly: q.Open}
-		if actor.Has(access.Officer) && !actor.System && !actor.Has(access.Mediator) {
-			f.Party = actor.Party
-		}
+		rootID := ""
 		if q.ListID != "" {
 			l, err := tx.List(ctx, q.ListID)
 			if err != nil {
@@ -246,27 +256,47 @@ func (s *Service) Disputes(ctx context.Context, actor access.Actor, q DisputeQue
 			if !actor.CanReadList(listView(l)) {
 				return fmt.Errorf("list %q: %w", q.ListID, ErrNotFound)
 			}
-			f.RootID = l.RootID
+			rootID = l.RootID
 		}
-		ds, err := tx.Disputes(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			if seesDispute(actor, d) {
-				out = append(out, d)
-				persons += len(d.Persons)
-			}
-		}
-		return nil
+		var err error
+		out, err = disputesTx(ctx, tx, actor, rootID, q.Open)
+		return err
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, disputedPersons(out), nil
+}
+
+// disputesTx reads, in tx, the disputes the actor may see (about the list
+// of rootID and its versions when rootID is set; open only when open),
+// oldest first. The caller checked that the actor may see disputes and,
+// with rootID, the list.
+func disputesTx(ctx context.Context, tx *store.Tx, actor access.Actor, rootID string, open bool) ([]*disputes.Dispute, error) {
+	f := store.DisputeFilter{UnclosedOnly: open, RootID: rootID}
+	if actor.Has(access.Officer) && !actor.System && !actor.Has(access.Mediator) {
+		f.Party = actor.Party
+	}
+	ds, err := tx.Disputes(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.recordAccess(ctx, actor, "disputes.view", q.ListID, persons); err != nil {
-		return nil, err
+	out := []*disputes.Dispute{}
+	for _, d := range ds {
+		if seesDispute(actor, d) {
+			out = append(out, d)
+		}
 	}
 	return out, nil
+}
+
+// disputedPersons counts the persons of disputes, for the access log.
+func disputedPersons(ds []*disputes.Dispute) int {
+	n := 0
+	for _, d := range ds {
+		n += len(d.Persons)
+	}
+	return n
 }
 
 // Dispute returns one dispute the actor may see.

@@ -91,8 +91,14 @@ func (s *Service) recordAccess(ctx context.Context, actor access.Actor, action, 
 		return nil
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error {
-		return s.recordAccessTx(ctx, tx, actor, action, subject, msg.Encode([]msg.Msg{msg.New("access.persons", "count", persons)}))
+		return s.recordAccessTx(ctx, tx, actor, action, subject, personsDetail(persons))
 	})
+}
+
+// personsDetail is the detail of an access-log line: how many persons the
+// view showed.
+func personsDetail(persons int) string {
+	return msg.Encode([]msg.Msg{msg.New("access.persons", "count", persons)})
 }
 
 // recordAccessTx writes one line of the access log inside the caller's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -221,8 +222,20 @@ func (s *Service) ReadableList(ctx context.Context, actor access.Actor, id strin
 
 // CategoryCounts counts persons per category code on those of the given
 // lists the actor sees ("" for persons with no category); only totals
-// leave the service, no person.
+// leave the service, no person. The dashboard asks for them on every view
+// and they count every entry of the lists, so they are kept per process
+// until this process changes a record (see derive).
 func (s *Service) CategoryCounts(ctx context.Context, actor access.Actor, ids []string) (map[string]int, error) {
+	counts, err := deriveLists(ctx, s, "categories|"+scopeKey(actor)+"|"+strings.Join(ids, ","), func() (map[string]int, error) {
+		return s.categoryCounts(ctx, actor, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(counts), nil
+}
+
+func (s *Service) categoryCounts(ctx context.Context, actor access.Actor, ids []string) (map[string]int, error) {
 	seen, err := s.ListLists(ctx, actor)
 	if err != nil {
 		return nil, err

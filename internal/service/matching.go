@@ -136,16 +136,20 @@ func (s *Service) RunMatching(ctx context.Context, actor access.Actor, req Match
 
 // priorRun finds the latest run of the party on the list or, failing that,
 // on the nearest earlier version of it, and returns it with the entries of
-// its list; nil when there is none.
+// its list (l's own when the run is on l: a re-run does not read its list
+// twice); nil when there is none.
 func priorRun(ctx context.Context, tx *store.Tx, l *lists.List) (*matching.Run, []lists.Entry, error) {
 	for id := l.ID; id != ""; {
-		runs, err := tx.MatchRuns(ctx, l.To, id)
+		run, err := tx.LatestMatchRun(ctx, l.To, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(runs) > 0 {
+		if run != nil {
+			if id == l.ID {
+				return run, l.Entries, nil
+			}
 			entries, err := tx.Entries(ctx, id)
-			return runs[0], entries, err
+			return run, entries, err
 		}
 		h, err := tx.List(ctx, id)
 		if err != nil {
@@ -168,21 +172,27 @@ func carryReviews(ctx context.Context, tx *store.Tx, l *lists.List, rows []match
 	if err != nil || prev == nil {
 		return 0, 0, err
 	}
-	prevRows, err := tx.MatchRows(ctx, prev.ID)
-	if err != nil {
+	// Only the rows with something to carry: a row neither reviewed nor
+	// reopened stays pending with no reason, as a new row is.
+	prevRows, err := tx.MatchRowsToCarry(ctx, prev.ID)
+	if err != nil || len(prevRows) == 0 {
 		return 0, 0, err
 	}
 	byEntry := make(map[string]*matching.Row, len(prevRows))
 	for i := range prevRows {
 		byEntry[prevRows[i].EntryID] = &prevRows[i]
 	}
-	oldPerson := make(map[string]*lists.Entry, len(prevEntries))
+	oldPerson := make(map[string]*lists.Entry, len(prevRows))
 	for i := range prevEntries {
-		oldPerson[prevEntries[i].ID] = &prevEntries[i]
+		if _, ok := byEntry[prevEntries[i].ID]; ok {
+			oldPerson[prevEntries[i].ID] = &prevEntries[i]
+		}
 	}
-	entryByID := make(map[string]*lists.Entry, len(l.Entries))
+	entryByID := make(map[string]*lists.Entry, len(prevRows))
 	for i := range l.Entries {
-		entryByID[l.Entries[i].ID] = &l.Entries[i]
+		if _, ok := byEntry[l.Entries[i].ID]; ok {
+			entryByID[l.Entries[i].ID] = &l.Entries[i]
+		}
 	}
 	for i := range rows {
 		m := &rows[i]
@@ -650,8 +660,24 @@ func droppedEntries(ctx context.Context, tx *store.Tx, listID string) (map[strin
 }
 
 // DroppedFromList returns the persons of the version before a list that
-// the list no longer holds, in row order.
+// the list no longer holds, in row order. The dashboard shows them for its
+// recent lists on every view, so they are kept per process until this
+// process changes a record (see derive); each call that returns persons is
+// still recorded in the access log.
 func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listID string) ([]DroppedEntry, error) {
+	out, err := deriveLists(ctx, s, "dropped|"+scopeKey(actor)+"|"+listID, func() ([]DroppedEntry, error) { return s.droppedFromList(ctx, actor, listID) })
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		if err := s.recordAccess(ctx, actor, "list.dropped", listID, len(out)); err != nil {
+			return nil, err
+		}
+	}
+	return slices.Clone(out), nil
+}
+
+func (s *Service) droppedFromList(ctx context.Context, actor access.Actor, listID string) ([]DroppedEntry, error) {
 	var out []DroppedEntry
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		l, err := tx.List(ctx, listID)
@@ -671,10 +697,5 @@ func (s *Service) DroppedFromList(ctx context.Context, actor access.Actor, listI
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Row < out[j].Row })
-	if len(out) > 0 {
-		if err := s.recordAccess(ctx, actor, "list.dropped", listID, len(out)); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }

@@ -169,11 +169,13 @@ func (c *registryIndexCache) update(ctx context.Context, tx *store.Tx, old *regi
 		if ix, err = ix.Update(removed, added); err != nil {
 			return nil, fmt.Errorf("registry of %s, version %d: %w", old.party, ver, err)
 		}
-		ids = slices.Clone(ids)
+		// A copy (runs under way still read the older ids), made once
+		// with room for the added: cloning and then appending copied a
+		// million ids twice.
+		ids = append(append(make([]string, 0, len(ids)+len(addedIDs)), ids...), addedIDs...)
 		for _, i := range removed {
 			ids[i] = ""
 		}
-		ids = append(ids, addedIDs...)
 		records += len(d.Added) - len(d.Removed)
 	}
 	r := &registryIndex{party: old.party, version: v, ids: ids, records: records, ix: ix, c: c}

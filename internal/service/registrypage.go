@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -85,22 +86,76 @@ func (s *Service) RegistryPage(ctx context.Context, actor access.Actor, party st
 	}
 	sq, se := s.storeQuery(party, q)
 	page := &RegistryPage{Search: se}
+	after, afterOK := parseRegistryKey(q.After)
+	before, beforeOK := parseRegistryKey(q.Before)
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Party(ctx, party); err != nil {
 			return err
 		}
-		return fill(q, page, func(offset, limit int) ([]lists.Entry, int, error) {
-			sq.Offset, sq.Limit = offset, limit
-			return tx.RegistryPage(ctx, sq)
+		return fillUpTo(q, page, s.countCap(), func(offset, limit int) ([]lists.Entry, int, bool, error) {
+			// One row more than the page says whether another follows.
+			sq.Offset, sq.Limit, sq.CountUpTo = offset, limit+1, s.countCap()
+			read := func(q store.RegistryQuery) ([]lists.Entry, int, bool, error) {
+				es, total, err := tx.RegistryPage(ctx, q)
+				if len(es) > limit {
+					return es[:limit], total, true, err
+				}
+				return es, total, false, err
+			}
+			// The page asked for is read from its neighbour's edge when
+			// the link gave it; a stale edge that finds no full page falls
+			// back to the offset.
+			if q.Page > 1 && offset == (q.Page-1)*limit && (afterOK || beforeOK) {
+				kq := sq
+				if afterOK {
+					kq.After = &after
+					if es, total, next, err := read(kq); err != nil || len(es) > 0 {
+						return es, total, next, err
+					}
+				} else {
+					// Read backwards, the extra row is the one before the
+					// page; the page after it is where the link came from.
+					kq.Before = &before
+					es, total, err := tx.RegistryPage(ctx, kq)
+					if err != nil || len(es) > limit {
+						return es[min(len(es), 1):], total, true, err
+					}
+				}
+			}
+			return read(sq)
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
+	if n := len(page.Entries); n > 0 {
+		page.Before = formatRegistryKey(store.RegistryKeyOf(&page.Entries[0], q.Sort))
+		page.After = formatRegistryKey(store.RegistryKeyOf(&page.Entries[n-1], q.Sort))
+	}
 	if err := s.recordAccess(ctx, actor, "registry.view", party, len(page.Entries)); err != nil {
 		return nil, err
 	}
 	return page, nil
+}
+
+// formatRegistryKey writes a record's place in an order as a page's
+// edge (Page.After, Before): its row, a dot, and its sort value.
+func formatRegistryKey(k store.RegistryKey) string {
+	return strconv.Itoa(k.Row) + "." + k.Value
+}
+
+// parseRegistryKey reads formatRegistryKey's text; not ok when empty or
+// not such a text.
+func parseRegistryKey(s string) (store.RegistryKey, bool) {
+	row, value, ok := strings.Cut(s, ".")
+	if !ok {
+		return store.RegistryKey{}, false
+	}
+	n, err := strconv.Atoi(row)
+	if err != nil {
+		return store.RegistryKey{}, false
+	}
+	return store.RegistryKey{Row: n, Value: value}, true
 }
 
 // ExportRegistry writes the records of a party's registry under a query,
@@ -114,7 +169,7 @@ func (s *Service) ExportRegistry(ctx context.Context, actor access.Actor, party 
 		return err
 	}
 	sq, _ := s.storeQuery(party, q)
-	sq.Limit = MaxExportRows
+	sq.Limit, sq.CountUpTo = MaxExportRows, 1 // the export needs no count
 	var es []lists.Entry
 	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
 		es, _, err = tx.RegistryPage(ctx, sq)

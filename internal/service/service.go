@@ -46,6 +46,9 @@ type Service struct {
 	// fields take listfile's defaults. Limits.TempDir should be the data
 	// directory's own temporary folder.
 	Limits listfile.Limits
+	// CountCap is how far a page view of a registry counts the rows of a
+	// search (Page.More); 0 is DefaultCountCap.
+	CountCap int
 
 	// catalogue is replaced whole when an operator adds a category, while
 	// requests read it: an atomic pointer keeps that race-free.
@@ -83,6 +86,10 @@ type Service struct {
 	// linker compares handed-over lists with inquiries in the background
 	// (see EnableFamilyLinking).
 	linker familyLinker
+
+	// derived keeps figures derived from many records until this process
+	// changes a record (see derive).
+	derived derivedCache
 }
 
 // Option configures a Service at construction.

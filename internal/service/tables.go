@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/disputes"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	"parley/internal/parties"
 	"parley/internal/person"
 	"parley/internal/store"
 )
@@ -40,6 +42,13 @@ type TableQuery struct {
 	// All asks for the whole table on one page (up to MaxExportRows), as a
 	// print view shows it.
 	All bool `json:"all,omitempty"`
+	// After and Before, on a table that gives them (Page.After,
+	// Page.Before), say where Page begins: just after the last row of the
+	// page before it, or just before the first row of the page after it.
+	// A deep page is then read from where its neighbour ended, not
+	// counted from the start.
+	After  string `json:"after,omitempty"`
+	Before string `json:"before,omitempty"`
 }
 
 // RegistryQuery selects a page of a party's registry.
@@ -53,6 +62,25 @@ type Page[T any] struct {
 	Pages   int    `json:"pages"`
 	Size    int    `json:"page_size"`
 	Search  Search `json:"search"`
+	// More says that more rows than Total are under the query: a table
+	// that may hold a million rows stops counting at CountCap, and Pages
+	// then reaches one page past the rows seen.
+	More bool `json:"more,omitempty"`
+	// After and Before are where the next page begins and the previous
+	// one ends (TableQuery.After, Before), on a table that pages so.
+	After  string `json:"after,omitempty"`
+	Before string `json:"before,omitempty"`
+}
+
+// DefaultCountCap is how far a page view counts the rows under a search
+// of a table that may hold a million rows (Page.More, Service.CountCap).
+const DefaultCountCap = 10000
+
+func (s *Service) countCap() int {
+	if s.CountCap > 0 {
+		return s.CountCap
+	}
+	return DefaultCountCap
 }
 
 // RegistryPage is one page of a registry under a query.
@@ -92,6 +120,35 @@ func fill[T any](q TableQuery, pg *Page[T], read func(offset, limit int) ([]T, i
 		}
 		pg.Page = pg.Pages
 	}
+}
+
+// fillUpTo is fill for a table whose reader counts at most countCap+1
+// rows: a larger count says only that there are more. The reader then
+// also says whether a row follows its page (next), so that the page's own
+// rows tell how far the table goes at least.
+func fillUpTo[T any](q TableQuery, pg *Page[T], countCap int, read func(offset, limit int) (es []T, total int, next bool, err error)) error {
+	err := fill(q, pg, func(offset, limit int) ([]T, int, error) {
+		es, total, next, err := read(offset, limit)
+		pg.More = false
+		switch {
+		case err != nil || total <= countCap:
+		case next:
+			// One page past the rows seen, so that the next is offered.
+			pg.More = true
+			total = max(countCap, offset+len(es)) + 1
+		case len(es) > 0 || offset == 0:
+			total = offset + len(es)
+		default:
+			// Past the end of a table not counted through: the last
+			// counted page holds rows.
+			total = countCap + 1
+		}
+		return es, total, err
+	})
+	if pg.More {
+		pg.Total--
+	}
+	return err
 }
 
 // personFilter reads the search box and the category filter of a table of
@@ -162,11 +219,25 @@ type ListPage struct {
 	// first.
 	Versions []*lists.List `json:"versions"`
 	Page[lists.Entry]
+	// With ListEntries' ListPageOptions, read in the same snapshot: the
+	// parties of the exchange, and the disputes about the list and its
+	// versions the actor may see (nil when not asked for).
+	Parties  []parties.Party     `json:"parties,omitempty"`
+	Disputes []*disputes.Dispute `json:"disputes,omitempty"`
+}
+
+// ListPageOptions asks ListEntries for what the list's page shows besides
+// the entries, so that the page reads the database in one transaction.
+type ListPageOptions struct {
+	Parties bool
+	// Disputes, for an actor who takes part in disputes (an officer or a
+	// mediator); the view is logged as Disputes logs it.
+	Disputes bool
 }
 
 // readListPage reads a list's header, if the actor may read the list,
 // and one page of its entries under q.
-func (s *Service) readListPage(ctx context.Context, actor access.Actor, id string, q TableQuery) (*ListPage, error) {
+func (s *Service) readListPage(ctx context.Context, actor access.Actor, id string, q TableQuery, o ListPageOptions) (*ListPage, error) {
 	if err := s.keyList(ctx, id); err != nil {
 		return nil, err
 	}
@@ -180,6 +251,16 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 		if pg.Versions, err = s.versions(ctx, tx, actor, pg.List); err != nil {
 			return err
 		}
+		if o.Parties {
+			if pg.Parties, err = tx.Parties(ctx); err != nil {
+				return err
+			}
+		}
+		if o.Disputes {
+			if pg.Disputes, err = disputesTx(ctx, tx, actor, pg.List.RootID, false); err != nil {
+				return err
+			}
+		}
 		return fill(q, &pg.Page, func(offset, limit int) ([]lists.Entry, int, error) {
 			return tx.EntryPage(ctx, store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit, Count: pg.List.EntryCount})
 		})
@@ -192,13 +273,31 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 
 // ListEntries returns one page of a list's entries, searched, filtered
 // and sorted by the database, if the actor may read the list; only the
-// page is read, and the view is logged with the persons it shows.
-func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string, q TableQuery) (*ListPage, error) {
-	pg, err := s.readListPage(ctx, actor, id, q)
+// page is read, and the view is logged with the persons it shows. With
+// o, it reads the parties and the list's disputes in the same snapshot;
+// the two views (the list's, the disputes') are logged in one
+// transaction.
+func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string, q TableQuery, o ListPageOptions) (*ListPage, error) {
+	if o.Disputes && !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
+		return nil, access.Forbid("deny.see_disputes")
+	}
+	pg, err := s.readListPage(ctx, actor, id, q, o)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.recordAccess(ctx, actor, "list.view", id, len(pg.Entries)); err != nil {
+	if actor.System {
+		return pg, nil
+	}
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		if err := s.recordAccessTx(ctx, tx, actor, "list.view", id, personsDetail(len(pg.Entries))); err != nil {
+			return err
+		}
+		if o.Disputes {
+			return s.recordAccessTx(ctx, tx, actor, "disputes.view", id, personsDetail(disputedPersons(pg.Disputes)))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return pg, nil
@@ -208,7 +307,7 @@ func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string
 // clerk's CSV in a language (opts), or the format f (xlsx, json).
 func (s *Service) ExportListTable(ctx context.Context, actor access.Actor, id string, q TableQuery, f listfile.Format, opts *listfile.ExportOptions, w io.Writer) error {
 	q.All = true
-	pg, err := s.readListPage(ctx, actor, id, q)
+	pg, err := s.readListPage(ctx, actor, id, q, ListPageOptions{})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -46,8 +48,17 @@ type ToDoItem struct {
 }
 
 // ToDo returns what waits for the actor, oldest first: the steps his roles
-// take, on the records he may see.
+// take, on the records he may see. Every page's menu counts it, so it is
+// kept per process until this process changes a record (see derive).
 func (s *Service) ToDo(ctx context.Context, actor access.Actor) ([]ToDoItem, error) {
+	items, err := derive(ctx, s, "todo|"+scopeKey(actor), func() ([]ToDoItem, error) { return s.toDo(ctx, actor) })
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(items), nil
+}
+
+func (s *Service) toDo(ctx context.Context, actor access.Actor) ([]ToDoItem, error) {
 	out := []ToDoItem{}
 	officer := actor.Has(access.Officer) && actor.Party != ""
 	if officer {
@@ -86,7 +97,8 @@ func (s *Service) ToDo(ctx context.Context, actor access.Actor) ([]ToDoItem, err
 		out = append(out, stages...)
 	}
 	if officer || actor.CanMediate() {
-		ds, err := s.Disputes(ctx, actor, DisputeQuery{Open: true})
+		// What waits names no person: the view is not an access to record.
+		ds, _, err := s.disputes(ctx, actor, DisputeQuery{Open: true})
 		if err != nil && !errors.Is(err, access.ErrForbidden) {
 			return nil, err
 		}
@@ -194,8 +206,19 @@ type Repatriation struct {
 }
 
 // NegotiationSummary sums up the proposals and agreements the actor may
-// see, and the persons handed over in them.
+// see, and the persons handed over in them. It is kept like ToDo.
 func (s *Service) NegotiationSummary(ctx context.Context, actor access.Actor) (*NegotiationSummary, error) {
+	sum, err := derive(ctx, s, "negotiation|"+scopeKey(actor), func() (*NegotiationSummary, error) { return s.negotiationSummary(ctx, actor) })
+	if err != nil {
+		return nil, err
+	}
+	out := *sum
+	out.Proposals = maps.Clone(sum.Proposals)
+	out.Repatriations = slices.Clone(sum.Repatriations)
+	return &out, nil
+}
+
+func (s *Service) negotiationSummary(ctx context.Context, actor access.Actor) (*NegotiationSummary, error) {
 	props, err := s.ListProposals(ctx, actor, ProposalFilter{})
 	if err != nil {
 		return nil, err

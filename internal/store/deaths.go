@@ -167,16 +167,7 @@ func (tx *Tx) Deaths(ctx context.Context, f DeathFilter) ([]*handover.Death, err
 	if err != nil {
 		return nil, fmt.Errorf("read deaths: %w", err)
 	}
-	defer rows.Close()
-	var out []*handover.Death
-	for rows.Next() {
-		d, err := scanDeath(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanDeath)
 }
 
 // SetDeathRemainsIdentified records that the remains of a dead person were
@@ -303,16 +294,7 @@ func (tx *Tx) Disputes(ctx context.Context, f DisputeFilter) ([]*disputes.Disput
 	if err != nil {
 		return nil, fmt.Errorf("read disputes: %w", err)
 	}
-	defer rows.Close()
-	var out []*disputes.Dispute
-	for rows.Next() {
-		d, err := scanDispute(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanDispute)
 }
 
 // AnswerDispute records the answer to an open dispute. It fails when the

@@ -2,13 +2,8 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"parley/internal/families"
 	"parley/internal/handover"
@@ -22,23 +17,8 @@ import (
 func TestEntryIDMigrationBackfills(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		driver, dialect, dsn := "sqlite", goose.DialectSQLite3, "file:"+filepath.Join(b.DataDir, "parley.db")+"?_pragma=foreign_keys(1)"
-		if b.URL != "" {
-			driver, dialect, dsn = "pgx", goose.DialectPostgres, b.URL
-		}
-		raw, err := sql.Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+b.Name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.UpTo(ctx, 16); err != nil {
-			t.Fatal(err)
-		}
 		ts := "'2026-01-01T00:00:00Z'"
-		for _, q := range []string{
+		migrateAndSeed(t, b, 16, []string{
 			`INSERT INTO parties (id, name, created_at) VALUES ('A', 'Alpha', ` + ts + `), ('B', 'Beta', ` + ts + `)`,
 			`INSERT INTO lists (id, from_party, to_party, title, version, root_id, state, created_at) VALUES ('L1', 'A', 'B', 't', 1, 'L1', 'handed_over', ` + ts + `)`,
 			`INSERT INTO lists (id, from_party, to_party, title, version, prev_id, root_id, state, created_at) VALUES ('L2', 'A', 'B', 't', 2, 'L1', 'L1', 'handed_over', ` + ts + `)`,
@@ -54,15 +34,10 @@ func TestEntryIDMigrationBackfills(t *testing.T) {
 			`INSERT INTO agreements (id, proposal_id, round_id, party_a, party_b, rule, terms, content_hash, accepted_by, witnessed_by, created_at) VALUES ('G1', 'P1', 'R1', 'A', 'B', 'unilateral', '{}', 'h', 'b', 'm', ` + ts + `)`,
 			`INSERT INTO handover_persons (agreement_id, side, party, list_id, row_no, status, state, updated_by, updated_at) VALUES ('G1', 0, 'A', 'L1', 1, 'agreed', '{}', 'a', ` + ts + `)`,
 			`INSERT INTO commission_outcomes (id, proposal_id, list_id, row_no, decision, recorded_by, recorded_at) VALUES ('C1', 'P1', 'L1', 1, 'repatriate', 'o', ` + ts + `)`,
-		} {
-			if _, err := raw.ExecContext(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		raw.Close()
+		})
 
 		db := b.Open(t) // applies the rest
-		err = db.View(ctx, func(tx *store.Tx) error {
+		err := db.View(ctx, func(tx *store.Tx) error {
 			var entry, personID string
 			if err := tx.QueryRow(ctx, `SELECT entry_id, person_id FROM entry_outcomes WHERE list_id = 'L1' AND row_no = 1`).Scan(&entry, &personID); err != nil {
 				return err

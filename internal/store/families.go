@@ -168,16 +168,7 @@ func (tx *Tx) Inquiries(ctx context.Context, party string) ([]*families.Inquiry,
 	if err != nil {
 		return nil, fmt.Errorf("list inquiries: %w", err)
 	}
-	defer rows.Close()
-	var out []*families.Inquiry
-	for rows.Next() {
-		q, err := scanInquiry(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanInquiry)
 }
 
 // SetInquiryOutcome records a new status of an inquiry and returns its new
@@ -304,16 +295,7 @@ func (tx *Tx) Links(ctx context.Context, f LinkFilter) ([]*families.Link, error)
 	if err != nil {
 		return nil, fmt.Errorf("list links: %w", err)
 	}
-	defer rows.Close()
-	var out []*families.Link
-	for rows.Next() {
-		l, err := scanLink(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanLink)
 }
 
 // Link returns one link.
@@ -680,16 +662,7 @@ func (tx *Tx) OutboxItems(ctx context.Context, state string) ([]*OutboxItem, err
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []*OutboxItem
-	for rows.Next() {
-		it, err := scanOutbox(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return scanAll(rows, nil, scanOutbox)
 }
 
 // NextOutboxDue returns when the earliest pending notification falls due;

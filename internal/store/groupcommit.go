@@ -55,7 +55,8 @@ func (db *DB) updateBatched(ctx context.Context, fn func(tx *Tx) error) (err err
 		db.writeMu.Unlock()
 		return err
 	}
-	tx := &Tx{tx: b.tx, dialect: db.dialect, detached: true}
+	db.transactions.Add(1)
+	tx := &Tx{tx: b.tx, dialect: db.dialect, db: db, detached: true}
 	returned, ok := false, false
 	// The deferred function also runs when fn panics or calls
 	// runtime.Goexit (t.Fatal in a test): the savepoint is undone and the
@@ -78,6 +79,9 @@ func (db *DB) updateBatched(ctx context.Context, fn func(tx *Tx) error) (err err
 			return
 		}
 		db.updates.Add(1)
+		if tx.content {
+			db.content.Add(1)
+		}
 		for _, f := range tx.afterCommit {
 			f()
 		}

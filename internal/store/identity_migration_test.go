@@ -21,23 +21,8 @@ import (
 func TestIdentityMigrationKeepsData(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		driver, dialect, dsn := "sqlite", goose.DialectSQLite3, "file:"+filepath.Join(b.DataDir, "parley.db")+"?_pragma=foreign_keys(1)"
-		if b.URL != "" {
-			driver, dialect, dsn = "pgx", goose.DialectPostgres, b.URL
-		}
-		raw, err := sql.Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+b.Name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.UpTo(ctx, 9); err != nil {
-			t.Fatal(err)
-		}
 		ts := "'2026-01-01T00:00:00Z'"
-		for _, q := range []string{
+		migrateAndSeed(t, b, 9, []string{
 			`INSERT INTO parties (id, name, created_at) VALUES ('A', 'Alpha', ` + ts + `), ('B', 'Beta', ` + ts + `)`,
 			`INSERT INTO lists (id, from_party, to_party, title, version, root_id, state, created_at) VALUES ('L1', 'A', 'B', 't', 1, 'L1', 'handed_over', ` + ts + `)`,
 			`INSERT INTO list_entries (list_id, row_no, person, surname) VALUES ('L1', 1, '{"kind":"pow","surname":"Шевченко"}', 'Шевченко'), ('L1', 2, '{"kind":"pow","surname":"Коваленко"}', 'Коваленко')`,
@@ -48,15 +33,10 @@ func TestIdentityMigrationKeepsData(t *testing.T) {
 				('M1', 2, 0, 0.01, 'none', 'r', '', 'pending', 0, '', '')`,
 			`INSERT INTO inquiries (id, reference, party, relative, source, dedup_key, secret_hash, created_at) VALUES ('Q1', 'REF1', 'B', 'x', 'web', 'k1', 'h', ` + ts + `)`,
 			`INSERT INTO inquiry_links (id, inquiry_id, list_id, row_no, party, score, decision, state, created_at) VALUES ('K1', 'Q1', 'L1', 1, 'B', 0.9, 'match', 'confirmed', ` + ts + `)`,
-		} {
-			if _, err := raw.ExecContext(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		raw.Close()
+		})
 
 		db := b.Open(t) // applies the rest
-		err = db.View(ctx, func(tx *store.Tx) error {
+		err := db.View(ctx, func(tx *store.Tx) error {
 			es, err := tx.Entries(ctx, "L1")
 			if err != nil {
 				return err
@@ -102,4 +82,33 @@ func TestIdentityMigrationKeepsData(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// migrateAndSeed brings a fresh database of the backend up to migration
+// version only and runs stmts on it, to store data as an older Parley
+// did; opening the store afterwards applies the later migrations to it.
+func migrateAndSeed(t *testing.T, b storetest.Backend, version int64, stmts []string) {
+	t.Helper()
+	ctx := context.Background()
+	driver, dialect, dsn := "sqlite", goose.DialectSQLite3, "file:"+filepath.Join(b.DataDir, "parley.db")+"?_pragma=foreign_keys(1)"
+	if b.URL != "" {
+		driver, dialect, dsn = "pgx", goose.DialectPostgres, b.URL
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	p, err := goose.NewProvider(dialect, raw, os.DirFS("migrations/"+b.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 }

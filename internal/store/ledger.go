@@ -41,21 +41,42 @@ type queryer interface {
 type logQ struct {
 	q queryer
 	d Dialect
+	// tx is the transaction the queries run in, db the database when they
+	// run on the pool: either counts them (see ContentVersion).
+	tx *Tx
+	db *DB
 }
 
-func (tx *Tx) lq() logQ { return logQ{tx.q(), tx.dialect} }
-func (db *DB) lq() logQ { return logQ{db.sql, db.dialect} }
+func (tx *Tx) lq() logQ { return logQ{q: tx.q(), d: tx.dialect, tx: tx} }
+func (db *DB) lq() logQ { return logQ{q: db.sql, d: db.dialect, db: db} }
 
 func (l logQ) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return l.q.ExecContext(ctx, rebind(l.d, q), args...)
+	l.note(q)
+	res, err := l.q.ExecContext(ctx, rebind(l.d, q), args...)
+	if err == nil && l.db != nil && changesContent(q) {
+		// A statement on the pool commits by itself.
+		l.db.content.Add(1)
+	}
+	return res, err
 }
 
 func (l logQ) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	l.note(q)
 	return l.q.QueryContext(ctx, rebind(l.d, q), args...)
 }
 
 func (l logQ) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	l.note(q)
 	return l.q.QueryRowContext(ctx, rebind(l.d, q), args...)
+}
+
+func (l logQ) note(q string) {
+	switch {
+	case l.tx != nil:
+		l.tx.note(q)
+	case l.db != nil:
+		l.db.statements.Add(1)
+	}
 }
 
 func placeholders(n int) string {

@@ -146,16 +146,7 @@ func (tx *Tx) queryLists(ctx context.Context, q string, args ...any) ([]*lists.L
 	if err != nil {
 		return nil, fmt.Errorf("list lists: %w", err)
 	}
-	defer rows.Close()
-	out := []*lists.List{}
-	for rows.Next() {
-		l, err := scanList(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return scanAll(rows, []*lists.List{}, scanList)
 }
 
 // LatestVersion returns the highest version number among lists with the root.

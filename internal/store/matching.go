@@ -84,16 +84,21 @@ func (tx *Tx) MatchRuns(ctx context.Context, party, listID string) ([]*matching.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*matching.Run
-	for rows.Next() {
-		r, err := scanMatchRun(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	return scanAll(rows, nil, scanMatchRun)
+}
+
+// LatestMatchRun returns the newest run of a party on a list, as the first
+// of MatchRuns would, without reading the others; nil when there is none.
+func (tx *Tx) LatestMatchRun(ctx context.Context, party, listID string) (*matching.Run, error) {
+	r, err := scanMatchRun(tx.QueryRow(ctx, `SELECT `+matchRunColumns+` FROM match_runs WHERE party = ? AND list_id = ?
+		ORDER BY created_at DESC, id LIMIT 1`, party, listID).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	return out, rows.Err()
+	if err != nil {
+		return nil, fmt.Errorf("latest match run of %s on %s: %w", party, listID, err)
+	}
+	return r, nil
 }
 
 const matchRowColumns = `entry_id, list_row, registry_id, score, decision, reason, candidates, review, reviewed_id, reviewed_by, reviewed_at, review_reason, review_params, carried_from`
@@ -118,6 +123,19 @@ func (tx *Tx) MatchRows(ctx context.Context, runID string) ([]matching.Row, erro
 	rows, err := tx.Query(ctx, `SELECT `+matchRowColumns+` FROM match_results WHERE run_id = ? ORDER BY list_row`, runID)
 	if err != nil {
 		return nil, err
+	}
+	return scanAll(rows, nil, scanMatchRow)
+}
+
+// MatchRowsToCarry returns the rows of a run that a later run of the list
+// takes something from: those reviewed, and those pending with a reason.
+// A re-run reads these instead of every row of the run before: a row
+// neither reviewed nor reopened leaves the new run nothing to carry.
+func (tx *Tx) MatchRowsToCarry(ctx context.Context, runID string) ([]matching.Row, error) {
+	rows, err := tx.Query(ctx, `SELECT `+matchRowColumns+` FROM match_results
+		WHERE run_id = ? AND (review <> 'pending' OR review_reason <> '') ORDER BY list_row`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read reviewed rows of match run %s: %w", runID, err)
 	}
 	defer rows.Close()
 	var out []matching.Row

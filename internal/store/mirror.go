@@ -45,7 +45,7 @@ func (db *DB) MirrorState(ctx context.Context) (mirror.State, bool, error) {
 
 // MirrorHashes returns stored hashes of the mirror by tlog storage index.
 func (db *DB) MirrorHashes(ctx context.Context, indexes []int64) ([][]byte, error) {
-	return logQ{db.read, db.dialect}.hashesFrom(ctx, "mirror_hashes", indexes)
+	return logQ{q: db.read, d: db.dialect}.hashesFrom(ctx, "mirror_hashes", indexes)
 }
 
 // MirrorEntries returns the mirrored entries with start ≤ index < end.

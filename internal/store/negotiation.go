@@ -124,16 +124,7 @@ func (tx *Tx) Rounds(ctx context.Context, party string) ([]*negotiation.Round, e
 	if err != nil {
 		return nil, fmt.Errorf("list rounds: %w", err)
 	}
-	defer rows.Close()
-	out := []*negotiation.Round{}
-	for rows.Next() {
-		r, err := scanRound(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanAll(rows, []*negotiation.Round{}, scanRound)
 }
 
 // AttachList records that a list was handed over in a round. It reports
@@ -324,16 +315,7 @@ func (tx *Tx) Proposals(ctx context.Context, f ProposalFilter) ([]*negotiation.P
 	if err != nil {
 		return nil, fmt.Errorf("list proposals: %w", err)
 	}
-	defer rows.Close()
-	out := []*negotiation.ProposalRecord{}
-	for rows.Next() {
-		p, err := scanProposal(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return scanAll(rows, []*negotiation.ProposalRecord{}, scanProposal)
 }
 
 // ProposalChange is a move of a proposal from one state to another, with
@@ -474,16 +456,7 @@ func (tx *Tx) Agreements(ctx context.Context, roundID, party string) ([]*negotia
 	if err != nil {
 		return nil, fmt.Errorf("list agreements: %w", err)
 	}
-	defer rows.Close()
-	out := []*negotiation.Agreement{}
-	for rows.Next() {
-		a, err := scanAgreement(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return scanAll(rows, []*negotiation.Agreement{}, scanAgreement)
 }
 
 // AgreementReleases returns an agreement's releases by side.

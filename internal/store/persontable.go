@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"parley/internal/lists"
@@ -56,7 +58,10 @@ func (f *PersonFilter) Filtered() bool {
 }
 
 // conds adds the filter's conditions on the search columns (name_key,
-// birth, category_codes, person, row_no) to where and args.
+// birth, category_codes, person, row_no) to where and args. The name
+// patterns are LIKE patterns of name_key, which PostgreSQL serves with a
+// trigram index on a registry (migration 00026); SQLite's registry page
+// reads its full-text index instead (ftsQuery), which finds the same rows.
 func (f *PersonFilter) conds(where []string, args []any) ([]string, []any) {
 	return f.condsOn(where, args, "person", "CAST(row_no AS TEXT) = ?")
 }
@@ -75,8 +80,16 @@ func (f *PersonFilter) condsOn(where []string, args []any, personCol, numberCond
 		}
 	}
 	if f.Birth != "" {
-		where = append(where, "birth LIKE ?")
-		args = append(args, f.Birth+"%")
+		if lo, hi, ok := birthRange(f.Birth); ok && hi == "" {
+			where = append(where, "birth = ?")
+			args = append(args, lo)
+		} else if ok {
+			where = append(where, "birth >= ? AND birth < ?")
+			args = append(args, lo, hi)
+		} else {
+			where = append(where, "birth LIKE ?")
+			args = append(args, f.Birth+"%")
+		}
 	}
 	for _, c := range f.Categories {
 		where = append(where, "category_codes LIKE ?")
@@ -87,6 +100,63 @@ func (f *PersonFilter) condsOn(where []string, args []any, personCol, numberCond
 		args = append(args, `%"service_number":"`+strings.NewReplacer(`%`, ``, `_`, ``, `"`, ``).Replace(f.Number)+`%`, f.Number)
 	}
 	return where, args
+}
+
+// ftsQuery writes name patterns as one FTS5 query of an index of name_key
+// whose tokens are the words and the "="-marked classes: the beginning of
+// a word is a prefix query, a class a whole token. It is not ok when
+// there is no pattern or a pattern holds a letter the index's tokenizer
+// would split on (skeletons are lower-case ASCII letters and digits).
+func ftsQuery(ps []names.IndexPattern) (string, bool) {
+	if len(ps) == 0 {
+		return "", false
+	}
+	plain := func(s string) bool {
+		return s != "" && strings.IndexFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) < 0
+	}
+	var terms []string
+	for _, p := range ps {
+		if !plain(p.Prefix) || p.Class != "" && !plain(p.Class) {
+			return "", false
+		}
+		t := `"` + p.Prefix + `"*`
+		if p.Class != "" {
+			t = `(` + t + ` OR "=` + p.Class + `")`
+		}
+		terms = append(terms, t)
+	}
+	return strings.Join(terms, " AND "), true
+}
+
+// isoPrefix is a date of birth or its beginning in ISO order.
+var isoPrefix = regexp.MustCompile(`^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$`)
+
+// birthRange turns the beginning of a date (birth LIKE p%) into a range
+// of the birth column that an index reads in order: the stored dates
+// (person.Date.String) from lo, before hi, or equal to lo when hi is
+// empty (a whole date). The bound after "1996" is "1997", after "1996-01"
+// "1996-02": the stored forms differ only in their digits, so the range
+// holds in any collation that orders digits. It is not ok for what is not
+// such a beginning.
+func birthRange(p string) (lo, hi string, ok bool) {
+	m := isoPrefix.FindStringSubmatch(p)
+	switch {
+	case m == nil:
+		return "", "", false
+	case m[3] != "":
+		return p, "", true
+	case m[2] != "":
+		mo, _ := strconv.Atoi(m[2])
+		if mo >= 99 {
+			return "", "", false
+		}
+		return p, fmt.Sprintf("%s-%02d", m[1], mo+1), true
+	}
+	y, _ := strconv.Atoi(m[1])
+	if y >= 9999 {
+		return "", "", false
+	}
+	return p, fmt.Sprintf("%04d", y+1), true
 }
 
 // orderBy is the ORDER BY of a table of persons: a sort key's column

@@ -90,8 +90,20 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 	if err != nil {
 		return fmt.Errorf("insert registry of %s: %w", v.Party, err)
 	}
+	// PostgreSQL plans a search of the new records by its statistics of
+	// the table, which autovacuum would gather only some time after a
+	// large import.
+	if tx.dialect == Postgres && len(current)+len(removed) >= analyzeAfter {
+		if _, err := tx.Exec(ctx, `ANALYZE registry_entries`); err != nil {
+			return fmt.Errorf("analyze registry of %s: %w", v.Party, err)
+		}
+	}
 	return nil
 }
+
+// analyzeAfter is the size of a registry version after which its import
+// gathers PostgreSQL's statistics of the registry.
+const analyzeAfter = 10000
 
 // Registry returns the records of a party's registry in its latest
 // version, in row order.

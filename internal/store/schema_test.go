@@ -134,8 +134,10 @@ func compareSchemas(lite, pg schema) []string {
 	return out
 }
 
+// sqliteSchema leaves out virtual tables (full-text indexes, 00026) and
+// their shadow tables, which are SQLite's own index structures.
 func sqliteSchema(ctx context.Context, db *sql.DB) (schema, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'`)
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
 		return nil, err
 	}

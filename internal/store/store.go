@@ -77,6 +77,10 @@ type DB struct {
 	// figVersion and lookVersion are the figures and look-up versions
 	// last read (see FiguresVersion and LookupVersion).
 	figVersion, lookVersion versionCache
+	// content counts this process's commits that changed records (see
+	// ContentVersion); statements and transactions count what ran through
+	// Tx, to show what a request costs (see Stats).
+	content, statements, transactions atomic.Int64
 	// stmts holds statements prepared once on the read pool for the
 	// family status look-up (see lookup.go).
 	stmts sync.Map
@@ -152,12 +156,12 @@ func Open(ctx context.Context, dataDir, url string) (*DB, error) {
 		// them log entries whose receipts and checkpoints have left the
 		// server. Writers are batched behind one flush (see Update).
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-		db.sql, err = sql.Open("sqlite", dsn+"&_txlock=immediate")
+		db.sql, err = openSQLite(dsn + "&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		db.sql.SetMaxOpenConns(4)
-		db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		db.read, err = openSQLite(dsn + "&_pragma=query_only(1)")
 		if err != nil {
 			db.sql.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -273,6 +277,9 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	db      *DB
+	// content is set once a statement changed records (see ContentVersion).
+	content bool
 	// afterCommit runs once the transaction has committed (e.g. to wake a
 	// notifier); never on rollback.
 	afterCommit []func()
@@ -297,16 +304,34 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tx.note(query)
 	return tx.q().ExecContext(ctx, rebind(tx.dialect, query), args...)
 }
 
 // Query runs a query.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.note(query)
 	return tx.q().QueryContext(ctx, rebind(tx.dialect, query), args...)
+}
+
+// scanAll reads every row with scan, appending to out (nil or an empty
+// slice, as the caller wants none to read: JSON tells null from []), and
+// closes rows.
+func scanAll[T any](rows *sql.Rows, out []T, scan func(func(...any) error) (T, error)) ([]T, error) {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.note(query)
 	return tx.q().QueryRowContext(ctx, rebind(tx.dialect, query), args...)
 }
 
@@ -348,7 +373,8 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(tx *Tx) error) (er
 		}
 		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
 	}
-	tx := &Tx{tx: stx, dialect: db.dialect}
+	db.transactions.Add(1)
+	tx := &Tx{tx: stx, dialect: db.dialect, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -365,6 +391,9 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(tx *Tx) error) (er
 	if !readOnly {
 		db.updates.Add(1)
 		db.commits.Add(1)
+		if tx.content {
+			db.content.Add(1)
+		}
 	}
 	for _, f := range tx.afterCommit {
 		f()

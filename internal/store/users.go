@@ -109,16 +109,7 @@ func (tx *Tx) Users(ctx context.Context) ([]*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	out := []*User{}
-	for rows.Next() {
-		u, err := scanUser(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return scanAll(rows, []*User{}, scanUser)
 }
 
 // SetPassword replaces a user's password hash; the user need not change
@@ -330,16 +321,7 @@ func (tx *Tx) Tokens(ctx context.Context, userID string) ([]*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	defer rows.Close()
-	out := []*Token{}
-	for rows.Next() {
-		t, err := scanToken(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return scanAll(rows, []*Token{}, scanToken)
 }
 
 // RevokeToken marks a token revoked; revoking twice is not an error.

@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"parley/internal/disputes"
+	"parley/internal/service"
+	"parley/internal/store"
 )
 
 func init() {
@@ -134,5 +138,74 @@ func TestAccessLogSortAndExport(t *testing.T) {
 	}
 	if resp, _ := e.login(roleOfficerA).get("/access-log/export?format=csv"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("an officer exports the access log: %d", resp.StatusCode)
+	}
+}
+
+// TestListPageReadsAndLogs: the list page reads the list, its parties and
+// its disputes in one snapshot and logs its two views (the list's and the
+// disputes') in one transaction. Every view is logged, for each role that
+// sees the list; the disputes' view only for the roles that take part in
+// disputes; and a dispute or a party's new name made after a view is on
+// the next one.
+func TestListPageReadsAndLogs(t *testing.T) {
+	e := newEnv(t)
+	id := e.importList("A", "B", "good.csv", "Sent to B", "")
+	e.handOver(id)
+	count := func(action string) int {
+		t.Helper()
+		var n int
+		if err := e.db.View(t.Context(), func(tx *store.Tx) error {
+			return tx.QueryRow(t.Context(), `SELECT COUNT(*) FROM access_log WHERE action = ? AND subject = ?`, action, id).Scan(&n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tests := []struct {
+		role            string
+		status          int
+		views, disputes int // access-log lines the view adds
+	}{
+		{roleOfficerB, http.StatusOK, 1, 1},
+		{roleOfficerA, http.StatusOK, 1, 1},
+		{roleMediator, http.StatusOK, 1, 1},
+		{roleObserver, http.StatusOK, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.role, func(t *testing.T) {
+			b := e.login(tt.role)
+			v, d := count("list.view"), count("disputes.view")
+			resp, body := b.get("/lists/" + id)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if !strings.Contains(body, "Arcadia") || !strings.Contains(body, "Borduria") {
+				t.Error("the parties' names are not on the page")
+			}
+			if got := count("list.view") - v; got != tt.views {
+				t.Errorf("list.view lines: %d, want %d", got, tt.views)
+			}
+			if got := count("disputes.view") - d; got != tt.disputes {
+				t.Errorf("disputes.view lines: %d, want %d", got, tt.disputes)
+			}
+		})
+	}
+	b := e.login(roleOfficerB)
+	_, before := b.get("/lists/" + id)
+	dsp, err := e.svc.ContestRow(t.Context(), e.actor(roleOfficerB), service.ContestRequest{ListID: id, Row: 1, Reason: disputes.NotOurs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(before, dsp.ID) {
+		t.Fatal("the dispute is on the page before it was made")
+	}
+	if _, after := b.get("/lists/" + id); !strings.Contains(after, `id="`+dsp.ID+`"`) {
+		t.Error("a dispute made after a view is not on the next view")
+	}
+	if _, err := e.db.SQL().Exec(`UPDATE parties SET name = 'Arcadia Renamed' WHERE id = 'A'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, after := b.get("/lists/" + id); !strings.Contains(after, "Arcadia Renamed") {
+		t.Error("a party's new name is not on the next view")
 	}
 }

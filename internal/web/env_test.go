@@ -59,7 +59,7 @@ func password(user string) string {
 // env is a real server over a real SQLite database in a temporary data
 // directory, with two parties (A and B) and one user per role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *service.Service
 	db     *store.DB   // the service's database, for checks of what was stored
 	lg     *ledger.Log // the signed log, when attached
@@ -113,9 +113,11 @@ type envOptions struct {
 	ledger bool
 	// family adds the family site's routes, as the server does.
 	family bool
+	// countCap is how far a registry's page view counts (service.CountCap).
+	countCap int
 }
 
-func newEnv(t *testing.T, eo ...envOptions) *env {
+func newEnv(t testing.TB, eo ...envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -130,6 +132,9 @@ func newEnv(t *testing.T, eo ...envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
+	if len(eo) > 0 {
+		svc.CountCap = eo[0].countCap
+	}
 	if err := svc.CreateParties(ctx, []parties.Party{{ID: "A", Name: "Arcadia", Translit: "ua2010"}, {ID: "B", Name: "Borduria", Translit: "icao"}}); err != nil {
 		t.Fatal(err)
 	}

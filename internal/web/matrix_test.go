@@ -54,7 +54,7 @@ var seq atomic.Int64
 
 func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
 
-func fileBytes(t *testing.T, name string) []byte {
+func fileBytes(t testing.TB, name string) []byte {
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func matrix(t *testing.T) map[string]matrixCase {
 var matrixExtras []func(t *testing.T) map[string]matrixCase
 
 func baseMatrix(t *testing.T) map[string]matrixCase {
-	csv := func(t *testing.T) []byte { return fileBytes(t, "good.csv") }
+	csv := func(t testing.TB) []byte { return fileBytes(t, "good.csv") }
 	return map[string]matrixCase{
 		// Operations and public pages.
 		"GET /healthz": {fixed("/healthz"), all(s200)},
@@ -263,7 +263,7 @@ func baseMatrix(t *testing.T) map[string]matrixCase {
 	}
 }
 
-func multipartFile(t *testing.T, name string, content []byte, fields map[string]string) ([]byte, string) {
+func multipartFile(t testing.TB, name string, content []byte, fields map[string]string) ([]byte, string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {

@@ -118,7 +118,7 @@ func (e *env) unilateral(w *negWorld) string {
 }
 
 // jsonBody encodes a request body.
-func jsonBody(t *testing.T, v any) []byte {
+func jsonBody(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

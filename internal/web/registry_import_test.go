@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -12,18 +10,10 @@ import (
 )
 
 func init() {
-	matrixExtras = append(matrixExtras, func(t *testing.T) map[string]matrixCase {
-		return map[string]matrixCase{
-			"GET /registry/import": {fixed("/registry/import"), w(s303, s200, s200, s403, s403, s403)},
-			// A preview changes nothing; it answers with the page.
-			"POST /registry/import": {func(e *env, _ *fixtures) probe {
-				return probe{path: "/registry/import", upload: &upload{"registry_v1.csv", fileBytes(e.t, "registry_v1.csv"), nil}}
-			}, w(s303, s200, s200, s403, s403, s403)},
-		}
+	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
+		return uploadCases("/registry/import", "registry_v1.csv", nil)
 	})
 }
-
-var tokenRe = regexp.MustCompile(`name="token" value="([0-9a-f]+)"`)
 
 // TestRegistryImportForm imports two versions of a registry through the
 // page: each is previewed (nothing changes), then confirmed; the second
@@ -79,14 +69,7 @@ func TestRegistryImportForm(t *testing.T) {
 
 // TestBrowserRegistryImport fills an empty registry from the page.
 func TestBrowserRegistryImport(t *testing.T) {
-	bctx := newChromium(t)
-	e := newEnv(t)
-	c := tab(t, bctx)
-	signIn(t, c, e.ts.URL, roleOfficerA)
-	file, err := filepath.Abs(filepath.Join("testdata", "registry_v1.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c, file := uploadTab(t, "registry_v1.csv")
 	run(t, c, "import",
 		chromedp.Navigate(e.ts.URL+"/registry"),
 		chromedp.Click(chromedp.CSS("#import-registry")),

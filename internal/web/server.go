@@ -103,8 +103,6 @@ type Server struct {
 	cop     *http.CrossOriginProtection
 	startAt time.Time
 
-	todo todoCache // what waits for each user, for the menu's badge
-
 	mu      sync.Mutex
 	routes  []Route
 	mounts  []mount

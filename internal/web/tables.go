@@ -70,6 +70,7 @@ func readTableFilter(v url.Values, path string, spec tableSpec) tableFilter {
 	f := tableFilter{TableQuery: service.TableQuery{Search: strings.TrimSpace(v.Get("q")), Category: v.Get("category"), Party: v.Get("party"),
 		Sort: v.Get("sort"), Desc: v.Get("dir") == "desc", All: v.Get("view") == "print"}, path: path}
 	f.Page, _ = strconv.Atoi(v.Get("page"))
+	f.After, f.Before = v.Get("after"), v.Get("before")
 	if spec.status != nil && spec.status(v.Get("status")) {
 		f.Status = v.Get("status")
 	}
@@ -149,6 +150,20 @@ func (f tableFilter) Link(field, value string) string {
 		g.Links = value
 	}
 	return f.url(f.path, g.values())
+}
+
+// pageLink is the page n under this filter, begun from a neighbour's edge
+// (edge "after" or "before", at key; see service.TableQuery.After) when
+// the table gave one. The edge is only ever in a pager's link: any other
+// link starts from the page number alone.
+func (f tableFilter) pageLink(n int, edge, key string) string {
+	g := f
+	g.Page = n
+	v := g.values()
+	if key != "" && n > 1 {
+		v.Set(edge, key)
+	}
+	return f.url(f.path, v)
 }
 
 // Path is the table's page.
@@ -234,6 +249,11 @@ type tableView struct {
 	Page, Pages int
 	First, Last int // the rows shown, from 1
 	Prev, Next  int
+	// PrevLink and NextLink are the pager's links to them.
+	PrevLink, NextLink string
+	// More says that more rows than Total are under the query (the count
+	// stopped there).
+	More bool
 }
 
 // newTableView lays out the controls of a table's page.
@@ -245,11 +265,14 @@ func newTableView[T any](f tableFilter, pg *service.Page[T]) *tableView {
 		t.First = (pg.Page-1)*pg.Size + 1
 		t.Last = t.First + len(pg.Entries) - 1
 	}
+	t.More = pg.More
 	if pg.Page > 1 {
 		t.Prev = pg.Page - 1
+		t.PrevLink = f.pageLink(t.Prev, "before", pg.Before)
 	}
 	if pg.Page < pg.Pages {
 		t.Next = pg.Page + 1
+		t.NextLink = f.pageLink(t.Next, "after", pg.After)
 	}
 	return t
 }

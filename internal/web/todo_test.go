@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,5 +83,45 @@ func TestBrowserToDo(t *testing.T) {
 	)
 	if got := eval[string](t, c, `location.pathname`); got != "/proposals/"+id {
 		t.Errorf("the to-do leads to %s", got)
+	}
+}
+
+// TestToDoCountFollowsChanges: the menu's count on every page is kept
+// between changes, but a change made through this process shows on the
+// very next page, for the one it no longer waits for and for the one it
+// now waits for.
+func TestToDoCountFollowsChanges(t *testing.T) {
+	e := newEnv(t)
+	w := e.newNegWorld()
+	id := e.propose(w, roleOfficerA, false)
+	badge := regexp.MustCompile(`class="todo-count"[^>]*>([0-9]+)<`)
+	count := func(role string) int {
+		t.Helper()
+		_, body := e.login(role).get("/lists")
+		m := badge.FindStringSubmatch(body)
+		if m == nil {
+			return 0
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	b0, m0 := count(roleOfficerB), count(roleMediator)
+	if b0 == 0 {
+		t.Fatal("the submitted proposal does not wait for B")
+	}
+	if b, m := count(roleOfficerB), count(roleMediator); b != b0 || m != m0 {
+		t.Fatalf("counts moved without a change: B %d→%d, mediator %d→%d", b0, b, m0, m)
+	}
+	if _, err := e.svc.AcceptProposal(context.Background(), e.actor(roleOfficerB), id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if b := count(roleOfficerB); b != b0-1 {
+		t.Errorf("B's count after he answered: %d, want %d", b, b0-1)
+	}
+	if m := count(roleMediator); m != m0+1 {
+		t.Errorf("the mediator's count after the proposal was accepted: %d, want %d", m, m0+1)
 	}
 }

@@ -90,8 +90,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if as, err := s.svc.NodeAlarms(r.Context(), actor, false); err == nil && len(as) > 0 {
 		d.Alarms = alarmViews(s.localizer(s.pickLanguage(r)), as)
 	}
-	lang := s.page(w, r, "dashboard.title", "dashboard", d)
-	if err := s.dashboardToDo(r.Context(), actor, d, lang.L); err != nil {
+	p := s.page(w, r, "dashboard.title", "dashboard", d)
+	if err := s.dashboardToDo(r.Context(), actor, d, p.L); err != nil {
 		return err
 	}
 	all, err := s.svc.ListLists(r.Context(), actor)
@@ -102,13 +102,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	default:
 		d.SeesLists = true
-		p := s.page(w, r, "dashboard.title", "dashboard", d)
 		if err := s.fillDashboard(r.Context(), actor, d, all, p.L); err != nil {
 			return err
 		}
-		return s.render(w, r, http.StatusOK, "dashboard", p)
 	}
-	return s.render(w, r, http.StatusOK, "dashboard", s.page(w, r, "dashboard.title", "dashboard", d))
+	return s.render(w, r, http.StatusOK, "dashboard", p)
 }
 
 // latestVersions keeps, of each list, the newest version the caller sees.

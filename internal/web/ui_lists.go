@@ -158,14 +158,16 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	id := r.PathValue("id")
 	f := readTableFilter(r.URL.Query(), "/lists/"+id, listTable)
-	pg, err := s.svc.ListEntries(r.Context(), actor, id, f.TableQuery)
+	// One read of the database for the page: the list, its page of
+	// entries, the parties and the disputes.
+	pg, err := s.svc.ListEntries(r.Context(), actor, id, f.TableQuery, service.ListPageOptions{Parties: true, Disputes: seesDisputes(actor)})
 	if err != nil {
 		return err
 	}
 	l := pg.List
-	names, _, err := s.partyNames(r)
-	if err != nil {
-		return err
+	names := make(map[string]string, len(pg.Parties))
+	for _, p := range pg.Parties {
+		names[p.ID] = p.Name
 	}
 	t := newTableView(f, &pg.Page)
 	t.Selects = []tableSelect{s.categorySelect(f)}
@@ -176,7 +178,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	d.CanAck = l.State == lists.HandedOver && actor.CanAcknowledge(view)
 	d.CanNewVersion = actor.CanWriteList(l.From)
 	d.Versions = pg.Versions
-	s.listDisputes(r, l, d)
+	s.listDisputes(r, l, d, pg.Disputes)
 	p := s.page(w, r, "list.title", "lists", d)
 	p.Title = l.Title
 	d.Rows = listRows(p.L, pg.Entries)

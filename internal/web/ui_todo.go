@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"html/template"
-	"sync"
 	"time"
 
 	"parley/internal/access"
@@ -14,52 +13,18 @@ import (
 // What waits for the signed-in user: the dashboard lists it with a link to
 // the place to act, and the menu shows how many steps wait on every page.
 
-// todoTTL is how long the menu's count is reused: every page shows it, and
-// counting reads several tables, so a count a few seconds old is the price
-// of pages that stay fast under load. The dashboard always counts afresh.
-const todoTTL = 5 * time.Second
-
-// todoCache keeps each user's count for todoTTL.
-type todoCache struct {
-	mu sync.Mutex
-	m  map[string]todoCount
-}
-
-type todoCount struct {
-	n  int
-	at time.Time
-}
-
-// todoCount returns how many steps wait for the actor; a failure to count
-// is logged and shows no badge rather than failing the page.
+// todoCount returns how many steps wait for the actor, for the menu's
+// badge on every page. The service keeps what waits until this process
+// changes a record, so the count costs no statement between changes and
+// is never older than a change made here. A failure to count is logged
+// and shows no badge rather than failing the page.
 func (s *Server) todoCount(ctx context.Context, a access.Actor) int {
-	key := a.String()
-	now := time.Now()
-	s.todo.mu.Lock()
-	c, ok := s.todo.m[key]
-	s.todo.mu.Unlock()
-	if ok && now.Sub(c.at) < todoTTL {
-		return c.n
-	}
 	items, err := s.svc.ToDo(ctx, a)
 	if err != nil {
-		s.log.Warn("counting what waits", "actor", key, "err", err)
+		s.log.Warn("counting what waits", "actor", a.String(), "err", err)
 		return 0
 	}
-	s.rememberToDo(key, len(items), now)
 	return len(items)
-}
-
-func (s *Server) rememberToDo(key string, n int, at time.Time) {
-	s.todo.mu.Lock()
-	defer s.todo.mu.Unlock()
-	if s.todo.m == nil {
-		s.todo.m = map[string]todoCount{}
-	}
-	if len(s.todo.m) > 10000 {
-		s.todo.m = map[string]todoCount{} // bounded: users are few, sessions many
-	}
-	s.todo.m[key] = todoCount{n: n, at: at}
 }
 
 // todoView is one waiting step on the dashboard.
@@ -92,7 +57,6 @@ func (s *Server) dashboardToDo(ctx context.Context, actor access.Actor, d *dashb
 	if err != nil {
 		return err
 	}
-	s.rememberToDo(actor.String(), len(items), time.Now())
 	for _, it := range items {
 		d.ToDo = append(d.ToDo, todoView{ToDoItem: it, Href: todoHref(it)})
 	}

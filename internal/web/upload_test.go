@@ -14,28 +14,50 @@ import (
 )
 
 func init() {
-	matrixExtras = append(matrixExtras, func(t *testing.T) map[string]matrixCase {
-		return map[string]matrixCase{
-			"GET /lists/upload": {fixed("/lists/upload"), w(s303, s200, s200, s403, s403, s403)},
-			// A preview stores nothing; it answers with the page (B's says
-			// that a list cannot go from B to B).
-			"POST /lists/upload": {func(e *env, _ *fixtures) probe {
-				return probe{path: "/lists/upload", upload: &upload{"good.csv", fileBytes(e.t, "good.csv"), map[string]string{"to": "B", "title": "Previewed"}}}
-			}, w(s303, s200, s200, s403, s403, s403)},
-		}
+	// B's preview says that a list cannot go from B to B.
+	matrixExtras = append(matrixExtras, func(*testing.T) map[string]matrixCase {
+		return uploadCases("/lists/upload", "good.csv", map[string]string{"to": "B", "title": "Previewed"})
 	})
 }
 
+// uploadCases are the matrix cases of a page that takes a file: its form,
+// and a preview of testdata/file, which stores nothing and answers with
+// the page.
+func uploadCases(path, file string, fields map[string]string) map[string]matrixCase {
+	return map[string]matrixCase{
+		"GET " + path: {fixed(path), w(s303, s200, s200, s403, s403, s403)},
+		"POST " + path: {func(e *env, _ *fixtures) probe {
+			return probe{path: path, upload: &upload{file, fileBytes(e.t, file), fields}}
+		}, w(s303, s200, s200, s403, s403, s403)},
+	}
+}
+
+// uploadTab starts a workbench and a browser tab signed in to it as
+// officer A, and returns them with the absolute path of testdata/file for
+// the page's file input.
+func uploadTab(t *testing.T, file string) (*env, context.Context, string) {
+	t.Helper()
+	bctx := newChromium(t)
+	e := newEnv(t)
+	c := tab(t, bctx)
+	signIn(t, c, e.ts.URL, roleOfficerA)
+	path, err := filepath.Abs(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, c, path
+}
+
 var (
-	uploadTokenRe = regexp.MustCompile(`name="token" value="([0-9a-f]+)"`)
-	columnRe      = regexp.MustCompile(`name="h(\d+)" value="([^"]*)"`)
+	tokenRe  = regexp.MustCompile(`name="token" value="([0-9a-f]+)"`)
+	columnRe = regexp.MustCompile(`name="h(\d+)" value="([^"]*)"`)
 )
 
 // mappingForm is the mapping form of a preview as the page shows it, with
 // the header named changed to field.
 func mappingForm(t *testing.T, page, header, field string) url.Values {
 	t.Helper()
-	f := url.Values{"token": {uploadTokenRe.FindStringSubmatch(page)[1]}}
+	f := url.Values{"token": {tokenRe.FindStringSubmatch(page)[1]}}
 	found := false
 	for _, m := range columnRe.FindAllStringSubmatch(page, -1) {
 		h := html.UnescapeString(m[2])
@@ -123,14 +145,7 @@ func TestUploadPreview(t *testing.T) {
 // recognised, maps it to the surname in the page, and imports the valid
 // rows after choosing to leave out the one with a problem.
 func TestBrowserUploadRemap(t *testing.T) {
-	bctx := newChromium(t)
-	e := newEnv(t)
-	c := tab(t, bctx)
-	signIn(t, c, e.ts.URL, roleOfficerA)
-	file, err := filepath.Abs(filepath.Join("testdata", "remap.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c, file := uploadTab(t, "remap.csv")
 	run(t, c, "preview",
 		chromedp.Navigate(e.ts.URL+"/lists"),
 		chromedp.WaitVisible(chromedp.CSS("#upload-preview-button")),

@@ -84,30 +84,74 @@ type Noise struct {
 	RegistryLookAlike, RegistryLatinOnly float64
 }
 
+// preset is a named data set besides the default: its noise rates and the
+// shares of Config that go with them, so that each data set is written
+// down once, as data, and its exported functions only hand it out.
+type preset struct {
+	noise                          Noise
+	present, namesakes, duplicates float64
+}
+
+// config returns the preset's Config for the given sizes and seed.
+func (p preset) config(registry, list int, seed uint64) Config {
+	return Config{Registry: registry, List: list, Seed: seed, Present: p.present, Noise: p.noise, Namesakes: p.namesakes, Duplicates: p.duplicates}
+}
+
+// The presets' numbers are fixed: changing any of them changes the data
+// sets that matching was checked on.
+var (
+	variantPreset = preset{
+		noise: Noise{
+			Russian: 0.75, Latin: 0.15, Yo: 0.3,
+			Typo: 0.20, LookAlike: 0.06, Caps: 0.25,
+			MissingPatronymic: 0.20, Initials: 0.08, Swapped: 0.05,
+			MissingDOB: 0.10, YearOnly: 0.05, DaySwap: 0.06, DOBDigit: 0.05,
+			ServiceDropped: 0.85, ServiceTypo: 0.02,
+			Unit: 0.2, Rank: 0.4, Sex: 0.3,
+			RegistryLookAlike: 0.03, RegistryLatinOnly: 0.05,
+		},
+		namesakes: 0.05, duplicates: 0.01,
+	}
+	holdoutPreset = preset{
+		noise: Noise{
+			Russian: 0.55, Latin: 0.30, Yo: 0.6,
+			Typo: 0.15, LookAlike: 0.04, Caps: 0.15,
+			MissingPatronymic: 0.15, Initials: 0.10, Swapped: 0.04,
+			MissingDOB: 0.07, YearOnly: 0.08, DaySwap: 0.04, DOBDigit: 0.04,
+			ServiceDropped: 0.70, ServiceTypo: 0.02,
+			Unit: 0.3, Rank: 0.5, Sex: 0.4,
+			RegistryLookAlike: 0.02, RegistryLatinOnly: 0.04,
+		},
+		present: 0.75, namesakes: 0.03, duplicates: 0.02,
+	}
+	secondPreset = preset{
+		noise: Noise{
+			Russian: 0.50, Latin: 0.25, Yo: 0.4,
+			Typo: 0.12, LookAlike: 0.05, Caps: 0.20,
+			MissingPatronymic: 0.25, Initials: 0.06, Swapped: 0.06,
+			MissingDOB: 0.08, YearOnly: 0.06, DaySwap: 0.05, DOBDigit: 0.06,
+			ServiceDropped: 0.60, ServiceTypo: 0.03,
+			Unit: 0.25, Rank: 0.5, Sex: 0.35,
+			RegistryLookAlike: 0.02, RegistryLatinOnly: 0.06,
+		},
+		present: 0.80, namesakes: 0.04, duplicates: 0.03,
+	}
+)
+
 // VariantNoise returns other rates, for checking matching on data that its
 // weights were not calibrated on: more Russian forms and fewer Ukrainian
 // ones, twice the typos, more missing dates of birth and patronymics, more
 // initials and swapped names, day/month swaps and wrong digits twice as
 // often, service numbers mostly dropped, and a registry with more Latin-only
 // and look-alike records.
-func VariantNoise() Noise {
-	return Noise{
-		Russian: 0.75, Latin: 0.15, Yo: 0.3,
-		Typo: 0.20, LookAlike: 0.06, Caps: 0.25,
-		MissingPatronymic: 0.20, Initials: 0.08, Swapped: 0.05,
-		MissingDOB: 0.10, YearOnly: 0.05, DaySwap: 0.06, DOBDigit: 0.05,
-		ServiceDropped: 0.85, ServiceTypo: 0.02,
-		Unit: 0.2, Rank: 0.4, Sex: 0.3,
-		RegistryLookAlike: 0.03, RegistryLatinOnly: 0.05,
-	}
-}
+func VariantNoise() Noise { return variantPreset.noise }
 
 // Variant returns the configuration of the variant data set: VariantNoise,
 // 5% of registry records namesakes of another (same surname, given name and
 // patronymic, another date of birth), and 1% of registry records a second
 // record of a person already in it.
 func Variant(registry, list int, seed uint64) Config {
-	return Config{Registry: registry, List: list, Seed: seed, Noise: VariantNoise(), Namesakes: 0.05, Duplicates: 0.01}
+	return variantPreset.config(registry, list, seed)
 }
 
 // HoldoutNoise returns a third set of rates, fixed before the review rules
@@ -116,23 +160,13 @@ func Variant(registry, list int, seed uint64) Config {
 // It leans the other way from VariantNoise in places (more Latin rows, more
 // year-only dates, fewer typos than the variant) so that a rule fitted to
 // the variant's mix would show.
-func HoldoutNoise() Noise {
-	return Noise{
-		Russian: 0.55, Latin: 0.30, Yo: 0.6,
-		Typo: 0.15, LookAlike: 0.04, Caps: 0.15,
-		MissingPatronymic: 0.15, Initials: 0.10, Swapped: 0.04,
-		MissingDOB: 0.07, YearOnly: 0.08, DaySwap: 0.04, DOBDigit: 0.04,
-		ServiceDropped: 0.70, ServiceTypo: 0.02,
-		Unit: 0.3, Rank: 0.5, Sex: 0.4,
-		RegistryLookAlike: 0.02, RegistryLatinOnly: 0.04,
-	}
-}
+func HoldoutNoise() Noise { return holdoutPreset.noise }
 
 // Holdout returns the configuration of the hold-out data set: HoldoutNoise,
 // 3% of registry records namesakes of another, 2% second records of a
 // person already in it, and 75% of list rows in the registry.
 func Holdout(registry, list int, seed uint64) Config {
-	return Config{Registry: registry, List: list, Seed: seed, Present: 0.75, Noise: HoldoutNoise(), Namesakes: 0.03, Duplicates: 0.02}
+	return holdoutPreset.config(registry, list, seed)
 }
 
 // SecondNoise returns a fourth set of rates, fixed before the review of
@@ -140,23 +174,13 @@ func Holdout(registry, list int, seed uint64) Config {
 // check on data no one looked at while changing the matcher: more Latin
 // rows and missing patronymics than the default, wrong digits more often
 // than swapped days, more swapped name orders.
-func SecondNoise() Noise {
-	return Noise{
-		Russian: 0.50, Latin: 0.25, Yo: 0.4,
-		Typo: 0.12, LookAlike: 0.05, Caps: 0.20,
-		MissingPatronymic: 0.25, Initials: 0.06, Swapped: 0.06,
-		MissingDOB: 0.08, YearOnly: 0.06, DaySwap: 0.05, DOBDigit: 0.06,
-		ServiceDropped: 0.60, ServiceTypo: 0.03,
-		Unit: 0.25, Rank: 0.5, Sex: 0.35,
-		RegistryLookAlike: 0.02, RegistryLatinOnly: 0.06,
-	}
-}
+func SecondNoise() Noise { return secondPreset.noise }
 
 // Second returns the configuration of the second variant: SecondNoise, 4%
 // of registry records namesakes of another, 3% second records of a person
 // already in it, and 80% of list rows in the registry.
 func Second(registry, list int, seed uint64) Config {
-	return Config{Registry: registry, List: list, Seed: seed, Present: 0.80, Noise: SecondNoise(), Namesakes: 0.04, Duplicates: 0.03}
+	return secondPreset.config(registry, list, seed)
 }
 
 // DefaultNoise returns the rates documented in the package comment.
