@@ -1,7 +1,9 @@
 package web
 
 import (
+	"html/template"
 	"sort"
+	"strings"
 
 	"parley/internal/access"
 )
@@ -50,4 +52,39 @@ func (p *Page) Menu() []NavItem {
 		}
 	}
 	return out
+}
+
+// MenuLinks lays out the menu's links once for the page: the layout shows
+// the same links twice (the wide menu and the folded one for phones), and
+// laying them out in Go instead of by the template's reflection was a
+// tenth of a page's cost on the busiest pages. Every text is escaped
+// here as the template would.
+func (p *Page) MenuLinks() template.HTML {
+	if p.menu != "" || p.Actor == nil {
+		return p.menu
+	}
+	var b strings.Builder
+	esc := template.HTMLEscapeString
+	for _, it := range p.Menu() {
+		b.WriteString(`<a href="`)
+		b.WriteString(esc(it.Href))
+		b.WriteString(`"`)
+		if it.Nav == p.Nav {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteString(`>`)
+		b.WriteString(esc(p.L.T(it.Key)))
+		if it.Nav == "dashboard" && p.ToDo != 0 {
+			b.WriteString(` <span class="todo-count" title="`)
+			b.WriteString(esc(p.L.T("workbench.todo_badge", p.ToDo)))
+			b.WriteString(`">`)
+			b.WriteString(esc(p.L.Num(p.ToDo)))
+			b.WriteString(`<span class="visually-hidden"> `)
+			b.WriteString(esc(p.L.T("workbench.todo_waiting")))
+			b.WriteString(`</span></span>`)
+		}
+		b.WriteString(`</a>`)
+	}
+	p.menu = template.HTML(b.String())
+	return p.menu
 }

@@ -100,6 +100,8 @@ type Page struct {
 	// ToDo counts the steps that wait for the signed-in user (service.ToDo),
 	// for the menu's badge.
 	ToDo int
+	// menu is the menu's links once laid out (see MenuLinks).
+	menu template.HTML
 }
 
 // Has reports whether the signed-in actor holds a role (false when
