@@ -280,6 +280,19 @@ func (s *Service) MatchRuns(ctx context.Context, actor access.Actor, party, list
 
 // MatchRun returns a run with its rows and both records of each row.
 func (s *Service) MatchRun(ctx context.Context, actor access.Actor, runID string) (*MatchRunView, error) {
+	v, err := s.matchRun(ctx, actor, runID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(ctx, actor, "match.view", runID, len(v.Rows)); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// matchRun reads a run with its rows, unlogged: the caller logs what it
+// shows or exports.
+func (s *Service) matchRun(ctx context.Context, actor access.Actor, runID string) (*MatchRunView, error) {
 	v := &MatchRunView{}
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		run, err := s.loadRun(ctx, tx, actor, runID)
@@ -320,9 +333,6 @@ func (s *Service) MatchRun(ctx context.Context, actor access.Actor, runID string
 		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.recordAccess(ctx, actor, "match.view", runID, len(v.Rows)); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -38,6 +38,7 @@ func matchingRoutes(s *Server) []Route {
 		{Method: "GET", Pattern: "/match-runs/{id}", Auth: SignedIn, Roles: officers, Summary: "Review a matching run", Handler: s.matchRunPage},
 		{Method: "POST", Pattern: "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Roles: officers, Summary: "Confirm or reject one proposed identity", Handler: s.matchReview},
 		{Method: "POST", Pattern: "/match-runs/{id}/confirm-all-matches", Auth: SignedIn, Roles: officers, Summary: "Confirm every pending match above the run's threshold", Handler: s.matchConfirmAll},
+		{Method: "GET", Pattern: "/match-runs/{id}/export", Auth: SignedIn, Roles: officers, Summary: "Download a run's rows as searched, filtered and sorted on its page (CSV or XLSX in the page's language, or PDF)", Handler: s.matchRunExport},
 		{Method: "GET", Pattern: "/match-runs/{id}/left-off", Auth: SignedIn, Roles: officers, Summary: "Registry persons believed captured whom the list leaves off", Handler: s.leftOffPage},
 	}
 }
@@ -70,16 +71,38 @@ func parseCandidates(s string) []matchCandidate {
 	return out
 }
 
-// matchFilter selects rows of a run by decision and review state; empty
-// fields select all.
+// matchFilter selects rows of a run by decision and review state and by
+// the search box (the page only; the API filters by the first two), and
+// orders them; empty fields select all, in row order.
 type matchFilter struct {
 	Decision, Review string
+	Search           string
+	Sort             string // one of service.MatchRowSorts; "" is by row
+	Desc             bool
+}
+
+// query is the service's question for this filter.
+func (f matchFilter) query() service.MatchRowQuery {
+	return service.MatchRowQuery{Search: f.Search, Decision: f.Decision, Review: f.Review, Sort: f.Sort, Desc: f.Desc}
+}
+
+// Filtered reports whether the search box or a filter narrows the rows.
+func (f matchFilter) Filtered() bool { return f.Decision != "" || f.Review != "" || f.Search != "" }
+
+// SortMark is the arrow of a sorted column header ("" when unsorted); the
+// column "row" is the order when no sort is asked for.
+func (f matchFilter) SortMark(col string) string {
+	return tableFilter{TableQuery: service.TableQuery{Sort: f.Sort, Desc: f.Desc}}.SortMark(col)
 }
 
 // readMatchFilter takes the filter from a query. strict refuses unknown
 // values (the API); otherwise they are ignored (a hand-edited address).
 func readMatchFilter(q url.Values, strict bool) (matchFilter, error) {
-	f := matchFilter{Decision: strings.TrimSpace(q.Get("decision")), Review: strings.TrimSpace(q.Get("review"))}
+	f := matchFilter{Decision: strings.TrimSpace(q.Get("decision")), Review: strings.TrimSpace(q.Get("review")),
+		Search: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	if !slices.Contains(service.MatchRowSorts, f.Sort) || f.Sort == "row" {
+		f.Sort = ""
+	}
 	if f.Decision != "" && !slices.Contains(matchDecisions, f.Decision) {
 		if strict {
 			return f, badRequest("err.web.decision", "value", f.Decision)
@@ -278,7 +301,9 @@ type matchRunData struct {
 	Decisions   []string
 	States      []string
 	Done        string // message key after a review
-	Confirmable int    // pending results above the match threshold
+	Search      service.Search
+	Print       bool // the print view: every filtered row on one page
+	Confirmable int  // pending results above the match threshold
 }
 
 // confirmable counts a result that "confirm all matches" would confirm.
@@ -329,19 +354,66 @@ func (d *matchRunData) Cell(e *lists.Entry) matchPersonCell {
 	return matchPersonCell{E: e, Details: strings.Join(parts, " · ")}
 }
 
-// Link returns the address of the run page with a filter and page.
+// Link returns the address of the run page with a decision, a review
+// state and a page, keeping the search and the order.
 func (d *matchRunData) Link(decision, review string, page int) string {
-	return matchRunLink(d.Run.ID, matchFilter{Decision: decision, Review: review}, page, 0)
+	f := d.Filter
+	f.Decision, f.Review = decision, review
+	return matchRunLink(d.Run.ID, f, page, 0)
+}
+
+// SortLink is the page sorted by a column; the same column again turns
+// the order round. A new order starts at the first page.
+func (d *matchRunData) SortLink(col string) string {
+	f := d.Filter
+	if col == "row" {
+		col = ""
+	}
+	if f.Sort == col {
+		f.Desc = !f.Desc
+	} else {
+		f.Sort, f.Desc = col, false
+	}
+	return matchRunLink(d.Run.ID, f, 1, 0)
+}
+
+// Clear is the page without search and filters, in the same order.
+func (d *matchRunData) Clear() string {
+	return matchRunLink(d.Run.ID, matchFilter{Sort: d.Filter.Sort, Desc: d.Filter.Desc}, 1, 0)
+}
+
+// Export is the export of the filtered, sorted rows in a format.
+func (d *matchRunData) Export(format string) string {
+	v := d.Filter.values()
+	v.Set("format", format)
+	return "/match-runs/" + url.PathEscape(d.Run.ID) + "/export?" + v.Encode()
+}
+
+// PrintLink is the print view of the filtered rows (all on one page);
+// ScreenLink the paged view again.
+func (d *matchRunData) PrintLink() string {
+	v := d.Filter.values()
+	v.Set("view", "print")
+	return "/match-runs/" + url.PathEscape(d.Run.ID) + "?" + v.Encode()
+}
+
+func (d *matchRunData) ScreenLink() string { return matchRunLink(d.Run.ID, d.Filter, 1, 0) }
+
+func (f matchFilter) values() url.Values {
+	q := url.Values{}
+	for _, kv := range [][2]string{{"q", f.Search}, {"decision", f.Decision}, {"review", f.Review}, {"sort", f.Sort}} {
+		if kv[1] != "" {
+			q.Set(kv[0], kv[1])
+		}
+	}
+	if f.Desc {
+		q.Set("dir", "desc")
+	}
+	return q
 }
 
 func matchRunLink(runID string, f matchFilter, page, row int) string {
-	q := url.Values{}
-	if f.Decision != "" {
-		q.Set("decision", f.Decision)
-	}
-	if f.Review != "" {
-		q.Set("review", f.Review)
-	}
+	q := f.values()
 	if page > 1 {
 		q.Set("page", strconv.Itoa(page))
 	}
@@ -380,13 +452,18 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	for _, row := range view.Rows {
 		d.ReviewCount[row.Review]++
 	}
-	rows := filterRows(view.Rows, f)
+	rows, se := s.svc.FilterMatchRows(view.Rows, f.query())
+	d.Search = se
 	d.Shown = len(rows)
-	d.Pages = max(1, (len(rows)+matchPageSize-1)/matchPageSize)
+	size := matchPageSize
+	if r.URL.Query().Get("view") == "print" {
+		d.Print, size = true, max(1, len(rows))
+	}
+	d.Pages = max(1, (len(rows)+size-1)/size)
 	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	d.Page = min(max(d.Page, 1), d.Pages)
-	start := (d.Page - 1) * matchPageSize
-	rows = rows[start:min(start+matchPageSize, len(rows))]
+	start := (d.Page - 1) * size
+	rows = rows[start:min(start+size, len(rows))]
 	if len(rows) > 0 {
 		d.First, d.Last = start+1, start+len(rows)
 	}
