@@ -97,6 +97,14 @@ func TestMatchRunTable(t *testing.T) {
 	if got := page("sort=score&dir=desc"); !slices.Equal(got, want) {
 		t.Errorf("sorted by score, descending: %v, want %v", got, want)
 	}
+	// Sorting by decision: matches, then reviews, then none.
+	order := map[string]int{"match": 0, "review": 1, "none": 2}
+	got := page("sort=decision")
+	if len(got) != 4 || !slices.IsSortedFunc(got, func(x, y int) int {
+		return order[matchRowOf(view, x).Decision] - order[matchRowOf(view, y).Decision]
+	}) {
+		t.Errorf("sorted by decision: %v", got)
+	}
 	if got := page("sort=row&dir=desc"); !slices.Equal(got, []int{4, 3, 2, 1}) {
 		t.Errorf("rows descending: %v", got)
 	}
