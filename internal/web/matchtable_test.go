@@ -154,7 +154,7 @@ func TestMatchRunTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if log.Total != 5 {
-		t.Errorf("%d exports of the run in the access log, want 5", log.Total)
+	if log.Total != 4 {
+		t.Errorf("%d exports of the run in the access log, want 4", log.Total)
 	}
 }
