@@ -186,7 +186,10 @@ func (tx *Tx) RegistryPage(ctx context.Context, q RegistryQuery) ([]lists.Entry,
 	// file, so the page at offset k starts k rows after the first.
 	if key == nil && offset > 0 && col == "" && !q.Filtered() && !fts {
 		var lo, hi int
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MIN(row_no), 0), COALESCE(MAX(row_no), 0) FROM registry_entries WHERE party = ? AND removed_version = 0`, q.Party).Scan(&lo, &hi); err != nil {
+		// Two subqueries: SQLite reads a lone MIN or MAX from the end of
+		// the index, but scans the records for both in one.
+		if err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT MIN(row_no) FROM registry_entries WHERE party = ? AND removed_version = 0), 0),
+			COALESCE((SELECT MAX(row_no) FROM registry_entries WHERE party = ? AND removed_version = 0), 0)`, q.Party, q.Party).Scan(&lo, &hi); err != nil {
 			return nil, 0, fmt.Errorf("bounds of registry of %s: %w", q.Party, err)
 		}
 		if total > 0 && hi-lo+1 == total {
