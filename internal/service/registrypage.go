@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"parley/internal/access"
+	"parley/internal/families"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/names"
@@ -51,6 +52,13 @@ func (s *Service) ParseSearch(typed string) Search {
 		}
 		if code, ok := cat.Resolve(w); ok {
 			out.Categories = append(out.Categories, code)
+			continue
+		}
+		// An inquiry's reference is a number even when its random
+		// characters happen to be all letters ("PX-QSAX-NWKC").
+		if ref, err := families.NormalizeReference(w); err == nil && strings.Contains(w, "-") &&
+			strings.HasPrefix(strings.ToUpper(w), families.ReferencePrefix) {
+			out.Number = ref
 			continue
 		}
 		if strings.IndexFunc(w, unicode.IsDigit) >= 0 {
