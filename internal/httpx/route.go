@@ -6,6 +6,31 @@ import "net/http"
 type Param struct {
 	Name, Description string
 	Required          bool
+	// Enum lists the values a string parameter takes; nil for any.
+	Enum []string
+	// Integer says the value is a whole number, from Min to Max (0: no
+	// bound).
+	Integer  bool
+	Min, Max int
+}
+
+// Schema is the parameter's JSON Schema, for the OpenAPI document.
+func (p Param) Schema() map[string]any {
+	if !p.Integer {
+		s := map[string]any{"type": "string"}
+		if len(p.Enum) > 0 {
+			s["enum"] = p.Enum
+		}
+		return s
+	}
+	s := map[string]any{"type": "integer"}
+	if p.Min != 0 {
+		s["minimum"] = p.Min
+	}
+	if p.Max != 0 {
+		s["maximum"] = p.Max
+	}
+	return s
 }
 
 // Route is a route a front end serves with a handler of its own and hands

@@ -114,11 +114,16 @@ func (q Query) Patterns() []IndexPattern {
 	return out
 }
 
+// digraphs spells the skeleton's one-letter digraphs out. A Replacer is
+// safe for concurrent use and builds its tables on first use, so one
+// serves every call.
+var digraphs = strings.NewReplacer("Z", "zh", "C", "ch", "S", "sh")
+
 func lowerKey(k string) string {
 	if !strings.ContainsAny(k, "ZCS") {
 		return k
 	}
-	return strings.NewReplacer("Z", "zh", "C", "ch", "S", "sh").Replace(k)
+	return digraphs.Replace(k)
 }
 
 // SortKey orders names alike in every database whatever its collation:

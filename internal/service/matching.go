@@ -442,7 +442,7 @@ func (s *Service) ConfirmAllMatches(ctx context.Context, actor access.Actor, run
 		}
 		for i := range rows {
 			r := &rows[i]
-			if r.Decision != "match" || r.Review != "pending" || r.Score < run.ThresholdMatch || r.RegistryID == "" {
+			if !confirmable(run, r) {
 				continue
 			}
 			if rec, ok := recs[r.RegistryID]; !ok || rec.RemovedVersion > 0 {

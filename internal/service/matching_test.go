@@ -52,6 +52,30 @@ func TestMatchingRunReviewAndLeftOff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Pages of the run: bounded, a page past the last is the last, and
+		// no page size puts every row on one page.
+		for _, c := range []struct {
+			q                        service.MatchRowQuery
+			page, pages, size, shown int
+		}{
+			{service.MatchRowQuery{}, 1, 1, 0, sc.FirstList},
+			{service.MatchRowQuery{PageSize: 40}, 1, 4, 40, 40},
+			{service.MatchRowQuery{Page: 9, PageSize: 40}, 4, 4, 40, sc.FirstList - 120},
+			{service.MatchRowQuery{PageSize: 100000}, 1, 1, service.MaxMatchPageSize, sc.FirstList},
+			{service.MatchRowQuery{Sort: "score", Desc: true, Page: 2, PageSize: 7}, 2, (sc.FirstList + 6) / 7, 7, 7},
+		} {
+			pg, err := s.MatchRowsPage(ctx, officerB, run.ID, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pg.Page != c.page || pg.Pages != c.pages || pg.Size != c.size || len(pg.Rows) != c.shown || pg.Total != sc.FirstList || pg.Filtered != sc.FirstList {
+				t.Errorf("%+v: page %d of %d, size %d, %d rows (total %d, filtered %d); want page %d of %d, size %d, %d rows",
+					c.q, pg.Page, pg.Pages, pg.Size, len(pg.Rows), pg.Total, pg.Filtered, c.page, c.pages, c.size, c.shown)
+			}
+		}
+		if _, err := s.MatchRowsPage(ctx, officerA, run.ID, service.MatchRowQuery{}); !errors.Is(err, service.ErrNotFound) {
+			t.Errorf("party A reading a page of B's match run: err = %v, want not found", err)
+		}
 		var matchRow, noneRow int
 		for _, r := range view.Rows {
 			if r.Listed == nil {

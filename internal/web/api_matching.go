@@ -17,13 +17,18 @@ func init() { addRoutes(matchingAPIRoutes) }
 
 func matchingAPIRoutes(s *Server) []Route {
 	filter := []httpx.Param{
-		{Name: "decision", Description: "only rows with this decision: match, review or none"},
-		{Name: "review", Description: "only rows in this review state: pending, confirmed or rejected"},
+		{Name: "q", Description: "search the listed person as the run's page does: name words in any script (Cyrillic or Latin), a date of birth or its beginning (1994-03-09, 09.03.1994, 1994), a service number or its beginning, or a row number"},
+		{Name: "decision", Description: "only rows with this decision", Enum: matchDecisions},
+		{Name: "review", Description: "only rows in this review state", Enum: reviewStates},
+		{Name: "sort", Description: "order of the rows (ties in row order); row when left out", Enum: service.MatchRowSorts},
+		{Name: "dir", Description: "direction of the order; asc when left out", Enum: sortDirections},
+		{Name: "page", Description: fmt.Sprintf("page of the rows under the query, from 1; a page past the last answers the last. Without page and page_size every row under the query is answered (as before paging); with page alone a page holds %d rows", matchPageSizeAPI), Integer: true, Min: 1},
+		{Name: "page_size", Description: fmt.Sprintf("rows a page holds, at most %d", service.MaxMatchPageSize), Integer: true, Min: 1, Max: service.MaxMatchPageSize},
 	}
 	return []Route{
 		{Method: "POST", Pattern: APIPrefix + "/lists/{id}/matches", Auth: SignedIn, Summary: "Match a received list against the receiving party's registry (its officers only); optional JSON body {\"threshold_match\":0.9,\"threshold_review\":0.5}", Body: []string{"application/json"}, In: matchStartJSON{}, Out: resultOf((*service.Service).RunMatching), Handler: s.apiMatchStart},
 		{Method: "GET", Pattern: APIPrefix + "/match-runs", Auth: SignedIn, Summary: "The matching runs of the caller's party, newest first", Query: []httpx.Param{{Name: "list", Description: "only the runs of this list"}}, Out: runsJSON{}, Handler: s.apiMatchRuns},
-		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run with every row: the listed person, the registry person, score, decision, reason, candidates and review", Query: filter, Out: matchRunJSON{}, Handler: s.apiMatchRun},
+		{Method: "GET", Pattern: APIPrefix + "/match-runs/{id}", Auth: SignedIn, Summary: "A matching run's rows, searched, filtered, sorted and paged as on its page: the listed person, the registry person, score, decision, reason, candidates and review; total counts the run's rows, filtered those under the query. An unknown parameter value answers 400", Query: filter, Out: matchRunJSON{}, Handler: s.apiMatchRun},
 		{Method: "POST", Pattern: APIPrefix + "/match-runs/{id}/rows/{row}/review", Auth: SignedIn, Summary: "Confirm or reject one row: JSON {\"choice\":\"confirm\"|\"reject\",\"registry_id\":\"ID\"}; registry_id picks another candidate", Body: []string{"application/json"}, In: reviewJSON{}, Out: matchRowJSON{}, Handler: s.apiMatchReview},
 		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions", Auth: SignedIn, Summary: "The versions of a party's registry, newest first, with counts of records added, changed and removed (its own officers only)", Out: registryVersionsJSON{}, Handler: s.apiRegistryVersions},
 		{Method: "GET", Pattern: APIPrefix + "/parties/{party}/registry/versions/{version}/diff", Auth: SignedIn, Summary: "What a version of a party's registry changed: records added, changed (field by field) and removed, by record id (its own officers only)", Out: resultOf((*service.Service).RegistryDiff), Handler: s.apiRegistryDiff},
@@ -103,10 +108,16 @@ type matchRowJSON struct {
 
 // matchRunJSON answers GET /match-runs/{id}.
 type matchRunJSON struct {
-	Run    *matching.Run  `json:"run"`
-	Total  int            `json:"total"` // rows in the run, before filtering
+	Run      *matching.Run `json:"run"`
+	Total    int           `json:"total"`    // rows in the run, before filtering
+	Filtered int           `json:"filtered"` // rows under the search and filters
+	// Review counts the run's rows by review state, before filtering.
 	Review map[string]int `json:"review_counts"`
-	Rows   []matchRowJSON `json:"rows"`
+	Page   int            `json:"page"`
+	Pages  int            `json:"pages"`
+	// PageSize is absent when every row under the query is in rows.
+	PageSize int            `json:"page_size,omitempty"`
+	Rows     []matchRowJSON `json:"rows"`
 }
 
 func matchRowOut(r service.MatchRowDetail, lang string) matchRowJSON {
@@ -120,26 +131,52 @@ func matchRowOut(r service.MatchRowDetail, lang string) matchRowJSON {
 }
 
 func (s *Server) apiMatchRun(w http.ResponseWriter, r *http.Request) error {
-	f, err := readMatchFilter(r.URL.Query(), true)
+	q, err := readMatchQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	view, err := s.svc.MatchRun(r.Context(), actorOf(r), r.PathValue("id"))
+	pg, err := s.svc.MatchRowsPage(r.Context(), actorOf(r), r.PathValue("id"), q)
 	if err != nil {
 		return err
 	}
-	out := matchRunJSON{Run: view.Run, Total: len(view.Rows), Review: map[string]int{}, Rows: []matchRowJSON{}}
-	for _, st := range reviewStates {
-		out.Review[st] = 0
-	}
-	for _, row := range view.Rows {
-		out.Review[row.Review]++
-	}
-	for _, row := range filterRows(view.Rows, f) {
-		out.Rows = append(out.Rows, matchRowOut(row, s.pickLanguage(r)))
+	out := matchRunJSON{Run: pg.Run, Total: pg.Total, Filtered: pg.Filtered, Review: pg.ReviewCounts,
+		Page: pg.Page, Pages: pg.Pages, PageSize: pg.Size, Rows: make([]matchRowJSON, 0, len(pg.Rows))}
+	lang := s.pickLanguage(r)
+	for _, row := range pg.Rows {
+		out.Rows = append(out.Rows, matchRowOut(row, lang))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// matchPageSizeAPI is the API's page of a run when a page is asked for
+// without page_size.
+const matchPageSizeAPI = 100
+
+// readMatchQuery reads the API's question of a run's rows, refusing a
+// value it does not take. Without page and page_size every row under the
+// query is answered, as before the API paged.
+func readMatchQuery(v url.Values) (service.MatchRowQuery, error) {
+	f, err := readMatchFilter(v, true)
+	if err != nil {
+		return service.MatchRowQuery{}, err
+	}
+	q := f.query()
+	page, pageGiven, err := queryNumber(v, "page", 1, 0)
+	if err != nil {
+		return q, err
+	}
+	size, sizeGiven, err := queryNumber(v, "page_size", 1, service.MaxMatchPageSize)
+	if err != nil {
+		return q, err
+	}
+	if pageGiven || sizeGiven {
+		q.Page, q.PageSize = page, size
+		if !sizeGiven {
+			q.PageSize = matchPageSizeAPI
+		}
+	}
+	return q, nil
 }
 
 // reviewJSON is the body of a review.

@@ -11,6 +11,7 @@ import (
 	"parley/internal/access"
 	"parley/internal/lists"
 	"parley/internal/matching"
+	"parley/internal/msg"
 	"parley/internal/service"
 )
 
@@ -72,8 +73,7 @@ func parseCandidates(s string) []matchCandidate {
 }
 
 // matchFilter selects rows of a run by decision and review state and by
-// the search box (the page only; the API filters by the first two), and
-// orders them; empty fields select all, in row order.
+// the search box, and orders them; empty fields select all, in row order.
 type matchFilter struct {
 	Decision, Review string
 	Search           string
@@ -96,40 +96,50 @@ func (f matchFilter) SortMark(col string) string {
 }
 
 // readMatchFilter takes the filter from a query. strict refuses unknown
-// values (the API); otherwise they are ignored (a hand-edited address).
+// values (the API), naming the parameter and the values it takes;
+// otherwise they are ignored (a hand-edited address).
 func readMatchFilter(q url.Values, strict bool) (matchFilter, error) {
 	f := matchFilter{Decision: strings.TrimSpace(q.Get("decision")), Review: strings.TrimSpace(q.Get("review")),
-		Search: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if !slices.Contains(service.MatchRowSorts, f.Sort) || f.Sort == "row" {
+		Search: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort")}
+	dir := q.Get("dir")
+	for _, c := range []struct {
+		param   string
+		v       *string
+		allowed []string
+	}{{"decision", &f.Decision, matchDecisions}, {"review", &f.Review, reviewStates}, {"sort", &f.Sort, service.MatchRowSorts}, {"dir", &dir, sortDirections}} {
+		if *c.v == "" || slices.Contains(c.allowed, *c.v) {
+			continue
+		}
+		if strict {
+			return f, badRequest("err.web.param_choice", "param", msg.Raw(c.param), "value", msg.Raw(*c.v), "choices", msg.Raw(strings.Join(c.allowed, ", ")))
+		}
+		*c.v = ""
+	}
+	if f.Sort == "row" {
 		f.Sort = ""
 	}
-	if f.Decision != "" && !slices.Contains(matchDecisions, f.Decision) {
-		if strict {
-			return f, badRequest("err.web.decision", "value", f.Decision)
-		}
-		f.Decision = ""
-	}
-	if f.Review != "" && !slices.Contains(reviewStates, f.Review) {
-		if strict {
-			return f, badRequest("err.web.review", "value", f.Review)
-		}
-		f.Review = ""
-	}
+	f.Desc = dir == "desc"
 	return f, nil
 }
 
-func (f matchFilter) keep(r *matching.Row) bool {
-	return (f.Decision == "" || r.Decision == f.Decision) && (f.Review == "" || r.Review == f.Review)
-}
+// sortDirections are the values of a table's "dir".
+var sortDirections = []string{"asc", "desc"}
 
-func filterRows(rows []service.MatchRowDetail, f matchFilter) []service.MatchRowDetail {
-	var out []service.MatchRowDetail
-	for _, r := range rows {
-		if f.keep(&r.Row) {
-			out = append(out, r)
-		}
+// queryNumber reads a whole-number parameter of the API, from lo to hi
+// (hi 0: no bound), and whether it was given.
+func queryNumber(q url.Values, param string, lo, hi int) (int, bool, error) {
+	v := strings.TrimSpace(q.Get(param))
+	if v == "" {
+		return 0, false, nil
 	}
-	return out
+	n, err := strconv.Atoi(v)
+	if err == nil && n >= lo && (hi == 0 || n <= hi) {
+		return n, true, nil
+	}
+	if hi == 0 {
+		return 0, true, badRequest("err.web.param_number_min", "param", msg.Raw(param), "value", msg.Raw(v), "min", msg.Plain(lo))
+	}
+	return 0, true, badRequest("err.web.param_number", "param", msg.Raw(param), "value", msg.Raw(v), "min", msg.Plain(lo), "max", msg.Plain(hi))
 }
 
 // receivedLists returns the handed-over lists addressed to the actor's
@@ -306,14 +316,6 @@ type matchRunData struct {
 	Confirmable int  // pending results above the match threshold
 }
 
-// confirmable counts a result that "confirm all matches" would confirm.
-func confirmable(run *matching.Run, r *matching.Row) int {
-	if r.Decision == "match" && r.Review == "pending" && r.Score >= run.ThresholdMatch && r.RegistryID != "" {
-		return 1
-	}
-	return 0
-}
-
 // reviewReasonText says in the reader's language why a review is pending
 // again.
 func reviewReasonText(l *Localizer, code string, p map[string]string) string {
@@ -433,13 +435,20 @@ var decisionBadge = map[string]string{"match": "state-acknowledged", "review": "
 func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	actor := actorOf(r)
 	ctx := r.Context()
-	view, err := s.svc.MatchRun(ctx, actor, r.PathValue("id"))
+	f, _ := readMatchFilter(r.URL.Query(), false)
+	q := f.query()
+	q.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	printView := r.URL.Query().Get("view") == "print"
+	if !printView {
+		q.PageSize = matchPageSize
+	}
+	pg, err := s.svc.MatchRowsPage(ctx, actor, r.PathValue("id"), q)
 	if err != nil {
 		return err
 	}
 	p := s.page(w, r, "matchrun.title", "matching", nil)
-	f, _ := readMatchFilter(r.URL.Query(), false)
-	d := &matchRunData{L: p.L, Run: view.Run, Filter: f, Total: len(view.Rows), Decisions: matchDecisions, States: reviewStates, ReviewCount: map[string]int{}}
+	d := &matchRunData{L: p.L, Run: pg.Run, Filter: f, Total: pg.Total, Decisions: matchDecisions, States: reviewStates, ReviewCount: pg.ReviewCounts,
+		Search: pg.Search, Shown: pg.Filtered, Print: printView, Page: pg.Page, Pages: pg.Pages, Confirmable: pg.Confirmable}
 	if r.URL.Query().Get("done") != "" {
 		d.Done = "matchrun.review_saved"
 	}
@@ -447,25 +456,12 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, byID, err := s.receivedLists(r); err == nil {
-		d.List = byID[view.Run.ListID]
+		d.List = byID[pg.Run.ListID]
 	}
-	for _, row := range view.Rows {
-		d.ReviewCount[row.Review]++
-	}
-	rows, se := s.svc.FilterMatchRows(view.Rows, f.query())
-	d.Search = se
-	d.Shown = len(rows)
-	size := matchPageSize
-	if r.URL.Query().Get("view") == "print" {
-		d.Print, size = true, max(1, len(rows))
-	}
-	d.Pages = max(1, (len(rows)+size-1)/size)
-	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	d.Page = min(max(d.Page, 1), d.Pages)
-	start := (d.Page - 1) * size
-	rows = rows[start:min(start+size, len(rows))]
+	rows := pg.Rows
 	if len(rows) > 0 {
-		d.First, d.Last = start+1, start+len(rows)
+		d.First = (pg.Page-1)*max(pg.Size, 1) + 1
+		d.Last = d.First + len(rows) - 1
 	}
 	if d.Page > 1 {
 		d.PrevPage = d.Page - 1
@@ -487,7 +483,7 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	var registry map[string]*lists.Entry
 	if len(others) > 0 {
-		if registry, err = s.svc.RegistryEntries(ctx, actor, view.Run.Party, others); err != nil {
+		if registry, err = s.svc.RegistryEntries(ctx, actor, pg.Run.Party, others); err != nil {
 			return err
 		}
 	}
@@ -504,10 +500,7 @@ func (s *Server) matchRunPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Rows = append(d.Rows, v)
 	}
-	for i := range view.Rows {
-		d.Confirmable += confirmable(view.Run, &view.Rows[i].Row)
-	}
-	d.Chart = newDecisionChart(p.L, view.Run, func(k string) string { return d.Link(k, f.Review, 1) })
+	d.Chart = newDecisionChart(p.L, pg.Run, func(k string) string { return d.Link(k, f.Review, 1) })
 	p.Data = d
 	if d.List != nil {
 		p.Title = p.L.T("matchrun.title_of", d.List.Title)
