@@ -385,3 +385,30 @@ func tooMany(w http.ResponseWriter, retry time.Duration) {
 
 // maxForm bounds a posted form or JSON body.
 const maxForm = 64 << 10
+
+// Site is the server that carries the family site (web.Server): its
+// route table and its mounts under a prefix.
+type Site interface {
+	Adopt(routes ...httpx.Route) error
+	Mount(pattern string, h http.Handler) error
+}
+
+// Prefixes are the paths under which the family site answers what its
+// route table does not name (other methods, unknown family pages).
+var Prefixes = []string{"/family/", "/public", "/api/v1/inquiries", "/api/v1/inquiries/", "/api/v1/inquiry-links", "/api/v1/inquiry-links/", "/api/v1/public/"}
+
+// MountOn adds the family site to the server that carries it: its routes
+// join the route table (documented, walked by the authorization test), and
+// Prefixes keep answering the rest from the family site itself. The server
+// `parley serve` runs and the load benchmark mount it this same way.
+func (h *Handler) MountOn(s Site) error {
+	if err := s.Adopt(h.Routes()...); err != nil {
+		return fmt.Errorf("familyweb: adopt routes: %w", err)
+	}
+	for _, p := range Prefixes {
+		if err := s.Mount(p, h); err != nil {
+			return fmt.Errorf("familyweb: mount %s: %w", p, err)
+		}
+	}
+	return nil
+}
