@@ -35,6 +35,7 @@ import (
 	"parley/internal/demo"
 	"parley/internal/families"
 	"parley/internal/familyweb"
+	"parley/internal/gctune"
 	"parley/internal/ledger"
 	"parley/internal/service"
 	"parley/internal/store"
@@ -51,7 +52,11 @@ func main() {
 	healthz := flag.Bool("healthz", false, "measure GET /healthz the same way just before the family look-ups, as the baseline of the same run")
 	limits := flag.String("limits", "lifted", "family rate limits: lifted (the cost of a look-up, not of refusals) or default")
 	pages := flag.String("pages", "dashboard,lists,list", "the workbench pages the signed-in users load, one after another: dashboard (/), lists (/lists), list (/lists/{id} of the first list); a profile of one page alone gives its cost per request")
+	var gc gctune.Settings
+	flag.IntVar(&gc.GCPercent, "gc-percent", gctune.DefaultGCPercent, "garbage collector target percentage, as parley serve --gc-percent")
+	flag.Int64Var(&gc.MemoryLimitMiB, "memory-limit-mib", gctune.DefaultMemoryLimitMiB(), "soft memory limit in MiB (0: none), as parley serve --memory-limit-mib")
 	flag.Parse()
+	gctune.Apply(gc)
 	if *duration > 5*time.Minute {
 		log.Fatal("duration is bounded to 5 minutes")
 	}
@@ -100,14 +105,20 @@ func main() {
 		lim.Lookups = familyweb.Rate{N: 1 << 30, Per: time.Minute}
 		lim.LookupFailures = familyweb.Rate{N: 1 << 30, Per: time.Minute}
 	}
-	fam, err := familyweb.NewHandler(svc, familyweb.Options{InsecureCookies: true, Limits: lim, Logger: quiet})
+	// The family site is mounted as `parley serve` mounts it: its routes
+	// in the server's route table, the rest under its prefixes.
+	fam, err := familyweb.NewHandler(svc, familyweb.Options{
+		Actor:           func(r *http.Request) (access.Actor, bool) { return web.ActorFrom(r.Context()) },
+		ReviewURL:       web.FamilyLinksPath,
+		InsecureCookies: true,
+		Limits:          lim,
+		Logger:          quiet,
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, p := range []string{"/family/", "/public", "/api/v1/inquiries", "/api/v1/inquiries/", "/api/v1/public/"} {
-		if err := srv.Mount(p, fam); err != nil {
-			log.Fatal(err)
-		}
+	if err := fam.MountOn(srv); err != nil {
+		log.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

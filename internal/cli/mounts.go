@@ -86,17 +86,8 @@ func mountExtras(ctx context.Context, s *service.Service, o serveOptions) func(*
 		if err != nil {
 			return err
 		}
-		// The family routes join the route table (documented, walked by the
-		// authorization test); the prefixes below keep answering what the
-		// table does not name (other methods, unknown family pages) from
-		// the family site itself.
-		if err := srv.Adopt(fam.Routes()...); err != nil {
+		if err := fam.MountOn(srv); err != nil {
 			return err
-		}
-		for _, p := range []string{"/family/", "/public", "/api/v1/inquiries", "/api/v1/inquiries/", "/api/v1/inquiry-links", "/api/v1/inquiry-links/", "/api/v1/public/"} {
-			if err := srv.Mount(p, fam); err != nil {
-				return err
-			}
 		}
 		d, err := newDispatcher(ctx, s, o, logger)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"parley/internal/gctune"
 	"parley/internal/metrics"
 	"parley/internal/service"
 	"parley/internal/web"
@@ -45,6 +46,9 @@ type serveOptions struct {
 	// requests bearing it. From $PARLEY_METRICS_TOKEN or the data
 	// directory's metrics-token file.
 	MetricsToken string
+	// GC, when set, are the garbage collector's settings for the
+	// process (--gc-percent, --memory-limit-mib).
+	GC *gctune.Settings
 }
 
 // metricsTokenEnv and metricsTokenFile name where serve finds the token
@@ -82,8 +86,11 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fs.DurationVar(&o.SyncInterval, "sync-interval", 5*time.Second, "on a party's node: how often to sync and verify the mirror of the hub's log")
 	o.Limits = addLimitFlags(fs)
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve /metrics, without a token, on this separate address (e.g. 127.0.0.1:9090); on the main address /metrics needs $"+metricsTokenEnv+" or DATA/"+metricsTokenFile)
+	var gc gctune.Settings
+	fs.IntVar(&gc.GCPercent, "gc-percent", gctune.DefaultGCPercent, "garbage collector target percentage, as GOGC (kept from GOGC when this flag is not given)")
+	fs.Int64Var(&gc.MemoryLimitMiB, "memory-limit-mib", gctune.DefaultMemoryLimitMiB(), "soft memory limit in MiB, as GOMEMLIMIT; default 3/4 of the machine's (or container's) memory; 0: none (kept from GOMEMLIMIT when this flag is not given)")
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL] [--cosign-interval D] [--metrics-addr HOST:PORT]")
+		fmt.Fprintln(a.Stderr, "usage: parley serve [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--base-url URL] [--cosign-interval D] [--metrics-addr HOST:PORT] [--gc-percent N] [--memory-limit-mib N]")
 		fs.PrintDefaults()
 	}
 	var err error
@@ -93,6 +100,10 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return &ExitError{Code: 2, Err: errors.New("give both --tls-cert and --tls-key, or neither")}
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	gc = gctune.FromFlags(gc, given["gc-percent"], given["memory-limit-mib"], os.Getenv)
+	o.GC = &gc
 	if o.MetricsToken, err = metricsToken(a.DataDir); err != nil {
 		return err
 	}
@@ -121,6 +132,10 @@ func serveWeb(ctx context.Context, a *App, s *service.Service, o serveOptions, m
 func startAndServe(ctx context.Context, a *App, s *service.Service, o serveOptions, mount func(*web.Server) error) error {
 	logger := slog.New(slog.NewJSONHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s.Logger = logger
+	if o.GC != nil {
+		gctune.Apply(*o.GC)
+		logger.Info("garbage collector", "gc_percent", o.GC.GCPercent, "memory_limit_mib", o.GC.MemoryLimitMiB)
+	}
 	// A log that lost entries it had already signed or receipted (a crash
 	// on a disk that lied about flushing, a restore from an old backup)
 	// must not append new ones at the same indexes: the server then still

@@ -61,7 +61,8 @@ func TestKeyedSecretCheck(t *testing.T) {
 	SpendCheck(key, "")
 }
 
-// The MAC is compared in constant time: CheckSecret compares it with
+// The MAC is compared in constant time: CheckSecret (in checkKeyed)
+// compares it with
 // hmac.Equal and nowhere with ==, bytes.Equal or string conversion, which
 // return at the first differing byte and let an attacker who measures
 // answer times find a valid MAC byte by byte.
@@ -73,12 +74,12 @@ func TestKeyedCheckComparesInConstantTime(t *testing.T) {
 	}
 	var fn *ast.FuncDecl
 	for _, d := range f.Decls {
-		if d, ok := d.(*ast.FuncDecl); ok && d.Name.Name == "CheckSecret" {
+		if d, ok := d.(*ast.FuncDecl); ok && d.Name.Name == "checkKeyed" {
 			fn = d
 		}
 	}
 	if fn == nil {
-		t.Fatal("CheckSecret not found")
+		t.Fatal("checkKeyed not found")
 	}
 	var constantTime bool
 	ast.Inspect(fn.Body, func(n ast.Node) bool {
@@ -104,7 +105,7 @@ func TestKeyedCheckComparesInConstantTime(t *testing.T) {
 		return true
 	})
 	if !constantTime {
-		t.Error("CheckSecret does not compare with hmac.Equal")
+		t.Error("checkKeyed does not compare with hmac.Equal")
 	}
 }
 
@@ -114,6 +115,76 @@ func BenchmarkCheckSecretKeyed(b *testing.B) {
 	for b.Loop() {
 		if ok, _ := CheckSecret(key, h, secret); !ok {
 			b.Fatal("no match")
+		}
+	}
+}
+
+// A status look-up checks a secret on every request: the keyed check, the
+// work spent on an unknown reference and the normalisation of a reference
+// typed the canonical way allocate nothing.
+func TestKeyedCheckAllocatesNothing(t *testing.T) {
+	key, secret := NewSecretKey(), NewSecret()
+	h, err := HashSecretKeyed(key, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, wrong := NewReference(), NewSecret()
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		{"right secret", func() {
+			if ok, _ := CheckSecret(key, h, secret); !ok {
+				t.Fatal("no match")
+			}
+		}},
+		{"wrong secret", func() {
+			if ok, _ := CheckSecret(key, h, wrong); ok {
+				t.Fatal("a wrong secret matches")
+			}
+		}},
+		{"malformed secret", func() { CheckSecret(key, h, secret[:5]) }},
+		{"spent check", func() { SpendCheck(key, secret) }},
+		{"canonical reference", func() {
+			if got, err := NormalizeReference(ref); err != nil || got != ref {
+				t.Fatalf("NormalizeReference(%q) = %q, %v", ref, got, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		tt.f() // the pool holds a state for key
+		if raceEnabled {
+			continue // run for the race check; pools drop items at random
+		}
+		if n := testing.AllocsPerRun(100, tt.f); n != 0 {
+			t.Errorf("%s: %v allocations, want 0", tt.name, n)
+		}
+	}
+}
+
+func TestNormalizeReferenceForms(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"PX-7K3M-9QF2", "PX-7K3M-9QF2"},
+		{" px 7k3m 9qf2 ", "PX-7K3M-9QF2"},
+		{"7K3M9QF2", "PX-7K3M-9QF2"},
+		{"px-7k3m-9qfz", "PX-7K3M-9QFZ"},
+		{"PX-OK3M-IQL2", "PX-0K3M-1Q12"},
+		{"PX-\u01317K3M-9QF", "PX-17K3-M9QF"}, // dotless i reads as I, then 1
+		{"PX-7K3M-9QF", ""},
+		{"PX-7K3M-9QF22", ""},
+		{"PX-7K3M-9QFU", ""},
+		{"PX-7K3M-9QF\xff", ""},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeReference(tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("NormalizeReference(%q) = %q, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("NormalizeReference(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
 		}
 	}
 }

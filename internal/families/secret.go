@@ -1,6 +1,7 @@
 package families
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,9 +9,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"runtime"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -70,8 +73,25 @@ func NewSecret() string { return group(randomChars(secretChars), 5) }
 // normalise upper-cases s, drops separators and maps the letters that
 // Crockford base 32 reads as digits; it fails on any other character.
 func normalise(s string) (string, error) {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
+	var buf [64]byte
+	n, err := normaliseInto(buf[:0], s)
+	if err != nil {
+		return "", err
+	}
+	return string(n), nil
+}
+
+// normaliseInto is normalise appending to dst, which it does not let grow
+// past its capacity: a longer code is no code (ErrBadCode). Upper-casing
+// is unicode.ToUpper rune by rune, as strings.ToUpper does, so that a
+// letter whose capital is one of the alphabet's (ı, ſ) counts as that.
+func normaliseInto(dst []byte, s string) ([]byte, error) {
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		} else if r > 127 {
+			r = unicode.ToUpper(r)
+		}
 		switch {
 		case r == '-' || r == ' ' || r == '\t' || r == '.' || r == '_' || r == '\u00a0':
 			continue
@@ -80,27 +100,37 @@ func normalise(s string) (string, error) {
 		case r == 'I' || r == 'L':
 			r = '1'
 		}
-		if r > 127 || !strings.ContainsRune(crockford, r) {
-			return "", ErrBadCode
+		if r > 127 || strings.IndexByte(crockford, byte(r)) < 0 || len(dst) == cap(dst) {
+			return nil, ErrBadCode
 		}
-		b.WriteRune(r)
+		dst = append(dst, byte(r))
 	}
-	return b.String(), nil
+	return dst, nil
 }
 
 // NormalizeReference returns the canonical form of a reference as a family
-// may type it ("px 7k3m 9qf2", "7K3M9QF2", "PX-7K3M-9QF2").
+// may type it ("px 7k3m 9qf2", "7K3M9QF2", "PX-7K3M-9QF2"). A reference
+// already in that form is returned as it is, without an allocation.
 func NormalizeReference(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	up := strings.ToUpper(s)
-	if strings.HasPrefix(up, ReferencePrefix) {
+	orig := s
+	if len(s) >= len(ReferencePrefix) && strings.EqualFold(s[:len(ReferencePrefix)], ReferencePrefix) {
 		s = s[len(ReferencePrefix):]
 	}
-	n, err := normalise(s)
+	var buf [referenceChars]byte
+	n, err := normaliseInto(buf[:0], s)
 	if err != nil || len(n) != referenceChars {
 		return "", fmt.Errorf("reference %q: %w", clip(s, 40), ErrBadCode)
 	}
-	return ReferencePrefix + "-" + group(n, 4), nil
+	var out [len(ReferencePrefix) + 2 + referenceChars]byte
+	copy(out[:], ReferencePrefix+"-")
+	copy(out[3:7], n[:4])
+	out[7] = '-'
+	copy(out[8:], n[4:])
+	if orig == string(out[:]) {
+		return orig, nil
+	}
+	return string(out[:]), nil
 }
 
 // NormalizeSecret returns the canonical form of a secret (upper case,
@@ -292,10 +322,59 @@ const keyedPrefix = "$hmac-sha256$v=1$"
 const macDomain = "parley family secret v1\x00"
 
 func secretMAC(key SecretKey, normalised string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(macDomain))
-	m.Write([]byte(normalised))
-	return m.Sum(nil)
+	st := getMAC(key)
+	defer macPool.Put(st)
+	n := copy(st.in[:], normalised)
+	return bytes.Clone(st.mac(st.in[:n]))
+}
+
+// macState is a keyed MAC with the buffers of one check, kept in macPool
+// so that checking a secret allocates nothing.
+type macState struct {
+	key  []byte // a copy of the key h was made with
+	h    hash.Hash
+	in   [64]byte          // the normalised secret
+	sum  [sha256.Size]byte // its MAC
+	enc  [64]byte          // the stored MAC, base64
+	want [sha256.Size]byte // the stored MAC
+}
+
+var (
+	macPool        sync.Pool
+	macDomainBytes = []byte(macDomain)
+	zeroMAC        [sha256.Size]byte
+)
+
+// getMAC returns a macState for key, reset; the caller puts it back in
+// macPool. A pooled state made with another key (another service in the
+// same process) is dropped.
+func getMAC(key SecretKey) *macState {
+	if st, _ := macPool.Get().(*macState); st != nil && subtle.ConstantTimeCompare(st.key, key) == 1 {
+		st.h.Reset()
+		return st
+	}
+	return &macState{key: bytes.Clone(key), h: hmac.New(sha256.New, key)}
+}
+
+// mac returns the MAC of the normalised secret n, in st.sum.
+func (st *macState) mac(n []byte) []byte {
+	st.h.Write(macDomainBytes)
+	st.h.Write(n)
+	return st.h.Sum(st.sum[:0])
+}
+
+// normalisedSecret normalises secret into st.in; a malformed secret
+// gives a string of zeros, so that it costs the same work as a wrong one.
+func (st *macState) normalisedSecret(secret string) ([]byte, bool) {
+	n, err := normaliseInto(st.in[:0:secretChars], strings.TrimSpace(secret))
+	if err != nil || len(n) != secretChars {
+		n = st.in[:secretChars]
+		for i := range n {
+			n[i] = '0'
+		}
+		return n, false
+	}
+	return n, true
 }
 
 // HashSecretKeyed returns the keyed hash of a secret, to be stored in
@@ -322,15 +401,7 @@ func IsKeyedHash(hash string) bool { return strings.HasPrefix(hash, keyedPrefix)
 // secret or hash, or a keyed hash without a key, never matches.
 func CheckSecret(key SecretKey, hash, secret string) (ok, upgrade bool) {
 	if IsKeyedHash(hash) {
-		n, err := NormalizeSecret(secret)
-		if err != nil {
-			n = strings.Repeat("0", secretChars) // the same work as a wrong secret
-		}
-		want, derr := base64.RawStdEncoding.DecodeString(hash[len(keyedPrefix):])
-		if len(key) < SecretKeyLen || derr != nil || len(want) != sha256.Size {
-			return false, false
-		}
-		return hmac.Equal(secretMAC(key, n), want) && err == nil, false
+		return checkKeyed(key, hash[len(keyedPrefix):], secret), false
 	}
 	if VerifySecret(hash, secret) {
 		return true, len(key) >= SecretKeyLen
@@ -350,6 +421,25 @@ func SpendCheckWith(key SecretKey, secret string, p Argon2Params) {
 		spendVerification(secret, p)
 		return
 	}
-	n, _ := NormalizeSecret(secret)
-	hmac.Equal(secretMAC(key, n), make([]byte, sha256.Size))
+	st := getMAC(key)
+	n, _ := st.normalisedSecret(secret)
+	hmac.Equal(st.mac(n), zeroMAC[:])
+	macPool.Put(st)
+}
+
+// checkKeyed reports whether secret matches enc, the base64 MAC of a
+// keyed hash, comparing the MACs in constant time (hmac.Equal). It
+// allocates nothing.
+func checkKeyed(key SecretKey, enc, secret string) bool {
+	if len(key) < SecretKeyLen || len(enc) != base64.RawStdEncoding.EncodedLen(sha256.Size) {
+		return false
+	}
+	st := getMAC(key)
+	defer macPool.Put(st)
+	n, wellFormed := st.normalisedSecret(secret)
+	k := copy(st.enc[:], enc)
+	if d, err := base64.RawStdEncoding.Decode(st.want[:], st.enc[:k]); err != nil || d != sha256.Size {
+		return false
+	}
+	return hmac.Equal(st.mac(n), st.want[:]) && wellFormed
 }

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"parley/internal/access"
 	"parley/internal/families"
@@ -27,8 +28,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, st
 // browser's permission check, which is one more guard against forged
 // requests.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/json" {
+	if ct := r.Header.Get("Content-Type"); !strings.EqualFold(ct, "application/json") && !isJSONType(ct) {
 		writeJSON(w, http.StatusUnsupportedMediaType, errorBody("send application/json"))
 		return false
 	}
@@ -39,6 +39,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// isJSONType reports whether a Content-Type with parameters is JSON.
+func isJSONType(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "application/json"
 }
 
 func rateLimited(w http.ResponseWriter, hdr func(http.ResponseWriter)) {

@@ -92,6 +92,9 @@ type Handler struct {
 	opts Options
 	mux  *http.ServeMux
 	root http.Handler
+	// cop is the family site's cross-origin check (its own trusted
+	// origins and refusal page).
+	cop  *http.CrossOriginProtection
 	tmpl map[string]*template.Template
 	cat  map[string]catalogue
 	css  string // path of the stylesheet with its content hash
@@ -170,7 +173,8 @@ func NewHandler(svc *service.Service, opts Options) (*Handler, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusForbidden, "error.csrf")
 	}))
-	h.root = securityHeaders(cop.Handler(h.mux))
+	h.cop = cop
+	h.root = h.protect(h.mux)
 	svc.EnableFamilyLinking()
 	return h, nil
 }
@@ -228,12 +232,14 @@ func (h *Handler) routes() {
 }
 
 // Routes returns the family site's route table for the server that
-// carries it (see web.Server.Adopt), each route served by the whole
-// handler, with its security headers and cross-origin checks.
+// carries it (see web.Server.Adopt), each route served by its own handler
+// behind the family site's security headers and cross-origin checks:
+// the carrying server's router has found the route, so the family site's
+// own router is not asked again.
 func (h *Handler) Routes() []httpx.Route {
 	rs := h.table()
 	for i := range rs {
-		rs[i].Handler = h
+		rs[i].Handler = h.protect(rs[i].Handler)
 	}
 	return rs
 }
@@ -242,16 +248,20 @@ func (h *Handler) Routes() []httpx.Route {
 // origin and nothing else: no script at all.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// securityHeaders sets what every answer carries: a strict Content
-// Security Policy (stylesheet from this origin only, no script at all), no
+// familyHeaders is what every answer carries: a strict Content Security
+// Policy (stylesheet from this origin only, no script at all), no
 // framing, no MIME sniffing, no referrer (a status page's address must not
-// travel), and no caching of anything but static files and public figures.
-func securityHeaders(next http.Handler) http.Handler {
+// travel), and no caching of anything but static files and public figures
+// (whose handlers say so). Built once.
+var familyHeaders = httpx.SecurityHeaders(contentSecurityPolicy, "Cache-Control", "no-store")
+
+// protect puts the family site's security headers and cross-origin
+// checks in front of next.
+func (h *Handler) protect(next http.Handler) http.Handler {
+	checked := h.cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		httpx.SetSecurityHeaders(hd, contentSecurityPolicy)
-		hd.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
+		familyHeaders.Apply(w.Header())
+		checked.ServeHTTP(w, r)
 	})
 }
 
@@ -385,3 +395,30 @@ func tooMany(w http.ResponseWriter, retry time.Duration) {
 
 // maxForm bounds a posted form or JSON body.
 const maxForm = 64 << 10
+
+// Site is the server that carries the family site (web.Server): its
+// route table and its mounts under a prefix.
+type Site interface {
+	Adopt(routes ...httpx.Route) error
+	Mount(pattern string, h http.Handler) error
+}
+
+// Prefixes are the paths under which the family site answers what its
+// route table does not name (other methods, unknown family pages).
+var Prefixes = []string{"/family/", "/public", "/api/v1/inquiries", "/api/v1/inquiries/", "/api/v1/inquiry-links", "/api/v1/inquiry-links/", "/api/v1/public/"}
+
+// MountOn adds the family site to the server that carries it: its routes
+// join the route table (documented, walked by the authorization test), and
+// Prefixes keep answering the rest from the family site itself. The server
+// `parley serve` runs and the load benchmark mount it this same way.
+func (h *Handler) MountOn(s Site) error {
+	if err := s.Adopt(h.Routes()...); err != nil {
+		return fmt.Errorf("familyweb: adopt routes: %w", err)
+	}
+	for _, p := range Prefixes {
+		if err := s.Mount(p, h); err != nil {
+			return fmt.Errorf("familyweb: mount %s: %w", p, err)
+		}
+	}
+	return nil
+}

@@ -143,6 +143,11 @@ func limitKey(ip string) string {
 	if err != nil {
 		return ip
 	}
+	if a.Is4() {
+		// ParseAddr takes an IPv4 address only in its one dotted form
+		// (no leading zeros), so ip is already the key.
+		return ip
+	}
 	a = a.Unmap()
 	if a.Is6() {
 		p, _ := a.Prefix(64)

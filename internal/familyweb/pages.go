@@ -130,7 +130,8 @@ func (h *Handler) lookup(r *http.Request, reference, secret string) (*families.P
 	if ok, retry := h.lookups.allow(r.Context(), ip); !ok {
 		return nil, http.StatusTooManyRequests, "error.rate", func(w http.ResponseWriter) { tooMany(w, retry) }
 	}
-	limits := []service.ThrottleLimit{h.lookupFails.limit(ip)}
+	var arr [2]service.ThrottleLimit
+	limits := append(arr[:0], h.lookupFails.limit(ip))
 	ref, refErr := families.NormalizeReference(reference)
 	if refErr == nil {
 		limits = append(limits, h.refFails.limit(ref))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"parley/internal/access"
 	"parley/internal/families"
@@ -48,7 +49,7 @@ func Status(err error) (status int, msg string, ok bool) {
 
 // WriteJSON answers with v as indented JSON.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	jsonType.Apply(w.Header())
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -58,13 +59,55 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // SetSecurityHeaders sets what every answer of both front ends carries:
 // the page's Content Security Policy (each front end has its own), no MIME
 // sniffing, no referrer (an address may name a list or a family's status
-// page) and no framing.
-func SetSecurityHeaders(h http.Header, csp string) {
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
+// page) and no framing. A front end sets them on every answer with the
+// HeaderSet of SecurityHeaders, built once.
+func SetSecurityHeaders(h http.Header, csp string) { SecurityHeaders(csp).Apply(h) }
+
+// SecurityHeaders returns the headers of SetSecurityHeaders followed by
+// extra (name, value pairs).
+func SecurityHeaders(csp string, extra ...string) HeaderSet {
+	return NewHeaderSet(append([]string{
+		"Content-Security-Policy", csp,
+		"X-Content-Type-Options", "nosniff",
+		"Referrer-Policy", "no-referrer",
+		"X-Frame-Options", "DENY",
+	}, extra...)...)
 }
+
+// HeaderSet is a set of response headers built once and set on many
+// answers without an allocation: every answer's header map shares the
+// value slices, whose capacity is their length, so that a handler adding
+// a value to one of them (Header.Add) copies it rather than writing into
+// the shared array.
+type HeaderSet []headerValue
+
+type headerValue struct {
+	name   string
+	values []string
+}
+
+// NewHeaderSet returns the headers of name, value pairs; a name given
+// twice keeps its last value.
+func NewHeaderSet(pairs ...string) HeaderSet {
+	var hs HeaderSet
+	for i := 0; i+1 < len(pairs); i += 2 {
+		name := http.CanonicalHeaderKey(pairs[i])
+		v := []string{pairs[i+1]}
+		hs = slices.DeleteFunc(hs, func(e headerValue) bool { return e.name == name })
+		hs = append(hs, headerValue{name, v[:1:1]})
+	}
+	return hs
+}
+
+// Apply sets the headers on h, replacing any values they had.
+func (hs HeaderSet) Apply(h http.Header) {
+	for _, e := range hs {
+		h[e.name] = e.values
+	}
+}
+
+// jsonType is the Content-Type of a JSON answer.
+var jsonType = NewHeaderSet("Content-Type", "application/json; charset=utf-8")
 
 // ErrorBody is the JSON body of every API error of both front ends.
 type ErrorBody struct {

@@ -7,9 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"parley/internal/access"
 	"parley/internal/httpx"
@@ -76,15 +80,33 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// requestState is what outer keeps of one request, in one allocation: it
+// is the request's context (carrying the requestInfo) and holds the
+// status writer.
+type requestState struct {
+	context.Context
+	info requestInfo
+	sw   statusWriter
+}
+
+// Value answers the requestInfo from the state itself and everything
+// else from the parent context.
+func (c *requestState) Value(key any) any {
+	if _, ok := key.(requestInfoKey); ok {
+		return &c.info
+	}
+	return c.Context.Value(key)
+}
+
 // outer wraps the whole mux: security headers, identity, cross-origin
 // protection, panics, the request log and metrics.
 func (s *Server) outer(mux http.Handler) http.Handler {
 	protected := s.cop.Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{route: "unmatched"}
-		sw := &statusWriter{ResponseWriter: w}
-		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
+		st := &requestState{Context: r.Context(), info: requestInfo{route: "unmatched"}, sw: statusWriter{ResponseWriter: w}}
+		info, sw := &st.info, &st.sw
+		var ctx context.Context = st
 		var id *Identity
 		defer func() {
 			if p := recover(); p != nil {
@@ -101,14 +123,8 @@ func (s *Server) outer(mux http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			d := time.Since(start)
-			metrics.RequestDuration.WithLabelValues(info.route, r.Method, strconv.Itoa(status)).Observe(d.Seconds())
-			attrs := []any{"method", r.Method, "route", info.route, "status", status, "duration_ms", d.Milliseconds()}
-			if id != nil {
-				attrs = append(attrs, "user_id", id.Actor.UserID)
-			}
-			// Never the path or the query: they can hold ids and searched
-			// names. Never cookies or headers.
-			s.log.LogAttrs(ctx, levelFor(status), "request", argsToAttrs(attrs)...)
+			requestObserver(info.route, r.Method, status).Observe(d.Seconds())
+			s.logRequest(ctx, r.Method, info.route, status, d, id)
 		}()
 
 		s.securityHeaders(sw, r)
@@ -134,12 +150,64 @@ func (s *Server) outer(mux http.Handler) http.Handler {
 	})
 }
 
-func argsToAttrs(args []any) []slog.Attr {
-	out := make([]slog.Attr, 0, len(args)/2)
-	for i := 0; i+1 < len(args); i += 2 {
-		out = append(out, slog.Any(args[i].(string), args[i+1]))
+// logRequest writes the request's log line. Never the path or the query:
+// they can hold ids and searched names. Never cookies or headers. The
+// attributes live on the stack: a line costs no allocation of its own.
+func (s *Server) logRequest(ctx context.Context, method, route string, status int, d time.Duration, id *Identity) {
+	level := levelFor(status)
+	if !s.log.Enabled(ctx, level) {
+		return
 	}
-	return out
+	attrs := [5]slog.Attr{
+		slog.String("method", method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Int64("duration_ms", d.Milliseconds()),
+	}
+	n := 4
+	if id != nil {
+		attrs[4] = slog.String("user_id", id.Actor.UserID)
+		n = 5
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs[:n]...)
+}
+
+// observerKey names one series of the request duration histogram.
+type observerKey struct {
+	route, method string
+	status        int
+}
+
+// observers keeps the series of the request duration histogram by their
+// labels, so that a request finds its series without formatting the
+// status or hashing the labels. Bounded: the methods come from clients.
+var observers struct {
+	sync.RWMutex
+	m map[observerKey]prometheus.Observer
+}
+
+const maxObservers = 4096
+
+// requestObserver returns the request duration series of route, method
+// and status.
+func requestObserver(route, method string, status int) prometheus.Observer {
+	k := observerKey{route, method, status}
+	observers.RLock()
+	o, ok := observers.m[k]
+	observers.RUnlock()
+	if ok {
+		return o
+	}
+	o = metrics.RequestDuration.WithLabelValues(route, method, strconv.Itoa(status))
+	observers.Lock()
+	defer observers.Unlock()
+	if observers.m == nil {
+		observers.m = map[observerKey]prometheus.Observer{}
+	}
+	if len(observers.m) < maxObservers {
+		observers.m[k] = o
+	}
+	return o
 }
 
 func levelFor(status int) slog.Level {
@@ -150,19 +218,27 @@ func levelFor(status int) slog.Level {
 }
 
 func (s *Server) securityHeaders(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	httpx.SetSecurityHeaders(h, ContentSecurityPolicy)
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-	if s.opts.TLS {
-		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-	}
 	if strings.HasPrefix(r.URL.Path, "/static/") {
-		h.Set("Cache-Control", "public, max-age=3600")
+		s.staticHeaders.Apply(w.Header())
 	} else {
-		// Pages and API answers hold personal data: never in a cache.
-		h.Set("Cache-Control", "no-store")
+		s.pageHeaders.Apply(w.Header())
 	}
+}
+
+// buildHeaders makes the headers securityHeaders sets, once: what every
+// answer carries, and the caching of static files (an hour) or of
+// anything else (never in a cache: pages and API answers hold personal
+// data).
+func (s *Server) buildHeaders() {
+	common := []string{
+		"Cross-Origin-Opener-Policy", "same-origin",
+		"Permissions-Policy", "camera=(), microphone=(), geolocation=()",
+	}
+	if s.opts.TLS {
+		common = append(common, "Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	s.staticHeaders = httpx.SecurityHeaders(ContentSecurityPolicy, append(slices.Clone(common), "Cache-Control", "public, max-age=3600")...)
+	s.pageHeaders = httpx.SecurityHeaders(ContentSecurityPolicy, append(slices.Clone(common), "Cache-Control", "no-store")...)
 }
 
 // identify finds who is asking: an API token in the Authorization header,

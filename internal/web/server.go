@@ -103,6 +103,9 @@ type Server struct {
 	cop     *http.CrossOriginProtection
 	startAt time.Time
 
+	// pageHeaders and staticHeaders are what securityHeaders sets.
+	pageHeaders, staticHeaders httpx.HeaderSet
+
 	mu      sync.Mutex
 	routes  []Route
 	mounts  []mount
@@ -138,6 +141,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	}
 	s.signIn = service.SignInPolicy{PerPair: opts.LoginMaxPerUser, PerAccount: 2 * opts.LoginMaxPerUser, PerAddress: opts.LoginMaxPerIP, Quiet: opts.LoginWindow, Max: opts.LoginLockout}
 	s.signIn.Fill()
+	s.buildHeaders()
 	s.cop = http.NewCrossOriginProtection()
 	if opts.BaseURL != "" {
 		if err := s.cop.AddTrustedOrigin(opts.BaseURL); err != nil {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package familyweb_test
+
+const raceEnabled = false
