@@ -23,6 +23,7 @@ import (
 	"parley/internal/ledger"
 	"parley/internal/listfile"
 	"parley/internal/lists"
+	bytelru "parley/internal/lru"
 	"parley/internal/msg"
 	"parley/internal/person"
 	"parley/internal/store"
@@ -53,6 +54,9 @@ type Service struct {
 	// catalogue is replaced whole when an operator adds a category, while
 	// requests read it: an atomic pointer keeps that race-free.
 	catalogue atomic.Pointer[category.Catalogue]
+	// frozenPages keeps the entry pages of frozen list versions read
+	// (frozenpages.go).
+	frozenPages *bytelru.Cache[frozenPageKey, frozenPage]
 	// halted holds why the stored log failed its consistency check, if it
 	// did (see CheckLog).
 	halted        atomic.Pointer[error]
@@ -100,7 +104,8 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger, opts ...Option)
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, Logger: logger, Now: time.Now, passwordParams: auth.DefaultParams, secretParams: families.DefaultArgon2}
+	s := &Service{db: db, Logger: logger, Now: time.Now, passwordParams: auth.DefaultParams, secretParams: families.DefaultArgon2,
+		frozenPages: bytelru.New[frozenPageKey, frozenPage](FrozenPagesBytes)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -262,7 +262,13 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 			}
 		}
 		return fill(q, &pg.Page, func(offset, limit int) ([]lists.Entry, int, error) {
-			return tx.EntryPage(ctx, store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit, Count: pg.List.EntryCount})
+			eq := store.EntryQuery{ListID: id, PersonFilter: f, Sort: q.Sort, Desc: q.Desc, Offset: offset, Limit: limit, Count: pg.List.EntryCount}
+			if q.All {
+				// An export or a print view: the whole list, rarely
+				// asked for, not kept.
+				return tx.EntryPage(ctx, eq)
+			}
+			return s.frozenEntryPage(ctx, tx, pg.List, eq)
 		})
 	})
 	if err != nil {
@@ -276,7 +282,9 @@ func (s *Service) readListPage(ctx context.Context, actor access.Actor, id strin
 // page is read, and the view is logged with the persons it shows. With
 // o, it reads the parties and the list's disputes in the same snapshot;
 // the two views (the list's, the disputes') are logged in one
-// transaction.
+// transaction. The page of a frozen version may come from the process's
+// memory (frozenpages.go), after the same access check: its entries are
+// shared and must not be changed.
 func (s *Service) ListEntries(ctx context.Context, actor access.Actor, id string, q TableQuery, o ListPageOptions) (*ListPage, error) {
 	if o.Disputes && !actor.System && !actor.Has(access.Mediator) && !actor.Has(access.Officer) {
 		return nil, access.Forbid("deny.see_disputes")

@@ -26,6 +26,7 @@ import (
 
 	"parley/internal/access"
 	"parley/internal/httpx"
+	"parley/internal/lru"
 	"parley/internal/service"
 )
 
@@ -102,6 +103,9 @@ type Server struct {
 	signIn  service.SignInPolicy
 	cop     *http.CrossOriginProtection
 	startAt time.Time
+	// frozenRows keeps the table rows of frozen list versions as laid
+	// out (listPageRows).
+	frozenRows *lru.Cache[frozenRowsKey, template.HTML]
 
 	// pageHeaders and staticHeaders are what securityHeaders sets.
 	pageHeaders, staticHeaders httpx.HeaderSet
@@ -131,7 +135,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 		return nil, errors.New("web: no service")
 	}
 	opts.defaults()
-	s := &Server{svc: svc, opts: opts, log: opts.Logger, startAt: opts.Now()}
+	s := &Server{svc: svc, opts: opts, log: opts.Logger, startAt: opts.Now(), frozenRows: lru.New[frozenRowsKey, template.HTML](FrozenRowsBytes)}
 	var err error
 	if s.i18n, err = loadCatalogues(); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"parley/internal/access"
+	"parley/internal/category"
 	"parley/internal/listfile"
 	"parley/internal/lists"
 	"parley/internal/parties"
@@ -339,6 +340,44 @@ func (s *Server) listsTable(r *http.Request, d *listsData, ps []parties.Party) e
 // of a list is the workbench's busiest, and fifty rows laid out by the
 // template cost more than everything else on it (about a thousand
 // reflective calls; person_name alone asks for the name six times).
+// FrozenRowsBytes bounds the table rows of frozen lists a server keeps
+// laid out.
+const FrozenRowsBytes = 32 << 20
+
+// frozenRowsKey is everything the rows of a frozen list's page are made
+// of: the version, the query that chose its entries (as typed, which may
+// tell apart queries the service reads alike), the page, and the reader's
+// words (the language, and the category catalogue, replaced whole when
+// an operator adds a category).
+type frozenRowsKey struct {
+	list, lang       string
+	cat              *category.Catalogue
+	search, category string
+	sort             string
+	desc             bool
+	page, size       int
+}
+
+// listPageRows lays out the rows of a page of l's entries. The rows of a
+// frozen version are kept and served again to readers of the same page in
+// the same language: a version that is no longer a draft never changes
+// (see service's frozenpages.go for why), and the rows are escaped when
+// laid out, so what is kept is the safe HTML itself. The access check and
+// the access log have run for this request before: the service read the
+// page for this reader.
+func (s *Server) listPageRows(loc *Localizer, l *lists.List, q service.TableQuery, pg *service.Page[lists.Entry]) template.HTML {
+	if !l.Frozen() {
+		return listRows(loc, pg.Entries)
+	}
+	k := frozenRowsKey{list: l.ID, lang: loc.Lang, cat: loc.cat, search: q.Search, category: q.Category, sort: q.Sort, desc: q.Desc, page: pg.Page, size: pg.Size}
+	if h, ok := s.frozenRows.Get(k); ok {
+		return h
+	}
+	h := listRows(loc, pg.Entries)
+	s.frozenRows.Add(k, h, int64(len(h))+128)
+	return h
+}
+
 func listRows(l *Localizer, es []lists.Entry) template.HTML {
 	var b strings.Builder
 	b.Grow(len(es) * 600)

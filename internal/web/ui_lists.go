@@ -181,7 +181,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	s.listDisputes(r, l, d, pg.Disputes)
 	p := s.page(w, r, "list.title", "lists", d)
 	p.Title = l.Title
-	d.Rows = listRows(p.L, pg.Entries)
+	d.Rows = s.listPageRows(p.L, l, f.TableQuery, &pg.Page)
 	d.Disputes.Rows.P = p
 	return s.render(w, r, http.StatusOK, "list", p)
 }
