@@ -30,9 +30,13 @@ const lookupFlushEvery = 200 * time.Millisecond
 // the failure limiters, which still write each failure to the table at
 // once and are checked in the table before every look-up.
 //
-// When a write-back fails, the limiter fails closed (as limiter does)
-// until a write-back succeeds, and keeps the unwritten counts; look-ups
-// refused meanwhile arrange the next attempt.
+// When a write-back fails, the limiter keeps the unwritten counts and
+// goes on counting in memory, where the limit stays exact for this
+// process; only the sharing with other processes is late. A single slow
+// write-back during a burst (the moment families crowd in after an
+// exchange is announced) must not turn every family away. When no
+// write-back has succeeded for lookupFailGrace, it fails closed (as
+// limiter does) until one succeeds; look-ups arrange the next attempt.
 type batchLimiter struct {
 	*limiter
 
@@ -41,8 +45,13 @@ type batchLimiter struct {
 	mu      sync.Mutex
 	keys    map[string]*lookupCount
 	pending bool // a write-back is scheduled
-	failed  bool // the last write-back failed
+	failed  bool      // the last write-back failed
+	lastOK  time.Time // when a write-back last succeeded (or the limiter began)
 }
+
+// lookupFailGrace is how long the limiter counts in memory alone after
+// its write-backs start failing.
+const lookupFailGrace = 30 * time.Second
 
 // lookupCount is one address's count: stored as the table last returned
 // it, inFlight being written back now, local counted since.
@@ -52,7 +61,7 @@ type lookupCount struct {
 }
 
 func newBatchLimiter(l *limiter) *batchLimiter {
-	return &batchLimiter{limiter: l, keys: map[string]*lookupCount{}}
+	return &batchLimiter{limiter: l, keys: map[string]*lookupCount{}, lastOK: l.now()}
 }
 
 // allow counts one look-up of key and reports whether it is within the
@@ -66,7 +75,9 @@ func (b *batchLimiter) allow(_ context.Context, key string) (ok bool, retry time
 		// rather than by a timer of its own, so that a closed database
 		// leaves nothing running.
 		b.schedule()
-		return false, failClosed
+		if now.Sub(b.lastOK) >= lookupFailGrace {
+			return false, failClosed
+		}
 	}
 	c := b.keys[key]
 	if c == nil {
@@ -114,7 +125,9 @@ func (b *batchLimiter) flush() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failed = err != nil
-	if err != nil {
+	if err == nil {
+		b.lastOK = now
+	} else {
 		b.log.Error("familyweb: rate limit", "scope", b.scope, "err", err)
 	}
 	for i, k := range keys {

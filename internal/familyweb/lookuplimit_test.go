@@ -3,6 +3,7 @@ package familyweb
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,7 +72,9 @@ func TestBatchLimiterSharedLimit(t *testing.T) {
 }
 
 // TestBatchLimiterFailsClosed: when the counts cannot be written back,
-// look-ups are refused until a write-back succeeds.
+// look-ups are still counted in memory — the limit holding exactly within
+// the process — for lookupFailGrace, and refused after it until a
+// write-back succeeds.
 func TestBatchLimiterFailsClosed(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -81,17 +84,35 @@ func TestBatchLimiterFailsClosed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := newBatchLimiter(newLimiter(svc, "family_lookup", Rate{N: 100, Per: time.Hour}, time.Now, slog.New(slog.DiscardHandler)))
+		var mu sync.Mutex
+		clock := time.Now()
+		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		l := newBatchLimiter(newLimiter(svc, "family_lookup", Rate{N: 3, Per: time.Hour}, now, slog.New(slog.DiscardHandler)))
 		if ok, _ := l.allow(ctx, "203.0.113.9"); !ok {
 			t.Fatal("first look-up refused")
 		}
 		db.Close()
 		l.flush()
-		if ok, retry := l.allow(ctx, "203.0.113.9"); ok || retry != failClosed {
-			t.Errorf("after a failed write-back: ok=%v retry=%v, want refused for %v", ok, retry, failClosed)
+		// Within the grace the limit holds in memory: two more pass, the
+		// fourth is refused for the window, not for the failure.
+		for i := 2; i <= 4; i++ {
+			ok, retry := l.allow(ctx, "203.0.113.9")
+			if want := i <= 3; ok != want || !ok && retry == failClosed {
+				t.Errorf("look-up %d after a failed write-back: ok=%v retry=%v, want ok=%v", i, ok, retry, want)
+			}
 		}
-		if ok, _ := l.allow(ctx, "198.51.100.1"); ok {
-			t.Error("another address passed while the counts cannot be written")
+		if ok, _ := l.allow(ctx, "198.51.100.1"); !ok {
+			t.Error("another address refused within the grace")
+		}
+		mu.Lock()
+		clock = clock.Add(lookupFailGrace)
+		mu.Unlock()
+		l.flush()
+		if ok, retry := l.allow(ctx, "198.51.100.1"); ok || retry != failClosed {
+			t.Errorf("after the grace: ok=%v retry=%v, want refused for %v", ok, retry, failClosed)
+		}
+		if ok, _ := l.allow(ctx, "192.0.2.7"); ok {
+			t.Error("a new address passed while the counts have not been written for the grace")
 		}
 	})
 }
