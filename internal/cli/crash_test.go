@@ -67,9 +67,9 @@ func startCrashServer(t *testing.T, g []string) *crashServer {
 	case s.base = <-found:
 	case err := <-s.done:
 		t.Fatalf("server exited before serving: %v\n%s", err, stderr.String())
-	case <-time.After(20 * time.Second):
+	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
-		t.Fatal("server did not start")
+		t.Fatal("server had not started after 60 s")
 	}
 	return s
 }

@@ -52,8 +52,8 @@ func serveInProcess(t *testing.T, g []string) (base string, stop func() (int, st
 		select {
 		case code := <-done:
 			return code, errb.String()
-		case <-time.After(15 * time.Second):
-			t.Fatal("serve did not shut down")
+		case <-time.After(60 * time.Second):
+			t.Fatal("serve had not shut down after 60 s")
 			return 0, ""
 		}
 	}

@@ -141,7 +141,7 @@ func startLitewitness(t *testing.T, origin, logKey string) (url, vkey string, li
 	lines := startProcess(t, nil, litewitness, "-name", "example.org/litewitness", "-db", db,
 		"-ssh-agent", sock, "-key", fp[1], "-listen", addr)
 	vkeyRE := regexp.MustCompile(`vkey=("?)(\S+)`)
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(60 * time.Second)
 	for vkey == "" {
 		select {
 		case l, ok := <-lines:

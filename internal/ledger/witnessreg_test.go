@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,26 +222,37 @@ func TestCosignAllRegisteredWitnesses(t *testing.T) {
 		}
 
 		// The background cosigner pushes the next checkpoint by itself.
+		// How soon is not asked (a loaded machine may be slow): only a
+		// cosigner that never pushes fails, after hangGuard.
 		appendN(t, db, l, 3, 2)
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		go l.RunCosigner(cctx, db, 20*time.Millisecond, ledger.CosignOptions{})
+		cctx, cancel := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); l.RunCosigner(cctx, db, 20*time.Millisecond, ledger.CosignOptions{}) }()
+		defer func() { cancel(); <-stopped }()
+		guard := time.After(hangGuard)
 		for {
 			if n, _ := db.LastCosignedSize(ctx, "observer.example/w"); n == 5 {
 				break
 			}
 			select {
-			case <-cctx.Done():
-				t.Fatal("the cosigner did not push the checkpoint for size 5")
+			case <-guard:
+				t.Fatalf("the cosigner had not pushed the checkpoint for size 5 after %v", hangGuard)
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
-		cancel()
 	})
 }
 
+// hangGuard is how long a test waits for something that must happen
+// before it takes it for something that never will. Nothing is timed: a
+// loaded machine may be slow, and only a hang fails.
+const hangGuard = 60 * time.Second
+
 // TestSlowWitnessNeverBlocksAppends holds a witness's answer while the log
-// takes new entries: pushing holds no lock and no transaction.
+// takes new entries: pushing holds no lock and no transaction. The witness
+// answers only once the append is done and the push is seen still waiting,
+// so an append that waited for the push would wait for ever; the test
+// gives up on it after hangGuard.
 func TestSlowWitnessNeverBlocksAppends(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
@@ -256,6 +268,11 @@ func TestSlowWitnessNeverBlocksAppends(t *testing.T) {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 		}))
 		defer slow.Close()
+		// Let the witness answer before the server is closed, whatever
+		// happens.
+		var once sync.Once
+		answer := func() { once.Do(func() { close(release) }) }
+		defer answer()
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			row, err := l.NewWitnessRow(nil, "slow", vkey, slow.URL, "")
 			if err != nil {
@@ -265,12 +282,20 @@ func TestSlowWitnessNeverBlocksAppends(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan []ledger.CosignOutcome)
+		// A client without a timeout: the push ends only when the witness
+		// answers.
+		done := make(chan []ledger.CosignOutcome, 1)
 		go func() {
-			outs, _ := l.CosignAll(ctx, db, ledger.CosignOptions{Attempts: 1})
+			outs, _ := l.CosignAll(ctx, db, ledger.CosignOptions{Attempts: 1, Client: &http.Client{}})
 			done <- outs
 		}()
-		<-arrived
+		select {
+		case <-arrived:
+		case outs := <-done:
+			t.Fatalf("the push ended without reaching the witness: %+v", outs)
+		case <-time.After(hangGuard):
+			t.Fatalf("the push had not reached the witness after %v", hangGuard)
+		}
 		appended := make(chan error, 1)
 		go func() {
 			appended <- db.Update(ctx, func(tx *store.Tx) error {
@@ -283,10 +308,15 @@ func TestSlowWitnessNeverBlocksAppends(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("appends waited for a witness")
+		case <-time.After(hangGuard):
+			t.Fatalf("the append had not returned after %v: it waits for the witness", hangGuard)
 		}
-		close(release)
+		select {
+		case <-done:
+			t.Fatal("the push ended before the witness answered")
+		default:
+		}
+		answer()
 		for _, o := range <-done {
 			if o.Witness == "slow" && (o.Err == nil || !strings.Contains(o.Err.Error(), "503")) {
 				t.Errorf("slow witness: %+v", o)

@@ -257,7 +257,7 @@ func (in *inst) start(args ...string) {
 			in.t.Logf("--- %s output (last 6 KiB) ---\n%s", name, tail(p.logs.String(), 6<<10))
 		}
 	})
-	waitFor(in.t, 30*time.Second, in.name+" answers /healthz", func() (bool, string) {
+	waitFor(in.t, 60*time.Second, in.name+" answers /healthz", func() (bool, string) {
 		resp, err := http.Get(p.url + "/healthz")
 		if err != nil {
 			return false, err.Error()
@@ -285,10 +285,10 @@ func (in *inst) stop() {
 	_ = in.srv.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-in.srv.done:
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		_ = in.srv.cmd.Process.Kill()
 		<-in.srv.done
-		in.t.Errorf("%s did not stop within 30 s of SIGTERM", in.name)
+		in.t.Errorf("%s had not stopped 60 s after SIGTERM", in.name)
 	}
 	in.srv = nil
 }

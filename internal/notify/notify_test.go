@@ -263,7 +263,7 @@ func fastConfig(owner string, clk *fakeClock) Config {
 // dispatchers' rounds drive the test, and a deadline fails it.
 func waitAdvancing(t *testing.T, clk *fakeClock, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.NewTimer(20 * time.Second)
+	deadline := time.NewTimer(60 * time.Second)
 	defer deadline.Stop()
 	for !cond() {
 		select {
