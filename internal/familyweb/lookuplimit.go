@@ -44,7 +44,7 @@ type batchLimiter struct {
 	flushMu sync.Mutex
 	mu      sync.Mutex
 	keys    map[string]*lookupCount
-	pending bool // a write-back is scheduled
+	pending bool      // a write-back is scheduled
 	failed  bool      // the last write-back failed
 	lastOK  time.Time // when a write-back last succeeded (or the limiter began)
 }
