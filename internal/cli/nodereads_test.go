@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"parley/internal/access"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 )
 
@@ -128,8 +129,8 @@ func TestNodeNegotiation(t *testing.T) {
 	stop()
 	stop = func() {}
 	code, out, errOut := run(t, "--data", nb, "--lang", "en", "stage", "accept", prop)
-	if code != 0 || !strings.Contains(out, "queued") || !strings.Contains(errOut, "cannot be reached") {
-		t.Fatalf("accept with the hub down: exit %d\n%s%s", code, out, errOut)
+	if code != 0 || out != prop+": queued\n" || !strings.Contains(errOut, "cannot be reached") || !strings.Contains(errOut, "waits in the outbox") {
+		t.Fatalf("accept with the hub down: exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
 	if code, _, errOut := run(t, "--data", nb, "--lang", "en", "stage", "accept", "Pnotthere"); code == 0 || !strings.Contains(errOut, "not yet in this node's verified copy") {
 		t.Errorf("accepting a proposal neither the mirror nor the hub can show: exit %d %s", code, errOut)
@@ -202,5 +203,33 @@ func TestInitNodePeers(t *testing.T) {
 	}
 	if code, _, _ := run(t, "--data", bad, "init", "--hub", "--party", "A=a", "--party", "B=b", "--peer", "http://x"); code != 2 {
 		t.Errorf("init --hub --peer: exit %d, want 2", code)
+	}
+}
+
+// TestNodeProposeHubDownStdout proposes on a node whose hub is down: the
+// proposal is signed and queued, stdout holds its id and nothing else (a
+// script reads it), and the notice that it waits goes to stderr.
+func TestNodeProposeHubDownStdout(t *testing.T) {
+	hub, na, _, addr, stop := nodePair(t)
+	defer func() { stop() }()
+	la := strings.Fields(cmdOut(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A"))[0]
+	cmdOK(t, "--data", na, "list", "handover", la)
+	round := strings.TrimSpace(cmdOut(t, "--data", hub, "round", "create", "--title", "Round one", "--party", "A", "--party", "B", "--criteria", "wounded"))
+	cmdOK(t, "--data", na, "node", "status")
+
+	stop()
+	stop = func() {}
+	for _, lang := range []string{"en", "uk", "ru"} {
+		code, out, errOut := run(t, "--data", na, "--lang", lang, "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
+			"--release", la+":1")
+		if code != 0 {
+			t.Fatalf("--lang %s: propose with the hub down: exit %d\n%s", lang, code, errOut)
+		}
+		if f := strings.Fields(out); len(f) != 1 || !strings.HasPrefix(f[0], "P") || out != f[0]+"\n" {
+			t.Errorf("--lang %s: stdout %q, want the proposal's id alone", lang, out)
+		}
+		if want := msg.Text(lang, msg.New("node.send.queued", "hub", "http://"+addr)); !strings.Contains(errOut, want) {
+			t.Errorf("--lang %s: stderr %q lacks the notice that the statement waits", lang, errOut)
+		}
 	}
 }
