@@ -2,10 +2,16 @@ package cli
 
 import (
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/internal/access"
 	"parley/internal/msg"
@@ -231,5 +237,73 @@ func TestNodeProposeHubDownStdout(t *testing.T) {
 		if want := msg.Text(lang, msg.New("node.send.queued", "hub", "http://"+addr)); !strings.Contains(errOut, want) {
 			t.Errorf("--lang %s: stderr %q lacks the notice that the statement waits", lang, errOut)
 		}
+	}
+}
+
+// TestNodeHubFailed puts a failing proxy where the hub was: a node's
+// commands say that the hub failed, with the status and what it said
+// (once), not that it cannot be reached; the statement stays queued and
+// stdout keeps the command's result alone.
+func TestNodeHubFailed(t *testing.T) {
+	_, na, _, addr, stop := nodePair(t)
+	stop()
+	for _, tc := range []struct {
+		status int
+		body   string
+		reason string
+	}{
+		{502, "Bad Gateway\n", "Bad Gateway"},                           // a proxy whose hub is gone
+		{500, `{"code":"internal","message":"disk full"}`, "disk full"}, // the hub's own problem
+	} {
+		var ln net.Listener
+		var err error
+		for range 100 { // the hub's port, just freed
+			if ln, err = net.Listen("tcp", addr); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			_, _ = io.WriteString(w, tc.body)
+		}))
+		srv.Listener.Close()
+		srv.Listener = ln
+		srv.Start()
+
+		la := strings.Fields(cmdOut(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A "+strconv.Itoa(tc.status)))[0]
+		hub := "http://" + addr
+		status := strconv.Itoa(tc.status)
+		code, out, errOut := run(t, "--data", na, "--lang", "en", "list", "handover", la)
+		if f := strings.Fields(out); code != 0 || len(f) != 3 || f[0] != la || strings.Count(out, "\n") != 1 {
+			t.Errorf("%d: handover: exit %d, stdout %q", tc.status, code, out)
+		}
+		if want := msg.Text("en", msg.New("node.send.hub_failed", "hub", hub, "status", msg.Plain(tc.status), "reason", tc.reason)); !strings.Contains(errOut, want) ||
+			strings.Count(errOut, tc.reason) != 1 || strings.Contains(errOut, "cannot be reached") {
+			t.Errorf("%d: handover: stderr %q, want %q", tc.status, errOut, want)
+		}
+		for _, lang := range []string{"uk", "ru"} {
+			code, _, errOut := run(t, "--data", na, "--lang", lang, "node", "status")
+			if want := msg.Text(lang, msg.New("node.status.hub_failed", "hub", hub, "status", msg.Plain(tc.status), "reason", tc.reason)); code != 1 || !strings.Contains(errOut, want) {
+				t.Errorf("%d: node status --lang %s: exit %d, stderr %q, want %q", tc.status, lang, code, errOut, want)
+			}
+		}
+		code, _, errOut = run(t, "--data", na, "--lang", "en", "stage", "accept", "Pnotthere")
+		if code == 0 || !strings.Contains(errOut, "failed to show it (HTTP "+status+": "+tc.reason+")") {
+			t.Errorf("%d: accepting a proposal the failing hub cannot show: exit %d, %q", tc.status, code, errOut)
+		}
+		srv.Close()
+	}
+	a := &App{DataDir: na, Stdout: io.Discard, Stderr: io.Discard, serviceOptions: cheapHashing}
+	s, err := a.openService(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.NodeQueued(t.Context()); err != nil || n != 2 {
+		t.Errorf("queued %d, %v; want the two hand-overs, still waiting", n, err)
 	}
 }

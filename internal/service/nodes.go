@@ -611,10 +611,9 @@ func (s *Service) NodeOutbox(ctx context.Context, limit int) ([]store.NodeOutbox
 
 // SendQueued sends the queued statements to the hub in the order they were
 // made, and returns how many it sent. It stops at the first one the hub
-// cannot take now (unreachable: the error wraps
-// hubclient.ErrUnreachable), so later statements never overtake earlier
-// ones; a statement the hub refuses for good is marked refused and
-// skipped. A request the hub does not yet know the key of (401: the
+// cannot take now (unreachable, or a 5xx answer: hubclient.Transient), so
+// later statements never overtake earlier ones; a statement the hub
+// refuses for good is marked refused and skipped. A request the hub does not yet know the key of (401: the
 // mediator has not trusted it yet) stays queued. Sending twice is harmless: the hub applies a statement once.
 func (s *Service) SendQueued(ctx context.Context) (int, error) {
 	if s.Mode() != nodes.Node || s.node.hub == nil {
