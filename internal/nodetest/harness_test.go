@@ -88,6 +88,15 @@ func parleyBinary(t testing.TB) string {
 // catch data races inside a running process.
 func raceChild() bool { return os.Getenv("PARLEY_NODETEST_RACE") == "1" }
 
+// waitsInOutbox reports whether a node command that states something
+// (list handover) went through with the hub out of reach or failing: its
+// stdout is the result line of the subject alone, and stderr (in English)
+// says the signed statement waits in the outbox.
+func waitsInOutbox(subject, stdout, stderr string) bool {
+	return strings.HasPrefix(stdout, subject+" ") && strings.Count(stdout, "\n") == 1 &&
+		strings.Contains(stderr, "the signed statement waits in the outbox")
+}
+
 // backend is where the hub keeps its database; nodes always use their
 // embedded SQLite (a party's node is one machine; the hub is the server
 // that may sit on PostgreSQL).
