@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
@@ -124,8 +125,10 @@ type inst struct {
 	dir   string
 	db    string // PostgreSQL URL, or "" for SQLite in dir
 	srv   *proc  // the running "serve", if any
-	addr  string // the address serve listens on (kept across restarts)
-	extra []string
+	// handle is the test's own handle on the database (see sqlDB).
+	handle *store.DB
+	addr   string // the address serve listens on (kept across restarts)
+	extra  []string
 }
 
 func (in *inst) global() []string {
