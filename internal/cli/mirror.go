@@ -78,7 +78,7 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 	// entries, the entries held, and every list held against its logged
 	// hash.
 	var unreachable error
-	if _, err := m.Sync(ctx); errors.Is(err, mirror.ErrUnreachable) || errors.Is(err, hubclient.ErrUnreachable) {
+	if _, err := m.Sync(ctx); errors.Is(err, mirror.ErrUnreachable) || hubclient.Transient(err) {
 		unreachable = err
 	} else if err != nil {
 		return err
@@ -148,6 +148,9 @@ func runNodeStatus(ctx context.Context, a *App, args []string) error {
 	switch {
 	case unreachable != nil:
 		e := msg.NewError(nil, "node.status.unreachable", "hub", s.HubURL(), "reason", unreachable.Error())
+		if he := (*hubclient.HubError)(nil); errors.As(unreachable, &he) {
+			e = msg.NewError(nil, "node.status.hub_failed", "hub", s.HubURL(), "status", msg.Plain(he.Status), "reason", he.Reason())
+		}
 		e.Cause = unreachable
 		return &ExitError{Code: 1, Err: e}
 	case first != nil:
@@ -284,8 +287,8 @@ func runMirror(ctx context.Context, m *mirror.Mirror, every time.Duration, logge
 		switch {
 		case ctx.Err() != nil:
 			return
-		case errors.Is(err, mirror.ErrUnreachable):
-			logger.Warn("mirror: the hub cannot be reached; retrying", "err", err)
+		case errors.Is(err, mirror.ErrUnreachable) || hubclient.Transient(err):
+			logger.Warn("mirror: the hub cannot be reached or failed; retrying", "err", err)
 		case err != nil:
 			logger.Error("mirror sync failed", "err", err)
 		case res.Added > 0:

@@ -2,12 +2,19 @@ package cli
 
 import (
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/internal/access"
+	"parley/internal/msg"
 	"parley/internal/negotiation"
 )
 
@@ -128,8 +135,8 @@ func TestNodeNegotiation(t *testing.T) {
 	stop()
 	stop = func() {}
 	code, out, errOut := run(t, "--data", nb, "--lang", "en", "stage", "accept", prop)
-	if code != 0 || !strings.Contains(out, "queued") || !strings.Contains(errOut, "cannot be reached") {
-		t.Fatalf("accept with the hub down: exit %d\n%s%s", code, out, errOut)
+	if code != 0 || out != prop+": queued\n" || !strings.Contains(errOut, "cannot be reached") || !strings.Contains(errOut, "waits in the outbox") {
+		t.Fatalf("accept with the hub down: exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
 	if code, _, errOut := run(t, "--data", nb, "--lang", "en", "stage", "accept", "Pnotthere"); code == 0 || !strings.Contains(errOut, "not yet in this node's verified copy") {
 		t.Errorf("accepting a proposal neither the mirror nor the hub can show: exit %d %s", code, errOut)
@@ -202,5 +209,101 @@ func TestInitNodePeers(t *testing.T) {
 	}
 	if code, _, _ := run(t, "--data", bad, "init", "--hub", "--party", "A=a", "--party", "B=b", "--peer", "http://x"); code != 2 {
 		t.Errorf("init --hub --peer: exit %d, want 2", code)
+	}
+}
+
+// TestNodeProposeHubDownStdout proposes on a node whose hub is down: the
+// proposal is signed and queued, stdout holds its id and nothing else (a
+// script reads it), and the notice that it waits goes to stderr.
+func TestNodeProposeHubDownStdout(t *testing.T) {
+	hub, na, _, addr, stop := nodePair(t)
+	defer func() { stop() }()
+	la := strings.Fields(cmdOut(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A"))[0]
+	cmdOK(t, "--data", na, "list", "handover", la)
+	round := strings.TrimSpace(cmdOut(t, "--data", hub, "round", "create", "--title", "Round one", "--party", "A", "--party", "B", "--criteria", "wounded"))
+	cmdOK(t, "--data", na, "node", "status")
+
+	stop()
+	stop = func() {}
+	for _, lang := range []string{"en", "uk", "ru"} {
+		code, out, errOut := run(t, "--data", na, "--lang", lang, "stage", "propose", "--round", round, "--rule", "one-for-one", "--date", "2026-12-20",
+			"--release", la+":1")
+		if code != 0 {
+			t.Fatalf("--lang %s: propose with the hub down: exit %d\n%s", lang, code, errOut)
+		}
+		if f := strings.Fields(out); len(f) != 1 || !strings.HasPrefix(f[0], "P") || out != f[0]+"\n" {
+			t.Errorf("--lang %s: stdout %q, want the proposal's id alone", lang, out)
+		}
+		if want := msg.Text(lang, msg.New("node.send.queued", "hub", "http://"+addr)); !strings.Contains(errOut, want) {
+			t.Errorf("--lang %s: stderr %q lacks the notice that the statement waits", lang, errOut)
+		}
+	}
+}
+
+// TestNodeHubFailed puts a failing proxy where the hub was: a node's
+// commands say that the hub failed, with the status and what it said
+// (once), not that it cannot be reached; the statement stays queued and
+// stdout keeps the command's result alone.
+func TestNodeHubFailed(t *testing.T) {
+	_, na, _, addr, stop := nodePair(t)
+	stop()
+	for _, tc := range []struct {
+		status int
+		body   string
+		reason string
+	}{
+		{502, "Bad Gateway\n", "Bad Gateway"},                           // a proxy whose hub is gone
+		{500, `{"code":"internal","message":"disk full"}`, "disk full"}, // the hub's own problem
+	} {
+		var ln net.Listener
+		var err error
+		for range 100 { // the hub's port, just freed
+			if ln, err = net.Listen("tcp", addr); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			_, _ = io.WriteString(w, tc.body)
+		}))
+		srv.Listener.Close()
+		srv.Listener = ln
+		srv.Start()
+
+		la := strings.Fields(cmdOut(t, "--data", na, "list", "import", "../nodetest/testdata/neg-list-A.csv", "--to", "B", "--title", "From A "+strconv.Itoa(tc.status)))[0]
+		hub := "http://" + addr
+		status := strconv.Itoa(tc.status)
+		code, out, errOut := run(t, "--data", na, "--lang", "en", "list", "handover", la)
+		if f := strings.Fields(out); code != 0 || len(f) != 3 || f[0] != la || strings.Count(out, "\n") != 1 {
+			t.Errorf("%d: handover: exit %d, stdout %q", tc.status, code, out)
+		}
+		if want := msg.Text("en", msg.New("node.send.hub_failed", "hub", hub, "status", msg.Plain(tc.status), "reason", tc.reason)); !strings.Contains(errOut, want) ||
+			strings.Count(errOut, tc.reason) != 1 || strings.Contains(errOut, "cannot be reached") {
+			t.Errorf("%d: handover: stderr %q, want %q", tc.status, errOut, want)
+		}
+		for _, lang := range []string{"uk", "ru"} {
+			code, _, errOut := run(t, "--data", na, "--lang", lang, "node", "status")
+			if want := msg.Text(lang, msg.New("node.status.hub_failed", "hub", hub, "status", msg.Plain(tc.status), "reason", tc.reason)); code != 1 || !strings.Contains(errOut, want) {
+				t.Errorf("%d: node status --lang %s: exit %d, stderr %q, want %q", tc.status, lang, code, errOut, want)
+			}
+		}
+		code, _, errOut = run(t, "--data", na, "--lang", "en", "stage", "accept", "Pnotthere")
+		if code == 0 || !strings.Contains(errOut, "failed to show it (HTTP "+status+": "+tc.reason+")") {
+			t.Errorf("%d: accepting a proposal the failing hub cannot show: exit %d, %q", tc.status, code, errOut)
+		}
+		srv.Close()
+	}
+	a := &App{DataDir: na, Stdout: io.Discard, Stderr: io.Discard, serviceOptions: cheapHashing}
+	s, err := a.openService(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.NodeQueued(t.Context()); err != nil || n != 2 {
+		t.Errorf("queued %d, %v; want the two hand-overs, still waiting", n, err)
 	}
 }

@@ -66,9 +66,10 @@ func (a *App) impliedParty(ctx context.Context) string {
 }
 
 // deliver, on a node, tries once to send the statements a command queued;
-// when the hub cannot be reached it says "queued" and leaves them to the
-// server's sender (or the next command). A statement the hub refuses now
-// is named, and the command fails.
+// when the hub cannot be reached, or answers 5xx, it says so on stderr and
+// leaves them to the server's sender (or the next command). A statement
+// the hub refuses now is named, and the command fails. Every notice goes to stderr: stdout
+// holds the command's result alone (an id, a state), which scripts read.
 func (a *App) deliver(ctx context.Context, s *service.Service) error {
 	if s.Mode() != nodes.Node {
 		return nil
@@ -78,14 +79,16 @@ func (a *App) deliver(ctx context.Context, s *service.Service) error {
 		return err
 	}
 	n, err := s.SendQueued(ctx)
+	var failed *hubclient.HubError
 	switch {
 	case err == nil:
 		if n > 0 {
 			fmt.Fprintln(a.Stderr, a.text("node.send.sent", "count", n))
 		}
 	case errors.Is(err, hubclient.ErrUnreachable):
-		fmt.Fprintln(a.Stdout, "queued")
 		fmt.Fprintln(a.Stderr, a.text("node.send.queued", "hub", s.HubURL()))
+	case errors.As(err, &failed):
+		fmt.Fprintln(a.Stderr, a.text("node.send.hub_failed", "hub", s.HubURL(), "status", msg.Plain(failed.Status), "reason", failed.Reason()))
 	default:
 		return err
 	}

@@ -90,7 +90,7 @@ func TestNodeCommandLine(t *testing.T) {
 		t.Fatalf("list import on the node: %s", errOut)
 	}
 	first := strings.Fields(out)[0]
-	if code, out, errOut = run(t, "--data", node, "list", "handover", first); code != 0 || strings.Contains(out, "queued") {
+	if code, out, errOut = run(t, "--data", node, "--lang", "en", "list", "handover", first); code != 0 || strings.Contains(errOut, "waits in the outbox") {
 		t.Fatalf("list handover: %d %s %s", code, out, errOut)
 	}
 	if code, _, errOut = run(t, "--data", node, "list", "import", "testdata/match/list.csv", "--from", "B", "--to", "A", "--title", "X"); code == 0 {
@@ -103,9 +103,10 @@ func TestNodeCommandLine(t *testing.T) {
 	stop()
 	_, out, _ = run(t, "--data", node, "list", "import", "testdata/match/list.csv", "--to", "B", "--title", "Second")
 	second := strings.Fields(out)[0]
-	code, out, errOut = run(t, "--data", node, "list", "handover", second)
-	if code != 0 || !strings.Contains(out, "queued") {
-		t.Fatalf("handover with the hub down: %d %q %s", code, out, errOut)
+	code, out, errOut = run(t, "--data", node, "--lang", "en", "list", "handover", second)
+	// stdout is the result alone, "ID STATE HASH"; the notice is on stderr.
+	if f := strings.Fields(out); code != 0 || len(f) != 3 || f[0] != second || strings.Count(out, "\n") != 1 || !strings.Contains(errOut, "waits in the outbox") {
+		t.Fatalf("handover with the hub down: %d stdout %q stderr %q", code, out, errOut)
 	}
 	stop = serveHub(t, hub, addr)
 	defer stop()

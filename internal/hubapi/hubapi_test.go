@@ -473,6 +473,67 @@ func TestExactlyOnce(t *testing.T) {
 	})
 }
 
+// TestConcurrentResubmission: copies of one statement that reach the hub
+// at once (a node retrying while its first copy is still being applied)
+// are applied once; every caller gets a success, all with the same index,
+// and exactly one of them is not a duplicate.
+func TestConcurrentResubmission(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		w := newWorld(t, b)
+		l := handOverFile(t, w.a, "First list", "testdata/list.csv")
+		queued := firstQueued(t, w.a)
+		size := logSize(t, w.hubDB)
+		const copies = 8
+		type answer struct {
+			res *hubclient.SubmitResult
+			err error
+		}
+		answers := make(chan answer, copies)
+		start := make(chan struct{})
+		for range copies {
+			go func() {
+				<-start
+				res, err := w.a.HubClient().Submit(ctx, queued.Note, queued.Payload)
+				answers <- answer{res, err}
+			}()
+		}
+		close(start)
+		applied := 0
+		index := int64(-1)
+		for range copies {
+			var a answer
+			select {
+			case a = <-answers:
+			case <-time.After(60 * time.Second):
+				t.Fatal("a submission hangs")
+			}
+			if a.err != nil {
+				t.Errorf("Submit: %v", a.err)
+				continue
+			}
+			if !a.res.Duplicate {
+				applied++
+			}
+			if index >= 0 && a.res.Index != index {
+				t.Errorf("answers name indexes %d and %d", index, a.res.Index)
+			}
+			index = a.res.Index
+		}
+		if applied != 1 {
+			t.Errorf("%d of %d copies applied, want 1", applied, copies)
+		}
+		entry(t, w.hubDB, "list.handed_over", l.ID) // exactly one
+		grown := logSize(t, w.hubDB) - size
+		// The node's own sender, which never heard an answer, is told it
+		// is a duplicate: the log does not grow again.
+		sendQueued(t, w.a, 1)
+		if got := logSize(t, w.hubDB) - size; got != grown {
+			t.Errorf("the node's resubmission grew the log from +%d to +%d", grown, got)
+		}
+	})
+}
+
 // TestHubDown: with the hub down the node keeps working and queues; once
 // the hub is back the queue goes through, in order.
 func TestHubDown(t *testing.T) {

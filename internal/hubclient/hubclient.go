@@ -107,9 +107,93 @@ type Problem struct {
 }
 
 // ErrUnreachable wraps failures that say nothing about the request itself:
-// the hub cannot be reached or answered 5xx. A node keeps such a
+// the hub cannot be reached, or its answer broke off. A node keeps such a
 // submission queued and tries again.
 var ErrUnreachable = errors.New("hub unreachable")
+
+// ErrHubFailed is matched by every *HubError: the hub was reached and
+// answered 5xx.
+var ErrHubFailed = errors.New("hub failed")
+
+// HubError is a 5xx answer: the hub (or a proxy in front of it) was
+// reached and failed. Like ErrUnreachable it says nothing about the
+// request itself, so a node keeps the submission queued and tries again
+// (see Transient); it is told apart so that a person is told the hub
+// failed rather than that it cannot be reached.
+type HubError struct {
+	Method, Path string
+	Status       int
+	// Message is what the hub said: a problem's message, or the first
+	// line of a plain answer; "" when it said nothing beyond the status.
+	Message string
+}
+
+func (e *HubError) Error() string {
+	return fmt.Sprintf("hub %s %s: status %d: %s", e.Method, e.Path, e.Status, e.Reason())
+}
+
+// Is makes errors.Is(err, ErrHubFailed) true.
+func (e *HubError) Is(target error) bool { return target == ErrHubFailed }
+
+// Reason is the hub's message, or the status's standard text when the
+// hub said nothing more (a bare "Bad Gateway" from a proxy is the
+// status text already, and is not said twice).
+func (e *HubError) Reason() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	if t := http.StatusText(e.Status); t != "" {
+		return t
+	}
+	return strconv.Itoa(e.Status)
+}
+
+// Transient reports whether err means the hub could not take a request
+// now (unreachable, or a 5xx answer), so that trying later can succeed.
+func Transient(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrHubFailed)
+}
+
+// FailedAnswer returns the *HubError of a 5xx answer to method path whose
+// body is data, for a reader of the hub's other endpoints (the log's
+// tiles); nil for any other status.
+func FailedAnswer(method, path string, status int, data []byte) error {
+	if status < 500 || status > 599 {
+		return nil
+	}
+	return &HubError{Method: method, Path: path, Status: status, Message: hubMessage(status, data)}
+}
+
+// maxHubMessage bounds the part of a 5xx answer kept as its message.
+const maxHubMessage = 300
+
+// hubMessage returns what a 5xx answer says beyond its status: the
+// problem's message, or the first line of a plain body, and "" for an
+// empty body or one that only repeats the status text.
+func hubMessage(status int, data []byte) string {
+	var p Problem
+	m := ""
+	if json.Unmarshal(data, &p) == nil && (p.Message != "" || p.Code != "") {
+		m = p.Message
+		if m == "" {
+			m = p.Code
+		}
+	} else {
+		m = string(data)
+		if i := strings.IndexAny(m, "\r\n"); i >= 0 {
+			m = m[:i]
+		}
+	}
+	m = strings.TrimSpace(strings.ToValidUTF8(m, ""))
+	if len(m) > maxHubMessage {
+		m = strings.ToValidUTF8(m[:maxHubMessage], "") + "…"
+	}
+	t := http.StatusText(status)
+	if strings.EqualFold(m, t) || strings.EqualFold(m, strconv.Itoa(status)+" "+t) || m == strconv.Itoa(status) {
+		return ""
+	}
+	return m
+}
 
 // RefusedError is a 4xx answer: the hub understood and refused. Trying
 // again will not help.
@@ -174,7 +258,8 @@ func (c *Client) URL(path string) string { return c.base.String() + path }
 
 // Do sends a request to the hub, signed when the client has a key, and
 // decodes a 2xx JSON answer into out (unless out is nil). A network error
-// or a 5xx answer wraps ErrUnreachable; a 4xx answer is a *RefusedError.
+// wraps ErrUnreachable; a 5xx answer is a *HubError; a 4xx answer is a
+// *RefusedError.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body []byte
 	if in != nil {
@@ -240,6 +325,8 @@ func statusError(method, path string, status int, data []byte) error {
 			e.Message = strings.TrimSpace(string(data))
 		}
 		return e
+	case status >= 500 && status < 600:
+		return FailedAnswer(method, path, status, data)
 	default:
 		return fmt.Errorf("%w: %s %s: status %d: %s", ErrUnreachable, method, path, status, strings.TrimSpace(string(data)))
 	}

@@ -1,7 +1,11 @@
 package hubclient
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -12,7 +16,7 @@ func TestStatusError(t *testing.T) {
 	cases := []struct {
 		status      int
 		body        string
-		unreachable bool
+		unreachable bool // or failed: kept queued, tried again
 		final       bool
 		code        string
 	}{
@@ -32,8 +36,8 @@ func TestStatusError(t *testing.T) {
 			}
 			continue
 		}
-		if errors.Is(err, ErrUnreachable) != c.unreachable {
-			t.Errorf("%d: unreachable = %v", c.status, errors.Is(err, ErrUnreachable))
+		if Transient(err) != c.unreachable {
+			t.Errorf("%d: transient = %v", c.status, Transient(err))
 		}
 		var re *RefusedError
 		if errors.As(err, &re) {
@@ -46,5 +50,65 @@ func TestStatusError(t *testing.T) {
 	}
 	if _, err := New("ftp://hub", "", nil); err == nil {
 		t.Error("a non-HTTP hub address was accepted")
+	}
+}
+
+// TestHubFailed: a 5xx answer is a *HubError with its status and what the
+// hub said, told apart from a hub that cannot be reached, and its text
+// says the status's reason once.
+func TestHubFailed(t *testing.T) {
+	cases := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		message     string // HubError.Message
+		reason      string // HubError.Reason()
+	}{
+		{"problem", 500, "application/json", `{"code":"internal","message":"the database is not answering"}`, "the database is not answering", "the database is not answering"},
+		{"proxy text", 502, "text/plain", "Bad Gateway\n", "", "Bad Gateway"},
+		{"status line", 502, "text/plain", "502 Bad Gateway", "", "Bad Gateway"},
+		{"empty", 503, "text/plain", "", "", "Service Unavailable"},
+		{"html page", 502, "text/html", "<html>upstream timed out\n<body>...</body></html>", "<html>upstream timed out", "<html>upstream timed out"},
+		{"stdlib error", 500, "text/plain", "Internal Server Error\n", "", "Internal Server Error"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", c.contentType)
+				w.WriteHeader(c.status)
+				_, _ = w.Write([]byte(c.body))
+			}))
+			defer srv.Close()
+			cl, err := New(srv.URL, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cl.Info(context.Background())
+			var he *HubError
+			if !errors.As(err, &he) {
+				t.Fatalf("Info = %v, want a *HubError", err)
+			}
+			if errors.Is(err, ErrUnreachable) || !errors.Is(err, ErrHubFailed) || !Transient(err) {
+				t.Errorf("%v: unreachable %v, failed %v, transient %v", err, errors.Is(err, ErrUnreachable), errors.Is(err, ErrHubFailed), Transient(err))
+			}
+			if he.Status != c.status || he.Message != c.message || he.Reason() != c.reason {
+				t.Errorf("status %d message %q reason %q; want %d %q %q", he.Status, he.Message, he.Reason(), c.status, c.message, c.reason)
+			}
+			if n := strings.Count(err.Error(), c.reason); n != 1 {
+				t.Errorf("%q says %q %d times", err.Error(), c.reason, n)
+			}
+		})
+	}
+
+	// A hub that cannot be reached is not a hub that failed.
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	cl, err := New(srv.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Info(context.Background()); !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrHubFailed) {
+		t.Errorf("closed hub: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"parley/internal/hubclient"
 	"parley/internal/lists"
 )
 
@@ -110,12 +111,17 @@ func (h *HTTPSource) get(ctx context.Context, path string) ([]byte, error) {
 		return nil, fmt.Errorf("fetch %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
+	switch code := resp.StatusCode; {
+	case code == http.StatusOK:
+	case code == http.StatusNotFound:
 		return nil, fmt.Errorf("fetch %s: %w", path, fs.ErrNotExist)
+	case code >= 500 && code < 600:
+		// The hub (or a proxy before it) failed: told apart from a hub
+		// that cannot be reached, with what it said.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("fetch %s: %w", path, hubclient.FailedAnswer(http.MethodGet, "/"+path, code, body))
 	default:
-		return nil, fmt.Errorf("fetch %s: HTTP %d", path, resp.StatusCode)
+		return nil, fmt.Errorf("fetch %s: HTTP %d", path, code)
 	}
 	// A full entry bundle is at most 256 entries of 64 KiB.
 	return io.ReadAll(io.LimitReader(resp.Body, TileWidth*(MaxEntrySize+2)))

@@ -88,7 +88,7 @@ func (m *Mirror) RecheckLists(ctx context.Context) (int, error) {
 	for _, h := range held {
 		data, err := m.opt.FetchList(ctx, h.ID)
 		if err != nil {
-			return 0, fmt.Errorf("%w: list %s: %v", ErrUnreachable, h.ID, err)
+			return 0, fmt.Errorf("%w: list %s: %w", ErrUnreachable, h.ID, err)
 		}
 		if got := contentHash(data); got != h.ContentHash {
 			params := map[string]string{"list": h.ID, "index": itoa(h.Index), "logged": h.ContentHash, "served": got}

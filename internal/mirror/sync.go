@@ -198,7 +198,7 @@ func (r *run) sync() error {
 
 	raw, err := r.m.src.ReadCheckpoint(r.ctx)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		if st.LogSize > 0 {
@@ -262,7 +262,7 @@ func (r *run) checkHead() (bool, error) {
 	}
 	proof, err := tlog.ProveTree(cp.Size, st.LogSize, r.tiles)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) && !isTileError(err) {
-		return false, fmt.Errorf("%w: consistency proof: %v", ErrUnreachable, err)
+		return false, fmt.Errorf("%w: consistency proof: %w", ErrUnreachable, err)
 	}
 	if err == nil {
 		err = tlog.CheckTree(proof, cp.Size, cp.Root, st.LogSize, st.LogRoot)
@@ -335,7 +335,7 @@ func (r *run) readBundle(k int64, w int, next int64, b *batch) (bool, error) {
 	start := k * ledger.TileWidth
 	data, err := r.m.src.ReadEntryBundle(r.ctx, k, widthParam(w))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("%w: entry bundle %d: %v", ErrUnreachable, k, err)
+		return false, fmt.Errorf("%w: entry bundle %d: %w", ErrUnreachable, k, err)
 	}
 	var es [][]byte
 	if err == nil {
@@ -410,7 +410,7 @@ func (r *run) flush(b *batch, end int64, saved *State) (bool, error) {
 	} else {
 		proof, err := tlog.ProveTree(cp.Size, end, r.tiles)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) && !isTileError(err) {
-			return false, fmt.Errorf("%w: consistency proof: %v", ErrUnreachable, err)
+			return false, fmt.Errorf("%w: consistency proof: %w", ErrUnreachable, err)
 		}
 		if err == nil {
 			err = tlog.CheckTree(proof, cp.Size, cp.Root, end, root)

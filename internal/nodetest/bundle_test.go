@@ -51,7 +51,7 @@ func TestBundleCarriedByHand(t *testing.T) {
 		return true
 	})
 	l := c.a.importList(testdata(t, "neg-list-A.csv"), "B", "Stage 1, from A")
-	if code, out, errOut := c.a.try("list", "handover", l); code != 0 || !strings.Contains(out+errOut, "queued") {
+	if code, out, errOut := c.a.try("--lang", "en", "list", "handover", l); code != 0 || !waitsInOutbox(l, out, errOut) {
 		t.Fatalf("hand-over offline: exit %d, %q %q; want queued", code, out, errOut)
 	}
 	dir := t.TempDir()

@@ -10,17 +10,29 @@ import (
 	"parley/internal/store"
 )
 
-// sqlDB opens the instance's database directly, as an operator with
-// access to the server could (the tests use it to look at what the hub
-// holds and to tamper with it). Closed when the test ends.
+// sqlDB returns the instance's database, opened directly as an operator
+// with access to the server could (the tests use it to look at what the
+// hub holds and to tamper with it). It is opened once per instance and
+// closed when the test ends: a test polls it many times, and a handle
+// per call would hold a PostgreSQL connection each until then.
 func (in *inst) sqlDB() *sql.DB {
 	in.t.Helper()
-	db, err := store.Open(context.Background(), in.dir, in.db)
-	if err != nil {
-		in.t.Fatalf("%s: open the database: %v", in.name, err)
+	if in.handle == nil {
+		db, err := store.Open(context.Background(), in.dir, in.db)
+		if err != nil {
+			in.t.Fatalf("%s: open the database: %v", in.name, err)
+		}
+		in.t.Cleanup(func() { db.Close() })
+		in.handle = db
 	}
-	in.t.Cleanup(func() { db.Close() })
-	return db.SQL()
+	return in.handle.SQL()
+}
+
+// pgConnections returns how many connections the PostgreSQL server holds
+// open to the instance's database: the running server's and the test's.
+func (in *inst) pgConnections() int {
+	in.t.Helper()
+	return in.count("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")
 }
 
 // query rewrites "?" placeholders for PostgreSQL.

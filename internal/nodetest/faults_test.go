@@ -58,10 +58,10 @@ func TestHubKilledMidSubmission(t *testing.T) {
 					return true
 				})
 				l := c.a.importList(testdata(t, "neg-list-A.csv"), "B", "Stage "+tt.name)
-				code, out, errOut := c.a.try("list", "handover", l)
+				code, out, errOut := c.a.try("--lang", "en", "list", "handover", l)
 				<-killed
 				c.proxy["A"].setHook(nil)
-				if code != 0 || !strings.Contains(out+errOut, "queued") {
+				if code != 0 || !waitsInOutbox(l, out, errOut) {
 					t.Errorf("hand-over with the hub gone: exit %d, %q %q; want success, queued", code, out, errOut)
 				}
 				if st, _ := c.a.status(); st.Queued != 1 {
@@ -193,7 +193,7 @@ func TestHubDown(t *testing.T) {
 	downSince := time.Now()
 
 	l2 := c.a.importList(testdata(t, "list-A.csv"), "B", "Stage 2, from A")
-	if code, out, errOut := c.a.try("list", "handover", l2); code != 0 || !strings.Contains(out+errOut, "queued") {
+	if code, out, errOut := c.a.try("--lang", "en", "list", "handover", l2); code != 0 || !waitsInOutbox(l2, out, errOut) {
 		t.Errorf("hand-over with the hub down: exit %d, %q %q; want success, queued", code, out, errOut)
 	}
 	c.b.run("registry", "import", testdata(t, "registry-B.csv"), "--party", "B")

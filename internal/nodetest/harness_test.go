@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/store"
 	"parley/internal/store/storetest"
 )
 
@@ -88,6 +89,15 @@ func parleyBinary(t testing.TB) string {
 // catch data races inside a running process.
 func raceChild() bool { return os.Getenv("PARLEY_NODETEST_RACE") == "1" }
 
+// waitsInOutbox reports whether a node command that states something
+// (list handover) went through with the hub out of reach or failing: its
+// stdout is the result line of the subject alone, and stderr (in English)
+// says the signed statement waits in the outbox.
+func waitsInOutbox(subject, stdout, stderr string) bool {
+	return strings.HasPrefix(stdout, subject+" ") && strings.Count(stdout, "\n") == 1 &&
+		strings.Contains(stderr, "the signed statement waits in the outbox")
+}
+
 // backend is where the hub keeps its database; nodes always use their
 // embedded SQLite (a party's node is one machine; the hub is the server
 // that may sit on PostgreSQL).
@@ -115,8 +125,10 @@ type inst struct {
 	dir   string
 	db    string // PostgreSQL URL, or "" for SQLite in dir
 	srv   *proc  // the running "serve", if any
-	addr  string // the address serve listens on (kept across restarts)
-	extra []string
+	// handle is the test's own handle on the database (see sqlDB).
+	handle *store.DB
+	addr   string // the address serve listens on (kept across restarts)
+	extra  []string
 }
 
 func (in *inst) global() []string {

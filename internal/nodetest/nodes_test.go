@@ -109,6 +109,17 @@ func TestHubAndNodes(t *testing.T) {
 		}
 
 		assertHubHoldsNoPartyData(t, c)
+
+		// The hub's connections: its server's pools (at most 20 + 8, see
+		// store.Open) and this test's one handle, however often the test
+		// read the database above.
+		if b == onPostgres {
+			n := hub.pgConnections()
+			t.Logf("PostgreSQL connections to the hub's database: %d", n)
+			if n > 20+8+1 {
+				t.Errorf("%d PostgreSQL connections to the hub's database, want at most %d", n, 20+8+1)
+			}
+		}
 	})
 }
 

@@ -173,6 +173,11 @@ func (s *Service) answerTarget(ctx context.Context, actor access.Actor, id strin
 		e.Cause = err
 		return nil, "", e
 	}
+	if he := (*hubclient.HubError)(nil); errors.As(err, &he) {
+		e := msg.NewError(ErrConflict, "node.answer.hub_failed", "id", id, "hub", s.node.hubURL, "status", msg.Plain(he.Status), "reason", he.Reason())
+		e.Cause = err
+		return nil, "", e
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -258,7 +258,7 @@ func (s *Service) nodeThread(ctx context.Context, actor access.Actor, id string)
 	detail, err := s.nodeProposal(ctx, id)
 	switch {
 	case err == nil:
-	case p != nil && (errors.Is(err, hubclient.ErrUnreachable) || errors.Is(err, ErrNotFound)):
+	case p != nil && (hubclient.Transient(err) || errors.Is(err, ErrNotFound)):
 		s.Logger.Warn("proposal shown from the mirror without its persons", "proposal", id, "err", err)
 		detail = nil
 	default:

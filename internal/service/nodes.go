@@ -328,8 +328,10 @@ var ErrStatementUnsigned = statement.ErrUnsigned
 // ApplyStatement verifies a party's signed statement, applies it and logs
 // it, all in one transaction; party is who signed the request. A statement
 // applied before (same id) is not applied again: the answer repeats the
-// first one with Duplicate set. A statement that does not verify is
-// refused before anything is written.
+// first one with Duplicate set, also when the copies arrive at once (a node
+// retrying while its first copy is still being applied): the later copy
+// waits for the earlier one's transaction (store.LockHubStatement). A
+// statement that does not verify is refused before anything is written.
 func (s *Service) ApplyStatement(ctx context.Context, party string, req hubclient.SubmitRequest) (*hubclient.SubmitResult, error) {
 	if s.Mode() != nodes.Hub || s.lg == nil {
 		return nil, msg.NewError(ErrWrongMode, "err.node.not_hub")
@@ -355,6 +357,12 @@ func (s *Service) ApplyStatement(ctx context.Context, party string, req hubclien
 		}
 		if st.Party != party {
 			return access.Forbid("deny.statement_key", "party", st.Party, "key", party)
+		}
+		// A second copy of the statement waits here for the first one's
+		// transaction and then reads its row: one application, and the
+		// same answer for both.
+		if err := tx.LockHubStatement(ctx, st.ID); err != nil {
+			return err
 		}
 		if prev, err := tx.HubStatement(ctx, st.ID); err == nil {
 			if prev.Note != req.Statement {
@@ -603,10 +611,9 @@ func (s *Service) NodeOutbox(ctx context.Context, limit int) ([]store.NodeOutbox
 
 // SendQueued sends the queued statements to the hub in the order they were
 // made, and returns how many it sent. It stops at the first one the hub
-// cannot take now (unreachable: the error wraps
-// hubclient.ErrUnreachable), so later statements never overtake earlier
-// ones; a statement the hub refuses for good is marked refused and
-// skipped. A request the hub does not yet know the key of (401: the
+// cannot take now (unreachable, or a 5xx answer: hubclient.Transient), so
+// later statements never overtake earlier ones; a statement the hub
+// refuses for good is marked refused and skipped. A request the hub does not yet know the key of (401: the
 // mediator has not trusted it yet) stays queued. Sending twice is harmless: the hub applies a statement once.
 func (s *Service) SendQueued(ctx context.Context) (int, error) {
 	if s.Mode() != nodes.Node || s.node.hub == nil {

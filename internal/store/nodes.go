@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 )
 
@@ -108,6 +109,27 @@ func (tx *Tx) HubStatement(ctx context.Context, id string) (*HubStatement, error
 	}
 	h.ReceivedAt = parseTime(at)
 	return &h, nil
+}
+
+// LockHubStatement makes the transactions that apply one statement (the
+// same id arriving twice at once, as when a node retries while its first
+// copy is still being applied) take turns until the transaction ends, so
+// that the later one reads the earlier one's hub_statements row, answers
+// with it and applies nothing. On PostgreSQL it takes a transaction-scoped
+// advisory lock keyed on the id (two ids sharing a key merely wait for
+// each other); on SQLite the write transaction already holds the
+// database's write lock.
+func (tx *Tx) LockHubStatement(ctx context.Context, id string) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte("parley/hub_statement\x00"))
+	h.Write([]byte(id))
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock statement %s: %w", id, err)
+	}
+	return nil
 }
 
 // AddHubStatement records an applied statement.
