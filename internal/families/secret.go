@@ -123,10 +123,12 @@ func NormalizeReference(s string) (string, error) {
 		return "", fmt.Errorf("reference %q: %w", clip(s, 40), ErrBadCode)
 	}
 	var out [len(ReferencePrefix) + 2 + referenceChars]byte
+	// PREFIX-ABCD-EFGH: the positions follow from the prefix's length.
+	const first, split = len(ReferencePrefix) + 1, referenceChars / 2
 	copy(out[:], ReferencePrefix+"-")
-	copy(out[3:7], n[:4])
-	out[7] = '-'
-	copy(out[8:], n[4:])
+	copy(out[first:first+split], n[:split])
+	out[first+split] = '-'
+	copy(out[first+split+1:], n[split:])
 	if orig == string(out[:]) {
 		return orig, nil
 	}
