@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -77,7 +76,7 @@ func main() {
 	fmt.Println("|---|---|---|---|---|---|")
 	for _, f := range hostile.Corpus() {
 		path := filepath.Join(dir, f.Name)
-		if err := write(path, f); err != nil {
+		if err := f.WriteFile(path); err != nil {
 			log.Fatal(err)
 		}
 		st, _ := os.Stat(path)
@@ -140,21 +139,6 @@ func writeValid(path string, n int) error {
 		return err
 	}
 	if err := listfile.Write(out, listfile.XLSX, listfile.Meta{}, persons); err != nil {
-		return err
-	}
-	return out.Close()
-}
-
-func write(path string, f hostile.File) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(out, 1<<20)
-	if err := f.Write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
 		return err
 	}
 	return out.Close()

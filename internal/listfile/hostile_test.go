@@ -1,7 +1,6 @@
 package listfile_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -23,25 +22,8 @@ import (
 // testdata/hostile, or, for the large ones, a copy made in dir.
 func hostilePath(t testing.TB, f hostile.File, dir string) string {
 	t.Helper()
-	if !f.Large {
-		return filepath.Join("testdata", "hostile", f.Name)
-	}
-	p := filepath.Join(dir, f.Name)
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	out, err := os.Create(p)
+	p, err := f.Path(filepath.Join("testdata", "hostile"), dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriterSize(out, 1<<20)
-	if err := f.Write(bw); err != nil {
-		t.Fatal(err)
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -49,18 +31,6 @@ func hostilePath(t testing.TB, f hostile.File, dir string) string {
 
 // stream hides everything but Read, as an upload arrives.
 type stream struct{ io.Reader }
-
-// countingReader counts the bytes taken from the reader it wraps.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
 
 // countingArchive is a workbook read in place, through ReadAt, that counts
 // the bytes read: of a compressed part, how much of it was unpacked.
@@ -113,9 +83,9 @@ func readHostile(path, tmp string) (*listfile.Result, int64, error) {
 		return nil, 0, err
 	}
 	defer file.Close()
-	in := &countingReader{r: file}
+	in := &hostile.CountingReader{R: file}
 	res, err := listfile.ReadContext(context.Background(), stream{in}, listfile.Options{Format: format, Limits: listfile.Limits{TempDir: tmp}})
-	return res, in.n, err
+	return res, in.N, err
 }
 
 // checkHostile checks what reading a file of the corpus gave.

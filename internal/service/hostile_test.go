@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -47,23 +46,9 @@ func memoryPeak() (stop func() uint64) {
 // hostileFile opens a file of the corpus as an upload: a plain stream.
 func hostileFile(t *testing.T, f hostile.File, dir string) io.ReadCloser {
 	t.Helper()
-	path := filepath.Join("..", "listfile", "testdata", "hostile", f.Name)
-	if f.Large {
-		path = filepath.Join(dir, f.Name)
-		if _, err := os.Stat(path); err != nil {
-			out, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			bw := bufio.NewWriterSize(out, 1<<20)
-			if err := f.Write(bw); err != nil {
-				t.Fatal(err)
-			}
-			if err := bw.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			out.Close()
-		}
+	path, err := f.Path(filepath.Join("..", "listfile", "testdata", "hostile"), dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	file, err := os.Open(path)
 	if err != nil {
@@ -73,18 +58,6 @@ func hostileFile(t *testing.T, f hostile.File, dir string) io.ReadCloser {
 		io.Reader
 		io.Closer
 	}{file, file}
-}
-
-// countingReader counts the bytes taken from the reader it wraps.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // Bounds on one hostile import, counted, not timed, so that a loaded
@@ -119,7 +92,7 @@ func TestHostileImports(t *testing.T) {
 				for _, registry := range []bool{false, true} {
 					lists0, reg0 := stored(t, s)
 					rc := hostileFile(t, f, large)
-					in := &countingReader{r: rc}
+					in := &hostile.CountingReader{R: rc}
 					what := f.Name
 					if registry {
 						what += " as a registry"
@@ -145,8 +118,8 @@ func TestHostileImports(t *testing.T) {
 					}
 					peak := stop()
 					rc.Close()
-					if in.n > hostileReadMax {
-						t.Errorf("%s: read %d bytes of the upload before refusing it, want at most %d", what, in.n, hostileReadMax)
+					if in.N > hostileReadMax {
+						t.Errorf("%s: read %d bytes of the upload before refusing it, want at most %d", what, in.N, hostileReadMax)
 					}
 					if peak > 256<<20 {
 						t.Errorf("%s: memory peaked at %d MiB, want < 256 MiB", what, peak>>20)

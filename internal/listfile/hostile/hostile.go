@@ -16,10 +16,14 @@ package hostile
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -40,6 +44,55 @@ type File struct {
 
 // Write writes the file's content.
 func (f File) Write(w io.Writer) error { return f.make(w) }
+
+// WriteFile writes the file's content to path; a file that cannot be
+// written whole is removed rather than left half made.
+func (f File) WriteFile(path string) (err error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			err = errors.Join(err, os.Remove(path))
+		}
+	}()
+	bw := bufio.NewWriterSize(out, 1<<20)
+	if err := f.Write(bw); err != nil {
+		return fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return bw.Flush()
+}
+
+// Path returns where the file can be read: its kept copy in the directory
+// kept (internal/listfile/testdata/hostile) or, for a large file, a copy
+// made in dir the first time it is asked for.
+func (f File) Path(kept, dir string) (string, error) {
+	if !f.Large {
+		return filepath.Join(kept, f.Name), nil
+	}
+	p := filepath.Join(dir, f.Name)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	return p, f.WriteFile(p)
+}
+
+// CountingReader counts the bytes taken from the reader it wraps: how much
+// of an upload a reader took before it refused it.
+type CountingReader struct {
+	R io.Reader
+	N int64
+}
+
+func (c *CountingReader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
+	return n, err
+}
 
 // Bytes returns the file's content.
 func (f File) Bytes() ([]byte, error) {

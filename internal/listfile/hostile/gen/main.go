@@ -24,14 +24,7 @@ func main() {
 		if f.Large {
 			continue
 		}
-		out, err := os.Create(filepath.Join(dir, f.Name))
-		if err == nil {
-			err = f.Write(out)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
+		if err := f.WriteFile(filepath.Join(dir, f.Name)); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", f.Name, err)
 			os.Exit(1)
 		}
