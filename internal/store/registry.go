@@ -43,6 +43,7 @@ func (tx *Tx) RegistryVersionNumber(ctx context.Context, party string) (int, err
 type RecordVersions struct {
 	Added, Changed int
 	stored         uint64 // recordPrint of the stored record; 0 when not read from the store
+	row            int    // the stored record's row number, when stored is set
 }
 
 // registrySeed keys the fingerprints of stored records. It is drawn anew
@@ -50,15 +51,16 @@ type RecordVersions struct {
 // different records print alike, and a fingerprint is never kept.
 var registrySeed = maphash.MakeSeed()
 
-// recordPrint fingerprints what a current record's row holds: its row, its
-// encoded person (status included) and its versions. Never 0.
-func recordPrint(row int, person []byte, v RecordVersions) uint64 {
+// recordPrint fingerprints what a current record's row holds apart from
+// its row number: its encoded person (status included) and its versions.
+// Never 0. The row number is compared apart, because a record that only
+// moved in the file is written more cheaply than one that changed.
+func recordPrint(person []byte, v RecordVersions) uint64 {
 	var h maphash.Hash
 	h.SetSeed(registrySeed)
-	var b [24]byte
-	binary.LittleEndian.PutUint64(b[0:], uint64(row))
-	binary.LittleEndian.PutUint64(b[8:], uint64(v.Added))
-	binary.LittleEndian.PutUint64(b[16:], uint64(v.Changed))
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[0:], uint64(v.Added))
+	binary.LittleEndian.PutUint64(b[8:], uint64(v.Changed))
 	h.Write(b[:])
 	h.Write(person)
 	return max(h.Sum64(), 1)
@@ -77,9 +79,11 @@ func recordPrint(row int, person []byte, v RecordVersions) uint64 {
 // and fewer than half of them change, only the records that differ are
 // written: rewriting the whole registry with its five indexes and its
 // full-text index took over four minutes at a million records on SQLite.
-// Otherwise (a first version, rows renumbered throughout, records passed
-// that were not read from the store) the current records are deleted and
-// written again.
+// A record that only moved to another row (a record added or removed
+// above it in the file) gets its new row number alone, which touches
+// neither its keys nor the full-text index. Otherwise (a first version,
+// most records changed, records passed that were not read from the store)
+// the current records are deleted and written again.
 func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVersion, current []lists.Entry, versions []RecordVersions, removed []RegistryRecord, reappeared []string, diff *lists.Diff) error {
 	v.CreatedAt = now()
 	b, err := json.Marshal(diff)
@@ -93,21 +97,28 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		return fmt.Errorf("insert registry version: %w", err)
 	}
 	ts := timeText(v.CreatedAt)
-	// Encode each record once; skip those whose row would not change.
+	// Encode each record once, and see what each needs written.
 	encoded := make([][]byte, len(current))
-	write := make([]bool, len(current))
+	write := make([]recordWrite, len(current))
 	known, toWrite := 0, len(removed)
 	for i := range current {
 		e := &current[i]
 		if encoded[i], err = json.Marshal(e.Person); err != nil {
 			return fmt.Errorf("encode registry row %d: %w", e.Row, err)
 		}
-		if versions[i].stored != 0 {
-			known++
-		}
-		if versions[i].stored == 0 || versions[i].stored != recordPrint(e.Row, encoded[i], versions[i]) {
-			write[i] = true
+		switch vs := versions[i]; {
+		case vs.stored == 0:
+			write[i] = writeRecord
 			toWrite++
+		case vs.stored != recordPrint(encoded[i], vs):
+			write[i] = writeRecord
+			toWrite++
+			known++
+		case vs.row != e.Row:
+			write[i] = writeRow
+			known++
+		default:
+			known++
 		}
 	}
 	stored, err := tx.registryCount(ctx, v.Party, false)
@@ -168,22 +179,42 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 	return nil
 }
 
+// recordWrite is what a new version writes of a current record.
+type recordWrite uint8
+
+const (
+	writeNothing recordWrite = iota // stored as it is
+	writeRow                        // the same record in another row: its row number
+	writeRecord                     // new or changed: the whole row, keys and full-text index
+)
+
 // updateRegistryVersion writes the records of a new version that differ
-// from what is stored: the new ones inserted, the changed or renumbered
-// ones updated in place (keys and full-text index with them), the removed
-// ones marked with the version that removed them.
-func (tx *Tx) updateRegistryVersion(ctx context.Context, v *matching.RegistryVersion, current []lists.Entry, encoded [][]byte, write []bool,
+// from what is stored: the new ones inserted, the changed ones updated in
+// place (keys and full-text index with them), the moved ones given their
+// new row number, the removed ones marked with the version that removed
+// them.
+func (tx *Tx) updateRegistryVersion(ctx context.Context, v *matching.RegistryVersion, current []lists.Entry, encoded [][]byte, write []recordWrite,
 	versions []RecordVersions, removed []RegistryRecord, cols []string, row func(*lists.Entry, []byte, int, int, int) []any) error {
-	var fresh []int
+	ts := timeText(v.CreatedAt)
+	for i := range removed {
+		r := &removed[i]
+		if _, err := tx.Exec(ctx, `UPDATE registry_entries SET removed_version = ?, updated_at = ? WHERE party = ? AND record_id = ? AND removed_version = 0`,
+			r.RemovedVersion, ts, v.Party, r.ID); err != nil {
+			return fmt.Errorf("remove registry record %s: %w", r.ID, err)
+		}
+	}
+	var fresh, moved []int
 	set := strings.Join(cols[2:], " = ?, ") + " = ?" // every column but party and record_id
 	update := `UPDATE registry_entries SET ` + set + ` WHERE party = ? AND record_id = ? AND removed_version = 0`
 	for i := range current {
+		e := &current[i]
 		switch {
-		case !write[i]:
+		case write[i] == writeNothing:
+		case write[i] == writeRow:
+			moved = append(moved, i)
 		case versions[i].stored == 0:
 			fresh = append(fresh, i)
 		default:
-			e := &current[i]
 			args := row(e, encoded[i], versions[i].Added, versions[i].Changed, 0)
 			if _, err := tx.Exec(ctx, update, append(args[2:], v.Party, e.ID)...); err != nil {
 				return fmt.Errorf("update registry record %s: %w", e.ID, err)
@@ -196,11 +227,41 @@ func (tx *Tx) updateRegistryVersion(ctx context.Context, v *matching.RegistryVer
 	}); err != nil {
 		return err
 	}
-	for i := range removed {
-		r := &removed[i]
-		if _, err := tx.Exec(ctx, `UPDATE registry_entries SET removed_version = ?, updated_at = ? WHERE party = ? AND record_id = ? AND removed_version = 0`,
-			r.RemovedVersion, timeText(v.CreatedAt), v.Party, r.ID); err != nil {
-			return fmt.Errorf("remove registry record %s: %w", r.ID, err)
+	return tx.moveRegistryRecords(ctx, v.Party, ts, current, moved)
+}
+
+// moveBatchSize is how many records one statement moves. A registry
+// version that adds a record near the top moves nearly every record
+// below it, and a statement per record costs a round trip each on
+// PostgreSQL.
+const moveBatchSize = 2000
+
+// moveRegistryRecords gives the current records at the indexes moved
+// their new row numbers, a batch of records per statement. The statement
+// names no key column, so neither the full-text index nor the name and
+// date indexes are rewritten on SQLite.
+func (tx *Tx) moveRegistryRecords(ctx context.Context, party, ts string, current []lists.Entry, moved []int) error {
+	for start := 0; start < len(moved); start += moveBatchSize {
+		batch := moved[start:min(start+moveBatchSize, len(moved))]
+		var q strings.Builder
+		args := make([]any, 0, 2*len(batch)+2)
+		args = append(args, ts)
+		q.WriteString(`UPDATE registry_entries SET row_no = m.column2, updated_at = ? FROM (VALUES `)
+		for k, i := range batch {
+			if k > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, CAST(? AS INTEGER))")
+			args = append(args, current[i].ID, current[i].Row)
+		}
+		q.WriteString(`) AS m WHERE registry_entries.party = ? AND registry_entries.record_id = m.column1 AND registry_entries.removed_version = 0`)
+		args = append(args, party)
+		res, err := tx.Exec(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("move %d registry records of %s: %w", len(batch), party, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(batch)) {
+			return fmt.Errorf("move registry records of %s: %d of %d found", party, n, len(batch))
 		}
 	}
 	return nil
@@ -310,7 +371,7 @@ func (tx *Tx) RegistryCurrent(ctx context.Context, party string) ([]lists.Entry,
 		if err := json.Unmarshal(p, &entries[len(entries)-1].Person); err != nil {
 			return fmt.Errorf("decode registry record %s: %w", id, err)
 		}
-		v.stored = recordPrint(row, p, v)
+		v.stored, v.row = recordPrint(p, v), row
 		versions = append(versions, v)
 		return nil
 	})

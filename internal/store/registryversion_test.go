@@ -18,9 +18,10 @@ import (
 // records of a registry read in the same transaction rewrites those
 // records only — a changed one, a renumbered one, a new one, a removed
 // one — and leaves the rows of the others as they were; the search index
-// follows the changed name. A version whose records were not read from
-// the store (or that renumbers most rows) still replaces the registry
-// whole.
+// follows the changed name. A version that moves every record one row
+// down (a record added at the top) gives them their new row numbers and
+// writes nothing else of them. A version whose records were not read from
+// the store still replaces the registry whole.
 func TestRegistryVersionWritesOnlyChanges(t *testing.T) {
 	t.Parallel()
 	surnames := []string{"Шевченко", "Бондаренко", "Коваленко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук", "Лисенко", "Мельник"}
@@ -136,9 +137,62 @@ func TestRegistryVersionWritesOnlyChanges(t *testing.T) {
 			}
 		}
 
+		// Version 3: a record added at the top moves every other one down a
+		// row. The moved ones keep what is stored of them but the row
+		// number: a mark put in a key column survives.
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE registry_entries SET category_codes = 'kept'`); err != nil {
+				return err
+			}
+			cur, vers, _, err := tx.RegistryCurrent(ctx, "A")
+			if err != nil {
+				return err
+			}
+			next := []lists.Entry{{ID: "r12", Row: 2, Person: person.Person{Kind: person.KindPOW, Surname: "Руденко", GivenNames: "Олег"}}}
+			nextVers := []store.RecordVersions{{Added: 3, Changed: 3}}
+			for i, e := range cur {
+				e.Row++
+				next, nextVers = append(next, e), append(nextVers, vers[i])
+			}
+			v := &matching.RegistryVersion{Party: "A", Version: 3, Records: len(next), Added: 1}
+			return tx.InsertRegistryVersion(ctx, v, next, nextVers, nil, nil, &lists.Diff{})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT record_id, row_no, category_codes FROM registry_entries WHERE party = 'A' AND removed_version = 0`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			got := map[string]string{}
+			for rows.Next() {
+				var id, codes string
+				var row int
+				if err := rows.Scan(&id, &row, &codes); err != nil {
+					return err
+				}
+				got[id] = fmt.Sprintf("row %d %s", row, codes)
+			}
+			for id, want := range map[string]string{"r12": "row 2 ", "r1": "row 3 kept", "r2": "row 4 kept", "r4": "row 5 kept", "r10": "row 12 kept", "r11": "row 13 kept"} {
+				if got[id] != want {
+					t.Errorf("after a record added at the top, %s: %q, want %q", id, got[id], want)
+				}
+			}
+			if len(got) != 11 {
+				t.Errorf("%d current records, want 11", len(got))
+			}
+			return rows.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := search("Ткаченко"); !slices.Equal(got, []string{"r4"}) {
+			t.Errorf("search Ткаченко after the move: %v, want r4", got)
+		}
+
 		// Records not read from the store: the registry is replaced whole.
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			v := &matching.RegistryVersion{Party: "A", Version: 3, Records: 2}
+			v := &matching.RegistryVersion{Party: "A", Version: 4, Records: 2}
 			return tx.InsertRegistryVersion(ctx, v, entries[:2], versions[:2], nil, nil, &lists.Diff{})
 		}); err != nil {
 			t.Fatal(err)
