@@ -27,7 +27,9 @@ import (
 
 // BenchmarkMatchingRerun times, through the service as the server does it,
 // what a party's kept registry index is for: with a registry of
-// PARLEY_BENCH_REGISTRY records (default 200,000) on SQLite,
+// PARLEY_BENCH_REGISTRY records (default 200,000) on SQLite, or with
+// PARLEY_BENCH_PG=1 on a fresh database of the test PostgreSQL server
+// (storetest.PostgresURL),
 //
 //   - first-run: the first matching run of a 1,000-row list (the registry
 //     read and its index built);
@@ -48,6 +50,7 @@ import (
 // 1,000-row list) and -timeout 0 for a million records:
 //
 //	PARLEY_BENCH_REGISTRY=1000000 go test -run '^$' -bench BenchmarkMatchingRerun -benchtime 3x -timeout 0 ./internal/service/
+//	PARLEY_BENCH_PG=1 PARLEY_BENCH_REGISTRY=1000000 go test -run '^$' -bench BenchmarkMatchingRerun -benchtime 3x -timeout 0 ./internal/service/
 func BenchmarkMatchingRerun(b *testing.B) {
 	n := 200_000
 	if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_REGISTRY")); err == nil && v > 0 {
@@ -59,11 +62,15 @@ func BenchmarkMatchingRerun(b *testing.B) {
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "rerun bench %6.1fs: %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, args...))
 	}
-	s, _ := servicetest.New(b, storetest.Backend{Name: "sqlite", DataDir: b.TempDir()})
+	backend := storetest.Backend{Name: "sqlite", DataDir: b.TempDir()}
+	if os.Getenv("PARLEY_BENCH_PG") == "1" {
+		backend.Name, backend.URL = "postgres", storetest.NewPostgresURL(b)
+	}
+	s, _ := servicetest.New(b, backend)
 	officerA := access.Actor{Username: "a", Roles: []access.Role{access.Officer}, Party: "A"}
 	officerB := access.Actor{Username: "b", Roles: []access.Role{access.Officer}, Party: "B"}
 
-	progress("generating a registry of %d records and lists of 1,000 and 640 rows", n)
+	progress("%s: generating a registry of %d records and lists of 1,000 and 640 rows", backend.Name, n)
 	d, err := gen.Generate(gen.Config{Registry: n, List: 1000 + 640 + 64, Present: 0.92, Seed: 15, Noise: gen.DefaultNoise()})
 	if err != nil {
 		b.Fatal(err)
