@@ -106,19 +106,16 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		if encoded[i], err = json.Marshal(e.Person); err != nil {
 			return fmt.Errorf("encode registry row %d: %w", e.Row, err)
 		}
-		switch vs := versions[i]; {
-		case vs.stored == 0:
-			write[i] = writeRecord
-			toWrite++
-		case vs.stored != recordPrint(encoded[i], vs):
-			write[i] = writeRecord
-			toWrite++
+		vs := versions[i]
+		if vs.stored != 0 {
 			known++
+		}
+		switch {
+		case vs.stored == 0 || vs.stored != recordPrint(encoded[i], vs):
+			write[i] = writeRecord
+			toWrite++
 		case vs.row != e.Row:
 			write[i] = writeRow
-			known++
-		default:
-			known++
 		}
 	}
 	stored, err := tx.registryCount(ctx, v.Party, false)
@@ -149,7 +146,7 @@ func (tx *Tx) InsertRegistryVersion(ctx context.Context, v *matching.RegistryVer
 		return []any{v.Party, e.ID, e.Row, string(p), status(e), added, changed, removedIn, ts, 1, k.nameKey, k.sortName, k.birth, k.categories}
 	}
 	if incremental {
-		err = tx.updateRegistryVersion(ctx, v, current, encoded, write, versions, removed, cols, row)
+		err = tx.updateRegistryVersion(ctx, v, ts, current, encoded, write, versions, removed, cols, row)
 	} else {
 		err = tx.insertRows(ctx, "registry_entries", cols, len(current), func(i int) ([]any, error) {
 			return row(&current[i], encoded[i], versions[i].Added, versions[i].Changed, 0), nil
@@ -193,9 +190,8 @@ const (
 // place (keys and full-text index with them), the moved ones given their
 // new row number, the removed ones marked with the version that removed
 // them.
-func (tx *Tx) updateRegistryVersion(ctx context.Context, v *matching.RegistryVersion, current []lists.Entry, encoded [][]byte, write []recordWrite,
+func (tx *Tx) updateRegistryVersion(ctx context.Context, v *matching.RegistryVersion, ts string, current []lists.Entry, encoded [][]byte, write []recordWrite,
 	versions []RecordVersions, removed []RegistryRecord, cols []string, row func(*lists.Entry, []byte, int, int, int) []any) error {
-	ts := timeText(v.CreatedAt)
 	for i := range removed {
 		r := &removed[i]
 		if _, err := tx.Exec(ctx, `UPDATE registry_entries SET removed_version = ?, updated_at = ? WHERE party = ? AND record_id = ? AND removed_version = 0`,
